@@ -1,0 +1,45 @@
+// replsim: the command-line entry point. Parses the verb and returns its exit code:
+// 0 ok, 1 a check failed, 2 bad input. Exceptions are programmer errors, caught here.
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <utility>
+#include <vector>
+
+#include "command.h"
+
+namespace replsim::cli {
+namespace {
+std::vector<std::pair<int, CommandSetup>>& registry() {
+  static std::vector<std::pair<int, CommandSetup>> commands;
+  return commands;
+}
+}  // namespace
+
+bool register_command(int order, CommandSetup setup) {
+  registry().emplace_back(order, std::move(setup));
+  return true;
+}
+}  // namespace replsim::cli
+
+int main(int argc, char** argv) {
+  using namespace replsim::cli;
+  CLI::App app{"replsim: predict, observe and verify what PostgreSQL replication keeps when things fail"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "replsim 0.1.0");
+  int exit_code = kExitOk;
+  auto& commands = registry();
+  std::stable_sort(commands.begin(), commands.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [order, setup] : commands) setup(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitBadInput;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "replsim: internal error: %s\n", e.what());
+    return 3;
+  }
+  return exit_code;
+}

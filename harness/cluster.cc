@@ -1,0 +1,549 @@
+#include "cluster.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "interrupt.h"
+
+namespace replsim::harness {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr const char* kCopyBinary = "/bin/cp";
+
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? std::string(v) : fallback;
+}
+
+// A path that will be pasted into archive_command/restore_command (run by /bin/sh):
+// the harness chose it, but check it holds nothing a shell would interpret.
+bool shell_safe_path(const std::string& path) {
+  for (char c : path) {
+    if (!(isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '-' || c == '_' || c == '.')) return false;
+  }
+  return !path.empty();
+}
+
+std::string size_mb(uint64_t bytes) { return fmt::format("{}MB", (bytes + (1 << 20) - 1) >> 20); }
+
+}  // namespace
+
+Result<std::string> conf_quote(const std::string& value) {
+  std::string out = "'";
+  for (char c : value) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return Status::InvalidInput("configuration value holds a control character");
+    }
+    if (c == '\'') out += "''";
+    else if (c == '\\') out += "\\\\";
+    else out += c;
+  }
+  return out + "'";
+}
+
+Cluster::Cluster(const HarnessOptions& options, const ClusterSpec& spec, RunAs run_as)
+    : options_(options), spec_(spec), run_as_(std::move(run_as)) {}
+
+void Cluster::progress(const std::string& line) const {
+  if (options_.progress) options_.progress(line);
+}
+
+Result<std::unique_ptr<Cluster>> Cluster::create(const HarnessOptions& options, const ClusterSpec& spec) {
+  auto run_as = RunAs::resolve(options.server_user);
+  if (!run_as.ok()) return run_as.status();
+  std::unique_ptr<Cluster> c(new Cluster(options, spec, *run_as));
+  c->bindir_ = options.bindir.empty() ? env_or("REPLSIM_PG_BINDIR", "/usr/lib/postgresql/15/bin") : options.bindir;
+  for (const char* tool : {"postgres", "initdb", "pg_basebackup"}) {
+    if (access((c->bindir_ + "/" + tool).c_str(), X_OK) != 0) {
+      return Status::NotFound(fmt::format(
+          "PostgreSQL server binary {}/{} not found or not executable; install postgresql-15 or set "
+          "--pg-bindir / REPLSIM_PG_BINDIR to the directory `pg_config --bindir` prints",
+          c->bindir_, tool));
+    }
+  }
+  const std::string parent = options.work_parent.empty() ? env_or("TMPDIR", "/tmp") : options.work_parent;
+  std::string pattern = parent + "/replsim-run-XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) {
+    return Status::IoError(fmt::format("cannot create a directory in {}: {}", parent, strerror(errno)));
+  }
+  c->dir_ = pattern;  // From here on the destructor removes it.
+  if (run_as->switch_user && chown(c->dir_.c_str(), run_as->uid, run_as->gid) != 0) {
+    return Status::IoError(fmt::format("chown {}: {}", c->dir_, strerror(errno)));
+  }
+  c->sock_dir_ = c->dir_ + "/sock";
+  c->archive_dir_ = c->dir_ + "/archive";
+  c->backup_dir_ = c->dir_ + "/backups";
+  c->log_dir_ = c->dir_ + "/logs";
+  for (const auto& d : {c->sock_dir_, c->archive_dir_, c->backup_dir_, c->log_dir_}) {
+    if (Status s = c->make_dir(d); !s.ok()) return s;
+  }
+  if (!shell_safe_path(c->archive_dir_)) {
+    return Status::InvalidInput(fmt::format("run directory {} holds characters unsafe in archive_command; "
+                                            "choose another --work-dir", c->dir_));
+  }
+  if (Status s = c->ensure_template(); !s.ok()) return s;
+  c->proxy_ = std::make_unique<FaultProxy>();
+  become_subreaper();
+  c->progress(fmt::format("run directory {}", c->dir_));
+  return c;
+}
+
+Cluster::~Cluster() {
+  for (auto& n : nodes_) {
+    if (n->server && n->server->running()) {
+      if (options_.keep) (void)n->server->stop(2000);
+      else n->server->crash();
+    }
+    n->server.reset();
+  }
+  proxy_.reset();
+  if (!dir_.empty() && !options_.keep) {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  } else if (!dir_.empty()) {
+    progress(fmt::format("kept {}", dir_));
+  }
+}
+
+Status Cluster::make_dir(const std::string& path) const {
+  if (mkdir(path.c_str(), 0700) != 0) return Status::IoError(fmt::format("mkdir {}: {}", path, strerror(errno)));
+  if (run_as_.switch_user && chown(path.c_str(), run_as_.uid, run_as_.gid) != 0) {
+    return Status::IoError(fmt::format("chown {}: {}", path, strerror(errno)));
+  }
+  return Status::Ok();
+}
+
+Status Cluster::copy_tree(const std::string& from, const std::string& to) const {
+  SpawnOptions o;
+  o.argv = {kCopyBinary, "-a", from, to};
+  o.output_path = log_dir_ + "/copy.log";
+  return run_program(o, run_as_, 60000);
+}
+
+Status Cluster::ensure_template() {
+  SpawnOptions v;
+  v.argv = {bindir_ + "/postgres", "-V"};
+  v.output_path = log_dir_ + "/version.txt";
+  if (Status s = run_program(v, run_as_, 10000); !s.ok()) {
+    return Status::Failed(fmt::format("{}/postgres -V failed: {}", bindir_, s.message()));
+  }
+  std::ifstream in(v.output_path);
+  std::string word;
+  while (in >> word) version_ = word;  // "postgres (PostgreSQL) 15.18" or "... 15.18 (Debian ...)".
+  std::ifstream again(v.output_path);
+  std::string line;
+  std::getline(again, line);
+  if (auto p = line.find(") "); p != std::string::npos) version_ = line.substr(p + 2, line.find(' ', p + 2) - p - 2);
+  if (version_.rfind("15", 0) != 0) {
+    return Status::InvalidInput(fmt::format("{}/postgres is '{}', expected PostgreSQL 15", bindir_, line));
+  }
+  const std::string parent = options_.work_parent.empty() ? env_or("TMPDIR", "/tmp") : options_.work_parent;
+  template_ = !options_.template_dir.empty()
+                  ? options_.template_dir
+                  : fmt::format("{}/replsim-template-{}-{}-{}", parent, run_as_.uid, version_,
+                                size_mb(spec_.wal_segment_size));
+  struct stat st = {};
+  if (stat(template_.c_str(), &st) == 0) {
+    // A template someone else could write to would be copied into every cluster: refuse it.
+    if (st.st_uid != run_as_.uid || (st.st_mode & 0077) != 0 || !fs::exists(template_ + "/PG_VERSION")) {
+      return Status::InvalidInput(fmt::format("template {} is not a private initdb directory of {}; remove it",
+                                              template_, run_as_.user));
+    }
+    return Status::Ok();
+  }
+  // Built under a temporary name, then renamed: concurrent runs never see half a template.
+  const auto start = Clock::now();
+  std::string build = template_ + ".build-XXXXXX";
+  if (mkdtemp(build.data()) == nullptr) return Status::IoError(fmt::format("mkdtemp {}: {}", build, strerror(errno)));
+  if (run_as_.switch_user && chown(build.c_str(), run_as_.uid, run_as_.gid) != 0) {
+    fs::remove_all(build);
+    return Status::IoError(fmt::format("chown {}: {}", build, strerror(errno)));
+  }
+  SpawnOptions o;
+  o.argv = {bindir_ + "/initdb", "-D", build + "/data", "-U", "postgres", "-A", "trust", "-N", "-E", "UTF8",
+            "--locale=C", fmt::format("--wal-segsize={}", spec_.wal_segment_size >> 20)};
+  o.output_path = log_dir_ + "/initdb.log";
+  Status s = run_program(o, run_as_, 120000);
+  if (s.ok() && rename((build + "/data").c_str(), template_.c_str()) != 0 && !fs::exists(template_ + "/PG_VERSION")) {
+    s = Status::IoError(fmt::format("rename to {}: {}", template_, strerror(errno)));
+  }
+  std::error_code ec;
+  fs::remove_all(build, ec);
+  template_seconds_ = std::chrono::duration<double>(Clock::now() - start).count();
+  if (s.ok()) progress(fmt::format("initdb template {} built in {:.3f} s", template_, template_seconds_));
+  return s;
+}
+
+Result<uint16_t> Cluster::pick_port(int index) const {
+  if (options_.base_port != 0) return static_cast<uint16_t>(options_.base_port + index);
+  // Bind-test an ephemeral port: other PostgreSQL servers may be running on this machine.
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Status::IoError("socket");
+  sockaddr_in a = {};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    close(fd);
+    return Status::IoError(fmt::format("no free port on 127.0.0.1: {}", strerror(errno)));
+  }
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+ClusterNode* Cluster::node(const std::string& name) {
+  for (auto& n : nodes_)
+    if (n->name == name) return n.get();
+  return nullptr;
+}
+
+std::vector<ClusterNode*> Cluster::nodes() {
+  std::vector<ClusterNode*> out;
+  for (auto& n : nodes_) out.push_back(n.get());
+  return out;
+}
+
+ConnTarget Cluster::target(const ClusterNode& node) const { return ConnTarget{sock_dir_, node.port}; }
+
+Result<std::unique_ptr<PgConnection>> Cluster::connect(const ClusterNode& node, int64_t timeout_ms) const {
+  return PgConnection::connect(target(node), timeout_ms);
+}
+
+std::vector<pid_t> Cluster::all_pids() const {
+  std::vector<pid_t> out;
+  for (const auto& n : nodes_)
+    if (n->server)
+      for (pid_t p : n->server->all_pids()) out.push_back(p);
+  return out;
+}
+
+ClusterNode& Cluster::new_node(const std::string& name) {
+  auto n = std::make_unique<ClusterNode>();
+  n->name = name;
+  n->index = static_cast<int>(nodes_.size());
+  n->data_dir = fmt::format("{}/node-{}", dir_, n->index);
+  n->log_path = fmt::format("{}/node-{}.log", log_dir_, n->index);
+  n->server = std::make_unique<ServerProcess>(bindir_ + "/postgres", n->data_dir, n->log_path, run_as_);
+  nodes_.push_back(std::move(n));
+  return *nodes_.back();
+}
+
+Status Cluster::append_conf(const ClusterNode& node,
+                            const std::vector<std::pair<std::string, std::string>>& settings) const {
+  std::string text = "\n# Added by the replsim harness (the last setting wins).\n";
+  for (const auto& [key, value] : settings) {
+    auto quoted = conf_quote(value);
+    if (!quoted.ok()) return Status::InvalidInput(fmt::format("{}: {}", key, quoted.status().message()));
+    text += fmt::format("{} = {}\n", key, *quoted);
+  }
+  std::ofstream out(node.data_dir + "/postgresql.conf", std::ios::app);
+  out << text;
+  out.close();
+  if (!out) return Status::IoError(fmt::format("cannot write {}/postgresql.conf", node.data_dir));
+  return Status::Ok();
+}
+
+Status Cluster::start_and_wait(ClusterNode& node) {
+  const auto t0 = Clock::now();
+  if (Status s = node.server->start(); !s.ok()) return s;
+  Status s = node.server->wait_ready(options_.ready_timeout_ms);
+  if (!s.ok()) return s;
+  progress(fmt::format("{}: started, pid {}, port {}, {:.3f} s", node.name, node.server->pid(), node.port,
+                       std::chrono::duration<double>(Clock::now() - t0).count()));
+  return Status::Ok();
+}
+
+Status Cluster::init_primary(const std::string& name) {
+  ClusterNode& n = new_node(name);
+  auto port = pick_port(n.index);
+  if (!port.ok()) return port.status();
+  n.port = *port;
+  if (Status s = copy_tree(template_, n.data_dir); !s.ok()) return s;
+  std::vector<std::pair<std::string, std::string>> conf = {
+      {"listen_addresses", "127.0.0.1"},
+      {"port", std::to_string(n.port)},
+      {"unix_socket_directories", sock_dir_},
+      {"cluster_name", name},
+      {"track_commit_timestamp", "on"},
+      {"wal_level", "replica"},
+      // Only an operating-system crash loses what fsync would have kept; process crashes
+      // behave the same (pg-facts.md), and commits are twice as fast.
+      {"fsync", "off"},
+      {"shared_buffers", "16MB"},
+      {"max_connections", "50"},
+      {"max_wal_senders", "10"},
+      {"max_replication_slots", "10"},
+      // No background writes: LSNs and lag measures depend only on the scenario.
+      {"autovacuum", "off"},
+      // See docs/harness.md "Timeouts": fast reconnects after heal, stale links noticed in 2 s.
+      {"wal_retrieve_retry_interval", "100ms"},
+      {"wal_receiver_timeout", "2s"},
+      {"wal_sender_timeout", "2s"},
+      {"wal_receiver_status_interval", "1s"},
+      {"synchronous_commit", to_string(spec_.synchronous_commit)},
+      {"synchronous_standby_names", spec_.synchronous_standby_names},
+      {"wal_keep_size", size_mb(spec_.wal_keep_size)},
+      {"max_slot_wal_keep_size", spec_.max_slot_wal_keep_size < 0 ? "-1" : size_mb(spec_.max_slot_wal_keep_size)},
+      {"archive_mode", spec_.archive_mode ? "on" : "off"},
+      // A fixed command with a harness-chosen path (checked shell-safe in create()).
+      {"archive_command", fmt::format("/bin/cp %p {}/%f", archive_dir_)},
+      {"archive_timeout", fmt::format("{}ms", spec_.archive_timeout_ms)},
+      {"log_line_prefix", "%m [%p] "},
+  };
+  if (Status s = append_conf(n, conf); !s.ok()) return s;
+  if (Status s = start_and_wait(n); !s.ok()) return s;
+  n.state = "primary";
+  return Status::Ok();
+}
+
+Status Cluster::load_dataset(const std::string& primary, const Dataset& dataset) {
+  ClusterNode* n = node(primary);
+  auto conn = connect(*n);
+  if (!conn.ok()) return conn.status();
+  PgConnection& c = **conn;
+  // schema_sql() is one statement per line; the extended protocol takes one at a time.
+  const std::string schema = schema_sql(dataset);
+  if (Status s = c.exec("BEGIN").status(); !s.ok()) return s;
+  for (size_t at = 0; at < schema.size();) {
+    size_t end = schema.find(";\n", at);
+    if (end == std::string::npos) end = schema.size();
+    const std::string stmt = schema.substr(at, end - at);
+    at = end + 2;
+    if (stmt.find_first_not_of(" \n") == std::string::npos) continue;
+    if (Status s = c.exec(stmt).status(); !s.ok()) return s;
+  }
+  for (const auto& table_rows : dataset.rows) {
+    const TableSpec* t = dataset.find_table(table_rows.table);
+    if (t == nullptr) return Status::InvalidInput(fmt::format("data set names unknown table {}", table_rows.table));
+    std::vector<std::string> cols, placeholders;
+    for (size_t i = 1; i < t->columns.size(); ++i) {
+      cols.push_back(t->columns[i].name);
+      placeholders.push_back(fmt::format("${}", i));
+    }
+    const std::string sql = fmt::format("INSERT INTO {} ({}) VALUES ({})", t->name, fmt::join(cols, ", "),
+                                        fmt::join(placeholders, ", "));
+    for (const auto& row : table_rows.rows) {
+      if (Status s = c.exec(sql, row).status(); !s.ok()) return s;
+    }
+  }
+  return c.exec("COMMIT").status();
+}
+
+Status Cluster::add_standby(const NodeSpec& spec, const std::string& upstream_name) {
+  ClusterNode* up = node(upstream_name);
+  if (up == nullptr) return Status::InvalidInput(fmt::format("no node {}", upstream_name));
+  const uint16_t up_port = up->port;
+  ClusterNode& n = new_node(spec.name);
+  auto port = pick_port(n.index);
+  if (!port.ok()) return port.status();
+  n.port = *port;
+  n.upstream = upstream_name;
+  n.link = spec.name;
+  auto proxy_port = proxy_->add_link(n.link, up_port);
+  if (!proxy_port.ok()) return proxy_port.status();
+  LinkFaults f;
+  f.latency_to_primary_us = f.latency_to_standby_us = spec_.link_latency_us;
+  proxy_->set_faults(n.link, f);
+
+  SpawnOptions o;
+  o.argv = {bindir_ + "/pg_basebackup", "-h", sock_dir_, "-p", std::to_string(up_port), "-U", "postgres",
+            "-D", n.data_dir, "-X", "stream", "-c", "fast", "--no-sync"};
+  if (spec.replication_slot) {
+    o.argv.insert(o.argv.end(), {"-C", "-S", spec.name});  // The parser allows only [a-z0-9_] names.
+  }
+  o.output_path = fmt::format("{}/basebackup-{}.log", log_dir_, n.index);
+  if (Status s = run_program(o, run_as_, 60000); !s.ok()) return s;
+  {
+    std::ofstream sig(n.data_dir + "/standby.signal");
+  }
+  if (run_as_.switch_user) (void)!chown((n.data_dir + "/standby.signal").c_str(), run_as_.uid, run_as_.gid);
+  // primary_conninfo is a conninfo string inside a configuration string: the node name is a
+  // validated identifier, so neither quoting level can be escaped from.
+  std::vector<std::pair<std::string, std::string>> conf = {
+      {"port", std::to_string(n.port)},
+      {"cluster_name", spec.name},
+      {"primary_conninfo", fmt::format("host=127.0.0.1 port={} user=postgres application_name={}", *proxy_port,
+                                       spec.name)},
+      // A standby's own configuration does not make it wait for itself once promoted.
+      {"synchronous_standby_names", ""},
+  };
+  if (spec.replication_slot) conf.emplace_back("primary_slot_name", spec.name);
+  if (Status s = append_conf(n, conf); !s.ok()) return s;
+  if (Status s = start_and_wait(n); !s.ok()) return s;
+  n.state = "standby";
+  return Status::Ok();
+}
+
+Status Cluster::wait_streaming(const std::string& standby, int64_t timeout_ms) {
+  ClusterNode* n = node(standby);
+  ClusterNode* up = n == nullptr ? nullptr : node(n->upstream);
+  if (up == nullptr) return Status::InvalidInput(fmt::format("{} streams from no node", standby));
+  auto conn = connect(*up);
+  if (!conn.ok()) return conn.status();
+  const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (int sleep_us = 500;; sleep_us = std::min(sleep_us * 2, 10000)) {
+    PgReply r = (*conn)->exec("SELECT state FROM pg_stat_replication WHERE application_name = $1", {standby});
+    if (!r.ok) return r.status();
+    if (!r.rows.empty() && !r.null_at(0, 0) && r.at(0, 0) == "streaming") return Status::Ok();
+    if (interrupted()) return Status::Failed("interrupted");
+    if (Clock::now() > deadline) {
+      return Status::Timeout(fmt::format("{} not streaming after {} ms; its log:\n{}", standby, timeout_ms,
+                                         n->server->log_tail(15)));
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
+  }
+}
+
+std::vector<std::string> Cluster::links_of(const std::string& name) const {
+  std::vector<std::string> out;
+  for (const auto& n : nodes_)
+    if (!n->link.empty() && (n->name == name || n->upstream == name)) out.push_back(n->link);
+  return out;
+}
+
+Status Cluster::crash(const std::string& name) {
+  ClusterNode* n = node(name);
+  n->server->crash();
+  n->state = "crashed";
+  // A crashed host's connections die with it: bytes a partition was holding never arrive.
+  for (const auto& link : links_of(name)) {
+    LinkFaults f = proxy_->faults(link);
+    if (f.hold_to_standby || f.hold_to_primary) proxy_->reset(link);
+  }
+  return Status::Ok();
+}
+
+Status Cluster::stop(const std::string& name) {
+  ClusterNode* n = node(name);
+  Status s = n->server->stop(options_.stop_timeout_ms);
+  n->state = "stopped";
+  return s;
+}
+
+Status Cluster::start(const std::string& name) {
+  ClusterNode* n = node(name);
+  if (n->server->running()) return Status::Ok();
+  Status s = start_and_wait(*n);
+  if (!s.ok()) {
+    n->server->crash();
+    n->error = "refuses_to_start";
+    n->error_detail = n->server->log_tail(10);
+    return s;
+  }
+  const bool standby = fs::exists(n->data_dir + "/standby.signal") || fs::exists(n->data_dir + "/recovery.signal");
+  n->state = standby ? "standby" : "primary";
+  return Status::Ok();
+}
+
+Status Cluster::pause(const std::string& name) {
+  ClusterNode* n = node(name);
+  if (!n->server->running()) return Status::Failed(fmt::format("{} is not running", name));
+  n->server->pause();
+  if (n->state != "paused") n->state_before_pause = n->state;
+  n->state = "paused";
+  return Status::Ok();
+}
+
+Status Cluster::resume(const std::string& name) {
+  ClusterNode* n = node(name);
+  n->server->resume();
+  if (n->state == "paused") n->state = n->state_before_pause;
+  return Status::Ok();
+}
+
+Status Cluster::wipe(const std::string& name) {
+  ClusterNode* n = node(name);
+  if (n->server->running()) (void)crash(name);
+  std::error_code ec;
+  fs::remove_all(n->data_dir, ec);
+  n->state = "wiped";
+  return ec ? Status::IoError(fmt::format("wipe {}: {}", name, ec.message())) : Status::Ok();
+}
+
+void Cluster::partition(const std::string& name, PartitionDirection direction) {
+  for (const auto& link : links_of(name)) {
+    LinkFaults f = proxy_->faults(link);
+    f.refuse_new = direction == PartitionDirection::kBoth;
+    f.hold_to_standby = direction != PartitionDirection::kToPrimary;
+    f.hold_to_primary = direction != PartitionDirection::kToStandby;
+    proxy_->set_faults(link, f);
+  }
+}
+
+void Cluster::heal(const std::string& name) {
+  for (const auto& n : nodes_) {
+    if (n->link.empty() || (!name.empty() && n->name != name && n->upstream != name)) continue;
+    LinkFaults f = proxy_->faults(n->link);
+    f.refuse_new = f.hold_to_standby = f.hold_to_primary = false;
+    proxy_->set_faults(n->link, f);
+  }
+}
+
+Status Cluster::promote(const std::string& name) {
+  ClusterNode* n = node(name);
+  auto conn = connect(*n);
+  if (!conn.ok()) return conn.status();
+  PgReply r = (*conn)->exec("SELECT pg_promote(true, 60)", {}, 65000);
+  if (!r.ok) return r.status();
+  if (r.at(0, 0) != "t") return Status::Failed(fmt::format("pg_promote on {} returned false", name));
+  n->state = "primary";
+  return Status::Ok();
+}
+
+Result<std::string> Cluster::base_backup(const std::string& from) {
+  ClusterNode* n = node(from);
+  const std::string dir = fmt::format("{}/backup-{}", backup_dir_, backups_++);
+  SpawnOptions o;
+  o.argv = {bindir_ + "/pg_basebackup", "-h", sock_dir_, "-p", std::to_string(n->port), "-U", "postgres",
+            "-D", dir, "-X", "stream", "-c", "fast", "--no-sync"};
+  o.output_path = fmt::format("{}/backup-{}.log", log_dir_, backups_ - 1);
+  if (Status s = run_program(o, run_as_, 60000); !s.ok()) return s;
+  return dir;
+}
+
+Result<ClusterNode*> Cluster::restore(const std::string& name, const std::string& backup_dir,
+                                      const std::vector<std::pair<std::string, std::string>>& recovery_settings) {
+  ClusterNode& n = new_node(name);
+  auto port = pick_port(n.index);
+  if (!port.ok()) return port.status();
+  n.port = *port;
+  if (Status s = copy_tree(backup_dir, n.data_dir); !s.ok()) return s;
+  {
+    std::ofstream sig(n.data_dir + "/recovery.signal");
+  }
+  if (run_as_.switch_user) (void)!chown((n.data_dir + "/recovery.signal").c_str(), run_as_.uid, run_as_.gid);
+  std::vector<std::pair<std::string, std::string>> conf = {
+      {"port", std::to_string(n.port)},
+      {"cluster_name", name},
+      // The copy inherits archive_command: without this its new timeline would land in the
+      // archive it restores from (pg-facts.md).
+      {"archive_mode", "off"},
+      {"primary_conninfo", ""},
+      {"synchronous_standby_names", ""},
+      {"restore_command", fmt::format("/bin/cp {}/%f %p", archive_dir_)},
+  };
+  conf.insert(conf.end(), recovery_settings.begin(), recovery_settings.end());
+  if (Status s = append_conf(n, conf); !s.ok()) return s;
+  if (Status s = n.server->start(); !s.ok()) return s;
+  n.state = "restoring";
+  progress(fmt::format("{}: restoring from {}, pid {}, port {}", name, backup_dir, n.server->pid(), n.port));
+  return &n;
+}
+
+}  // namespace replsim::harness

@@ -1,0 +1,119 @@
+// Cluster: the real PostgreSQL servers of one run, inside one private directory (mode
+// 0700): data directories, unix sockets, server logs, the WAL archive and base backups.
+// Standbys stream through the FaultProxy. The Cluster owns every process it starts and,
+// on destruction (any exit path), kills them and removes the directory unless `keep`.
+//
+// Directory and file names are the harness's own (node-0, backup-1): no scenario value
+// ever becomes a path, a shell word or SQL text. Node names (validated identifiers) do
+// appear quoted in configuration files, as application_name and cluster_name.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fault_proxy.h"
+#include "harness_options.h"
+#include "pg_connection.h"
+#include "server_process.h"
+#include "subprocess.h"
+#include "vocab/dataset.h"
+#include "vocab/scenario.h"
+#include "vocab/status.h"
+
+namespace replsim::harness {
+
+struct ClusterNode {
+  std::string name;
+  int index = 0;
+  std::string data_dir;
+  std::string log_path;
+  uint16_t port = 0;
+  std::string link;      // Proxy link it streams through ("" = none).
+  std::string upstream;  // The node it streams from.
+  std::unique_ptr<ServerProcess> server;
+  // "primary", "standby", "paused", "crashed", "stopped", "wiped", "restoring" (vocab NodePosition).
+  std::string state;
+  std::string state_before_pause;
+  std::string error;         // "refuses_to_start", "recovery_target_not_reached", "cannot_catch_up".
+  std::string error_detail;  // The server's own log lines.
+};
+
+class Cluster {
+ public:
+  // Checks the binaries and the server user, builds or reuses the initdb template, makes the
+  // private directory and starts the fault proxy. Nothing is left behind on error.
+  static Result<std::unique_ptr<Cluster>> create(const HarnessOptions& options, const ClusterSpec& spec);
+  ~Cluster();
+  Cluster(const Cluster&) = delete;
+  Cluster& operator=(const Cluster&) = delete;
+
+  const std::string& dir() const { return dir_; }
+  FaultProxy& proxy() { return *proxy_; }
+  ClusterNode* node(const std::string& name);
+  std::vector<ClusterNode*> nodes();
+  ConnTarget target(const ClusterNode& node) const;
+  Result<std::unique_ptr<PgConnection>> connect(const ClusterNode& node, int64_t timeout_ms = 3000) const;
+  std::vector<pid_t> all_pids() const;  // Every server process of the run, as seen now.
+  double template_seconds() const { return template_seconds_; }  // 0 when the cache was used.
+
+  // Setup.
+  Status init_primary(const std::string& name);
+  Status load_dataset(const std::string& primary, const Dataset& dataset);
+  Status add_standby(const NodeSpec& spec, const std::string& upstream);
+  Status wait_streaming(const std::string& standby, int64_t timeout_ms);
+
+  // Process faults. Errors carry the server's log lines.
+  Status crash(const std::string& name);
+  Status stop(const std::string& name);
+  Status start(const std::string& name);
+  Status pause(const std::string& name);
+  Status resume(const std::string& name);
+  Status wipe(const std::string& name);
+  // Network faults on every link that `name` is an end of.
+  void partition(const std::string& name, PartitionDirection direction);
+  void heal(const std::string& name);
+
+  // Operations.
+  Status promote(const std::string& name);
+  // Returns the backup's directory.
+  Result<std::string> base_backup(const std::string& from);
+  // Copies `backup_dir` into a new node with recovery.signal, `recovery_settings` (name,
+  // value) pairs and restore_command from the archive, and starts it. Waiting for the
+  // recovery to end as asked is the caller's (it knows the action).
+  Result<ClusterNode*> restore(const std::string& name, const std::string& backup_dir,
+                               const std::vector<std::pair<std::string, std::string>>& recovery_settings);
+  const std::string& archive_dir() const { return archive_dir_; }
+
+ private:
+  Cluster(const HarnessOptions& options, const ClusterSpec& spec, RunAs run_as);
+  Status ensure_template();
+  Status make_dir(const std::string& path) const;
+  Status copy_tree(const std::string& from, const std::string& to) const;
+  Result<uint16_t> pick_port(int index) const;
+  ClusterNode& new_node(const std::string& name);
+  Status start_and_wait(ClusterNode& node);
+  Status append_conf(const ClusterNode& node, const std::vector<std::pair<std::string, std::string>>& settings) const;
+  std::vector<std::string> links_of(const std::string& name) const;
+  void progress(const std::string& line) const;
+
+  HarnessOptions options_;
+  ClusterSpec spec_;
+  RunAs run_as_;
+  std::string bindir_;
+  std::string version_;
+  std::string template_;
+  std::string dir_, sock_dir_, archive_dir_, backup_dir_, log_dir_;
+  double template_seconds_ = 0;
+  int backups_ = 0;
+  std::unique_ptr<FaultProxy> proxy_;
+  std::vector<std::unique_ptr<ClusterNode>> nodes_;
+};
+
+// Quotes a configuration-file string value; rejects control characters.
+Result<std::string> conf_quote(const std::string& value);
+
+}  // namespace replsim::harness

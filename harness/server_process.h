@@ -1,0 +1,62 @@
+// ServerProcess: one `postgres -D dir` postmaster, a direct child of the harness so it can
+// be reaped (no zombie holding postmaster.pid) and signalled by PID. Only the postmaster
+// this object started and that postmaster's descendants are ever signalled.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "subprocess.h"
+#include "vocab/status.h"
+
+namespace replsim::harness {
+
+class ServerProcess {
+ public:
+  // `run_as` must outlive this object.
+  ServerProcess(std::string postgres_binary, std::string data_dir, std::string log_path, const RunAs& run_as);
+  ~ServerProcess();  // Kills the server if it still runs.
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  // REQUIRES: not running.
+  Status start();
+  // Polls line 8 of postmaster.pid until it reads "ready" or "standby" (or `want_standby` and
+  // "standby"); an exit before that is an error with the server's log lines.
+  Status wait_ready(int64_t timeout_ms);
+  // Waits for the postmaster to exit on its own (a recovery target with action shutdown).
+  Status wait_exit(int64_t timeout_ms);
+
+  bool running();                // Reaps the postmaster if it exited.
+  std::optional<int> exit_status() const { return exit_status_; }
+  pid_t pid() const { return pid_; }
+  bool paused() const { return paused_; }
+  const std::string& data_dir() const { return data_dir_; }
+  const std::string& log_path() const { return log_path_; }
+  std::string log_tail(size_t lines) const { return tail_file(log_path_, lines); }
+  // The PIDs of the postmaster and its descendants, as last seen.
+  std::vector<pid_t> all_pids() const;
+
+  // Fault injection. Each returns once the change has taken effect.
+  void pause();   // SIGSTOP to the postmaster, then to every descendant (as docker pause).
+  void resume();  // SIGCONT to all of them.
+  void crash();   // SIGKILL to the whole tree; waits until every process is gone.
+  // Fast shutdown (SIGINT); escalates to crash() after `timeout_ms`.
+  Status stop(int64_t timeout_ms);
+
+ private:
+  void kill_tree();
+  std::string postgres_;
+  std::string data_dir_;
+  std::string log_path_;
+  const RunAs& run_as_;
+  pid_t pid_ = -1;
+  bool paused_ = false;
+  std::optional<int> exit_status_;
+};
+
+}  // namespace replsim::harness

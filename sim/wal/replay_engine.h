@@ -1,0 +1,106 @@
+// ReplayEngine: applies WAL records to a Store the way PostgreSQL's startup process does for
+// rows: a transaction's changes are held until its commit record, dropped at its abort (or at
+// the end of recovery), and applied in commit order; replay stops at a RecoveryTarget.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <absl/container/flat_hash_map.h>
+
+#include "wal/recovery_target.h"
+#include "wal/record.h"
+#include "wal/store.h"
+#include "wal/wal_reader.h"
+
+namespace replsim::wal {
+
+// Why ReplayEngine::replay() returned.
+enum class ReplayStop {
+  kTargetReached,  // stop_info() says where; the engine takes no more records.
+  kEndOfWal,       // The reader has no complete record yet; call again when more WAL arrives.
+  kCorrupt,        // The reader found an invalid record (reader.corruption()); PostgreSQL treats
+                   // this as the end of valid WAL.
+  kUpTo,           // replay_lsn() reached the requested `up_to`.
+  kStoreError,     // The store failed to commit a batch; see store_status().
+};
+
+class ReplayEngine {
+ public:
+  // `store` must outlive this engine.
+  explicit ReplayEngine(Store* store, RecoveryTarget target = RecoveryTarget::none());
+
+  // Replays one record. Returns false when replay has stopped (the target was reached, before
+  // or after this record, or the store failed); later calls then do nothing and return false.
+  // REQUIRES: records arrive in WAL order, each starting where the previous one ended.
+  bool apply(const Record& r);
+
+  // Reads and applies records until the target, the end of valid WAL, or replay_lsn() >= up_to.
+  ReplayStop replay(WalReader& reader, Lsn up_to = Lsn{std::numeric_limits<uint64_t>::max()});
+
+  // End of recovery (or promotion): drops still-open transactions. If a target was set and not
+  // reached, stop_info().reason says so as PostgreSQL does. Returns stop_info().
+  const StopInfo& finish();
+
+  bool stopped() const { return stopped_; }
+  const StopInfo& stop_info() const { return stop_; }
+  const Status& store_status() const { return store_status_; }
+
+  Lsn replay_lsn() const { return replay_lsn_; }  // End of the last replayed record.
+  Lsn last_record_lsn() const { return last_lsn_; }  // Start of the last replayed record.
+  uint64_t records_applied() const { return records_applied_; }
+  uint64_t commits_applied() const { return commits_applied_; }
+  uint64_t aborts_applied() const { return aborts_applied_; }
+  Xid last_commit_xid() const { return last_commit_xid_; }
+  int64_t last_commit_time_us() const { return last_commit_time_us_; }
+  size_t open_transactions() const { return open_.size(); }
+  bool consistent() const { return consistent_; }
+
+ private:
+  struct Change {
+    RecordType type;
+    TableId table;
+    uint32_t row_offset;  // Into PendingTxn::bytes.
+    uint32_t row_size;
+    uint64_t key;
+  };
+  // Pending transactions are pooled: their vectors keep capacity, so steady-state replay
+  // allocates nothing.
+  struct PendingTxn {
+    std::vector<Change> changes;
+    std::string bytes;
+  };
+
+  PendingTxn& pending(Xid xid);
+  void buffer_change(const Record& r);
+  void end_transaction(const Record& r, bool commit);
+  bool stops_before(const Record& r);
+  bool stops_after(const Record& r);
+  void stop(const Record& r, bool after, std::string reason);
+
+  Store* store_;
+  RecoveryTarget target_;
+  bool stopped_ = false;
+  bool consistent_ = false;
+  bool started_ = false;
+  StopInfo stop_;
+  Status store_status_;
+
+  absl::flat_hash_map<Xid, uint32_t> open_;  // xid -> index into pool_.
+  std::vector<PendingTxn> pool_;
+  std::vector<uint32_t> free_;
+  Xid cached_xid_ = 0;  // Most records continue the transaction of the record before.
+  uint32_t cached_index_ = 0;
+
+  Lsn replay_lsn_;
+  Lsn last_lsn_;
+  uint64_t records_applied_ = 0;
+  uint64_t commits_applied_ = 0;
+  uint64_t aborts_applied_ = 0;
+  Xid last_commit_xid_ = 0;
+  int64_t last_commit_time_us_ = 0;
+};
+
+}  // namespace replsim::wal

@@ -1,0 +1,241 @@
+#include "wal/segment_store.h"
+
+#include <algorithm>
+#include <bit>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "vocab/assert.h"
+
+namespace replsim::wal {
+
+SegmentStore::SegmentStore(uint64_t segment_size, TimelineId timeline)
+    : segment_size_(segment_size), segment_shift_(std::countr_zero(segment_size)), timeline_(timeline) {
+  REPLSIM_ASSERT(std::has_single_bit(segment_size) && segment_size >= kMinSegmentSize &&
+                     segment_size <= kMaxSegmentSize,
+                 "segment size must be a power of two within the format's limits");
+}
+
+SegmentStore::Segment& SegmentStore::segment_for_write(uint64_t segno) {
+  REPLSIM_ASSERT(segno >= first_segno_, "writes never go below oldest_lsn()");
+  while (segno - first_segno_ >= segments_.size()) {
+    segments_.push_back(Segment{timeline_, std::make_unique<char[]>(segment_size_)});
+  }
+  Segment& s = segments_[segno - first_segno_];
+  s.timeline = timeline_;
+  return s;
+}
+
+void SegmentStore::write(Lsn lsn, std::string_view bytes) {
+  if (empty()) {
+    segments_.clear();
+    begin_ = end_ = lsn;
+    first_segno_ = lsn.value >> segment_shift_;
+  }
+  REPLSIM_ASSERT(lsn >= begin_ && lsn <= end_, "write must start inside or at the end of the held WAL");
+  uint64_t pos = lsn.value;
+  const char* src = bytes.data();
+  size_t left = bytes.size();
+  while (left > 0) {
+    const uint64_t offset = pos & (segment_size_ - 1);
+    const size_t chunk = static_cast<size_t>(std::min<uint64_t>(left, segment_size_ - offset));
+    std::memcpy(segment_for_write(pos >> segment_shift_).data.get() + offset, src, chunk);
+    pos += chunk;
+    src += chunk;
+    left -= chunk;
+  }
+  end_.value = std::max(end_.value, pos);
+}
+
+void SegmentStore::append_zeros(uint64_t n) {
+  // Segments are zero-filled when created and truncate_from() re-zeroes, so only the position moves;
+  // but every segment the range touches must exist.
+  if (n == 0) return;
+  const uint64_t last = end_.value + n - 1;
+  for (uint64_t segno = end_.value >> segment_shift_; segno <= last >> segment_shift_; ++segno) {
+    Segment& s = segment_for_write(segno);
+    const uint64_t seg_start = segno << segment_shift_;
+    const uint64_t from = std::max(seg_start, end_.value) - seg_start;
+    const uint64_t to = std::min(seg_start + segment_size_, end_.value + n) - seg_start;
+    std::memset(s.data.get() + from, 0, to - from);
+  }
+  end_.value += n;
+}
+
+bool SegmentStore::read(Lsn lsn, size_t n, std::string* scratch, std::string_view* out) const {
+  if (lsn.value < begin_.value || lsn.value > end_.value || n > end_.value - lsn.value) return false;
+  const uint64_t offset = lsn.value & (segment_size_ - 1);
+  const uint64_t segno = lsn.value >> segment_shift_;
+  if (offset + n <= segment_size_) {
+    *out = std::string_view(segments_[segno - first_segno_].data.get() + offset, n);
+    return true;
+  }
+  scratch->resize(n);
+  uint64_t pos = lsn.value;
+  size_t done = 0;
+  while (done < n) {
+    const uint64_t off = pos & (segment_size_ - 1);
+    const size_t chunk = static_cast<size_t>(std::min<uint64_t>(n - done, segment_size_ - off));
+    std::memcpy(scratch->data() + done, segments_[(pos >> segment_shift_) - first_segno_].data.get() + off, chunk);
+    pos += chunk;
+    done += chunk;
+  }
+  *out = *scratch;
+  return true;
+}
+
+std::string SegmentStore::read(Lsn lsn, size_t n) const {
+  std::string scratch;
+  std::string_view view;
+  REPLSIM_ASSERT(read(lsn, n, &scratch, &view), "read outside [oldest_lsn, end_lsn)");
+  return std::string(view);
+}
+
+void SegmentStore::truncate_from(Lsn lsn) {
+  if (lsn >= end_) return;
+  if (lsn <= begin_) {
+    segments_.clear();
+    begin_ = end_ = lsn;
+    first_segno_ = lsn.value >> segment_shift_;
+    return;
+  }
+  // Keep the segment holding the last remaining byte; zero its tail so saved files show a clean end.
+  const uint64_t last_segno = (lsn.value - 1) >> segment_shift_;
+  while (first_segno_ + segments_.size() > last_segno + 1) segments_.pop_back();
+  const uint64_t offset = lsn.value - (last_segno << segment_shift_);
+  std::memset(segments_.back().data.get() + offset, 0, segment_size_ - offset);
+  end_ = lsn;
+}
+
+void SegmentStore::remove_before(Lsn lsn) {
+  const uint64_t target = std::min(lsn.value, end_.value) >> segment_shift_;
+  while (!segments_.empty() && first_segno_ < target) {
+    segments_.pop_front();
+    ++first_segno_;
+  }
+  if (segments_.empty()) first_segno_ = target;
+  begin_.value = std::max(begin_.value, target << segment_shift_);
+  if (begin_ > end_) end_ = begin_;
+}
+
+std::string SegmentStore::segment_name(Lsn lsn) const {
+  const uint64_t segno = lsn.value >> segment_shift_;
+  TimelineId tli = timeline_;
+  if (segno >= first_segno_ && segno - first_segno_ < segments_.size()) tli = segments_[segno - first_segno_].timeline;
+  return wal_segment_name(tli, lsn, segment_size_);
+}
+
+std::vector<std::string> SegmentStore::segment_names() const {
+  std::vector<std::string> names;
+  for (size_t i = 0; i < segments_.size(); ++i) {
+    names.push_back(wal_segment_name(segments_[i].timeline, Lsn{(first_segno_ + i) << segment_shift_}, segment_size_));
+  }
+  return names;
+}
+
+Status SegmentStore::save(const std::filesystem::path& dir) const {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::IoError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+  for (size_t i = 0; i < segments_.size(); ++i) {
+    const auto path = dir / wal_segment_name(segments_[i].timeline, Lsn{(first_segno_ + i) << segment_shift_},
+                                             segment_size_);
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f.write(segments_[i].data.get(), static_cast<std::streamsize>(segment_size_));
+    if (!f) return Status::IoError(fmt::format("cannot write {}", path.string()));
+  }
+  return Status::Ok();
+}
+
+bool parse_segment_name(std::string_view name, uint64_t segment_size, TimelineId* timeline, Lsn* start) {
+  if (name.size() != 24) return false;
+  uint32_t parts[3];
+  for (int i = 0; i < 3; ++i) {
+    std::string_view part = name.substr(static_cast<size_t>(i) * 8, 8);
+    for (char c : part) {
+      if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'))) return false;
+    }
+    std::from_chars(part.data(), part.data() + 8, parts[i], 16);
+  }
+  const uint64_t segments_per_id = 0x100000000ULL / segment_size;
+  if (parts[2] >= segments_per_id) return false;
+  *timeline = parts[0];
+  *start = Lsn{(uint64_t{parts[1]} * segments_per_id + parts[2]) * segment_size};
+  return true;
+}
+
+namespace {
+Status read_whole_file(const std::filesystem::path& path, uint64_t size, char* out) {
+  std::ifstream f(path, std::ios::binary);
+  f.read(out, static_cast<std::streamsize>(size));
+  if (!f || static_cast<uint64_t>(f.gcount()) != size) return Status::IoError(fmt::format("cannot read {}", path.string()));
+  return Status::Ok();
+}
+}  // namespace
+
+Result<SegmentStore> SegmentStore::load(const std::filesystem::path& dir, uint64_t segment_size) {
+  if (!std::has_single_bit(segment_size) || segment_size < kMinSegmentSize || segment_size > kMaxSegmentSize) {
+    return Status::InvalidInput(fmt::format("invalid segment size {}", segment_size));
+  }
+  std::error_code ec;
+  std::map<uint64_t, std::pair<TimelineId, std::filesystem::path>> files;  // segno -> newest timeline.
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    TimelineId tli;
+    Lsn start;
+    if (!entry.is_regular_file() || !parse_segment_name(entry.path().filename().string(), segment_size, &tli, &start)) {
+      continue;
+    }
+    if (entry.file_size() != segment_size) {
+      return Status::Corruption(fmt::format("{}: size {} is not the segment size {}", entry.path().string(),
+                                            entry.file_size(), segment_size));
+    }
+    auto [it, inserted] = files.try_emplace(start.value / segment_size, tli, entry.path());
+    if (!inserted && it->second.first < tli) it->second = {tli, entry.path()};
+  }
+  if (ec) return Status::IoError(fmt::format("cannot list {}: {}", dir.string(), ec.message()));
+  if (files.empty()) return Status::NotFound(fmt::format("no WAL segment files in {}", dir.string()));
+  SegmentStore store(segment_size, files.rbegin()->second.first);
+  uint64_t expected = files.begin()->first;
+  store.first_segno_ = expected;
+  for (const auto& [segno, file] : files) {
+    if (segno != expected) {
+      return Status::Corruption(fmt::format("segment {} is missing before {}",
+                                            wal_segment_name(file.first, Lsn{expected * segment_size}, segment_size),
+                                            file.second.filename().string()));
+    }
+    store.segments_.push_back(Segment{file.first, std::make_unique<char[]>(segment_size)});
+    if (Status s = read_whole_file(file.second, segment_size, store.segments_.back().data.get()); !s.ok()) return s;
+    ++expected;
+  }
+  store.begin_ = Lsn{store.first_segno_ * segment_size};
+  store.end_ = Lsn{expected * segment_size};
+  return store;
+}
+
+Result<SegmentStore> SegmentStore::load_file(const std::filesystem::path& file) {
+  std::error_code ec;
+  const uint64_t size = std::filesystem::file_size(file, ec);
+  if (ec) return Status::IoError(fmt::format("cannot stat {}: {}", file.string(), ec.message()));
+  if (!std::has_single_bit(size) || size < kMinSegmentSize || size > kMaxSegmentSize) {
+    return Status::InvalidInput(fmt::format("{}: size {} is not a valid WAL segment size", file.string(), size));
+  }
+  TimelineId tli;
+  Lsn start;
+  if (!parse_segment_name(file.filename().string(), size, &tli, &start)) {
+    return Status::InvalidInput(fmt::format("{}: not named like a WAL segment (24 hex digits)", file.string()));
+  }
+  SegmentStore store(size, tli);
+  store.first_segno_ = start.value / size;
+  store.segments_.push_back(Segment{tli, std::make_unique<char[]>(size)});
+  if (Status s = read_whole_file(file, size, store.segments_.back().data.get()); !s.ok()) return s;
+  store.begin_ = start;
+  store.end_ = Lsn{start.value + size};
+  return store;
+}
+
+}  // namespace replsim::wal

@@ -1,0 +1,41 @@
+// Store: where replay puts rows. The ReplayEngine applies each committed transaction as one
+// batch: begin_batch(), its changes in order, then commit_batch().
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "vocab/lsn.h"
+#include "vocab/status.h"
+#include "wal/log_format.h"
+
+namespace replsim::wal {
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // One committed transaction's changes arrive between these two calls.
+  virtual void begin_batch() {}
+  // `commit_lsn` is the start of the commit record. A durable store makes the batch atomic here.
+  virtual Status commit_batch(Xid xid, Lsn commit_lsn) {
+    (void)xid;
+    (void)commit_lsn;
+    return Status::Ok();
+  }
+
+  // Insert or replace.
+  virtual void put(TableId table, uint64_t key, std::string_view row) = 0;
+  virtual void erase(TableId table, uint64_t key) = 0;  // No-op if absent.
+  virtual void truncate(TableId table) = 0;
+
+  // Ok with *row set, NotFound, or an IoError for a durable store.
+  virtual Status get(TableId table, uint64_t key, std::string* row) const = 0;
+  virtual uint64_t count(TableId table) const = 0;
+  // Visits rows in ascending key order.
+  virtual Status for_each(TableId table, const std::function<void(uint64_t key, std::string_view row)>& fn) const = 0;
+};
+
+}  // namespace replsim::wal

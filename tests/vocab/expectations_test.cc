@@ -1,0 +1,106 @@
+#include <gtest/gtest.h>
+
+#include "expectations.h"
+#include "vocab/scenario_parser.h"
+
+namespace replsim {
+namespace {
+
+using Verdict = ExpectationResult::Verdict;
+
+Scenario drill() {
+  auto s = parse_scenario_text(R"(name: t
+cluster:
+  primary: primary
+  standbys: [replica]
+steps:
+  - insert: charlie
+    table: customers
+    values: {firstName: Charlie, lastName: Davis}
+  - check_lag: l
+  - crash: primary
+  - promote: replica
+expect:
+  - acknowledged: charlie
+  - lost: charlie
+    on: replica
+  - absent: charlie
+  - rows: customers
+    count: 6
+  - lag: l
+    transactions: 1
+    failover_loses_data: true
+)",
+                               "t.yaml");
+  EXPECT_TRUE(s.ok()) << s.status().message();
+  return *s;
+}
+
+RunResult observed(Presence on_replica, std::vector<TxOutcome> outcomes) {
+  RunResult r;
+  TxRecord tx;
+  tx.label = "charlie";
+  tx.outcomes = std::move(outcomes);
+  r.transactions.push_back(tx);
+  NodeFinal replica;
+  replica.name = "replica";
+  replica.state = "primary";
+  replica.presence["charlie"] = on_replica;
+  replica.row_counts["customers"] = 6;
+  r.nodes.push_back(replica);
+  r.nodes.push_back(NodeFinal{"primary", "crashed", 1, {}, {}, "", ""});
+  LagMeasure lag;
+  lag.name = "l";
+  lag.transactions = 1;
+  lag.failover_loses_data = true;
+  r.lags.push_back(lag);
+  return r;
+}
+
+TEST(ExpectationsTest, AllHoldWhenCharlieIsLost) {
+  Scenario s = drill();
+  auto results = check_expectations(s, observed(Presence::kAbsent, {TxOutcome::kAcknowledged}));
+  ASSERT_EQ(results.size(), 5u);
+  for (const auto& r : results) EXPECT_EQ(r.verdict, Verdict::kHeld) << r.explanation;
+  EXPECT_TRUE(all_held(results));
+  EXPECT_EQ(final_primary(s, observed(Presence::kAbsent, {})), "replica");
+}
+
+TEST(ExpectationsTest, FailsWithAReasonWhenCharlieSurvived) {
+  Scenario s = drill();
+  auto results = check_expectations(s, observed(Presence::kPresent, {TxOutcome::kAcknowledged}));
+  EXPECT_EQ(results[1].verdict, Verdict::kFailed);
+  EXPECT_NE(results[1].explanation.find("nothing was lost"), std::string::npos) << results[1].explanation;
+  EXPECT_EQ(results[2].verdict, Verdict::kFailed);
+  EXPECT_FALSE(all_held(results));
+}
+
+TEST(ExpectationsTest, EitherIsUndeterminedNeverHeld) {
+  Scenario s = drill();
+  auto results = check_expectations(s, observed(Presence::kEither, {TxOutcome::kAcknowledged, TxOutcome::kInDoubt}));
+  EXPECT_EQ(results[0].verdict, Verdict::kUndetermined);
+  EXPECT_EQ(results[1].verdict, Verdict::kUndetermined);
+  EXPECT_EQ(results[2].verdict, Verdict::kUndetermined);
+  EXPECT_FALSE(all_held(results));
+}
+
+TEST(ExpectationsTest, UnobservableNodeFails) {
+  Scenario s = drill();
+  s.expectations[2].node = "primary";  // Crashed: its contents cannot be seen.
+  auto results = check_expectations(s, observed(Presence::kAbsent, {TxOutcome::kAcknowledged}));
+  EXPECT_EQ(results[2].verdict, Verdict::kFailed);
+  EXPECT_NE(results[2].explanation.find("cannot be observed"), std::string::npos);
+}
+
+TEST(ExpectationsTest, RowCountAndLagMismatches) {
+  Scenario s = drill();
+  RunResult r = observed(Presence::kAbsent, {TxOutcome::kAcknowledged});
+  r.nodes[0].row_counts["customers"] = 7;
+  r.lags[0].transactions = 0;
+  auto results = check_expectations(s, r);
+  EXPECT_EQ(results[3].verdict, Verdict::kFailed);
+  EXPECT_EQ(results[4].verdict, Verdict::kFailed);
+}
+
+}  // namespace
+}  // namespace replsim

@@ -1,0 +1,69 @@
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "vocab/run_result.h"
+
+namespace replsim {
+namespace {
+
+RunResult sample() {
+  RunResult r;
+  r.scenario = "drill";
+  r.file = "d.yaml";
+  r.source = "simulator";
+  r.seed = 42;
+  r.events.push_back({HistoryEvent::Type::kOk, 1200, "c1", "primary", "charlie", 735, Lsn{0x3000148}, 1100, "commit"});
+  TimelineEntry t;
+  t.step = 2;
+  t.time_us = 1000;
+  t.text = "insert charlie";
+  t.positions.push_back({"primary", "primary", 1, Lsn{0x3000148}, Lsn{0x3000148}, Lsn{}, Lsn{}, ""});
+  t.notes = {"charlie acknowledged"};
+  r.timeline.push_back(t);
+  TxRecord tx;
+  tx.label = "charlie";
+  tx.step = 2;
+  tx.node = "primary";
+  tx.outcomes = {TxOutcome::kAcknowledged, TxOutcome::kInDoubt};
+  tx.xid = 735;
+  tx.commit_lsn = Lsn{0x3000148};
+  tx.waited_for_sync = true;
+  r.transactions.push_back(tx);
+  r.lags.push_back({"l", "replica", Lsn{0x3000148}, Lsn{0x3000100}, Lsn{0x3000100}, 72, 72, 1, true, {"charlie"}});
+  NodeFinal n;
+  n.name = "replica";
+  n.state = "primary";
+  n.timeline = 2;
+  n.presence = {{"charlie", Presence::kEither}};
+  n.row_counts = {{"customers", 6}};
+  r.nodes.push_back(n);
+  r.notes = {"charlie was lost"};
+  return r;
+}
+
+TEST(RunResultTest, JsonRoundTripIsExact) {
+  const RunResult r = sample();
+  const nlohmann::json j = to_json(r);
+  auto back = run_result_from_json(j);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(to_json(*back).dump(), j.dump());
+  EXPECT_EQ(back->find_tx("charlie")->outcomes.size(), 2u);
+  EXPECT_EQ(back->find_node("replica")->presence.at("charlie"), Presence::kEither);
+}
+
+TEST(RunResultTest, MalformedJsonIsAnErrorValue) {
+  nlohmann::json j = to_json(sample());
+  j["transactions"][0]["outcomes"][0] = "maybe";
+  EXPECT_FALSE(run_result_from_json(j).ok());
+  j = to_json(sample());
+  j["lags"][0]["primary_lsn"] = "not-an-lsn";
+  EXPECT_FALSE(run_result_from_json(j).ok());
+  j = to_json(sample());
+  j.erase("nodes");
+  EXPECT_FALSE(run_result_from_json(j).ok());
+  EXPECT_FALSE(run_result_from_json(nlohmann::json::array()).ok());
+}
+
+}  // namespace
+}  // namespace replsim

@@ -1,0 +1,162 @@
+// Scenario files: what parses, and every bad-input class with its file:line:column.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "vocab/scenario_parser.h"
+
+namespace replsim {
+namespace {
+
+const char* kHeader = R"yaml(name: t
+cluster:
+  primary: primary
+  standbys: [replica, s2]
+  synchronous_standby_names: "FIRST 1 (replica)"
+steps:
+)yaml";
+
+Result<Scenario> parse(const std::string& steps, const std::string& expect = "") {
+  return parse_scenario_text(std::string(kHeader) + steps + (expect.empty() ? "" : "expect:\n" + expect), "t.yaml");
+}
+
+// Asserts the error message starts with "t.yaml:LINE:COL:" and mentions `words`.
+void expect_error(const Result<Scenario>& r, int line, int column, const std::string& words) {
+  ASSERT_FALSE(r.ok());
+  const std::string& m = r.status().message();
+  EXPECT_EQ(m.rfind("t.yaml:" + std::to_string(line) + ":" + std::to_string(column) + ":", 0), 0u) << m;
+  EXPECT_NE(m.find(words), std::string::npos) << m;
+}
+
+TEST(ScenarioParserTest, ReadsTheDrillFiles) {
+  const char* dir = std::getenv("REPLSIM_SOURCE_DIR");
+  const std::string root = dir ? dir : ".";
+  for (const char* f : {"/scenarios/drill-2.1-replication-lag.yaml", "/scenarios/drill-2.1-sync.yaml"}) {
+    auto r = parse_scenario_file(root + f);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->cluster.nodes.size(), 2u);
+    EXPECT_EQ(r->steps[2].kind, StepKind::kInsert);
+    EXPECT_EQ(r->steps[2].label, "charlie");
+    EXPECT_EQ(r->steps[2].table, "customers");
+    EXPECT_EQ(r->steps[2].values[0], (std::pair<std::string, std::string>{"firstname", "Charlie"}));
+  }
+}
+
+TEST(ScenarioParserTest, ReadsEveryStepKind) {
+  auto r = parse(R"(  - catchup
+  - mark: m1
+  - insert: a
+    table: customers
+    values: {firstName: A, lastName: B}
+  - update: u
+    table: products
+    set: {price: 10}
+    where: {name: Mouse}
+  - delete: d
+    table: customers
+    where: {lastName: Johnson}
+  - base_backup: b1
+  - truncate: t
+    table: products
+    cascade: true
+  - restore_point: rp
+  - switch_wal
+  - partition: replica
+    direction: to_standby
+  - heal: replica
+  - pause: s2
+  - resume: s2
+  - check_lag: l1
+    node: replica
+  - wait: 250ms
+  - cancel: a
+  - crash: primary
+  - promote: replica
+  - restore: r1
+    from: b1
+    target: {name: rp}
+    action: promote
+)");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->steps.size(), 19u);
+  EXPECT_EQ(r->steps[14].duration_ms, 250);
+  EXPECT_EQ(r->steps[9].direction, PartitionDirection::kToStandby);
+  const Step& restore = r->steps.back();
+  EXPECT_EQ(restore.target.kind, RecoveryTarget::Kind::kName);
+  EXPECT_EQ(restore.target.action, RecoveryTarget::Action::kPromote);
+  EXPECT_EQ(restore.text, "restore r1 from b1 to name rp (inclusive, action promote, timeline latest)");
+}
+
+TEST(ScenarioParserTest, YamlSyntaxErrorHasPosition) {
+  expect_error(parse("  - insert: [a\n"), 8, 1, "YAML syntax error");
+}
+
+TEST(ScenarioParserTest, UnknownNodeTableColumnAndVerb) {
+  expect_error(parse("  - crash: ghost\n"), 7, 5, "unknown node 'ghost'");
+  expect_error(parse("  - insert: a\n    table: shoes\n    values: {x: 1}\n"), 8, 12, "unknown table 'shoes'");
+  expect_error(parse("  - insert: a\n    table: customers\n    values: {shoe: 1}\n"), 9, 14, "unknown column 'shoe'");
+  expect_error(parse("  - explode: primary\n"), 7, 5, "expected a step verb");
+  expect_error(parse("  - crash: primary\n    speed: 3\n"), 8, 5, "unknown key 'speed'");
+}
+
+TEST(ScenarioParserTest, ImpossibleSteps) {
+  expect_error(parse("  - promote: primary\n"), 7, 5, "already a primary");
+  expect_error(parse("  - resume: replica\n"), 7, 5, "not paused");
+  expect_error(parse("  - pause: replica\n  - pause: replica\n"), 8, 5, "not running");
+  expect_error(parse("  - heal: replica\n"), 7, 5, "not partitioned");
+  expect_error(parse("  - wipe: replica\n"), 7, 5, "stop or crash it first");
+  expect_error(parse("  - crash: replica\n  - promote: replica\n"), 8, 5, "not running");
+  expect_error(parse("  - start: replica\n"), 7, 5, "already running");
+}
+
+TEST(ScenarioParserTest, RecoveryBadInput) {
+  expect_error(parse("  - restore: r\n    from: nope\n"), 7, 5, "no base backup named 'nope'");
+  expect_error(parse("  - base_backup: b\n  - restore: r\n    from: b\n    target: {name: nowhere}\n"), 8, 5,
+               "unknown restore point 'nowhere'");
+  expect_error(parse("  - mark: early\n  - base_backup: b\n  - restore: r\n    from: b\n    target: {time: early}\n"), 9, 5,
+               "lies before the end of base backup 'b'");
+  expect_error(parse("  - base_backup: b\n  - restore: r\n    from: b\n    action: explode\n"), 10, 13, "expected action");
+}
+
+TEST(ScenarioParserTest, LabelsAndExpectations) {
+  const std::string insert = "  - insert: a\n    table: customers\n    values: {firstName: A, lastName: B}\n";
+  expect_error(parse(insert + insert), 10, 5, "used twice");
+  expect_error(parse(insert, "  - lost: b\n"), 11, 5, "no step wrote a transaction labelled 'b'");
+  expect_error(parse(insert, "  - present: a\n    on: ghost\n"), 11, 5, "unknown node 'ghost'");
+  expect_error(parse(insert, "  - lag: nothing\n"), 11, 5, "no check_lag step named 'nothing'");
+  expect_error(parse(insert, "  - vanished: a\n"), 11, 5, "expected an expectation");
+  expect_error(parse("  - cancel: x\n"), 7, 5, "cannot cancel 'x'");
+}
+
+TEST(ScenarioParserTest, ClusterSettingsAreValidated) {
+  auto bad_names = parse_scenario_text("name: t\ncluster:\n  primary: p\n  synchronous_standby_names: \"FIRST 1 (s1\"\nsteps: []\n", "t.yaml");
+  expect_error(bad_names, 4, 30, "invalid synchronous_standby_names");
+  auto bad_level = parse_scenario_text("name: t\ncluster:\n  primary: p\n  synchronous_commit: sometimes\nsteps: []\n", "t.yaml");
+  expect_error(bad_level, 4, 23, "expected synchronous_commit");
+  auto bad_segment = parse_scenario_text("name: t\ncluster:\n  primary: p\n  wal_segment_size: 3MB\nsteps: []\n", "t.yaml");
+  expect_error(bad_segment, 4, 21, "power of two");
+  auto twice = parse_scenario_text("name: t\ncluster:\n  primary: p\n  standbys: [p]\nsteps: []\n", "t.yaml");
+  expect_error(twice, 4, 14, "named twice");
+  auto no_cluster = parse_scenario_text("name: t\nsteps: []\n", "t.yaml");
+  expect_error(no_cluster, 1, 1, "expected key 'cluster'");
+}
+
+TEST(ScenarioParserTest, MissingFileIsAnError) {
+  auto r = parse_scenario_file("/nonexistent/scenario.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("cannot read"), std::string::npos);
+}
+
+TEST(ScenarioParserTest, DurationsAndSizes) {
+  EXPECT_EQ(*parse_duration_us("250ms"), 250000);
+  EXPECT_EQ(*parse_duration_us("2s"), 2000000);
+  EXPECT_EQ(*parse_duration_us("7"), 7000);
+  EXPECT_FALSE(parse_duration_us("fast").ok());
+  EXPECT_FALSE(parse_duration_us("3 hours").ok());
+  EXPECT_EQ(*parse_size_bytes("16MB"), 16 << 20);
+  EXPECT_EQ(*parse_size_bytes("64kB"), 64 << 10);
+  EXPECT_FALSE(parse_size_bytes("16mb").ok());
+}
+
+}  // namespace
+}  // namespace replsim

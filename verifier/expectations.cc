@@ -1,0 +1,146 @@
+#include "expectations.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace replsim {
+namespace {
+
+using Verdict = ExpectationResult::Verdict;
+
+ExpectationResult held(std::string why) { return {nullptr, Verdict::kHeld, std::move(why)}; }
+ExpectationResult failed(std::string why) { return {nullptr, Verdict::kFailed, std::move(why)}; }
+ExpectationResult undetermined(std::string why) { return {nullptr, Verdict::kUndetermined, std::move(why)}; }
+
+std::string outcomes_text(const TxRecord& tx) {
+  std::vector<std::string> names;
+  for (auto o : tx.outcomes) names.push_back(to_string(o));
+  return names.empty() ? "no outcome" : fmt::format("{}", fmt::join(names, " or "));
+}
+
+ExpectationResult check_outcome(const TxRecord& tx, TxOutcome wanted) {
+  const bool has = std::find(tx.outcomes.begin(), tx.outcomes.end(), wanted) != tx.outcomes.end();
+  if (has && tx.outcomes.size() == 1) return held(fmt::format("{} was {}", tx.label, to_string(wanted)));
+  if (has) return undetermined(fmt::format("{} was {}: timing decides", tx.label, outcomes_text(tx)));
+  return failed(fmt::format("{} was {}, expected {}", tx.label, outcomes_text(tx), to_string(wanted)));
+}
+
+// Looks up `label` on `node`; returns false with `why` set when it cannot be observed there.
+bool presence_on(const RunResult& r, const std::string& node, const std::string& label, Presence* out, std::string* why) {
+  const NodeFinal* n = r.find_node(node);
+  if (n == nullptr) {
+    *why = fmt::format("node {} does not exist at the end of the run", node);
+    return false;
+  }
+  auto it = n->presence.find(label);
+  if (it == n->presence.end()) {
+    *why = fmt::format("{} cannot be observed on {} (it is {})", label, node, n->state);
+    return false;
+  }
+  *out = it->second;
+  return true;
+}
+
+ExpectationResult check_presence(const RunResult& r, const Expectation& e, const std::string& node) {
+  Presence p{};
+  std::string why;
+  if (!presence_on(r, node, e.label, &p, &why)) return failed(why);
+  const Presence wanted = e.kind == ExpectKind::kAbsent ? Presence::kAbsent : Presence::kPresent;
+  if (p == Presence::kEither) return undetermined(fmt::format("{} may or may not be on {}: timing decides", e.label, node));
+  if (p == wanted) return held(fmt::format("{} is {} on {}", e.label, to_string(p), node));
+  return failed(fmt::format("{} is {} on {}, expected {}", e.label, to_string(p), node, to_string(wanted)));
+}
+
+ExpectationResult check_lost(const RunResult& r, const TxRecord& tx, const std::string& node) {
+  ExpectationResult ack = check_outcome(tx, TxOutcome::kAcknowledged);
+  if (ack.verdict != Verdict::kHeld)
+    return {nullptr, ack.verdict, fmt::format("lost needs an acknowledged commit: {}", ack.explanation)};
+  Presence p{};
+  std::string why;
+  if (!presence_on(r, node, tx.label, &p, &why)) return failed(why);
+  if (p == Presence::kEither) return undetermined(fmt::format("{} may or may not be on {}: timing decides", tx.label, node));
+  if (p == Presence::kAbsent) return held(fmt::format("{} was acknowledged, yet is absent on {}", tx.label, node));
+  return failed(fmt::format("{} was acknowledged and is present on {}: nothing was lost", tx.label, node));
+}
+
+ExpectationResult check_lag(const RunResult& r, const Expectation& e) {
+  const LagMeasure* lag = r.find_lag(e.name);
+  if (lag == nullptr) return failed(fmt::format("lag check {} was not measured", e.name));
+  const int64_t bytes = lag->replay_lag_bytes;
+  if (e.lag_bytes_min && bytes < *e.lag_bytes_min)
+    return failed(fmt::format("{}: replay lag {} bytes, expected at least {}", e.name, bytes, *e.lag_bytes_min));
+  if (e.lag_bytes_max && bytes > *e.lag_bytes_max)
+    return failed(fmt::format("{}: replay lag {} bytes, expected at most {}", e.name, bytes, *e.lag_bytes_max));
+  if (e.lag_transactions && lag->transactions != *e.lag_transactions)
+    return failed(fmt::format("{}: {} transactions behind, expected {}", e.name, lag->transactions, *e.lag_transactions));
+  if (e.failover_loses_data && lag->failover_loses_data != *e.failover_loses_data)
+    return failed(fmt::format("{}: failover would {}lose data, expected the opposite", e.name, lag->failover_loses_data ? "" : "not "));
+  return held(fmt::format("{}: {} bytes and {} transactions behind; failover {} data", e.name, bytes, lag->transactions,
+                          lag->failover_loses_data ? "loses" : "loses no"));
+}
+
+ExpectationResult check_one(const Scenario& s, const RunResult& r, const Expectation& e) {
+  const std::string node = e.node.empty() ? final_primary(s, r) : e.node;
+  switch (e.kind) {
+    case ExpectKind::kRows: {
+      const NodeFinal* n = r.find_node(node);
+      if (n == nullptr || !n->row_counts.count(e.table))
+        return failed(fmt::format("rows of {} cannot be counted on {}", e.table, node));
+      const int64_t count = n->row_counts.at(e.table);
+      if (count == e.count) return held(fmt::format("{} holds {} rows on {}", e.table, count, node));
+      return failed(fmt::format("{} holds {} rows on {}, expected {}", e.table, count, node, e.count));
+    }
+    case ExpectKind::kLag: return check_lag(r, e);
+    case ExpectKind::kError: {
+      const NodeFinal* n = r.find_node(node);
+      if (n == nullptr) return failed(fmt::format("node {} does not exist", node));
+      if (n->error == e.error) return held(fmt::format("{} ended with {}", node, e.error));
+      return failed(fmt::format("{} ended with {}, expected {}", node, n->error.empty() ? "no error" : n->error, e.error));
+    }
+    default: break;
+  }
+  const TxRecord* tx = r.find_tx(e.label);
+  if (tx == nullptr) return failed(fmt::format("{} never ran", e.label));
+  switch (e.kind) {
+    case ExpectKind::kLost: return check_lost(r, *tx, node);
+    case ExpectKind::kPresent: case ExpectKind::kAbsent: return check_presence(r, e, node);
+    case ExpectKind::kAcknowledged: return check_outcome(*tx, TxOutcome::kAcknowledged);
+    case ExpectKind::kCancelled: return check_outcome(*tx, TxOutcome::kCancelled);
+    case ExpectKind::kFailed: return check_outcome(*tx, TxOutcome::kFailed);
+    case ExpectKind::kInDoubt: return check_outcome(*tx, TxOutcome::kInDoubt);
+    case ExpectKind::kBlocks:
+      if (tx->waited_for_sync) return held(fmt::format("{}'s commit waited for synchronous replication", tx->label));
+      return failed(fmt::format("{}'s commit never waited for synchronous replication (it was {})", tx->label, outcomes_text(*tx)));
+    default: return failed("unknown expectation");
+  }
+}
+
+}  // namespace
+
+std::string final_primary(const Scenario& scenario, const RunResult& result) {
+  std::string primary = scenario.cluster.nodes.empty() ? "" : scenario.cluster.nodes[0].name;
+  for (const auto& step : scenario.steps) {
+    const bool restored_primary = step.kind == StepKind::kRestore && step.target.action == RecoveryTarget::Action::kPromote;
+    if (step.kind != StepKind::kPromote && !restored_primary) continue;
+    const NodeFinal* n = result.find_node(step.node);
+    if (n == nullptr || n->error.empty()) primary = step.node;  // A restore that failed made no primary.
+  }
+  return primary;
+}
+
+std::vector<ExpectationResult> check_expectations(const Scenario& scenario, const RunResult& result) {
+  std::vector<ExpectationResult> out;
+  for (const auto& e : scenario.expectations) {
+    ExpectationResult r = check_one(scenario, result, e);
+    r.expectation = &e;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+bool all_held(const std::vector<ExpectationResult>& results) {
+  return std::all_of(results.begin(), results.end(), [](const auto& r) { return r.verdict == Verdict::kHeld; });
+}
+
+}  // namespace replsim

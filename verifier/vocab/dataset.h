@@ -1,0 +1,53 @@
+// The statelessCommerce schema of the seed drills and the named data sets that
+// scenarios load in one step. Both the simulator and the real cluster load exactly
+// these rows, in this order, so serial ids agree (customers 1..n, and so on).
+//
+// Every scenario transaction also inserts its label into replsim_tx in the same
+// transaction: that row is how any transaction's presence (even a DELETE's or a
+// TRUNCATE's) is observed on any node, by the harness and the simulator alike.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace replsim {
+
+struct ColumnSpec {
+  std::string name;  // Lower case, as PostgreSQL folds unquoted identifiers.
+  enum class Type { kSerial, kInteger, kText, kNumeric, kTimestamp } type = Type::kText;
+  std::string references;  // Table this column is a foreign key to, or "".
+  bool not_null = false;
+};
+
+struct TableSpec {
+  std::string name;                // Lower case: customers, products, orders, orderitems.
+  std::vector<ColumnSpec> columns; // columns[0] is "id", the serial primary key.
+  const ColumnSpec* find_column(const std::string& name) const;  // Case-insensitive.
+};
+
+struct Dataset {
+  std::string name;
+  std::vector<TableSpec> tables;  // In dependency order: referenced tables first.
+  // Initial rows per table, values for every column but "id", in column order.
+  struct TableRows {
+    std::string table;
+    std::vector<std::vector<std::string>> rows;
+  };
+  std::vector<TableRows> rows;
+  const TableSpec* find_table(const std::string& name) const;  // Case-insensitive.
+  // Tables TRUNCATE ... CASCADE on `table` empties with it (those referencing it, transitively).
+  std::vector<std::string> truncate_cascade(const std::string& table) const;
+};
+
+// The marker table every scenario transaction writes its label into.
+inline constexpr const char* kTxMarkerTable = "replsim_tx";
+
+// The named data sets: "seed" (statelessCommerce with the Johnsons) and "empty" (schema only).
+const Dataset* find_dataset(const std::string& name);
+std::vector<std::string> dataset_names();
+
+// CREATE TABLE statements for the schema and the marker table. Fixed text from the
+// schema above: no scenario value ever appears in it.
+std::string schema_sql(const Dataset& dataset);
+
+}  // namespace replsim

@@ -1,0 +1,130 @@
+// RunResult: what happened to a scenario's transactions and nodes, in one shape
+// whoever made it. The simulator's RunResult is a Prediction (presence may be
+// "either" where timing decides); the harness's is a History observed on real
+// PostgreSQL (never "either", with wall-clock events). verifier/ compares the two
+// and checks histories without knowing who made them. JSON schema: docs/history.md.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "vocab/lsn.h"
+#include "vocab/status.h"
+
+namespace replsim {
+
+// What the client saw for a transaction's commit.
+enum class TxOutcome {
+  kAcknowledged,  // COMMIT returned success.
+  kFailed,        // An error: the transaction did not commit.
+  kBlocked,       // Still waiting for synchronous replication when the scenario ended.
+  kCancelled,     // The wait was cancelled: committed locally, never acknowledged by a standby.
+  kInDoubt,       // The connection was lost mid-commit: the client cannot know.
+};
+enum class Presence { kPresent, kAbsent, kEither };
+
+const char* to_string(TxOutcome outcome);
+const char* to_string(Presence presence);
+std::optional<TxOutcome> parse_tx_outcome(const std::string& text);
+std::optional<Presence> parse_presence(const std::string& text);
+
+struct TxRecord {
+  std::string label;
+  int step = -1;                   // Index of the scenario step that ran it.
+  std::string node;                // Where it ran.
+  std::vector<TxOutcome> outcomes; // One outcome; more than one only in a prediction ("either of").
+  Xid xid = 0;
+  Lsn commit_lsn;                  // End of its commit record; 0 if it never committed.
+  int64_t commit_time_us = 0;      // Commit timestamp, microseconds since the run's start.
+  TimelineId timeline = 1;
+  bool waited_for_sync = false;    // Its commit waited for synchronous replication at some point.
+  std::string detail;              // Why: "blocked on FIRST 1 (replica): replica unreachable", ...
+};
+
+// One node's replication positions, as pg_stat_replication and the recovery functions report.
+struct NodePosition {
+  std::string node;
+  std::string state;       // "primary", "standby", "paused", "crashed", "stopped", "wiped", "restoring"
+  TimelineId timeline = 1;
+  Lsn insert_lsn, flush_lsn;           // Primary: pg_current_wal_insert_lsn / pg_current_wal_flush_lsn.
+  Lsn write_lsn, replay_lsn;           // Standby: received-and-written, replayed.
+  std::string sync_state;              // Standby as the primary sees it: async, potential, sync, quorum.
+};
+
+// One line of the timeline: a step and everyone's positions right after it.
+struct TimelineEntry {
+  int step = -1;
+  int64_t time_us = 0;
+  std::string text;
+  std::vector<NodePosition> positions;
+  std::vector<std::string> notes;  // What this step caused ("charlie acknowledged", ...).
+};
+
+// A lag measurement done right: the primary's current LSN against the standby's received
+// and replayed LSN, in bytes and in commits the standby has not replayed.
+struct LagMeasure {
+  std::string name;
+  std::string standby;
+  Lsn primary_lsn, receive_lsn, replay_lsn;
+  int64_t receive_lag_bytes = 0;
+  int64_t replay_lag_bytes = 0;
+  int64_t transactions = 0;          // Commits on the primary not yet replayed on the standby.
+  bool failover_loses_data = false;  // Promoting it now would lose acknowledged commits.
+  std::vector<std::string> at_risk;  // Their labels.
+};
+
+// A node at the end of the run.
+struct NodeFinal {
+  std::string name;
+  std::string state;  // As NodePosition::state; "primary" for a promoted standby.
+  TimelineId timeline = 1;
+  std::map<std::string, Presence> presence;  // Transaction label -> is its effect here?
+  std::map<std::string, int64_t> row_counts; // Table -> rows (absent when not observable).
+  std::string error;  // "", "recovery_target_not_reached", "refuses_to_start", "cannot_catch_up"
+  std::string error_detail;  // The server's own words where there are some.
+};
+
+// One event of a Jepsen-style history: an operation's invocation and completion, or a fault.
+struct HistoryEvent {
+  enum class Type { kInvoke, kOk, kFail, kInfo, kBlocked, kFault };
+  Type type = Type::kInvoke;
+  int64_t time_us = 0;
+  std::string process;  // Client or "nemesis".
+  std::string node;
+  std::string label;    // Transaction label, or the fault ("partition replica").
+  Xid xid = 0;
+  Lsn lsn;
+  int64_t commit_time_us = 0;
+  std::string detail;
+};
+const char* to_string(HistoryEvent::Type type);
+
+struct RunResult {
+  std::string scenario;  // Scenario name.
+  std::string file;
+  std::string source;    // "simulator" or "postgresql".
+  uint64_t seed = 0;
+  std::vector<HistoryEvent> events;
+  std::vector<TimelineEntry> timeline;
+  std::vector<TxRecord> transactions;
+  std::vector<LagMeasure> lags;
+  std::vector<NodeFinal> nodes;
+  std::vector<std::string> notes;  // What was lost and why, in sentences.
+
+  const TxRecord* find_tx(const std::string& label) const;
+  const NodeFinal* find_node(const std::string& name) const;
+  const LagMeasure* find_lag(const std::string& name) const;
+};
+using Prediction = RunResult;
+using History = RunResult;
+
+nlohmann::json to_json(const RunResult& result);
+// Reads what to_json wrote; a malformed document is an error value, not an exception.
+Result<RunResult> run_result_from_json(const nlohmann::json& doc);
+
+}  // namespace replsim

@@ -1,0 +1,82 @@
+#include "vocab/scenario.h"
+
+#include <strings.h>
+
+namespace replsim {
+
+const char* to_string(SyncCommit level) {
+  switch (level) {
+    case SyncCommit::kOff: return "off";
+    case SyncCommit::kLocal: return "local";
+    case SyncCommit::kRemoteWrite: return "remote_write";
+    case SyncCommit::kOn: return "on";
+    case SyncCommit::kRemoteApply: return "remote_apply";
+  }
+  return "?";
+}
+
+std::optional<SyncCommit> parse_sync_commit(const std::string& text) {
+  for (auto level : {SyncCommit::kOff, SyncCommit::kLocal, SyncCommit::kRemoteWrite, SyncCommit::kOn,
+                     SyncCommit::kRemoteApply}) {
+    if (strcasecmp(text.c_str(), to_string(level)) == 0) return level;
+  }
+  // PostgreSQL also accepts the boolean spellings of on and off.
+  for (const char* on : {"true", "yes", "1"})
+    if (strcasecmp(text.c_str(), on) == 0) return SyncCommit::kOn;
+  for (const char* off : {"false", "no", "0"})
+    if (strcasecmp(text.c_str(), off) == 0) return SyncCommit::kOff;
+  return std::nullopt;
+}
+
+const char* to_string(StepKind kind) {
+  switch (kind) {
+    case StepKind::kInsert: return "insert";
+    case StepKind::kUpdate: return "update";
+    case StepKind::kDelete: return "delete";
+    case StepKind::kTruncate: return "truncate";
+    case StepKind::kMark: return "mark";
+    case StepKind::kCatchup: return "catchup";
+    case StepKind::kWait: return "wait";
+    case StepKind::kCheckLag: return "check_lag";
+    case StepKind::kCancel: return "cancel";
+    case StepKind::kPause: return "pause";
+    case StepKind::kResume: return "resume";
+    case StepKind::kPartition: return "partition";
+    case StepKind::kHeal: return "heal";
+    case StepKind::kCrash: return "crash";
+    case StepKind::kStop: return "stop";
+    case StepKind::kStart: return "start";
+    case StepKind::kWipe: return "wipe";
+    case StepKind::kPromote: return "promote";
+    case StepKind::kBaseBackup: return "base_backup";
+    case StepKind::kSwitchWal: return "switch_wal";
+    case StepKind::kRestorePoint: return "restore_point";
+    case StepKind::kRestore: return "restore";
+  }
+  return "?";
+}
+
+const char* to_string(ExpectKind kind) {
+  switch (kind) {
+    case ExpectKind::kLost: return "lost";
+    case ExpectKind::kPresent: return "present";
+    case ExpectKind::kAbsent: return "absent";
+    case ExpectKind::kAcknowledged: return "acknowledged";
+    case ExpectKind::kBlocks: return "blocks";
+    case ExpectKind::kCancelled: return "cancelled";
+    case ExpectKind::kFailed: return "failed";
+    case ExpectKind::kInDoubt: return "in_doubt";
+    case ExpectKind::kRows: return "rows";
+    case ExpectKind::kLag: return "lag";
+    case ExpectKind::kError: return "error";
+  }
+  return "?";
+}
+
+const NodeSpec* ClusterSpec::find_node(const std::string& name) const {
+  for (const auto& n : nodes)
+    if (n.name == name) return &n;
+  return nullptr;
+}
+
+}  // namespace replsim

@@ -1,0 +1,141 @@
+// Scenario: one replication experiment, as read from a scenario file. The same
+// Scenario drives the simulator (-> Prediction) and the real-cluster harness
+// (-> History); steps name intent ("partition replica"), never simulator internals.
+// The file format is described in docs/scenario.md; scenario_parser.h reads it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace replsim {
+
+// Where something stands in the scenario file (1-based; 0 = not from a file).
+struct SourcePos {
+  int line = 0;
+  int column = 0;
+};
+
+enum class NodeRole { kPrimary, kStandby };
+
+struct NodeSpec {
+  std::string name;             // Also the standby's application_name.
+  NodeRole role = NodeRole::kStandby;
+  bool replication_slot = false;  // Standby streams through a physical slot.
+  SourcePos pos;
+};
+
+// synchronous_commit (PostgreSQL 15 docs, 20.5.1 "Settings").
+enum class SyncCommit { kOff, kLocal, kRemoteWrite, kOn, kRemoteApply };
+const char* to_string(SyncCommit level);
+std::optional<SyncCommit> parse_sync_commit(const std::string& text);
+
+struct ClusterSpec {
+  std::vector<NodeSpec> nodes;  // nodes[0] is the primary; the others stream from it.
+  SyncCommit synchronous_commit = SyncCommit::kOn;
+  std::string synchronous_standby_names;  // As PostgreSQL reads it; see standby_names.h.
+  uint64_t wal_segment_size = 1 << 20;    // Bytes; a power of two from 1 MB to 1 GB.
+  bool archive_mode = false;              // Archive completed segments to the WAL archive.
+  int64_t archive_timeout_ms = 0;         // 0 = off.
+  uint64_t wal_keep_size = 0;             // Bytes.
+  int64_t max_slot_wal_keep_size = -1;    // Bytes; -1 = unlimited.
+  int64_t link_latency_us = 100;          // One-way network latency of each replication link.
+  std::string dataset = "seed";           // Named initial data loaded before the first step.
+  SourcePos pos;
+
+  const NodeSpec* find_node(const std::string& name) const;
+};
+
+enum class StepKind {
+  // Transactions (each step is one transaction; `label` names it).
+  kInsert, kUpdate, kDelete, kTruncate,
+  // Observation and pacing.
+  kMark,      // Remember this instant (its time and insert LSN) under `name`.
+  kCatchup,   // Wait until `node` (or every reachable standby) has replayed all WAL.
+  kWait,      // Let `duration_ms` pass.
+  kCheckLag,  // Measure lag of `node` as checkReplicationLag should, under `name`.
+  kCancel,    // Cancel the waiting commit of transaction `label` (pg_cancel_backend).
+  // Faults.
+  kPause, kResume, kPartition, kHeal, kCrash, kStop, kStart, kWipe,
+  // Operations.
+  kPromote, kBaseBackup, kSwitchWal, kRestorePoint, kRestore,
+};
+const char* to_string(StepKind kind);
+
+enum class PartitionDirection { kBoth, kToStandby, kToPrimary };
+
+// A recovery target (PostgreSQL 15 docs, 20.5.5 "Recovery Target").
+struct RecoveryTarget {
+  enum class Kind { kNone, kImmediate, kTime, kXid, kLsn, kName };
+  Kind kind = Kind::kNone;
+  std::string ref;  // kTime: a mark; kXid: a transaction label; kLsn: a mark or label; kName: a restore point.
+  bool inclusive = true;
+  enum class Action { kPause, kPromote, kShutdown };
+  Action action = Action::kPause;  // PostgreSQL's default recovery_target_action.
+  std::string timeline = "latest";
+};
+
+struct Step {
+  StepKind kind = StepKind::kMark;
+  SourcePos pos;
+  std::string text;  // The step as written, one line, for timelines.
+
+  std::string label;  // Transaction label (write steps, cancel).
+  std::string node;   // Target node; empty = the current primary (writes) or every standby.
+  std::string name;   // Mark, lag check, backup or restore-point name.
+
+  // Write steps: table, column=value pairs to insert or set, and equality filters.
+  std::string table;
+  std::vector<std::pair<std::string, std::string>> values;
+  std::vector<std::pair<std::string, std::string>> where;
+  bool cascade = false;  // TRUNCATE ... CASCADE.
+
+  PartitionDirection direction = PartitionDirection::kBoth;
+  int64_t duration_ms = 0;
+
+  std::string backup;  // kRestore: the base backup to restore from.
+  RecoveryTarget target;
+};
+
+enum class ExpectKind {
+  kLost,          // `label` was acknowledged, yet is absent on `node`.
+  kPresent,       // `label`'s effect is on `node`.
+  kAbsent,        // `label`'s effect is not on `node`.
+  kAcknowledged,  // The client got a successful commit for `label`.
+  kBlocks,        // `label`'s commit blocked waiting for synchronous replication.
+  kCancelled,     // `label` was cancelled while waiting: committed locally, never acknowledged.
+  kFailed,        // `label` failed (error or refused).
+  kInDoubt,       // The connection was lost mid-commit: the client cannot know.
+  kRows,          // `table` holds exactly `count` rows on `node`.
+  kLag,           // The lag check `name` measured within the bounds below.
+  kError,         // `node` ended in the error `error`.
+};
+const char* to_string(ExpectKind kind);
+
+struct Expectation {
+  ExpectKind kind = ExpectKind::kPresent;
+  SourcePos pos;
+  std::string text;
+  std::string label;
+  std::string node;  // Empty = the primary at the end of the scenario.
+  std::string table;
+  int64_t count = 0;
+  std::string name;  // kLag: the lag check.
+  std::optional<int64_t> lag_bytes_min, lag_bytes_max, lag_transactions;
+  std::optional<bool> failover_loses_data;
+  std::string error;  // kError: "recovery_target_not_reached", "refuses_to_start", "cannot_catch_up".
+};
+
+struct Scenario {
+  std::string file;  // Path it was read from.
+  std::string name;
+  std::string description;
+  ClusterSpec cluster;
+  std::vector<Step> steps;
+  std::vector<Expectation> expectations;
+};
+
+}  // namespace replsim

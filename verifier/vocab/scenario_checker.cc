@@ -1,0 +1,257 @@
+// The semantic half of reading a scenario: walks the steps through the nodes' states
+// and rejects what cannot happen (promote a primary, resume a node that is not paused,
+// restore from a backup that does not exist, expect a label no step wrote, ...).
+#include <fmt/format.h>
+
+#include <map>
+#include <set>
+
+#include "vocab/scenario.h"
+#include "vocab/status.h"
+
+namespace replsim {
+namespace {
+
+enum class Run { kRunning, kPaused, kDown, kWiped };
+
+struct NodeState {
+  bool primary = false;
+  Run run = Run::kRunning;
+  bool partitioned = false;
+};
+
+class Checker {
+ public:
+  explicit Checker(const Scenario& s) : s_(s) {
+    for (const auto& n : s.cluster.nodes) nodes_[n.name] = NodeState{n.role == NodeRole::kPrimary};
+  }
+
+  Status check() {
+    for (size_t i = 0; i < s_.steps.size(); ++i) {
+      if (Status st = check_step(s_.steps[i], static_cast<int>(i)); !st.ok()) return st;
+    }
+    for (const auto& e : s_.expectations) {
+      if (Status st = check_expectation(e); !st.ok()) return st;
+    }
+    return Status::Ok();
+  }
+
+ private:
+  Status error(SourcePos pos, const std::string& message) const {
+    return Status::InvalidInput(fmt::format("{}:{}:{}: {}", s_.file, pos.line, pos.column, message));
+  }
+
+  Status need_node(const Step& step, NodeState** out) {
+    auto it = nodes_.find(step.node);
+    if (it == nodes_.end()) return error(step.pos, fmt::format("unknown node '{}' in step '{}'", step.node, to_string(step.kind)));
+    *out = &it->second;
+    return Status::Ok();
+  }
+
+  Status check_write(const Step& step, int index) {
+    if (!labels_.emplace(step.label, index).second)
+      return error(step.pos, fmt::format("transaction label '{}' is used twice", step.label));
+    if (!step.node.empty()) {
+      NodeState* n = nullptr;
+      if (Status st = need_node(step, &n); !st.ok()) return st;
+    }
+    return Status::Ok();
+  }
+
+  Status check_name(const Step& step, std::map<std::string, int>& names, int index, const char* what) {
+    if (!names.emplace(step.name, index).second)
+      return error(step.pos, fmt::format("{} '{}' is defined twice", what, step.name));
+    return Status::Ok();
+  }
+
+  Status check_fault(const Step& step) {
+    NodeState* n = nullptr;
+    if (Status st = need_node(step, &n); !st.ok()) return st;
+    const std::string verb = to_string(step.kind);
+    switch (step.kind) {
+      case StepKind::kPause:
+        if (n->run != Run::kRunning) return error(step.pos, fmt::format("cannot pause '{}': it is not running", step.node));
+        n->run = Run::kPaused;
+        break;
+      case StepKind::kResume:
+        if (n->run != Run::kPaused) return error(step.pos, fmt::format("cannot resume '{}': it is not paused", step.node));
+        n->run = Run::kRunning;
+        break;
+      case StepKind::kCrash:
+        if (n->run != Run::kRunning && n->run != Run::kPaused)
+          return error(step.pos, fmt::format("cannot crash '{}': it is not running", step.node));
+        n->run = Run::kDown;
+        break;
+      case StepKind::kStop:
+        if (n->run != Run::kRunning) return error(step.pos, fmt::format("cannot stop '{}': it is not running", step.node));
+        n->run = Run::kDown;
+        break;
+      case StepKind::kStart:
+        if (n->run != Run::kDown)
+          return error(step.pos, fmt::format("cannot start '{}': it is {}", step.node, n->run == Run::kWiped ? "wiped (restore it instead)" : "already running"));
+        n->run = Run::kRunning;
+        break;
+      case StepKind::kWipe:
+        if (n->run != Run::kDown) return error(step.pos, fmt::format("cannot wipe '{}': stop or crash it first", step.node));
+        n->run = Run::kWiped;
+        break;
+      case StepKind::kPromote:
+        if (n->primary) return error(step.pos, fmt::format("cannot promote '{}': it is already a primary", step.node));
+        if (n->run != Run::kRunning) return error(step.pos, fmt::format("cannot promote '{}': it is not running", step.node));
+        n->primary = true;
+        primary_ = step.node;
+        break;
+      case StepKind::kPartition:
+        if (n->primary && step.node == s_.cluster.nodes[0].name)
+          return error(step.pos, fmt::format("partition takes a standby (the link to its primary); '{}' is the primary", step.node));
+        if (n->partitioned) return error(step.pos, fmt::format("'{}' is already partitioned", step.node));
+        n->partitioned = true;
+        break;
+      case StepKind::kHeal:
+        if (!n->partitioned) return error(step.pos, fmt::format("cannot heal '{}': it is not partitioned", step.node));
+        n->partitioned = false;
+        break;
+      default:
+        return error(step.pos, fmt::format("internal: '{}' is not a fault", verb));
+    }
+    return Status::Ok();
+  }
+
+  Status check_restore(const Step& step, int index) {
+    auto it = nodes_.find(step.node);
+    if (it != nodes_.end() && it->second.run != Run::kWiped)
+      return error(step.pos, fmt::format("cannot restore into '{}': the node exists (wipe it first, or name a new node)", step.node));
+    auto backup = backups_.find(step.backup);
+    if (backup == backups_.end()) return error(step.pos, fmt::format("no base backup named '{}' before this step", step.backup));
+    const RecoveryTarget& t = step.target;
+    using Kind = RecoveryTarget::Kind;
+    int ref_step = -1;
+    if (t.kind == Kind::kTime) {
+      if (!marks_.count(t.ref)) return error(step.pos, fmt::format("recovery target time '{}' is not a mark defined before this step", t.ref));
+      ref_step = marks_[t.ref];
+    } else if (t.kind == Kind::kXid) {
+      if (!labels_.count(t.ref)) return error(step.pos, fmt::format("recovery target xid '{}' is not a transaction before this step", t.ref));
+      ref_step = labels_[t.ref];
+    } else if (t.kind == Kind::kLsn) {
+      if (marks_.count(t.ref)) ref_step = marks_[t.ref];
+      else if (labels_.count(t.ref)) ref_step = labels_[t.ref];
+      else return error(step.pos, fmt::format("recovery target lsn '{}' is neither a mark nor a transaction before this step", t.ref));
+    } else if (t.kind == Kind::kName) {
+      if (!restore_points_.count(t.ref)) return error(step.pos, fmt::format("unknown restore point '{}'", t.ref));
+      ref_step = restore_points_[t.ref];
+    }
+    if (ref_step >= 0 && ref_step < backup->second)
+      return error(step.pos, fmt::format("recovery target '{}' lies before the end of base backup '{}'", t.ref, step.backup));
+    NodeState restored;
+    restored.primary = t.action == RecoveryTarget::Action::kPromote;
+    restored.run = t.action == RecoveryTarget::Action::kShutdown ? Run::kDown : Run::kRunning;
+    nodes_[step.node] = restored;
+    (void)index;
+    return Status::Ok();
+  }
+
+  Status check_step(const Step& step, int index) {
+    NodeState* n = nullptr;
+    switch (step.kind) {
+      case StepKind::kInsert: case StepKind::kUpdate: case StepKind::kDelete: case StepKind::kTruncate:
+        return check_write(step, index);
+      case StepKind::kMark: return check_name(step, marks_, index, "mark");
+      case StepKind::kCheckLag:
+        if (Status st = check_name(step, lag_checks_, index, "lag check"); !st.ok()) return st;
+        if (!step.node.empty()) return need_node(step, &n);
+        if (s_.cluster.nodes.size() != 2) return error(step.pos, "check_lag needs 'node:' when there is not exactly one standby");
+        return Status::Ok();
+      case StepKind::kCatchup: case StepKind::kSwitchWal:
+        return step.node.empty() ? Status::Ok() : need_node(step, &n);
+      case StepKind::kWait: return Status::Ok();
+      case StepKind::kCancel:
+        if (!labels_.count(step.label)) return error(step.pos, fmt::format("cannot cancel '{}': no earlier step wrote it", step.label));
+        return Status::Ok();
+      case StepKind::kBaseBackup:
+        if (!step.node.empty()) {
+          if (Status st = need_node(step, &n); !st.ok()) return st;
+          if (n->run != Run::kRunning) return error(step.pos, fmt::format("cannot back up '{}': it is not running", step.node));
+        }
+        return check_name(step, backups_, index, "base backup");
+      case StepKind::kRestorePoint: return check_name(step, restore_points_, index, "restore point");
+      case StepKind::kRestore: return check_restore(step, index);
+      default: return check_fault(step);
+    }
+  }
+
+  Status check_expectation(const Expectation& e) {
+    if (!e.node.empty() && !nodes_.count(e.node)) return error(e.pos, fmt::format("unknown node '{}'", e.node));
+    switch (e.kind) {
+      case ExpectKind::kRows: return Status::Ok();
+      case ExpectKind::kLag:
+        if (!lag_checks_.count(e.name)) return error(e.pos, fmt::format("no check_lag step named '{}'", e.name));
+        return Status::Ok();
+      case ExpectKind::kError: return Status::Ok();
+      default:
+        if (!labels_.count(e.label)) return error(e.pos, fmt::format("no step wrote a transaction labelled '{}'", e.label));
+        return Status::Ok();
+    }
+  }
+
+  const Scenario& s_;
+  std::map<std::string, NodeState> nodes_;
+  std::string primary_;
+  std::map<std::string, int> labels_, marks_, lag_checks_, backups_, restore_points_;
+};
+
+std::string pairs(const std::vector<std::pair<std::string, std::string>>& kv) {
+  std::vector<std::string> parts;
+  for (const auto& [k, v] : kv) parts.push_back(fmt::format("{}={}", k, v));
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+const char* target_kind(RecoveryTarget::Kind kind) {
+  switch (kind) {
+    case RecoveryTarget::Kind::kNone: return "end of WAL";
+    case RecoveryTarget::Kind::kImmediate: return "immediate";
+    case RecoveryTarget::Kind::kTime: return "time";
+    case RecoveryTarget::Kind::kXid: return "xid";
+    case RecoveryTarget::Kind::kLsn: return "lsn";
+    case RecoveryTarget::Kind::kName: return "name";
+  }
+  return "?";
+}
+
+const char* action_name(RecoveryTarget::Action a) {
+  return a == RecoveryTarget::Action::kPause ? "pause" : a == RecoveryTarget::Action::kPromote ? "promote" : "shutdown";
+}
+
+}  // namespace
+
+Status check_scenario(const Scenario& scenario) { return Checker(scenario).check(); }
+
+// One line per step, in the scenario's own words, for timelines and generated files.
+std::string describe_step(const Step& step) {
+  const std::string on = step.node.empty() ? "" : " on " + step.node;
+  switch (step.kind) {
+    case StepKind::kInsert: return fmt::format("insert {}: {} ({}){}", step.label, step.table, pairs(step.values), on);
+    case StepKind::kUpdate:
+      return fmt::format("update {}: {} set {} where {}{}", step.label, step.table, pairs(step.values), pairs(step.where), on);
+    case StepKind::kDelete: return fmt::format("delete {}: {} where {}{}", step.label, step.table, pairs(step.where), on);
+    case StepKind::kTruncate: return fmt::format("truncate {}: {}{}{}", step.label, step.table, step.cascade ? " cascade" : "", on);
+    case StepKind::kMark: return fmt::format("mark {}", step.name);
+    case StepKind::kCatchup: return step.node.empty() ? "catchup" : "catchup " + step.node;
+    case StepKind::kWait: return fmt::format("wait {}ms", step.duration_ms);
+    case StepKind::kCheckLag: return fmt::format("check_lag {}{}", step.name, on);
+    case StepKind::kCancel: return fmt::format("cancel {}", step.label);
+    case StepKind::kPartition: {
+      const char* dir = step.direction == PartitionDirection::kBoth ? "" : step.direction == PartitionDirection::kToStandby ? " (to standby)" : " (to primary)";
+      return fmt::format("partition {}{}", step.node, dir);
+    }
+    case StepKind::kBaseBackup: return fmt::format("base_backup {}{}", step.name, step.node.empty() ? "" : " from " + step.node);
+    case StepKind::kSwitchWal: return step.node.empty() ? "switch_wal" : "switch_wal " + step.node;
+    case StepKind::kRestorePoint: return fmt::format("restore_point {}", step.name);
+    case StepKind::kRestore:
+      return fmt::format("restore {} from {} to {}{}{} ({}, action {}, timeline {})", step.node, step.backup,
+                         target_kind(step.target.kind), step.target.ref.empty() ? "" : " ", step.target.ref,
+                         step.target.inclusive ? "inclusive" : "exclusive", action_name(step.target.action), step.target.timeline);
+    default: return fmt::format("{} {}", to_string(step.kind), step.node);
+  }
+}
+
+}  // namespace replsim

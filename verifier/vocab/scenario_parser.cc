@@ -1,0 +1,518 @@
+#include "vocab/scenario_parser.h"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "vocab/dataset.h"
+#include "vocab/standby_names.h"
+
+namespace replsim {
+namespace {
+
+// The first problem found ends the parse. It travels as an exception inside this file
+// only (yaml-cpp reports with exceptions too) and leaves it as a Status.
+struct ParseError {
+  SourcePos pos;
+  std::string message;
+};
+
+SourcePos pos_of(const YAML::Node& node) {
+  const YAML::Mark mark = node.Mark();
+  if (mark.is_null()) return {};
+  return {mark.line + 1, mark.column + 1};
+}
+
+[[noreturn]] void fail(SourcePos pos, std::string message) { throw ParseError{pos, std::move(message)}; }
+[[noreturn]] void fail(const YAML::Node& at, std::string message) { fail(pos_of(at), std::move(message)); }
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool is_identifier(const std::string& s) {
+  if (s.empty() || s.size() > 63 || !(std::islower(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
+std::string scalar(const YAML::Node& node, const char* what) {
+  if (!node.IsScalar()) fail(node, fmt::format("expected {} (a single value)", what));
+  return node.Scalar();
+}
+
+std::string identifier(const YAML::Node& node, const char* what) {
+  std::string s = scalar(node, what);
+  if (!is_identifier(s))
+    fail(node, fmt::format("expected {}: lower-case letters, digits and '_', starting with a letter; got '{}'", what, s));
+  return s;
+}
+
+bool boolean(const YAML::Node& node, const char* what) {
+  const std::string s = lower(scalar(node, what));
+  if (s == "true" || s == "on" || s == "yes") return true;
+  if (s == "false" || s == "off" || s == "no") return false;
+  fail(node, fmt::format("expected {} (true or false), got '{}'", what, s));
+}
+
+int64_t integer(const YAML::Node& node, const char* what) {
+  const std::string s = scalar(node, what);
+  int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size()) fail(node, fmt::format("expected {} (a whole number), got '{}'", what, s));
+  return v;
+}
+
+int64_t duration_us(const YAML::Node& node, const char* what) {
+  auto d = parse_duration_us(scalar(node, what));
+  if (!d.ok()) fail(node, fmt::format("expected {}: {}", what, d.status().message()));
+  return *d;
+}
+
+int64_t size_bytes(const YAML::Node& node, const char* what) {
+  auto d = parse_size_bytes(scalar(node, what));
+  if (!d.ok()) fail(node, fmt::format("expected {}: {}", what, d.status().message()));
+  return *d;
+}
+
+// Every key of `map` must be in `allowed`.
+void check_keys(const YAML::Node& map, const std::vector<std::string>& allowed, const std::string& context) {
+  for (const auto& kv : map) {
+    const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      fail(kv.first, fmt::format("unknown key '{}' in {}; expected one of: {}", key, context, fmt::join(allowed, ", ")));
+    }
+  }
+}
+
+enum class Arg { kLabel, kNode, kOptionalNode, kName, kDuration };
+
+struct Verb {
+  const char* word;
+  StepKind kind;
+  Arg arg;
+  std::vector<std::string> modifiers;
+};
+
+const std::vector<Verb>& verbs() {
+  static const std::vector<Verb> table = {
+      {"insert", StepKind::kInsert, Arg::kLabel, {"table", "values", "node"}},
+      {"update", StepKind::kUpdate, Arg::kLabel, {"table", "set", "where", "node"}},
+      {"delete", StepKind::kDelete, Arg::kLabel, {"table", "where", "node"}},
+      {"truncate", StepKind::kTruncate, Arg::kLabel, {"table", "cascade", "node"}},
+      {"mark", StepKind::kMark, Arg::kName, {"node"}},
+      {"catchup", StepKind::kCatchup, Arg::kOptionalNode, {}},
+      {"wait", StepKind::kWait, Arg::kDuration, {}},
+      {"check_lag", StepKind::kCheckLag, Arg::kName, {"node"}},
+      {"cancel", StepKind::kCancel, Arg::kLabel, {}},
+      {"pause", StepKind::kPause, Arg::kNode, {}},
+      {"resume", StepKind::kResume, Arg::kNode, {}},
+      {"partition", StepKind::kPartition, Arg::kNode, {"direction"}},
+      {"heal", StepKind::kHeal, Arg::kNode, {}},
+      {"crash", StepKind::kCrash, Arg::kNode, {}},
+      {"stop", StepKind::kStop, Arg::kNode, {}},
+      {"start", StepKind::kStart, Arg::kNode, {}},
+      {"wipe", StepKind::kWipe, Arg::kNode, {}},
+      {"promote", StepKind::kPromote, Arg::kNode, {}},
+      {"base_backup", StepKind::kBaseBackup, Arg::kName, {"node"}},
+      {"switch_wal", StepKind::kSwitchWal, Arg::kOptionalNode, {}},
+      {"restore_point", StepKind::kRestorePoint, Arg::kName, {"node"}},
+      {"restore", StepKind::kRestore, Arg::kNode, {"from", "target", "inclusive", "action", "timeline"}},
+  };
+  return table;
+}
+
+std::vector<std::string> verb_words() {
+  std::vector<std::string> words;
+  for (const auto& v : verbs()) words.push_back(v.word);
+  return words;
+}
+
+const std::vector<std::string>& expectation_words() {
+  static const std::vector<std::string> words = {"lost", "present", "absent", "acknowledged", "blocks", "cancelled",
+                                                 "failed", "in_doubt", "rows", "lag", "error"};
+  return words;
+}
+
+const std::vector<std::string>& node_errors() {
+  static const std::vector<std::string> errors = {"recovery_target_not_reached", "refuses_to_start", "cannot_catch_up"};
+  return errors;
+}
+
+class Reader {
+ public:
+  explicit Reader(std::string file) { scenario_.file = std::move(file); }
+
+  Scenario read(const YAML::Node& root) {
+    if (!root.IsMap()) fail(root, "expected a scenario: a map with name, cluster, steps and expect");
+    check_keys(root, {"name", "description", "cluster", "steps", "expect"}, "the scenario");
+    if (!root["name"]) fail(root, "expected key 'name'");
+    scenario_.name = scalar(root["name"], "the scenario's name");
+    if (root["description"]) scenario_.description = scalar(root["description"], "a description");
+    if (!root["cluster"]) fail(root, "expected key 'cluster'");
+    read_cluster(root["cluster"]);
+    if (!root["steps"] || !root["steps"].IsSequence()) fail(root["steps"] ? root["steps"] : root, "expected 'steps': a list of steps");
+    for (const auto& step : root["steps"]) scenario_.steps.push_back(read_step(step));
+    if (root["expect"]) {
+      if (!root["expect"].IsSequence()) fail(root["expect"], "expected 'expect': a list of expectations");
+      for (const auto& e : root["expect"]) scenario_.expectations.push_back(read_expectation(e));
+    }
+    return std::move(scenario_);
+  }
+
+ private:
+  void read_cluster(const YAML::Node& c) {
+    ClusterSpec& cluster = scenario_.cluster;
+    cluster.pos = pos_of(c);
+    if (!c.IsMap()) fail(c, "expected 'cluster': a map with primary and standbys");
+    check_keys(c, {"primary", "standbys", "synchronous_commit", "synchronous_standby_names", "wal_segment_size",
+                   "archive_mode", "archive_timeout", "wal_keep_size", "max_slot_wal_keep_size", "link_latency", "data"},
+               "cluster");
+    if (!c["primary"]) fail(c, "expected key 'primary': the primary's name");
+    cluster.nodes.push_back({identifier(c["primary"], "the primary's name"), NodeRole::kPrimary, false, pos_of(c["primary"])});
+    if (c["standbys"]) read_standbys(c["standbys"]);
+    if (c["synchronous_commit"]) {
+      auto level = parse_sync_commit(scalar(c["synchronous_commit"], "synchronous_commit"));
+      if (!level) fail(c["synchronous_commit"], "expected synchronous_commit: off, local, remote_write, on or remote_apply");
+      cluster.synchronous_commit = *level;
+    }
+    if (c["synchronous_standby_names"]) read_standby_names(c["synchronous_standby_names"]);
+    if (c["wal_segment_size"]) {
+      const int64_t size = size_bytes(c["wal_segment_size"], "wal_segment_size");
+      if (size < (1 << 20) || size > (1LL << 30) || (size & (size - 1)) != 0)
+        fail(c["wal_segment_size"], "expected wal_segment_size: a power of two from 1MB to 1GB");
+      cluster.wal_segment_size = static_cast<uint64_t>(size);
+    }
+    if (c["archive_mode"]) cluster.archive_mode = boolean(c["archive_mode"], "archive_mode");
+    if (c["archive_timeout"]) cluster.archive_timeout_ms = duration_us(c["archive_timeout"], "archive_timeout") / 1000;
+    if (c["wal_keep_size"]) cluster.wal_keep_size = static_cast<uint64_t>(size_bytes(c["wal_keep_size"], "wal_keep_size"));
+    if (c["max_slot_wal_keep_size"]) {
+      const std::string v = scalar(c["max_slot_wal_keep_size"], "max_slot_wal_keep_size");
+      cluster.max_slot_wal_keep_size = v == "-1" ? -1 : size_bytes(c["max_slot_wal_keep_size"], "max_slot_wal_keep_size");
+    }
+    if (c["link_latency"]) cluster.link_latency_us = duration_us(c["link_latency"], "link_latency");
+    if (c["data"]) {
+      cluster.dataset = scalar(c["data"], "a data set name");
+      if (find_dataset(cluster.dataset) == nullptr)
+        fail(c["data"], fmt::format("unknown data set '{}'; expected one of: {}", cluster.dataset, fmt::join(dataset_names(), ", ")));
+    }
+  }
+
+  void read_standbys(const YAML::Node& list) {
+    if (!list.IsSequence()) fail(list, "expected 'standbys': a list of standby names");
+    for (const auto& s : list) {
+      NodeSpec node;
+      node.pos = pos_of(s);
+      if (s.IsMap()) {
+        check_keys(s, {"name", "slot"}, "a standby");
+        if (!s["name"]) fail(s, "expected key 'name' for the standby");
+        node.name = identifier(s["name"], "a standby name");
+        if (s["slot"]) node.replication_slot = boolean(s["slot"], "slot");
+      } else {
+        node.name = identifier(s, "a standby name");
+      }
+      if (scenario_.cluster.find_node(node.name) != nullptr) fail(s, fmt::format("node '{}' is named twice", node.name));
+      scenario_.cluster.nodes.push_back(node);
+    }
+  }
+
+  void read_standby_names(const YAML::Node& n) {
+    const std::string text = n.IsNull() ? "" : scalar(n, "synchronous_standby_names");
+    int column = 0;
+    auto parsed = parse_standby_names(text, &column);
+    if (!parsed.ok()) {
+      SourcePos pos = pos_of(n);
+      fail(pos, fmt::format("invalid synchronous_standby_names '{}' at character {}: {}", text, column,
+                            parsed.status().message()));
+    }
+    scenario_.cluster.synchronous_standby_names = text;
+  }
+
+  Step read_step(const YAML::Node& node) {
+    Step step;
+    step.pos = pos_of(node);
+    YAML::Node arg;
+    const Verb* verb = nullptr;
+    if (node.IsScalar()) {
+      verb = find_verb(node, node.Scalar());
+    } else if (node.IsMap()) {
+      for (const auto& kv : node) {
+        if (kv.first.IsScalar() && lookup_verb(kv.first.Scalar()) != nullptr) {
+          if (verb != nullptr) fail(kv.first, fmt::format("a step has one verb; found '{}' after '{}'", kv.first.Scalar(), verb->word));
+          verb = lookup_verb(kv.first.Scalar());
+          arg = kv.second;
+          step.pos = pos_of(kv.first);
+        }
+      }
+      if (verb == nullptr) fail(node, fmt::format("expected a step verb, one of: {}", fmt::join(verb_words(), ", ")));
+      std::vector<std::string> allowed = verb->modifiers;
+      allowed.push_back(verb->word);
+      check_keys(node, allowed, fmt::format("step '{}'", verb->word));
+    } else {
+      fail(node, fmt::format("expected a step: one of {}", fmt::join(verb_words(), ", ")));
+    }
+    step.kind = verb->kind;
+    read_argument(*verb, node, arg, step);
+    if (node.IsMap()) read_modifiers(node, step);
+    return step;
+  }
+
+  static const Verb* lookup_verb(const std::string& word) {
+    for (const auto& v : verbs())
+      if (word == v.word) return &v;
+    return nullptr;
+  }
+
+  const Verb* find_verb(const YAML::Node& at, const std::string& word) {
+    const Verb* v = lookup_verb(word);
+    if (v == nullptr) fail(at, fmt::format("unknown step '{}'; expected one of: {}", word, fmt::join(verb_words(), ", ")));
+    if (v->arg != Arg::kOptionalNode) fail(at, fmt::format("step '{}' needs an argument ({}: ...)", word, word));
+    return v;
+  }
+
+  void read_argument(const Verb& verb, const YAML::Node& node, const YAML::Node& arg, Step& step) {
+    const bool missing = !arg || arg.IsNull();
+    switch (verb.arg) {
+      case Arg::kLabel:
+        if (missing) fail(node, fmt::format("step '{}' needs a transaction label", verb.word));
+        step.label = identifier(arg, "a transaction label");
+        break;
+      case Arg::kNode:
+        if (missing) fail(node, fmt::format("step '{}' needs a node name", verb.word));
+        step.node = identifier(arg, "a node name");
+        break;
+      case Arg::kOptionalNode:
+        if (!missing && scalar(arg, "a node name") != "all") step.node = identifier(arg, "a node name");
+        break;
+      case Arg::kName:
+        if (missing) fail(node, fmt::format("step '{}' needs a name", verb.word));
+        step.name = identifier(arg, "a name");
+        break;
+      case Arg::kDuration:
+        if (missing) fail(node, "step 'wait' needs a duration such as 200ms");
+        step.duration_ms = duration_us(arg, "a duration such as 200ms") / 1000;
+        break;
+    }
+  }
+
+  void read_modifiers(const YAML::Node& node, Step& step) {
+    if (node["node"]) step.node = identifier(node["node"], "a node name");
+    if (node["table"]) step.table = table_name(node["table"]);
+    if (node["values"]) step.values = column_values(node["values"], step, "values");
+    if (node["set"]) step.values = column_values(node["set"], step, "set");
+    if (node["where"]) step.where = column_values(node["where"], step, "where");
+    if (node["cascade"]) step.cascade = boolean(node["cascade"], "cascade");
+    if (node["direction"]) {
+      const std::string d = scalar(node["direction"], "a direction");
+      if (d == "both") step.direction = PartitionDirection::kBoth;
+      else if (d == "to_standby") step.direction = PartitionDirection::kToStandby;
+      else if (d == "to_primary") step.direction = PartitionDirection::kToPrimary;
+      else fail(node["direction"], "expected direction: both, to_standby or to_primary");
+    }
+    if (step.kind == StepKind::kRestore) read_restore(node, step);
+    const bool writes = step.kind == StepKind::kInsert || step.kind == StepKind::kUpdate ||
+                        step.kind == StepKind::kDelete || step.kind == StepKind::kTruncate;
+    if (writes && step.table.empty()) fail(node, fmt::format("step '{}' needs 'table'", to_string(step.kind)));
+    if (step.kind == StepKind::kInsert && step.values.empty()) fail(node, "step 'insert' needs 'values'");
+    if (step.kind == StepKind::kUpdate && step.values.empty()) fail(node, "step 'update' needs 'set'");
+  }
+
+  void read_restore(const YAML::Node& node, Step& step) {
+    if (!node["from"]) fail(node, "step 'restore' needs 'from': the base backup to restore");
+    step.backup = identifier(node["from"], "a base backup name");
+    RecoveryTarget& t = step.target;
+    if (node["target"]) {
+      const YAML::Node target = node["target"];
+      if (target.IsScalar() && target.Scalar() == "immediate") {
+        t.kind = RecoveryTarget::Kind::kImmediate;
+      } else if (target.IsMap() && target.size() == 1) {
+        check_keys(target, {"time", "xid", "lsn", "name", "immediate"}, "target");
+        const auto kv = *target.begin();
+        const std::string key = kv.first.Scalar();
+        t.kind = key == "time" ? RecoveryTarget::Kind::kTime : key == "xid" ? RecoveryTarget::Kind::kXid
+               : key == "lsn" ? RecoveryTarget::Kind::kLsn : key == "name" ? RecoveryTarget::Kind::kName
+               : RecoveryTarget::Kind::kImmediate;
+        if (t.kind == RecoveryTarget::Kind::kImmediate) {
+          if (!boolean(kv.second, "immediate")) fail(kv.second, "expected 'immediate: true'");
+        } else {
+          t.ref = identifier(kv.second, "a mark, transaction label or restore point");
+        }
+      } else {
+        fail(target, "expected target: immediate, or one of {time: MARK}, {xid: LABEL}, {lsn: MARK}, {name: RESTORE_POINT}");
+      }
+    }
+    if (node["inclusive"]) t.inclusive = boolean(node["inclusive"], "inclusive");
+    if (node["action"]) {
+      const std::string a = scalar(node["action"], "an action");
+      if (a == "pause") t.action = RecoveryTarget::Action::kPause;
+      else if (a == "promote") t.action = RecoveryTarget::Action::kPromote;
+      else if (a == "shutdown") t.action = RecoveryTarget::Action::kShutdown;
+      else fail(node["action"], "expected action: pause, promote or shutdown");
+    }
+    if (node["timeline"]) {
+      t.timeline = scalar(node["timeline"], "a timeline");
+      const bool number = !t.timeline.empty() && std::all_of(t.timeline.begin(), t.timeline.end(), ::isdigit);
+      if (t.timeline != "latest" && t.timeline != "current" && !number)
+        fail(node["timeline"], "expected timeline: latest, current or a timeline number");
+    }
+  }
+
+  std::string table_name(const YAML::Node& n) {
+    const std::string name = scalar(n, "a table name");
+    const TableSpec* t = dataset().find_table(name);
+    if (t == nullptr) {
+      std::vector<std::string> names;
+      for (const auto& table : dataset().tables) names.push_back(table.name);
+      fail(n, fmt::format("unknown table '{}'; expected one of: {}", name, fmt::join(names, ", ")));
+    }
+    return t->name;
+  }
+
+  std::vector<std::pair<std::string, std::string>> column_values(const YAML::Node& map, const Step& step, const char* key) {
+    if (!map.IsMap() || map.size() == 0) fail(map, fmt::format("expected '{}': a map of column: value", key));
+    if (step.table.empty()) fail(map, fmt::format("'{}' needs 'table' first", key));
+    const TableSpec* table = dataset().find_table(step.table);
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& kv : map) {
+      const std::string column = scalar(kv.first, "a column name");
+      const ColumnSpec* spec = table->find_column(column);
+      if (spec == nullptr) {
+        std::vector<std::string> names;
+        for (const auto& c : table->columns) names.push_back(c.name);
+        fail(kv.first, fmt::format("unknown column '{}' of table {}; expected one of: {}", column, table->name, fmt::join(names, ", ")));
+      }
+      if (spec->type == ColumnSpec::Type::kSerial && std::string(key) != "where")
+        fail(kv.first, fmt::format("column '{}' is assigned by its serial sequence; leave it out", spec->name));
+      out.emplace_back(spec->name, scalar(kv.second, "a column value"));
+    }
+    return out;
+  }
+
+  const Dataset& dataset() const { return *find_dataset(scenario_.cluster.dataset); }
+
+  Expectation read_expectation(const YAML::Node& node) {
+    Expectation e;
+    e.pos = pos_of(node);
+    if (!node.IsMap()) fail(node, fmt::format("expected an expectation: one of {}", fmt::join(expectation_words(), ", ")));
+    std::string word;
+    YAML::Node arg;
+    for (const auto& kv : node) {
+      const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
+      const auto& words = expectation_words();
+      if (std::find(words.begin(), words.end(), key) != words.end()) {
+        if (!word.empty()) fail(kv.first, fmt::format("an expectation has one kind; found '{}' after '{}'", key, word));
+        word = key;
+        arg = kv.second;
+        e.pos = pos_of(kv.first);
+      }
+    }
+    if (word.empty()) fail(node, fmt::format("expected an expectation: one of {}", fmt::join(expectation_words(), ", ")));
+    if (word == "rows") {
+      e.kind = ExpectKind::kRows;
+      check_keys(node, {"rows", "count", "on"}, "expectation 'rows'");
+      e.table = table_name(arg);
+      if (!node["count"]) fail(node, "expectation 'rows' needs 'count'");
+      e.count = integer(node["count"], "a row count");
+    } else if (word == "lag") {
+      e.kind = ExpectKind::kLag;
+      check_keys(node, {"lag", "bytes_min", "bytes_max", "transactions", "failover_loses_data"}, "expectation 'lag'");
+      e.name = identifier(arg, "a lag check name");
+      if (node["bytes_min"]) e.lag_bytes_min = size_bytes(node["bytes_min"], "bytes_min");
+      if (node["bytes_max"]) e.lag_bytes_max = size_bytes(node["bytes_max"], "bytes_max");
+      if (node["transactions"]) e.lag_transactions = integer(node["transactions"], "a number of transactions");
+      if (node["failover_loses_data"]) e.failover_loses_data = boolean(node["failover_loses_data"], "failover_loses_data");
+    } else if (word == "error") {
+      e.kind = ExpectKind::kError;
+      check_keys(node, {"error", "on"}, "expectation 'error'");
+      e.error = scalar(arg, "an error");
+      if (std::find(node_errors().begin(), node_errors().end(), e.error) == node_errors().end())
+        fail(arg, fmt::format("unknown error '{}'; expected one of: {}", e.error, fmt::join(node_errors(), ", ")));
+      if (!node["on"]) fail(node, "expectation 'error' needs 'on': the node");
+    } else {
+      static const std::map<std::string, ExpectKind> kinds = {
+          {"lost", ExpectKind::kLost}, {"present", ExpectKind::kPresent}, {"absent", ExpectKind::kAbsent},
+          {"acknowledged", ExpectKind::kAcknowledged}, {"blocks", ExpectKind::kBlocks},
+          {"cancelled", ExpectKind::kCancelled}, {"failed", ExpectKind::kFailed}, {"in_doubt", ExpectKind::kInDoubt}};
+      e.kind = kinds.at(word);
+      const bool per_node = e.kind == ExpectKind::kLost || e.kind == ExpectKind::kPresent || e.kind == ExpectKind::kAbsent;
+      check_keys(node, per_node ? std::vector<std::string>{word, "on"} : std::vector<std::string>{word}, "expectation '" + word + "'");
+      e.label = identifier(arg, "a transaction label");
+    }
+    if (node["on"]) e.node = identifier(node["on"], "a node name");
+    std::ostringstream text;
+    text << YAML::Dump(node);
+    e.text = text.str();
+    std::replace(e.text.begin(), e.text.end(), '\n', ' ');
+    return e;
+  }
+
+  Scenario scenario_;
+};
+
+}  // namespace
+
+// Defined in scenario_checker.cc: the state walk over the parsed steps.
+Status check_scenario(const Scenario& scenario);
+std::string describe_step(const Step& step);
+
+Result<Scenario> parse_scenario_text(const std::string& text, const std::string& file_name) {
+  try {
+    YAML::Node root = YAML::Load(text);
+    Scenario scenario = Reader(file_name).read(root);
+    for (auto& step : scenario.steps) step.text = describe_step(step);
+    if (Status s = check_scenario(scenario); !s.ok()) return s;
+    return scenario;
+  } catch (const ParseError& e) {
+    return Status::InvalidInput(fmt::format("{}:{}:{}: {}", file_name, e.pos.line, e.pos.column, e.message));
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidInput(fmt::format("{}:{}:{}: YAML syntax error: {}", file_name, e.mark.line + 1,
+                                            e.mark.column + 1, e.msg));
+  }
+}
+
+Result<Scenario> parse_scenario_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::InvalidInput(fmt::format("{}: cannot read the scenario file", path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return parse_scenario_text(buffer.str(), path);
+}
+
+Result<int64_t> parse_duration_us(const std::string& text) {
+  static const std::vector<std::pair<std::string, int64_t>> units = {
+      {"us", 1}, {"ms", 1000}, {"s", 1000000}, {"min", 60000000}};
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  if (digits == 0 || digits > 12) return Status::InvalidInput(fmt::format("'{}' is not a duration such as 200ms", text));
+  const int64_t value = std::stoll(text.substr(0, digits));
+  std::string unit = text.substr(digits);
+  if (unit.empty()) return value * 1000;
+  for (const auto& [name, scale] : units)
+    if (unit == name) return value * scale;
+  return Status::InvalidInput(fmt::format("'{}' has an unknown unit; expected us, ms, s or min", text));
+}
+
+Result<int64_t> parse_size_bytes(const std::string& text) {
+  static const std::vector<std::pair<std::string, int64_t>> units = {
+      {"B", 1}, {"kB", 1024}, {"MB", 1024 * 1024}, {"GB", 1024LL * 1024 * 1024}};
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  if (digits == 0 || digits > 15) return Status::InvalidInput(fmt::format("'{}' is not a size such as 16MB", text));
+  const int64_t value = std::stoll(text.substr(0, digits));
+  std::string unit = text.substr(digits);
+  if (unit.empty()) return value;
+  for (const auto& [name, scale] : units)
+    if (unit == name) return value * scale;
+  return Status::InvalidInput(fmt::format("'{}' has an unknown unit; expected B, kB, MB or GB", text));
+}
+
+}  // namespace replsim

@@ -1,0 +1,22 @@
+// Reads a scenario file (YAML; the language is described in docs/scenario.md) into a
+// Scenario, and rejects bad input with "file:line:column: what was expected": syntax
+// errors, unknown keys, nodes, tables or columns, and impossible steps (promote a
+// primary, resume a node that is not paused, ...), found by walking the node states.
+#pragma once
+
+#include <string>
+
+#include "vocab/scenario.h"
+#include "vocab/status.h"
+
+namespace replsim {
+
+Result<Scenario> parse_scenario_file(const std::string& path);
+Result<Scenario> parse_scenario_text(const std::string& text, const std::string& file_name);
+
+// Parses "250ms", "2s", "100us", "1min" (a bare number is milliseconds) into microseconds.
+Result<int64_t> parse_duration_us(const std::string& text);
+// Parses "1MB", "16MB", "64kB", "1GB" (PostgreSQL's units) or a bare number of bytes.
+Result<int64_t> parse_size_bytes(const std::string& text);
+
+}  // namespace replsim
