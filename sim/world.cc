@@ -1,5 +1,6 @@
 #include "world.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "vocab/assert.h"

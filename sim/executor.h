@@ -1,0 +1,66 @@
+// Executor: turns one scenario write step into the row changes PostgreSQL would make, read
+// against a node's current rows, or the error PostgreSQL would raise (NOT NULL, foreign
+// keys, bad integers, TRUNCATE of a referenced table without CASCADE). Rows are row images
+// (wal/row_image.h) of every column but "id"; "id" is the row's key.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "vocab/dataset.h"
+#include "vocab/scenario.h"
+#include "wal/log_format.h"
+#include "wal/store.h"
+
+namespace replsim::sim {
+
+struct RowChange {
+  wal::RecordType type = wal::RecordType::kInsert;  // Insert, update, delete or truncate.
+  wal::TableId table = 0;
+  uint64_t key = 0;
+  std::string row;                       // Insert, update: the new row image.
+  std::vector<wal::TableId> truncated;   // Truncate: every table it empties.
+};
+
+struct ExecutionResult {
+  bool ok = true;
+  std::string error;  // PostgreSQL's complaint when !ok.
+  std::vector<RowChange> changes;
+};
+
+// Table ids: the data set's tables in order, then the marker table replsim_tx.
+wal::TableId table_id(const Dataset& dataset, const std::string& table);
+wal::TableId marker_table_id(const Dataset& dataset);
+
+class Executor {
+ public:
+  // `dataset` and `store` must outlive this executor.
+  Executor(const Dataset& dataset, const wal::Store& store) : dataset_(dataset), store_(store) {}
+
+  // `next_id` holds each table's serial sequence; inserts draw from it (and keep what they
+  // drew even if the transaction fails, as nextval() does).
+  // REQUIRES: step is an insert, update, delete or truncate on a table of the data set.
+  ExecutionResult execute(const Step& step, std::map<std::string, uint64_t>& next_id) const;
+
+  // The row image of the initial row `values` (every column but id) of `table`.
+  static std::string initial_row(const std::vector<std::string>& values);
+
+ private:
+  ExecutionResult insert(const Step& step, const TableSpec& table, std::map<std::string, uint64_t>& next_id) const;
+  ExecutionResult update(const Step& step, const TableSpec& table) const;
+  ExecutionResult erase(const Step& step, const TableSpec& table) const;
+  ExecutionResult truncate(const Step& step, const TableSpec& table) const;
+
+  // Keys of the rows of `table` matching every `where` equality.
+  std::vector<uint64_t> matching(const TableSpec& table, const std::vector<std::pair<std::string, std::string>>& where) const;
+  // Empty if `row` (every column but id) satisfies NOT NULL, integer types and foreign keys.
+  std::string check_row(const TableSpec& table, const std::vector<std::string>& row) const;
+  bool referenced(const TableSpec& table, uint64_t key, std::string* by) const;
+
+  const Dataset& dataset_;
+  const wal::Store& store_;
+};
+
+}  // namespace replsim::sim
