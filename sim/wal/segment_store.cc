@@ -183,6 +183,7 @@ Result<SegmentStore> SegmentStore::load(const std::filesystem::path& dir, uint64
     return Status::InvalidInput(fmt::format("invalid segment size {}", segment_size));
   }
   std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) return Status::NotFound(fmt::format("{}: no such directory", dir.string()));
   std::map<uint64_t, std::pair<TimelineId, std::filesystem::path>> files;  // segno -> newest timeline.
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     TimelineId tli;

@@ -1,0 +1,175 @@
+// `replsim wal dump FILE|DIR [--stats] [--json]`: prints records the way pg_waldump does.
+// `replsim wal generate DIR --records N --seed S`: writes a deterministic, realistic WAL to dump.
+#include <bit>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "command.h"
+#include "wal/segment_store.h"
+#include "wal/wal_generator.h"
+#include "wal/wal_reader.h"
+
+namespace replsim::cli {
+namespace {
+
+using wal::ReadStatus;
+using wal::Record;
+using wal::SegmentStore;
+using wal::WalReader;
+
+struct DumpOptions {
+  std::string path;
+  bool stats = false;
+  bool json = false;
+  uint64_t segment_size = wal::kDefaultSegmentSize;
+};
+
+struct TypeStats {
+  uint64_t count = 0;
+  uint64_t bytes = 0;
+};
+
+Result<SegmentStore> open_wal(const DumpOptions& o) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(o.path, ec)) return SegmentStore::load(o.path, o.segment_size);
+  if (!std::filesystem::exists(o.path, ec)) return Status::NotFound(fmt::format("{}: no such file or directory", o.path));
+  return SegmentStore::load_file(o.path);
+}
+
+int dump(const DumpOptions& o) {
+  auto store = open_wal(o);
+  if (!store.ok()) {
+    std::fprintf(stderr, "replsim wal dump: %s\n", store.status().message().c_str());
+    return kExitBadInput;
+  }
+  // The first bytes of a segment may continue a record from the one before: find the first
+  // record that starts in the first segment.
+  auto first = WalReader::find_first_record(*store, store->oldest_lsn(), store->segment_size());
+  if (!first) {
+    std::fprintf(stderr, "replsim wal dump: no valid record in the first segment %s\n",
+                 store->segment_name(store->oldest_lsn()).c_str());
+    return kExitBadInput;
+  }
+  WalReader reader(&*store, *first);
+  Record r;
+  ReadStatus st;
+  std::map<std::string, TypeStats> stats;
+  uint64_t records = 0, bytes = 0;
+  nlohmann::json out_records = nlohmann::json::array();
+  while ((st = reader.next(&r)) == ReadStatus::kRecord) {
+    const uint64_t len = r.end_lsn.value - r.lsn.value;
+    const std::string type(wal::record_type_name(r.type));
+    ++records;
+    bytes += len;
+    auto& ts = stats[type];
+    ++ts.count;
+    ts.bytes += len;
+    if (o.stats) continue;
+    if (o.json) {
+      out_records.push_back({{"lsn", r.lsn.to_string()},
+                             {"prev", r.prev_lsn.to_string()},
+                             {"type", type},
+                             {"len", len},
+                             {"tx", r.xid},
+                             {"desc", wal::describe_record(r)}});
+    } else {
+      std::printf("rmgr: %-11s len (rec/tot): %5u/%5llu, tx: %10u, lsn: %s, prev %s, desc: %s\n", type.c_str(),
+                  static_cast<unsigned>(len), static_cast<unsigned long long>(len), r.xid, r.lsn.to_string().c_str(),
+                  r.prev_lsn.to_string().c_str(), wal::describe_record(r).c_str());
+    }
+  }
+  std::string end;
+  int rc = kExitOk;
+  if (st == ReadStatus::kCorrupt) {
+    end = reader.corruption().to_string();
+    rc = kExitCheckFailed;
+  } else {
+    end = fmt::format("end of valid WAL at {}", reader.position().to_string());
+  }
+  if (o.json) {
+    nlohmann::json doc = {{"records", records}, {"bytes", bytes}, {"end", end}, {"corrupt", st == ReadStatus::kCorrupt}};
+    nlohmann::json per_type = nlohmann::json::object();
+    for (const auto& [type, s] : stats) per_type[type] = {{"count", s.count}, {"bytes", s.bytes}};
+    doc["stats"] = per_type;
+    if (!o.stats) doc["record_list"] = out_records;
+    std::printf("%s\n", doc.dump(2).c_str());
+  } else {
+    if (o.stats) {
+      std::printf("%-14s %10s %8s %14s %8s\n", "Type", "N", "(%)", "Bytes", "(%)");
+      for (const auto& [type, s] : stats) {
+        std::printf("%-14s %10llu (%6.2f) %14llu (%6.2f)\n", type.c_str(), static_cast<unsigned long long>(s.count),
+                    100.0 * static_cast<double>(s.count) / static_cast<double>(records),
+                    static_cast<unsigned long long>(s.bytes),
+                    100.0 * static_cast<double>(s.bytes) / static_cast<double>(bytes));
+      }
+      std::printf("%-14s %10llu %8s %14llu\n", "Total", static_cast<unsigned long long>(records), "",
+                  static_cast<unsigned long long>(bytes));
+    }
+    std::fprintf(rc == kExitOk ? stdout : stderr, "%s\n", end.c_str());
+  }
+  return rc;
+}
+
+struct GenerateOptions {
+  std::string dir;
+  uint64_t records = 1000;
+  uint64_t seed = 1;
+  uint64_t segment_size = wal::kDefaultSegmentSize;
+};
+
+int generate(const GenerateOptions& o) {
+  if (!std::has_single_bit(o.segment_size) || o.segment_size < wal::kMinSegmentSize ||
+      o.segment_size > wal::kMaxSegmentSize) {
+    std::fprintf(stderr, "replsim wal generate: --segment-size must be a power of two in [%llu, %llu]\n",
+                 static_cast<unsigned long long>(wal::kMinSegmentSize),
+                 static_cast<unsigned long long>(wal::kMaxSegmentSize));
+    return kExitBadInput;
+  }
+  SegmentStore store(o.segment_size);
+  // Start a little into the first segment, after where initdb's records would be.
+  wal::WalWriter writer(&store, Lsn{o.segment_size + 40});
+  wal::GeneratorOptions g;
+  g.seed = o.seed;
+  const uint64_t n = wal::WalGenerator(g).generate(&writer, o.records);
+  if (Status s = store.save(o.dir); !s.ok()) {
+    std::fprintf(stderr, "replsim wal generate: %s\n", s.message().c_str());
+    return kExitBadInput;
+  }
+  std::printf("wrote %llu records, %s..%s, %zu segment(s) to %s\n", static_cast<unsigned long long>(n),
+              Lsn{o.segment_size + 40}.to_string().c_str(), writer.end_lsn().to_string().c_str(),
+              store.segment_names().size(), o.dir.c_str());
+  return kExitOk;
+}
+
+void add_wal_command(CLI::App& app, int& exit_code) {
+  CLI::App* wal = app.add_subcommand("wal", "Inspect and generate replsim WAL (the replay core's log format)");
+  wal->require_subcommand(1);
+
+  auto dump_options = std::make_shared<DumpOptions>();
+  CLI::App* d = wal->add_subcommand("dump", "Print WAL records like pg_waldump (FILE is one segment, DIR a pg_wal)");
+  d->add_option("path", dump_options->path, "Segment file or directory of segments")->required();
+  d->add_flag("--stats", dump_options->stats, "Per-type record counts and bytes instead of records");
+  d->add_flag("--json", dump_options->json, "Machine-readable output");
+  d->add_option("--segment-size", dump_options->segment_size, "Segment size in bytes for a directory (default 16 MiB)");
+  d->callback([dump_options, &exit_code] { exit_code = dump(*dump_options); });
+
+  auto gen_options = std::make_shared<GenerateOptions>();
+  CLI::App* g = wal->add_subcommand("generate", "Write a deterministic, realistic WAL (inserts, updates, deletes, "
+                                                "commits, some aborts) as segment files");
+  g->add_option("dir", gen_options->dir, "Directory to write segment files to")->required();
+  g->add_option("--records", gen_options->records, "Approximate number of records");
+  g->add_option("--seed", gen_options->seed, "Seed of the workload");
+  g->add_option("--segment-size", gen_options->segment_size, "Segment size in bytes (default 16 MiB)");
+  g->callback([gen_options, &exit_code] { exit_code = generate(*gen_options); });
+}
+
+}  // namespace
+
+REPLSIM_REGISTER_COMMAND(40, add_wal_command);
+
+}  // namespace replsim::cli

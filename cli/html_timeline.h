@@ -1,0 +1,48 @@
+// The timeline page: a scenario's run drawn as one self-contained HTML file (inline CSS,
+// SVG and a little JavaScript; no external URL), for `replsim run|verify|check --html`.
+// One lane per node over the scenario's steps, the nodes' LSNs as lines, faults as
+// shaded bands and each transaction as a mark coloured by its fate. How to read it:
+// docs/timelines.md.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "vocab/run_result.h"
+#include "vocab/scenario.h"
+#include "vocab/status.h"
+
+namespace replsim::cli {
+
+// What became of a transaction, as the page colours it.
+enum class TxFate {
+  kKept,          // Acknowledged and present on the final primary.
+  kLost,          // Acknowledged, yet absent on the final primary.
+  kAcknowledged,  // Acknowledged; the final primary's contents are unknown.
+  kBlocked,       // Still waiting for synchronous replication at the end.
+  kInDoubt,       // The connection was lost mid-commit (or no outcome was recorded).
+  kCancelled,     // Its wait was cancelled: committed locally, never acknowledged.
+  kFailed,        // It did not commit.
+  kEither,        // A prediction that depends on timing: more than one outcome, or presence "either".
+};
+// Stable ids used in the page's data-fate attributes ("acknowledged-lost", ...).
+const char* fate_id(TxFate fate);
+TxFate tx_fate(const RunResult& run, const TxRecord& tx);
+// The node the run ended with as primary (highest timeline), or null when none did.
+const NodeFinal* final_primary(const RunResult& run);
+
+// Renders the page. `predicted` (a simulator Prediction) and `observed` (a History from
+// real PostgreSQL) may each be null; with both, their lanes share one step axis, the
+// prediction above. Every string from the scenario or the results is HTML-escaped.
+// The page's script sets <body data-rendered="ok"> when it ran, and data-errors on a
+// script error, so a browser test can tell.
+std::string render_timeline_html(const Scenario& scenario, const RunResult* predicted, const RunResult* observed);
+
+// Renders and writes the page to `path`; an unwritable path is an IoError.
+Status write_timeline_html(const std::string& path, const Scenario& scenario, const RunResult* predicted,
+                           const RunResult* observed);
+
+// Escapes & < > " ' for use in HTML text and attribute values.
+std::string html_escape(std::string_view text);
+
+}  // namespace replsim::cli

@@ -1,0 +1,241 @@
+#include "campaign/campaign.h"
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "campaign/scenario_writer.h"
+#include "vocab/assert.h"
+#include "vocab/scenario_parser.h"
+
+namespace replsim::campaign {
+namespace {
+
+uint64_t splitmix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// FNV-1a: a fixed hash of the property's name (std::hash may differ between libraries).
+uint64_t name_hash(const std::string& name) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : name) h = (h ^ c) * 0x100000001b3ULL;
+  return h;
+}
+
+// Size handed to the generator; gen_plan fixes the sizes that matter itself.
+constexpr int kGenSize = 100;
+
+struct Judgement {
+  Verdict verdict;
+  bool counts = false;
+  std::string error;
+};
+
+Judgement judge(const Property& property, const Scenario& scenario, const CampaignOptions& options, uint64_t seed) {
+  Judgement j;
+  sim::SimOptions sim_options;
+  sim_options.seed = seed;
+  sim_options.perturbation = options.perturbation;
+  auto prediction = sim::simulate(scenario, sim_options);
+  if (!prediction.ok()) {
+    j.error = prediction.status().message();
+    j.counts = true;  // A generated scenario the simulator refuses is a bug worth shrinking.
+    return j;
+  }
+  j.verdict = property.check(Evaluation{scenario, *prediction, sim_options});
+  j.counts = property.counts(j.verdict);
+  return j;
+}
+
+// The shrinker keeps a candidate only if it fails at least as strongly as the original:
+// a determinate counterexample never shrinks into a timing-dependent one.
+bool still_fails(const Judgement& original, const Judgement& candidate) {
+  if (!candidate.counts) return false;
+  if (!original.error.empty()) return !candidate.error.empty();
+  if (!candidate.error.empty()) return false;
+  return original.verdict.kind != Verdict::Kind::kViolated || candidate.verdict.kind == Verdict::Kind::kViolated;
+}
+
+// Parses the written form back: the candidate must be a valid scenario file, and the
+// scenario that is simulated is the one a user's `replsim run` would read.
+std::optional<Scenario> reparse(const Scenario& scenario) {
+  auto parsed = parse_scenario_text(write_scenario(scenario), scenario.name + ".yaml");
+  if (!parsed.ok()) return std::nullopt;
+  return std::move(*parsed);
+}
+
+class Shrinker {
+ public:
+  Shrinker(const Property& property, const CampaignOptions& options, uint64_t seed)
+      : property_(property), options_(options), seed_(seed) {}
+
+  // Walks rapidcheck's shrink tree greedily: the first child that still fails becomes the
+  // new root, as rapidcheck's own test runner does.
+  Plan shrink_plan(rc::Shrinkable<Plan> root, const Judgement& original) {
+    bool progress = true;
+    while (progress && runs_ < options_.shrink_budget) {
+      progress = false;
+      auto children = root.shrinks();
+      while (auto child = children.next()) {
+        if (++runs_ >= options_.shrink_budget) break;
+        Scenario candidate = realize(child->value(), property_.profile);
+        if (still_fails(original, judge(property_, candidate, options_, seed_))) {
+          root = std::move(*child);
+          progress = true;
+          break;
+        }
+      }
+    }
+    return root.value();
+  }
+
+  // Removes single steps, last first, while the scenario stays valid and still fails.
+  Scenario remove_steps(Scenario scenario, const Judgement& original) {
+    bool progress = true;
+    while (progress && runs_ < options_.shrink_budget) {
+      progress = false;
+      for (size_t i = scenario.steps.size(); i-- > 0 && runs_ < options_.shrink_budget;) {
+        Scenario candidate = scenario;
+        candidate.steps.erase(candidate.steps.begin() + static_cast<std::ptrdiff_t>(i));
+        auto parsed = reparse(candidate);
+        if (!parsed) continue;
+        ++runs_;
+        if (still_fails(original, judge(property_, *parsed, options_, seed_))) {
+          scenario = std::move(*parsed);
+          progress = true;
+        }
+      }
+    }
+    return scenario;
+  }
+
+  // Renames the transactions t1, t2, ... in step order (and the values derived from
+  // their labels), so that a shrunk file reads like a hand-written one.
+  Scenario relabel(const Scenario& scenario, const Judgement& original) {
+    Scenario out = scenario;
+    std::map<std::string, std::string> renamed;
+    for (Step& step : out.steps) {
+      if (step.kind == StepKind::kCancel || step.label.empty()) continue;
+      const std::string fresh = fmt::format("t{}", renamed.size() + 1);
+      renamed[step.label] = fresh;
+      for (auto& [column, value] : step.values) {
+        if (value.rfind(step.label + "@", 0) == 0) value = fresh + value.substr(step.label.size());
+        if (value == "Gen" + step.label.substr(1)) value = "Gen" + fresh.substr(1);
+      }
+      step.label = fresh;
+    }
+    for (Step& step : out.steps)
+      if (step.kind == StepKind::kCancel && renamed.count(step.label)) step.label = renamed[step.label];
+    auto parsed = reparse(out);
+    if (!parsed) return scenario;
+    ++runs_;
+    return still_fails(original, judge(property_, *parsed, options_, seed_)) ? *parsed : scenario;
+  }
+
+  int runs() const { return runs_; }
+
+ private:
+  const Property& property_;
+  const CampaignOptions& options_;
+  uint64_t seed_;
+  int runs_ = 0;
+};
+
+std::string header(const Counterexample& c, const Property& p, const CampaignOptions& options) {
+  std::string out = fmt::format("# Counterexample to {} ({}), shrunk from {} to {} steps.\n", p.name, to_string(p.kind),
+                                c.original_steps, c.scenario.steps.size());
+  out += fmt::format("# Claim: {}\n", p.sentence);
+  out += fmt::format("# Seen: {}\n", c.verdict.witness);
+  out += fmt::format("# Reproduce the campaign: replsim check --property {} --seed {} --runs {} --max-steps {}\n", p.name,
+                     options.seed, c.run + 1, options.max_steps);
+  out += "# Replay it: replsim run FILE (simulator); replsim verify FILE (real PostgreSQL).\n";
+  return out;
+}
+
+}  // namespace
+
+uint64_t run_seed(const Property& property, uint64_t campaign_seed, int64_t run) {
+  return splitmix64(splitmix64(campaign_seed ^ name_hash(property.name)) + static_cast<uint64_t>(run));
+}
+
+RunOutcome run_once(const Property& property, const CampaignOptions& options, int64_t run) {
+  REPLSIM_ASSERT(property.check != nullptr, "run_once needs a checkable property");
+  RunOutcome out;
+  out.run = run;
+  out.seed = run_seed(property, options.seed, run);
+  const Plan plan = gen_plan(property.profile, options.max_steps)(rc::Random(out.seed), kGenSize).value();
+  const Scenario scenario = realize(plan, property.profile);
+  out.steps = scenario.steps.size();
+  Judgement j = judge(property, scenario, options, out.seed);
+  out.verdict = std::move(j.verdict);
+  out.counts = j.counts;
+  out.error = std::move(j.error);
+  return out;
+}
+
+Counterexample shrink_run(const Property& property, const CampaignOptions& options, int64_t run) {
+  Counterexample c;
+  c.property = property.name;
+  c.campaign_seed = options.seed;
+  c.run = run;
+  c.run_seed = run_seed(property, options.seed, run);
+  const rc::Shrinkable<Plan> root = gen_plan(property.profile, options.max_steps)(rc::Random(c.run_seed), kGenSize);
+  const Scenario original = realize(root.value(), property.profile);
+  c.original_steps = original.steps.size();
+  const Judgement first = judge(property, original, options, c.run_seed);
+  REPLSIM_ASSERT(first.counts, "shrink_run needs a run that counts against the property");
+
+  Shrinker shrinker(property, options, c.run_seed);
+  const Plan plan = shrinker.shrink_plan(root, first);
+  Scenario scenario = realize(plan, property.profile, "counterexample-" + property.name);
+  if (auto parsed = reparse(scenario)) scenario = std::move(*parsed);
+  scenario = shrinker.remove_steps(std::move(scenario), first);
+  scenario = shrinker.relabel(scenario, first);
+  c.shrink_runs = shrinker.runs();
+
+  const Judgement last = judge(property, scenario, options, c.run_seed);
+  c.verdict = last.verdict;
+  if (!last.error.empty()) c.verdict.witness = "the simulator refused it: " + last.error;
+  scenario.description = fmt::format("{} {}", property.kind == PropertyKind::kGuarantee ? "Violates:" : "Refutes:",
+                                     property.sentence);
+  scenario.expectations = c.verdict.expectations;
+  c.scenario = scenario;
+  c.yaml = header(c, property, options) + write_scenario(scenario);
+  // The file must read back as this very scenario: a counterexample that does not parse is useless.
+  auto reread = parse_scenario_text(c.yaml, scenario.name + ".yaml");
+  REPLSIM_ASSERT(reread.ok() && same_scenario(*reread, scenario), "a counterexample reads back as itself");
+  return c;
+}
+
+bool PropertyReport::as_expected() const {
+  if (!error.empty() || property == nullptr) return false;
+  return property->kind == PropertyKind::kGuarantee ? !first_counting_run.has_value() : first_counting_run.has_value();
+}
+
+PropertyReport check_property(const Property& property, const CampaignOptions& options,
+                              const std::function<void(const RunOutcome&)>& progress) {
+  PropertyReport report;
+  report.property = &property;
+  if (property.check == nullptr) {
+    report.error = "not checkable: " + property.unavailable;
+    return report;
+  }
+  for (int64_t run = 0; run < options.runs; ++run) {
+    const RunOutcome out = run_once(property, options, run);
+    ++report.runs;
+    report.applicable += out.verdict.applicable ? 1 : 0;
+    report.possible += out.verdict.kind == Verdict::Kind::kPossiblyViolated ? 1 : 0;
+    if (progress) progress(out);
+    if (out.counts) {
+      report.first_counting_run = run;
+      break;
+    }
+  }
+  if (report.first_counting_run) report.counterexample = shrink_run(property, options, *report.first_counting_run);
+  return report;
+}
+
+}  // namespace replsim::campaign

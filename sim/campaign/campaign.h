@@ -1,0 +1,75 @@
+// A property campaign: many generated scenarios, each run on the simulator and judged by
+// one property; when a run counts against the property, it is shrunk to a small scenario
+// that still does. Everything here is single-threaded and a pure function of its inputs:
+// run `i` of a campaign depends only on (property, campaign seed, i), so a caller may hand
+// runs to any number of threads (the CLI does) and still get the same campaign.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "campaign/property.h"
+#include "simulator.h"
+
+namespace replsim::campaign {
+
+struct CampaignOptions {
+  uint64_t seed = 1;
+  int64_t runs = 1000;
+  int max_steps = 30;  // Intents per generated plan (realised scenarios may have fewer steps).
+  sim::Perturbation perturbation = sim::Perturbation::kNone;  // Model errors, for "can it fail?" tests.
+  int shrink_budget = 4000;  // Simulator runs the shrinker may spend.
+};
+
+// The seed of run `run`: mixes the campaign seed, the property's name and the run index.
+uint64_t run_seed(const Property& property, uint64_t campaign_seed, int64_t run);
+
+struct RunOutcome {
+  int64_t run = 0;
+  uint64_t seed = 0;
+  size_t steps = 0;
+  Verdict verdict;
+  bool counts = false;  // Property::counts(verdict).
+  std::string error;    // The simulator refused the scenario (a generator bug): counts as a failure.
+};
+
+// One run. REQUIRES: property.check != nullptr.
+RunOutcome run_once(const Property& property, const CampaignOptions& options, int64_t run);
+
+struct Counterexample {
+  std::string property;
+  uint64_t campaign_seed = 0;
+  int64_t run = 0;
+  uint64_t run_seed = 0;
+  size_t original_steps = 0;
+  int shrink_runs = 0;  // Simulator runs the shrinker spent.
+  Scenario scenario;    // Shrunk, with expectations that state the violation.
+  Verdict verdict;
+  std::string yaml;     // write_scenario(scenario), with a header comment saying how to reproduce it.
+};
+
+// Shrinks run `run` (which must count against the property): rapidcheck's shrink tree of the
+// plan first, then single-step removals validated by the parser, then relabelling t1, t2, ...
+Counterexample shrink_run(const Property& property, const CampaignOptions& options, int64_t run);
+
+// What a campaign over one property found.
+struct PropertyReport {
+  const Property* property = nullptr;
+  int64_t runs = 0;        // Runs done (a campaign stops at its first counting run).
+  int64_t applicable = 0;  // Runs whose scenario met the property's precondition.
+  int64_t possible = 0;    // Runs with a violation under some timing only.
+  std::optional<int64_t> first_counting_run;
+  std::optional<Counterexample> counterexample;
+  std::string error;
+  // Guarantee: no run counted; false promise: a run refuted it.
+  bool as_expected() const;
+};
+
+// The sequential campaign: runs 0..runs-1 in order, stops at the first that counts, shrinks
+// it. `progress`, if set, is called after each run.
+PropertyReport check_property(const Property& property, const CampaignOptions& options,
+                              const std::function<void(const RunOutcome&)>& progress = {});
+
+}  // namespace replsim::campaign

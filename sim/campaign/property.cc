@@ -1,0 +1,324 @@
+#include "campaign/property.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <optional>
+#include <set>
+
+#include "vocab/standby_names.h"
+
+namespace replsim::campaign {
+namespace {
+
+using Kind = Verdict::Kind;
+
+std::optional<Presence> presence_on(const Prediction& p, const std::string& node, const std::string& label) {
+  const NodeFinal* n = p.find_node(node);
+  if (n == nullptr) return std::nullopt;
+  auto it = n->presence.find(label);
+  if (it == n->presence.end()) return std::nullopt;  // Not observable at the end.
+  return it->second;
+}
+
+bool only(const TxRecord& tx, TxOutcome outcome) { return tx.outcomes.size() == 1 && tx.outcomes[0] == outcome; }
+bool may_be(const TxRecord& tx, TxOutcome outcome) {
+  return std::find(tx.outcomes.begin(), tx.outcomes.end(), outcome) != tx.outcomes.end();
+}
+
+const std::string& first_primary(const Scenario& s) { return s.cluster.nodes[0].name; }
+
+Expectation expect(ExpectKind kind, const std::string& label, const std::string& node = "") {
+  Expectation e;
+  e.kind = kind;
+  e.label = label;
+  e.node = node;
+  return e;
+}
+
+Verdict violated(Kind kind, std::string witness, std::vector<Expectation> expectations) {
+  Verdict v;
+  v.kind = kind;
+  v.applicable = true;
+  v.witness = std::move(witness);
+  v.expectations = std::move(expectations);
+  return v;
+}
+
+// The standbys that must confirm every commit before it is acknowledged, whichever are
+// connected: all those listed when num_sync is at least the number of existing standbys
+// the list matches (FIRST or ANY alike). Otherwise another standby may stand in for any
+// one of them and none is individually required.
+std::set<std::string> required_standbys(const Scenario& s) {
+  auto names = parse_standby_names(s.cluster.synchronous_standby_names);
+  if (!names.ok() || !names->enabled()) return {};
+  std::set<std::string> matched;
+  for (size_t i = 1; i < s.cluster.nodes.size(); ++i)
+    if (names->priority_of(s.cluster.nodes[i].name) > 0) matched.insert(s.cluster.nodes[i].name);
+  if (matched.empty() || names->num_sync < static_cast<int>(matched.size())) return {};
+  return matched;
+}
+
+// Acknowledged commits of the first primary, made before step `before`, that are
+// determinately (or, with `possible`, perhaps) absent on `node` at the end.
+Verdict loss_on_promoted(const Evaluation& e, const std::string& node, int before, const char* claim) {
+  const Prediction& p = e.prediction;
+  Verdict possible;
+  possible.applicable = true;
+  for (const TxRecord& tx : p.transactions) {
+    if (tx.node != first_primary(e.scenario) || tx.step >= before || !only(tx, TxOutcome::kAcknowledged)) continue;
+    const auto presence = presence_on(p, node, tx.label);
+    if (!presence) continue;
+    const std::string witness = fmt::format(
+        "{} was acknowledged by {} (commit {}) before step {} promoted {}, yet {} on {} at the end: {}", tx.label,
+        tx.node, tx.commit_lsn.to_string(), before + 1, node,
+        *presence == Presence::kAbsent ? "it is absent" : "it may be absent", node, claim);
+    if (*presence == Presence::kAbsent) {
+      return violated(Kind::kViolated, witness,
+                      {expect(ExpectKind::kAcknowledged, tx.label), expect(ExpectKind::kLost, tx.label, node)});
+    }
+    if (*presence == Presence::kEither && possible.kind == Kind::kHolds) {
+      possible = violated(Kind::kPossiblyViolated, witness, {expect(ExpectKind::kAcknowledged, tx.label)});
+    }
+  }
+  return possible;
+}
+
+Verdict sync_promotion_loses_nothing(const Evaluation& e) {
+  const Scenario& s = e.scenario;
+  if (s.cluster.synchronous_commit != SyncCommit::kOn && s.cluster.synchronous_commit != SyncCommit::kRemoteApply)
+    return {};
+  const std::set<std::string> required = required_standbys(s);
+  Verdict result;
+  for (size_t i = 0; i < s.steps.size(); ++i) {
+    const Step& step = s.steps[i];
+    if (step.kind != StepKind::kPromote || !required.count(step.node)) continue;
+    Verdict v = loss_on_promoted(e, step.node, static_cast<int>(i),
+                                 "a synchronous standby confirmed every acknowledged commit");
+    if (v.kind == Kind::kViolated) return v;
+    result.applicable = true;
+  }
+  return result;
+}
+
+Verdict async_failover_loses_nothing(const Evaluation& e) {
+  const Scenario& s = e.scenario;
+  const std::set<std::string> required = required_standbys(s);
+  const bool waits = s.cluster.synchronous_commit >= SyncCommit::kRemoteWrite;
+  Verdict result;
+  for (size_t i = 0; i < s.steps.size(); ++i) {
+    const Step& step = s.steps[i];
+    if (step.kind != StepKind::kPromote || (waits && required.count(step.node))) continue;
+    Verdict v = loss_on_promoted(e, step.node, static_cast<int>(i), "an asynchronous standby lags behind");
+    if (v.kind == Kind::kViolated) return v;
+    if (v.kind == Kind::kPossiblyViolated && result.kind == Kind::kHolds) result = v;
+    result.applicable = true;
+  }
+  return result;
+}
+
+// Commits of the first primary in commit order; a crash or stop of it ends an epoch (a
+// crash with synchronous_commit = off may drop a suffix, and the next commits reuse LSNs).
+bool same_epoch(const Scenario& s, int from, int to) {
+  for (int i = from + 1; i < to; ++i) {
+    const Step& step = s.steps[static_cast<size_t>(i)];
+    if ((step.kind == StepKind::kCrash || step.kind == StepKind::kStop) && step.node == first_primary(s)) return false;
+  }
+  return true;
+}
+
+Verdict standby_is_prefix(const Evaluation& e) {
+  const Scenario& s = e.scenario;
+  const Prediction& p = e.prediction;
+  std::vector<const TxRecord*> commits;
+  for (const TxRecord& tx : p.transactions)
+    if (tx.node == first_primary(s) && tx.commit_lsn.value != 0 && !only(tx, TxOutcome::kFailed)) commits.push_back(&tx);
+  Verdict result;
+  for (size_t n = 1; n < s.cluster.nodes.size(); ++n) {
+    const std::string& node = s.cluster.nodes[n].name;
+    for (size_t j = 0; j < commits.size(); ++j) {
+      if (presence_on(p, node, commits[j]->label) != Presence::kPresent) continue;
+      result.applicable = true;
+      for (size_t i = 0; i < j; ++i) {
+        const TxRecord& gap = *commits[i];
+        if (gap.commit_lsn >= commits[j]->commit_lsn || !same_epoch(s, gap.step, commits[j]->step)) continue;
+        if (presence_on(p, node, gap.label) != Presence::kAbsent) continue;
+        return violated(Kind::kViolated,
+                        fmt::format("{} holds {} (commit {}) but not the earlier {} (commit {}) of the same primary",
+                                    node, commits[j]->label, commits[j]->commit_lsn.to_string(), gap.label,
+                                    gap.commit_lsn.to_string()),
+                        {expect(ExpectKind::kPresent, commits[j]->label, node), expect(ExpectKind::kAbsent, gap.label, node)});
+      }
+    }
+  }
+  return result;
+}
+
+// Seed rows per table plus every insert that may have committed bounds what a node holds.
+Verdict no_phantom_rows(const Evaluation& e) {
+  const Scenario& s = e.scenario;
+  const Prediction& p = e.prediction;
+  Verdict result;
+  result.applicable = true;
+  for (const NodeFinal& node : p.nodes) {
+    for (const auto& [label, presence] : node.presence) {
+      const TxRecord* tx = p.find_tx(label);
+      if (presence != Presence::kPresent) continue;
+      if (tx == nullptr || only(*tx, TxOutcome::kFailed)) {
+        return violated(Kind::kViolated, fmt::format("{} is present on {} but {}", label, node.name,
+                                                     tx == nullptr ? "no transaction wrote it" : "its transaction failed"),
+                        {expect(ExpectKind::kFailed, label), expect(ExpectKind::kAbsent, label, node.name)});
+      }
+    }
+    const Dataset* data = find_dataset(s.cluster.dataset);
+    for (const auto& [table, count] : node.row_counts) {
+      int64_t bound = 0;
+      for (const auto& rows : data->rows)
+        if (rows.table == table) bound += static_cast<int64_t>(rows.rows.size());
+      for (const TxRecord& tx : p.transactions) {
+        const Step& step = s.steps[static_cast<size_t>(tx.step)];
+        if (step.kind == StepKind::kInsert && step.table == table && !only(tx, TxOutcome::kFailed)) ++bound;
+      }
+      if (count > bound) {
+        Expectation rows;
+        rows.kind = ExpectKind::kRows;
+        rows.table = table;
+        rows.count = bound;
+        rows.node = node.name;
+        return violated(Kind::kViolated, fmt::format("{} holds {} rows of {}, more than the {} the seed and every committed insert make",
+                                                     node.name, count, table, bound), {rows});
+      }
+    }
+  }
+  return result;
+}
+
+Verdict determinism(const Evaluation& e) {
+  auto again = sim::simulate(e.scenario, e.options);
+  Verdict result;
+  result.applicable = true;
+  const std::string first = to_json(e.prediction).dump();
+  const std::string second = again.ok() ? to_json(*again).dump() : again.status().message();
+  if (first != second) {
+    size_t at = 0;
+    while (at < first.size() && at < second.size() && first[at] == second[at]) ++at;
+    return violated(Kind::kViolated,
+                    fmt::format("two runs with seed {} differ at byte {} of the prediction's JSON", e.options.seed, at), {});
+  }
+  return result;
+}
+
+Verdict cancelled_sync_commit_invisible(const Evaluation& e) {
+  Verdict result;
+  for (const TxRecord& tx : e.prediction.transactions) {
+    if (!may_be(tx, TxOutcome::kCancelled)) continue;
+    result.applicable = true;
+    const auto presence = presence_on(e.prediction, tx.node, tx.label);
+    if (!only(tx, TxOutcome::kCancelled) || presence != Presence::kPresent) continue;
+    return violated(Kind::kViolated,
+                    fmt::format("{} waited for synchronous replication and was cancelled, yet it is committed and "
+                                "visible on {}, where it ran", tx.label, tx.node),
+                    {expect(ExpectKind::kCancelled, tx.label), expect(ExpectKind::kPresent, tx.label, tx.node)});
+  }
+  return result;
+}
+
+Verdict sync_off_crash_loses_nothing(const Evaluation& e) {
+  const Scenario& s = e.scenario;
+  if (s.cluster.synchronous_commit != SyncCommit::kOff) return {};
+  Verdict result;
+  for (const TxRecord& tx : e.prediction.transactions) {
+    if (!only(tx, TxOutcome::kAcknowledged) || tx.node != first_primary(s)) continue;
+    bool crashed = false;
+    for (size_t i = static_cast<size_t>(tx.step) + 1; i < s.steps.size(); ++i)
+      crashed |= s.steps[i].kind == StepKind::kCrash && s.steps[i].node == tx.node;
+    if (!crashed) continue;
+    result.applicable = true;
+    const auto presence = presence_on(e.prediction, tx.node, tx.label);
+    if (presence != Presence::kAbsent && presence != Presence::kEither) continue;
+    const bool certain = presence == Presence::kAbsent;
+    Verdict v = violated(certain ? Kind::kViolated : Kind::kPossiblyViolated,
+                         fmt::format("{} was acknowledged under synchronous_commit = off; {} crashed before the WAL "
+                                     "writer flushed it, and after the restart it {} absent", tx.label, tx.node,
+                                     certain ? "is" : "may be"),
+                         {expect(ExpectKind::kAcknowledged, tx.label)});
+    if (certain) {
+      v.expectations.push_back(expect(ExpectKind::kLost, tx.label, tx.node));
+      return v;
+    }
+    if (result.kind == Kind::kHolds) result = v;
+  }
+  return result;
+}
+
+Profile profile(std::string name, std::vector<SyncCommit> levels, NamesShape names, std::array<int, kIntentCount> w) {
+  return Profile{std::move(name), std::move(levels), names, w};
+}
+
+std::vector<Property> make_properties() {
+  const auto all_levels = general_profile().levels;
+  //                     ins upd del cat wait part heal pause res crash start stop prom cancel
+  const std::array<int, kIntentCount> failover{{22, 3, 2, 6, 4, 12, 6, 4, 3, 9, 4, 1, 12, 3}};
+  const std::array<int, kIntentCount> cancelling{{20, 3, 2, 5, 3, 14, 5, 5, 3, 5, 3, 1, 4, 14}};
+  const std::array<int, kIntentCount> crashing{{24, 4, 3, 4, 3, 6, 4, 4, 3, 16, 12, 2, 4, 0}};
+  std::vector<Property> p;
+  p.push_back({"sync-promotion-loses-nothing", PropertyKind::kGuarantee,
+               "Promoting a standby that every commit must wait for (FIRST or ANY naming it, num_sync covering all "
+               "listed standbys) under synchronous_commit = on or remote_apply loses no acknowledged commit.",
+               profile("sync-required", {SyncCommit::kOn, SyncCommit::kRemoteApply}, NamesShape::kRequired, failover),
+               "", false, sync_promotion_loses_nothing});
+  p.push_back({"standby-is-prefix", PropertyKind::kGuarantee,
+               "Every standby holds a prefix of its primary's commits in commit order: never a later commit without "
+               "an earlier one of the same primary.",
+               general_profile(), "", false, standby_is_prefix});
+  p.push_back({"no-phantom-rows", PropertyKind::kGuarantee,
+               "No node holds a transaction that failed or that no step wrote, nor more rows than the seed data and "
+               "the inserts that may have committed.",
+               general_profile(), "", false, no_phantom_rows});
+  p.push_back({"determinism", PropertyKind::kGuarantee,
+               "The same scenario and seed give a byte-identical prediction.", general_profile(), "", false, determinism});
+  p.push_back({"pitr-exact-prefix", PropertyKind::kGuarantee,
+               "Point-in-time recovery to a target restores exactly the commits before the target.", general_profile(),
+               "the simulator does not model restore yet (issue 5)", false, nullptr});
+  p.push_back({"async-failover-loses-nothing", PropertyKind::kFalsePromise,
+               "Promoting an asynchronous standby after a failure of the primary loses no acknowledged commit.",
+               profile("async", all_levels, NamesShape::kAsync, failover), "", false, async_failover_loses_nothing});
+  p.push_back({"cancelled-sync-commit-invisible", PropertyKind::kFalsePromise,
+               "A commit whose wait for synchronous replication was cancelled is not visible.",
+               profile("sync-cancel", {SyncCommit::kOn, SyncCommit::kRemoteApply, SyncCommit::kRemoteWrite},
+                       NamesShape::kEnabled, cancelling),
+               "", false, cancelled_sync_commit_invisible});
+  p.push_back({"sync-off-crash-loses-nothing", PropertyKind::kFalsePromise,
+               "With synchronous_commit = off, an acknowledged commit survives a crash of the server.",
+               profile("sync-off", {SyncCommit::kOff}, NamesShape::kAny, crashing), "", true,
+               sync_off_crash_loses_nothing});
+  p.push_back({"remote-write-survives-standby-os-crash", PropertyKind::kFalsePromise,
+               "With synchronous_commit = remote_write, an acknowledged commit survives an operating-system crash of "
+               "the synchronous standby followed by its promotion.",
+               general_profile(), "the simulator has no operating-system crash fault (only process crashes)", false,
+               nullptr});
+  return p;
+}
+
+}  // namespace
+
+const char* to_string(PropertyKind kind) { return kind == PropertyKind::kGuarantee ? "guarantee" : "false-promise"; }
+
+bool Property::counts(const Verdict& v) const {
+  if (v.kind == Verdict::Kind::kViolated) return true;
+  return kind == PropertyKind::kFalsePromise && accepts_possible && v.kind == Verdict::Kind::kPossiblyViolated;
+}
+
+const std::vector<Property>& all_properties() {
+  static const std::vector<Property> properties = make_properties();
+  return properties;
+}
+
+const Property* find_property(const std::string& name) {
+  for (const Property& p : all_properties())
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
+}  // namespace replsim::campaign

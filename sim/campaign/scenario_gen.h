@@ -1,0 +1,78 @@
+// Scenario generators for property campaigns (rapidcheck). A generated scenario is drawn
+// as a Plan — a cluster shape and a list of step *intents* made of small integers — and
+// then realised into a Scenario by walking a plain model of the nodes (running, paused,
+// down; primary or standby; partitioned or not). An intent that is impossible in the
+// current state (resume a running node, promote a primary) is dropped, so every Plan,
+// including every shrink rapidcheck makes of it, realises into a valid scenario: valid by
+// construction, and re-checked by the parser's own rules in the tests (writer round trip).
+#pragma once
+
+#include <rapidcheck.h>
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "vocab/scenario.h"
+
+namespace replsim::campaign {
+
+// The kinds of step intents, simplest first: shrinking an intent's kind moves it towards
+// kInsert, and shrinking the cluster moves it towards one async standby.
+enum class Intent {
+  kInsert, kUpdate, kDelete, kCatchup, kWait, kPartition, kHeal, kPause, kResume, kCrash, kStart,
+  kStop, kPromote, kCancel,
+};
+inline constexpr int kIntentCount = 14;
+const char* to_string(Intent intent);
+
+// Which synchronous_standby_names shapes a profile may draw.
+enum class NamesShape {
+  kAny,       // Empty, a plain list, FIRST n (...), ANY n (...) or '*'.
+  kAsync,     // Empty: every commit waits for the local flush only.
+  kEnabled,   // Any non-empty shape.
+  kRequired,  // Every listed standby is required for every commit (n = number listed).
+};
+
+// A region of the scenario space, chosen per property so that its precondition is met
+// often ("swarm testing": each run also disables a random subset of intents).
+struct Profile {
+  std::string name;
+  std::vector<SyncCommit> levels;        // synchronous_commit choices; the first is the shrink target.
+  NamesShape names = NamesShape::kAny;
+  std::array<int, kIntentCount> weights{};  // Relative frequency of each intent kind.
+};
+
+const Profile& general_profile();
+
+struct ClusterPlan {
+  int standbys = 1;    // 1..3, named s1..s3.
+  int level = 0;       // Index into Profile::levels (modulo).
+  int names_shape = 0; // See realize(): empty, plain list, FIRST, ANY, '*'.
+  int listed = 0;      // Which standbys are listed (a non-empty subset, modulo).
+  int rotate = 0;      // Rotates the listed names: the priority order.
+  int num_sync = 0;    // num_sync - 1 (modulo the number listed).
+};
+
+struct StepIntent {
+  int kind = 0;     // A point on the profile's cumulative weights: 0..kWeightScale-1.
+  int target = 0;   // Which of the eligible nodes or labels (modulo).
+  int variant = 0;  // Table, direction, duration, row id (modulo what applies).
+};
+inline constexpr int kWeightScale = 1000;
+
+struct Plan {
+  ClusterPlan cluster;
+  uint32_t swarm = 0;  // Bit i set: intent kind i is disabled in this run (kInsert never is).
+  std::vector<StepIntent> steps;
+};
+
+// The scenario a plan stands for under `profile`, named `name`. Steps carry `text` as the
+// parser would set it; positions are zero (not from a file).
+Scenario realize(const Plan& plan, const Profile& profile, const std::string& name = "generated");
+
+// Plans with 0..max_steps intents (`exact_steps` > 0: exactly that many).
+rc::Gen<Plan> gen_plan(const Profile& profile, int max_steps, int exact_steps = 0);
+rc::Gen<Scenario> gen_scenario(const Profile& profile, int max_steps);
+
+}  // namespace replsim::campaign

@@ -1,0 +1,252 @@
+#include "campaign/scenario_writer.h"
+
+#include <fmt/format.h>
+
+#include <string_view>
+#include <vector>
+
+namespace replsim::campaign {
+namespace {
+
+// Double-quoted YAML scalar: the only style that keeps every string (including "on",
+// "123", ": x" and empty ones) a string with exactly this text.
+std::string quote(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+        else out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string pairs(const std::vector<std::pair<std::string, std::string>>& kv) {
+  std::vector<std::string> parts;
+  for (const auto& [k, v] : kv) parts.push_back(fmt::format("{}: {}", k, quote(v)));
+  return fmt::format("{{{}}}", fmt::join(parts, ", "));
+}
+
+void write_cluster(const ClusterSpec& c, std::string& out) {
+  const ClusterSpec defaults;
+  out += "cluster:\n";
+  out += fmt::format("  primary: {}\n", c.nodes.empty() ? std::string("primary") : c.nodes[0].name);
+  std::vector<std::string> standbys;
+  for (size_t i = 1; i < c.nodes.size(); ++i) {
+    const NodeSpec& n = c.nodes[i];
+    standbys.push_back(n.replication_slot ? fmt::format("{{name: {}, slot: true}}", n.name) : n.name);
+  }
+  if (!standbys.empty()) out += fmt::format("  standbys: [{}]\n", fmt::join(standbys, ", "));
+  out += fmt::format("  synchronous_commit: {}\n", quote(to_string(c.synchronous_commit)));
+  out += fmt::format("  synchronous_standby_names: {}\n", quote(c.synchronous_standby_names));
+  if (c.wal_segment_size != defaults.wal_segment_size) out += fmt::format("  wal_segment_size: {}\n", c.wal_segment_size);
+  if (c.archive_mode != defaults.archive_mode) out += fmt::format("  archive_mode: {}\n", c.archive_mode);
+  if (c.archive_timeout_ms != defaults.archive_timeout_ms)
+    out += fmt::format("  archive_timeout: {}ms\n", c.archive_timeout_ms);
+  if (c.wal_keep_size != defaults.wal_keep_size) out += fmt::format("  wal_keep_size: {}\n", c.wal_keep_size);
+  if (c.max_slot_wal_keep_size != defaults.max_slot_wal_keep_size)
+    out += fmt::format("  max_slot_wal_keep_size: {}\n", c.max_slot_wal_keep_size);
+  if (c.link_latency_us != defaults.link_latency_us) out += fmt::format("  link_latency: {}us\n", c.link_latency_us);
+  out += fmt::format("  data: {}\n", c.dataset);
+}
+
+const char* direction(PartitionDirection d) {
+  return d == PartitionDirection::kToStandby ? "to_standby" : d == PartitionDirection::kToPrimary ? "to_primary" : "both";
+}
+
+std::string target(const RecoveryTarget& t) {
+  using Kind = RecoveryTarget::Kind;
+  switch (t.kind) {
+    case Kind::kNone: return "";
+    case Kind::kImmediate: return "immediate";
+    case Kind::kTime: return fmt::format("{{time: {}}}", t.ref);
+    case Kind::kXid: return fmt::format("{{xid: {}}}", t.ref);
+    case Kind::kLsn: return fmt::format("{{lsn: {}}}", t.ref);
+    case Kind::kName: return fmt::format("{{name: {}}}", t.ref);
+  }
+  return "";
+}
+
+void write_restore(const Step& s, std::string& out) {
+  const RecoveryTarget defaults;
+  out += fmt::format("    from: {}\n", s.backup);
+  if (s.target.kind != RecoveryTarget::Kind::kNone) out += fmt::format("    target: {}\n", target(s.target));
+  if (s.target.inclusive != defaults.inclusive) out += fmt::format("    inclusive: {}\n", s.target.inclusive);
+  if (s.target.action != defaults.action) {
+    out += fmt::format("    action: {}\n", s.target.action == RecoveryTarget::Action::kPromote ? "promote" : "shutdown");
+  }
+  if (s.target.timeline != defaults.timeline) out += fmt::format("    timeline: {}\n", quote(s.target.timeline));
+}
+
+void write_step(const Step& s, std::string& out) {
+  const std::string verb = to_string(s.kind);
+  auto node_modifier = [&] {
+    if (!s.node.empty()) out += fmt::format("    node: {}\n", s.node);
+  };
+  switch (s.kind) {
+    case StepKind::kInsert:
+    case StepKind::kUpdate:
+    case StepKind::kDelete:
+    case StepKind::kTruncate:
+      out += fmt::format("  - {}: {}\n    table: {}\n", verb, s.label, s.table);
+      if (s.kind == StepKind::kInsert) out += fmt::format("    values: {}\n", pairs(s.values));
+      if (s.kind == StepKind::kUpdate) out += fmt::format("    set: {}\n", pairs(s.values));
+      if (!s.where.empty()) out += fmt::format("    where: {}\n", pairs(s.where));
+      if (s.cascade) out += "    cascade: true\n";
+      node_modifier();
+      return;
+    case StepKind::kCatchup:
+    case StepKind::kSwitchWal:
+      out += s.node.empty() ? fmt::format("  - {}\n", verb) : fmt::format("  - {}: {}\n", verb, s.node);
+      return;
+    case StepKind::kWait: out += fmt::format("  - wait: {}ms\n", s.duration_ms); return;
+    case StepKind::kCancel: out += fmt::format("  - cancel: {}\n", s.label); return;
+    case StepKind::kMark:
+    case StepKind::kCheckLag:
+    case StepKind::kBaseBackup:
+    case StepKind::kRestorePoint:
+      out += fmt::format("  - {}: {}\n", verb, s.name);
+      node_modifier();
+      return;
+    case StepKind::kPartition:
+      out += fmt::format("  - partition: {}\n", s.node);
+      if (s.direction != PartitionDirection::kBoth) out += fmt::format("    direction: {}\n", direction(s.direction));
+      return;
+    case StepKind::kRestore:
+      out += fmt::format("  - restore: {}\n", s.node);
+      write_restore(s, out);
+      return;
+    default: out += fmt::format("  - {}: {}\n", verb, s.node); return;
+  }
+}
+
+void write_expectation(const Expectation& e, std::string& out) {
+  const std::string kind = to_string(e.kind);
+  switch (e.kind) {
+    case ExpectKind::kRows:
+      out += fmt::format("  - rows: {}\n    count: {}\n", e.table, e.count);
+      break;
+    case ExpectKind::kLag:
+      out += fmt::format("  - lag: {}\n", e.name);
+      if (e.lag_bytes_min) out += fmt::format("    bytes_min: {}\n", *e.lag_bytes_min);
+      if (e.lag_bytes_max) out += fmt::format("    bytes_max: {}\n", *e.lag_bytes_max);
+      if (e.lag_transactions) out += fmt::format("    transactions: {}\n", *e.lag_transactions);
+      if (e.failover_loses_data) out += fmt::format("    failover_loses_data: {}\n", *e.failover_loses_data);
+      return;  // A lag expectation takes no node.
+    case ExpectKind::kError:
+      out += fmt::format("  - error: {}\n", e.error);
+      break;
+    default:
+      out += fmt::format("  - {}: {}\n", kind, e.label);
+      break;
+  }
+  if (!e.node.empty()) out += fmt::format("    on: {}\n", e.node);
+}
+
+// Comparison helpers: the first difference wins and is described.
+class Diff {
+ public:
+  explicit Diff(std::string* out) : out_(out) {}
+  template <typename T>
+  void field(const std::string& where, const T& a, const T& b) {
+    if (!same_ || a == b) return;
+    same_ = false;
+    if (out_ != nullptr) *out_ = fmt::format("{}: '{}' vs '{}'", where, a, b);
+  }
+  void field(const std::string& where, bool differs) {
+    if (!same_ || !differs) return;
+    same_ = false;
+    if (out_ != nullptr) *out_ = where + " differ";
+  }
+  bool same() const { return same_; }
+
+ private:
+  std::string* out_;
+  bool same_ = true;
+};
+
+void compare_cluster(const ClusterSpec& a, const ClusterSpec& b, Diff& d) {
+  d.field("cluster.nodes.size", a.nodes.size(), b.nodes.size());
+  for (size_t i = 0; i < a.nodes.size() && i < b.nodes.size(); ++i) {
+    d.field(fmt::format("cluster.nodes[{}].name", i), a.nodes[i].name, b.nodes[i].name);
+    d.field(fmt::format("cluster.nodes[{}].role", i), a.nodes[i].role != b.nodes[i].role);
+    d.field(fmt::format("cluster.nodes[{}].slot", i), a.nodes[i].replication_slot, b.nodes[i].replication_slot);
+  }
+  d.field("cluster.synchronous_commit", std::string(to_string(a.synchronous_commit)), std::string(to_string(b.synchronous_commit)));
+  d.field("cluster.synchronous_standby_names", a.synchronous_standby_names, b.synchronous_standby_names);
+  d.field("cluster.wal_segment_size", a.wal_segment_size, b.wal_segment_size);
+  d.field("cluster.archive_mode", a.archive_mode, b.archive_mode);
+  d.field("cluster.archive_timeout_ms", a.archive_timeout_ms, b.archive_timeout_ms);
+  d.field("cluster.wal_keep_size", a.wal_keep_size, b.wal_keep_size);
+  d.field("cluster.max_slot_wal_keep_size", a.max_slot_wal_keep_size, b.max_slot_wal_keep_size);
+  d.field("cluster.link_latency_us", a.link_latency_us, b.link_latency_us);
+  d.field("cluster.dataset", a.dataset, b.dataset);
+}
+
+void compare_step(size_t i, const Step& a, const Step& b, Diff& d) {
+  const std::string at = fmt::format("steps[{}]", i);
+  d.field(at + ".kind", std::string(to_string(a.kind)), std::string(to_string(b.kind)));
+  d.field(at + ".label", a.label, b.label);
+  d.field(at + ".node", a.node, b.node);
+  d.field(at + ".name", a.name, b.name);
+  d.field(at + ".table", a.table, b.table);
+  d.field(at + ".values", a.values != b.values);
+  d.field(at + ".where", a.where != b.where);
+  d.field(at + ".cascade", a.cascade, b.cascade);
+  d.field(at + ".direction", a.direction != b.direction);
+  d.field(at + ".duration_ms", a.duration_ms, b.duration_ms);
+  d.field(at + ".backup", a.backup, b.backup);
+  d.field(at + ".target", a.target.kind != b.target.kind || a.target.ref != b.target.ref ||
+                              a.target.inclusive != b.target.inclusive || a.target.action != b.target.action ||
+                              a.target.timeline != b.target.timeline);
+}
+
+void compare_expectation(size_t i, const Expectation& a, const Expectation& b, Diff& d) {
+  const std::string at = fmt::format("expect[{}]", i);
+  d.field(at + ".kind", std::string(to_string(a.kind)), std::string(to_string(b.kind)));
+  d.field(at + ".label", a.label, b.label);
+  d.field(at + ".node", a.node, b.node);
+  d.field(at + ".table", a.table, b.table);
+  d.field(at + ".count", a.count, b.count);
+  d.field(at + ".name", a.name, b.name);
+  d.field(at + ".lag", a.lag_bytes_min != b.lag_bytes_min || a.lag_bytes_max != b.lag_bytes_max ||
+                           a.lag_transactions != b.lag_transactions || a.failover_loses_data != b.failover_loses_data);
+  d.field(at + ".error", a.error, b.error);
+}
+
+}  // namespace
+
+std::string write_scenario(const Scenario& scenario) {
+  std::string out;
+  out += fmt::format("name: {}\n", quote(scenario.name));
+  if (!scenario.description.empty()) out += fmt::format("description: {}\n", quote(scenario.description));
+  write_cluster(scenario.cluster, out);
+  out += "steps:\n";
+  for (const Step& s : scenario.steps) write_step(s, out);
+  if (!scenario.expectations.empty()) {
+    out += "expect:\n";
+    for (const Expectation& e : scenario.expectations) write_expectation(e, out);
+  }
+  return out;
+}
+
+bool same_scenario(const Scenario& a, const Scenario& b, std::string* difference) {
+  Diff d(difference);
+  d.field("name", a.name, b.name);
+  d.field("description", a.description, b.description);
+  compare_cluster(a.cluster, b.cluster, d);
+  d.field("steps.size", a.steps.size(), b.steps.size());
+  for (size_t i = 0; i < a.steps.size() && i < b.steps.size(); ++i) compare_step(i, a.steps[i], b.steps[i], d);
+  d.field("expect.size", a.expectations.size(), b.expectations.size());
+  for (size_t i = 0; i < a.expectations.size() && i < b.expectations.size(); ++i)
+    compare_expectation(i, a.expectations[i], b.expectations[i], d);
+  return d.same();
+}
+
+}  // namespace replsim::campaign

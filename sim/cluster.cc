@@ -1,0 +1,360 @@
+#include "cluster.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "executor.h"
+#include "sync_rep.h"
+#include "vocab/assert.h"
+
+namespace replsim::sim {
+namespace {
+
+// Commit timestamps are microseconds since the Unix epoch; a run starts at 2026-01-01 00:00 UTC.
+constexpr int64_t kEpochUs = 1'767'225'600'000'000;
+
+bool is_write(StepKind k) {
+  return k == StepKind::kInsert || k == StepKind::kUpdate || k == StepKind::kDelete || k == StepKind::kTruncate;
+}
+
+const Dataset& dataset_of(const Scenario& s) {
+  const Dataset* d = find_dataset(s.cluster.dataset);
+  REPLSIM_ASSERT(d != nullptr, "the parser accepts only known data sets");
+  return *d;
+}
+
+StandbyNames names_of(const Scenario& s) {
+  auto names = parse_standby_names(s.cluster.synchronous_standby_names);
+  REPLSIM_ASSERT(names.ok(), "the parser accepts only valid synchronous_standby_names");
+  return *names;
+}
+
+}  // namespace
+
+Cluster::Cluster(const Scenario& scenario, const SimOptions& options, const TimingProfile& timing)
+    : scenario_(scenario),
+      options_(options),
+      timing_(timing),
+      dataset_(dataset_of(scenario)),
+      standby_names_(names_of(scenario)),
+      world_(options.seed) {}
+
+int Cluster::node_index(const std::string& name) const {
+  for (size_t i = 0; i < nodes_.size(); ++i)
+    if (nodes_[i]->name() == name) return static_cast<int>(i);
+  REPLSIM_ASSERT(false, "node names were checked by the parser");
+  return -1;
+}
+
+void Cluster::setup() {
+  const auto& specs = scenario_.cluster.nodes;
+  for (size_t i = 0; i < specs.size(); ++i)
+    nodes_.push_back(std::make_unique<Node>(specs[i].name, i == 0, scenario_.cluster.wal_segment_size, dataset_));
+  nodes_[0]->load_initial_data(kEpochUs);
+  for (size_t i = 1; i < nodes_.size(); ++i) {
+    nodes_[i]->clone_from(*nodes_[0]);
+    links_.push_back(std::make_unique<Link>(world_, 0, static_cast<int>(i), scenario_.cluster.link_latency_us));
+  }
+  // Standbys start streaming in the order they are listed: that is their connection order.
+  for (size_t l = 0; l < links_.size(); ++l) try_connect(static_cast<int>(l));
+  world_.run_until(kStepGapUs);
+}
+
+RunResult Cluster::run() {
+  result_.scenario = scenario_.name;
+  result_.file = scenario_.file;
+  result_.source = "simulator";
+  result_.seed = options_.seed;
+  setup();
+  for (size_t i = 0; i < scenario_.steps.size(); ++i) {
+    const Step& step = scenario_.steps[i];
+    step_index_ = static_cast<int>(i);
+    TimelineEntry entry;
+    entry.step = step_index_;
+    entry.time_us = world_.now_us();
+    entry.text = step.text;
+    result_.timeline.push_back(std::move(entry));
+    run_step(step_index_, step);
+    world_.run_until(world_.now_us() + kStepGapUs);
+    snapshot(step_index_, step);
+  }
+  finish();
+  return std::move(result_);
+}
+
+void Cluster::run_step(int index, const Step& step) {
+  if (is_write(step.kind)) return write(index, step);
+  switch (step.kind) {
+    case StepKind::kCatchup: return catchup(step);
+    case StepKind::kWait: return world_.run_until(world_.now_us() + step.duration_ms * 1000);
+    case StepKind::kCheckLag: return check_lag(step);
+    case StepKind::kCancel: return cancel(step);
+    case StepKind::kMark: return mark(step);
+    default: return fault(index, step);
+  }
+}
+
+void Cluster::note(std::string text) {
+  if (!result_.timeline.empty()) result_.timeline.back().notes.push_back(std::move(text));
+}
+
+void Cluster::event(HistoryEvent::Type type, const std::string& process, int node, const std::string& label,
+                    const std::string& detail, const Tx* tx) {
+  HistoryEvent e;
+  e.type = type;
+  e.time_us = world_.now_us();
+  e.process = process;
+  e.node = node >= 0 ? nodes_[static_cast<size_t>(node)]->name() : "";
+  e.label = label;
+  e.detail = detail;
+  if (tx != nullptr) {
+    e.xid = tx->record.xid;
+    e.lsn = tx->record.commit_lsn;
+    e.commit_time_us = tx->record.commit_time_us;
+  }
+  result_.events.push_back(std::move(e));
+}
+
+int Cluster::target_primary(const Step& step) const {
+  return step.node.empty() ? current_primary_ : node_index(step.node);
+}
+
+// Why `standby` does not have what its primary commits now: the fault that cuts it off.
+std::string Cluster::why_not_received(int standby) const {
+  auto it = since_.find(standby);
+  if (it != since_.end()) return it->second;
+  const Link& link = *links_[static_cast<size_t>(standby - 1)];
+  if (!link.connected()) return "not streaming";
+  return "";
+}
+
+void Cluster::write(int index, const Step& step) {
+  const int p = target_primary(step);
+  Node& n = *nodes_[static_cast<size_t>(p)];
+  txs_.push_back(Tx{});
+  Tx& tx = txs_.back();
+  tx.record.label = step.label;
+  tx.record.step = index;
+  tx.record.node = n.name();
+  tx.node = p;
+  tx.level = scenario_.cluster.synchronous_commit;
+  event(HistoryEvent::Type::kInvoke, "client", p, step.label, step.text);
+  auto fail = [&](const std::string& why, TxOutcome outcome = TxOutcome::kFailed) {
+    tx.record.outcomes = {outcome};
+    tx.record.detail = why;
+    event(outcome == TxOutcome::kFailed ? HistoryEvent::Type::kFail : HistoryEvent::Type::kBlocked, "client", p,
+          step.label, why, &tx);
+    note(fmt::format("{} {}: {}", step.label, to_string(outcome), why));
+  };
+  if (n.run_state() == RunState::kPaused) return fail(fmt::format("{} is paused: the statement hangs", n.name()), TxOutcome::kBlocked);
+  if (!n.running()) return fail(fmt::format("could not connect to {}: it is {}", n.name(), to_string(n.run_state())));
+  if (!n.is_primary())
+    return fail(fmt::format("cannot execute {} in a read-only transaction ({} is a standby)", to_string(step.kind), n.name()));
+  ExecutionResult exec = Executor(dataset_, n.store()).execute(step, n.sequences());
+  if (!exec.ok) return fail(exec.error);
+
+  const Xid xid = n.assign_xid();
+  wal::WalWriter& w = n.writer();
+  for (const RowChange& c : exec.changes) {
+    switch (c.type) {
+      case wal::RecordType::kInsert: w.insert(xid, c.table, c.key, c.row); break;
+      case wal::RecordType::kUpdate: w.update(xid, c.table, c.key, c.row); break;
+      case wal::RecordType::kDelete: w.erase(xid, c.table, c.key); break;
+      default: w.truncate(xid, c.truncated); break;
+    }
+  }
+  w.insert(xid, marker_table_id(dataset_), n.next_marker_key(), Executor::initial_row({step.label}));
+  const wal::Appended commit = w.commit(xid, kEpochUs + world_.now_us());
+  n.make_visible();
+  tx.committed = true;
+  tx.record.xid = xid;
+  tx.record.commit_lsn = commit.end_lsn;
+  tx.record.commit_time_us = world_.now_us();
+  tx.record.timeline = n.timeline();
+  for (const auto& link : links_)
+    if (link->upstream() == p && !link->promoted_away) tx.standby_view[link->standby()] = why_not_received(link->standby());
+
+  const bool waits = commit_waits_for_standbys(tx.level, standby_names_);
+  if (tx.level == SyncCommit::kOff) {
+    tx.local_only = true;
+    schedule_wal_writer(p);
+  } else {
+    n.flush_to(commit.end_lsn);
+  }
+  if (!waits && options_.perturbation == Perturbation::kAsyncCommitsReachStandbyInstantly) push_instantly(p);
+  wake_walsenders(p);
+  if (!waits) return acknowledge(txs_.back(), "");
+  tx.waiting = true;
+  tx.record.waited_for_sync = true;
+  note(fmt::format("{} committed locally at {} (xid {}); waiting for {}", step.label, commit.end_lsn.to_string(), xid,
+                   standby_names_.to_string()));
+  release_waiters(p);
+}
+
+void Cluster::acknowledge(Tx& tx, const std::string& how) {
+  tx.waiting = false;
+  tx.record.outcomes = {TxOutcome::kAcknowledged};
+  if (!how.empty()) tx.record.detail = how;
+  event(HistoryEvent::Type::kOk, "client", tx.node, tx.record.label, how, &tx);
+  note(fmt::format("{} acknowledged at {} (xid {}, synchronous_commit={}){}", tx.record.label,
+                   tx.record.commit_lsn.to_string(), tx.record.xid, to_string(tx.level), how.empty() ? "" : ": " + how));
+}
+
+bool Cluster::can_catch_up(int standby) const {
+  const Node& s = *nodes_[static_cast<size_t>(standby)];
+  if (s.is_primary() || !s.running()) return false;
+  const Link& link = *links_[static_cast<size_t>(standby - 1)];
+  const Node& up = *nodes_[static_cast<size_t>(link.upstream())];
+  return !link.promoted_away && !link.partitioned() && up.running() && up.is_primary();
+}
+
+bool Cluster::caught_up(int standby) const {
+  const Link& link = *links_[static_cast<size_t>(standby - 1)];
+  const Node& up = *nodes_[static_cast<size_t>(link.upstream())];
+  const Node& s = *nodes_[static_cast<size_t>(standby)];
+  return link.connected() && s.replay_lsn() >= up.insert_lsn() && link.reported_apply >= up.insert_lsn();
+}
+
+void Cluster::catchup(const Step& step) {
+  std::vector<int> targets;
+  for (size_t i = 1; i < nodes_.size(); ++i) {
+    const int n = static_cast<int>(i);
+    if (!step.node.empty() && nodes_[i]->name() != step.node) continue;
+    if (can_catch_up(n)) {
+      targets.push_back(n);
+      if (!links_[i - 1]->connected()) schedule_reconnect(n - 1);
+    } else if (!step.node.empty() || !nodes_[i]->is_primary()) {
+      note(fmt::format("{} cannot catch up now ({})", nodes_[i]->name(),
+                       since_.count(n) ? since_.at(n) : nodes_[i]->is_primary() ? "it is a primary" : "its primary is down"));
+    }
+  }
+  const int64_t start = world_.now_us();
+  const bool done = world_.run_until_true(start + kCatchupLimitUs, [&] {
+    return std::all_of(targets.begin(), targets.end(), [&](int s) { return caught_up(s); });
+  });
+  if (!done) note(fmt::format("catchup gave up after {} ms", kCatchupLimitUs / 1000));
+  else if (!targets.empty()) note(fmt::format("caught up in {} us", world_.now_us() - start));
+}
+
+void Cluster::check_lag(const Step& step) {
+  const int s = step.node.empty() ? 1 : node_index(step.node);
+  LagMeasure m;
+  m.name = step.name;
+  m.standby = nodes_[static_cast<size_t>(s)]->name();
+  const Node& standby = *nodes_[static_cast<size_t>(s)];
+  const int up = standby.is_primary() ? s : links_[static_cast<size_t>(s - 1)]->upstream();
+  const Node& primary = *nodes_[static_cast<size_t>(up)];
+  // pg_current_wal_lsn() on the primary against the standby's receive and replay positions.
+  m.primary_lsn = primary.flush_lsn();
+  m.receive_lsn = standby.is_primary() ? m.primary_lsn : standby.flush_lsn();
+  m.replay_lsn = standby.is_primary() ? m.primary_lsn : standby.replay_lsn();
+  m.receive_lag_bytes = std::max<int64_t>(0, lsn_diff(m.primary_lsn, m.receive_lsn));
+  m.replay_lag_bytes = std::max<int64_t>(0, lsn_diff(m.primary_lsn, m.replay_lsn));
+  for (const Tx& tx : txs_) {
+    if (!tx.committed || tx.node != up || tx.record.timeline != primary.timeline()) continue;
+    if (tx.record.commit_lsn > m.replay_lsn) ++m.transactions;
+    const bool acked = !tx.record.outcomes.empty() && tx.record.outcomes[0] == TxOutcome::kAcknowledged;
+    if (acked && tx.record.commit_lsn > m.receive_lsn) m.at_risk.push_back(tx.record.label);
+  }
+  m.failover_loses_data = !m.at_risk.empty();
+  note(fmt::format("lag {} of {}: primary {} received {} replayed {}: {} bytes behind, {} commit(s) not replayed{}",
+                   m.name, m.standby, m.primary_lsn.to_string(), m.receive_lsn.to_string(), m.replay_lsn.to_string(),
+                   m.replay_lag_bytes, m.transactions,
+                   m.failover_loses_data ? fmt::format("; failover now loses {}", fmt::join(m.at_risk, ", ")) : ""));
+  result_.lags.push_back(std::move(m));
+}
+
+void Cluster::cancel(const Step& step) {
+  for (Tx& tx : txs_) {
+    if (tx.record.label != step.label) continue;
+    if (!tx.waiting) {
+      note(fmt::format("cancel {}: nothing to cancel, it is not waiting", step.label));
+      return;
+    }
+    tx.waiting = false;
+    tx.record.outcomes = {TxOutcome::kCancelled};
+    tx.record.detail = "canceling wait for synchronous replication due to user request: the transaction has already "
+                       "committed locally, but might not have been replicated to the standby";
+    event(HistoryEvent::Type::kInfo, "client", tx.node, tx.record.label, tx.record.detail, &tx);
+    note(fmt::format("{} cancelled: committed locally on {}, never confirmed by a standby", step.label, tx.record.node));
+  }
+}
+
+void Cluster::mark(const Step& step) {
+  const Node& p = *nodes_[static_cast<size_t>(current_primary_)];
+  note(fmt::format("mark {} at {}", step.name, p.insert_lsn().to_string()));
+}
+
+std::string Cluster::sync_state_of(int standby) const {
+  const Link& link = *links_[static_cast<size_t>(standby - 1)];
+  if (!link.connected() || !nodes_[static_cast<size_t>(link.upstream())]->running()) return "";
+  if (!standby_names_.enabled()) return "async";
+  std::vector<WalSenderView> views;
+  size_t mine = 0;
+  for (int l : walsenders_of(link.upstream())) {
+    const Link& other = *links_[static_cast<size_t>(l)];
+    if (&other == &link) mine = views.size();
+    views.push_back({nodes_[static_cast<size_t>(other.standby())]->name(), true, other.has_feedback,
+                     other.reported_write, other.reported_flush, other.reported_apply});
+  }
+  return decide_sync_rep(standby_names_, views).sync_state[mine];
+}
+
+NodePosition Cluster::position(int n) const {
+  const Node& node = *nodes_[static_cast<size_t>(n)];
+  NodePosition p;
+  p.node = node.name();
+  p.state = node.running() ? (node.is_primary() ? "primary" : "standby") : to_string(node.run_state());
+  p.timeline = node.timeline();
+  p.flush_lsn = node.flush_lsn();
+  if (node.is_primary()) {
+    p.insert_lsn = node.insert_lsn();
+  } else {
+    p.write_lsn = node.write_lsn();
+    p.replay_lsn = node.replay_lsn();
+    p.sync_state = sync_state_of(n);
+  }
+  return p;
+}
+
+void Cluster::snapshot(int index, const Step& step) {
+  (void)index;
+  (void)step;
+  auto& entry = result_.timeline.back();
+  for (size_t i = 0; i < nodes_.size(); ++i) entry.positions.push_back(position(static_cast<int>(i)));
+}
+
+void Cluster::finish() {
+  for (Tx& tx : txs_) {
+    if (!tx.waiting) continue;
+    tx.record.outcomes = {TxOutcome::kBlocked};
+    tx.record.detail = fmt::format("still waiting for {} when the scenario ended", standby_names_.to_string());
+    event(HistoryEvent::Type::kBlocked, "client", tx.node, tx.record.label, tx.record.detail, &tx);
+    result_.notes.push_back(fmt::format("{} never returned: committed locally on {} at {}, still waiting for {} at the end",
+                                        tx.record.label, tx.record.node, tx.record.commit_lsn.to_string(),
+                                        standby_names_.to_string()));
+  }
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    const Node& n = *nodes_[i];
+    NodeFinal f;
+    f.name = n.name();
+    f.state = n.running() ? (n.is_primary() ? "primary" : "standby") : to_string(n.run_state());
+    f.timeline = n.timeline();
+    if (n.observable()) {
+      for (const Tx& tx : txs_) {
+        // A commit still waiting for its standbys is not visible to other sessions.
+        const bool hidden = tx.waiting && tx.node == static_cast<int>(i);
+        f.presence[tx.record.label] = tx.committed && !hidden && n.has_label(tx.record.label) ? Presence::kPresent : Presence::kAbsent;
+      }
+      for (const auto& t : dataset_.tables) f.row_counts[t.name] = n.row_count(t.name);
+    }
+    result_.nodes.push_back(std::move(f));
+  }
+  for (Tx& tx : txs_) {
+    result_.transactions.push_back(tx.record);
+    if (tx.waiting) result_.transactions.back().outcomes = {TxOutcome::kBlocked};
+  }
+}
+
+}  // namespace replsim::sim

@@ -1,0 +1,114 @@
+// Cluster: one simulated run of a scenario under one timing profile. Owns the World, the
+// nodes and the links, executes the steps in virtual time and records what a client, the
+// nemesis and pg_stat_replication would have seen. The replication protocol (walsender,
+// walreceiver, synchronous replication) is in replication.cc; faults in faults.cc.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "link.h"
+#include "node.h"
+#include "simulator.h"
+#include "timing.h"
+#include "vocab/dataset.h"
+#include "vocab/run_result.h"
+#include "vocab/scenario.h"
+#include "vocab/standby_names.h"
+#include "world.h"
+
+namespace replsim::sim {
+
+class Cluster {
+ public:
+  // `scenario` must outlive the cluster. REQUIRES: the scenario passed the parser's checks.
+  Cluster(const Scenario& scenario, const SimOptions& options, const TimingProfile& timing);
+
+  RunResult run();
+
+ private:
+  // A transaction as the simulator tracks it while it runs.
+  struct Tx {
+    TxRecord record;
+    int node = -1;
+    bool waiting = false;      // Waiting for synchronous replication.
+    bool committed = false;    // Its commit record was written (acknowledged or not).
+    bool local_only = false;   // synchronous_commit = off: acknowledged before its flush.
+    SyncCommit level = SyncCommit::kOn;
+    std::map<int, std::string> standby_view;  // Per standby: why it lacks the commit, at commit time.
+  };
+
+  // cluster.cc: steps and observation.
+  void setup();
+  void run_step(int index, const Step& step);
+  void write(int index, const Step& step);
+  void catchup(const Step& step);
+  void check_lag(const Step& step);
+  void cancel(const Step& step);
+  void mark(const Step& step);
+  void snapshot(int index, const Step& step);
+  void finish();
+  NodePosition position(int n) const;
+  std::string sync_state_of(int standby) const;
+  int node_index(const std::string& name) const;
+  int target_primary(const Step& step) const;
+  void note(std::string text);
+  void event(HistoryEvent::Type type, const std::string& process, int node, const std::string& label,
+             const std::string& detail, const Tx* tx = nullptr);
+  std::string why_not_received(int standby) const;
+
+  // replication.cc: the walsender, walreceiver and synchronous replication.
+  void send_pending(int link);
+  void deliver_wal(int link, uint64_t generation, Lsn lsn, const std::string& bytes);
+  void receive(int link, Lsn lsn, const std::string& bytes);
+  void send_feedback(int link);
+  void deliver_feedback(int link, uint64_t generation, Lsn write, Lsn flush, Lsn apply);
+  void wake_walsenders(int primary);
+  void release_waiters(int primary);
+  void acknowledge(Tx& tx, const std::string& how);
+  void schedule_reconnect(int link);
+  void try_connect(int link);
+  void drop_connection(int link);
+  void update_silence(int link);
+  bool walsender_streaming(const Link& link) const;
+  std::vector<int> walsenders_of(int primary) const;  // Links in slot (connection) order.
+  void schedule_wal_writer(int primary);
+  void push_instantly(int primary);  // Perturbation::kAsyncCommitsReachStandbyInstantly.
+  bool caught_up(int standby) const;
+  bool can_catch_up(int standby) const;
+
+  // faults.cc: the nemesis and operations.
+  void fault(int index, const Step& step);
+  void pause(int n);
+  void resume(int n);
+  void partition(const Step& step);
+  void heal(int n);
+  void crash(int n);
+  void stop(int n);
+  void start(int n);
+  void promote(int n);
+  void report_divergence(int n);
+  void resolve_waiters_of_dead_primary(int n, const std::string& why);
+
+  const Scenario& scenario_;
+  SimOptions options_;
+  TimingProfile timing_;
+  const Dataset& dataset_;
+  StandbyNames standby_names_;
+  World world_;
+  std::vector<std::unique_ptr<Node>> nodes_;
+  std::vector<std::unique_ptr<Link>> links_;  // links_[i] serves nodes_[i + 1].
+  // Per link: WAL sitting in a paused standby's socket receive buffer, written after resume.
+  std::map<int, std::vector<std::pair<Lsn, std::string>>> socket_;
+  std::vector<Tx> txs_;
+  int current_primary_ = 0;
+  TimelineId max_timeline_ = 1;
+  int step_index_ = -1;
+  std::map<int, std::string> since_;  // Per node: "partitioned since step 2", "paused since step 1".
+  std::map<int, Lsn> fork_lsn_;       // Promoted node -> where its timeline left its parent's.
+  RunResult result_;
+};
+
+}  // namespace replsim::sim

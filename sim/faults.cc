@@ -1,0 +1,254 @@
+// The nemesis and the operator: pause/resume (SIGSTOP/SIGCONT), partitions, crashes
+// (immediate stop), clean stops, restarts, wiped data directories and promotion.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "cluster.h"
+#include "vocab/assert.h"
+
+namespace replsim::sim {
+namespace {
+constexpr int64_t kEpochUs = 1'767'225'600'000'000;  // As in cluster.cc.
+
+bool acknowledged(const TxRecord& r) { return !r.outcomes.empty() && r.outcomes[0] == TxOutcome::kAcknowledged; }
+}  // namespace
+
+void Cluster::fault(int index, const Step& step) {
+  const int n = step.node.empty() ? current_primary_ : node_index(step.node);
+  event(HistoryEvent::Type::kFault, "nemesis", n, step.text, "");
+  const std::string since = fmt::format("since step {}", index + 1);
+  Node& node = *nodes_[static_cast<size_t>(n)];
+  switch (step.kind) {
+    case StepKind::kPause: since_[n] = "paused " + since; return pause(n);
+    case StepKind::kResume: return resume(n);
+    case StepKind::kPartition: since_[n] = "partitioned " + since; return partition(step);
+    case StepKind::kHeal: return heal(n);
+    case StepKind::kCrash: since_[n] = fmt::format("crashed at step {}", index + 1); return crash(n);
+    case StepKind::kStop: since_[n] = fmt::format("stopped at step {}", index + 1); return stop(n);
+    case StepKind::kStart: return start(n);
+    case StepKind::kWipe:
+      since_[n] = fmt::format("wiped at step {}", index + 1);
+      node.wipe();
+      return note(fmt::format("{}'s data directory is gone", node.name()));
+    case StepKind::kPromote: return promote(n);
+    case StepKind::kSwitchWal:
+      if (node.running() && node.is_primary()) {
+        const wal::Appended a = node.writer().switch_segment();
+        node.flush_to(node.insert_lsn());
+        node.make_visible();
+        wake_walsenders(n);
+        note(fmt::format("pg_switch_wal() on {}: next segment starts at {}", node.name(), a.end_lsn.to_string()));
+      }
+      return;
+    case StepKind::kRestorePoint:
+      if (node.running() && node.is_primary()) {
+        node.writer().restore_point(step.name, kEpochUs + world_.now_us());
+        node.flush_to(node.insert_lsn());
+        node.make_visible();
+        wake_walsenders(n);
+        note(fmt::format("restore point {} at {}", step.name, node.insert_lsn().to_string()));
+      }
+      return;
+    case StepKind::kBaseBackup:
+      return note(fmt::format("base backup {} of {} at {} (backups are not modelled yet)", step.name, node.name(),
+                              node.flush_lsn().to_string()));
+    default: return note(fmt::format("{}: not modelled by the simulator", step.text));
+  }
+}
+
+namespace {
+// The links where `node` is the primary (as_upstream) or the standby.
+std::vector<int> links_of(const std::vector<std::unique_ptr<Link>>& links, int node, bool as_upstream) {
+  std::vector<int> out;
+  for (size_t l = 0; l < links.size(); ++l)
+    if ((as_upstream ? links[l]->upstream() : links[l]->standby()) == node) out.push_back(static_cast<int>(l));
+  return out;
+}
+}  // namespace
+
+void Cluster::pause(int n) {
+  nodes_[static_cast<size_t>(n)]->pause();
+  for (int l : links_of(links_, n, false)) update_silence(l);
+  note(fmt::format("{} is frozen: its socket still accepts up to {} bytes of WAL", nodes_[static_cast<size_t>(n)]->name(),
+                   kReceiveBufferBytes));
+}
+
+void Cluster::resume(int n) {
+  Node& node = *nodes_[static_cast<size_t>(n)];
+  node.resume();
+  since_.erase(n);
+  for (int l : links_of(links_, n, false)) {
+    auto held = std::move(socket_[l]);
+    socket_.erase(l);
+    if (!held.empty() && !node.is_primary()) {
+      note(fmt::format("{} reads {} buffered message(s) from its socket", node.name(), held.size()));
+      for (const auto& [lsn, bytes] : held) receive(l, lsn, bytes);
+    }
+    update_silence(l);
+    if (links_[static_cast<size_t>(l)]->connected()) send_feedback(l);
+    else schedule_reconnect(l);
+  }
+  if (node.is_primary()) {
+    node.flush_to(node.insert_lsn());  // The WAL writer catches up.
+    wake_walsenders(n);
+    for (int l : links_of(links_, n, true)) send_feedback(l);
+  }
+}
+
+void Cluster::partition(const Step& step) {
+  const int n = node_index(step.node);
+  if (n == 0) return;
+  const int l = n - 1;
+  const bool to_standby = step.direction != PartitionDirection::kToPrimary;
+  const bool to_primary = step.direction != PartitionDirection::kToStandby;
+  links_[static_cast<size_t>(l)]->set_cut(to_standby, to_primary);
+  update_silence(l);
+}
+
+void Cluster::heal(int n) {
+  since_.erase(n);
+  if (n == 0) return;
+  const int l = n - 1;
+  Link& link = *links_[static_cast<size_t>(l)];
+  link.set_cut(false, false);
+  update_silence(l);
+  if (!link.connected()) return schedule_reconnect(l);
+  // What the partition swallowed is resent once the connection is usable again.
+  const uint64_t generation = link.generation();
+  world_.after(timing_.reconnect_delay_us, [this, l, generation] {
+    Link& lk = *links_[static_cast<size_t>(l)];
+    if (lk.generation() != generation || !lk.connected()) return;
+    lk.sent_lsn = std::min(lk.sent_lsn, nodes_[static_cast<size_t>(lk.standby())]->write_lsn());
+    send_feedback(l);
+    send_pending(l);
+  });
+}
+
+void Cluster::resolve_waiters_of_dead_primary(int n, const std::string& why) {
+  for (Tx& tx : txs_) {
+    if (!tx.waiting || tx.node != n) continue;
+    tx.waiting = false;
+    tx.record.outcomes = {TxOutcome::kInDoubt};
+    tx.record.detail = fmt::format("was waiting for {} when {}: the connection was lost mid-commit",
+                                   standby_names_.to_string(), why);
+    event(HistoryEvent::Type::kInfo, "client", n, tx.record.label, tx.record.detail, &tx);
+    note(fmt::format("{} in doubt: committed locally at {} but {}", tx.record.label, tx.record.commit_lsn.to_string(), why));
+  }
+}
+
+void Cluster::crash(int n) {
+  Node& node = *nodes_[static_cast<size_t>(n)];
+  if (node.is_primary()) {
+    resolve_waiters_of_dead_primary(n, fmt::format("{} crashed", node.name()));
+    for (const Tx& tx : txs_) {
+      if (tx.node != n || !tx.committed || tx.record.commit_lsn <= node.flush_lsn() || tx.record.timeline != node.timeline()) continue;
+      result_.notes.push_back(fmt::format(
+          "{} was acknowledged on {} at {} with synchronous_commit=off, but {} crashed at step {} before the WAL "
+          "writer flushed it (flush_lsn {}): crash recovery cannot replay it",
+          tx.record.label, node.name(), tx.record.commit_lsn.to_string(), node.name(), step_index_ + 1,
+          node.flush_lsn().to_string()));
+    }
+  }
+  note(fmt::format("{} crashed: WAL after its flush position {} is lost ({} unflushed bytes)", node.name(),
+                   node.flush_lsn().to_string(), lsn_diff(node.insert_lsn(), node.flush_lsn())));
+  node.crash();
+  for (int l : links_of(links_, n, true)) drop_connection(l);
+  for (int l : links_of(links_, n, false)) drop_connection(l);
+}
+
+void Cluster::stop(int n) {
+  Node& node = *nodes_[static_cast<size_t>(n)];
+  if (node.is_primary()) {
+    // Fast shutdown: backends are terminated (waiting clients lose their connection), the
+    // shutdown checkpoint is written, and walsenders send everything before exiting.
+    resolve_waiters_of_dead_primary(n, fmt::format("{} was shut down", node.name()));
+    node.writer().checkpoint(node.insert_lsn(), kEpochUs + world_.now_us());
+    node.flush_to(node.insert_lsn());
+    node.make_visible();
+    wake_walsenders(n);
+    std::vector<int> reachable;
+    for (int l : links_of(links_, n, true)) {
+      const Link& link = *links_[static_cast<size_t>(l)];
+      if (link.connected() && !link.partitioned() && nodes_[static_cast<size_t>(link.standby())]->running()) reachable.push_back(l);
+    }
+    world_.run_until_true(world_.now_us() + kCleanStopLimitUs, [&] {
+      return std::all_of(reachable.begin(), reachable.end(),
+                         [&](int l) { return links_[static_cast<size_t>(l)]->reported_flush >= node.flush_lsn(); });
+    });
+  }
+  note(fmt::format("{} stopped cleanly at {}", node.name(), node.flush_lsn().to_string()));
+  node.stop();
+  for (int l : links_of(links_, n, true)) drop_connection(l);
+  for (int l : links_of(links_, n, false)) drop_connection(l);
+}
+
+void Cluster::start(int n) {
+  Node& node = *nodes_[static_cast<size_t>(n)];
+  node.start();
+  since_.erase(n);
+  note(fmt::format("{} started: crash recovery replayed its WAL to {}", node.name(), node.flush_lsn().to_string()));
+  if (node.is_primary()) {
+    for (int l : links_of(links_, n, true)) schedule_reconnect(l);
+    if (n != current_primary_) report_divergence(n);
+  } else {
+    for (int l : links_of(links_, n, false)) schedule_reconnect(l);
+  }
+}
+
+void Cluster::promote(int n) {
+  Node& node = *nodes_[static_cast<size_t>(n)];
+  const int l = n - 1;
+  Link& link = *links_[static_cast<size_t>(l)];
+  const int old = link.upstream();
+  link.promoted_away = true;
+  // pg_promote waits for the startup process: everything written is replayed first.
+  for (auto& [lsn, bytes] : socket_[l]) receive(l, lsn, bytes);
+  drop_connection(l);
+  const Lsn fork = node.promote(++max_timeline_, kEpochUs + world_.now_us());
+  fork_lsn_[n] = fork;
+  current_primary_ = n;
+  note(fmt::format("{} promoted: selected new timeline ID: {}, switch point {}", node.name(), max_timeline_, fork.to_string()));
+  for (const Tx& tx : txs_) {
+    if (tx.node != old || !tx.committed || node.has_label(tx.record.label)) continue;
+    const auto view = tx.standby_view.find(n);
+    const std::string why = view == tx.standby_view.end() || view->second.empty()
+                                ? "its WAL had not reached it yet" : view->second;
+    if (acknowledged(tx.record) || tx.local_only) {
+      result_.notes.push_back(fmt::format("{} was acknowledged on {} at {} but never reached {} ({}); promoting {} lost it",
+                                          tx.record.label, tx.record.node, tx.record.commit_lsn.to_string(), node.name(),
+                                          why, node.name()));
+    } else {
+      result_.notes.push_back(fmt::format("{} (never acknowledged: {}) committed on {} at {} is not on {} ({}); "
+                                          "nothing the client was promised is lost",
+                                          tx.record.label,
+                                          tx.record.outcomes.empty() ? "waiting" : to_string(tx.record.outcomes[0]),
+                                          tx.record.node, tx.record.commit_lsn.to_string(), node.name(), why));
+    }
+  }
+  if (nodes_[static_cast<size_t>(old)]->running())
+    result_.notes.push_back(fmt::format("split brain risk: {} was promoted while {} still runs as a primary on timeline {}",
+                                        node.name(), nodes_[static_cast<size_t>(old)]->name(),
+                                        nodes_[static_cast<size_t>(old)]->timeline()));
+}
+
+// An old primary that comes back after a standby of its was promoted has diverged: its
+// commits after the switch point exist on no other timeline.
+void Cluster::report_divergence(int n) {
+  const Node& node = *nodes_[static_cast<size_t>(n)];
+  for (const auto& [promoted, fork] : fork_lsn_) {
+    if (links_[static_cast<size_t>(promoted - 1)]->upstream() != n) continue;
+    std::vector<std::string> divergent;
+    for (const Tx& tx : txs_)
+      if (tx.node == n && tx.committed && tx.record.commit_lsn > fork && node.has_label(tx.record.label))
+        divergent.push_back(tx.record.label);
+    const std::string list = divergent.empty() ? std::string("no commits of its own yet")
+                                               : fmt::format("commits {}", fmt::join(divergent, ", "));
+    result_.notes.push_back(fmt::format("{} came back on timeline {} after {} was promoted at {}: it has diverged ({} "
+                                        "past the switch point exist only on {})",
+                                        node.name(), node.timeline(), nodes_[static_cast<size_t>(promoted)]->name(),
+                                        fork.to_string(), list, node.name()));
+  }
+}
+
+}  // namespace replsim::sim

@@ -1,0 +1,206 @@
+#include "node.h"
+
+#include <algorithm>
+
+#include "executor.h"
+#include "vocab/assert.h"
+#include "wal/row_image.h"
+
+namespace replsim::sim {
+namespace {
+
+// Where an initdb'd cluster's WAL stands when the first scenario data goes in: PostgreSQL 15
+// with 1 MB segments begins its user WAL in segment 3, a little past its start.
+constexpr Lsn kFirstLsn{0x3000028};
+// The first transaction id after initdb and the schema (PostgreSQL 15 is in the 730s).
+constexpr Xid kFirstXid = 735;
+
+}  // namespace
+
+const char* to_string(RunState state) {
+  switch (state) {
+    case RunState::kRunning: return "running";
+    case RunState::kPaused: return "paused";
+    case RunState::kCrashed: return "crashed";
+    case RunState::kStopped: return "stopped";
+    case RunState::kWiped: return "wiped";
+  }
+  return "?";
+}
+
+Node::Node(std::string name, bool primary, uint64_t segment_size, const Dataset& dataset)
+    : name_(std::move(name)), primary_(primary), dataset_(dataset), wal_(segment_size, 1) {
+  store_ = std::make_unique<wal::MemoryStore>();
+  if (primary_) {
+    writer_ = std::make_unique<wal::WalWriter>(&wal_, kFirstLsn);
+    reader_ = std::make_unique<wal::WalReader>(&wal_, kFirstLsn);
+    engine_ = std::make_unique<wal::ReplayEngine>(store_.get());
+    write_lsn_ = flush_lsn_ = kFirstLsn;
+    next_xid_ = kFirstXid;
+  }
+}
+
+Lsn Node::insert_lsn() const {
+  if (primary_ && writer_) return writer_->end_lsn();
+  return write_lsn_;
+}
+
+wal::WalWriter& Node::writer() {
+  REPLSIM_ASSERT(primary_ && running() && writer_, "only a running primary writes WAL");
+  return *writer_;
+}
+
+void Node::make_visible() {
+  REPLSIM_ASSERT(primary_ && engine_, "only a primary's own backends make commits visible");
+  const Lsn before = engine_->replay_lsn();
+  engine_->replay(*reader_);
+  REPLSIM_ASSERT(engine_->replay_lsn() >= before, "replay_lsn is monotonic");
+  REPLSIM_ASSERT(engine_->replay_lsn() == insert_lsn(), "a primary sees all its committed work");
+}
+
+void Node::flush_to(Lsn lsn) {
+  REPLSIM_ASSERT(lsn <= insert_lsn(), "cannot flush WAL that was not written");
+  if (lsn > flush_lsn_) flush_lsn_ = lsn;
+}
+
+bool Node::receive(Lsn lsn, std::string_view bytes) {
+  REPLSIM_ASSERT(!primary_ && running(), "only a running standby receives WAL");
+  const Lsn end{lsn.value + bytes.size()};
+  if (lsn > write_lsn_) return false;
+  if (end <= write_lsn_) return true;
+  const uint64_t skip = write_lsn_.value - lsn.value;
+  wal_.write(write_lsn_, bytes.substr(skip));
+  REPLSIM_ASSERT(end > write_lsn_, "write_lsn is monotonic");
+  write_lsn_ = end;
+  // The walreceiver flushes at the end of each batch it writes (XLogWalRcvFlush).
+  flush_lsn_ = write_lsn_;
+  return true;
+}
+
+bool Node::replay_received() {
+  REPLSIM_ASSERT(!primary_ && engine_, "standbys replay");
+  const Lsn before = engine_->replay_lsn();
+  engine_->replay(*reader_, flush_lsn_);
+  REPLSIM_ASSERT(engine_->replay_lsn() >= before, "replay_lsn is monotonic");
+  REPLSIM_ASSERT(engine_->replay_lsn() <= flush_lsn_, "replay never passes flush");
+  return engine_->replay_lsn() > before;
+}
+
+void Node::crash() {
+  wal_.truncate_from(flush_lsn_);
+  write_lsn_ = flush_lsn_;
+  writer_.reset();
+  engine_.reset();
+  reader_.reset();
+  store_ = std::make_unique<wal::MemoryStore>();
+  run_ = RunState::kCrashed;
+}
+
+void Node::stop() {
+  REPLSIM_ASSERT(flush_lsn_ == insert_lsn(), "a clean shutdown flushes everything first");
+  crash();
+  run_ = RunState::kStopped;
+}
+
+void Node::wipe() {
+  wal_ = wal::SegmentStore(wal_.segment_size(), timeline_);
+  write_lsn_ = flush_lsn_ = Lsn{};
+  run_ = RunState::kWiped;
+}
+
+void Node::start() {
+  REPLSIM_ASSERT(run_ == RunState::kCrashed || run_ == RunState::kStopped, "start follows crash or stop");
+  ++incarnation_;
+  rebuild_from_wal();
+  run_ = RunState::kRunning;
+}
+
+// Crash recovery: replay the flushed WAL from its beginning into a fresh store.
+void Node::rebuild_from_wal() {
+  store_ = std::make_unique<wal::MemoryStore>();
+  reader_ = std::make_unique<wal::WalReader>(&wal_, wal_.oldest_lsn());
+  engine_ = std::make_unique<wal::ReplayEngine>(store_.get());
+  engine_->replay(*reader_);
+  const Lsn end = reader_->position();
+  wal_.truncate_from(end);  // A torn record at the end of WAL is not WAL.
+  write_lsn_ = flush_lsn_ = end;
+  if (primary_) {
+    engine_->finish();
+    writer_ = std::make_unique<wal::WalWriter>(&wal_, end, reader_->last_lsn().value_or(Lsn{}));
+    next_xid_ = std::max(kFirstXid, engine_->last_commit_xid() + 1);
+    init_sequences();
+  }
+}
+
+void Node::init_sequences() {
+  sequences_.clear();
+  for (const auto& table : dataset_.tables) {
+    uint64_t max_key = 0;
+    (void)store_->for_each(table_id(dataset_, table.name), [&](uint64_t key, std::string_view) { max_key = std::max(max_key, key); });
+    sequences_[table.name] = max_key + 1;
+  }
+  uint64_t max_marker = 0;
+  (void)store_->for_each(marker_table_id(dataset_), [&](uint64_t key, std::string_view) { max_marker = std::max(max_marker, key); });
+  next_marker_key_ = max_marker + 1;
+}
+
+Lsn Node::promote(TimelineId new_timeline, int64_t time_us) {
+  REPLSIM_ASSERT(!primary_ && running(), "only a running standby is promoted");
+  engine_->replay(*reader_, flush_lsn_);
+  engine_->finish();
+  const Lsn end = reader_->position();
+  wal_.truncate_from(end);
+  write_lsn_ = flush_lsn_ = end;
+  primary_ = true;
+  timeline_ = new_timeline;
+  wal_.set_timeline(new_timeline);
+  // The end-of-recovery checkpoint is the first record of the new timeline.
+  writer_ = std::make_unique<wal::WalWriter>(&wal_, end, reader_->last_lsn().value_or(Lsn{}));
+  writer_->checkpoint(end, time_us);
+  flush_to(writer_->end_lsn());
+  // A fresh engine over the same store continues from the switch point.
+  reader_ = std::make_unique<wal::WalReader>(&wal_, end, reader_->last_lsn());
+  engine_ = std::make_unique<wal::ReplayEngine>(store_.get());
+  make_visible();
+  next_xid_ = std::max(kFirstXid, engine_->last_commit_xid() + 1);
+  init_sequences();
+  return end;
+}
+
+bool Node::has_label(const std::string& label) const {
+  bool found = false;
+  (void)store_->for_each(marker_table_id(dataset_), [&](uint64_t, std::string_view image) {
+    if (!found && wal::row_column(image, 0) == label) found = true;
+  });
+  return found;
+}
+
+int64_t Node::row_count(const std::string& table) const {
+  return static_cast<int64_t>(store_->count(table_id(dataset_, table)));
+}
+
+void Node::load_initial_data(int64_t time_us) {
+  const Xid xid = assign_xid();
+  for (const auto& table_rows : dataset_.rows) {
+    const wal::TableId id = table_id(dataset_, table_rows.table);
+    uint64_t key = 1;
+    for (const auto& row : table_rows.rows) writer().insert(xid, id, key++, wal::encode_row(row));
+  }
+  writer().commit(xid, time_us);
+  writer().checkpoint(writer().end_lsn(), time_us);
+  flush_to(insert_lsn());
+  make_visible();
+  init_sequences();
+}
+
+void Node::clone_from(const Node& primary) {
+  const Lsn start = primary.wal().oldest_lsn();
+  const Lsn end = primary.flush_lsn();
+  wal_.write(start, primary.wal().read(start, end.value - start.value));
+  write_lsn_ = flush_lsn_ = end;
+  reader_ = std::make_unique<wal::WalReader>(&wal_, start);
+  engine_ = std::make_unique<wal::ReplayEngine>(store_.get());
+  replay_received();
+}
+
+}  // namespace replsim::sim

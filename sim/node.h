@@ -1,0 +1,117 @@
+// Node: one PostgreSQL server's durable and visible state: its pg_wal (a SegmentStore of
+// real WAL bytes), the rows its startup process or its own backends made visible (a
+// MemoryStore fed by the replay core), and its positions. A primary appends through a
+// WalWriter and replays its own WAL for visibility; a standby writes what it receives,
+// flushes it and replays it. Crash keeps flushed WAL and loses the rest; start replays the
+// flushed WAL from the beginning (crash recovery). Who talks to whom lives in Cluster.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "vocab/dataset.h"
+#include "vocab/lsn.h"
+#include "wal/memory_store.h"
+#include "wal/replay_engine.h"
+#include "wal/segment_store.h"
+#include "wal/wal_reader.h"
+#include "wal/wal_writer.h"
+
+namespace replsim::sim {
+
+enum class RunState { kRunning, kPaused, kCrashed, kStopped, kWiped };
+const char* to_string(RunState state);
+
+class Node {
+ public:
+  // `dataset` must outlive the node.
+  Node(std::string name, bool primary, uint64_t segment_size, const Dataset& dataset);
+
+  const std::string& name() const { return name_; }
+  bool is_primary() const { return primary_; }
+  RunState run_state() const { return run_; }
+  bool running() const { return run_ == RunState::kRunning; }
+  TimelineId timeline() const { return timeline_; }
+  // Whether the node's rows can be read (running, not paused, not down).
+  bool observable() const { return running(); }
+
+  // Positions. Primary: insert (end of WAL written) and flush. Standby: write (received and
+  // written), flush and replay. REQUIRES for each: replay <= flush <= write/insert.
+  Lsn insert_lsn() const;
+  Lsn write_lsn() const { return primary_ ? insert_lsn() : write_lsn_; }
+  Lsn flush_lsn() const { return flush_lsn_; }
+  Lsn replay_lsn() const { return engine_ ? engine_->replay_lsn() : flush_lsn_; }
+
+  const wal::SegmentStore& wal() const { return wal_; }
+  const wal::MemoryStore& store() const { return *store_; }
+
+  // --- Primary. REQUIRES: is_primary() && running().
+  wal::WalWriter& writer();
+  Xid assign_xid() { return next_xid_++; }
+  std::map<std::string, uint64_t>& sequences() { return sequences_; }
+  uint64_t next_marker_key() { return next_marker_key_++; }
+  // Makes everything appended so far visible on this node (its own backends see their commits).
+  void make_visible();
+  // XLogFlush: the WAL up to `lsn` (at most insert_lsn()) is durable.
+  void flush_to(Lsn lsn);
+
+  // --- Standby. REQUIRES: !is_primary() && running().
+  // The walreceiver's write and flush of bytes starting at `lsn`; bytes it already has are
+  // skipped. Returns false (writing nothing) if `lsn` lies beyond write_lsn() (a gap).
+  bool receive(Lsn lsn, std::string_view bytes);
+  // The startup process replays everything flushed. Returns true if replay_lsn moved.
+  bool replay_received();
+
+  // --- Faults and operations.
+  void pause() { run_ = RunState::kPaused; }
+  void resume() { run_ = RunState::kRunning; }
+  // Process death: the unflushed tail of the WAL and all visible state are gone.
+  void crash();
+  // Clean shutdown. REQUIRES: the caller has flushed what it wanted to keep.
+  void stop();
+  void wipe();
+  // Starts a stopped or crashed node: crash recovery replays the flushed WAL from the start.
+  void start();
+  // Ends recovery: replays everything flushed, drops unfinished transactions and whatever
+  // follows the last complete record, switches to `new_timeline` and writes the
+  // end-of-recovery checkpoint. Returns the switch point (where the new timeline begins).
+  Lsn promote(TimelineId new_timeline, int64_t time_us);
+
+  // Observation. REQUIRES: observable().
+  bool has_label(const std::string& label) const;
+  int64_t row_count(const std::string& table) const;
+
+  // How many times the node has started: events of an earlier incarnation are ignored.
+  uint64_t incarnation() const { return incarnation_; }
+
+  // Loads the initial rows as one transaction (the harness loads them before cloning).
+  // REQUIRES: a fresh primary.
+  void load_initial_data(int64_t time_us);
+  // Makes a fresh standby a copy of `primary`'s flushed WAL, replayed (pg_basebackup).
+  void clone_from(const Node& primary);
+
+ private:
+  void rebuild_from_wal();
+  void init_sequences();
+
+  std::string name_;
+  bool primary_;
+  const Dataset& dataset_;
+  RunState run_ = RunState::kRunning;
+  TimelineId timeline_ = 1;
+  wal::SegmentStore wal_;
+  std::unique_ptr<wal::WalWriter> writer_;
+  std::unique_ptr<wal::MemoryStore> store_;
+  std::unique_ptr<wal::WalReader> reader_;
+  std::unique_ptr<wal::ReplayEngine> engine_;
+  Lsn write_lsn_, flush_lsn_;
+  Xid next_xid_ = 0;
+  std::map<std::string, uint64_t> sequences_;
+  uint64_t next_marker_key_ = 1;
+  uint64_t incarnation_ = 0;
+};
+
+}  // namespace replsim::sim

@@ -1,0 +1,216 @@
+// The replication protocol between the cluster's nodes: the walsender streams flushed WAL
+// (PostgreSQL sends only what is flushed), the walreceiver writes and flushes it and
+// replies with its write/flush/apply positions, the startup process replays it, and the
+// primary releases commits waiting for synchronous replication (syncrep.c).
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "cluster.h"
+#include "sync_rep.h"
+#include "vocab/assert.h"
+
+namespace replsim::sim {
+namespace {
+
+// The walsender hands at most this much to the wire per message (PostgreSQL's MAX_SEND_SIZE
+// is 16 pages; one 128 kB message is close enough for timing).
+constexpr uint64_t kMaxSendBytes = 128 * 1024;
+constexpr uint64_t kFeedbackBytes = 64;  // A standby status update.
+
+}  // namespace
+
+std::vector<int> Cluster::walsenders_of(int primary) const {
+  std::vector<int> out;
+  for (size_t l = 0; l < links_.size(); ++l)
+    if (links_[l]->upstream() == primary && links_[l]->connected()) out.push_back(static_cast<int>(l));
+  std::sort(out.begin(), out.end(), [&](int a, int b) { return links_[static_cast<size_t>(a)]->slot() < links_[static_cast<size_t>(b)]->slot(); });
+  return out;
+}
+
+void Cluster::wake_walsenders(int primary) {
+  for (size_t l = 0; l < links_.size(); ++l)
+    if (links_[l]->upstream() == primary) send_pending(static_cast<int>(l));
+}
+
+void Cluster::send_pending(int l) {
+  Link& link = *links_[static_cast<size_t>(l)];
+  const Node& up = *nodes_[static_cast<size_t>(link.upstream())];
+  if (!link.connected() || !up.running() || !up.is_primary()) return;
+  const Lsn flush = up.flush_lsn();
+  while (link.sent_lsn < flush) {
+    const Lsn lsn = link.sent_lsn;
+    const uint64_t n = std::min<uint64_t>(flush.value - lsn.value, kMaxSendBytes);
+    std::string bytes = up.wal().read(lsn, n);
+    const uint64_t generation = link.generation();
+    world_.after(link.arrival_delay_us(Link::Direction::kToStandby, n),
+                 [this, l, generation, lsn, bytes = std::move(bytes)] { deliver_wal(l, generation, lsn, bytes); });
+    link.sent_lsn = Lsn{lsn.value + n};
+  }
+}
+
+void Cluster::deliver_wal(int l, uint64_t generation, Lsn lsn, const std::string& bytes) {
+  Link& link = *links_[static_cast<size_t>(l)];
+  if (generation != link.generation() || link.cut(Link::Direction::kToStandby)) return;
+  const Node& s = *nodes_[static_cast<size_t>(link.standby())];
+  if (s.run_state() == RunState::kPaused) {
+    // The kernel still accepts data into the frozen walreceiver's socket, up to its buffer.
+    auto& held = socket_[l];
+    uint64_t size = 0;
+    for (const auto& chunk : held) size += chunk.second.size();
+    if (size + bytes.size() <= kReceiveBufferBytes) {
+      held.emplace_back(lsn, bytes);
+    } else {
+      link.sent_lsn = std::min(link.sent_lsn, lsn);  // TCP flow control: the rest waits at the sender.
+    }
+    return;
+  }
+  if (!s.running()) return;
+  receive(l, lsn, bytes);
+}
+
+void Cluster::receive(int l, Lsn lsn, const std::string& bytes) {
+  Link& link = *links_[static_cast<size_t>(l)];
+  const int sn = link.standby();
+  Node& s = *nodes_[static_cast<size_t>(sn)];
+  const Node& up = *nodes_[static_cast<size_t>(link.upstream())];
+  if (!s.receive(lsn, bytes)) {
+    link.sent_lsn = std::min(link.sent_lsn, s.write_lsn());  // A gap: resend from what it has.
+    send_feedback(l);
+    return;
+  }
+  REPLSIM_ASSERT(s.flush_lsn() <= up.flush_lsn() || !up.running(), "a standby never has WAL its primary did not flush");
+  send_feedback(l);
+  const uint64_t incarnation = s.incarnation();
+  world_.after(kReplayDelayUs, [this, l, sn, incarnation] {
+    Node& standby = *nodes_[static_cast<size_t>(sn)];
+    if (!standby.running() || standby.is_primary() || standby.incarnation() != incarnation) return;
+    if (standby.replay_received()) send_feedback(l);
+  });
+}
+
+void Cluster::send_feedback(int l) {
+  Link& link = *links_[static_cast<size_t>(l)];
+  const Node& s = *nodes_[static_cast<size_t>(link.standby())];
+  if (!link.connected() || !s.running()) return;
+  const Lsn write = s.write_lsn(), flush = s.flush_lsn(), apply = s.replay_lsn();
+  const uint64_t generation = link.generation();
+  world_.after(link.arrival_delay_us(Link::Direction::kToPrimary, kFeedbackBytes),
+               [this, l, generation, write, flush, apply] { deliver_feedback(l, generation, write, flush, apply); });
+}
+
+void Cluster::deliver_feedback(int l, uint64_t generation, Lsn write, Lsn flush, Lsn apply) {
+  Link& link = *links_[static_cast<size_t>(l)];
+  if (generation != link.generation() || link.cut(Link::Direction::kToPrimary)) return;
+  const Node& up = *nodes_[static_cast<size_t>(link.upstream())];
+  if (!up.running()) return;
+  REPLSIM_ASSERT(apply <= flush && flush <= write, "a standby reports replay <= flush <= write");
+  REPLSIM_ASSERT(flush <= up.flush_lsn(), "a standby never flushed more than its primary did");
+  REPLSIM_ASSERT(!link.has_feedback || flush >= link.reported_flush, "reported flush positions are monotonic");
+  link.has_feedback = true;
+  link.reported_write = write;
+  link.reported_flush = flush;
+  link.reported_apply = apply;
+  release_waiters(link.upstream());
+  send_pending(l);
+}
+
+void Cluster::release_waiters(int primary) {
+  if (!standby_names_.enabled()) return;
+  std::vector<WalSenderView> views;
+  for (int l : walsenders_of(primary)) {
+    const Link& link = *links_[static_cast<size_t>(l)];
+    views.push_back({nodes_[static_cast<size_t>(link.standby())]->name(), true, link.has_feedback,
+                     link.reported_write, link.reported_flush, link.reported_apply});
+  }
+  const SyncRepDecision decision = decide_sync_rep(standby_names_, views);
+  if (!decision.can_release) return;
+  std::vector<std::string> sync_names;
+  for (size_t i : decision.sync_standbys) sync_names.push_back(views[i].application_name);
+  for (Tx& tx : txs_) {
+    if (!tx.waiting || tx.node != primary) continue;
+    if (release_position(decision, tx.level) < tx.record.commit_lsn) continue;
+    acknowledge(tx, fmt::format("confirmed by {}", fmt::join(sync_names, ", ")));
+  }
+}
+
+void Cluster::schedule_reconnect(int l) {
+  world_.after(timing_.reconnect_delay_us, [this, l] { try_connect(l); });
+}
+
+void Cluster::try_connect(int l) {
+  Link& link = *links_[static_cast<size_t>(l)];
+  if (link.connected() || link.promoted_away || link.partitioned()) return;
+  const Node& s = *nodes_[static_cast<size_t>(link.standby())];
+  const Node& up = *nodes_[static_cast<size_t>(link.upstream())];
+  if (!s.running() || s.is_primary() || !up.running() || !up.is_primary()) return;
+  if (s.flush_lsn() > up.flush_lsn()) {
+    note(fmt::format("{} cannot stream from {}: requested starting point {} is ahead of the WAL flush position {}",
+                     s.name(), up.name(), s.flush_lsn().to_string(), up.flush_lsn().to_string()));
+    return;
+  }
+  int slot = 0;
+  for (int other : walsenders_of(link.upstream()))
+    if (links_[static_cast<size_t>(other)]->slot() == slot) ++slot;
+  link.connect(s.flush_lsn(), slot);
+  update_silence(l);
+  send_feedback(l);
+  send_pending(l);
+}
+
+void Cluster::drop_connection(int l) {
+  Link& link = *links_[static_cast<size_t>(l)];
+  if (!link.connected()) return;
+  link.disconnect();
+  link.silent_since_us.reset();
+  socket_.erase(l);
+  release_waiters(link.upstream());
+}
+
+// A walsender that hears nothing from its standby (cut off, or frozen) for
+// wal_sender_timeout terminates; the standby then has to reconnect.
+void Cluster::update_silence(int l) {
+  Link& link = *links_[static_cast<size_t>(l)];
+  const bool silent = link.connected() && (link.partitioned() || nodes_[static_cast<size_t>(link.standby())]->run_state() == RunState::kPaused);
+  if (!silent) {
+    link.silent_since_us.reset();
+    return;
+  }
+  if (link.silent_since_us) return;
+  const int64_t since = world_.now_us();
+  link.silent_since_us = since;
+  const uint64_t generation = link.generation();
+  world_.after(kWalSenderTimeoutUs, [this, l, since, generation] {
+    Link& lk = *links_[static_cast<size_t>(l)];
+    if (lk.generation() != generation || lk.silent_since_us != since) return;
+    note(fmt::format("walsender for {} terminated: wal_sender_timeout", nodes_[static_cast<size_t>(lk.standby())]->name()));
+    drop_connection(l);
+  });
+}
+
+void Cluster::schedule_wal_writer(int primary) {
+  const uint64_t incarnation = nodes_[static_cast<size_t>(primary)]->incarnation();
+  world_.after(timing_.wal_writer_flush_delay_us, [this, primary, incarnation] {
+    Node& n = *nodes_[static_cast<size_t>(primary)];
+    if (!n.running() || !n.is_primary() || n.incarnation() != incarnation) return;
+    n.flush_to(n.insert_lsn());
+    wake_walsenders(primary);
+  });
+}
+
+void Cluster::push_instantly(int primary) {
+  Node& p = *nodes_[static_cast<size_t>(primary)];
+  p.flush_to(p.insert_lsn());
+  for (size_t l = 0; l < links_.size(); ++l) {
+    Link& link = *links_[l];
+    if (link.upstream() != primary || link.promoted_away) continue;
+    Node& s = *nodes_[static_cast<size_t>(link.standby())];
+    if (!s.running() || s.is_primary() || s.write_lsn() > p.flush_lsn()) continue;
+    const Lsn from = s.write_lsn();
+    s.receive(from, p.wal().read(from, p.flush_lsn().value - from.value));
+    s.replay_received();
+    send_feedback(static_cast<int>(l));
+  }
+}
+
+}  // namespace replsim::sim

@@ -1,0 +1,84 @@
+#include "simulator.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "cluster.h"
+#include "timing.h"
+#include "vocab/assert.h"
+
+namespace replsim::sim {
+namespace {
+
+bool contains(const std::vector<TxOutcome>& v, TxOutcome o) { return std::find(v.begin(), v.end(), o) != v.end(); }
+
+// Folds `other` (the same scenario under another timing profile) into `base`: outcomes
+// become "either of", presence that differs becomes kEither, row counts that differ are
+// not predicted. Positions, lags and the timeline stay those of `base`.
+void merge(RunResult& base, const RunResult& other, const char* profile) {
+  REPLSIM_ASSERT(base.transactions.size() == other.transactions.size(), "profiles run the same transactions");
+  for (size_t i = 0; i < base.transactions.size(); ++i) {
+    TxRecord& tx = base.transactions[i];
+    for (TxOutcome o : other.transactions[i].outcomes) {
+      if (contains(tx.outcomes, o)) continue;
+      tx.outcomes.push_back(o);
+      base.notes.push_back(fmt::format("{}: timing decides; with {} timing it is {} instead of {}", tx.label, profile,
+                                       to_string(o), to_string(tx.outcomes[0])));
+    }
+  }
+  REPLSIM_ASSERT(base.nodes.size() == other.nodes.size(), "profiles run the same nodes");
+  for (size_t i = 0; i < base.nodes.size(); ++i) {
+    NodeFinal& node = base.nodes[i];
+    const NodeFinal& alt = other.nodes[i];
+    if (node.state != alt.state) {
+      base.notes.push_back(fmt::format("{} ends {} or {} depending on timing", node.name, node.state, alt.state));
+    }
+    for (auto& [label, presence] : node.presence) {
+      auto it = alt.presence.find(label);
+      const Presence theirs = it == alt.presence.end() ? Presence::kEither : it->second;
+      if (presence == theirs || presence == Presence::kEither) continue;
+      base.notes.push_back(fmt::format("{} on {}: either (timing decides: {} with {} timing, {} with {} timing)", label,
+                                       node.name, to_string(presence), base.timeline.empty() ? "slow" : "slow",
+                                       to_string(theirs), profile));
+      presence = Presence::kEither;
+    }
+    for (auto it = node.row_counts.begin(); it != node.row_counts.end();) {
+      auto alt_count = alt.row_counts.find(it->first);
+      if (alt_count == alt.row_counts.end() || alt_count->second != it->second) it = node.row_counts.erase(it);
+      else ++it;
+    }
+  }
+}
+
+}  // namespace
+
+const char* to_string(Perturbation p) {
+  switch (p) {
+    case Perturbation::kNone: return "none";
+    case Perturbation::kAsyncCommitsReachStandbyInstantly: return "async_commits_reach_standby_instantly";
+  }
+  return "?";
+}
+
+Result<Prediction> simulate(const Scenario& scenario, const SimOptions& options) {
+  if (find_dataset(scenario.cluster.dataset) == nullptr)
+    return Status::InvalidInput(fmt::format("{}: unknown data set '{}'", scenario.file, scenario.cluster.dataset));
+  if (scenario.cluster.nodes.empty() || scenario.cluster.nodes[0].role != NodeRole::kPrimary)
+    return Status::InvalidInput(fmt::format("{}: the first node must be the primary", scenario.file));
+  for (const Step& step : scenario.steps) {
+    if (step.kind == StepKind::kRestore)
+      return Status::InvalidInput(fmt::format("{}:{}:{}: the simulator does not model 'restore' yet (issue 5)",
+                                              scenario.file, step.pos.line, step.pos.column));
+  }
+  set_assert_seed(options.seed);
+  const std::vector<TimingProfile> profiles = timing_profiles();
+  Prediction prediction = Cluster(scenario, options, profiles[0]).run();
+  for (size_t i = 1; i < profiles.size(); ++i) {
+    const RunResult other = Cluster(scenario, options, profiles[i]).run();
+    merge(prediction, other, profiles[i].name);
+  }
+  return prediction;
+}
+
+}  // namespace replsim::sim

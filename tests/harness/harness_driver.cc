@@ -1,0 +1,54 @@
+// harness_driver FILE [--keep] [--block-after-ms N]: runs one scenario file on a real cluster
+// and prints the History's transactions and final states. Used by the cleanup tests (which
+// signal it mid-run) and by bench/harness_bench.sh; progress lines go to stderr.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "interrupt.h"
+#include "scenario_runner.h"
+#include "vocab/scenario_parser.h"
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: harness_driver SCENARIO.yaml [--keep] [--block-after-ms N]\n");
+    return 2;
+  }
+  replsim::harness::HarnessOptions options;
+  for (int i = 2; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--keep") == 0) options.keep = true;
+    if (std::strcmp(argv[i], "--block-after-ms") == 0 && i + 1 < argc) options.block_after_ms = std::atoll(argv[++i]);
+  }
+  options.progress = [](const std::string& line) { std::fprintf(stderr, "harness: %s\n", line.c_str()); };
+  auto scenario = replsim::parse_scenario_file(argv[1]);
+  if (!scenario.ok()) {
+    std::fprintf(stderr, "%s\n", scenario.status().message().c_str());
+    return 2;
+  }
+  auto history = replsim::harness::run_scenario(*scenario, options);
+  if (!history.ok()) {
+    std::fprintf(stderr, "error: %s\n", history.status().message().c_str());
+    return 1;
+  }
+  for (const auto& tx : history->transactions) {
+    std::printf("tx %s: %s xid=%u lsn=%s %s\n", tx.label.c_str(), replsim::to_string(tx.outcomes.at(0)), tx.xid,
+                tx.commit_lsn.to_string().c_str(), tx.detail.c_str());
+  }
+  for (const auto& lag : history->lags) {
+    std::printf("lag %s of %s: receive %lld bytes, replay %lld bytes, %lld commits, loses data: %s\n",
+                lag.name.c_str(), lag.standby.c_str(), static_cast<long long>(lag.receive_lag_bytes),
+                static_cast<long long>(lag.replay_lag_bytes), static_cast<long long>(lag.transactions),
+                lag.failover_loses_data ? "yes" : "no");
+  }
+  for (const auto& n : history->nodes) {
+    std::string presence;
+    for (const auto& [label, p] : n.presence) presence += fmt::format(" {}={}", label, replsim::to_string(p));
+    std::printf("node %s: %s tl=%u%s%s\n", n.name.c_str(), n.state.c_str(), n.timeline, presence.c_str(),
+                n.error.empty() ? "" : (" error=" + n.error).c_str());
+  }
+  for (const auto& note : history->notes) std::printf("note: %s\n", note.c_str());
+  return 0;
+}

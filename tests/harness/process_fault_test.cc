@@ -1,0 +1,88 @@
+// Process faults on real PostgreSQL: pause/resume of a whole server, crash, clean stop,
+// restart and wipe, each through the PIDs the harness started.
+#include "harness_test_util.h"
+
+namespace replsim::harness {
+namespace {
+
+using testing::dump;
+using testing::outcome;
+using testing::presence;
+using testing::run_text;
+
+// pg-facts.md: pausing the replica is not a partition. The WAL the walsender wrote sits in
+// the paused replica's socket buffer; resumed and promoted after the primary's crash, the
+// replica has Charlie. (The seed's drill 2.1 used pause; that is why replsim partitions.)
+TEST(HarnessProcessFaultTest, PausedReplicaIsNotPartitionedSoCharlieSurvives) {
+  History h = run_text(R"yaml(
+name: pause-is-not-partition
+cluster:
+  primary: primary
+  standbys: [replica]
+steps:
+  - pause: replica
+  - insert: charlie
+    table: customers
+    values: {firstName: Charlie, lastName: Davis}
+  - wait: 200ms
+  - check_lag: paused
+    node: replica
+  - crash: primary
+  - resume: replica
+  - wait: 200ms
+  - promote: replica
+)yaml");
+  EXPECT_EQ(outcome(h, "charlie"), "acknowledged") << dump(h);
+  EXPECT_EQ(presence(h, "replica", "charlie"), "present") << dump(h);
+  ASSERT_FALSE(h.timeline.empty());
+  EXPECT_EQ(h.timeline[0].positions[1].state, "paused");
+}
+
+// A crashed primary restarts with its rows (crash recovery); a stopped standby restarts and
+// catches up; a wiped standby refuses to start, and says why.
+TEST(HarnessProcessFaultTest, CrashRestartStopAndWipe) {
+  History h = run_text(R"yaml(
+name: crash-restart-wipe
+cluster:
+  primary: primary
+  standbys: [replica, spare]
+steps:
+  - stop: replica
+  - insert: charlie
+    table: customers
+    values: {firstName: Charlie, lastName: Davis}
+  - crash: primary
+  - start: primary
+  - start: replica
+  - catchup: replica
+  - wipe: spare
+  - start: spare
+)yaml");
+  EXPECT_EQ(outcome(h, "charlie"), "acknowledged") << dump(h);
+  EXPECT_EQ(presence(h, "primary", "charlie"), "present") << dump(h);
+  EXPECT_EQ(presence(h, "replica", "charlie"), "present") << dump(h);
+  EXPECT_EQ(h.find_node("replica")->state, "standby");
+  const NodeFinal* spare = h.find_node("spare");
+  EXPECT_EQ(spare->error, "refuses_to_start") << dump(h);
+  EXPECT_FALSE(spare->error_detail.empty());
+}
+
+// A write to a standby fails (read-only transaction) and is recorded as failed.
+TEST(HarnessProcessFaultTest, WriteToStandbyFails) {
+  History h = run_text(R"yaml(
+name: write-to-standby
+cluster:
+  primary: primary
+  standbys: [replica]
+steps:
+  - insert: charlie
+    table: customers
+    values: {firstName: Charlie, lastName: Davis}
+    node: replica
+)yaml");
+  EXPECT_EQ(outcome(h, "charlie"), "failed") << dump(h);
+  EXPECT_NE(h.find_tx("charlie")->detail.find("read-only"), std::string::npos) << dump(h);
+}
+
+}  // namespace
+}  // namespace replsim::harness

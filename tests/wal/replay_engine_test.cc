@@ -1,0 +1,190 @@
+// Recovery targets with PostgreSQL 15's semantics, on the sample WAL of wal_test_util.h:
+//   xid 100 inserts keys 1 (t1) and 7 (t2), commits at t=1000
+//   checkpoint; xid 101 updates key 1 and deletes key 7, aborts at t=2000; backup start
+//   xid 102 truncates t1 and t2, restore point "before_load", inserts key 3, commits at t=3000
+//   backup end; xid 103 inserts key 4 and commits at t=3000; xid 104 inserts t2 key 5 at t=4000
+#include "wal/replay_engine.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "wal/memory_store.h"
+#include "wal/wal_reader.h"
+#include "wal/wal_writer.h"
+#include "wal_test_util.h"
+
+namespace replsim::wal {
+namespace {
+
+using Key = std::pair<TableId, uint64_t>;
+
+class ReplayEngineTest : public ::testing::Test {
+ protected:
+  ReplayEngineTest() : wal_(256), writer_(&wal_, Lsn{256}) { records_ = testing::write_sample_wal(&writer_); }
+
+  // Replays the whole sample WAL with `target`, then ends recovery.
+  StopInfo replay(const RecoveryTarget& target) {
+    store_ = MemoryStore();
+    ReplayEngine engine(&store_, target);
+    WalReader reader(&wal_, Lsn{256});
+    const ReplayStop why = engine.replay(reader);
+    EXPECT_EQ(why, target.kind == RecoveryTarget::Kind::kNone ? ReplayStop::kEndOfWal : why);
+    replay_lsn_ = engine.replay_lsn();
+    commits_ = engine.commits_applied();
+    return engine.finish();
+  }
+
+  std::set<Key> keys() const {
+    std::set<Key> out;
+    for (TableId t : {1, 2}) {
+      (void)store_.for_each(t, [&](uint64_t k, std::string_view) { out.insert({t, k}); });
+    }
+    return out;
+  }
+
+  SegmentStore wal_;
+  WalWriter writer_;
+  std::vector<Appended> records_;
+  MemoryStore store_;
+  Lsn replay_lsn_;
+  uint64_t commits_ = 0;
+};
+
+TEST_F(ReplayEngineTest, NoTargetAppliesEveryCommittedTransaction) {
+  StopInfo s = replay(RecoveryTarget::none());
+  EXPECT_FALSE(s.reached);
+  EXPECT_EQ(keys(), (std::set<Key>{{1, 3}, {1, 4}, {2, 5}}));
+  EXPECT_EQ(commits_, 4u);
+  EXPECT_EQ(replay_lsn_, records_.back().end_lsn);
+  std::string row;
+  ASSERT_TRUE(store_.get(1, 3, &row).ok());
+  EXPECT_EQ(row_column(row, 1), std::optional<std::string_view>("Garcia"));
+}
+
+TEST_F(ReplayEngineTest, XidInclusiveAppliesThatCommitAndStops) {
+  StopInfo s = replay(RecoveryTarget::at_xid(102, true));
+  EXPECT_TRUE(s.reached);
+  EXPECT_TRUE(s.after);
+  EXPECT_EQ(s.lsn, records_[11].lsn);
+  EXPECT_EQ(s.reason, "recovery stopping after commit of transaction 102, time 1970-01-01 00:00:00.003+00");
+  EXPECT_EQ(keys(), (std::set<Key>{{1, 3}}));
+}
+
+TEST_F(ReplayEngineTest, XidExclusiveStopsBeforeThatCommit) {
+  StopInfo s = replay(RecoveryTarget::at_xid(102, false));
+  EXPECT_FALSE(s.after);
+  EXPECT_EQ(s.lsn, records_[11].lsn);
+  EXPECT_EQ(s.reason, "recovery stopping before commit of transaction 102, time 1970-01-01 00:00:00.003+00");
+  EXPECT_EQ(keys(), (std::set<Key>{{1, 1}, {2, 7}}));
+  EXPECT_EQ(replay_lsn_, records_[11].lsn);  // Nothing of the commit record was replayed.
+}
+
+TEST_F(ReplayEngineTest, XidTargetAlsoStopsAtAnAbort) {
+  StopInfo s = replay(RecoveryTarget::at_xid(101, true));
+  EXPECT_EQ(s.reason, "recovery stopping after abort of transaction 101, time 1970-01-01 00:00:00.002+00");
+  EXPECT_EQ(keys(), (std::set<Key>{{1, 1}, {2, 7}}));
+}
+
+TEST_F(ReplayEngineTest, TimeInclusiveKeepsEveryCommitAtTheTargetTime) {
+  // Two commits share t=3000: inclusive stops before the first commit later than the target.
+  StopInfo s = replay(RecoveryTarget::at_time(3000, true));
+  EXPECT_FALSE(s.after);
+  EXPECT_EQ(s.xid, 104u);
+  EXPECT_EQ(keys(), (std::set<Key>{{1, 3}, {1, 4}}));
+}
+
+TEST_F(ReplayEngineTest, TimeExclusiveStopsAtTheFirstCommitAtTheTargetTime) {
+  StopInfo s = replay(RecoveryTarget::at_time(3000, false));
+  EXPECT_EQ(s.xid, 102u);
+  EXPECT_EQ(keys(), (std::set<Key>{{1, 1}, {2, 7}}));
+}
+
+TEST_F(ReplayEngineTest, TimeTargetConsidersAbortRecordsToo) {
+  StopInfo s = replay(RecoveryTarget::at_time(1500, false));
+  EXPECT_EQ(s.reason, "recovery stopping before abort of transaction 101, time 1970-01-01 00:00:00.002+00");
+  EXPECT_EQ(keys(), (std::set<Key>{{1, 1}, {2, 7}}));
+}
+
+TEST_F(ReplayEngineTest, LsnInclusiveAppliesTheRecordAtTheTarget) {
+  StopInfo s = replay(RecoveryTarget::at_lsn(records_[11].lsn, true));
+  EXPECT_TRUE(s.after);
+  EXPECT_EQ(s.reason, "recovery stopping after WAL location (LSN) \"" + records_[11].lsn.to_string() + "\"");
+  EXPECT_EQ(keys(), (std::set<Key>{{1, 3}}));
+}
+
+TEST_F(ReplayEngineTest, LsnExclusiveStopsBeforeTheRecordAtTheTarget) {
+  StopInfo s = replay(RecoveryTarget::at_lsn(records_[11].lsn, false));
+  EXPECT_FALSE(s.after);
+  EXPECT_EQ(keys(), (std::set<Key>{{1, 1}, {2, 7}}));
+}
+
+TEST_F(ReplayEngineTest, LsnInsideARecordStopsAtTheNextRecordStart) {
+  // A target inside the insert before commit 102: the first record starting at or after it is the
+  // commit, so inclusive applies the commit and exclusive does not.
+  const Lsn inside{records_[10].lsn.value + 8};
+  StopInfo inc = replay(RecoveryTarget::at_lsn(inside, true));
+  EXPECT_EQ(inc.lsn, records_[11].lsn);
+  EXPECT_EQ(keys(), (std::set<Key>{{1, 3}}));
+  StopInfo exc = replay(RecoveryTarget::at_lsn(inside, false));
+  EXPECT_EQ(exc.lsn, records_[11].lsn);
+  EXPECT_EQ(keys(), (std::set<Key>{{1, 1}, {2, 7}}));
+}
+
+TEST_F(ReplayEngineTest, NameStopsAfterTheRestorePointAndDropsOpenTransactions) {
+  StopInfo s = replay(RecoveryTarget::at_name("before_load"));
+  EXPECT_TRUE(s.after);
+  EXPECT_EQ(s.lsn, records_[9].lsn);
+  EXPECT_EQ(s.reason, "recovery stopping at restore point \"before_load\", time 1970-01-01 00:00:00.0025+00");
+  EXPECT_EQ(keys(), (std::set<Key>{{1, 1}, {2, 7}}));  // 102's truncate was never committed.
+}
+
+TEST_F(ReplayEngineTest, UnreachedTargetIsReportedLikePostgres) {
+  StopInfo s = replay(RecoveryTarget::at_name("no_such_point"));
+  EXPECT_FALSE(s.reached);
+  EXPECT_EQ(s.reason, "recovery ended before configured recovery target was reached");
+  EXPECT_EQ(keys(), (std::set<Key>{{1, 3}, {1, 4}, {2, 5}}));
+  EXPECT_FALSE(replay(RecoveryTarget::at_xid(999, true)).reached);
+  EXPECT_FALSE(replay(RecoveryTarget::at_time(5000, true)).reached);
+}
+
+TEST_F(ReplayEngineTest, ImmediateStopsAtTheBackupEndRecord) {
+  StopInfo s = replay(RecoveryTarget::immediate());
+  EXPECT_TRUE(s.after);
+  EXPECT_EQ(s.lsn, records_[12].lsn);
+  EXPECT_EQ(s.reason, "recovery stopping after reaching consistency");
+  EXPECT_EQ(keys(), (std::set<Key>{{1, 3}}));
+}
+
+TEST_F(ReplayEngineTest, ImmediateStopsAtAConsistencyLsn) {
+  StopInfo s = replay(RecoveryTarget::immediate(records_[2].end_lsn));
+  EXPECT_EQ(s.lsn, records_[2].lsn);
+  EXPECT_EQ(keys(), (std::set<Key>{{1, 1}, {2, 7}}));
+}
+
+TEST_F(ReplayEngineTest, ReplayUpToAnLsnThenContinueLikeAStandby) {
+  ReplayEngine engine(&store_);
+  WalReader reader(&wal_, Lsn{256});
+  EXPECT_EQ(engine.replay(reader, records_[3].lsn), ReplayStop::kUpTo);
+  EXPECT_EQ(engine.replay_lsn(), records_[3].lsn);
+  EXPECT_EQ(engine.commits_applied(), 1u);
+  EXPECT_EQ(engine.last_commit_xid(), 100u);
+  EXPECT_EQ(engine.replay(reader), ReplayStop::kEndOfWal);
+  writer_.insert(105, 1, 9, "x");
+  EXPECT_EQ(engine.replay(reader), ReplayStop::kEndOfWal);
+  EXPECT_EQ(engine.open_transactions(), 1u);
+  writer_.commit(105, 5000);
+  EXPECT_EQ(engine.replay(reader), ReplayStop::kEndOfWal);
+  EXPECT_EQ(engine.last_commit_time_us(), 5000);
+  EXPECT_EQ(store_.count(1), 3u);
+}
+
+TEST(FormatTimestampTest, PrintsLikePostgresTimestamptzToStr) {
+  EXPECT_EQ(format_timestamp_us(0), "1970-01-01 00:00:00+00");
+  EXPECT_EQ(format_timestamp_us(1764081224500000), "2025-11-25 14:33:44.5+00");
+  EXPECT_EQ(format_timestamp_us(951782400123456), "2000-02-29 00:00:00.123456+00");
+  EXPECT_EQ(format_timestamp_us(-1), "1969-12-31 23:59:59.999999+00");
+}
+
+}  // namespace
+}  // namespace replsim::wal

@@ -1,0 +1,333 @@
+#include "comparison.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <set>
+
+namespace replsim {
+namespace {
+
+constexpr size_t kContextLinesMax = 12;
+
+std::string outcomes_text(const std::vector<TxOutcome>& outcomes) {
+  if (outcomes.empty()) return "nothing";
+  std::vector<std::string> words;
+  for (auto o : outcomes) words.push_back(to_string(o));
+  return fmt::format("{}", fmt::join(words, " or "));
+}
+
+class Comparer {
+ public:
+  Comparer(const Prediction& p, const History& h, const ByteTolerance& t) : p_(p), h_(h) { c_.tolerance = t; }
+
+  Comparison run() {
+    compare_outcomes();
+    compare_presence();
+    compare_errors();
+    compare_lags();
+    compare_rows();
+    c_.agree = c_.differences.empty();
+    return std::move(c_);
+  }
+
+ private:
+  // The history lines about `label` and the faults on `node`, each with one neighbour.
+  std::vector<std::string> context(const std::string& label, const std::string& node) const {
+    std::set<size_t> picked;
+    for (size_t i = 0; i < h_.events.size(); ++i) {
+      const HistoryEvent& e = h_.events[i];
+      const bool about_label = !label.empty() && e.label == label;
+      const bool about_node = !node.empty() && e.type == HistoryEvent::Type::kFault && e.node == node;
+      if (!about_label && !about_node) continue;
+      if (i > 0) picked.insert(i - 1);
+      picked.insert(i);
+      if (i + 1 < h_.events.size()) picked.insert(i + 1);
+    }
+    std::vector<std::string> lines;
+    for (size_t i : picked) {
+      if (lines.size() == kContextLinesMax) break;
+      lines.push_back(format_event(h_.events[i]));
+    }
+    return lines;
+  }
+
+  void differ(Difference::Kind kind, std::string label, std::string node, std::string predicted, std::string observed,
+              std::string explanation, const std::string& context_label) {
+    Difference d{kind, std::move(label), std::move(node), std::move(predicted), std::move(observed), std::move(explanation), {}};
+    d.context = context(context_label, d.node);
+    c_.differences.push_back(std::move(d));
+  }
+
+  void compare_outcomes() {
+    for (const auto& pt : p_.transactions) {
+      const TxRecord* ht = h_.find_tx(pt.label);
+      if (pt.outcomes.size() > 1) ++c_.outcomes.either;
+      else ++c_.outcomes.determinate;
+      if (ht == nullptr) {
+        differ(Difference::Kind::kMissing, pt.label, "", outcomes_text(pt.outcomes), "no record",
+               fmt::format("{} was predicted {} but the history has no record of it", pt.label, outcomes_text(pt.outcomes)),
+               pt.label);
+        continue;
+      }
+      if (ht->outcomes.empty()) {
+        ++c_.outcomes.unobserved;
+        continue;
+      }
+      const bool matches = std::all_of(ht->outcomes.begin(), ht->outcomes.end(), [&](TxOutcome o) {
+        return std::find(pt.outcomes.begin(), pt.outcomes.end(), o) != pt.outcomes.end();
+      });
+      if (matches) {
+        if (pt.outcomes.size() <= 1) ++c_.outcomes.agreed;
+        continue;
+      }
+      differ(Difference::Kind::kOutcome, pt.label, "", outcomes_text(pt.outcomes), outcomes_text(ht->outcomes),
+             fmt::format("{}: predicted {}, observed {}{}", pt.label, outcomes_text(pt.outcomes), outcomes_text(ht->outcomes),
+                         ht->detail.empty() ? "" : " (" + ht->detail + ")"),
+             pt.label);
+    }
+    for (const auto& ht : h_.transactions) {
+      if (p_.find_tx(ht.label) != nullptr) continue;
+      differ(Difference::Kind::kMissing, ht.label, "", "no record", outcomes_text(ht.outcomes),
+             fmt::format("{} was observed {} but the prediction has no record of it", ht.label, outcomes_text(ht.outcomes)),
+             ht.label);
+    }
+  }
+
+  void compare_presence() {
+    for (const auto& pn : p_.nodes) {
+      const NodeFinal* hn = h_.find_node(pn.name);
+      const bool observed_node = hn != nullptr && !hn->presence.empty();
+      for (const auto& [label, predicted] : pn.presence) {
+        if (predicted == Presence::kEither) {
+          ++c_.presence.either;
+          continue;
+        }
+        ++c_.presence.determinate;
+        if (!observed_node) {
+          ++c_.presence.unobserved;
+          continue;
+        }
+        auto it = hn->presence.find(label);
+        if (it == hn->presence.end() || it->second == Presence::kEither) {
+          differ(Difference::Kind::kMissing, label, pn.name, to_string(predicted), "not observed",
+                 fmt::format("{} on {}: predicted {}, but the history did not observe it there", label, pn.name,
+                             to_string(predicted)),
+                 label);
+          continue;
+        }
+        if (it->second == predicted) {
+          ++c_.presence.agreed;
+          continue;
+        }
+        differ(Difference::Kind::kPresence, label, pn.name, to_string(predicted), to_string(it->second),
+               fmt::format("{} on {}: predicted {}, observed {}", label, pn.name, to_string(predicted),
+                           to_string(it->second)),
+               label);
+      }
+      if (!observed_node || pn.presence.empty()) continue;
+      for (const auto& [label, seen] : hn->presence) {
+        if (pn.presence.count(label)) continue;
+        differ(Difference::Kind::kMissing, label, pn.name, "not predicted", to_string(seen),
+               fmt::format("{} on {}: observed {}, but the prediction says nothing about it", label, pn.name,
+                           to_string(seen)),
+               label);
+      }
+    }
+  }
+
+  void compare_errors() {
+    std::set<std::string> names;
+    for (const auto& n : p_.nodes) names.insert(n.name);
+    for (const auto& n : h_.nodes) names.insert(n.name);
+    for (const auto& name : names) {
+      const NodeFinal* pn = p_.find_node(name);
+      const NodeFinal* hn = h_.find_node(name);
+      const std::string pe = pn ? pn->error : "";
+      if (hn == nullptr && pe.empty()) {
+        ++c_.errors.unobserved;
+        continue;
+      }
+      ++c_.errors.determinate;
+      const std::string he = hn ? hn->error : "";
+      if (pe == he) {
+        ++c_.errors.agreed;
+        continue;
+      }
+      auto words = [](const std::string& e) { return e.empty() ? std::string("no error") : e; };
+      differ(Difference::Kind::kNodeError, "", name, words(pe), words(he),
+             fmt::format("{}: predicted {}, observed {}{}", name, words(pe), words(he),
+                         hn && !hn->error_detail.empty() ? " (" + hn->error_detail + ")" : ""),
+             "");
+    }
+  }
+
+  void compare_lags() {
+    for (const auto& pl : p_.lags) {
+      ++c_.lags.determinate;
+      const LagMeasure* hl = h_.find_lag(pl.name);
+      if (hl == nullptr) {
+        differ(Difference::Kind::kMissing, pl.name, pl.standby, "a measurement", "none",
+               fmt::format("lag check {} was predicted but not measured", pl.name), "");
+        continue;
+      }
+      const size_t before = c_.differences.size();
+      auto field = [&](bool same, const char* what, std::string predicted, std::string observed) {
+        if (same) return;
+        differ(Difference::Kind::kLag, pl.name, pl.standby, predicted, observed,
+               fmt::format("lag check {} on {}: {} predicted {}, observed {}", pl.name, pl.standby, what, predicted,
+                           observed),
+               "");
+      };
+      field(pl.transactions == hl->transactions, "transactions behind", std::to_string(pl.transactions),
+            std::to_string(hl->transactions));
+      field(pl.failover_loses_data == hl->failover_loses_data, "failover_loses_data",
+            pl.failover_loses_data ? "true" : "false", hl->failover_loses_data ? "true" : "false");
+      std::set<std::string> pr(pl.at_risk.begin(), pl.at_risk.end()), hr(hl->at_risk.begin(), hl->at_risk.end());
+      field(pr == hr, "commits at risk", fmt::format("[{}]", fmt::join(pr, ", ")), fmt::format("[{}]", fmt::join(hr, ", ")));
+      const ByteTolerance& t = c_.tolerance;
+      field(t.within(pl.receive_lag_bytes, hl->receive_lag_bytes), "receive lag bytes",
+            std::to_string(pl.receive_lag_bytes), fmt::format("{} (tolerance: {})", hl->receive_lag_bytes, t.to_string()));
+      field(t.within(pl.replay_lag_bytes, hl->replay_lag_bytes), "replay lag bytes",
+            std::to_string(pl.replay_lag_bytes), fmt::format("{} (tolerance: {})", hl->replay_lag_bytes, t.to_string()));
+      if (c_.differences.size() == before) ++c_.lags.agreed;
+    }
+  }
+
+  void compare_rows() {
+    for (const auto& pn : p_.nodes) {
+      const NodeFinal* hn = h_.find_node(pn.name);
+      const bool open = std::any_of(pn.presence.begin(), pn.presence.end(),
+                                    [](const auto& kv) { return kv.second == Presence::kEither; });
+      for (const auto& [table, count] : pn.row_counts) {
+        if (open) {
+          ++c_.rows.either;
+          continue;
+        }
+        ++c_.rows.determinate;
+        if (hn == nullptr || hn->row_counts.count(table) == 0) {
+          ++c_.rows.unobserved;
+          continue;
+        }
+        const int64_t seen = hn->row_counts.at(table);
+        if (seen == count) {
+          ++c_.rows.agreed;
+          continue;
+        }
+        differ(Difference::Kind::kRowCount, table, pn.name, std::to_string(count), std::to_string(seen),
+               fmt::format("{} on {}: predicted {} rows, observed {}", table, pn.name, count, seen), "");
+      }
+    }
+  }
+
+  const Prediction& p_;
+  const History& h_;
+  Comparison c_;
+};
+
+nlohmann::json tally_json(const Tally& t) {
+  return {{"determinate", t.determinate}, {"either", t.either}, {"agreed", t.agreed}, {"unobserved", t.unobserved}};
+}
+
+Tally read_tally(const nlohmann::json& j) {
+  return Tally{j.at("determinate").get<int>(), j.at("either").get<int>(), j.at("agreed").get<int>(),
+               j.at("unobserved").get<int>()};
+}
+
+}  // namespace
+
+bool ByteTolerance::within(int64_t predicted, int64_t observed) const {
+  if ((predicted == 0) != (observed == 0)) return false;
+  const int64_t larger = std::max(std::llabs(predicted), std::llabs(observed));
+  const auto allowed = std::max<int64_t>(absolute_bytes, static_cast<int64_t>(relative * static_cast<double>(larger)));
+  return std::llabs(predicted - observed) <= allowed;
+}
+
+std::string ByteTolerance::to_string() const {
+  return fmt::format("both zero or both non-zero, within ±max({} B, {:.0f}%)", absolute_bytes, relative * 100);
+}
+
+const char* to_string(Difference::Kind kind) {
+  switch (kind) {
+    case Difference::Kind::kOutcome: return "outcome";
+    case Difference::Kind::kPresence: return "presence";
+    case Difference::Kind::kNodeError: return "node_error";
+    case Difference::Kind::kLag: return "lag";
+    case Difference::Kind::kRowCount: return "row_count";
+    case Difference::Kind::kMissing: return "missing";
+  }
+  return "?";
+}
+
+std::string Tally::to_string() const {
+  return fmt::format("{} determinate ({} agree), {} either, {} unobserved", determinate, agreed, either, unobserved);
+}
+
+Comparison compare_runs(const Prediction& prediction, const History& history, const ByteTolerance& tolerance) {
+  return Comparer(prediction, history, tolerance).run();
+}
+
+std::string format_event(const HistoryEvent& e) {
+  std::string line = fmt::format("{:+.3f}s  {:<8} {:<8} {:<7} {}", static_cast<double>(e.time_us) / 1e6, e.process,
+                                 e.node, to_string(e.type), e.label);
+  if (e.xid != 0) line += fmt::format("  xid {}", e.xid);
+  if (e.lsn.value != 0) line += "  " + e.lsn.to_string();
+  if (!e.detail.empty()) line += "  " + e.detail;
+  return line;
+}
+
+nlohmann::json to_json(const Comparison& c) {
+  nlohmann::json diffs = nlohmann::json::array();
+  for (const auto& d : c.differences)
+    diffs.push_back({{"kind", to_string(d.kind)}, {"label", d.label}, {"node", d.node}, {"predicted", d.predicted},
+                     {"observed", d.observed}, {"explanation", d.explanation}, {"context", d.context}});
+  return {{"agree", c.agree},
+          {"differences", diffs},
+          {"outcomes", tally_json(c.outcomes)},
+          {"presence", tally_json(c.presence)},
+          {"errors", tally_json(c.errors)},
+          {"lags", tally_json(c.lags)},
+          {"rows", tally_json(c.rows)},
+          {"byte_tolerance", {{"absolute_bytes", c.tolerance.absolute_bytes}, {"relative", c.tolerance.relative}}}};
+}
+
+Result<Comparison> comparison_from_json(const nlohmann::json& j) {
+  try {
+    Comparison c;
+    c.agree = j.at("agree").get<bool>();
+    for (const auto& d : j.at("differences")) {
+      Difference diff;
+      const std::string kind = d.at("kind").get<std::string>();
+      bool known = false;
+      for (auto k : {Difference::Kind::kOutcome, Difference::Kind::kPresence, Difference::Kind::kNodeError,
+                     Difference::Kind::kLag, Difference::Kind::kRowCount, Difference::Kind::kMissing}) {
+        if (kind == to_string(k)) {
+          diff.kind = k;
+          known = true;
+        }
+      }
+      if (!known) return Status::InvalidInput("malformed comparison: unknown difference kind '" + kind + "'");
+      diff.label = d.at("label").get<std::string>();
+      diff.node = d.at("node").get<std::string>();
+      diff.predicted = d.at("predicted").get<std::string>();
+      diff.observed = d.at("observed").get<std::string>();
+      diff.explanation = d.at("explanation").get<std::string>();
+      diff.context = d.at("context").get<std::vector<std::string>>();
+      c.differences.push_back(std::move(diff));
+    }
+    c.outcomes = read_tally(j.at("outcomes"));
+    c.presence = read_tally(j.at("presence"));
+    c.errors = read_tally(j.at("errors"));
+    c.lags = read_tally(j.at("lags"));
+    c.rows = read_tally(j.at("rows"));
+    c.tolerance.absolute_bytes = j.at("byte_tolerance").at("absolute_bytes").get<int64_t>();
+    c.tolerance.relative = j.at("byte_tolerance").at("relative").get<double>();
+    return c;
+  } catch (const nlohmann::json::exception& e) {
+    return Status::InvalidInput(std::string("malformed comparison: ") + e.what());
+  }
+}
+
+}  // namespace replsim

@@ -1,0 +1,77 @@
+// RunStore: every `replsim verify` run, kept in a RocksDB database so that `replsim runs`
+// can list them and `replsim runs show ID` can print any of them again.
+//
+// Layout (keys are ASCII; values JSON or text):
+//   meta/format          "replsim.runs/1"
+//   meta/next_id         the next run number, decimal
+//   summary/<id>         {"id", "time_ms", "scenario", "file", "seed", "verdict", "passed"}
+//   run/<id>/scenario    the scenario file's text, as it was when the run was made
+//   run/<id>/prediction  the Prediction (vocab run_result JSON), "" when the simulator failed
+//   run/<id>/history     the History, "" when the harness failed
+//   run/<id>/verification  the Verification JSON
+// <id> is the run number zero-padded to 8 digits, so key order is run order.
+//
+// Crash safety: a run, its summary and the counter go in one WriteBatch, written with
+// sync; RocksDB's own WAL makes the batch all-or-nothing, so a replsim killed at any point
+// leaves either the whole run or none of it, and the store always reopens.
+// One process at a time holds the store open (RocksDB's LOCK file); open() waits briefly
+// for another replsim to let go.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vocab/status.h"
+
+namespace replsim {
+
+struct RunSummary {
+  std::string id;
+  int64_t time_ms = 0;  // Unix time in milliseconds.
+  std::string scenario;
+  std::string file;
+  uint64_t seed = 0;
+  std::string verdict;  // "agree", "disagree", "error".
+  bool passed = false;
+};
+
+struct RunRecord {
+  RunSummary summary;
+  std::string scenario_text;
+  std::string prediction_json;  // "" if none.
+  std::string history_json;
+  std::string verification_json;
+};
+
+class RunStore {
+ public:
+  // $REPLSIM_HOME/runs when REPLSIM_HOME is set, else .replsim/runs under the current directory.
+  static std::string default_dir();
+  // Opens (creating it and its parents if missing) the store in `dir`.
+  static Result<std::unique_ptr<RunStore>> open(const std::string& dir, int64_t lock_wait_ms = 5000);
+  ~RunStore();
+  RunStore(const RunStore&) = delete;
+  RunStore& operator=(const RunStore&) = delete;
+
+  // Assigns the next id (ignoring record.summary.id) and writes the run atomically.
+  Result<std::string> add(const RunRecord& record);
+  // Every run's summary, oldest first.
+  Result<std::vector<RunSummary>> list() const;
+  // One run. `id` may be given without its leading zeros ("42").
+  Result<RunRecord> get(const std::string& id) const;
+
+  const std::string& dir() const { return dir_; }
+
+ private:
+  struct Db;
+  RunStore(std::string dir, std::unique_ptr<Db> db);
+  std::string dir_;
+  std::unique_ptr<Db> db_;
+};
+
+// "000042" for 42; also the canonical form of a user-typed id (empty if not a number).
+std::string canonical_run_id(const std::string& id);
+
+}  // namespace replsim
