@@ -3,11 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <fstream>
 #include <map>
 #include <optional>
-#include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -565,7 +564,7 @@ void Page::group(const RunView& view, double top) {
   for (size_t c = 0; c < columns_.size(); ++c)
     if (view.entries[c] != nullptr)
       out_ += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" text-anchor="middle" font-size="11" fill="#5b6475">t = {}</text>)",
-                          x_mid(c), top + 20, fmt_time(view.entries[c]->time_us));
+                          x_mid(c), top + 38, fmt_time(view.entries[c]->time_us));
   for (const auto& b : bands_) {
     if (b.node != "*") continue;
     const double x = x_left(b.first), w = x_left(b.last + 1) - x;
@@ -677,30 +676,30 @@ void Page::lane_cells(const RunView& view, const std::string& node, double top) 
   }
 }
 
-// The lag band: between the primary's flush LSN and this standby's replay LSN.
+// The lag band: between the primary's flush LSN and this standby's replay LSN, labelled
+// where the lag changes.
 void Page::lane_lag(const RunView& view, const std::string& node, double top) {
-  std::vector<std::optional<std::pair<double, double>>> gap(columns_.size());  // (head y, replay y)
+  std::vector<std::optional<Lsn>> behind(columns_.size());  // The standby's replay LSN where it lags.
   for (size_t c = 0; c < columns_.size(); ++c) {
     const NodePosition* p = position_of(view.entries[c], node);
     if (p == nullptr || is_primary_like(*p) || !view.head[c] || p->replay_lsn.value == 0 || p->state == "crashed") continue;
-    if (!(p->replay_lsn < *view.head[c])) continue;
-    gap[c] = {y_of(view, *view.head[c], top), y_of(view, p->replay_lsn, top)};
-    const int64_t bytes = lsn_diff(*view.head[c], p->replay_lsn);
-    const bool changed = c == 0 || !gap[c - 1] || position_of(view.entries[c - 1], node) == nullptr ||
-                         lsn_diff(*view.head[c - 1], position_of(view.entries[c - 1], node)->replay_lsn) != bytes;
-    if (changed)
-      out_ += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" text-anchor="middle" font-size="11" font-weight="600" fill="#b2182b">{} behind</text>)",
-                          x_mid(c), std::max(gap[c]->second + 14, top + kPlotTop + 12), fmt_bytes(bytes));
+    if (p->replay_lsn < *view.head[c]) behind[c] = p->replay_lsn;
   }
-  const double half = col_width_ / 2;
   for (size_t c = 0; c < columns_.size(); ++c) {
-    if (!gap[c]) continue;
-    const double x0 = (c > 0 && gap[c - 1]) ? x_mid(c) - half : x_mid(c) - half * 0.6;
-    const double x1 = (c + 1 < columns_.size() && gap[c + 1]) ? x_mid(c) + half : x_mid(c) + half * 0.6;
+    if (!behind[c]) continue;
+    const double y_head = y_of(view, *view.head[c], top), y_replay = y_of(view, *behind[c], top);
     out_ += fmt::format(R"(<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="#d62728" fill-opacity="0.14" pointer-events="none"/>)",
-                        x0, gap[c]->first, x1 - x0, std::max(1.0, gap[c]->second - gap[c]->first));
+                        x_left(c), y_head, col_width_, std::max(1.0, y_replay - y_head));
     out_ += fmt::format(R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" stroke="#999" stroke-dasharray="3 2" pointer-events="none"/>)",
-                        x0, gap[c]->first, x1, gap[c]->first);
+                        x_left(c), y_head, x_left(c + 1), y_head);
+  }
+  for (size_t c = 0; c < columns_.size(); ++c) {
+    if (!behind[c]) continue;
+    const int64_t bytes = lsn_diff(*view.head[c], *behind[c]);
+    if (c > 0 && behind[c - 1] && lsn_diff(*view.head[c - 1], *behind[c - 1]) == bytes) continue;
+    const double y_head = y_of(view, *view.head[c], top), y_replay = y_of(view, *behind[c], top);
+    out_ += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" text-anchor="middle" font-size="11" font-weight="600" fill="#b2182b" pointer-events="none">{} behind</text>)",
+                        x_mid(c), std::max(y_replay - 7, y_head + 12), fmt_bytes(bytes));
   }
 }
 
@@ -709,13 +708,17 @@ void Page::lane_lines(const RunView& view, const std::string& node, double top) 
     const bool wide = std::string_view(s.id) == "insert" || std::string_view(s.id) == "write";
     const bool primary = std::string_view(s.id) == "insert" || std::string_view(s.id) == "flush";
     const char* color = primary ? (wide ? "#9ecae1" : "#2166ac") : (wide ? "#a6dba0" : "#1b7837");
-    std::vector<std::string> run;  // Points of the current unbroken segment.
+    std::vector<std::pair<double, double>> run;  // Points of the current unbroken segment.
     auto flush_run = [&] {
-      if (run.size() >= 2) {
-        std::string pts;
-        for (const auto& p : run) pts += p + " ";
+      if (run.size() == 1) {  // A lone position: a short level stroke, so it still reads as a line.
+        out_ += fmt::format(R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" stroke="{}" stroke-width="{}" pointer-events="none"/>)",
+                            run[0].first - col_width_ / 4, run[0].second, run[0].first + col_width_ / 4, run[0].second,
+                            color, wide ? 5 : 2);
+      } else if (run.size() >= 2) {
+        std::string points;
+        for (const auto& [x, y] : run) points += fmt::format("{:.1f},{:.1f} ", x, y);
         out_ += fmt::format(R"(<polyline class="lsn" data-series="{}" points="{}" fill="none" stroke="{}" stroke-width="{}" stroke-linejoin="round" pointer-events="none"/>)",
-                            s.id, pts, color, wide ? 5 : 2);
+                            s.id, points, color, wide ? 5 : 2);
       }
       run.clear();
     };
@@ -726,12 +729,16 @@ void Page::lane_lines(const RunView& view, const std::string& node, double top) 
         flush_run();
         continue;
       }
-      const double y = y_of(view, *lsn, top);
-      run.push_back(fmt::format("{:.1f},{:.1f}", x_mid(c), y));
-      if (!wide)
-        out_ += fmt::format(R"(<circle cx="{:.1f}" cy="{:.1f}" r="2.6" fill="{}" pointer-events="none"/>)", x_mid(c), y, color);
+      run.emplace_back(x_mid(c), y_of(view, *lsn, top));
     }
     flush_run();
+    if (wide) continue;
+    for (size_t c = 0; c < columns_.size(); ++c) {  // Dots on the thin line: one per step.
+      const NodePosition* p = position_of(view.entries[c], node);
+      if (const std::optional<Lsn> lsn = p == nullptr ? std::nullopt : s.of(*p))
+        out_ += fmt::format(R"(<circle cx="{:.1f}" cy="{:.1f}" r="2.6" fill="{}" pointer-events="none"/>)", x_mid(c),
+                            y_of(view, *lsn, top), color);
+    }
   }
 }
 

@@ -91,6 +91,7 @@ class Cluster {
  private:
   Cluster(const HarnessOptions& options, const ClusterSpec& spec, RunAs run_as);
   Status ensure_template();
+  Status slim_template(const std::string& build);
   Status make_dir(const std::string& path) const;
   Status copy_tree(const std::string& from, const std::string& to) const;
   Result<uint16_t> pick_port(int index) const;

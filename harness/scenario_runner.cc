@@ -360,11 +360,20 @@ void Runner::do_write(const Step& st, int index) {
   if (reply.timed_out) {
     TxRecord& rec = h_.transactions[p.tx];
     rec.outcomes = {TxOutcome::kBlocked};
+    // Observable only as "not back within block_after_ms": a sync commit released sooner
+    // waited too, briefly, but nothing on the client side tells it from an async one.
+    rec.waited_for_sync = true;
     rec.detail = fmt::format("commit not back after {} ms", opt_.block_after_ms);
     if (!sc_.cluster.synchronous_standby_names.empty()) {
       rec.detail += fmt::format(" (waiting for synchronous_standby_names '{}')", sc_.cluster.synchronous_standby_names);
     }
-    event(EventType::kBlocked, process, rec.node, rec.label, rec.detail).xid = rec.xid;
+    // The commit record is written and flushed before the sync-rep wait: its position and
+    // timestamp are known now, whatever the client later learns.
+    fill_commit_info(rec, n, nullptr);
+    auto& e = event(EventType::kBlocked, process, rec.node, rec.label, rec.detail);
+    e.xid = rec.xid;
+    e.lsn = rec.commit_lsn;
+    e.commit_time_us = rec.commit_time_us;
     note(fmt::format("{} blocked", rec.label));
     pending_.push_back(std::move(p));
     return;

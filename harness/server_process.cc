@@ -27,12 +27,13 @@ ServerProcess::~ServerProcess() {
   if (running()) crash();
 }
 
-Status ServerProcess::start() {
+Status ServerProcess::start(const std::vector<std::string>& options) {
   if (running()) return Status::Failed("server already running");
   exit_status_.reset();
   paused_ = false;
   SpawnOptions opts;
   opts.argv = {postgres_, "-D", data_dir_};
+  opts.argv.insert(opts.argv.end(), options.begin(), options.end());
   opts.output_path = log_path_;
   auto pid = spawn(opts, run_as_);
   if (!pid.ok()) return pid.status();

@@ -23,8 +23,9 @@ class ServerProcess {
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
 
-  // REQUIRES: not running.
-  Status start();
+  // `options` are extra command-line arguments ("-c", "name=value"), which override the
+  // configuration files for this start only.
+  Status start(const std::vector<std::string>& options = {});
   // Polls line 8 of postmaster.pid until it reads "ready" or "standby" (or `want_standby` and
   // "standby"); an exit before that is an error with the server's log lines.
   Status wait_ready(int64_t timeout_ms);

@@ -100,7 +100,7 @@ void findings_section(std::string& out, const char* side, const std::vector<Find
 
 }  // namespace
 
-std::string render_timelines(const Prediction* prediction, const History* history, const ReportOptions& options) {
+std::string render_timelines(const Prediction* prediction, const History* history, const ReportLayout& options) {
   const size_t width = static_cast<size_t>(std::max(options.column_width, 20));
   std::string out;
   out += fmt::format("    {} | {}\n", fit("PREDICTED (simulator)", width), "OBSERVED (postgresql)");
@@ -181,7 +181,7 @@ std::string render_verdict(const Verification& v) {
 }
 
 std::string render_report(const Verification& v, const Prediction* prediction, const History* history,
-                          const ReportOptions& options) {
+                          const ReportLayout& options) {
   std::string out = fmt::format("== {} ({}, seed {})\n", v.scenario, v.file, v.seed);
   if (options.timelines && (prediction != nullptr || history != nullptr)) out += render_timelines(prediction, history, options);
   out += render_verdict(v);

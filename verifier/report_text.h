@@ -11,15 +11,15 @@
 
 namespace replsim {
 
-struct ReportOptions {
+struct ReportLayout {
   int column_width = 60;  // Characters per side of the timeline.
   bool timelines = true;  // Print the side-by-side timelines (the verdict is always printed).
 };
 
 // Either run may be null (a side that could not run); its column is then empty.
-std::string render_timelines(const Prediction* prediction, const History* history, const ReportOptions& options = {});
+std::string render_timelines(const Prediction* prediction, const History* history, const ReportLayout& options = {});
 std::string render_verdict(const Verification& verification);
 std::string render_report(const Verification& verification, const Prediction* prediction, const History* history,
-                          const ReportOptions& options = {});
+                          const ReportLayout& options = {});
 
 }  // namespace replsim

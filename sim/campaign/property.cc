@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 
+#include "vocab/dataset.h"
 #include "vocab/standby_names.h"
 
 namespace replsim::campaign {

@@ -227,7 +227,7 @@ std::string write_scenario(const Scenario& scenario) {
   out += fmt::format("name: {}\n", quote(scenario.name));
   if (!scenario.description.empty()) out += fmt::format("description: {}\n", quote(scenario.description));
   write_cluster(scenario.cluster, out);
-  out += "steps:\n";
+  out += scenario.steps.empty() ? "steps: []\n" : "steps:\n";
   for (const Step& s : scenario.steps) write_step(s, out);
   if (!scenario.expectations.empty()) {
     out += "expect:\n";

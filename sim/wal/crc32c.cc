@@ -30,7 +30,7 @@ constexpr Tables kTables;
 // One record's CRC is a serial chain of crc32q (3-cycle latency); buffers of a few KB and up are
 // split into three independent streams combined with a carry-less-free shift table, which is
 // what makes "CRC32C alone" reach the instruction's throughput rather than its latency.
-__attribute__((target("sse4.2"))) uint32_t crc_hw_serial(uint32_t crc, const unsigned char* p, size_t n) {
+__attribute__((target("sse4.2"), always_inline)) inline uint32_t crc_hw_serial(uint32_t crc, const unsigned char* p, size_t n) {
   uint64_t c = crc;
   while (n >= 8) {
     uint64_t v;
@@ -40,6 +40,13 @@ __attribute__((target("sse4.2"))) uint32_t crc_hw_serial(uint32_t crc, const uns
     n -= 8;
   }
   uint32_t c32 = static_cast<uint32_t>(c);
+  if (n >= 4) {
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    c32 = _mm_crc32_u32(c32, v);
+    p += 4;
+    n -= 4;
+  }
   while (n > 0) {
     c32 = _mm_crc32_u8(c32, *p++);
     --n;
@@ -135,6 +142,9 @@ bool crc32c_hardware_available() {
 #endif
 }
 
+#if defined(__x86_64__)
+__attribute__((target("sse4.2")))
+#endif
 uint32_t crc32c_extend_hardware(uint32_t crc, const void* data, size_t n) {
 #if defined(__x86_64__)
   return ~crc_hw(~crc, static_cast<const unsigned char*>(data), n);
@@ -143,9 +153,16 @@ uint32_t crc32c_extend_hardware(uint32_t crc, const void* data, size_t n) {
 #endif
 }
 
-uint32_t crc32c_extend(uint32_t crc, const void* data, size_t n) {
-  static const bool hardware = crc32c_hardware_available();
-  return hardware ? crc32c_extend_hardware(crc, data, n) : crc32c_extend_portable(crc, data, n);
+namespace {
+uint32_t crc32c_resolve(uint32_t crc, const void* data, size_t n) {
+  const Crc32cFunction f = crc32c_hardware_available() ? crc32c_extend_hardware : crc32c_extend_portable;
+  internal::crc32c_impl.store(f, std::memory_order_relaxed);
+  return f(crc, data, n);
 }
+}  // namespace
+
+namespace internal {
+constinit std::atomic<Crc32cFunction> crc32c_impl{crc32c_resolve};
+}  // namespace internal
 
 }  // namespace replsim::wal

@@ -2,13 +2,23 @@
 // instruction when the CPU has it (chosen once at run time) and a table otherwise.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
 namespace replsim::wal {
 
+using Crc32cFunction = uint32_t (*)(uint32_t crc, const void* data, size_t n);
+namespace internal {
+// Starts as a resolver that picks the implementation on first use and stores it here, so each
+// later call is one indirect call with no "initialised yet?" check.
+extern std::atomic<Crc32cFunction> crc32c_impl;
+}  // namespace internal
+
 // CRC32C of `data[0, n)` continuing from `crc` (0 to start a new checksum).
-uint32_t crc32c_extend(uint32_t crc, const void* data, size_t n);
+inline uint32_t crc32c_extend(uint32_t crc, const void* data, size_t n) {
+  return internal::crc32c_impl.load(std::memory_order_relaxed)(crc, data, n);
+}
 inline uint32_t crc32c(const void* data, size_t n) { return crc32c_extend(0, data, n); }
 
 // The two implementations, exposed so tests can check they agree.

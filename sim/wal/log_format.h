@@ -4,11 +4,13 @@
 // with no continuation header (PostgreSQL adds page headers; we do not).
 //
 //   record  := header payload padding
-//   header  := total_length:u32 crc:u32 lsn:u64 prev_lsn:u64 xid:u32 type:u8 flags:u8 table_id:u16
+//   header  := crc:u32 total_length:u32 lsn:u64 prev_lsn:u64 xid:u32 type:u8 flags:u8 table_id:u16
 //   padding := 0..7 zero bytes, so the next record starts 8-byte aligned (PostgreSQL's MAXALIGN)
 //
-// All integers are little-endian. `crc` is CRC32C over bytes [8, total_length): the header
-// after the crc field, then the payload. `lsn` is the record's own position: it lets a reader
+// All integers are little-endian. `crc` is CRC32C over bytes [4, align_up(total_length)):
+// everything after the crc field, i.e. the rest of the header (total_length included, as
+// PostgreSQL's xl_crc covers xl_tot_len), the payload and the zero padding (so no byte of the
+// record's extent escapes the check, and the CRC runs on whole words). `lsn` is the record's own position: it lets a reader
 // tell a valid record from stale bytes of a recycled segment (PostgreSQL checks xlp_pageaddr
 // for the same reason) and lets `wal dump FILE` find the first record of a lone segment.
 // A total_length of zero marks the end of valid WAL (a zero-filled tail).
@@ -42,8 +44,8 @@ inline constexpr uint8_t kMaxRecordType = 11;
 inline constexpr uint8_t kSkippableTypeBit = 0x80;
 
 // Header field offsets.
-inline constexpr size_t kLengthOffset = 0;
-inline constexpr size_t kCrcOffset = 4;
+inline constexpr size_t kCrcOffset = 0;
+inline constexpr size_t kLengthOffset = 4;
 inline constexpr size_t kLsnOffset = 8;
 inline constexpr size_t kPrevLsnOffset = 16;
 inline constexpr size_t kXidOffset = 24;
@@ -52,7 +54,7 @@ inline constexpr size_t kFlagsOffset = 29;
 inline constexpr size_t kTableIdOffset = 30;
 inline constexpr size_t kHeaderSize = 32;
 
-// The CRC covers everything after the crc field.
+// The CRC covers everything after the crc field up to the aligned end of the record.
 inline constexpr size_t kCrcStart = kCrcOffset + 4;
 
 inline constexpr size_t kAlignment = 8;
@@ -71,7 +73,7 @@ inline constexpr uint64_t kDefaultSegmentSize = 16ull << 20;
 
 static_assert(kHeaderSize == kTableIdOffset + sizeof(TableId));
 static_assert(kHeaderSize % kAlignment == 0, "a header-only record keeps the stream aligned");
-static_assert(kCrcStart == kLsnOffset);
+static_assert(kCrcStart == kLengthOffset, "the CRC covers the length field");
 static_assert(kMinSegmentSize >= kHeaderSize + kAlignment);
 static_assert((kMaxRecordType & kSkippableTypeBit) == 0);
 static_assert(kMaxRecordLength % kAlignment == 0);

@@ -1,8 +1,52 @@
 #include "wal/memory_store.h"
 
 #include <algorithm>
+#include <cstring>
+
+#include "vocab/assert.h"
 
 namespace replsim::wal {
+
+MemoryStore::Row::Row(Row&& other) noexcept : size_(other.size_), capacity_(other.capacity_) {
+  if (size_ > kInline) {
+    heap_ = other.heap_;
+  } else {
+    std::memcpy(inline_, other.inline_, size_);
+  }
+  other.size_ = 0;
+}
+
+MemoryStore::Row& MemoryStore::Row::operator=(Row&& other) noexcept {
+  if (this == &other) return *this;
+  release();
+  size_ = other.size_;
+  capacity_ = other.capacity_;
+  if (size_ > kInline) {
+    heap_ = other.heap_;
+  } else {
+    std::memcpy(inline_, other.inline_, size_);
+  }
+  other.size_ = 0;
+  return *this;
+}
+
+void MemoryStore::Row::assign(std::string_view v) {
+  REPLSIM_ASSERT(v.size() <= UINT32_MAX, "row over 4 GB");
+  const uint32_t n = static_cast<uint32_t>(v.size());
+  if (n <= kInline) {
+    release();
+    if (n > 0) std::memcpy(inline_, v.data(), n);
+    size_ = n;
+    return;
+  }
+  if (size_ <= kInline || capacity_ < n) {  // Reuse the heap buffer when it is big enough.
+    release();
+    heap_ = new char[n];
+    capacity_ = n;
+  }
+  std::memcpy(heap_, v.data(), n);
+  size_ = n;
+}
 
 MemoryStore::Table* MemoryStore::table(TableId id) {
   if (id >= tables_.size()) tables_.resize(size_t{id} + 1);
@@ -15,8 +59,7 @@ const MemoryStore::Table* MemoryStore::find_table(TableId id) const {
 }
 
 void MemoryStore::put(TableId t, uint64_t key, std::string_view row) {
-  // assign() reuses the old value's capacity on update: no allocation for same-size rows.
-  (*table(t))[key].assign(row.data(), row.size());
+  (*table(t))[key].assign(row);
 }
 
 void MemoryStore::erase(TableId t, uint64_t key) {
@@ -32,7 +75,7 @@ Status MemoryStore::get(TableId t, uint64_t key, std::string* row) const {
   if (tab == nullptr) return Status::NotFound("no such row");
   auto it = tab->find(key);
   if (it == tab->end()) return Status::NotFound("no such row");
-  *row = it->second;
+  *row = std::string(it->second.view());
   return Status::Ok();
 }
 
@@ -49,7 +92,7 @@ Status MemoryStore::for_each(TableId t, const std::function<void(uint64_t, std::
   rows.reserve(tab->size());
   for (const auto& kv : *tab) rows.push_back(&kv);
   std::sort(rows.begin(), rows.end(), [](auto* a, auto* b) { return a->first < b->first; });
-  for (const auto* kv : rows) fn(kv->first, kv->second);
+  for (const auto* kv : rows) fn(kv->first, kv->second.view());
   return Status::Ok();
 }
 

@@ -1,4 +1,5 @@
-// MemoryStore: the in-memory Store, one open-addressing hash map per table.
+// MemoryStore: the in-memory Store, one open-addressing hash map per table, rows stored inline
+// in the map's slots when small (no allocation per row; see docs/performance.md).
 #pragma once
 
 #include <memory>
@@ -24,7 +25,35 @@ class MemoryStore final : public Store {
   uint64_t total_rows() const;
 
  private:
-  using Table = absl::flat_hash_map<uint64_t, std::string>;
+  // A row value: up to kInline bytes inside the hash slot, longer ones on the heap.
+  class Row {
+   public:
+    static constexpr uint32_t kInline = 36;
+    Row() = default;
+    Row(const Row& other) { assign(other.view()); }
+    Row(Row&& other) noexcept;
+    Row& operator=(const Row& other) {
+      if (this != &other) assign(other.view());
+      return *this;
+    }
+    Row& operator=(Row&& other) noexcept;
+    ~Row() { release(); }
+    void assign(std::string_view v);
+    std::string_view view() const { return {size_ <= kInline ? inline_ : heap_, size_}; }
+
+   private:
+    void release() {
+      if (size_ > kInline) delete[] heap_;
+      size_ = 0;
+    }
+    uint32_t size_ = 0;
+    uint32_t capacity_ = 0;  // Of heap_, when size_ > kInline.
+    union {
+      char inline_[kInline];
+      char* heap_;
+    };
+  };
+  using Table = absl::flat_hash_map<uint64_t, Row>;
   Table* table(TableId id);  // Creates it.
   const Table* find_table(TableId id) const;
 

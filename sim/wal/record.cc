@@ -87,7 +87,7 @@ size_t encode_record(const Record& r, char* out) {
     case RecordType::kBackupEnd: put<uint64_t>(p, r.ref_lsn.value); break;
   }
   std::memset(out + n, 0, aligned - n);
-  put<uint32_t>(out + kCrcOffset, crc32c(out + kCrcStart, n - kCrcStart));
+  put<uint32_t>(out + kCrcOffset, crc32c(out + kCrcStart, aligned - kCrcStart));
   return aligned;
 }
 
@@ -99,10 +99,7 @@ std::string_view decode_record(std::string_view bytes, Lsn lsn, Record* out) {
   const size_t aligned = align_up(n);
   if (bytes.size() < aligned) return "record extends past the buffer";
   const uint32_t stored_crc = get<uint32_t>(p + kCrcOffset);
-  if (crc32c(p + kCrcStart, n - kCrcStart) != stored_crc) return "bad CRC";
-  for (size_t i = n; i < aligned; ++i) {
-    if (p[i] != 0) return "nonzero alignment padding";
-  }
+  if (crc32c(p + kCrcStart, aligned - kCrcStart) != stored_crc) return "bad CRC";
   if (get<uint64_t>(p + kLsnOffset) != lsn.value) return "record LSN does not match its position";
   const uint8_t raw_type = static_cast<uint8_t>(p[kTypeOffset]);
   if (raw_type == 0 || raw_type > kMaxRecordType) {

@@ -3,6 +3,7 @@
 // segment into the next (log_format.h). Bytes in [oldest_lsn(), end_lsn()) are readable.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <filesystem>
@@ -47,6 +48,14 @@ class SegmentStore {
   // segment, else copied into *scratch. Valid until the next mutation or the next use of scratch.
   // Returns false (and leaves *out alone) when the range is not entirely readable.
   bool read(Lsn lsn, size_t n, std::string* scratch, std::string_view* out) const;
+  // The bytes readable in one piece from `lsn` (up to the end of its segment or of the WAL), with
+  // *p pointing at them; 0 if lsn is outside [oldest_lsn(), end_lsn()). The reader's fast path.
+  uint64_t contiguous(Lsn lsn, const char** p) const {
+    if (lsn.value < begin_.value || lsn.value >= end_.value) return 0;
+    const uint64_t offset = lsn.value & (segment_size_ - 1);
+    *p = segments_[(lsn.value >> segment_shift_) - first_segno_].data.get() + offset;
+    return std::min(segment_size_ - offset, end_.value - lsn.value);
+  }
   // Convenience copy; REQUIRES the range to be readable.
   std::string read(Lsn lsn, size_t n) const;
 

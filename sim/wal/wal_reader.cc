@@ -35,6 +35,20 @@ bool zero_tail(std::string_view bytes) {
 ReadStatus WalReader::next(Record* out) {
   if (corrupt_) return ReadStatus::kCorrupt;
   partial_ = false;
+  // Fast path: the whole record lies in one segment (all but one record per segment).
+  const char* p;
+  const uint64_t avail = store_->contiguous(pos_, &p);
+  if (avail >= kHeaderSize) {
+    const uint32_t length = peek_length(p);
+    if (length >= kHeaderSize && align_up(length) <= avail &&
+        decode_record(std::string_view(p, align_up(length)), pos_, out).empty() &&
+        (!prev_.has_value() || out->prev_lsn == *prev_) && out->type != RecordType::kSwitch) {
+      prev_ = pos_;
+      pos_ = out->end_lsn;
+      return ReadStatus::kRecord;
+    }
+  }
+  // Slow path: spanning records, end of WAL, errors, switch records, skippable types.
   for (;;) {  // Loops only to skip records of unknown skippable types.
     std::string_view header;
     if (!store_->read(pos_, kHeaderSize, &scratch_, &header)) {

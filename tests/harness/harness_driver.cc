@@ -1,6 +1,7 @@
 // harness_driver FILE [--keep] [--block-after-ms N]: runs one scenario file on a real cluster
 // and prints the History's transactions and final states. Used by the cleanup tests (which
 // signal it mid-run) and by bench/harness_bench.sh; progress lines go to stderr.
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -22,7 +23,13 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--keep") == 0) options.keep = true;
     if (std::strcmp(argv[i], "--block-after-ms") == 0 && i + 1 < argc) options.block_after_ms = std::atoll(argv[++i]);
   }
-  options.progress = [](const std::string& line) { std::fprintf(stderr, "harness: %s\n", line.c_str()); };
+  const auto start = std::chrono::steady_clock::now();
+  double setup_s = 0;  // Until the first step: template, servers, data set, standbys streaming.
+  options.progress = [start, &setup_s](const std::string& line) {
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (setup_s == 0 && line.rfind("step 0:", 0) == 0) setup_s = s;
+    std::fprintf(stderr, "harness: %7.3f s %s\n", s, line.c_str());
+  };
   auto scenario = replsim::parse_scenario_file(argv[1]);
   if (!scenario.ok()) {
     std::fprintf(stderr, "%s\n", scenario.status().message().c_str());
@@ -32,6 +39,9 @@ int main(int argc, char** argv) {
   if (!history.ok()) {
     std::fprintf(stderr, "error: %s\n", history.status().message().c_str());
     return 1;
+  }
+  for (const auto& t : history->timeline) {
+    std::printf("step %d at %.3f s: %s\n", t.step, static_cast<double>(t.time_us) / 1e6, t.text.c_str());
   }
   for (const auto& tx : history->transactions) {
     std::printf("tx %s: %s xid=%u lsn=%s %s\n", tx.label.c_str(), replsim::to_string(tx.outcomes.at(0)), tx.xid,
@@ -50,5 +60,7 @@ int main(int argc, char** argv) {
                 n.error.empty() ? "" : (" error=" + n.error).c_str());
   }
   for (const auto& note : history->notes) std::printf("note: %s\n", note.c_str());
+  std::printf("setup %.3f s\ntotal %.3f s\n", setup_s,
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return 0;
 }

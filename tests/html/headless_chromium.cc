@@ -45,15 +45,7 @@ HeadlessChromium::~HeadlessChromium() {
   if (!dir_.empty() && std::getenv("REPLSIM_KEEP_BROWSER_DIR") == nullptr) std::filesystem::remove_all(dir_, ignored);
 }
 
-BrowserRun HeadlessChromium::screenshot(const std::string& html_path, const std::string& png_path, int width, int height) {
-  return run({"--screenshot=" + png_path, "--window-size=" + std::to_string(width) + "," + std::to_string(height),
-              "--hide-scrollbars"},
-             html_path);
-}
-
-BrowserRun HeadlessChromium::dump_dom(const std::string& html_path) { return run({"--dump-dom"}, html_path); }
-
-BrowserRun HeadlessChromium::run(const std::vector<std::string>& mode_args, const std::string& html_path) {
+BrowserRun HeadlessChromium::render(const std::string& html_path, const std::string& png_path, int width, int height) {
   BrowserRun result;
   const std::string browser = chromium_path();
   if (browser.empty() || dir_.empty()) return result;
@@ -65,7 +57,9 @@ BrowserRun HeadlessChromium::run(const std::vector<std::string>& mode_args, cons
                                    "--disable-sync", "--disable-extensions", "--disable-dev-shm-usage",
                                    "--no-default-browser-check", "--enable-logging=stderr", "--v=0",
                                    "--user-data-dir=" + dir_ + "/profile-" + std::to_string(n)};
-  args.insert(args.end(), mode_args.begin(), mode_args.end());
+  // One start does both: starting Chromium is most of the cost.
+  args.insert(args.end(), {"--dump-dom", "--screenshot=" + png_path, "--hide-scrollbars",
+                           "--window-size=" + std::to_string(width) + "," + std::to_string(height)});
   args.push_back("file://" + std::filesystem::absolute(html_path).string());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());

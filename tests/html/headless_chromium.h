@@ -1,5 +1,5 @@
-// Runs Debian's Chromium headless on a local file: a screenshot, or the DOM after the page's
-// scripts ran. Started with an argv vector (posix_spawn, no shell) in its own process group,
+// Runs Debian's Chromium headless on a local file, once: the DOM after the page's scripts
+// ran (stdout) and a screenshot of the window. Started with an argv vector (posix_spawn, no shell) in its own process group,
 // with a fresh profile directory, and killed with its children if it overruns its time.
 #pragma once
 
@@ -12,7 +12,7 @@ struct BrowserRun {
   bool started = false;
   bool timed_out = false;
   int exit_code = -1;
-  std::string out;  // stdout: the DOM for --dump-dom.
+  std::string out;  // stdout: the DOM (--dump-dom).
   std::string err;  // stderr: Chromium's log, console messages included.
 };
 
@@ -28,11 +28,10 @@ class HeadlessChromium {
   HeadlessChromium& operator=(const HeadlessChromium&) = delete;
 
   const std::string& dir() const { return dir_; }
-  BrowserRun screenshot(const std::string& html_path, const std::string& png_path, int width, int height);
-  BrowserRun dump_dom(const std::string& html_path);
+  // Loads `html_path`, dumps its DOM and writes a width x height screenshot to `png_path`.
+  BrowserRun render(const std::string& html_path, const std::string& png_path, int width, int height);
 
  private:
-  BrowserRun run(const std::vector<std::string>& mode_args, const std::string& html_path);
   std::string dir_;
   int runs_ = 0;
 };

@@ -25,25 +25,22 @@ void check_page_in_browser(const std::string& html, const std::string& name, int
   }
   const auto started = std::chrono::steady_clock::now();
 
-  const BrowserRun dom = browser.dump_dom(page);
-  ASSERT_TRUE(dom.started) << "cannot start " << chromium_path();
-  ASSERT_FALSE(dom.timed_out) << "chromium --dump-dom ran over its time; its log:\n" << dom.err;
-  ASSERT_EQ(dom.exit_code, 0) << dom.err;
+  const BrowserRun run = browser.render(page, png, 1400, 900);
+  ASSERT_TRUE(run.started) << "cannot start " << chromium_path();
+  ASSERT_FALSE(run.timed_out) << "chromium ran over its time; its log:\n" << run.err;
+  ASSERT_EQ(run.exit_code, 0) << run.err;
   std::smatch body;
-  ASSERT_TRUE(std::regex_search(dom.out, body, std::regex("<body[^>]*>"))) << dom.out.substr(0, 2000);
+  ASSERT_TRUE(std::regex_search(run.out, body, std::regex("<body[^>]*>"))) << run.out.substr(0, 2000);
   EXPECT_NE(body.str().find(R"(data-rendered="ok")"), std::string::npos) << "the page's script did not finish: " << body.str();
   EXPECT_EQ(body.str().find("data-errors"), std::string::npos) << "script errors: " << body.str();
   EXPECT_NE(body.str().find("data-marks=\"" + std::to_string(marks) + "\""), std::string::npos) << body.str();
-  EXPECT_EQ(dom.err.find("Uncaught"), std::string::npos) << dom.err;
+  EXPECT_EQ(run.err.find("Uncaught"), std::string::npos) << "console errors:\n" << run.err;
   // Charlie's mark, as the browser built the DOM: acknowledged, then lost, with its tooltip.
-  const std::regex charlie(R"(<g class="tx tip(?: hl)?" data-run="\w+" data-label="charlie" data-fate="acknowledged-lost"[^>]*data-tip="charlie — acknowledged, then LOST)");
-  EXPECT_TRUE(std::regex_search(dom.out, charlie)) << "no mark for charlie as acknowledged-and-lost in the DOM";
+  const std::regex charlie(
+      R"(<g class="tx tip(?: hl)?" data-run="\w+" data-label="charlie" data-fate="acknowledged-lost"[^>]*data-tip="charlie — acknowledged, then LOST)");
+  EXPECT_TRUE(std::regex_search(run.out, charlie)) << "no mark for charlie as acknowledged-and-lost in the DOM";
 
-  const BrowserRun shot = browser.screenshot(page, png, 1400, 900);
-  ASSERT_FALSE(shot.timed_out) << "chromium --screenshot ran over its time; its log:\n" << shot.err;
-  ASSERT_EQ(shot.exit_code, 0) << shot.err;
-  EXPECT_EQ(shot.err.find("Uncaught"), std::string::npos) << shot.err;
-  ASSERT_TRUE(std::filesystem::exists(png)) << "no screenshot; chromium said:\n" << shot.err;
+  ASSERT_TRUE(std::filesystem::exists(png)) << "no screenshot; chromium said:\n" << run.err;
   EXPECT_EQ(png_size(png), std::make_pair(1400, 900));
   // A blank 1400x900 PNG compresses to a few kB; the drawn page is far larger.
   EXPECT_GT(std::filesystem::file_size(png), 40000u);

@@ -4,14 +4,7 @@
 // gives a full-size screenshot. Needs no PostgreSQL; needs scripts/setup-browser.sh.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <regex>
-#include <string>
-
 #include "drill_fixture.h"
-#include "headless_chromium.h"
 #include "html_timeline.h"
 #include "timeline_browser_check.h"
 

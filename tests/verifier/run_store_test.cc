@@ -3,6 +3,7 @@
 #include "run_store.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -111,15 +112,24 @@ TEST_F(RunStoreTest, DefaultDirectoryFollowsReplsimHome) {
 TEST_F(RunStoreTest, WriterKilledMidStreamLeavesAReadableStore) {
   size_t runs_before = 0;
   for (int round = 0; round < 3; ++round) {
+    int ready[2];
+    ASSERT_EQ(pipe(ready), 0);
     const pid_t child = fork();
     ASSERT_GE(child, 0);
     if (child == 0) {
+      close(ready[0]);
       auto store = RunStore::open(store_dir());
       if (!store.ok()) _exit(3);
-      for (int i = 0;; ++i)
+      for (int i = 0;; ++i) {
         if (!(*store)->add(record("kill", i)).ok()) _exit(4);
+        if (i == 0 && write(ready[1], "r", 1) != 1) _exit(5);  // The first run is in: the parent may kill.
+      }
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(150 + 70 * round));
+    close(ready[1]);
+    pollfd first_run{ready[0], POLLIN, 0};
+    ASSERT_EQ(poll(&first_run, 1, 20000), 1) << "the writer never wrote a run";
+    close(ready[0]);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10 + 40 * round));
     ASSERT_EQ(kill(child, SIGKILL), 0);
     int status = 0;
     ASSERT_EQ(waitpid(child, &status, 0), child);

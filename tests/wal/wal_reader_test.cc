@@ -134,7 +134,7 @@ TEST(WalReaderTest, UnknownSkippableTypeIsSkippedAndUnknownTypeIsCorrupt) {
     std::string rec = s.read(first.lsn, first.end_lsn.value - first.lsn.value);
     rec[kTypeOffset] = static_cast<char>(type);
     rec[kXidOffset] = rec[kXidOffset + 1] = rec[kXidOffset + 2] = rec[kXidOffset + 3] = 0;
-    const uint32_t crc = crc32c(rec.data() + kCrcStart, peek_length(rec.data()) - kCrcStart);
+    const uint32_t crc = crc32c(rec.data() + kCrcStart, rec.size() - kCrcStart);
     std::memcpy(rec.data() + kCrcOffset, &crc, 4);
     s.write(first.lsn, rec);
     ReadStatus last;

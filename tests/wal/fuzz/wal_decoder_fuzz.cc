@@ -26,10 +26,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     size_t pos = 0;
     while (pos + kHeaderSize <= bytes.size()) {
       const uint32_t len = peek_length(bytes.data() + pos);
-      if (len < kHeaderSize || len > bytes.size() - pos) break;
+      if (len < kHeaderSize || align_up(len) > bytes.size() - pos) break;
       const uint64_t lsn = start.value + pos;
       std::memcpy(bytes.data() + pos + kLsnOffset, &lsn, 8);
-      const uint32_t crc = crc32c(bytes.data() + pos + kCrcStart, len - kCrcStart);
+      const uint32_t crc = crc32c(bytes.data() + pos + kCrcStart, align_up(len) - kCrcStart);
       std::memcpy(bytes.data() + pos + kCrcOffset, &crc, 4);
       pos += align_up(len);
     }

@@ -1,0 +1,286 @@
+// `replsim check`: property campaigns over the simulator (docs/properties.md).
+//
+// Runs are spread over --jobs threads; each run is single-threaded and a pure function of
+// (property, campaign seed, run index), and the campaign's result is its lowest counting
+// run, so the printed result and the counterexample file are the same for any --jobs.
+// Progress (which depends on the clock) goes to stderr; stdout is reproducible byte for byte.
+//
+// Exit codes: 0 when every checked guarantee held and every checked false promise was
+// refuted (the teaching result); 1 when a guarantee was violated or a false promise
+// survived its runs; 2 on bad input.
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <thread>
+#include <vector>
+
+#include "campaign/campaign.h"
+#include "command.h"
+
+namespace replsim::cli {
+namespace {
+
+using campaign::CampaignOptions;
+using campaign::Property;
+using campaign::PropertyKind;
+using campaign::PropertyReport;
+
+struct CheckArgs {
+  std::vector<std::string> properties;
+  int64_t runs = 1000;
+  uint64_t seed = 1;
+  int jobs = 0;  // 0: every core.
+  int max_steps = 30;
+  std::string out = ".replsim/counterexamples";
+  bool list = false;
+  bool json = false;
+};
+
+// Shared between the workers of one property's campaign and the progress printer.
+struct Shared {
+  std::atomic<int64_t> first_counting{std::numeric_limits<int64_t>::max()};
+  std::atomic<int64_t> done{0};
+  std::atomic<int64_t> counting{0};
+  std::vector<uint8_t> flags;  // Per run: bit 0 done, 1 applicable, 2 possibly violated. One writer per slot.
+};
+
+constexpr uint8_t kDone = 1, kApplicable = 2, kPossible = 4;
+
+// Worker `w` of `jobs` takes runs w, w + jobs, ... in increasing order and stops past the
+// lowest counting run known, so every run below the final lowest one is done.
+void work(const Property& p, const CampaignOptions& options, int w, int jobs, Shared& shared) {
+  for (int64_t run = w; run < options.runs; run += jobs) {
+    if (run > shared.first_counting.load(std::memory_order_relaxed)) return;
+    const auto out = campaign::run_once(p, options, run);
+    uint8_t f = kDone;
+    if (out.verdict.applicable) f |= kApplicable;
+    if (out.verdict.kind == campaign::Verdict::Kind::kPossiblyViolated) f |= kPossible;
+    shared.flags[static_cast<size_t>(run)] = f;
+    if (out.counts) {
+      shared.counting.fetch_add(1);
+      int64_t seen = shared.first_counting.load();
+      while (run < seen && !shared.first_counting.compare_exchange_weak(seen, run)) {
+      }
+    }
+    shared.done.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void show_progress(const Property& p, const Shared& shared, int64_t runs, double seconds, bool tty, bool last) {
+  const int64_t done = shared.done.load();
+  const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
+  if (tty) {
+    constexpr int kWidth = 30;
+    const int filled = runs > 0 ? static_cast<int>(kWidth * std::min(done, runs) / runs) : kWidth;
+    std::fprintf(stderr, "\r\033[K%-40s [%s%s] %lld/%lld runs  %.0f runs/s  failures: %lld%s", p.name.c_str(),
+                 std::string(static_cast<size_t>(filled), '#').c_str(),
+                 std::string(static_cast<size_t>(kWidth - filled), '.').c_str(), static_cast<long long>(done),
+                 static_cast<long long>(runs), rate, static_cast<long long>(shared.counting.load()), last ? "\n" : "");
+  } else {
+    std::fprintf(stderr, "%s: %lld/%lld runs, %.0f runs/s, %lld failures%s\n", p.name.c_str(),
+                 static_cast<long long>(done), static_cast<long long>(runs), rate,
+                 static_cast<long long>(shared.counting.load()), last ? " (done)" : "");
+  }
+  std::fflush(stderr);
+}
+
+PropertyReport run_parallel(const Property& p, const CampaignOptions& options, int jobs) {
+  Shared shared;
+  shared.flags.assign(static_cast<size_t>(options.runs), 0);
+  const bool tty = isatty(STDERR_FILENO) != 0;
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> workers;
+  for (int w = 0; w < jobs; ++w) workers.emplace_back(work, std::cref(p), std::cref(options), w, jobs, std::ref(shared));
+  std::thread progress([&] {
+    auto last_line = start;
+    while (shared.done.load() < options.runs && shared.first_counting.load() == std::numeric_limits<int64_t>::max()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      const auto now = std::chrono::steady_clock::now();
+      // A terminal redraws ten times a second; a log gets a line every five seconds.
+      if (tty || now - last_line >= std::chrono::seconds(5)) {
+        show_progress(p, shared, options.runs, std::chrono::duration<double>(now - start).count(), tty, false);
+        last_line = now;
+      }
+    }
+  });
+  for (auto& t : workers) t.join();
+  progress.join();
+  show_progress(p, shared, options.runs,
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), tty, true);
+
+  PropertyReport report;
+  report.property = &p;
+  const int64_t first = shared.first_counting.load();
+  const int64_t end = first == std::numeric_limits<int64_t>::max() ? options.runs : first + 1;
+  for (int64_t run = 0; run < end; ++run) {
+    const uint8_t f = shared.flags[static_cast<size_t>(run)];
+    report.runs += (f & kDone) ? 1 : 0;
+    report.applicable += (f & kApplicable) ? 1 : 0;
+    report.possible += (f & kPossible) ? 1 : 0;
+  }
+  if (end == first + 1) {
+    report.first_counting_run = first;
+    std::fprintf(stderr, "%s: shrinking run %lld ...\n", p.name.c_str(), static_cast<long long>(first));
+    report.counterexample = campaign::shrink_run(p, options, first);
+  }
+  return report;
+}
+
+std::string verdict_word(const PropertyReport& r) {
+  if (!r.error.empty()) return "unavailable";
+  if (r.property->kind == PropertyKind::kGuarantee) return r.first_counting_run ? "violated" : "held";
+  return r.first_counting_run ? "refuted" : "not-refuted";
+}
+
+std::string write_counterexample(const CheckArgs& args, const campaign::Counterexample& c, std::string* error) {
+  std::error_code ec;
+  std::filesystem::create_directories(args.out, ec);
+  const auto path = std::filesystem::path(args.out) / fmt::format("{}-seed-{}.yaml", c.property, args.seed);
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file << c.yaml;
+  file.close();
+  if (ec || !file) *error = fmt::format("cannot write {}", path.string());
+  return path.string();
+}
+
+void print_text(const PropertyReport& r, const std::string& file, int max_steps) {
+  const Property& p = *r.property;
+  const std::string word = verdict_word(r);
+  if (!r.error.empty()) {
+    fmt::print("SKIP  {} ({}): {}\n", p.name, to_string(p.kind), p.unavailable);
+    return;
+  }
+  const bool ok = r.as_expected();
+  fmt::print("{}  {} ({}): {} after {} runs ({} applicable{})\n", ok ? "OK  " : "FAIL", p.name, to_string(p.kind), word,
+             r.runs, r.applicable, r.possible > 0 ? fmt::format(", {} with a timing-dependent violation", r.possible) : "");
+  if (!r.counterexample) return;
+  const auto& c = *r.counterexample;
+  fmt::print("      run {} (seed {:#x}): {}\n", c.run, c.run_seed, c.verdict.witness);
+  fmt::print("      shrunk from {} to {} steps in {} simulator runs; written to {}\n", c.original_steps,
+             c.scenario.steps.size(), c.shrink_runs, file);
+  fmt::print("      reproduce: replsim check --property {} --seed {} --runs {} --max-steps {}\n", p.name,
+             c.campaign_seed, c.run + 1, max_steps);
+  fmt::print("\n{}\n", c.yaml);
+}
+
+nlohmann::json to_json(const PropertyReport& r, const std::string& file) {
+  const Property& p = *r.property;
+  nlohmann::json j = {{"name", p.name}, {"kind", to_string(p.kind)}, {"sentence", p.sentence},
+                      {"result", verdict_word(r)}, {"as_expected", r.as_expected()}, {"runs", r.runs},
+                      {"applicable", r.applicable}, {"possible", r.possible}};
+  if (!r.error.empty()) j["unavailable"] = p.unavailable;
+  if (r.counterexample) {
+    const auto& c = *r.counterexample;
+    j["counterexample"] = {{"run", c.run}, {"run_seed", c.run_seed}, {"original_steps", c.original_steps},
+                           {"steps", c.scenario.steps.size()}, {"shrink_runs", c.shrink_runs}, {"file", file},
+                           {"witness", c.verdict.witness}, {"yaml", c.yaml}};
+  }
+  return j;
+}
+
+void list_properties(bool json) {
+  nlohmann::json all = nlohmann::json::array();
+  for (const Property& p : campaign::all_properties()) {
+    if (json) {
+      all.push_back({{"name", p.name}, {"kind", to_string(p.kind)}, {"sentence", p.sentence},
+                     {"checkable", p.unavailable.empty()}, {"unavailable", p.unavailable}});
+    } else {
+      fmt::print("{:<40} {:<13} {}\n", p.name, to_string(p.kind), p.sentence);
+      if (!p.unavailable.empty()) fmt::print("{:<40} {:<13} (not checkable: {})\n", "", "", p.unavailable);
+    }
+  }
+  if (json) fmt::print("{}\n", all.dump(2));
+}
+
+int run_check(const CheckArgs& args) {
+  if (args.list) {
+    list_properties(args.json);
+    return kExitOk;
+  }
+  std::vector<const Property*> chosen;
+  for (const auto& name : args.properties) {
+    const Property* p = campaign::find_property(name);
+    if (p == nullptr) {
+      std::vector<std::string> names;
+      for (const auto& q : campaign::all_properties()) names.push_back(q.name);
+      fmt::print(stderr, "replsim check: unknown property '{}'; expected one of: {}\n", name, fmt::join(names, ", "));
+      return kExitBadInput;
+    }
+    if (!p->unavailable.empty()) {
+      fmt::print(stderr, "replsim check: {} is not checkable yet: {}\n", p->name, p->unavailable);
+      return kExitBadInput;
+    }
+    chosen.push_back(p);
+  }
+  if (chosen.empty())
+    for (const auto& p : campaign::all_properties()) chosen.push_back(&p);
+  CampaignOptions options;
+  options.seed = args.seed;
+  options.runs = args.runs;
+  options.max_steps = args.max_steps;
+  const int jobs = args.jobs > 0 ? args.jobs : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  if (!args.json)
+    fmt::print("replsim check: seed {}, {} runs per property, at most {} steps, {} jobs\n", args.seed, args.runs,
+               args.max_steps, jobs);
+
+  bool all_expected = true;
+  nlohmann::json doc = {{"seed", args.seed}, {"runs", args.runs}, {"max_steps", args.max_steps},
+                        {"properties", nlohmann::json::array()}};
+  for (const Property* p : chosen) {
+    PropertyReport report;
+    if (!p->unavailable.empty()) {
+      report.property = p;
+      report.error = p->unavailable;
+    } else {
+      report = run_parallel(*p, options, jobs);
+      all_expected &= report.as_expected();
+    }
+    std::string file, error;
+    if (report.counterexample) file = write_counterexample(args, *report.counterexample, &error);
+    if (!error.empty()) {
+      fmt::print(stderr, "replsim check: {}\n", error);
+      return kExitBadInput;
+    }
+    if (args.json) doc["properties"].push_back(to_json(report, file));
+    else print_text(report, file, args.max_steps);
+  }
+  const int code = all_expected ? kExitOk : kExitCheckFailed;
+  if (args.json) {
+    doc["exit_code"] = code;
+    fmt::print("{}\n", doc.dump(2));
+  } else {
+    fmt::print("{}\n", all_expected ? "every guarantee held and every false promise was refuted"
+                                    : "some property did not behave as documented (see FAIL above)");
+  }
+  return code;
+}
+
+void add_check_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<CheckArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "check", "Run a property campaign over generated scenarios; shrink and save each counterexample");
+  cmd->add_option("--property", args->properties, "Property to check (repeatable; default: all; see --list)");
+  cmd->add_option("--runs", args->runs, "Generated scenarios per property")->check(CLI::Range(int64_t{1}, int64_t{100'000'000}));
+  cmd->add_option("--seed", args->seed, "Campaign seed: the same seed reproduces the same campaign");
+  cmd->add_option("--jobs", args->jobs, "Threads (default: every core); the result does not depend on it")
+      ->check(CLI::Range(0, 1024));
+  cmd->add_option("--max-steps", args->max_steps, "Step intents per generated scenario")->check(CLI::Range(1, 10'000));
+  cmd->add_option("--out", args->out, "Directory for counterexample files");
+  cmd->add_flag("--list", args->list, "List the properties and exit");
+  cmd->add_flag("--json", args->json, "Print the report as JSON");
+  cmd->callback([args, &exit_code] { exit_code = run_check(*args); });
+}
+
+}  // namespace
+
+REPLSIM_REGISTER_COMMAND(50, add_check_command);
+
+}  // namespace replsim::cli

@@ -1,0 +1,170 @@
+// `replsim verify FILE... [--seed N] [--json] [--store DIR] [--keep]`: runs each scenario on
+// the simulator and on a fresh real PostgreSQL cluster, prints both timelines side by side
+// with the verdict, the history checks and the expectations, and records the run in the
+// run store. Exit 0 only if every scenario agrees, every history check passes and no
+// expectation failed; 1 otherwise; 2 on bad input (nothing is run then).
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "command.h"
+#include "report_text.h"
+#include "run_store.h"
+#include "scenario_runner.h"
+#include "simulator.h"
+#include "verification.h"
+#include "vocab/scenario_parser.h"
+
+namespace replsim::cli {
+namespace {
+
+struct VerifyOptions {
+  std::vector<std::string> files;
+  uint64_t seed = 1;
+  bool json = false;
+  std::string store;
+  bool keep = false;
+  bool no_store = false;
+};
+
+void progress(const std::string& line) { std::fprintf(stderr, "replsim verify: %s\n", line.c_str()); }
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+struct Outcome {
+  Verification verification;
+  std::unique_ptr<Prediction> prediction;
+  std::unique_ptr<History> history;
+  std::string run_id;
+  bool interrupted = false;
+};
+
+Outcome verify_one(const Scenario& scenario, const VerifyOptions& o, const std::string& counter) {
+  Outcome out;
+  progress(fmt::format("{} {}: simulating (seed {})", counter, scenario.name, o.seed));
+  auto prediction = sim::simulate(scenario, sim::SimOptions{o.seed, sim::Perturbation::kNone});
+  if (!prediction.ok()) {
+    out.verification = verification_error(scenario, o.seed, "simulator: " + prediction.status().message());
+    return out;
+  }
+  out.prediction = std::make_unique<Prediction>(std::move(prediction).value());
+  progress(fmt::format("{} {}: running on a fresh PostgreSQL cluster", counter, scenario.name));
+  harness::HarnessOptions harness_options;
+  harness_options.keep = o.keep;
+  harness_options.progress = [&](const std::string& line) { progress(fmt::format("{}   {}", counter, line)); };
+  auto history = harness::run_scenario(scenario, harness_options);
+  if (!history.ok()) {
+    out.interrupted = history.status().message().rfind("interrupted", 0) == 0;
+    out.verification = verification_error(scenario, o.seed, "harness: " + history.status().message());
+    return out;
+  }
+  out.history = std::make_unique<History>(std::move(history).value());
+  out.verification = verify_runs(scenario, *out.prediction, *out.history);
+  return out;
+}
+
+// Records the run; a store that cannot be written is reported, never fatal to the verdict.
+void record(Outcome& out, const Scenario& scenario, const VerifyOptions& o) {
+  if (o.no_store) return;
+  const std::string dir = o.store.empty() ? RunStore::default_dir() : o.store;
+  auto store = RunStore::open(dir);
+  if (!store.ok()) {
+    progress("not recorded: " + store.status().message());
+    return;
+  }
+  RunRecord r;
+  r.summary.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  r.summary.scenario = scenario.name;
+  r.summary.file = scenario.file;
+  r.summary.seed = o.seed;
+  r.summary.verdict = out.verification.verdict;
+  r.summary.passed = out.verification.passed();
+  r.scenario_text = read_text(scenario.file);
+  if (out.prediction) r.prediction_json = to_json(*out.prediction).dump();
+  if (out.history) r.history_json = to_json(*out.history).dump();
+  r.verification_json = to_json(out.verification).dump();
+  auto id = (*store)->add(r);
+  if (!id.ok()) {
+    progress("not recorded: " + id.status().message());
+    return;
+  }
+  out.run_id = *id;
+  progress(fmt::format("recorded as run {} in {}", *id, dir));
+}
+
+int verify(const VerifyOptions& o) {
+  std::vector<Scenario> scenarios;
+  bool bad = false;
+  for (const auto& file : o.files) {
+    auto s = parse_scenario_file(file);
+    if (!s.ok()) {
+      std::fprintf(stderr, "%s\n", s.status().message().c_str());
+      bad = true;
+      continue;
+    }
+    scenarios.push_back(std::move(s).value());
+  }
+  if (bad) return kExitBadInput;
+  bool all_passed = true;
+  nlohmann::json report = {{"schema", "replsim.verify_report/1"}, {"runs", nlohmann::json::array()}};
+  for (size_t i = 0; i < scenarios.size(); ++i) {
+    const std::string counter = fmt::format("[{}/{}]", i + 1, scenarios.size());
+    Outcome out = verify_one(scenarios[i], o, counter);
+    record(out, scenarios[i], o);
+    const Verification& v = out.verification;
+    all_passed = all_passed && v.passed();
+    progress(fmt::format("{} {}: {} ({})", counter, scenarios[i].name, v.verdict, v.passed() ? "pass" : "FAIL"));
+    if (o.json) {
+      report["runs"].push_back({{"run_id", out.run_id},
+                                {"verification", to_json(v)},
+                                {"prediction", out.prediction ? to_json(*out.prediction) : nlohmann::json()},
+                                {"history", out.history ? to_json(*out.history) : nlohmann::json()}});
+    } else {
+      if (i > 0) std::fputs("\n", stdout);
+      const std::string text = render_report(v, out.prediction.get(), out.history.get());
+      std::fwrite(text.data(), 1, text.size(), stdout);
+      if (!out.run_id.empty()) std::fprintf(stdout, "  run: %s (replsim runs show %s)\n", out.run_id.c_str(), out.run_id.c_str());
+      std::fflush(stdout);
+    }
+    if (out.interrupted) break;
+  }
+  if (o.json) {
+    report["passed"] = all_passed;
+    const std::string text = report.dump(2) + "\n";
+    std::fwrite(text.data(), 1, text.size(), stdout);
+  }
+  std::fflush(stdout);
+  return all_passed ? kExitOk : kExitCheckFailed;
+}
+
+void add_verify_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<VerifyOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "verify", "Run scenarios on the simulator and on real PostgreSQL 15, compare, and check the histories");
+  cmd->add_option("files", options->files, "Scenario files (YAML; see docs/scenario.md)")->required();
+  cmd->add_option("--seed", options->seed, "Simulation seed");
+  cmd->add_flag("--json", options->json, "Print a machine-readable report (verdicts, predictions, histories) as JSON");
+  cmd->add_option("--store", options->store, "Run store directory (default: $REPLSIM_HOME/runs, else ./.replsim/runs)");
+  cmd->add_flag("--keep", options->keep, "Keep each real cluster's directory (data, logs, archive) for inspection");
+  cmd->add_flag("--no-store", options->no_store, "Do not record the runs");
+  cmd->callback([options, &exit_code] { exit_code = verify(*options); });
+}
+
+}  // namespace
+
+REPLSIM_REGISTER_COMMAND(20, add_verify_command);
+
+}  // namespace replsim::cli
