@@ -152,7 +152,8 @@ Status Cluster::ensure_template() {
   if (version_.rfind("15", 0) != 0) {
     return Status::InvalidInput(fmt::format("{}/postgres is '{}', expected PostgreSQL 15", bindir_, line));
   }
-  const std::string parent = options_.work_parent.empty() ? env_or("TMPDIR", "/tmp") : options_.work_parent;
+  // The cache does not follow work_parent: every run of this user and version shares it.
+  const std::string parent = env_or("TMPDIR", "/tmp");
   template_ = !options_.template_dir.empty()
                   ? options_.template_dir
                   : fmt::format("{}/replsim-template-{}-{}-{}", parent, run_as_.uid, version_,

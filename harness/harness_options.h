@@ -13,7 +13,7 @@ struct HarnessOptions {
   std::string bindir;
   // Parent of the private run directory. Empty: $TMPDIR, else /tmp.
   std::string work_parent;
-  // Where the initdb template is cached. Empty: <work_parent>/replsim-template-<uid>-<version>-<seg>.
+  // Where the initdb template is cached. Empty: $TMPDIR (else /tmp)/replsim-template-<uid>-<version>-<seg>.
   std::string template_dir;
   // When running as root, servers run as this system user (PostgreSQL refuses root).
   std::string server_user = "postgres";

@@ -413,7 +413,10 @@ void Runner::resolve(Pending& p, const PgReply& reply) {
   } else if (reply.connection_lost || p.conn->broken()) {
     tx.outcomes = {TxOutcome::kInDoubt};
     tx.detail = fmt::format("connection lost during COMMIT: {}", reply.error);
-    event(EventType::kInfo, process, tx.node, tx.label, tx.detail).xid = tx.xid;
+    auto& e = event(EventType::kInfo, process, tx.node, tx.label, tx.detail);
+    e.xid = tx.xid;
+    e.lsn = tx.commit_lsn;  // Known when the commit was seen blocked before the connection died.
+    e.commit_time_us = tx.commit_time_us;
     note(fmt::format("{} in doubt", tx.label));
   } else {
     tx.outcomes = {TxOutcome::kFailed};

@@ -5,7 +5,7 @@
 # test run needs a browser.
 set -euo pipefail
 
-packages=(chromium)
+packages=(chromium fonts-dejavu-core)  # The page names DejaVu as its fallback font.
 
 missing=()
 for p in "${packages[@]}"; do

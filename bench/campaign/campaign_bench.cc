@@ -17,16 +17,17 @@ namespace {
 
 constexpr int kSteps = 50;
 
-// Three nodes: the plan asks for two standbys; about 50 intents, all legal ones kept.
+// Three nodes: the plan asks for two standbys; 50 intents, the legal ones kept.
 Plan plan_for(const Profile& profile, uint64_t seed) {
-  Plan plan = gen_plan(profile, kSteps, kSteps)(rc::Random(seed), 100).value();
+  (void)profile;
+  Plan plan = draw_plan(seed, kSteps, kSteps);
   plan.cluster.standbys = 2;
   return plan;
 }
 
 void BM_GeneratePlan(benchmark::State& state) {
   uint64_t seed = 1;
-  for (auto _ : state) benchmark::DoNotOptimize(gen_plan(general_profile(), kSteps, kSteps)(rc::Random(seed++), 100).value());
+  for (auto _ : state) benchmark::DoNotOptimize(draw_plan(seed++, kSteps, kSteps));
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_GeneratePlan);
@@ -53,14 +54,19 @@ void BM_Simulate(benchmark::State& state) {
 }
 BENCHMARK(BM_Simulate);
 
-// The whole run as `replsim check` does it, for one property: generate, realise,
-// simulate, judge. Threads > 1 shows scaling with jobs (the CLI's partitioning).
+// The whole run as `replsim check` does it, for one property, on 3 nodes and 50 intents:
+// draw a plan, realise it, simulate it, judge it. Threads > 1 show scaling with jobs (the
+// CLI's partitioning: independent runs, nothing shared).
 void BM_CheckedScenario(benchmark::State& state) {
   const Property& p = *find_property("standby-is-prefix");
-  CampaignOptions options;
-  options.max_steps = kSteps;
-  int64_t run = state.thread_index() * 1'000'000;
-  for (auto _ : state) benchmark::DoNotOptimize(run_once(p, options, run++));
+  uint64_t seed = static_cast<uint64_t>(state.thread_index()) << 40;
+  sim::SimOptions options;
+  for (auto _ : state) {
+    const Scenario s = realize(plan_for(p.profile, ++seed), p.profile);
+    options.seed = seed;
+    auto prediction = sim::simulate(s, options);
+    if (prediction.ok()) benchmark::DoNotOptimize(p.check(Evaluation{s, *prediction, options}));
+  }
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_CheckedScenario)->ThreadRange(1, 2)->UseRealTime();

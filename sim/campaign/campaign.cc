@@ -25,9 +25,6 @@ uint64_t name_hash(const std::string& name) {
   return h;
 }
 
-// Size handed to the generator; gen_plan fixes the sizes that matter itself.
-constexpr int kGenSize = 100;
-
 struct Judgement {
   Verdict verdict;
   bool counts = false;
@@ -166,7 +163,7 @@ RunOutcome run_once(const Property& property, const CampaignOptions& options, in
   RunOutcome out;
   out.run = run;
   out.seed = run_seed(property, options.seed, run);
-  const Plan plan = gen_plan(property.profile, options.max_steps)(rc::Random(out.seed), kGenSize).value();
+  const Plan plan = draw_plan(out.seed, options.max_steps, options.exact_steps);
   const Scenario scenario = realize(plan, property.profile);
   out.steps = scenario.steps.size();
   Judgement j = judge(property, scenario, options, out.seed);
@@ -182,7 +179,7 @@ Counterexample shrink_run(const Property& property, const CampaignOptions& optio
   c.campaign_seed = options.seed;
   c.run = run;
   c.run_seed = run_seed(property, options.seed, run);
-  const rc::Shrinkable<Plan> root = gen_plan(property.profile, options.max_steps)(rc::Random(c.run_seed), kGenSize);
+  const rc::Shrinkable<Plan> root = shrinkable_plan(c.run_seed, options.max_steps, options.exact_steps);
   const Scenario original = realize(root.value(), property.profile);
   c.original_steps = original.steps.size();
   const Judgement first = judge(property, original, options, c.run_seed);

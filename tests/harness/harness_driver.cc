@@ -1,4 +1,4 @@
-// harness_driver FILE [--keep] [--block-after-ms N]: runs one scenario file on a real cluster
+// harness_driver FILE [--keep] [--json] [--block-after-ms N]: runs one scenario file on a real cluster
 // and prints the History's transactions and final states. Used by the cleanup tests (which
 // signal it mid-run) and by bench/harness_bench.sh; progress lines go to stderr.
 #include <chrono>
@@ -13,14 +13,18 @@
 #include "scenario_runner.h"
 #include "vocab/scenario_parser.h"
 
+#include <nlohmann/json.hpp>
+
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: harness_driver SCENARIO.yaml [--keep] [--block-after-ms N]\n");
+    std::fprintf(stderr, "usage: harness_driver SCENARIO.yaml [--keep] [--json] [--block-after-ms N]\n");
     return 2;
   }
   replsim::harness::HarnessOptions options;
+  bool json = false;
   for (int i = 2; i < argc; ++i) {
     if (std::strcmp(argv[i], "--keep") == 0) options.keep = true;
+    if (std::strcmp(argv[i], "--json") == 0) json = true;
     if (std::strcmp(argv[i], "--block-after-ms") == 0 && i + 1 < argc) options.block_after_ms = std::atoll(argv[++i]);
   }
   const auto start = std::chrono::steady_clock::now();
@@ -39,6 +43,10 @@ int main(int argc, char** argv) {
   if (!history.ok()) {
     std::fprintf(stderr, "error: %s\n", history.status().message().c_str());
     return 1;
+  }
+  if (json) {
+    std::printf("%s\n", replsim::to_json(*history).dump(2).c_str());
+    return 0;
   }
   for (const auto& t : history->timeline) {
     std::printf("step %d at %.3f s: %s\n", t.step, static_cast<double>(t.time_us) / 1e6, t.text.c_str());

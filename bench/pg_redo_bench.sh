@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# PostgreSQL 15's own redo speed beside replsim's replay core, on the same machine, in one run.
+#
+#   bench/pg_redo_bench.sh [BUILD_DIR] [PGBENCH_SECONDS]     (defaults: build, 20)
+#
+# Starts a throwaway PostgreSQL 15 (unix socket only, in a private 0700 temp dir, removed on
+# every exit), archives its WAL, takes a base backup, makes WAL with pgbench, then restores the
+# backup and lets archive recovery replay all of it. Reports:
+#   - PostgreSQL redo: records/s (records counted by pg_waldump --stats over the replayed range)
+#     and MB/s, timed by the startup process's own "redo done at ... elapsed: N s" log line
+#     (pg_ctl -w returns before redo ends, so its timing would be wrong);
+#   - pg_waldump's decode rate (--stats, and full text output to /dev/null);
+#   - replsim's end-to-end replay (bench/wal/wal_bench, BM_EndToEnd) and the ratios.
+set -euo pipefail
+
+BUILD_DIR=${1:-build}
+PGBENCH_SECONDS=${2:-20}
+BENCH_BIN="$BUILD_DIR/bench/wal/wal_bench"
+[[ -x "$BENCH_BIN" ]] || BENCH_BIN="$BUILD_DIR/bench_wal/wal_bench"
+[[ -x "$BENCH_BIN" ]] || { echo "pg_redo_bench: $BUILD_DIR/bench/wal/wal_bench not built" >&2; exit 2; }
+
+PGBIN=$(pg_config --bindir 2>/dev/null || true)
+if [[ -z "$PGBIN" || ! -x "$PGBIN/postgres" ]] || ! "$PGBIN/postgres" --version | grep -q ' 15\.'; then
+  PGBIN=/usr/lib/postgresql/15/bin
+fi
+"$PGBIN/postgres" --version | grep -q ' 15\.' || { echo "pg_redo_bench: PostgreSQL 15 server binaries not found" >&2; exit 2; }
+
+# As root, the server runs as postgres (it refuses to run as root).
+AS=()
+if [[ $(id -u) -eq 0 ]]; then AS=(runuser -u postgres --); fi
+
+WORK=$(mktemp -d /tmp/replsim-pgredo.XXXXXX)
+chmod 700 "$WORK"
+if [[ $(id -u) -eq 0 ]]; then chown postgres: "$WORK"; fi
+PORT=5432  # Only a unix socket in $WORK: no TCP listener, so no port clash with anything.
+
+cleanup() {
+  local rc=$?
+  for d in primary replica; do
+    if [[ -f "$WORK/$d/postmaster.pid" ]]; then
+      "${AS[@]}" "$PGBIN/pg_ctl" -D "$WORK/$d" -m immediate stop >/dev/null 2>&1 || true
+    fi
+  done
+  rm -rf "$WORK"
+  exit $rc
+}
+trap cleanup EXIT INT TERM
+
+pg() { "${AS[@]}" "$@"; }
+psql_primary() { pg "$PGBIN/psql" -X -q -h "$WORK" -p "$PORT" -U postgres -d postgres -At "$@"; }
+lsn_to_bytes() { local hi=${1%/*} lo=${1#*/}; echo $(( (16#$hi << 32) + 16#$lo )); }
+
+echo "== PostgreSQL: $("$PGBIN/postgres" --version), work dir $WORK"
+pg mkdir -p "$WORK/archive"
+pg "$PGBIN/initdb" -D "$WORK/primary" -U postgres --no-sync >/dev/null
+cat >>"$WORK/primary/postgresql.conf" <<CONF
+listen_addresses = ''
+unix_socket_directories = '$WORK'
+port = $PORT
+wal_level = replica
+archive_mode = on
+archive_command = 'cp %p $WORK/archive/%f'
+max_wal_size = 4GB
+checkpoint_timeout = 30min
+fsync = off
+synchronous_commit = off
+shared_buffers = 256MB
+CONF
+pg "$PGBIN/pg_ctl" -D "$WORK/primary" -l "$WORK/primary.log" -w start >/dev/null
+pg "$PGBIN/pgbench" -h "$WORK" -p "$PORT" -U postgres -i -s 10 -q postgres >/dev/null 2>&1
+pg "$PGBIN/pg_basebackup" -h "$WORK" -p "$PORT" -U postgres -D "$WORK/backup" -X none -c fast >/dev/null 2>&1
+echo "== pgbench for ${PGBENCH_SECONDS}s after the base backup"
+pg "$PGBIN/pgbench" -h "$WORK" -p "$PORT" -U postgres -c 2 -j 2 -T "$PGBENCH_SECONDS" postgres 2>/dev/null | grep -E "^tps|transactions actually" || true
+last=$(psql_primary -c "select pg_walfile_name(pg_switch_wal())")
+for _ in $(seq 1 600); do  # Wait until the last segment is archived.
+  [[ -f "$WORK/archive/$last" ]] && break
+  sleep 0.1
+done
+pg "$PGBIN/pg_ctl" -D "$WORK/primary" -m fast -w stop >/dev/null
+
+echo "== restoring the base backup and replaying the archive"
+pg cp -a "$WORK/backup" "$WORK/replica"
+cat >>"$WORK/replica/postgresql.conf" <<CONF
+restore_command = 'cp $WORK/archive/%f %p'
+recovery_target_action = 'promote'
+CONF
+pg touch "$WORK/replica/recovery.signal"
+pg "$PGBIN/pg_ctl" -D "$WORK/replica" -l "$WORK/replica.log" -t 600 -w start >/dev/null
+for _ in $(seq 1 3000); do
+  grep -q "redo done at" "$WORK/replica.log" && break
+  sleep 0.1
+done
+redo_start=$(grep -oP 'redo starts at \K[0-9A-F]+/[0-9A-F]+' "$WORK/replica.log" | head -1)
+redo_line=$(grep "redo done at" "$WORK/replica.log" | head -1)
+redo_end=$(grep -oP 'redo done at \K[0-9A-F]+/[0-9A-F]+' <<<"$redo_line")
+redo_elapsed=$(grep -oP 'elapsed: \K[0-9.]+' <<<"$redo_line")
+pg "$PGBIN/pg_ctl" -D "$WORK/replica" -m fast -w stop >/dev/null
+echo "   $redo_line"
+
+stats=$(pg "$PGBIN/pg_waldump" --stats -p "$WORK/archive" -s "$redo_start" -e "$redo_end" 2>/dev/null)
+pg_records=$(awk '/^Total/ {print $2}' <<<"$stats")
+pg_bytes=$(( $(lsn_to_bytes "$redo_end") - $(lsn_to_bytes "$redo_start") ))
+t0=$(date +%s.%N)
+pg "$PGBIN/pg_waldump" --stats -p "$WORK/archive" -s "$redo_start" -e "$redo_end" >/dev/null 2>&1
+t1=$(date +%s.%N)
+pg "$PGBIN/pg_waldump" -p "$WORK/archive" -s "$redo_start" -e "$redo_end" >/dev/null 2>&1
+t2=$(date +%s.%N)
+
+echo "== replsim replay core (end-to-end: decode + CRC + commit buffering + apply to memory)"
+json=$("$BENCH_BIN" --benchmark_filter='BM_EndToEnd/records:1000000/keys:250000/warm:1$' --benchmark_format=json 2>/dev/null)
+
+python3 - "$pg_records" "$pg_bytes" "$redo_elapsed" "$t0" "$t1" "$t2" "$json" <<'PY'
+import json, sys
+records, nbytes, redo_s = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+t0, t1, t2 = map(float, sys.argv[4:7])
+bench = json.loads(sys.argv[7])["benchmarks"][0]
+rs_rec = bench["records_per_s"]
+rs_bytes = bench["bytes_per_second"]
+pg_redo = records / redo_s
+stats_rate = records / (t1 - t0)
+text_rate = records / (t2 - t1)
+print(f"PostgreSQL redo:           {records:>10,} records, {nbytes / 1e6:8.1f} MB in {redo_s:6.2f} s: "
+      f"{pg_redo / 1e6:7.3f} M records/s, {nbytes / 1e6 / redo_s:7.1f} MB/s")
+print(f"pg_waldump --stats:        {stats_rate / 1e6:7.3f} M records/s ({t1 - t0:.2f} s)")
+print(f"pg_waldump (text output):  {text_rate / 1e6:7.3f} M records/s ({t2 - t1:.2f} s)")
+print(f"replsim end-to-end replay: {rs_rec / 1e6:7.3f} M records/s, {rs_bytes / 1e6:7.1f} MB/s (CPU time, 1M records, 1M live rows)")
+print(f"ratio vs PostgreSQL redo:        {rs_rec / pg_redo:8.1f}x  (target >= 50x)")
+print(f"ratio vs pg_waldump text output: {rs_rec / text_rate:8.1f}x  (target >= 10x)")
+print(f"ratio vs pg_waldump --stats:     {rs_rec / stats_rate:8.1f}x")
+PY

@@ -1,0 +1,111 @@
+#include "wal/row_table.h"
+
+#include <cstring>
+
+#include "vocab/assert.h"
+
+namespace replsim::wal {
+
+void RowTable::release(Slot& s) {
+  if (s.size > kInline) delete[] s.heap;
+  s.size = 0;
+}
+
+void RowTable::assign(Slot& s, std::string_view row) {
+  REPLSIM_ASSERT(row.size() <= UINT32_MAX, "row over 4 GB");
+  const uint32_t n = static_cast<uint32_t>(row.size());
+  if (n <= kInline) {
+    release(s);
+    if (n > 0) std::memcpy(s.inline_bytes, row.data(), n);
+  } else {
+    if (s.size <= kInline || s.capacity < n) {  // Reuse a big enough heap buffer.
+      release(s);
+      s.heap = new char[n];
+      s.capacity = n;
+    }
+    std::memcpy(s.heap, row.data(), n);
+  }
+  s.size = n;
+}
+
+void RowTable::grow() {
+  const uint64_t new_capacity = capacity_ == 0 ? 16 : capacity_ * 2;
+  std::unique_ptr<Slot[]> old = std::move(slots_);
+  const uint64_t old_capacity = capacity_;
+  slots_ = std::make_unique<Slot[]>(new_capacity);  // Value-initialised: all unused.
+  capacity_ = new_capacity;
+  shift_ = 64 - __builtin_ctzll(new_capacity);
+  const uint64_t mask = capacity_ - 1;
+  for (uint64_t i = 0; i < old_capacity; ++i) {
+    if (!old[i].used) continue;
+    uint64_t j = home(old[i].key);
+    while (slots_[j].used) j = (j + 1) & mask;
+    std::memcpy(static_cast<void*>(&slots_[j]), &old[i], sizeof(Slot));  // Relocation: heap pointers move along.
+  }
+}
+
+void RowTable::put(uint64_t key, std::string_view row) {
+  if ((size_ + 1) * 4 > capacity_ * 3) grow();  // Load factor at most 3/4.
+  const uint64_t mask = capacity_ - 1;
+  uint64_t i = home(key);
+  while (slots_[i].used) {
+    if (slots_[i].key == key) {
+      assign(slots_[i], row);
+      return;
+    }
+    i = (i + 1) & mask;
+  }
+  Slot& s = slots_[i];
+  s.used = 1;
+  s.key = key;
+  s.size = 0;
+  assign(s, row);
+  ++size_;
+}
+
+bool RowTable::find(uint64_t key, std::string_view* row) const {
+  if (capacity_ == 0) return false;
+  const uint64_t mask = capacity_ - 1;
+  for (uint64_t i = home(key); slots_[i].used; i = (i + 1) & mask) {
+    if (slots_[i].key == key) {
+      *row = view(slots_[i]);
+      return true;
+    }
+  }
+  return false;
+}
+
+bool RowTable::erase(uint64_t key) {
+  if (capacity_ == 0) return false;
+  const uint64_t mask = capacity_ - 1;
+  uint64_t i = home(key);
+  while (slots_[i].used && slots_[i].key != key) i = (i + 1) & mask;
+  if (!slots_[i].used) return false;
+  release(slots_[i]);
+  // Backward-shift deletion (Knuth's Algorithm R): no tombstones, probes stay short.
+  for (uint64_t j = i;;) {
+    j = (j + 1) & mask;
+    if (!slots_[j].used) break;
+    const uint64_t k = home(slots_[j].key);
+    const bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+    if (stays) continue;
+    std::memcpy(static_cast<void*>(&slots_[i]), &slots_[j], sizeof(Slot));
+    i = j;
+  }
+  slots_[i].used = 0;
+  slots_[i].size = 0;
+  --size_;
+  return true;
+}
+
+void RowTable::clear() {
+  for (uint64_t i = 0; i < capacity_; ++i) {
+    if (slots_[i].used) release(slots_[i]);
+  }
+  slots_.reset();
+  capacity_ = 0;
+  size_ = 0;
+  shift_ = 64;
+}
+
+}  // namespace replsim::wal
