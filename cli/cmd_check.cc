@@ -24,6 +24,7 @@
 
 #include "campaign/campaign.h"
 #include "command.h"
+#include "run_store.h"
 
 namespace replsim::cli {
 namespace {
@@ -151,6 +152,33 @@ std::string write_counterexample(const CheckArgs& args, const campaign::Countere
   return path.string();
 }
 
+// Records a counterexample in the run store beside `replsim verify`'s runs, so that
+// `replsim runs` lists it; verdict "counterexample". A store that cannot be opened (another
+// replsim holds it) costs a warning, never the campaign's result.
+void record_counterexample(const campaign::Counterexample& c, const std::string& file) {
+  auto store = RunStore::open(RunStore::default_dir());
+  if (!store.ok()) {
+    fmt::print(stderr, "replsim check: not recorded in the run store: {}\n", store.status().message());
+    return;
+  }
+  RunRecord record;
+  record.summary.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch()).count();
+  record.summary.scenario = c.scenario.name;
+  record.summary.file = file;
+  record.summary.seed = c.run_seed;
+  record.summary.verdict = "counterexample";
+  record.summary.passed = false;
+  record.scenario_text = c.yaml;
+  sim::SimOptions options;
+  options.seed = c.run_seed;
+  if (auto prediction = sim::simulate(c.scenario, options); prediction.ok()) record.prediction_json = to_json(*prediction).dump();
+  record.verification_json = nlohmann::json{{"property", c.property}, {"campaign_seed", c.campaign_seed}, {"run", c.run},
+                                            {"witness", c.verdict.witness}}.dump();
+  if (auto id = (*store)->add(record); id.ok()) fmt::print(stderr, "replsim check: recorded as run {}\n", *id);
+  else fmt::print(stderr, "replsim check: not recorded in the run store: {}\n", id.status().message());
+}
+
 void print_text(const PropertyReport& r, const std::string& file, int max_steps) {
   const Property& p = *r.property;
   const std::string word = verdict_word(r);
@@ -249,6 +277,7 @@ int run_check(const CheckArgs& args) {
       fmt::print(stderr, "replsim check: {}\n", error);
       return kExitBadInput;
     }
+    if (report.counterexample) record_counterexample(*report.counterexample, file);
     if (args.json) doc["properties"].push_back(to_json(report, file));
     else print_text(report, file, args.max_steps);
   }

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -758,9 +759,44 @@ void Runner::finish() {
   observers_.clear();
 }
 
+// Node names become application_name inside primary_conninfo (a conninfo string inside a
+// configuration string) and replication slot names: only plain identifiers are safe there.
+// The parser enforces this; a Scenario built in C++ is checked here.
+bool plain_identifier(const std::string& name) {
+  if (name.empty() || name.size() > 63 || !(std::islower(static_cast<unsigned char>(name[0])) || name[0] == '_')) {
+    return false;
+  }
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
 }  // namespace
 
+Status validate_for_harness(const Scenario& scenario) {
+  if (scenario.cluster.nodes.empty()) return Status::InvalidInput("the scenario names no nodes");
+  for (const auto& n : scenario.cluster.nodes) {
+    if (!plain_identifier(n.name)) {
+      return Status::InvalidInput(fmt::format("node name '{}' is not [a-z_][a-z0-9_]*", n.name));
+    }
+  }
+  for (const auto& st : scenario.steps) {
+    if (st.kind == StepKind::kRestore && !plain_identifier(st.node)) {
+      return Status::InvalidInput(fmt::format("restored node name '{}' is not [a-z_][a-z0-9_]*", st.node));
+    }
+  }
+  if (find_dataset(scenario.cluster.dataset) == nullptr) {
+    return Status::InvalidInput(fmt::format("unknown data set '{}'", scenario.cluster.dataset));
+  }
+  const uint64_t seg = scenario.cluster.wal_segment_size;
+  if (seg < (1u << 20) || seg > (1u << 30) || (seg & (seg - 1)) != 0) {
+    return Status::InvalidInput("wal_segment_size must be a power of two from 1 MB to 1 GB");
+  }
+  return Status::Ok();
+}
+
 Result<History> run_scenario(const Scenario& scenario, const HarnessOptions& options) {
+  if (Status s = validate_for_harness(scenario); !s.ok()) return s;
   InterruptGuard guard;
   reset_interrupt();
   auto cluster = Cluster::create(options, scenario.cluster);

@@ -16,4 +16,9 @@ namespace replsim::harness {
 // during setup, a signal); what the scenario's faults do to PostgreSQL is data in the History.
 Result<History> run_scenario(const Scenario& scenario, const HarnessOptions& options);
 
+// What run_scenario checks before it starts anything: node names that are plain identifiers
+// (they go into primary_conninfo and slot names), a known data set, a valid segment size.
+// The scenario parser enforces more; this guards Scenarios built in C++.
+Status validate_for_harness(const Scenario& scenario);
+
 }  // namespace replsim::harness

@@ -125,13 +125,18 @@ void Node::rebuild_from_wal() {
   wal_.truncate_from(end);  // A torn record at the end of WAL is not WAL.
   write_lsn_ = flush_lsn_ = end;
   if (primary_) {
+    // End of crash recovery: unfinished transactions are gone; a fresh engine over the same
+    // store follows the primary's new WAL (a finished engine takes no more records).
     engine_->finish();
-    writer_ = std::make_unique<wal::WalWriter>(&wal_, end, reader_->last_lsn().value_or(Lsn{}));
-    next_xid_ = std::max(kFirstXid, engine_->last_commit_xid() + 1);
+    const std::optional<Lsn> last = reader_->last_lsn();
+    writer_ = std::make_unique<wal::WalWriter>(&wal_, end, last.value_or(Lsn{}));
+    reader_ = std::make_unique<wal::WalReader>(&wal_, end, last);
+    const Xid last_xid = engine_->last_commit_xid();
+    engine_ = std::make_unique<wal::ReplayEngine>(store_.get());
+    next_xid_ = std::max(kFirstXid, last_xid + 1);
     init_sequences();
   }
 }
-
 void Node::init_sequences() {
   sequences_.clear();
   for (const auto& table : dataset_.tables) {
@@ -148,6 +153,7 @@ Lsn Node::promote(TimelineId new_timeline, int64_t time_us) {
   REPLSIM_ASSERT(!primary_ && running(), "only a running standby is promoted");
   engine_->replay(*reader_, flush_lsn_);
   engine_->finish();
+  const Xid last_xid = engine_->last_commit_xid();
   const Lsn end = reader_->position();
   wal_.truncate_from(end);
   write_lsn_ = flush_lsn_ = end;
@@ -162,7 +168,7 @@ Lsn Node::promote(TimelineId new_timeline, int64_t time_us) {
   reader_ = std::make_unique<wal::WalReader>(&wal_, end, reader_->last_lsn());
   engine_ = std::make_unique<wal::ReplayEngine>(store_.get());
   make_visible();
-  next_xid_ = std::max(kFirstXid, engine_->last_commit_xid() + 1);
+  next_xid_ = std::max(kFirstXid, last_xid + 1);
   init_sequences();
   return end;
 }

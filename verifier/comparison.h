@@ -21,14 +21,17 @@
 
 namespace replsim {
 
-// Real PostgreSQL writes WAL the model does not (full-page images after a checkpoint,
-// running-xacts and checkpoint records, hint bits), so lag in bytes matches when both are
-// zero or both non-zero and they differ by at most max(absolute_bytes, relative * larger).
+// Real PostgreSQL writes WAL the model does not (full-page images after a checkpoint, heap
+// pruning of catalog pages, running-xacts and checkpoint records), so lag in bytes matches
+// when both are zero or both non-zero and they differ by at most
+// max(absolute_bytes, relative * larger). Measured: drill 2.1's one-row insert is 184 bytes
+// in the model and 25,400 on PostgreSQL 15, 24,093 of them three full-page images of
+// pg_attribute pages pruned by catalog lookups (docs/verifier.md, "Byte tolerance").
 struct ByteTolerance {
-  int64_t absolute_bytes = 8192;
+  int64_t absolute_bytes = 32 * 1024;
   double relative = 0.5;
   bool within(int64_t predicted, int64_t observed) const;
-  std::string to_string() const;  // "both zero or both non-zero, within ±max(8192 B, 50%)"
+  std::string to_string() const;  // "both zero or both non-zero, within ±max(32768 B, 50%)"
 };
 
 struct Difference {

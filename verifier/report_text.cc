@@ -35,8 +35,27 @@ std::string fit(const std::string& s, size_t width) {
   return s.substr(0, width - 1) + "~";
 }
 
-void two_columns(std::string& out, const std::vector<std::string>& left, const std::vector<std::string>& right,
+// Long lines of the left column wrap (continuation lines indented) rather than lose words.
+std::vector<std::string> wrap(const std::vector<std::string>& lines, size_t width) {
+  std::vector<std::string> out;
+  for (const auto& line : lines) {
+    std::string rest = line;
+    bool first = true;
+    while (rest.size() > width) {
+      size_t cut = rest.rfind(' ', width);
+      if (cut == std::string::npos || cut < width / 2) cut = width;
+      out.push_back(rest.substr(0, cut));
+      rest = "    " + rest.substr(rest[cut] == ' ' ? cut + 1 : cut);
+      first = false;
+    }
+    if (first || rest.size() > 4) out.push_back(rest);
+  }
+  return out;
+}
+
+void two_columns(std::string& out, const std::vector<std::string>& left_lines, const std::vector<std::string>& right,
                  size_t width, const char* indent = "    ") {
+  const std::vector<std::string> left = wrap(left_lines, width);
   const size_t rows = std::max(left.size(), right.size());
   for (size_t i = 0; i < rows; ++i) {
     const std::string l = i < left.size() ? left[i] : "";

@@ -129,21 +129,21 @@ TEST(ComparisonTest, LagInTransactionsIsExact) {
 TEST(ComparisonTest, LagInBytesOutsideTheToleranceDisagrees) {
   Prediction p = drill_prediction();
   p.lags[0].receive_lag_bytes = 0;  // Zero against non-zero: never within tolerance.
-  p.lags[0].replay_lag_bytes = 40000;
+  p.lags[0].replay_lag_bytes = 80000;
   Comparison c = compare_runs(p, drill_history());
   ASSERT_EQ(c.differences.size(), 2u);
   EXPECT_EQ(c.differences[0].kind, Difference::Kind::kLag);
 }
 
-TEST(ByteToleranceTest, BothZeroOrBothNonZeroWithinMaxOfEightKilobytesAndHalf) {
+TEST(ByteToleranceTest, BothZeroOrBothNonZeroWithinMaxOfThirtyTwoKilobytesAndHalf) {
   ByteTolerance t;
   EXPECT_TRUE(t.within(0, 0));
   EXPECT_FALSE(t.within(0, 1));
   EXPECT_FALSE(t.within(1, 0));
-  EXPECT_TRUE(t.within(310, 2400));        // Full-page images: real PostgreSQL writes more.
-  EXPECT_TRUE(t.within(310, 8192 + 310));  // The absolute floor.
-  EXPECT_FALSE(t.within(310, 8192 + 311));
-  EXPECT_TRUE(t.within(100000, 150000));   // 50% of the larger.
+  EXPECT_TRUE(t.within(184, 25400));         // Drill 2.1 as measured: catalog full-page images.
+  EXPECT_TRUE(t.within(184, 32768 + 184));   // The absolute floor.
+  EXPECT_FALSE(t.within(184, 32768 + 185));
+  EXPECT_TRUE(t.within(100000, 150000));     // 50% of the larger.
   EXPECT_FALSE(t.within(100000, 250000));
 }
 

@@ -1,0 +1,46 @@
+// The report of `replsim compare`: each configuration's measured row beside the simulator's
+// prediction, as a terminal table, as JSON (schema in docs/compare.md) and as a self-contained
+// HTML page with an SVG chart (commit latency against predicted loss window). Pure formatting:
+// no PostgreSQL, no I/O.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "latency_bench.h"
+#include "loss_window.h"
+
+namespace replsim::cli {
+
+struct CompareRow {
+  std::string setup;  // "async", "first1", "any1"
+  std::string standby_names;
+  std::string level;  // synchronous_commit
+  int64_t latency_ms = 0;  // Added one-way latency.
+  harness::BenchMeasure measured;
+  sim::LossWindow predicted;
+};
+
+struct CompareReport {
+  std::string command;   // As run, for the record.
+  std::string machine;   // CPU model and core count, when known.
+  int clients = 0;
+  int64_t duration_ms = 0;
+  std::vector<CompareRow> rows;
+};
+
+std::string format_table(const CompareReport& report);
+nlohmann::json to_json(const CompareReport& report);
+// The chart alone: x = commit latency (p50 or p99, log scale), y = predicted loss window
+// (log(1 + ms) scale), one labelled point per level x setup x latency.
+std::string render_svg(const CompareReport& report, bool use_p99 = false);
+// A whole page: the table, both charts and the rules; no script, no external URL.
+std::string render_html(const CompareReport& report);
+// Escapes &, <, >, " and ' for HTML text and attribute values.
+std::string html_escape(std::string_view text);
+
+}  // namespace replsim::cli

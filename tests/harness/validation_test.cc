@@ -1,0 +1,56 @@
+// Values that reach configuration files are quoted or refused; scenarios built in C++ with
+// names that could escape a conninfo string are refused before anything starts.
+#include <gtest/gtest.h>
+
+#include "cluster.h"
+#include "scenario_runner.h"
+
+namespace replsim::harness {
+namespace {
+
+TEST(ConfQuoteTest, DoublesQuotesAndEscapesBackslashes) {
+  EXPECT_EQ(*conf_quote("FIRST 1 (replica)"), "'FIRST 1 (replica)'");
+  EXPECT_EQ(*conf_quote("it's"), "'it''s'");
+  EXPECT_EQ(*conf_quote("a\\b"), "'a\\\\b'");
+  EXPECT_EQ(*conf_quote(""), "''");
+}
+
+TEST(ConfQuoteTest, RefusesControlCharacters) {
+  EXPECT_FALSE(conf_quote("x'\nrestore_command = 'sh'").ok());
+  EXPECT_FALSE(conf_quote(std::string("a\0b", 3)).ok());
+}
+
+Scenario two_nodes(const std::string& standby) {
+  Scenario s;
+  s.cluster.nodes = {{"primary", NodeRole::kPrimary}, {standby, NodeRole::kStandby}};
+  return s;
+}
+
+TEST(HarnessValidationTest, AcceptsPlainNames) { EXPECT_TRUE(validate_for_harness(two_nodes("replica_2")).ok()); }
+
+TEST(HarnessValidationTest, RefusesNamesThatCouldEscapeConninfo) {
+  for (const char* bad : {"r1 host=evil", "r'1", "Replica", "", "1replica", "r\\1"}) {
+    EXPECT_FALSE(validate_for_harness(two_nodes(bad)).ok()) << bad;
+  }
+}
+
+TEST(HarnessValidationTest, RefusesUnknownDataSetAndBadSegmentSize) {
+  Scenario s = two_nodes("replica");
+  s.cluster.dataset = "nope";
+  EXPECT_FALSE(validate_for_harness(s).ok());
+  s = two_nodes("replica");
+  s.cluster.wal_segment_size = 3 << 20;
+  EXPECT_FALSE(validate_for_harness(s).ok());
+}
+
+TEST(HarnessValidationTest, RefusesABadRestoredNodeName) {
+  Scenario s = two_nodes("replica");
+  Step restore;
+  restore.kind = StepKind::kRestore;
+  restore.node = "x y";
+  s.steps.push_back(restore);
+  EXPECT_FALSE(validate_for_harness(s).ok());
+}
+
+}  // namespace
+}  // namespace replsim::harness
