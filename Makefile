@@ -4,10 +4,14 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: setup build demo test unit sanitize bench clean
+.PHONY: setup setup-test build demo test unit sanitize bench clean
 
 setup:
 	@bash scripts/setup.sh
+
+# The tests also need a real browser (the timeline pages are checked in headless Chromium).
+setup-test: setup
+	@bash scripts/setup-browser.sh
 
 build: setup
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
@@ -16,7 +20,7 @@ build: setup
 demo: build
 	@bash scripts/demo.sh $(BUILD)
 
-test: build
+test: setup-test build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
 unit: build

@@ -19,7 +19,7 @@
 
 namespace {
 
-struct Run {
+struct ProcessRun {
   int exit_code = -1;
   std::string out, err;
   double seconds = 0;
@@ -33,7 +33,7 @@ std::string slurp(const std::string& path) {
 }
 
 // fork + execv with stdout and stderr to files: argv only, no shell.
-Run run_replsim(const std::vector<std::string>& args) {
+ProcessRun run_replsim(const std::vector<std::string>& args) {
   char dir_template[] = "/tmp/replsim-compare-test-XXXXXX";
   const std::string dir = mkdtemp(dir_template);
   const std::string out_path = dir + "/out", err_path = dir + "/err";
@@ -52,7 +52,7 @@ Run run_replsim(const std::vector<std::string>& args) {
     execv(cargv[0], cargv.data());
     _exit(127);
   }
-  Run r;
+  ProcessRun r;
   int status = 0;
   waitpid(pid, &status, 0);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -73,7 +73,7 @@ const nlohmann::json* find_row(const nlohmann::json& doc, const std::string& set
 }
 
 TEST(CompareQuickTest, QuickJsonRunMeasuresSyncCostAndPartitionStalls) {
-  const Run r = run_replsim({"compare", "--quick", "--json"});
+  const ProcessRun r = run_replsim({"compare", "--quick", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::printf("replsim compare --quick --json took %.1f s\n", r.seconds);
   EXPECT_LT(r.seconds, 70.0) << "--quick is meant for classrooms: under a minute";

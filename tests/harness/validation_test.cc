@@ -22,7 +22,11 @@ TEST(ConfQuoteTest, RefusesControlCharacters) {
 
 Scenario two_nodes(const std::string& standby) {
   Scenario s;
-  s.cluster.nodes = {{"primary", NodeRole::kPrimary}, {standby, NodeRole::kStandby}};
+  NodeSpec primary, replica;
+  primary.name = "primary";
+  primary.role = NodeRole::kPrimary;
+  replica.name = standby;
+  s.cluster.nodes = {primary, replica};
   return s;
 }
 
