@@ -52,7 +52,7 @@ lsn_to_bytes() { local hi=${1%/*} lo=${1#*/}; echo $(( (16#$hi << 32) + 16#$lo )
 
 echo "== PostgreSQL: $("$PGBIN/postgres" --version), work dir $WORK"
 pg mkdir -p "$WORK/archive"
-pg "$PGBIN/initdb" -D "$WORK/primary" -U postgres --no-sync >/dev/null
+pg "$PGBIN/initdb" -D "$WORK/primary" -U postgres --no-sync >/dev/null 2>&1
 cat >>"$WORK/primary/postgresql.conf" <<CONF
 listen_addresses = ''
 unix_socket_directories = '$WORK'

@@ -255,9 +255,10 @@ int run_check(const CheckArgs& args) {
   options.runs = args.runs;
   options.max_steps = args.max_steps;
   const int jobs = args.jobs > 0 ? args.jobs : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  // The job count goes to stderr: stdout must not depend on it.
+  fmt::print(stderr, "replsim check: {} jobs\n", jobs);
   if (!args.json)
-    fmt::print("replsim check: seed {}, {} runs per property, at most {} steps, {} jobs\n", args.seed, args.runs,
-               args.max_steps, jobs);
+    fmt::print("replsim check: seed {}, {} runs per property, at most {} steps\n", args.seed, args.runs, args.max_steps);
 
   bool all_expected = true;
   nlohmann::json doc = {{"seed", args.seed}, {"runs", args.runs}, {"max_steps", args.max_steps},

@@ -351,6 +351,17 @@ void Cluster::finish() {
     }
     result_.nodes.push_back(std::move(f));
   }
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    const Node& n = *nodes_[i];
+    if (static_cast<int>(i) == current_primary_ || !n.is_primary() || !n.running()) continue;
+    std::vector<std::string> own;
+    for (const Tx& tx : txs_)
+      if (tx.node == static_cast<int>(i) && tx.committed && !tx.erased && tx.record.step > promoted_at_step_) own.push_back(tx.record.label);
+    result_.notes.push_back(fmt::format("split brain: {} (timeline {}) and {} (timeline {}) both run as primaries{}", n.name(),
+                                        n.timeline(), nodes_[static_cast<size_t>(current_primary_)]->name(),
+                                        nodes_[static_cast<size_t>(current_primary_)]->timeline(),
+                                        own.empty() ? "" : fmt::format("; written only on {} after the promotion: {}", n.name(), fmt::join(own, ", "))));
+  }
   for (Tx& tx : txs_) {
     result_.transactions.push_back(tx.record);
     if (tx.waiting) result_.transactions.back().outcomes = {TxOutcome::kBlocked};

@@ -36,6 +36,7 @@ class Cluster {
     bool waiting = false;      // Waiting for synchronous replication.
     bool committed = false;    // Its commit record was written (acknowledged or not).
     bool local_only = false;   // synchronous_commit = off: acknowledged before its flush.
+    bool erased = false;       // Its node crashed before flushing it: it exists nowhere.
     SyncCommit level = SyncCommit::kOn;
     std::map<int, std::string> standby_view;  // Per standby: why it lacks the commit, at commit time.
   };
@@ -104,6 +105,7 @@ class Cluster {
   std::map<int, std::vector<std::pair<Lsn, std::string>>> socket_;
   std::vector<Tx> txs_;
   int current_primary_ = 0;
+  int promoted_at_step_ = -1;  // Step of the last promotion.
   TimelineId max_timeline_ = 1;
   int step_index_ = -1;
   std::map<int, std::string> since_;  // Per node: "partitioned since step 2", "paused since step 1".

@@ -141,8 +141,9 @@ void Cluster::crash(int n) {
   Node& node = *nodes_[static_cast<size_t>(n)];
   if (node.is_primary()) {
     resolve_waiters_of_dead_primary(n, fmt::format("{} crashed", node.name()));
-    for (const Tx& tx : txs_) {
-      if (tx.node != n || !tx.committed || tx.record.commit_lsn <= node.flush_lsn() || tx.record.timeline != node.timeline()) continue;
+    for (Tx& tx : txs_) {
+      if (tx.node != n || !tx.committed || tx.erased || tx.record.commit_lsn <= node.flush_lsn()) continue;
+      tx.erased = true;
       result_.notes.push_back(fmt::format(
           "{} was acknowledged on {} at {} with synchronous_commit=off, but {} crashed at step {} before the WAL "
           "writer flushed it (flush_lsn {}): crash recovery cannot replay it",
@@ -208,9 +209,10 @@ void Cluster::promote(int n) {
   const Lsn fork = node.promote(++max_timeline_, kEpochUs + world_.now_us());
   fork_lsn_[n] = fork;
   current_primary_ = n;
+  promoted_at_step_ = step_index_;
   note(fmt::format("{} promoted: selected new timeline ID: {}, switch point {}", node.name(), max_timeline_, fork.to_string()));
   for (const Tx& tx : txs_) {
-    if (tx.node != old || !tx.committed || node.has_label(tx.record.label)) continue;
+    if (tx.node != old || !tx.committed || tx.erased || node.has_label(tx.record.label)) continue;
     const auto view = tx.standby_view.find(n);
     const std::string why = view == tx.standby_view.end() || view->second.empty()
                                 ? "its WAL had not reached it yet" : view->second;
@@ -240,14 +242,14 @@ void Cluster::report_divergence(int n) {
     if (links_[static_cast<size_t>(promoted - 1)]->upstream() != n) continue;
     std::vector<std::string> divergent;
     for (const Tx& tx : txs_)
-      if (tx.node == n && tx.committed && tx.record.commit_lsn > fork && node.has_label(tx.record.label))
+      if (tx.node == n && tx.committed && !tx.erased && tx.record.commit_lsn > fork)
         divergent.push_back(tx.record.label);
-    const std::string list = divergent.empty() ? std::string("no commits of its own yet")
-                                               : fmt::format("commits {}", fmt::join(divergent, ", "));
-    result_.notes.push_back(fmt::format("{} came back on timeline {} after {} was promoted at {}: it has diverged ({} "
-                                        "past the switch point exist only on {})",
+    const std::string list =
+        divergent.empty() ? std::string("none of its commits lie past the switch point yet")
+                          : fmt::format("its commits {} past the switch point exist only on {}", fmt::join(divergent, ", "), node.name());
+    result_.notes.push_back(fmt::format("{} came back on timeline {} after {} was promoted at {}: it has diverged ({})",
                                         node.name(), node.timeline(), nodes_[static_cast<size_t>(promoted)]->name(),
-                                        fork.to_string(), list, node.name()));
+                                        fork.to_string(), list));
   }
 }
 

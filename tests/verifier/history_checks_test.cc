@@ -188,6 +188,14 @@ TEST(StandbyNotPrefixTest, InDoubtCommitMayBeMissingBeforeALaterOne) {
   EXPECT_TRUE(check_standby_not_prefix(two_writes(), r).empty());
 }
 
+TEST(StandbyNotPrefixTest, CommitStillWaitingIsInvisibleOnItsOwnPrimary) {
+  // b blocked on a sync wait: committed in the WAL, not yet visible on the primary itself.
+  RunResult r;
+  r.transactions = {tx("a", 0, "primary", {kAck}), tx("b", 1, "primary", {kBlocked}), tx("c", 2, "primary", {kAck})};
+  r.nodes = {node("primary", "primary", {{"a", kPresent}, {"b", kAbsent}, {"c", kPresent}})};
+  EXPECT_TRUE(check_standby_not_prefix(two_writes(), r).empty());
+}
+
 Scenario pitr() {
   return scenario(R"(name: t
 cluster:
@@ -244,6 +252,36 @@ TEST(PitrNotExactPrefixTest, RecoveryThatNeverReachedItsTargetIsNotJudged) {
   RunResult r = after_pitr(kAbsent, kAbsent, kAbsent);
   r.nodes[1].error = "recovery_target_not_reached";
   EXPECT_TRUE(check_pitr_not_exact_prefix(pitr(), r).empty());
+}
+
+TEST(PitrNotExactPrefixTest, ExclusiveXidTargetStopsBeforeThatTransaction) {
+  Scenario s = scenario(R"(name: t
+cluster:
+  primary: primary
+  archive_mode: on
+steps:
+  - base_backup: bk
+  - insert: a
+    table: customers
+    values: {firstName: A}
+  - insert: b
+    table: customers
+    values: {firstName: B}
+  - switch_wal
+  - restore: pitr
+    from: bk
+    target: {xid: b}
+    inclusive: false
+    action: promote
+)");
+  RunResult r;
+  r.transactions = {tx("a", 1, "primary", {kAck}), tx("b", 2, "primary", {kAck})};
+  r.nodes = {node("pitr", "primary", {{"a", kPresent}, {"b", kAbsent}})};
+  EXPECT_TRUE(check_pitr_not_exact_prefix(s, r).empty());
+  r.nodes[0].presence["b"] = kPresent;
+  auto findings = check_pitr_not_exact_prefix(s, r);
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].labels, std::vector<std::string>{"b"});
 }
 
 TEST(HistoryChecksTest, DrillTwoOneHistoryBreaksNoPromise) {
