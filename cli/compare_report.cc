@@ -41,7 +41,7 @@ std::string marker(const std::string& setup, double x, double y, const char* col
 
 }  // namespace
 
-std::string html_escape(std::string_view text) {
+std::string escape_html(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (char c : text) {
@@ -164,12 +164,12 @@ std::string render_svg(const CompareReport& r, bool use_p99) {
     const double x = px(lat), y = py(loss);
     const std::string label = fmt::format("{}/{} @{}ms", row.level, row.setup, row.latency_ms);
     s += fmt::format(R"(<g><title>{}: commit {} {:.2f} ms, {:.0f} tps; loss window {:.1f} ms ({:.2f} tx)</title>)",
-                     html_escape(label), use_p99 ? "p99" : "p50", lat, row.measured.tps, loss,
+                     escape_html(label), use_p99 ? "p99" : "p50", lat, row.measured.tps, loss,
                      row.predicted.transactions);
     s += marker(row.setup, x, y, level_colour(row.level));
     s += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" font-size="9" fill="#333">{}</text></g>)"
                      "\n",
-                     x + 6, y - 4, html_escape(label));
+                     x + 6, y - 4, escape_html(label));
   }
   // Legend: colour = level, marker = setup.
   double ly = kTop + 10;
@@ -200,7 +200,7 @@ std::string render_html(const CompareReport& r) {
       "caption{text-align:left;font-weight:bold;margin:.5em 0}\n</style></head><body>\n";
   h += "<h1>Sync vs async: measured commit latency against predicted loss window</h1>\n";
   h += fmt::format("<p>Command: <code>{}</code><br>Machine: {}<br>{} clients, {:.1f} s per configuration.</p>\n",
-                   html_escape(r.command), html_escape(r.machine.empty() ? "unknown" : r.machine), r.clients,
+                   escape_html(r.command), escape_html(r.machine.empty() ? "unknown" : r.machine), r.clients,
                    static_cast<double>(r.duration_ms) / 1000.0);
   h += "<h2>Commit latency p50 against predicted loss window</h2>\n" + render_svg(r, false);
   h += "<h2>Commit latency p99 against predicted loss window</h2>\n" + render_svg(r, true);
@@ -214,9 +214,9 @@ std::string render_html(const CompareReport& r) {
     h += fmt::format(
         "<tr><td class=l>{}</td><td class=l>{}</td><td>{}</td><td>{:.0f}</td><td>{:.2f}</td><td>{:.2f}</td>"
         "<td>{:.2f}</td><td class=l>{}</td><td>{:.1f}</td><td>{:.2f}</td><td class=l>{}</td><td class=l>{}</td></tr>\n",
-        html_escape(row.setup), html_escape(row.level), row.latency_ms, m.tps, m.commit_p50_ms, m.commit_p95_ms,
-        m.commit_p99_ms, html_escape(partition_cell(m)), ms(p.window_us), p.transactions,
-        html_escape(predicted_block_cell(p)), html_escape(p.rule));
+        escape_html(row.setup), escape_html(row.level), row.latency_ms, m.tps, m.commit_p50_ms, m.commit_p95_ms,
+        m.commit_p99_ms, escape_html(partition_cell(m)), ms(p.window_us), p.transactions,
+        escape_html(predicted_block_cell(p)), escape_html(p.rule));
   }
   h += "</table>\n<p>Rules and their PostgreSQL 15 documentation sections: docs/compare.md.</p>\n</body></html>\n";
   return h;

@@ -155,7 +155,10 @@ void Cluster::crash(int n) {
                    node.flush_lsn().to_string(), lsn_diff(node.insert_lsn(), node.flush_lsn())));
   node.crash();
   for (int l : links_of(links_, n, true)) drop_connection(l);
-  for (int l : links_of(links_, n, false)) drop_connection(l);
+  for (int l : links_of(links_, n, false)) {
+    drop_connection(l);
+    socket_.erase(l);  // The dead process's socket goes with it.
+  }
 }
 
 void Cluster::stop(int n) {
@@ -181,7 +184,10 @@ void Cluster::stop(int n) {
   note(fmt::format("{} stopped cleanly at {}", node.name(), node.flush_lsn().to_string()));
   node.stop();
   for (int l : links_of(links_, n, true)) drop_connection(l);
-  for (int l : links_of(links_, n, false)) drop_connection(l);
+  for (int l : links_of(links_, n, false)) {
+    drop_connection(l);
+    socket_.erase(l);
+  }
 }
 
 void Cluster::start(int n) {
@@ -205,6 +211,7 @@ void Cluster::promote(int n) {
   link.promoted_away = true;
   // pg_promote waits for the startup process: everything written is replayed first.
   for (auto& [lsn, bytes] : socket_[l]) receive(l, lsn, bytes);
+  socket_.erase(l);
   drop_connection(l);
   const Lsn fork = node.promote(++max_timeline_, kEpochUs + world_.now_us());
   fork_lsn_[n] = fork;

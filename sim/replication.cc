@@ -163,7 +163,7 @@ void Cluster::drop_connection(int l) {
   if (!link.connected()) return;
   link.disconnect();
   link.silent_since_us.reset();
-  socket_.erase(l);
+  // What already sits in a paused standby's socket stays there: the kernel delivers it after resume.
   release_waiters(link.upstream());
 }
 

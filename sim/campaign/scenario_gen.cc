@@ -22,7 +22,6 @@ struct NodeModel {
   bool promoted = false;
   Run run = Run::kRunning;
   bool partitioned = false;
-  bool restarted = false;  // A primary started again after a crash or stop.
 };
 
 // The seed data set's row counts: updates and deletes name rows that exist at the start
@@ -30,12 +29,6 @@ struct NodeModel {
 constexpr int kSeedCustomers = 6;
 constexpr int kSeedOrders = 4;
 constexpr int kSeedOrderItems = 6;
-
-// TEMPORARY (reported to the simulator's owner): the simulator aborts on a write to a
-// primary that was crashed or stopped and started again ("a primary sees all its committed
-// work", sim/node.cc). Until that is fixed, no write goes to a restarted primary; flip this
-// to put such writes back into every campaign.
-constexpr bool kSimulatorRestartsPrimaries = false;
 
 class Realizer {
  public:
@@ -129,18 +122,8 @@ class Realizer {
 
   std::string next_label() { return fmt::format("t{}", ++labels_); }
 
-  // Writes go to the last promoted node, else to the first primary.
-  const NodeModel& write_target() const {
-    const NodeModel* target = &nodes_[0];
-    for (const auto& n : nodes_)
-      if (n.promoted && promotion_order_.back() == n.name) target = &n;
-    return *target;
-  }
-
   bool realize(const StepIntent& in, Step& step) {
     const Intent kind = kind_of(in.kind);
-    const bool writes = kind == Intent::kInsert || kind == Intent::kUpdate || kind == Intent::kDelete;
-    if (writes && !kSimulatorRestartsPrimaries && write_target().restarted) return false;
     switch (kind) {
       case Intent::kInsert: return insert(in, step);
       case Intent::kUpdate: return update(in, step);
@@ -271,7 +254,6 @@ class Realizer {
         if (n == nullptr) return false;
         step.kind = StepKind::kStart;
         n->run = Run::kRunning;
-        n->restarted |= n->primary;
         break;
       case Intent::kPromote:
         n = pick(in.target, [](const NodeModel& m) { return !m.primary && m.run == Run::kRunning; });
@@ -279,7 +261,6 @@ class Realizer {
         step.kind = StepKind::kPromote;
         n->primary = n->promoted = true;
         promoted_ = true;
-        promotion_order_.push_back(n->name);
         break;
       default: return false;
     }
@@ -295,7 +276,6 @@ class Realizer {
   int labels_ = 0;
   bool sync_ = false;      // Commits may wait for a standby.
   bool promoted_ = false;  // Some standby was promoted: who streams from whom is the model's call.
-  std::vector<std::string> promotion_order_;
 };
 
 }  // namespace

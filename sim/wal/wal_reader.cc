@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "wal/record_decode_inl.h"
-
 namespace replsim::wal {
 
 std::string Corruption::to_string() const {
@@ -43,7 +41,7 @@ ReadStatus WalReader::next(Record* out) {
   if (avail >= kHeaderSize) {
     const uint32_t length = peek_length(p);
     if (length >= kHeaderSize && align_up(length) <= avail &&
-        internal::decode_record_inline(std::string_view(p, align_up(length)), pos_, out).empty() &&
+        decode_record(std::string_view(p, align_up(length)), pos_, out).empty() &&
         (!prev_.has_value() || out->prev_lsn == *prev_) && out->type != RecordType::kSwitch) {
       prev_ = pos_;
       pos_ = out->end_lsn;

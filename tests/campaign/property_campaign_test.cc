@@ -1,10 +1,11 @@
-// Campaigns over the simulator, CI-sized. Each guarantee must hold for every run; each
+// Campaigns over the simulator, CI-sized (300 runs per guarantee). Each guarantee must hold for every run; each
 // false promise must be refuted within 1,000 runs on several seeds and shrink to a small
 // determinate scenario. REPLSIM_CAMPAIGN_RUNS raises the guarantees' run count (the issue's
 // full count is 10,000; see docs/properties.md).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <ostream>
 #include <string>
 
 #include "campaign/campaign.h"
@@ -55,6 +56,8 @@ struct Refutation {
   std::string property;
   size_t max_steps;  // The shrunk counterexample's size bound.
 };
+
+void PrintTo(const Refutation& r, std::ostream* os) { *os << r.property << " (at most " << r.max_steps << " steps)"; }
 
 class FalsePromiseTest : public testing::TestWithParam<Refutation> {};
 

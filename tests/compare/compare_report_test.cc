@@ -90,9 +90,9 @@ TEST(CompareReportTest, HtmlIsSelfContainedAndEscapesEveryString) {
   EXPECT_EQ(h.find("<x>"), std::string::npos);
 }
 
-TEST(CompareReportTest, HtmlEscapeCoversTheFiveSpecialCharacters) {
-  EXPECT_EQ(html_escape("a<b>&\"'c"), "a&lt;b&gt;&amp;&quot;&#39;c");
-  EXPECT_EQ(html_escape(""), "");
+TEST(CompareReportTest, EscapeHtmlCoversTheFiveSpecialCharacters) {
+  EXPECT_EQ(escape_html("a<b>&\"'c"), "a&lt;b&gt;&amp;&quot;&#39;c");
+  EXPECT_EQ(escape_html(""), "");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // Scenarios run through the simulator, one behaviour of PostgreSQL 15 each.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "sim_test_util.h"
 
@@ -12,22 +13,177 @@ TEST(SimulatorTest, AsyncCommitSurvivesPromotionAfterCatchup) {
   EXPECT_EQ(presence(p, "r", "a"), "present");
 }
 
-}  // namespace
-}  // namespace replsim::sim::testing
 
-namespace replsim::sim::testing {
-namespace {
+const char* kOneStandbyAsync = "r";
 
-TEST(SimulatorTest, DebugOffScenario) {
-  FILE* f = std::fopen("/tmp/sc/off.yaml", "r");
-  if (f == nullptr) GTEST_SKIP();
-  std::string text;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-  std::fclose(f);
-  auto p = run_yaml(text);
-  std::printf("%s", all_notes(p).c_str());
+TEST(SimulatorTest, PartitionedAsyncCommitIsAcknowledgedThenLostOnPromotion) {
+  auto p = run_yaml(scenario(kOneStandbyAsync, "on", "",
+                             "  - catchup\n  - partition: r\n" + insert("a") + "  - crash: p\n  - heal: r\n  - promote: r\n"));
+  EXPECT_EQ(outcome(p, "a"), "acknowledged");
+  EXPECT_EQ(presence(p, "r", "a"), "absent");
+  EXPECT_NE(all_notes(p).find("never reached r (partitioned since step 2)"), std::string::npos) << all_notes(p);
+}
+
+TEST(SimulatorTest, SyncCommitBlocksWhilePartitionedAndIsReleasedOnHeal) {
+  auto p = run_yaml(scenario("r", "on", "FIRST 1 (r)", "  - partition: r\n" + insert("a") + "  - heal: r\n  - catchup\n"));
+  EXPECT_EQ(outcome(p, "a"), "acknowledged");
+  EXPECT_TRUE(p.find_tx("a")->waited_for_sync);
+  EXPECT_EQ(presence(p, "r", "a"), "present");
+}
+
+TEST(SimulatorTest, EveryRemoteLevelBlocksOnAnUnreachableSyncStandbyButLocalDoesNot) {
+  for (const char* level : {"remote_write", "on", "remote_apply"}) {
+    auto p = run_yaml(scenario("r", level, "r", "  - partition: r\n" + insert("a")));
+    EXPECT_EQ(outcome(p, "a"), "blocked") << level;
+    EXPECT_EQ(presence(p, "p", "a"), "absent") << level << ": a waiting commit is invisible to other sessions";
+  }
+  for (const char* level : {"local", "off"}) {
+    auto p = run_yaml(scenario("r", level, "r", "  - partition: r\n" + insert("a")));
+    EXPECT_EQ(outcome(p, "a"), "acknowledged") << level;
+    EXPECT_FALSE(p.find_tx("a")->waited_for_sync) << level;
+  }
+}
+
+TEST(SimulatorTest, EveryLevelIsAcknowledgedWithAHealthySyncStandby) {
+  for (const char* level : {"off", "local", "remote_write", "on", "remote_apply"}) {
+    auto p = run_yaml(scenario("r", level, "r", insert("a") + "  - catchup\n"));
+    EXPECT_EQ(outcome(p, "a"), "acknowledged") << level;
+    EXPECT_EQ(presence(p, "r", "a"), "present") << level;
+  }
+}
+
+TEST(SimulatorTest, CancelledWaitIsCommittedLocallyButNeverAcknowledged) {
+  auto p = run_yaml(scenario("r", "on", "FIRST 1 (r)", "  - partition: r\n" + insert("a") + "  - cancel: a\n"));
+  EXPECT_EQ(outcome(p, "a"), "cancelled");
+  EXPECT_EQ(presence(p, "p", "a"), "present");
+  EXPECT_EQ(presence(p, "r", "a"), "absent");
+}
+
+TEST(SimulatorTest, WaitingCommitWhosePrimaryCrashesIsInDoubtAndPresentAfterRestart) {
+  auto p = run_yaml(scenario("r", "on", "FIRST 1 (r)", "  - partition: r\n" + insert("a") + "  - crash: p\n  - start: p\n"));
+  EXPECT_EQ(outcome(p, "a"), "in_doubt");
+  EXPECT_EQ(presence(p, "p", "a"), "present");
+}
+
+TEST(SimulatorTest, SyncOffCrashWithinWalWriterDelayMayLoseAnAcknowledgedCommit) {
+  auto p = run_yaml(scenario("r", "off", "", insert("a") + "  - crash: p\n  - start: p\n"));
+  EXPECT_EQ(outcome(p, "a"), "acknowledged");
+  EXPECT_EQ(presence(p, "p", "a"), "either");
+  EXPECT_NE(all_notes(p).find("before the WAL writer flushed it"), std::string::npos) << all_notes(p);
+}
+
+TEST(SimulatorTest, SyncOffCommitIsDurableAfterTheWalWriterDelay) {
+  auto p = run_yaml(scenario("r", "off", "", insert("a") + "  - wait: 300ms\n  - crash: p\n  - start: p\n"));
+  EXPECT_EQ(presence(p, "p", "a"), "present");
+  EXPECT_EQ(presence(p, "r", "a"), "present");
+}
+
+TEST(SimulatorTest, PauseIsNotAPartitionTheSocketDeliversAfterResume) {
+  auto p = run_yaml(scenario("r", "on", "", "  - pause: r\n" + insert("a") + "  - crash: p\n  - resume: r\n  - promote: r\n"));
+  EXPECT_EQ(outcome(p, "a"), "acknowledged");
+  EXPECT_EQ(presence(p, "r", "a"), "present");
+}
+
+TEST(SimulatorTest, PausedSyncStandbyBlocksCommitsUntilResumed) {
+  auto p = run_yaml(scenario("r", "on", "FIRST 1 (r)", "  - pause: r\n" + insert("a") + "  - check_lag: l\n    node: r\n"
+                             "  - resume: r\n  - catchup\n"));
+  EXPECT_EQ(outcome(p, "a"), "acknowledged");
+  EXPECT_TRUE(p.find_tx("a")->waited_for_sync);
+  ASSERT_NE(p.find_lag("l"), nullptr);
+  EXPECT_EQ(p.find_lag("l")->transactions, 1);
+  EXPECT_FALSE(p.find_lag("l")->failover_loses_data) << "a was not acknowledged yet";
+}
+
+TEST(SimulatorTest, AnyOneQuorumIsReleasedByTheReachableStandby) {
+  auto p = run_yaml(scenario("r1, r2", "on", "ANY 1 (r1, r2)", "  - partition: r1\n" + insert("a")));
+  EXPECT_EQ(outcome(p, "a"), "acknowledged");
+  EXPECT_EQ(p.timeline.back().positions[2].sync_state, "quorum");
+}
+
+TEST(SimulatorTest, FirstOnePromotesThePotentialStandbyWhenTheSyncOneCrashes) {
+  auto p = run_yaml(scenario("r1, r2", "on", "FIRST 1 (r1, r2)", "  - catchup\n  - crash: r1\n" + insert("a")));
+  EXPECT_EQ(p.timeline[0].positions[1].sync_state, "sync");
+  EXPECT_EQ(p.timeline[0].positions[2].sync_state, "potential");
+  EXPECT_EQ(p.timeline.back().positions[2].sync_state, "sync");
+  EXPECT_EQ(outcome(p, "a"), "acknowledged");
+}
+
+TEST(SimulatorTest, PromotionStartsANewTimelineAndTheOldPrimaryDiverges) {
+  auto p = run_yaml(scenario("r", "on", "", "  - partition: r\n" + insert("a") + "  - crash: p\n  - promote: r\n  - start: p\n"));
+  EXPECT_EQ(p.find_node("r")->timeline, 2u);
+  EXPECT_EQ(p.find_node("p")->timeline, 1u);
+  EXPECT_EQ(presence(p, "p", "a"), "present");
+  EXPECT_EQ(presence(p, "r", "a"), "absent");
+  EXPECT_NE(all_notes(p).find("it has diverged (its commits a past the switch point exist only on p)"), std::string::npos)
+      << all_notes(p);
+}
+
+TEST(SimulatorTest, SplitBrainBothPrimariesAcceptWrites) {
+  auto p = run_yaml(scenario("r", "on", "", "  - partition: r\n  - promote: r\n" + insert("x") + insert("y", "p")));
+  EXPECT_EQ(p.find_tx("x")->node, "r");
+  EXPECT_EQ(presence(p, "r", "x"), "present");
+  EXPECT_EQ(presence(p, "p", "x"), "absent");
+  EXPECT_EQ(presence(p, "p", "y"), "present");
+  EXPECT_EQ(presence(p, "r", "y"), "absent");
+  EXPECT_NE(all_notes(p).find("split brain"), std::string::npos);
+}
+
+TEST(SimulatorTest, WritesOnAStandbyFail) {
+  auto p = run_yaml(scenario("r", "on", "", insert("a", "r")));
+  EXPECT_EQ(outcome(p, "a"), "failed");
+}
+
+TEST(SimulatorTest, ForeignKeysAreEnforced) {
+  auto p = run_yaml(scenario("r", "on", "",
+                             "  - insert: o\n    table: orders\n    values: {customerId: 99}\n"
+                             "  - delete: j\n    table: customers\n    where: {lastName: Johnson}\n"
+                             "  - truncate: t\n    table: products\n"
+                             "  - truncate: tc\n    table: products\n    cascade: true\n  - catchup\n"));
+  EXPECT_EQ(outcome(p, "o"), "failed");
+  EXPECT_EQ(outcome(p, "j"), "failed") << "the Johnsons have orders, and orders.customerid has no ON DELETE action";
+  EXPECT_EQ(outcome(p, "t"), "failed");
+  EXPECT_EQ(outcome(p, "tc"), "acknowledged");
+  for (const char* node : {"p", "r"}) {
+    const NodeFinal* n = p.find_node(node);
+    EXPECT_EQ(n->row_counts.at("products"), 0) << node;
+    EXPECT_EQ(n->row_counts.at("orderitems"), 0) << node;
+    EXPECT_EQ(n->row_counts.at("orders"), 4) << node;
+  }
+}
+
+TEST(SimulatorTest, UpdateAndDeleteEvaluateTheirFiltersOnRows) {
+  auto p = run_yaml(scenario("r", "on", "",
+                             "  - update: u\n    table: products\n    set: {stock: 0}\n    where: {price: 19.99}\n"
+                             "  - insert: c\n    table: customers\n    values: {firstName: Z, lastName: Z}\n"
+                             "  - delete: d\n    table: customers\n    where: {lastName: Z}\n  - catchup\n"));
+  EXPECT_EQ(outcome(p, "u"), "acknowledged");
+  EXPECT_EQ(outcome(p, "d"), "acknowledged");
+  EXPECT_EQ(p.find_node("r")->row_counts.at("customers"), 6);
+}
+
+TEST(SimulatorTest, CleanStopSendsTheRemainingWalToReachableStandbys) {
+  auto p = run_yaml(scenario("r", "off", "", insert("a") + "  - stop: p\n  - promote: r\n"));
+  EXPECT_EQ(presence(p, "r", "a"), "present");
+}
+
+TEST(SimulatorTest, PerturbationLetsAsyncCommitsCrossAPartition) {
+  const std::string yaml = scenario("r", "on", "", "  - partition: r\n" + insert("a") + "  - crash: p\n  - promote: r\n");
+  EXPECT_EQ(presence(run_yaml(yaml), "r", "a"), "absent");
+  EXPECT_EQ(presence(run_yaml(yaml, 1, Perturbation::kAsyncCommitsReachStandbyInstantly), "r", "a"), "present");
+}
+
+TEST(SimulatorTest, SameSeedGivesTheSameBytes) {
+  const std::string yaml = scenario("r1, r2", "on", "ANY 1 (r1, r2)",
+                                    "  - pause: r1\n" + insert("a") + "  - partition: r2\n" + insert("b") + "  - resume: r1\n  - catchup\n");
+  EXPECT_EQ(to_json(run_yaml(yaml, 7)).dump(), to_json(run_yaml(yaml, 7)).dump());
+}
+
+TEST(SimulatorTest, CrashedAndPausedNodesAreNotObservable) {
+  auto p = run_yaml(scenario("r1, r2", "on", "", insert("a") + "  - crash: r1\n  - pause: r2\n"));
+  EXPECT_EQ(p.find_node("r1")->state, "crashed");
+  EXPECT_TRUE(p.find_node("r1")->presence.empty());
+  EXPECT_EQ(p.find_node("r2")->state, "paused");
+  EXPECT_TRUE(p.find_node("r2")->row_counts.empty());
 }
 
 }  // namespace
