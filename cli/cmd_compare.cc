@@ -41,6 +41,7 @@ struct Config {
   SyncCommit level;
   int64_t latency_ms;
   int64_t partition_ms;  // 0 = no partition phase.
+  int64_t predicted_partition_ms;  // The window the prediction assumes (measured or not).
 };
 
 std::vector<std::string> split(const std::string& text) {
@@ -107,11 +108,11 @@ Result<std::vector<Config>> plan(const CompareOptions& o, int64_t partition_ms, 
           if (!keep) continue;
         }
         int64_t window = partition_ms;
-        if (o.quick && latency != latencies->front()) window = 0;
         // FIRST 1 hands over to s2 only after wal_sender_timeout: give it time to show that.
-        if (window > 0 && setup == sim::StandbySetup::kFirst1 && waits(setup, level))
+        if (setup == sim::StandbySetup::kFirst1 && waits(setup, level))
           window = std::max(window, wal_sender_timeout_ms + 600);
-        out.push_back(Config{setup, level, latency, window});
+        const bool measured = !(o.quick && latency != latencies->front());
+        out.push_back(Config{setup, level, latency, measured ? window : 0, window});
       }
     }
   }
@@ -211,7 +212,7 @@ int run_compare(const CompareOptions& o) {
     in.one_way_latency_us = c.latency_ms * 1000;
     in.tps = m->tps;
     in.wal_sender_timeout_us = kWalSenderTimeoutMs * 1000;
-    in.partition_window_us = (c.partition_ms > 0 ? c.partition_ms : partition_ms) * 1000;
+    in.partition_window_us = c.predicted_partition_ms * 1000;
     report.rows.push_back(CompareRow{sim::to_string(c.setup), bc.standby_names, to_string(c.level), c.latency_ms,
                                      *m, sim::predict_loss_window(in)});
   }

@@ -5,6 +5,7 @@
 //
 //   build-campaign/bench/campaign/campaign_bench --benchmark_min_time=2
 #include <benchmark/benchmark.h>
+#include <malloc.h>
 
 #include <atomic>
 #include <thread>
@@ -16,6 +17,14 @@ namespace replsim::campaign {
 namespace {
 
 constexpr int kSteps = 50;
+
+// As `replsim check` does (cli/cmd_check.cc): the simulator's 1 MB segments would otherwise be
+// mmapped and munmapped per run, and with two threads each munmap is a cross-core TLB shootdown.
+const bool kLargeBlocksInHeap = [] {
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  return true;
+}();
 
 // Three nodes: the plan asks for two standbys; 50 intents, the legal ones kept.
 Plan plan_for(const Profile& profile, uint64_t seed) {

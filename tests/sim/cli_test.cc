@@ -1,0 +1,112 @@
+// `replsim run` as a user runs it: the drills' outcomes, exit codes, and a file:line:column
+// message with exit 2 for every class of bad input.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+
+namespace {
+
+struct Run {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+Run replsim(const std::string& args) {
+  const auto dir = std::filesystem::temp_directory_path();
+  const std::string out = (dir / "replsim_cli_test.out").string(), err = (dir / "replsim_cli_test.err").string();
+  const int status = std::system((std::string(REPLSIM_BINARY) + " " + args + " >" + out + " 2>" + err).c_str());
+  return Run{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+}
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  const auto path = std::filesystem::temp_directory_path() / name;
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+const std::string kHeader =
+    "name: bad\ncluster:\n  primary: p\n  standbys: [r]\nsteps:\n";
+
+TEST(RunCommandTest, LagDrillLosesCharlieOnThePromotedReplica) {
+  Run r = replsim(std::string("run ") + REPLSIM_SCENARIOS + "/drill-2.1-replication-lag.yaml");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("charlie was acknowledged on primary at"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("never reached replica (partitioned since step 2); promoting replica lost it"), std::string::npos);
+  EXPECT_NE(r.out.find("3 of 3 expectations held"), std::string::npos);
+}
+
+TEST(RunCommandTest, SyncTwinBlocksAndLosesNothingAcknowledged) {
+  Run r = replsim(std::string("run ") + REPLSIM_SCENARIOS + "/drill-2.1-sync.yaml");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("in_doubt"), std::string::npos);
+  EXPECT_NE(r.out.find("nothing the client was promised is lost"), std::string::npos) << r.out;
+}
+
+TEST(RunCommandTest, SameSeedGivesByteIdenticalJson) {
+  const std::string args = std::string("run --json --seed 9 ") + REPLSIM_SCENARIOS + "/drill-2.1-replication-lag.yaml";
+  Run a = replsim(args), b = replsim(args);
+  EXPECT_EQ(a.exit_code, 0);
+  EXPECT_EQ(a.out, b.out);
+  EXPECT_NE(a.out.find("\"expectations\""), std::string::npos);
+}
+
+TEST(RunCommandTest, FailedExpectationExitsOneAndSaysWhy) {
+  const std::string file = write_temp("replsim_fail.yaml", kHeader +
+      "  - partition: r\n  - insert: a\n    table: customers\n    values: {firstName: A, lastName: B}\n"
+      "  - crash: p\n  - promote: r\nexpect:\n  - present: a\n    on: r\n");
+  Run r = replsim("run " + file);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("✗"), std::string::npos) << r.out;
+}
+
+struct BadInput {
+  const char* name;
+  std::string body;
+  const char* message;
+};
+
+class BadInputTest : public ::testing::TestWithParam<BadInput> {};
+
+TEST_P(BadInputTest, ExitsTwoWithFileLineColumnMessage) {
+  const BadInput& b = GetParam();
+  const std::string file = write_temp(std::string("replsim_bad_") + b.name + ".yaml", b.body);
+  Run r = replsim("run " + file);
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find(file + ":"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(b.message), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryClass, BadInputTest,
+    ::testing::Values(
+        BadInput{"syntax", kHeader + "  - insert: [a\n", "YAML syntax error"},
+        BadInput{"unknown_node", kHeader + "  - crash: nosuch\n", "unknown node 'nosuch'"},
+        BadInput{"unknown_table", kHeader + "  - insert: a\n    table: nosuch\n    values: {x: 1}\n", "unknown table 'nosuch'"},
+        BadInput{"unknown_column", kHeader + "  - insert: a\n    table: customers\n    values: {nosuch: 1}\n",
+                 "unknown column 'nosuch'"},
+        BadInput{"promote_primary", kHeader + "  - promote: p\n", "cannot promote 'p': it is already a primary"},
+        BadInput{"resume_running", kHeader + "  - resume: r\n", "cannot resume 'r': it is not paused"},
+        BadInput{"unknown_verb", kHeader + "  - explode: r\n", "expected a step verb"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(RunCommandTest, MissingFileIsBadInput) {
+  Run r = replsim("run /nonexistent/scenario.yaml");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("cannot read"), std::string::npos) << r.err;
+}
+
+}  // namespace
