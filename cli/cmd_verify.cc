@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "html_timeline.h"
 #include "report_text.h"
 #include "run_store.h"
 #include "scenario_runner.h"
@@ -32,6 +33,7 @@ struct VerifyOptions {
   std::string store;
   bool keep = false;
   bool no_store = false;
+  std::string html;
 };
 
 void progress(const std::string& line) { std::fprintf(stderr, "replsim verify: %s\n", line.c_str()); }
@@ -49,6 +51,7 @@ struct Outcome {
   std::unique_ptr<History> history;
   std::string run_id;
   bool interrupted = false;
+  bool html_failed = false;
 };
 
 Outcome verify_one(const Scenario& scenario, const VerifyOptions& o, const std::string& counter) {
@@ -105,6 +108,18 @@ void record(Outcome& out, const Scenario& scenario, const VerifyOptions& o) {
   progress(fmt::format("recorded as run {} in {}", *id, dir));
 }
 
+// The predicted and observed timelines side by side; a page that cannot be written is
+// reported and fails the run, since the user asked for it.
+void write_html(Outcome& out, const Scenario& scenario, const VerifyOptions& o, size_t count) {
+  const std::string path = html_path_for(o.html, scenario.name, count);
+  if (Status s = write_timeline_html(path, scenario, out.prediction.get(), out.history.get()); !s.ok()) {
+    progress("timeline not written: " + s.message());
+    out.html_failed = true;
+    return;
+  }
+  progress("timeline written to " + path);
+}
+
 int verify(const VerifyOptions& o) {
   std::vector<Scenario> scenarios;
   bool bad = false;
@@ -124,8 +139,9 @@ int verify(const VerifyOptions& o) {
     const std::string counter = fmt::format("[{}/{}]", i + 1, scenarios.size());
     Outcome out = verify_one(scenarios[i], o, counter);
     record(out, scenarios[i], o);
+    if (!o.html.empty()) write_html(out, scenarios[i], o, scenarios.size());
     const Verification& v = out.verification;
-    all_passed = all_passed && v.passed();
+    all_passed = all_passed && v.passed() && !out.html_failed;
     progress(fmt::format("{} {}: {} ({})", counter, scenarios[i].name, v.verdict, v.passed() ? "pass" : "FAIL"));
     if (o.json) {
       report["runs"].push_back({{"run_id", out.run_id},
@@ -160,6 +176,7 @@ void add_verify_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--store", options->store, "Run store directory (default: $REPLSIM_HOME/runs, else ./.replsim/runs)");
   cmd->add_flag("--keep", options->keep, "Keep each real cluster's directory (data, logs, archive) for inspection");
   cmd->add_flag("--no-store", options->no_store, "Do not record the runs");
+  cmd->add_option("--html", options->html, "Write a self-contained page with the predicted and observed timelines to FILE (one per scenario)");
   cmd->callback([options, &exit_code] { exit_code = verify(*options); });
 }
 

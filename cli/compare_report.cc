@@ -1,9 +1,11 @@
 #include "compare_report.h"
+#include "html_escape.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace replsim::cli {
 namespace {
@@ -41,21 +43,6 @@ std::string marker(const std::string& setup, double x, double y, const char* col
 
 }  // namespace
 
-std::string escape_html(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string format_table(const CompareReport& r) {
   std::string out = fmt::format("replsim compare: {} clients, {:.1f} s per configuration\n", r.clients,
@@ -145,8 +132,8 @@ std::string render_svg(const CompareReport& r, bool use_p99) {
                      "\n",
                      x, kTop, kTop + plot_h, kTop + plot_h + 15, std::pow(10, l));
   }
-  for (double l = 0; l <= ly_max; l += 1) {
-    const double v = std::pow(10, l) - 1;
+  // Ticks at 0, 1, 10, 100, ... ms, placed on the log(1 + ms) scale.
+  for (double v = 0; std::log10(1 + v) <= ly_max + 1e-9; v = v == 0 ? 1 : v * 10) {
     const double y = py(v);
     s += fmt::format(R"(<line x1="{0}" y1="{1:.1f}" x2="{2}" y2="{1:.1f}" stroke="#ddd"/><text x="{3}" y="{4:.1f}" text-anchor="end">{5:g}</text>)"
                      "\n",
@@ -158,18 +145,35 @@ std::string render_svg(const CompareReport& r, bool use_p99) {
   s += fmt::format(R"~(<text transform="translate(18,{}) rotate(-90)" text-anchor="middle">predicted loss window (ms, log(1+ms) scale)</text>)~"
                    "\n",
                    kTop + plot_h / 2);
+  // Many points share a spot (every waiting level has a loss window of 0): a label goes where it
+  // overlaps no earlier one, else it is left to the point's hover title.
+  struct Box {
+    double x0, y0, x1, y1;
+  };
+  std::vector<Box> placed;
+  auto place = [&](double x, double y, size_t chars) -> bool {
+    const Box b{x, y - 9, x + 5.0 * static_cast<double>(chars), y + 1};
+    for (const Box& o : placed)
+      if (b.x0 < o.x1 && o.x0 < b.x1 && b.y0 < o.y1 && o.y0 < b.y1) return false;
+    placed.push_back(b);
+    return true;
+  };
   for (const auto& row : r.rows) {
     const double lat = use_p99 ? row.measured.commit_p99_ms : row.measured.commit_p50_ms;
     const double loss = ms(row.predicted.window_us);
     const double x = px(lat), y = py(loss);
     const std::string label = fmt::format("{}/{} @{}ms", row.level, row.setup, row.latency_ms);
     s += fmt::format(R"(<g><title>{}: commit {} {:.2f} ms, {:.0f} tps; loss window {:.1f} ms ({:.2f} tx)</title>)",
-                     escape_html(label), use_p99 ? "p99" : "p50", lat, row.measured.tps, loss,
+                     html_escape(label), use_p99 ? "p99" : "p50", lat, row.measured.tps, loss,
                      row.predicted.transactions);
     s += marker(row.setup, x, y, level_colour(row.level));
-    s += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" font-size="9" fill="#333">{}</text></g>)"
-                     "\n",
-                     x + 6, y - 4, escape_html(label));
+    for (double dy : {-4.0, 10.0, -14.0, 20.0}) {
+      if (!place(x + 6, y + dy, label.size())) continue;
+      s += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" font-size="9" fill="#333">{}</text>)", x + 6, y + dy,
+                       html_escape(label));
+      break;
+    }
+    s += "</g>\n";
   }
   // Legend: colour = level, marker = setup.
   double ly = kTop + 10;
@@ -200,7 +204,7 @@ std::string render_html(const CompareReport& r) {
       "caption{text-align:left;font-weight:bold;margin:.5em 0}\n</style></head><body>\n";
   h += "<h1>Sync vs async: measured commit latency against predicted loss window</h1>\n";
   h += fmt::format("<p>Command: <code>{}</code><br>Machine: {}<br>{} clients, {:.1f} s per configuration.</p>\n",
-                   escape_html(r.command), escape_html(r.machine.empty() ? "unknown" : r.machine), r.clients,
+                   html_escape(r.command), html_escape(r.machine.empty() ? "unknown" : r.machine), r.clients,
                    static_cast<double>(r.duration_ms) / 1000.0);
   h += "<h2>Commit latency p50 against predicted loss window</h2>\n" + render_svg(r, false);
   h += "<h2>Commit latency p99 against predicted loss window</h2>\n" + render_svg(r, true);
@@ -214,9 +218,9 @@ std::string render_html(const CompareReport& r) {
     h += fmt::format(
         "<tr><td class=l>{}</td><td class=l>{}</td><td>{}</td><td>{:.0f}</td><td>{:.2f}</td><td>{:.2f}</td>"
         "<td>{:.2f}</td><td class=l>{}</td><td>{:.1f}</td><td>{:.2f}</td><td class=l>{}</td><td class=l>{}</td></tr>\n",
-        escape_html(row.setup), escape_html(row.level), row.latency_ms, m.tps, m.commit_p50_ms, m.commit_p95_ms,
-        m.commit_p99_ms, escape_html(partition_cell(m)), ms(p.window_us), p.transactions,
-        escape_html(predicted_block_cell(p)), escape_html(p.rule));
+        html_escape(row.setup), html_escape(row.level), row.latency_ms, m.tps, m.commit_p50_ms, m.commit_p95_ms,
+        m.commit_p99_ms, html_escape(partition_cell(m)), ms(p.window_us), p.transactions,
+        html_escape(predicted_block_cell(p)), html_escape(p.rule));
   }
   h += "</table>\n<p>Rules and their PostgreSQL 15 documentation sections: docs/compare.md.</p>\n</body></html>\n";
   return h;

@@ -40,8 +40,5 @@ nlohmann::json to_json(const CompareReport& report);
 std::string render_svg(const CompareReport& report, bool use_p99 = false);
 // A whole page: the table, both charts and the rules; no script, no external URL.
 std::string render_html(const CompareReport& report);
-// Escapes &, <, >, " and ' for HTML text and attribute values. (Named apart from
-// html_timeline.h's html_escape, which does the same, so neither file depends on the other.)
-std::string escape_html(std::string_view text);
 
 }  // namespace replsim::cli

@@ -1,5 +1,6 @@
 #include "html_timeline.h"
 
+#include <cctype>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -993,22 +994,6 @@ TxFate tx_fate(const RunResult& run, const TxRecord& tx) {
   return TxFate::kAcknowledged;
 }
 
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + text.size() / 8);
-  for (char ch : text) {
-    switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += ch;
-    }
-  }
-  return out;
-}
-
 std::string render_timeline_html(const Scenario& scenario, const RunResult* predicted, const RunResult* observed) {
   return Page(scenario, predicted, observed).render();
 }
@@ -1024,4 +1009,16 @@ Status write_timeline_html(const std::string& path, const Scenario& scenario, co
   return Status::Ok();
 }
 
+}  // namespace replsim::cli
+
+namespace replsim::cli {
+std::string html_path_for(const std::string& base, const std::string& scenario_name, size_t count) {
+  if (count <= 1) return base;
+  const size_t slash = base.find_last_of('/');
+  const size_t dot = base.find_last_of('.');
+  const bool has_ext = dot != std::string::npos && (slash == std::string::npos || dot > slash);
+  std::string safe;
+  for (char c : scenario_name) safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-') ? c : '_';
+  return has_ext ? base.substr(0, dot) + "-" + safe + base.substr(dot) : base + "-" + safe;
+}
 }  // namespace replsim::cli

@@ -5,6 +5,8 @@
 // docs/timelines.md.
 #pragma once
 
+#include "html_escape.h"
+
 #include <string>
 #include <string_view>
 
@@ -42,7 +44,11 @@ std::string render_timeline_html(const Scenario& scenario, const RunResult* pred
 Status write_timeline_html(const std::string& path, const Scenario& scenario, const RunResult* predicted,
                            const RunResult* observed);
 
-// Escapes & < > " ' for use in HTML text and attribute values.
-std::string html_escape(std::string_view text);
 
+}  // namespace replsim::cli
+
+namespace replsim::cli {
+// Where `--html BASE` writes the page of one of `count` scenarios: BASE itself for one
+// scenario, else BASE with the scenario's name before the extension (report-drill-2.1.html).
+std::string html_path_for(const std::string& base, const std::string& scenario_name, size_t count);
 }  // namespace replsim::cli

@@ -234,7 +234,8 @@ void Cluster::catchup(const Step& step) {
     return std::all_of(targets.begin(), targets.end(), [&](int s) { return caught_up(s); });
   });
   if (!done) note(fmt::format("catchup gave up after {} ms", kCatchupLimitUs / 1000));
-  else if (!targets.empty()) note(fmt::format("caught up in {} us", world_.now_us() - start));
+  else if (!targets.empty() && world_.now_us() > start) note(fmt::format("caught up in {} us", world_.now_us() - start));
+  else if (!targets.empty()) note("already caught up");
 }
 
 void Cluster::check_lag(const Step& step) {

@@ -4,11 +4,7 @@
 
 #include <algorithm>
 
-namespace replsim {
-// Defined in verifier/vocab/scenario_checker.cc (the text the parser gives each step); the
-// simulator prints it in timelines, so realised steps carry the same text a file would.
-std::string describe_step(const Step& step);
-}  // namespace replsim
+#include "vocab/scenario_parser.h"  // describe_step: realised steps carry the text a file would.
 
 namespace replsim::campaign {
 namespace {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "compare_report.h"
+#include "html_escape.h"
 
 namespace replsim::cli {
 namespace {
@@ -91,8 +92,8 @@ TEST(CompareReportTest, HtmlIsSelfContainedAndEscapesEveryString) {
 }
 
 TEST(CompareReportTest, EscapeHtmlCoversTheFiveSpecialCharacters) {
-  EXPECT_EQ(escape_html("a<b>&\"'c"), "a&lt;b&gt;&amp;&quot;&#39;c");
-  EXPECT_EQ(escape_html(""), "");
+  EXPECT_EQ(html_escape("a<b>&\"'c"), "a&lt;b&gt;&amp;&quot;&#39;c");
+  EXPECT_EQ(html_escape(""), "");
 }
 
 }  // namespace

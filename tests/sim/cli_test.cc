@@ -9,10 +9,11 @@
 #include <sstream>
 #include <string>
 #include <sys/wait.h>
+#include <unistd.h>
 
 namespace {
 
-struct Run {
+struct CliRun {
   int exit_code = -1;
   std::string out, err;
 };
@@ -24,15 +25,21 @@ std::string slurp(const std::string& path) {
   return s.str();
 }
 
-Run replsim(const std::string& args) {
+CliRun replsim(const std::string& args) {
   const auto dir = std::filesystem::temp_directory_path();
-  const std::string out = (dir / "replsim_cli_test.out").string(), err = (dir / "replsim_cli_test.err").string();
+  // Unique per process and call: ctest runs these tests in parallel processes.
+  static int calls = 0;
+  const std::string stem = "replsim_cli_test." + std::to_string(getpid()) + "." + std::to_string(calls++);
+  const std::string out = (dir / (stem + ".out")).string(), err = (dir / (stem + ".err")).string();
   const int status = std::system((std::string(REPLSIM_BINARY) + " " + args + " >" + out + " 2>" + err).c_str());
-  return Run{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+  CliRun run{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+  std::filesystem::remove(out);
+  std::filesystem::remove(err);
+  return run;
 }
 
 std::string write_temp(const std::string& name, const std::string& text) {
-  const auto path = std::filesystem::temp_directory_path() / name;
+  const auto path = std::filesystem::temp_directory_path() / (std::to_string(getpid()) + "_" + name);
   std::ofstream(path) << text;
   return path.string();
 }
@@ -41,7 +48,7 @@ const std::string kHeader =
     "name: bad\ncluster:\n  primary: p\n  standbys: [r]\nsteps:\n";
 
 TEST(RunCommandTest, LagDrillLosesCharlieOnThePromotedReplica) {
-  Run r = replsim(std::string("run ") + REPLSIM_SCENARIOS + "/drill-2.1-replication-lag.yaml");
+  CliRun r = replsim(std::string("run ") + REPLSIM_SCENARIOS + "/drill-2.1-replication-lag.yaml");
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("charlie was acknowledged on primary at"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("never reached replica (partitioned since step 2); promoting replica lost it"), std::string::npos);
@@ -49,7 +56,7 @@ TEST(RunCommandTest, LagDrillLosesCharlieOnThePromotedReplica) {
 }
 
 TEST(RunCommandTest, SyncTwinBlocksAndLosesNothingAcknowledged) {
-  Run r = replsim(std::string("run ") + REPLSIM_SCENARIOS + "/drill-2.1-sync.yaml");
+  CliRun r = replsim(std::string("run ") + REPLSIM_SCENARIOS + "/drill-2.1-sync.yaml");
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("in_doubt"), std::string::npos);
   EXPECT_NE(r.out.find("nothing the client was promised is lost"), std::string::npos) << r.out;
@@ -57,7 +64,7 @@ TEST(RunCommandTest, SyncTwinBlocksAndLosesNothingAcknowledged) {
 
 TEST(RunCommandTest, SameSeedGivesByteIdenticalJson) {
   const std::string args = std::string("run --json --seed 9 ") + REPLSIM_SCENARIOS + "/drill-2.1-replication-lag.yaml";
-  Run a = replsim(args), b = replsim(args);
+  CliRun a = replsim(args), b = replsim(args);
   EXPECT_EQ(a.exit_code, 0);
   EXPECT_EQ(a.out, b.out);
   EXPECT_NE(a.out.find("\"expectations\""), std::string::npos);
@@ -67,7 +74,7 @@ TEST(RunCommandTest, FailedExpectationExitsOneAndSaysWhy) {
   const std::string file = write_temp("replsim_fail.yaml", kHeader +
       "  - partition: r\n  - insert: a\n    table: customers\n    values: {firstName: A, lastName: B}\n"
       "  - crash: p\n  - promote: r\nexpect:\n  - present: a\n    on: r\n");
-  Run r = replsim("run " + file);
+  CliRun r = replsim("run " + file);
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("✗"), std::string::npos) << r.out;
 }
@@ -78,12 +85,14 @@ struct BadInput {
   const char* message;
 };
 
+void PrintTo(const BadInput& b, std::ostream* os) { *os << b.name; }
+
 class BadInputTest : public ::testing::TestWithParam<BadInput> {};
 
 TEST_P(BadInputTest, ExitsTwoWithFileLineColumnMessage) {
   const BadInput& b = GetParam();
   const std::string file = write_temp(std::string("replsim_bad_") + b.name + ".yaml", b.body);
-  Run r = replsim("run " + file);
+  CliRun r = replsim("run " + file);
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   EXPECT_NE(r.err.find(file + ":"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(b.message), std::string::npos) << r.err;
@@ -104,7 +113,7 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(RunCommandTest, MissingFileIsBadInput) {
-  Run r = replsim("run /nonexistent/scenario.yaml");
+  CliRun r = replsim("run /nonexistent/scenario.yaml");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("cannot read"), std::string::npos) << r.err;
 }

@@ -5,7 +5,9 @@
 
 namespace replsim {
 namespace {
-uint64_t g_seed = 0;  // Only ever read when an invariant has already failed.
+// Per thread: `replsim check --jobs` runs one simulation per thread. Only read once an
+// invariant has already failed.
+thread_local uint64_t g_seed = 0;
 }
 
 void set_assert_seed(uint64_t seed) { g_seed = seed; }

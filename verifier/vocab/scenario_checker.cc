@@ -7,6 +7,7 @@
 #include <set>
 
 #include "vocab/scenario.h"
+#include "vocab/scenario_parser.h"
 #include "vocab/status.h"
 
 namespace replsim {

@@ -462,7 +462,6 @@ class Reader {
 
 // Defined in scenario_checker.cc: the state walk over the parsed steps.
 Status check_scenario(const Scenario& scenario);
-std::string describe_step(const Step& step);
 
 Result<Scenario> parse_scenario_text(const std::string& text, const std::string& file_name) {
   try {

@@ -12,6 +12,8 @@
 namespace replsim {
 
 Result<Scenario> parse_scenario_file(const std::string& path);
+// The step in one line, in the scenario's own words ("partition replica"); fills Step::text.
+std::string describe_step(const Step& step);
 Result<Scenario> parse_scenario_text(const std::string& text, const std::string& file_name);
 
 // Parses "250ms", "2s", "100us", "1min" (a bare number is milliseconds) into microseconds.
