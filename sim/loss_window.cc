@@ -49,13 +49,13 @@ LossWindow predict_loss_window(const LossWindowInput& in) {
   // the walsender sends only flushed WAL, then the bytes cross the link once (27.2.5).
   const int64_t to_standby_us = in.one_way_latency_us + kSendProcessingUs;
   if (in.level == SyncCommit::kOff) {
-    // 30.3: the commit is acknowledged before its WAL is written; the WAL writer writes it within
+    // 30.4: the commit is acknowledged before its WAL is written; the WAL writer writes it within
     // wal_writer_delay, at worst three times that. Unwritten WAL dies with the primary's process,
     // so these commits are lost even with no standby; then the link adds its delay.
     out.window_us = in.wal_writer_delay_us + to_standby_us;
     out.window_worst_us = 3 * in.wal_writer_delay_us + to_standby_us;
     out.rule = "off: acknowledged before the WAL write; the WAL writer writes within wal_writer_delay, "
-               "3x at worst (30.3), then the standby lags by the link (27.2.5)";
+               "3x at worst (30.4), then the standby lags by the link (27.2.5)";
   } else if (!waits_for_standby(in.level, in.setup)) {
     out.window_us = out.window_worst_us = to_standby_us;
     out.rule = in.setup == StandbySetup::kAsync

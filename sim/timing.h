@@ -12,7 +12,7 @@ namespace replsim::sim {
 inline constexpr int64_t kStepGapUs = 1000;                 // Between two scenario steps.
 inline constexpr int64_t kWalWriterDelayUs = 200'000;       // wal_writer_delay (default 200ms).
 inline constexpr int64_t kWalRetrieveRetryIntervalUs = 100'000;  // wal_retrieve_retry_interval = 100ms.
-inline constexpr int64_t kWalSenderTimeoutUs = 60'000'000;  // wal_sender_timeout (default 60s).
+inline constexpr int64_t kWalSenderTimeoutUs = 2'000'000;   // wal_sender_timeout = 2s, as the harness sets it.
 inline constexpr int64_t kReplayDelayUs = 10;               // Startup process picks up flushed WAL.
 inline constexpr uint64_t kReceiveBufferBytes = 212'992;    // Linux's default socket receive buffer.
 inline constexpr int64_t kCatchupLimitUs = 10'000'000;      // `catchup` gives up after 10 s.

@@ -13,8 +13,9 @@ TEST(Crc32cTest, MatchesKnownCheckValue) {
   EXPECT_EQ(crc32c_extend_portable(0, "123456789", 9), 0xE3069283u);
 }
 
+// On a CPU without SSE4.2 the dispatching crc32c() is compared with the portable path instead,
+// so the test checks the path this machine really uses.
 TEST(Crc32cTest, HardwareAndPortableAgreeOnEveryLengthAndAlignment) {
-  if (!crc32c_hardware_available()) GTEST_SKIP() << "CPU without SSE4.2: only the portable path exists";
   std::string data(70000, '\0');
   uint64_t x = 12345;
   for (char& c : data) {
@@ -23,8 +24,9 @@ TEST(Crc32cTest, HardwareAndPortableAgreeOnEveryLengthAndAlignment) {
   }
   for (size_t len : {0ul, 1ul, 7ul, 8ul, 9ul, 63ul, 64ul, 1000ul, 12287ul, 12288ul, 12289ul, 40000ul, 69990ul}) {
     for (size_t off = 0; off < 9; ++off) {
-      ASSERT_EQ(crc32c_extend_hardware(0, data.data() + off, len), crc32c_extend_portable(0, data.data() + off, len))
-          << "len " << len << " offset " << off;
+      const uint32_t fast = crc32c_hardware_available() ? crc32c_extend_hardware(0, data.data() + off, len)
+                                                        : crc32c_extend(0, data.data() + off, len);
+      ASSERT_EQ(fast, crc32c_extend_portable(0, data.data() + off, len)) << "len " << len << " offset " << off;
     }
   }
 }

@@ -67,7 +67,7 @@ const char* to_string(StepKind kind);
 
 enum class PartitionDirection { kBoth, kToStandby, kToPrimary };
 
-// A recovery target (PostgreSQL 15 docs, 20.5.5 "Recovery Target").
+// A recovery target (PostgreSQL 15 docs, 20.5.6 "Recovery Target").
 struct RecoveryTarget {
   enum class Kind { kNone, kImmediate, kTime, kXid, kLsn, kName };
   Kind kind = Kind::kNone;
