@@ -170,15 +170,15 @@ std::vector<pid_t> descendants(pid_t root) {
     if (read_stat(pid, &st) && st.state != 'Z') children.emplace(st.ppid, pid);
   }
   std::vector<pid_t> out;
-  std::deque<pid_t> todo{root};
+  std::deque<pid_t> frontier{root};
   // Bounded: a process tree cannot hold more processes than /proc listed.
-  while (!todo.empty() && out.size() <= children.size()) {
-    pid_t p = todo.front();
-    todo.pop_front();
+  while (!frontier.empty() && out.size() <= children.size()) {
+    pid_t p = frontier.front();
+    frontier.pop_front();
     auto [lo, hi] = children.equal_range(p);
     for (auto it = lo; it != hi; ++it) {
       out.push_back(it->second);
-      todo.push_back(it->second);
+      frontier.push_back(it->second);
     }
   }
   return out;
