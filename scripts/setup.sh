@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Installs what replsim needs from Debian 12 packages. Idempotent and quiet when
 # everything is already there; run as root (or with sudo available).
+# Usage: scripts/setup.sh [PACKAGE...]   (no arguments: everything replsim builds and runs with)
 set -euo pipefail
 
-packages=(
+default_packages=(
   build-essential cmake pkg-config git
   libfmt-dev libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   librocksdb-dev libboost-dev libboost-system-dev libpq-dev
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libabsl-dev
   postgresql-15 postgresql-client-15 procps
 )
+if [ $# -gt 0 ]; then packages=("$@"); else packages=("${default_packages[@]}"); fi
 
 missing=()
 for p in "${packages[@]}"; do
