@@ -18,6 +18,9 @@
 namespace replsim::harness {
 namespace {
 
+// Both directions held and new connections refused: what a `partition` step sets.
+const LinkFaults kPartitioned{true, true, true, 0, 0, 0};
+
 using Clock = std::chrono::steady_clock;
 
 // Echoes every byte back, one connection at a time, on its own thread.
@@ -109,7 +112,7 @@ TEST(FaultProxyTest, PartitionHoldsBytesAndHealDeliversThem) {
   int fd = connect_to(port);
   ASSERT_EQ(write(fd, "a", 1), 1);
   EXPECT_EQ(read_for(fd, 200), "a");
-  proxy.set_faults("r1", LinkFaults{true, true, true, 0, 0, 0});
+  proxy.set_faults("r1", kPartitioned);
   ASSERT_EQ(write(fd, "b", 1), 1);
   EXPECT_EQ(read_for(fd, 100), "");  // Held, not lost.
   proxy.set_faults("r1", LinkFaults{});
@@ -121,7 +124,7 @@ TEST(FaultProxyTest, PartitionRefusesNewConnections) {
   EchoServer echo;
   FaultProxy proxy;
   uint16_t port = *proxy.add_link("r1", echo.port());
-  proxy.set_faults("r1", LinkFaults{true, true, true, 0, 0, 0});
+  proxy.set_faults("r1", kPartitioned);
   int fd = connect_to(port);
   ASSERT_GE(fd, 0);  // The kernel accepts; the proxy closes at once.
   EXPECT_EQ(read_for(fd, 200), "<eof>");

@@ -7,6 +7,10 @@
 #include <initializer_list>
 #include <string>
 #include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "comparison.h"
 #include <vector>
 
 #include "vocab/run_result.h"
@@ -60,5 +64,22 @@ constexpr TxOutcome kFailed = TxOutcome::kFailed;
 constexpr TxOutcome kBlocked = TxOutcome::kBlocked;
 constexpr TxOutcome kCancelled = TxOutcome::kCancelled;
 constexpr TxOutcome kInDoubt = TxOutcome::kInDoubt;
+
+// Expects `c` to report that `label` on `node` was predicted `predicted` and observed
+// `observed`: the one difference a wrong model of drill 2.1 must be caught by. Against a real
+// history, `with_context` also requires the history lines around it.
+inline void expect_presence_difference(const Comparison& c, const std::string& label, const std::string& node,
+                                       const std::string& predicted, const std::string& observed,
+                                       bool with_context = false) {
+  const Difference* found = nullptr;
+  for (const auto& d : c.differences)
+    if (d.kind == Difference::Kind::kPresence && d.label == label && d.node == node) found = &d;
+  ASSERT_NE(found, nullptr) << to_json(c).dump(2);
+  EXPECT_EQ(found->predicted, predicted);
+  EXPECT_EQ(found->observed, observed);
+  if (with_context) {
+    EXPECT_FALSE(found->context.empty());
+  }
+}
 
 }  // namespace replsim::testing

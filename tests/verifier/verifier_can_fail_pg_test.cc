@@ -8,6 +8,7 @@
 #include <string>
 
 #include "comparison.h"
+#include "test_runs.h"
 #include <nlohmann/json.hpp>
 #include "scenario_runner.h"
 #include "simulator.h"
@@ -28,13 +29,7 @@ TEST(VerifierCanFailPgTest, InstantAsyncReplicationDisagreesWithRealPostgresOnDr
   ASSERT_TRUE(observed.ok()) << observed.status().message();
   Comparison c = compare_runs(*wrong, *observed);
   EXPECT_FALSE(c.agree);
-  const Difference* charlie = nullptr;
-  for (const auto& d : c.differences)
-    if (d.kind == Difference::Kind::kPresence && d.label == "charlie" && d.node == "replica") charlie = &d;
-  ASSERT_NE(charlie, nullptr) << to_json(c).dump(2);
-  EXPECT_EQ(charlie->predicted, "present");
-  EXPECT_EQ(charlie->observed, "absent");
-  EXPECT_FALSE(charlie->context.empty());  // The history lines around it.
+  testing::expect_presence_difference(c, "charlie", "replica", "present", "absent", /*with_context=*/true);
 }
 
 }  // namespace

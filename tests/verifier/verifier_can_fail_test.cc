@@ -9,6 +9,7 @@
 #include <string>
 
 #include "comparison.h"
+#include "test_runs.h"
 #include <nlohmann/json.hpp>
 #include "simulator.h"
 #include "verification.h"
@@ -38,12 +39,7 @@ TEST(VerifierCanFailTest, InstantAsyncReplicationIsCaughtOnDrillTwoOne) {
   ASSERT_TRUE(right.ok()) << right.status().message();
   Comparison c = compare_runs(*wrong, *right);
   EXPECT_FALSE(c.agree);
-  const Difference* charlie = nullptr;
-  for (const auto& d : c.differences)
-    if (d.kind == Difference::Kind::kPresence && d.label == "charlie" && d.node == "replica") charlie = &d;
-  ASSERT_NE(charlie, nullptr) << to_json(c).dump(2);
-  EXPECT_EQ(charlie->predicted, "present");
-  EXPECT_EQ(charlie->observed, "absent");
+  testing::expect_presence_difference(c, "charlie", "replica", "present", "absent");
   // And the verification as a whole fails: the wrong model's expectations do not hold either.
   EXPECT_FALSE(verify_runs(*s, *wrong, *right).passed());
 }
