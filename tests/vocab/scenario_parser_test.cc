@@ -110,12 +110,50 @@ TEST(ScenarioParserTest, ImpossibleSteps) {
 }
 
 TEST(ScenarioParserTest, RecoveryBadInput) {
-  expect_error(parse("  - restore: r\n    from: nope\n"), 7, 5, "no base backup named 'nope'");
+  expect_error(parse("  - restore: r\n    from: nope\n"), 7, 5, "no base backup or naive copy named 'nope'");
   expect_error(parse("  - base_backup: b\n  - restore: r\n    from: b\n    target: {name: nowhere}\n"), 8, 5,
                "unknown restore point 'nowhere'");
   expect_error(parse("  - mark: early\n  - base_backup: b\n  - restore: r\n    from: b\n    target: {time: early}\n"), 9, 5,
                "lies before the end of base backup 'b'");
   expect_error(parse("  - base_backup: b\n  - restore: r\n    from: b\n    action: explode\n"), 10, 13, "expected action");
+}
+
+TEST(ScenarioParserTest, NaiveCopiesCheckpointsAndArchiveSteps) {
+  auto r = parse(R"(  - naive_copy: tar
+    files: [base, pg_xact]
+  - checkpoint
+  - naive_copy: tar
+    files: [pg_wal, global]
+  - naive_copy: whole
+  - stop: primary
+  - restore: back
+    from: tar
+  - restore: back2
+    from: whole
+)");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->steps[0].kind, StepKind::kNaiveCopy);
+  EXPECT_EQ(r->steps[0].files, (std::vector<std::string>{"base", "pg_xact"}));
+  EXPECT_EQ(r->steps[1].kind, StepKind::kCheckpoint);
+  EXPECT_EQ(r->steps[2].files, (std::vector<std::string>{"pg_wal", "global"}));
+  EXPECT_EQ(r->steps[3].files, naive_copy_parts());  // No 'files': the whole directory at once.
+  EXPECT_EQ(describe_step(r->steps[0]), "naive_copy tar: base, pg_xact");
+
+  expect_error(parse("  - naive_copy: c\n    files: [base, etc]\n"), 8, 19, "unknown part 'etc'");
+  expect_error(parse("  - naive_copy: c\n    files: [base, base]\n"), 8, 19, "listed twice");
+  expect_error(parse("  - naive_copy: c\n    files: [base]\n  - naive_copy: c\n    files: [base]\n"), 9, 5,
+               "already holds part 'base'");
+  expect_error(parse("  - naive_copy: c\n    files: [base]\n  - restore: r\n    from: c\n"), 9, 5, "incomplete");
+  expect_error(parse("  - naive_copy: c\n  - restore: r\n    from: c\n    target: immediate\n"), 8, 5, "takes no recovery target");
+  expect_error(parse("  - naive_copy: c\n    node: replica\n"), 7, 5, "running primary");
+  expect_error(parse("  - stop: primary\n  - checkpoint\n"), 8, 5, "checkpoint takes a running primary");
+  expect_error(parse("  - break_archive\n"), 7, 5, "archive_mode");
+  expect_error(parse("  - break_archive: now\n"), 7, 20, "takes no argument");
+  auto archived = [](const std::string& steps) {
+    return parse_scenario_text("name: t\ncluster:\n  primary: p\n  archive_mode: true\nsteps:\n" + steps, "t.yaml");
+  };
+  EXPECT_TRUE(archived("  - break_archive\n  - repair_archive\n").ok());
+  expect_error(archived("  - repair_archive\n"), 6, 5, "not broken");
 }
 
 TEST(ScenarioParserTest, LabelsAndExpectations) {

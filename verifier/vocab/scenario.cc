@@ -52,6 +52,10 @@ const char* to_string(StepKind kind) {
     case StepKind::kSwitchWal: return "switch_wal";
     case StepKind::kRestorePoint: return "restore_point";
     case StepKind::kRestore: return "restore";
+    case StepKind::kCheckpoint: return "checkpoint";
+    case StepKind::kNaiveCopy: return "naive_copy";
+    case StepKind::kBreakArchive: return "break_archive";
+    case StepKind::kRepairArchive: return "repair_archive";
   }
   return "?";
 }
@@ -71,6 +75,11 @@ const char* to_string(ExpectKind kind) {
     case ExpectKind::kError: return "error";
   }
   return "?";
+}
+
+const std::vector<std::string>& naive_copy_parts() {
+  static const std::vector<std::string> parts = {"base", "pg_xact", "pg_wal", "global"};
+  return parts;
 }
 
 const NodeSpec* ClusterSpec::find_node(const std::string& name) const {

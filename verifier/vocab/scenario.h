@@ -62,6 +62,10 @@ enum class StepKind {
   kPause, kResume, kPartition, kHeal, kCrash, kStop, kStart, kWipe,
   // Operations.
   kPromote, kBaseBackup, kSwitchWal, kRestorePoint, kRestore,
+  kCheckpoint,     // CHECKPOINT on a primary: dirty pages written, pg_control updated, old WAL removed.
+  kNaiveCopy,      // Copy parts (`files`) of a live data directory, as tar would (drill 3.1).
+  kBreakArchive,   // The archive_command starts failing: segments pile up in pg_wal.
+  kRepairArchive,  // The archive_command works again: the archiver catches up.
 };
 const char* to_string(StepKind kind);
 
@@ -96,9 +100,18 @@ struct Step {
   PartitionDirection direction = PartitionDirection::kBoth;
   int64_t duration_ms = 0;
 
-  std::string backup;  // kRestore: the base backup to restore from.
+  std::string backup;  // kRestore: the base backup (or complete naive copy) to restore from.
+  // kNaiveCopy: the parts of the data directory copied by this step, each a NaiveCopyPart name;
+  // a copy is complete once every part was copied (by one step or several with the same name).
+  std::vector<std::string> files;
   RecoveryTarget target;
 };
+
+// The parts of a data directory a naive copy distinguishes: they come from different moments.
+// base: the data files; pg_xact: commit status; pg_wal: the WAL; global: pg_control (the last
+// checkpoint). Everything else (configuration, postmaster.pid, other directories) travels with
+// the copy's first part.
+const std::vector<std::string>& naive_copy_parts();
 
 enum class ExpectKind {
   kLost,          // `label` was acknowledged, yet is absent on `node`.

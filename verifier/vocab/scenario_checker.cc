@@ -25,6 +25,7 @@ class Checker {
  public:
   explicit Checker(const Scenario& s) : s_(s) {
     for (const auto& n : s.cluster.nodes) nodes_[n.name] = NodeState{n.role == NodeRole::kPrimary};
+    if (!s.cluster.nodes.empty()) primary_ = s.cluster.nodes[0].name;
   }
 
   Status check() {
@@ -118,12 +119,66 @@ class Checker {
     return Status::Ok();
   }
 
+  // A naive copy may be taken in several steps (the parts from different moments); only a
+  // complete copy can be restored, and it has no WAL archive position to aim recovery at.
+  struct NaiveCopy {
+    std::string source;
+    std::set<std::string> parts;
+  };
+
+  Status check_naive_copy(const Step& step) {
+    const std::string source = step.node.empty() ? primary_ : step.node;
+    auto node = nodes_.find(source);
+    if (node == nodes_.end()) return error(step.pos, fmt::format("unknown node '{}' in step 'naive_copy'", source));
+    if (!node->second.primary || node->second.run != Run::kRunning)
+      return error(step.pos, fmt::format("naive_copy copies a running primary's data directory; '{}' is not one", source));
+    if (backups_.count(step.name)) return error(step.pos, fmt::format("'{}' already names a base backup", step.name));
+    auto [it, fresh] = copies_.try_emplace(step.name, NaiveCopy{source, {}});
+    if (!fresh && it->second.source != source)
+      return error(step.pos, fmt::format("naive copy '{}' was started from '{}', not '{}'", step.name, it->second.source, source));
+    for (const std::string& part : step.files) {
+      if (!it->second.parts.insert(part).second)
+        return error(step.pos, fmt::format("naive copy '{}' already holds part '{}'", step.name, part));
+    }
+    return Status::Ok();
+  }
+
+  Status check_restore_copy(const Step& step, const NaiveCopy& copy) {
+    if (copy.parts.size() != naive_copy_parts().size())
+      return error(step.pos, fmt::format("naive copy '{}' is incomplete: it lacks some of {}", step.backup,
+                                         fmt::join(naive_copy_parts(), ", ")));
+    if (step.target.kind != RecoveryTarget::Kind::kNone)
+      return error(step.pos, fmt::format("'{}' is a naive copy: it starts with crash recovery and takes no recovery target", step.backup));
+    nodes_[step.node] = NodeState{true, Run::kRunning, false};
+    return Status::Ok();
+  }
+
+  Status check_archive(const Step& step) {
+    if (!s_.cluster.archive_mode) return error(step.pos, fmt::format("{} needs cluster archive_mode: true", to_string(step.kind)));
+    const bool breaking = step.kind == StepKind::kBreakArchive;
+    if (breaking == archive_broken_)
+      return error(step.pos, breaking ? "the archive is already broken" : "cannot repair the archive: it is not broken");
+    archive_broken_ = breaking;
+    return Status::Ok();
+  }
+
+  Status check_checkpoint(const Step& step) {
+    const std::string target = step.node.empty() ? primary_ : step.node;
+    auto node = nodes_.find(target);
+    if (node == nodes_.end()) return error(step.pos, fmt::format("unknown node '{}' in step 'checkpoint'", target));
+    if (!node->second.primary || node->second.run != Run::kRunning)
+      return error(step.pos, fmt::format("checkpoint takes a running primary; '{}' is not one", target));
+    return Status::Ok();
+  }
+
   Status check_restore(const Step& step, int index) {
     auto it = nodes_.find(step.node);
     if (it != nodes_.end() && it->second.run != Run::kWiped)
       return error(step.pos, fmt::format("cannot restore into '{}': the node exists (wipe it first, or name a new node)", step.node));
+    if (auto copy = copies_.find(step.backup); copy != copies_.end()) return check_restore_copy(step, copy->second);
     auto backup = backups_.find(step.backup);
-    if (backup == backups_.end()) return error(step.pos, fmt::format("no base backup named '{}' before this step", step.backup));
+    if (backup == backups_.end())
+      return error(step.pos, fmt::format("no base backup or naive copy named '{}' before this step", step.backup));
     const RecoveryTarget& t = step.target;
     using Kind = RecoveryTarget::Kind;
     int ref_step = -1;
@@ -173,9 +228,13 @@ class Checker {
           if (Status st = need_node(step, &n); !st.ok()) return st;
           if (n->run != Run::kRunning) return error(step.pos, fmt::format("cannot back up '{}': it is not running", step.node));
         }
+        if (copies_.count(step.name)) return error(step.pos, fmt::format("'{}' already names a naive copy", step.name));
         return check_name(step, backups_, index, "base backup");
       case StepKind::kRestorePoint: return check_name(step, restore_points_, index, "restore point");
       case StepKind::kRestore: return check_restore(step, index);
+      case StepKind::kNaiveCopy: return check_naive_copy(step);
+      case StepKind::kCheckpoint: return check_checkpoint(step);
+      case StepKind::kBreakArchive: case StepKind::kRepairArchive: return check_archive(step);
       default: return check_fault(step);
     }
   }
@@ -198,6 +257,8 @@ class Checker {
   std::map<std::string, NodeState> nodes_;
   std::string primary_;
   std::map<std::string, int> labels_, marks_, lag_checks_, backups_, restore_points_;
+  std::map<std::string, NaiveCopy> copies_;
+  bool archive_broken_ = false;
 };
 
 std::string pairs(const std::vector<std::pair<std::string, std::string>>& kv) {
@@ -247,6 +308,11 @@ std::string describe_step(const Step& step) {
     case StepKind::kBaseBackup: return fmt::format("base_backup {}{}", step.name, step.node.empty() ? "" : " from " + step.node);
     case StepKind::kSwitchWal: return step.node.empty() ? "switch_wal" : "switch_wal " + step.node;
     case StepKind::kRestorePoint: return fmt::format("restore_point {}", step.name);
+    case StepKind::kCheckpoint: return step.node.empty() ? "checkpoint" : "checkpoint " + step.node;
+    case StepKind::kNaiveCopy:
+      return fmt::format("naive_copy {}: {}{}", step.name, fmt::join(step.files, ", "), step.node.empty() ? "" : " of " + step.node);
+    case StepKind::kBreakArchive: return "break_archive";
+    case StepKind::kRepairArchive: return "repair_archive";
     case StepKind::kRestore:
       return fmt::format("restore {} from {} to {}{}{} ({}, action {}, timeline {})", step.node, step.backup,
                          target_kind(step.target.kind), step.target.ref.empty() ? "" : " ", step.target.ref,

@@ -94,7 +94,7 @@ void check_keys(const YAML::Node& map, const std::vector<std::string>& allowed, 
   }
 }
 
-enum class Arg { kLabel, kNode, kOptionalNode, kName, kDuration };
+enum class Arg { kLabel, kNode, kOptionalNode, kName, kDuration, kNone };
 
 struct Verb {
   const char* word;
@@ -127,6 +127,10 @@ const std::vector<Verb>& verbs() {
       {"switch_wal", StepKind::kSwitchWal, Arg::kOptionalNode, {}},
       {"restore_point", StepKind::kRestorePoint, Arg::kName, {"node"}},
       {"restore", StepKind::kRestore, Arg::kNode, {"from", "target", "inclusive", "action", "timeline"}},
+      {"checkpoint", StepKind::kCheckpoint, Arg::kOptionalNode, {}},
+      {"naive_copy", StepKind::kNaiveCopy, Arg::kName, {"node", "files"}},
+      {"break_archive", StepKind::kBreakArchive, Arg::kNone, {}},
+      {"repair_archive", StepKind::kRepairArchive, Arg::kNone, {}},
   };
   return table;
 }
@@ -263,6 +267,7 @@ class Reader {
     step.kind = verb->kind;
     read_argument(*verb, node, arg, step);
     if (node.IsMap()) read_modifiers(node, step);
+    if (step.kind == StepKind::kNaiveCopy && step.files.empty()) step.files = naive_copy_parts();
     return step;
   }
 
@@ -275,7 +280,7 @@ class Reader {
   const Verb* find_verb(const YAML::Node& at, const std::string& word) {
     const Verb* v = lookup_verb(word);
     if (v == nullptr) fail(at, fmt::format("unknown step '{}'; expected one of: {}", word, fmt::join(verb_words(), ", ")));
-    if (v->arg != Arg::kOptionalNode) fail(at, fmt::format("step '{}' needs an argument ({}: ...)", word, word));
+    if (v->arg != Arg::kOptionalNode && v->arg != Arg::kNone) fail(at, fmt::format("step '{}' needs an argument ({}: ...)", word, word));
     return v;
   }
 
@@ -296,6 +301,9 @@ class Reader {
       case Arg::kName:
         if (missing) fail(node, fmt::format("step '{}' needs a name", verb.word));
         step.name = identifier(arg, "a name");
+        break;
+      case Arg::kNone:
+        if (!missing) fail(arg, fmt::format("step '{}' takes no argument", verb.word));
         break;
       case Arg::kDuration:
         if (missing) fail(node, "step 'wait' needs a duration such as 200ms");
@@ -319,6 +327,7 @@ class Reader {
       else fail(node["direction"], "expected direction: both, to_standby or to_primary");
     }
     if (step.kind == StepKind::kRestore) read_restore(node, step);
+    if (node["files"]) step.files = copy_parts(node["files"]);
     const bool writes = step.kind == StepKind::kInsert || step.kind == StepKind::kUpdate ||
                         step.kind == StepKind::kDelete || step.kind == StepKind::kTruncate;
     if (writes && step.table.empty()) fail(node, fmt::format("step '{}' needs 'table'", to_string(step.kind)));
@@ -364,6 +373,21 @@ class Reader {
       if (t.timeline != "latest" && t.timeline != "current" && !number)
         fail(node["timeline"], "expected timeline: latest, current or a timeline number");
     }
+  }
+
+  static std::vector<std::string> copy_parts(const YAML::Node& list) {
+    const auto& known = naive_copy_parts();
+    const std::string expected = fmt::format("expected 'files': a list of parts among {}", fmt::join(known, ", "));
+    if (!list.IsSequence() || list.size() == 0) fail(list, expected);
+    std::vector<std::string> parts;
+    for (const auto& item : list) {
+      const std::string part = scalar(item, "a data directory part");
+      if (std::find(known.begin(), known.end(), part) == known.end())
+        fail(item, fmt::format("unknown part '{}'; {}", part, expected));
+      if (std::find(parts.begin(), parts.end(), part) != parts.end()) fail(item, fmt::format("part '{}' is listed twice", part));
+      parts.push_back(part);
+    }
+    return parts;
   }
 
   std::string table_name(const YAML::Node& n) {
