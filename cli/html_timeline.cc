@@ -182,7 +182,7 @@ std::string mark_shape(TxFate fate, double x, double y, double r) {
 // Builds the page in one string; one method per part, drawn in reading order.
 class Page {
  public:
-  Page(const Scenario& scenario, const RunResult* predicted, const RunResult* observed);
+  Page(const Scenario& scenario, const RunResult* predicted, const RunResult* observed, PageBanner banner = {});
   std::string render();
 
  private:
@@ -228,6 +228,7 @@ class Page {
   const Scenario& scenario_;
   const RunResult* predicted_;
   const RunResult* observed_;
+  PageBanner banner_;
   std::vector<Column> columns_;
   std::vector<std::string> nodes_;
   std::vector<Band> bands_;
@@ -236,8 +237,8 @@ class Page {
   std::string out_;
 };
 
-Page::Page(const Scenario& scenario, const RunResult* predicted, const RunResult* observed)
-    : scenario_(scenario), predicted_(predicted), observed_(observed) {
+Page::Page(const Scenario& scenario, const RunResult* predicted, const RunResult* observed, PageBanner banner)
+    : scenario_(scenario), predicted_(predicted), observed_(observed), banner_(std::move(banner)) {
   build_columns();
   build_nodes();
   build_bands();
@@ -421,6 +422,7 @@ h1{font-size:21px;margin:0 0 2px}h2{font-size:16px;margin:26px 0 8px}
 .meta code,td code{font:12px "DejaVu Sans Mono",monospace;background:#eceff4;padding:0 3px;border-radius:3px}
 .cards{display:flex;gap:12px;margin:12px 0 10px;flex-wrap:wrap}
 .card{background:#fff;border:1px solid var(--line);border-left:5px solid #4a6fa5;border-radius:6px;padding:7px 12px;min-width:300px}
+.banner{background:#fff4f2;border:1px solid #f3b9b1;border-left:5px solid #d62728;border-radius:6px;padding:7px 12px;margin:10px 0 0;max-width:1100px}
 .card.bad{border-left-color:#d62728}.card b{font-size:13.5px}.card .lost{color:#d62728;font-weight:600}
 .legend{display:flex;flex-wrap:wrap;gap:4px 16px;align-items:center;background:#fff;border:1px solid var(--line);border-radius:6px;padding:6px 12px;font-size:12.5px;margin-bottom:10px}
 .legend span{display:inline-flex;align-items:center;gap:5px;white-space:nowrap}.legend .sep{width:1px;height:18px;background:var(--line)}
@@ -460,6 +462,9 @@ void Page::header() {
       c.nodes.empty() ? "?" : html_escape(c.nodes[0].name), standbys.empty() ? "none" : standbys,
       to_string(c.synchronous_commit), html_escape(c.synchronous_standby_names),
       c.synchronous_standby_names.empty() ? " (asynchronous)" : "");
+  if (!banner_.title.empty())
+    out_ += fmt::format("<div class=\"banner\"><b>{}</b>{}</div>\n", html_escape(banner_.title),
+                        banner_.text.empty() ? "" : "<br>" + html_escape(banner_.text));
 }
 
 // One card per run: what was lost, in one line.
@@ -998,15 +1003,39 @@ std::string render_timeline_html(const Scenario& scenario, const RunResult* pred
   return Page(scenario, predicted, observed).render();
 }
 
-Status write_timeline_html(const std::string& path, const Scenario& scenario, const RunResult* predicted,
-                           const RunResult* observed) {
-  const std::string page = render_timeline_html(scenario, predicted, observed);
+std::string render_timeline_html(const Scenario& scenario, const RunResult* predicted, const RunResult* observed,
+                                 const PageBanner& banner) {
+  return Page(scenario, predicted, observed, banner).render();
+}
+
+namespace {
+Status write_page(const std::string& path, const std::string& page) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) return Status::IoError(fmt::format("{}: cannot write the timeline page", path));
   out << page;
   out.close();
   if (!out) return Status::IoError(fmt::format("{}: writing the timeline page failed", path));
   return Status::Ok();
+}
+}  // namespace
+
+Status write_timeline_html(const std::string& path, const Scenario& scenario, const RunResult* predicted,
+                           const RunResult* observed) {
+  return write_page(path, render_timeline_html(scenario, predicted, observed));
+}
+
+std::string render_counterexample_html(const std::string& property, const std::string& witness,
+                                       const std::string& yaml_file, const Scenario& scenario,
+                                       const RunResult& prediction) {
+  Scenario shown = scenario;
+  if (!yaml_file.empty()) shown.file = yaml_file;
+  return render_timeline_html(shown, &prediction, nullptr,
+                              PageBanner{"Counterexample: " + property + " does not hold", witness});
+}
+
+Status write_counterexample_html(const std::string& path, const std::string& property, const std::string& witness,
+                                 const std::string& yaml_file, const Scenario& scenario, const RunResult& prediction) {
+  return write_page(path, render_counterexample_html(property, witness, yaml_file, scenario, prediction));
 }
 
 }  // namespace replsim::cli

@@ -44,6 +44,25 @@ std::string render_timeline_html(const Scenario& scenario, const RunResult* pred
 Status write_timeline_html(const std::string& path, const Scenario& scenario, const RunResult* predicted,
                            const RunResult* observed);
 
+// A box under the page's title that says why the page exists, e.g. which property a
+// `replsim check` counterexample breaks. Both strings are escaped; an empty title shows none.
+struct PageBanner {
+  std::string title;  // One line, in bold.
+  std::string text;   // A paragraph under it.
+};
+std::string render_timeline_html(const Scenario& scenario, const RunResult* predicted, const RunResult* observed,
+                                 const PageBanner& banner);
+
+// The page of a `replsim check` counterexample: the shrunk scenario as the simulator ran it
+// (`prediction`), under a banner naming the broken `property` and the campaign's `witness`.
+// `yaml_file` is where check wrote the scenario; the page shows it as the scenario's file,
+// so the reader can `replsim run` it.
+std::string render_counterexample_html(const std::string& property, const std::string& witness,
+                                       const std::string& yaml_file, const Scenario& scenario,
+                                       const RunResult& prediction);
+Status write_counterexample_html(const std::string& path, const std::string& property, const std::string& witness,
+                                 const std::string& yaml_file, const Scenario& scenario, const RunResult& prediction);
+
 
 }  // namespace replsim::cli
 

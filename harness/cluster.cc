@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -88,8 +89,9 @@ Result<std::unique_ptr<Cluster>> Cluster::create(const HarnessOptions& options, 
   c->sock_dir_ = c->dir_ + "/sock";
   c->archive_dir_ = c->dir_ + "/archive";
   c->backup_dir_ = c->dir_ + "/backups";
+  c->copies_dir_ = c->dir_ + "/copies";
   c->log_dir_ = c->dir_ + "/logs";
-  for (const auto& d : {c->sock_dir_, c->archive_dir_, c->backup_dir_, c->log_dir_}) {
+  for (const auto& d : {c->sock_dir_, c->archive_dir_, c->backup_dir_, c->copies_dir_, c->log_dir_}) {
     if (Status s = c->make_dir(d); !s.ok()) return s;
   }
   if (!shell_safe_path(c->archive_dir_)) {
@@ -112,6 +114,8 @@ Cluster::~Cluster() {
     n->server.reset();
   }
   proxy_.reset();
+  // A broken archive is read-only: as an ordinary user nothing in it could be removed.
+  if (archive_broken_) (void)repair_archive();
   if (!dir_.empty() && !options_.keep) {
     std::error_code ec;
     fs::remove_all(dir_, ec);
@@ -315,7 +319,16 @@ Status Cluster::init_primary(const std::string& name) {
       // Only an operating-system crash loses what fsync would have kept; process crashes
       // behave the same (pg-facts.md), and commits are twice as fast.
       {"fsync", "off"},
-      {"shared_buffers", "16MB"},
+      // Data files change only at checkpoints, as the simulator's naive-copy model assumes (a
+      // data file holds what the last checkpoint wrote; docs/harness.md "Data files and
+      // checkpoints"): the background writer writes nothing, no checkpoint is timed or forced
+      // by WAL volume during a scenario, and shared_buffers holds every relation of the database
+      // at once, so no backend ever evicts a dirty page (test DataFilesChangeOnlyAtCheckpoints):
+      // every relation of the database, catalogs included, is ~8 MB; 32 MB leaves room.
+      {"bgwriter_lru_maxpages", "0"},
+      {"checkpoint_timeout", "1d"},
+      {"max_wal_size", "4GB"},
+      {"shared_buffers", "32MB"},
       {"max_connections", "50"},
       {"max_wal_senders", "10"},
       {"max_replication_slots", "10"},
@@ -549,12 +562,31 @@ Result<std::string> Cluster::base_backup(const std::string& from) {
   return dir;
 }
 
-Result<ClusterNode*> Cluster::restore(const std::string& name, const std::string& backup_dir,
-                                      const std::vector<std::pair<std::string, std::string>>& recovery_settings) {
+Result<ClusterNode*> Cluster::node_for_restore(const std::string& name) {
+  if (ClusterNode* n = node(name)) {
+    // The checker allows a restore only into a new or a wiped node.
+    if (n->state != "wiped" || n->server->running() || fs::exists(n->data_dir)) {
+      return Status::InvalidInput(fmt::format("cannot restore into {}: it is {}, not wiped", name, n->state));
+    }
+    n->error.clear();
+    n->error_detail.clear();
+    // Restored, a wiped standby streams from nobody: it is no end of its old link any more.
+    n->link.clear();
+    n->upstream.clear();
+    return n;
+  }
   ClusterNode& n = new_node(name);
   auto port = pick_port(n.index);
   if (!port.ok()) return port.status();
   n.port = *port;
+  return &n;
+}
+
+Result<ClusterNode*> Cluster::restore(const std::string& name, const std::string& backup_dir,
+                                      const std::vector<std::pair<std::string, std::string>>& recovery_settings) {
+  auto made = node_for_restore(name);
+  if (!made.ok()) return made.status();
+  ClusterNode& n = **made;
   if (Status s = copy_tree(backup_dir, n.data_dir); !s.ok()) return s;
   {
     std::ofstream sig(n.data_dir + "/recovery.signal");
@@ -576,6 +608,102 @@ Result<ClusterNode*> Cluster::restore(const std::string& name, const std::string
   n.state = "restoring";
   progress(fmt::format("{}: restoring from {}, pid {}, port {}", name, backup_dir, n.server->pid(), n.port));
   return &n;
+}
+
+Result<std::string> Cluster::naive_copy(const std::string& from, const std::string& copy_dir,
+                                        const std::vector<std::string>& parts) {
+  ClusterNode* n = node(from);
+  if (n == nullptr) return Status::InvalidInput(fmt::format("no node {}", from));
+  // Part names become paths: they are taken from the vocabulary's own list, never from the step.
+  const std::vector<std::string>& known = naive_copy_parts();
+  std::vector<std::string> sources;
+  for (const std::string& part : parts) {
+    if (std::find(known.begin(), known.end(), part) == known.end()) {
+      return Status::InvalidInput(fmt::format("naive copy: unknown part '{}'", part));
+    }
+  }
+  std::string dir = copy_dir;
+  if (dir.empty()) {
+    dir = fmt::format("{}/copy-{}", copies_dir_, copies_++);
+    if (Status s = make_dir(dir); !s.ok()) return s;
+    // Everything that is not one of the parts travels with the copy's first step, in name
+    // order: configuration, postmaster.pid, PG_VERSION, pg_multixact, pg_subtrans, ...
+    std::vector<std::string> others;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(n->data_dir, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (std::find(known.begin(), known.end(), name) == known.end()) others.push_back(entry.path().string());
+    }
+    if (ec) return Status::IoError(fmt::format("naive copy: listing {}: {}", n->data_dir, ec.message()));
+    std::sort(others.begin(), others.end());
+    sources = std::move(others);
+  }
+  for (const std::string& part : known) {
+    if (parts.empty() || std::find(parts.begin(), parts.end(), part) != parts.end()) {
+      sources.push_back(n->data_dir + "/" + part);
+    }
+  }
+  SpawnOptions o;
+  o.argv = {kCopyBinary, "-a", "--"};
+  o.argv.insert(o.argv.end(), sources.begin(), sources.end());
+  o.argv.push_back(dir);
+  o.output_path = log_dir_ + "/copy.log";
+  if (Status s = run_program(o, run_as_, 60000); !s.ok()) return s;
+  return dir;
+}
+
+Result<ClusterNode*> Cluster::restore_copy(const std::string& name, const std::string& copy_dir) {
+  auto made = node_for_restore(name);
+  if (!made.ok()) return made.status();
+  ClusterNode& n = **made;
+  if (Status s = copy_tree(copy_dir, n.data_dir); !s.ok()) return s;
+  // What a user restoring a tar does: the files as they are, only what this machine needs
+  // changed. archive_mode is off for the reason restore() gives.
+  std::vector<std::pair<std::string, std::string>> conf = {
+      {"port", std::to_string(n.port)},
+      {"cluster_name", name},
+      {"archive_mode", "off"},
+      {"primary_conninfo", ""},
+      {"synchronous_standby_names", ""},
+  };
+  if (Status s = append_conf(n, conf); !s.ok()) return s;
+  const auto t0 = Clock::now();
+  Status s = n.server->start();
+  if (s.ok()) s = n.server->wait_ready(options_.ready_timeout_ms);
+  if (s.ok()) {
+    n.state = "primary";
+    progress(fmt::format("{}: started from naive copy {}, pid {}, port {}, {:.3f} s", name, copy_dir,
+                         n.server->pid(), n.port, std::chrono::duration<double>(Clock::now() - t0).count()));
+    return &n;
+  }
+  n.server->crash();  // Still running only when it was not ready in time.
+  n.state = "stopped";
+  n.error = "refuses_to_start";
+  n.error_detail = s.message();
+  for (const std::string& line : n.server->log_since_start(200)) {
+    if (line.find("FATAL:") != std::string::npos || line.find("PANIC:") != std::string::npos) {
+      n.error_detail = line;
+      break;
+    }
+  }
+  progress(fmt::format("{}: refuses to start from naive copy {}: {}", name, copy_dir, n.error_detail));
+  return &n;
+}
+
+Status Cluster::break_archive() {
+  if (chmod(archive_dir_.c_str(), 0500) != 0) {
+    return Status::IoError(fmt::format("chmod {}: {}", archive_dir_, strerror(errno)));
+  }
+  archive_broken_ = true;
+  return Status::Ok();
+}
+
+Status Cluster::repair_archive() {
+  if (chmod(archive_dir_.c_str(), 0700) != 0) {
+    return Status::IoError(fmt::format("chmod {}: {}", archive_dir_, strerror(errno)));
+  }
+  archive_broken_ = false;
+  return Status::Ok();
 }
 
 }  // namespace replsim::harness

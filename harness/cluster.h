@@ -81,12 +81,34 @@ class Cluster {
   Status promote(const std::string& name);
   // Returns the backup's directory.
   Result<std::string> base_backup(const std::string& from);
-  // Copies `backup_dir` into a new node with recovery.signal, `recovery_settings` (name,
-  // value) pairs and restore_command from the archive, and starts it. Waiting for the
-  // recovery to end as asked is the caller's (it knows the action).
+  // Copies `backup_dir` into node `name` (new, or wiped: its directory name and port are
+  // reused) with recovery.signal, `recovery_settings` (name, value) pairs and restore_command
+  // from the archive, and starts it. Waiting for the recovery to end as asked is the caller's
+  // (it knows the action).
   Result<ClusterNode*> restore(const std::string& name, const std::string& backup_dir,
                                const std::vector<std::pair<std::string, std::string>>& recovery_settings);
   const std::string& archive_dir() const { return archive_dir_; }
+
+  // A naive copy (drill 3.1): copies `parts` (names of naive_copy_parts(); empty = all of them)
+  // of `from`'s live data directory with `cp -a`, file by file as tar does, while the server
+  // runs. An empty `copy_dir` starts a new copy (copies/copy-N), which also takes every other
+  // entry of the data directory (configuration files, postmaster.pid, pg_multixact, ...).
+  // Returns the copy's directory.
+  Result<std::string> naive_copy(const std::string& from, const std::string& copy_dir,
+                                 const std::vector<std::string>& parts);
+  // Puts a complete naive copy into node `name` (new or wiped) as it is -- no recovery.signal,
+  // restore_command or backup_label, the copied postmaster.pid kept -- sets port, cluster_name,
+  // archive_mode = off and primary_conninfo = '', and starts it. A server that refuses to start
+  // is PostgreSQL's answer, not a harness error: the node's error is then refuses_to_start with
+  // the server's first FATAL or PANIC line, and the node is returned all the same.
+  Result<ClusterNode*> restore_copy(const std::string& name, const std::string& copy_dir);
+
+  // The archive fault: the archive directory becomes read-only (mode 0500), so archive_command's
+  // cp fails with "Permission denied" while restore_command can still read what was archived;
+  // repair makes it writable again. Waking the archiver is the caller's (pg_reload_conf()).
+  Status break_archive();
+  Status repair_archive();
+  bool archive_broken() const { return archive_broken_; }
 
  private:
   Cluster(const HarnessOptions& options, const ClusterSpec& spec, RunAs run_as);
@@ -96,6 +118,7 @@ class Cluster {
   Status copy_tree(const std::string& from, const std::string& to) const;
   Result<uint16_t> pick_port(int index) const;
   ClusterNode& new_node(const std::string& name);
+  Result<ClusterNode*> node_for_restore(const std::string& name);
   Status start_and_wait(ClusterNode& node);
   Status append_conf(const ClusterNode& node, const std::vector<std::pair<std::string, std::string>>& settings) const;
   std::vector<std::string> links_of(const std::string& name) const;
@@ -107,9 +130,11 @@ class Cluster {
   std::string bindir_;
   std::string version_;
   std::string template_;
-  std::string dir_, sock_dir_, archive_dir_, backup_dir_, log_dir_;
+  std::string dir_, sock_dir_, archive_dir_, backup_dir_, copies_dir_, log_dir_;
   double template_seconds_ = 0;
   int backups_ = 0;
+  int copies_ = 0;
+  bool archive_broken_ = false;
   std::unique_ptr<FaultProxy> proxy_;
   std::vector<std::unique_ptr<ClusterNode>> nodes_;
 };

@@ -70,6 +70,7 @@ class Runner {
   }
 
   Status setup();
+  Status checkpoint_after_setup();
   Status run_steps();
   void finish();
   History take() { return std::move(h_); }
@@ -108,7 +109,13 @@ class Runner {
   void do_check_lag(const Step& st);
   void measure_lag(const std::string& name, ClusterNode* standby);
   void do_switch_wal(const Step& st);
+  void wait_archive_failed(ClusterNode* n, const std::string& segment, int64_t failed_before);
+  void wait_archive_caught_up();
+  Status do_checkpoint(const Step& st);
+  Status do_naive_copy(const Step& st);
+  Status do_archive_fault(const Step& st);
   void do_restore(const Step& st);
+  void do_restore_copy(const Step& st, const std::string& copy_dir);
   Status wait_restored(ClusterNode* n, RecoveryTarget::Action action);
   Status fault(const Step& st, int index);
   void record_positions(int index, const Step& st);
@@ -127,6 +134,7 @@ class Runner {
   std::map<std::string, TimelineId> timelines_;
   std::map<std::string, Mark> marks_;
   std::map<std::string, std::string> backups_;
+  std::map<std::string, std::string> copies_;  // Naive copy name -> its directory.
   std::vector<std::string> notes_;  // Notes of the step in progress.
 };
 
@@ -144,8 +152,37 @@ Status Runner::setup() {
   for (size_t i = 1; i < sc_.cluster.nodes.size(); ++i) {
     if (Status s = c_.wait_streaming(sc_.cluster.nodes[i].name, opt_.ready_timeout_ms); !s.ok()) return s;
   }
+  if (Status s = checkpoint_after_setup(); !s.ok()) return s;
   start_ = Clock::now();
   start_wall_us_ = wall_us();
+  return Status::Ok();
+}
+
+// Every scenario starts from a checkpoint taken after the data set: its data files then hold
+// the data set whether or not a standby's pg_basebackup checkpointed, which is what a naive
+// copy's model starts from (docs/harness.md "Data files and checkpoints"). The standbys replay
+// it before the first step, so no step sees it as lag.
+Status Runner::checkpoint_after_setup() {
+  auto conn = c_.connect(*c_.node(primary_));
+  if (!conn.ok()) return conn.status();
+  PgReply r = (*conn)->exec("CHECKPOINT", {}, opt_.statement_timeout_ms);
+  if (r.ok) r = (*conn)->exec("SELECT pg_current_wal_flush_lsn()::text");
+  if (!r.ok) return r.status();
+  const Lsn checkpointed = parse_lsn(r, 0, 0);
+  const auto deadline = Clock::now() + std::chrono::milliseconds(opt_.ready_timeout_ms);
+  for (size_t i = 1; i < sc_.cluster.nodes.size(); ++i) {
+    ClusterNode* standby = c_.node(sc_.cluster.nodes[i].name);
+    for (int sleep_us = 500;; sleep_us = std::min(sleep_us * 2, 10000)) {
+      PgReply replayed = observe(standby, "SELECT pg_last_wal_replay_lsn()::text");
+      if (replayed.ok && parse_lsn(replayed, 0, 0) >= checkpointed) break;
+      if (interrupted()) return Status::Failed("interrupted");
+      if (Clock::now() > deadline) {
+        return Status::Timeout(fmt::format("{} did not replay the setup checkpoint in {} ms", standby->name,
+                                           opt_.ready_timeout_ms));
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
+    }
+  }
   return Status::Ok();
 }
 
@@ -261,6 +298,13 @@ Status Runner::run_step(const Step& st, int index) {
     case StepKind::kRestore:
       do_restore(st);
       return Status::Ok();
+    case StepKind::kCheckpoint:
+      return do_checkpoint(st);
+    case StepKind::kNaiveCopy:
+      return do_naive_copy(st);
+    case StepKind::kBreakArchive:
+    case StepKind::kRepairArchive:
+      return do_archive_fault(st);
     default:
       return fault(st, index);
   }
@@ -548,6 +592,11 @@ void Runner::measure_lag(const std::string& name, ClusterNode* standby) {
 void Runner::do_switch_wal(const Step& st) {
   ClusterNode* n = node_or_primary(st.node);
   event(EventType::kFault, "operator", n->name, "switch_wal");
+  int64_t failed_before = 0;
+  if (sc_.cluster.archive_mode && c_.archive_broken()) {
+    PgReply f = observe(n, "SELECT failed_count::text FROM pg_stat_archiver");
+    if (f.ok) failed_before = std::stoll(f.at(0, 0));
+  }
   PgReply r = observe(n, "SELECT pg_walfile_name(pg_switch_wal())");
   if (!r.ok) {
     note(fmt::format("switch_wal: {}", r.error));
@@ -555,6 +604,7 @@ void Runner::do_switch_wal(const Step& st) {
   }
   const std::string segment = r.at(0, 0);
   if (!sc_.cluster.archive_mode) return;
+  if (c_.archive_broken()) return wait_archive_failed(n, segment, failed_before);
   // The archiver copies the finished segment asynchronously: wait until it has, so a
   // restore after this step finds it (the partial-segment pitfall is the step's absence).
   const auto deadline = Clock::now() + std::chrono::milliseconds(opt_.catchup_timeout_ms);
@@ -569,8 +619,114 @@ void Runner::do_switch_wal(const Step& st) {
   note(fmt::format("switch_wal: segment {} not archived in time", segment));
 }
 
+// The archive is broken: the segment cannot be archived. Waits until the archiver has tried
+// and failed again (pg_stat_archiver.failed_count grows), so the History shows the failure
+// rather than a timeout. A failing archiver retries 3 times a second apart, then sleeps until
+// a segment is finished, which pg_switch_wal() just did: the failure follows within ~1 s.
+void Runner::wait_archive_failed(ClusterNode* n, const std::string& segment, int64_t failed_before) {
+  const auto deadline = Clock::now() + std::chrono::milliseconds(opt_.catchup_timeout_ms);
+  for (int sleep_us = 500; Clock::now() < deadline && !interrupted(); sleep_us = std::min(sleep_us * 2, 10000)) {
+    PgReply a = observe(n, "SELECT failed_count::text, coalesce(last_failed_wal, ''), coalesce(last_archived_wal, '') "
+                           "FROM pg_stat_archiver");
+    if (a.ok && std::stoll(a.at(0, 0)) > failed_before) {
+      note(fmt::format("segment {} not archived: archive_command failed (pg_stat_archiver failed_count {} -> {}, "
+                       "last_failed_wal {}, last_archived_wal {})",
+                       segment, failed_before, a.at(0, 0), a.at(0, 1), a.at(0, 2).empty() ? "-" : a.at(0, 2)));
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
+  }
+  note(fmt::format("switch_wal: segment {} not archived, and no archiver failure seen in time", segment));
+}
+
+Status Runner::do_checkpoint(const Step& st) {
+  ClusterNode* n = node_or_primary(st.node);
+  if (n == nullptr) return Status::InvalidInput(fmt::format("no node '{}'", st.node));
+  const size_t at = h_.events.size();
+  event(EventType::kFault, "operator", n->name, "checkpoint");
+  PgConnection* conn = observer(n);
+  if (conn == nullptr) return Status::Failed(fmt::format("{} is {}", n->name, n->state));
+  PgReply r = conn->exec("CHECKPOINT", {}, opt_.statement_timeout_ms);
+  // pg_control_checkpoint() reads global/pg_control from disk: what a copy of it would hold.
+  if (r.ok) r = conn->exec("SELECT redo_lsn::text, checkpoint_lsn::text FROM pg_control_checkpoint()");
+  if (!r.ok) return r.status();
+  h_.events[at].lsn = parse_lsn(r, 0, 0);
+  note(fmt::format("checkpoint on {}: redo at {}, checkpoint record at {}", n->name, r.at(0, 0), r.at(0, 1)));
+  return Status::Ok();
+}
+
+Status Runner::do_naive_copy(const Step& st) {
+  ClusterNode* n = node_or_primary(st.node);
+  if (n == nullptr) return Status::InvalidInput(fmt::format("no node '{}'", st.node));
+  const std::vector<std::string>& parts = st.files.empty() ? naive_copy_parts() : st.files;
+  const size_t at = h_.events.size();
+  event(EventType::kFault, "operator", n->name, fmt::format("naive_copy {}: {}", st.name, fmt::join(parts, ", ")));
+  // The moment these parts come from: the source's WAL position and the checkpoint its
+  // pg_control names on disk.
+  PgReply r = observe(n, "SELECT pg_current_wal_insert_lsn()::text, redo_lsn::text, checkpoint_lsn::text "
+                         "FROM pg_control_checkpoint()");
+  auto copy = copies_.find(st.name);
+  auto dir = c_.naive_copy(n->name, copy == copies_.end() ? "" : copy->second, parts);
+  if (!dir.ok()) return dir.status();
+  copies_[st.name] = *dir;
+  if (r.ok) {
+    h_.events[at].lsn = parse_lsn(r, 0, 0);
+    note(fmt::format("naive copy {}: {} of {} copied at insert LSN {} (pg_control names the checkpoint at {}, "
+                     "redo {})",
+                     st.name, fmt::join(parts, ", "), n->name, r.at(0, 0), r.at(0, 2), r.at(0, 1)));
+  }
+  return Status::Ok();
+}
+
+Status Runner::do_archive_fault(const Step& st) {
+  const bool breaking = st.kind == StepKind::kBreakArchive;
+  event(EventType::kFault, "nemesis", "", to_string(st.kind));
+  if (!sc_.cluster.archive_mode) return Status::InvalidInput(fmt::format("{} needs archive_mode", to_string(st.kind)));
+  if (breaking) {
+    if (Status s = c_.break_archive(); !s.ok()) return s;
+    note("archive directory made read-only: archive_command's cp fails with Permission denied");
+    return Status::Ok();
+  }
+  if (Status s = c_.repair_archive(); !s.ok()) return s;
+  wait_archive_caught_up();
+  return Status::Ok();
+}
+
+// After a repair: an archiver that gave up sleeps until a new segment is finished or 60 s
+// pass, and a configuration reload (SIGHUP) wakes it at once without writing any WAL. Then
+// waits until no segment awaits archiving (no .ready file in pg_wal/archive_status) on every
+// running primary that archives.
+void Runner::wait_archive_caught_up() {
+  const auto deadline = Clock::now() + std::chrono::milliseconds(opt_.catchup_timeout_ms);
+  const std::string pending_sql =
+      "SELECT current_setting('archive_mode') <> 'off' AND NOT pg_is_in_recovery(), "
+      "(SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready')::text, "
+      "(SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver)";
+  for (ClusterNode* n : c_.nodes()) {
+    PgReply r = observe(n, pending_sql);
+    if (!r.ok || r.at(0, 0) != "t") continue;
+    (void)observe(n, "SELECT pg_reload_conf()");
+    for (int sleep_us = 500;; sleep_us = std::min(sleep_us * 2, 10000)) {
+      r = observe(n, pending_sql);
+      if (r.ok && r.at(0, 1) == "0") {
+        note(fmt::format("archive repaired: nothing left to archive on {} (last_archived_wal {})", n->name,
+                         r.at(0, 2)));
+        break;
+      }
+      if (interrupted()) return;
+      if (Clock::now() > deadline) {
+        note(fmt::format("archive repaired, but {} still has {} segments to archive after {} ms", n->name,
+                         r.ok ? r.at(0, 1) : r.error, opt_.catchup_timeout_ms));
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
+    }
+  }
+}
+
 void Runner::do_restore(const Step& st) {
   event(EventType::kFault, "operator", st.node, fmt::format("restore {} from {}", st.node, st.backup));
+  if (auto copy = copies_.find(st.backup); copy != copies_.end()) return do_restore_copy(st, copy->second);
   auto b = backups_.find(st.backup);
   if (b == backups_.end()) {
     note(fmt::format("restore: no base backup named {}", st.backup));
@@ -628,6 +784,28 @@ void Runner::do_restore(const Step& st) {
   }
   Status s = wait_restored(*n, t.action);
   if (!s.ok()) note(fmt::format("restore {}: {}", st.node, s.message()));
+}
+
+// A naive copy is started as it is: crash recovery from the checkpoint its pg_control names.
+// PostgreSQL either comes up as a primary or refuses (Cluster::restore_copy records which);
+// either way its own startup lines go into the timeline, for the model to be checked against.
+void Runner::do_restore_copy(const Step& st, const std::string& copy_dir) {
+  auto n = c_.restore_copy(st.node, copy_dir);
+  if (!n.ok()) {
+    note(fmt::format("restore {}: {}", st.node, n.status().message()));
+    if (ClusterNode* made = c_.node(st.node)) {
+      made->error = "refuses_to_start";
+      made->error_detail = n.status().message();
+      made->state = "stopped";
+    }
+    return;
+  }
+  for (const std::string& line : (*n)->server->log_since_start(40)) {
+    if (line.find("starting PostgreSQL") != std::string::npos || line.find("listening on") != std::string::npos) {
+      continue;
+    }
+    note(line);
+  }
 }
 
 Status Runner::wait_restored(ClusterNode* n, RecoveryTarget::Action action) {
@@ -780,9 +958,19 @@ Status validate_for_harness(const Scenario& scenario) {
       return Status::InvalidInput(fmt::format("node name '{}' is not [a-z_][a-z0-9_]*", n.name));
     }
   }
+  const std::vector<std::string>& parts = naive_copy_parts();
   for (const auto& st : scenario.steps) {
     if (st.kind == StepKind::kRestore && !plain_identifier(st.node)) {
       return Status::InvalidInput(fmt::format("restored node name '{}' is not [a-z_][a-z0-9_]*", st.node));
+    }
+    // Parts name directories of the data directory: only the vocabulary's own four.
+    for (const auto& part : st.kind == StepKind::kNaiveCopy ? st.files : std::vector<std::string>{}) {
+      if (std::find(parts.begin(), parts.end(), part) == parts.end()) {
+        return Status::InvalidInput(fmt::format("naive copy part '{}' is not one of {}", part, fmt::join(parts, ", ")));
+      }
+    }
+    if ((st.kind == StepKind::kBreakArchive || st.kind == StepKind::kRepairArchive) && !scenario.cluster.archive_mode) {
+      return Status::InvalidInput(fmt::format("{} needs archive_mode: true", to_string(st.kind)));
     }
   }
   if (find_dataset(scenario.cluster.dataset) == nullptr) {

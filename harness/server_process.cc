@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -35,6 +36,9 @@ Status ServerProcess::start(const std::vector<std::string>& options) {
   opts.argv = {postgres_, "-D", data_dir_};
   opts.argv.insert(opts.argv.end(), options.begin(), options.end());
   opts.output_path = log_path_;
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(log_path_, ec);
+  log_offset_ = ec ? 0 : size;
   auto pid = spawn(opts, run_as_);
   if (!pid.ok()) return pid.status();
   pid_ = *pid;
@@ -63,10 +67,12 @@ Status ServerProcess::wait_ready(int64_t timeout_ms) {
                                         log_tail(25)));
     }
     std::ifstream in(pidfile);
-    std::string line;
-    for (int i = 0; i < 8 && std::getline(in, line); ++i) {
+    std::string first, line;
+    std::getline(in, first);
+    for (int i = 1; i < 8 && std::getline(in, line); ++i) {
     }
-    if (line.rfind("ready", 0) == 0 || line.rfind("standby", 0) == 0) return Status::Ok();
+    const bool ours = first == std::to_string(pid_);
+    if (ours && (line.rfind("ready", 0) == 0 || line.rfind("standby", 0) == 0)) return Status::Ok();
     if (interrupted()) return Status::Failed("interrupted");
     if (Clock::now() > deadline) {
       return Status::Timeout(fmt::format("postgres -D {} not ready after {} ms; its log:\n{}", data_dir_,
@@ -84,6 +90,15 @@ Status ServerProcess::wait_exit(int64_t timeout_ms) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   return Status::Ok();
+}
+
+std::vector<std::string> ServerProcess::log_since_start(size_t max_lines) const {
+  std::vector<std::string> out;
+  std::ifstream in(log_path_);
+  in.seekg(static_cast<std::streamoff>(log_offset_));
+  std::string line;
+  while (out.size() < max_lines && std::getline(in, line)) out.push_back(line);
+  return out;
 }
 
 std::vector<pid_t> ServerProcess::all_pids() const {

@@ -26,8 +26,9 @@ class ServerProcess {
   // `options` are extra command-line arguments ("-c", "name=value"), which override the
   // configuration files for this start only.
   Status start(const std::vector<std::string>& options = {});
-  // Polls line 8 of postmaster.pid until it reads "ready" or "standby" (or `want_standby` and
-  // "standby"); an exit before that is an error with the server's log lines.
+  // Polls postmaster.pid until line 1 names this postmaster and line 8 reads "ready" or
+  // "standby"; an exit before that is an error with the server's log lines. Line 1 matters for
+  // a data directory copied from a live server: its postmaster.pid already says "ready".
   Status wait_ready(int64_t timeout_ms);
   // Waits for the postmaster to exit on its own (a recovery target with action shutdown).
   Status wait_exit(int64_t timeout_ms);
@@ -39,6 +40,9 @@ class ServerProcess {
   const std::string& data_dir() const { return data_dir_; }
   const std::string& log_path() const { return log_path_; }
   std::string log_tail(size_t lines) const { return tail_file(log_path_, lines); }
+  // The lines the server wrote since the last start() (the log file is shared by every start
+  // of one node), at most `max_lines`, the first ones.
+  std::vector<std::string> log_since_start(size_t max_lines) const;
   // The PIDs of the postmaster and its descendants, as last seen.
   std::vector<pid_t> all_pids() const;
 
@@ -57,6 +61,7 @@ class ServerProcess {
   const RunAs& run_as_;
   pid_t pid_ = -1;
   bool paused_ = false;
+  uint64_t log_offset_ = 0;  // Size of the log file when start() was called.
   std::optional<int> exit_status_;
 };
 

@@ -11,9 +11,6 @@
 namespace replsim::sim {
 namespace {
 
-// Commit timestamps are microseconds since the Unix epoch; a run starts at 2026-01-01 00:00 UTC.
-constexpr int64_t kEpochUs = 1'767'225'600'000'000;
-
 bool is_write(StepKind k) {
   return k == StepKind::kInsert || k == StepKind::kUpdate || k == StepKind::kDelete || k == StepKind::kTruncate;
 }
@@ -38,7 +35,8 @@ Cluster::Cluster(const Scenario& scenario, const SimOptions& options, const Timi
       timing_(timing),
       dataset_(dataset_of(scenario)),
       standby_names_(names_of(scenario)),
-      world_(options.seed) {}
+      world_(options.seed),
+      archive_(scenario.cluster.wal_segment_size) {}
 
 int Cluster::node_index(const std::string& name) const {
   for (size_t i = 0; i < nodes_.size(); ++i)
@@ -55,7 +53,11 @@ void Cluster::setup() {
   for (size_t i = 1; i < nodes_.size(); ++i) {
     nodes_[i]->clone_from(*nodes_[0]);
     links_.push_back(std::make_unique<Link>(world_, 0, static_cast<int>(i), scenario_.cluster.link_latency_us));
+    // pg_basebackup -C -S: the slot's restart_lsn starts where the clone's WAL ends.
+    links_.back()->has_slot = specs[i].replication_slot;
+    links_.back()->slot_restart_lsn = nodes_[i]->flush_lsn();
   }
+  archived_next_[0] = archive_.segno(nodes_[0]->wal().oldest_lsn());
   // Standbys start streaming in the order they are listed: that is their connection order.
   for (size_t l = 0; l < links_.size(); ++l) try_connect(static_cast<int>(l));
   world_.run_until(kStepGapUs);
@@ -86,6 +88,9 @@ RunResult Cluster::run() {
 void Cluster::run_step(int index, const Step& step) {
   if (is_write(step.kind)) return write(index, step);
   switch (step.kind) {
+    case StepKind::kBaseBackup: return base_backup(step);
+    case StepKind::kNaiveCopy: return naive_copy(step);
+    case StepKind::kRestore: return restore(step);
     case StepKind::kCatchup: return catchup(step);
     case StepKind::kWait: return world_.run_until(world_.now_us() + step.duration_ms * 1000);
     case StepKind::kCheckLag: return check_lag(step);
@@ -176,6 +181,7 @@ void Cluster::write(int index, const Step& step) {
     if (link->upstream() == p && !link->promoted_away) tx.standby_view[link->standby()] = why_not_received(link->standby());
 
   const bool waits = commit_waits_for_standbys(tx.level, standby_names_);
+  schedule_archive_timeout(p);
   if (tx.level == SyncCommit::kOff) {
     tx.local_only = true;
     schedule_wal_writer(p);
@@ -206,7 +212,7 @@ bool Cluster::can_catch_up(int standby) const {
   if (s.is_primary() || !s.running()) return false;
   const Link& link = *links_[static_cast<size_t>(standby - 1)];
   const Node& up = *nodes_[static_cast<size_t>(link.upstream())];
-  return !link.promoted_away && !link.partitioned() && up.running() && up.is_primary();
+  return !link.promoted_away && !link.wal_removed && !link.partitioned() && up.running() && up.is_primary();
 }
 
 bool Cluster::caught_up(int standby) const {
@@ -224,6 +230,8 @@ void Cluster::catchup(const Step& step) {
     if (can_catch_up(n)) {
       targets.push_back(n);
       if (!links_[i - 1]->connected()) schedule_reconnect(n - 1);
+    } else if (links_[i - 1]->wal_removed && nodes_[i]->running() && !nodes_[i]->is_primary()) {
+      wal_gone_at_catchup(n);
     } else if (!step.node.empty() || !nodes_[i]->is_primary()) {
       note(fmt::format("{} cannot catch up now ({})", nodes_[i]->name(),
                        since_.count(n) ? since_.at(n) : nodes_[i]->is_primary() ? "it is a primary" : "its primary is down"));
@@ -233,9 +241,19 @@ void Cluster::catchup(const Step& step) {
   const bool done = world_.run_until_true(start + kCatchupLimitUs, [&] {
     return std::all_of(targets.begin(), targets.end(), [&](int s) { return caught_up(s); });
   });
+  for (int t : targets)
+    if (links_[static_cast<size_t>(t - 1)]->wal_removed) wal_gone_at_catchup(t);
   if (!done) note(fmt::format("catchup gave up after {} ms", kCatchupLimitUs / 1000));
   else if (!targets.empty() && world_.now_us() > start) note(fmt::format("caught up in {} us", world_.now_us() - start));
   else if (!targets.empty()) note("already caught up");
+}
+
+// The walreceiver keeps asking for a segment the primary removed: only a new clone helps.
+void Cluster::wal_gone_at_catchup(int standby) {
+  const Node& s = *nodes_[static_cast<size_t>(standby)];
+  errors_[standby] = {"cannot_catch_up", fmt::format("requested WAL segment {} has already been removed",
+                                                     wal_segment_name(s.timeline(), s.flush_lsn(), scenario_.cluster.wal_segment_size))};
+  note(fmt::format("{} cannot catch up: {}", s.name(), errors_[standby].second));
 }
 
 void Cluster::check_lag(const Step& step) {
@@ -284,6 +302,7 @@ void Cluster::cancel(const Step& step) {
 
 void Cluster::mark(const Step& step) {
   const Node& p = *nodes_[static_cast<size_t>(current_primary_)];
+  marks_[step.name] = Mark{kEpochUs + world_.now_us(), p.insert_lsn()};
   note(fmt::format("mark {} at {}", step.name, p.insert_lsn().to_string()));
 }
 
@@ -306,7 +325,7 @@ NodePosition Cluster::position(int n) const {
   const Node& node = *nodes_[static_cast<size_t>(n)];
   NodePosition p;
   p.node = node.name();
-  p.state = node.running() ? (node.is_primary() ? "primary" : "standby") : to_string(node.run_state());
+  p.state = node.restoring() ? "restoring" : node.running() ? (node.is_primary() ? "primary" : "standby") : to_string(node.run_state());
   p.timeline = node.timeline();
   p.flush_lsn = node.flush_lsn();
   if (node.is_primary()) {
@@ -340,8 +359,12 @@ void Cluster::finish() {
     const Node& n = *nodes_[i];
     NodeFinal f;
     f.name = n.name();
-    f.state = n.running() ? (n.is_primary() ? "primary" : "standby") : to_string(n.run_state());
+    f.state = n.restoring() && n.running() ? "restoring" : n.running() ? (n.is_primary() ? "primary" : "standby") : to_string(n.run_state());
     f.timeline = n.timeline();
+    if (auto e = errors_.find(static_cast<int>(i)); e != errors_.end()) {
+      f.error = e->second.first;
+      f.error_detail = e->second.second;
+    }
     if (n.observable()) {
       for (const Tx& tx : txs_) {
         // A commit still waiting for its standbys is not visible to other sessions.
@@ -355,6 +378,7 @@ void Cluster::finish() {
   for (size_t i = 0; i < nodes_.size(); ++i) {
     const Node& n = *nodes_[i];
     if (static_cast<int>(i) == current_primary_ || !n.is_primary() || !n.running()) continue;
+    if (!nodes_[static_cast<size_t>(current_primary_)]->running()) continue;
     std::vector<std::string> own;
     for (const Tx& tx : txs_)
       if (tx.node == static_cast<int>(i) && tx.committed && !tx.erased && tx.record.step > promoted_at_step_) own.push_back(tx.record.label);

@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "archive.h"
 #include "link.h"
+#include "naive_copy.h"
 #include "node.h"
 #include "simulator.h"
 #include "timing.h"
@@ -46,6 +48,7 @@ class Cluster {
   void run_step(int index, const Step& step);
   void write(int index, const Step& step);
   void catchup(const Step& step);
+  void wal_gone_at_catchup(int standby);
   void check_lag(const Step& step);
   void cancel(const Step& step);
   void mark(const Step& step);
@@ -80,6 +83,33 @@ class Cluster {
   bool caught_up(int standby) const;
   bool can_catch_up(int standby) const;
 
+  // recovery.cc: the WAL archive, checkpoints and WAL retention, base backups, naive copies and
+  // restores (point-in-time recovery, or starting a copy).
+  struct BaseBackup {
+    TimelineId timeline = 1;
+    Lsn start;  // The redo point of its checkpoint: where recovery from it begins.
+    Lsn end;    // Recovery is consistent once it has replayed this far.
+    std::optional<wal::SegmentStore> wal;  // Its data files (the WAL before start) and its pg_wal.
+  };
+  struct Mark {
+    int64_t time_us = 0;  // Since the Unix epoch, as now() would print it.
+    Lsn lsn;              // The current primary's insert position.
+  };
+  void run_archiver(int primary);
+  void schedule_archive_timeout(int primary);
+  void set_archive_broken(bool broken);
+  Lsn checkpoint(int n);
+  void remove_old_wal(int primary, Lsn checkpoint);
+  void lose_wal(int link, const std::string& segment);
+  void base_backup(const Step& step);
+  void naive_copy(const Step& step);
+  void restore(const Step& step);
+  void restore_copy(const Step& step, const NaiveCopy& copy);
+  void finish_recovery(int n, const Step& step, const wal::StopInfo& stop, TimelineId recovery_timeline);
+  std::optional<wal::RecoveryTarget> recovery_target(const Step& step, const BaseBackup& backup) const;
+  int fresh_node(const std::string& name);
+  void fail_node(int n, const std::string& error, const std::string& detail);
+
   // faults.cc: the nemesis and operations.
   void fault(int index, const Step& step);
   void pause(int n);
@@ -110,6 +140,13 @@ class Cluster {
   int step_index_ = -1;
   std::map<int, std::string> since_;  // Per node: "partitioned since step 2", "paused since step 1".
   std::map<int, Lsn> fork_lsn_;       // Promoted node -> where its timeline left its parent's.
+  WalArchive archive_;
+  std::map<int, uint64_t> archived_next_;  // Per archiving primary: the next segment it archives.
+  std::map<int, bool> archive_timeout_armed_;
+  std::map<std::string, BaseBackup> backups_;
+  std::map<std::string, NaiveCopy> copies_;
+  std::map<std::string, Mark> marks_;
+  std::map<int, std::pair<std::string, std::string>> errors_;  // Node -> (error, the server's words).
   RunResult result_;
 };
 

@@ -9,7 +9,6 @@
 
 namespace replsim::sim {
 namespace {
-constexpr int64_t kEpochUs = 1'767'225'600'000'000;  // As in cluster.cc.
 
 bool acknowledged(const TxRecord& r) { return !r.outcomes.empty() && r.outcomes[0] == TxOutcome::kAcknowledged; }
 }  // namespace
@@ -50,9 +49,12 @@ void Cluster::fault(int index, const Step& step) {
         note(fmt::format("restore point {} at {}", step.name, node.insert_lsn().to_string()));
       }
       return;
-    case StepKind::kBaseBackup:
-      return note(fmt::format("base backup {} of {} at {} (backups are not modelled yet)", step.name, node.name(),
-                              node.flush_lsn().to_string()));
+    case StepKind::kCheckpoint: {
+      const Lsn at = checkpoint(n);
+      return note(fmt::format("checkpoint on {} at {}", node.name(), at.to_string()));
+    }
+    case StepKind::kBreakArchive: return set_archive_broken(true);
+    case StepKind::kRepairArchive: return set_archive_broken(false);
     default: return note(fmt::format("{}: not modelled by the simulator", step.text));
   }
 }
@@ -119,6 +121,7 @@ void Cluster::heal(int n) {
   world_.after(timing_.reconnect_delay_us, [this, l, generation] {
     Link& lk = *links_[static_cast<size_t>(l)];
     if (lk.generation() != generation || !lk.connected()) return;
+    lk.held_until = lk.sent_lsn;
     lk.sent_lsn = std::min(lk.sent_lsn, nodes_[static_cast<size_t>(lk.standby())]->write_lsn());
     send_feedback(l);
     send_pending(l);
@@ -167,10 +170,12 @@ void Cluster::stop(int n) {
     // Fast shutdown: backends are terminated (waiting clients lose their connection), the
     // shutdown checkpoint is written, and walsenders send everything before exiting.
     resolve_waiters_of_dead_primary(n, fmt::format("{} was shut down", node.name()));
-    node.writer().checkpoint(node.insert_lsn(), kEpochUs + world_.now_us());
+    // ShutdownXLOG: with archiving on, the last segment is switched out so the archiver takes
+    // it; the shutdown checkpoint goes into the next one.
+    if (scenario_.cluster.archive_mode && node.insert_lsn().value % node.wal().segment_size() != 0)
+      node.writer().switch_segment();
     node.flush_to(node.insert_lsn());
-    node.make_visible();
-    wake_walsenders(n);
+    checkpoint(n);  // The shutdown checkpoint.
     std::vector<int> reachable;
     for (int l : links_of(links_, n, true)) {
       const Link& link = *links_[static_cast<size_t>(l)];
@@ -218,6 +223,12 @@ void Cluster::promote(int n) {
   current_primary_ = n;
   promoted_at_step_ = step_index_;
   note(fmt::format("{} promoted: selected new timeline ID: {}, switch point {}", node.name(), max_timeline_, fork.to_string()));
+  if (scenario_.cluster.archive_mode) {
+    // The new timeline's history file goes to the archive; its segments follow as they complete.
+    archive_.put_history(max_timeline_, {nodes_[static_cast<size_t>(old)]->timeline(), fork});
+    archived_next_[n] = archive_.segno(fork);
+    run_archiver(n);
+  }
   for (const Tx& tx : txs_) {
     if (tx.node != old || !tx.committed || tx.erased || node.has_label(tx.record.label)) continue;
     const auto view = tx.standby_view.find(n);

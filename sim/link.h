@@ -53,7 +53,18 @@ class Link {
   // Since when no reply can reach the walsender (to_primary cut, standby paused), if so.
   std::optional<int64_t> silent_since_us;
 
-  bool promoted_away = false;  // The standby was promoted: it never reconnects.
+  bool promoted_away = false;  // The standby was promoted (or restored): it never reconnects.
+
+  // The standby's physical replication slot on the primary, if it streams through one: the
+  // primary keeps WAL from restart_lsn (the standby's reported flush) unless invalidated.
+  bool has_slot = false;
+  Lsn slot_restart_lsn;
+  bool slot_invalidated = false;
+  // The WAL the standby needs was removed from the primary: it can never catch up by streaming.
+  bool wal_removed = false;
+  // Bytes before this were read by the walsender before a partition held them (in the proxy):
+  // resending them after the heal needs no WAL from the primary's pg_wal.
+  Lsn held_until;
 
  private:
   World& world_;

@@ -152,20 +152,25 @@ void Node::init_sequences() {
 Lsn Node::promote(TimelineId new_timeline, int64_t time_us) {
   REPLSIM_ASSERT(!primary_ && running(), "only a running standby is promoted");
   engine_->replay(*reader_, flush_lsn_);
+  // Recovery that stopped at a target ends after the last record it replayed, not after the
+  // last one it read: the new timeline overwrites the rest.
+  const bool at_target = engine_->stopped();
+  const Lsn end = at_target ? engine_->replay_lsn() : reader_->position();
+  const Lsn prev = at_target ? engine_->last_record_lsn() : reader_->last_lsn().value_or(Lsn{});
   engine_->finish();
   const Xid last_xid = engine_->last_commit_xid();
-  const Lsn end = reader_->position();
   wal_.truncate_from(end);
   write_lsn_ = flush_lsn_ = end;
   primary_ = true;
+  restoring_ = false;
   timeline_ = new_timeline;
   wal_.set_timeline(new_timeline);
   // The end-of-recovery checkpoint is the first record of the new timeline.
-  writer_ = std::make_unique<wal::WalWriter>(&wal_, end, reader_->last_lsn().value_or(Lsn{}));
-  writer_->checkpoint(end, time_us);
+  writer_ = std::make_unique<wal::WalWriter>(&wal_, end, prev);
+  last_checkpoint_ = writer_->checkpoint(end, time_us).lsn;
   flush_to(writer_->end_lsn());
   // A fresh engine over the same store continues from the switch point.
-  reader_ = std::make_unique<wal::WalReader>(&wal_, end, reader_->last_lsn());
+  reader_ = std::make_unique<wal::WalReader>(&wal_, end, prev);
   engine_ = std::make_unique<wal::ReplayEngine>(store_.get());
   make_visible();
   next_xid_ = std::max(kFirstXid, last_xid + 1);
@@ -193,9 +198,63 @@ void Node::load_initial_data(int64_t time_us) {
     for (const auto& row : table_rows.rows) writer().insert(xid, id, key++, wal::encode_row(row));
   }
   writer().commit(xid, time_us);
-  writer().checkpoint(writer().end_lsn(), time_us);
+  flush_to(insert_lsn());
+  checkpoint(time_us);
+  init_sequences();
+}
+
+Lsn Node::checkpoint(int64_t time_us) {
+  const wal::Appended a = writer().checkpoint(insert_lsn(), time_us);
   flush_to(insert_lsn());
   make_visible();
+  last_checkpoint_ = a.lsn;
+  return a.lsn;
+}
+
+wal::SegmentStore copy_wal(const wal::SegmentStore& from, Lsn end) {
+  wal::SegmentStore copy(from.segment_size(), from.timeline());
+  const Lsn start = from.oldest_lsn();
+  if (end > start) copy.write(start, from.read(start, end.value - start.value));
+  return copy;
+}
+
+wal::StopInfo Node::recover(wal::SegmentStore wal, Lsn redo, const wal::RecoveryTarget& target) {
+  REPLSIM_ASSERT(!primary_ && wal_.empty(), "archive recovery starts a fresh node");
+  wal_ = std::move(wal);
+  timeline_ = wal_.timeline();
+  store_ = std::make_unique<wal::MemoryStore>();
+  reader_ = std::make_unique<wal::WalReader>(&wal_, wal_.oldest_lsn());
+  // The backup's data files: everything before its checkpoint's redo point.
+  engine_ = std::make_unique<wal::ReplayEngine>(store_.get());
+  engine_->replay(*reader_, redo);
+  engine_ = std::make_unique<wal::ReplayEngine>(store_.get(), target);
+  engine_->replay(*reader_);
+  write_lsn_ = flush_lsn_ = reader_->position();
+  last_checkpoint_ = redo;
+  restoring_ = true;
+  run_ = RunState::kRunning;
+  wal::StopInfo info = engine_->stop_info();
+  // finish() would end recovery; the caller decides what the end is (promote, pause, fail).
+  if (!info.reached && target.kind != wal::RecoveryTarget::Kind::kNone)
+    info.reason = "recovery ended before configured recovery target was reached";
+  return info;
+}
+
+void Node::adopt_copy(wal::SegmentStore wal, Lsn end, Lsn last_record, Xid next_xid,
+                      std::unique_ptr<wal::MemoryStore> rows) {
+  REPLSIM_ASSERT(!primary_ || run_ == RunState::kWiped, "a copy is started in a fresh or wiped node");
+  wal_ = std::move(wal);
+  wal_.truncate_from(end);
+  timeline_ = wal_.timeline();
+  store_ = std::move(rows);
+  primary_ = true;
+  restoring_ = false;
+  writer_ = std::make_unique<wal::WalWriter>(&wal_, end, last_record);
+  reader_ = std::make_unique<wal::WalReader>(&wal_, end, last_record);
+  engine_ = std::make_unique<wal::ReplayEngine>(store_.get());
+  write_lsn_ = flush_lsn_ = end;
+  next_xid_ = std::max(kFirstXid, next_xid);
+  run_ = RunState::kRunning;
   init_sequences();
 }
 
@@ -204,6 +263,7 @@ void Node::clone_from(const Node& primary) {
   const Lsn end = primary.flush_lsn();
   wal_.write(start, primary.wal().read(start, end.value - start.value));
   write_lsn_ = flush_lsn_ = end;
+  last_checkpoint_ = primary.last_checkpoint();
   reader_ = std::make_unique<wal::WalReader>(&wal_, start);
   engine_ = std::make_unique<wal::ReplayEngine>(store_.get());
   replay_received();

@@ -15,12 +15,16 @@
 #include "vocab/dataset.h"
 #include "vocab/lsn.h"
 #include "wal/memory_store.h"
+#include "wal/recovery_target.h"
 #include "wal/replay_engine.h"
 #include "wal/segment_store.h"
 #include "wal/wal_reader.h"
 #include "wal/wal_writer.h"
 
 namespace replsim::sim {
+
+// A copy of the bytes of `from` in [from.oldest_lsn(), end): what a backup or a file copy takes.
+wal::SegmentStore copy_wal(const wal::SegmentStore& from, Lsn end);
 
 enum class RunState { kRunning, kPaused, kCrashed, kStopped, kWiped };
 const char* to_string(RunState state);
@@ -87,6 +91,27 @@ class Node {
   // How many times the node has started: events of an earlier incarnation are ignored.
   uint64_t incarnation() const { return incarnation_; }
 
+  // --- Checkpoints and WAL retention.
+  // CHECKPOINT on a running primary: writes the record, flushes it and makes it pg_control's
+  // checkpoint (the redo point is the record itself: nothing else runs concurrently).
+  Lsn checkpoint(int64_t time_us);
+  Lsn last_checkpoint() const { return last_checkpoint_; }
+  // Segments before this were removed at a checkpoint: no walsender can send from them. (The
+  // bytes stay in wal() because the model's data files are the replay of the WAL from its start.)
+  Lsn wal_removed_before() const { return removed_before_; }
+  void remove_wal_before(Lsn lsn) { removed_before_ = std::max(removed_before_, lsn); }
+  wal::SegmentStore copy_wal(Lsn end) const { return sim::copy_wal(wal_, end); }
+
+  // --- Archive recovery (a node restored from a base backup). REQUIRES: a fresh standby node.
+  // Replays `wal` from its start: up to `redo` as the backup's data files, then towards `target`.
+  wal::StopInfo recover(wal::SegmentStore wal, Lsn redo, const wal::RecoveryTarget& target);
+  // In archive recovery without an upstream: paused at its target, or shut down there.
+  bool restoring() const { return restoring_; }
+  // A started naive copy: a running primary over `wal` (cut at `end`, whose last record starts
+  // at `last_record`) holding `rows`, which crash recovery of the copy produced. The rows are
+  // not the replay of the WAL: a torn copy is exactly that (naive_copy.h).
+  void adopt_copy(wal::SegmentStore wal, Lsn end, Lsn last_record, Xid next_xid, std::unique_ptr<wal::MemoryStore> rows);
+
   // Loads the initial rows as one transaction (the harness loads them before cloning).
   // REQUIRES: a fresh primary.
   void load_initial_data(int64_t time_us);
@@ -112,6 +137,9 @@ class Node {
   std::map<std::string, uint64_t> sequences_;
   uint64_t next_marker_key_ = 1;
   uint64_t incarnation_ = 0;
+  Lsn last_checkpoint_;   // pg_control's checkpoint: durable, kept through crashes.
+  Lsn removed_before_;
+  bool restoring_ = false;
 };
 
 }  // namespace replsim::sim

@@ -29,6 +29,7 @@ std::vector<int> Cluster::walsenders_of(int primary) const {
 }
 
 void Cluster::wake_walsenders(int primary) {
+  run_archiver(primary);
   for (size_t l = 0; l < links_.size(); ++l)
     if (links_[l]->upstream() == primary) send_pending(static_cast<int>(l));
 }
@@ -37,10 +38,16 @@ void Cluster::send_pending(int l) {
   Link& link = *links_[static_cast<size_t>(l)];
   const Node& up = *nodes_[static_cast<size_t>(link.upstream())];
   if (!link.connected() || !up.running() || !up.is_primary()) return;
+  if (link.sent_lsn < up.wal_removed_before() && link.sent_lsn >= link.held_until)
+    return lose_wal(l, wal_segment_name(up.timeline(), link.sent_lsn, up.wal().segment_size()));
   const Lsn flush = up.flush_lsn();
   while (link.sent_lsn < flush) {
     const Lsn lsn = link.sent_lsn;
-    const uint64_t n = std::min<uint64_t>(flush.value - lsn.value, kMaxSendBytes);
+    // A completed segment goes in one message: after a segment switch its tail is padding, and
+    // a standby holding the switch record without it would replay past what it has flushed.
+    const uint64_t segment_end = (lsn.value / up.wal().segment_size() + 1) * up.wal().segment_size();
+    const uint64_t n = segment_end <= flush.value ? segment_end - lsn.value
+                                                  : std::min<uint64_t>(flush.value - lsn.value, kMaxSendBytes);
     std::string bytes = up.wal().read(lsn, n);
     const uint64_t generation = link.generation();
     world_.after(link.arrival_delay_us(Link::Direction::kToStandby, n),
@@ -111,6 +118,7 @@ void Cluster::deliver_feedback(int l, uint64_t generation, Lsn write, Lsn flush,
   link.reported_write = write;
   link.reported_flush = flush;
   link.reported_apply = apply;
+  if (link.has_slot && !link.slot_invalidated) link.slot_restart_lsn = flush;
   release_waiters(link.upstream());
   send_pending(l);
 }
@@ -144,6 +152,9 @@ void Cluster::try_connect(int l) {
   const Node& s = *nodes_[static_cast<size_t>(link.standby())];
   const Node& up = *nodes_[static_cast<size_t>(link.upstream())];
   if (!s.running() || s.is_primary() || !up.running() || !up.is_primary()) return;
+  if (s.flush_lsn() < up.wal_removed_before()) {
+    return lose_wal(l, wal_segment_name(up.timeline(), s.flush_lsn(), up.wal().segment_size()));
+  }
   if (s.flush_lsn() > up.flush_lsn()) {
     note(fmt::format("{} cannot stream from {}: requested starting point {} is ahead of the WAL flush position {}",
                      s.name(), up.name(), s.flush_lsn().to_string(), up.flush_lsn().to_string()));

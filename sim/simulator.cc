@@ -66,11 +66,6 @@ Result<Prediction> simulate(const Scenario& scenario, const SimOptions& options)
     return Status::InvalidInput(fmt::format("{}: unknown data set '{}'", scenario.file, scenario.cluster.dataset));
   if (scenario.cluster.nodes.empty() || scenario.cluster.nodes[0].role != NodeRole::kPrimary)
     return Status::InvalidInput(fmt::format("{}: the first node must be the primary", scenario.file));
-  for (const Step& step : scenario.steps) {
-    if (step.kind == StepKind::kRestore)
-      return Status::InvalidInput(fmt::format("{}:{}:{}: the simulator does not model 'restore' yet (issue 5)",
-                                              scenario.file, step.pos.line, step.pos.column));
-  }
   set_assert_seed(options.seed);
   const std::vector<TimingProfile> profiles = timing_profiles();
   Prediction prediction = Cluster(scenario, options, profiles[0]).run();

@@ -8,6 +8,9 @@
 
 namespace replsim::sim {
 
+// Commit timestamps are microseconds since the Unix epoch; a run starts at 2026-01-01 00:00 UTC.
+inline constexpr int64_t kEpochUs = 1'767'225'600'000'000;
+
 // Fixed timings of the model, PostgreSQL's settings as the harness configures them.
 inline constexpr int64_t kStepGapUs = 1000;                 // Between two scenario steps.
 inline constexpr int64_t kWalWriterDelayUs = 200'000;       // wal_writer_delay (default 200ms).

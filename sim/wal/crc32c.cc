@@ -1,7 +1,11 @@
 #include "wal/crc32c.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
+
+#include "vocab/assert.h"
+#include "wal/log_format.h"
 
 #if defined(__x86_64__)
 #include <nmmintrin.h>
@@ -111,9 +115,82 @@ __attribute__((target("sse4.2"))) uint32_t crc_hw(uint32_t crc, const unsigned c
   }
   return crc_hw_serial(static_cast<uint32_t>(a), p, n);
 }
+
+// Records of up to this many 8-byte words after the first 8 bytes are grouped by length; longer
+// ones (rare: rows over ~100 bytes) are checked one at a time.
+constexpr size_t kMaxGroupedWords = 15;
+
+__attribute__((target("sse4.2"))) uint64_t check_records_hw(const char* const* records, const uint32_t* aligned,
+                                                             size_t n) {
+  // Group the records by length, so that the four lanes of the loop below always have the same
+  // number of steps: no branch depends on one record's length, and nothing is computed twice
+  // except when a group's size is not a multiple of four.
+  uint8_t group[kMaxGroupedWords + 1][64];
+  uint8_t count[kMaxGroupedWords + 1] = {};
+  uint64_t bad = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const size_t words = (aligned[i] - 8) / 8;
+    if (words <= kMaxGroupedWords) {
+      group[words][count[words]++] = static_cast<uint8_t>(i);
+    } else {
+      uint32_t stored;
+      std::memcpy(&stored, records[i], 4);
+      const uint32_t crc = ~crc_hw(~0u, reinterpret_cast<const unsigned char*>(records[i]) + 4, aligned[i] - 4);
+      bad |= uint64_t{crc != stored} << i;
+    }
+  }
+  auto word = [](const char* p, size_t k) {
+    uint64_t v;
+    std::memcpy(&v, p + 8 + 8 * k, 8);
+    return v;
+  };
+  auto first = [](const char* p) {  // Bytes [4, 8): the CRC starts after the crc field.
+    uint32_t v;
+    std::memcpy(&v, p + 4, 4);
+    return v;
+  };
+  auto mismatch = [](const char* p, uint64_t crc) {
+    uint32_t stored;
+    std::memcpy(&stored, p, 4);
+    return uint64_t{~static_cast<uint32_t>(crc) != stored};
+  };
+  for (size_t words = 0; words <= kMaxGroupedWords; ++words) {
+    const size_t m = count[words];
+    for (size_t j = 0; j < m; j += 4) {
+      // A short last group repeats its last record in the spare lanes.
+      const uint8_t ia = group[words][j], ib = group[words][std::min(j + 1, m - 1)];
+      const uint8_t ic = group[words][std::min(j + 2, m - 1)], id = group[words][std::min(j + 3, m - 1)];
+      const char *pa = records[ia], *pb = records[ib], *pc = records[ic], *pd = records[id];
+      uint64_t ca = _mm_crc32_u32(~0u, first(pa)), cb = _mm_crc32_u32(~0u, first(pb));
+      uint64_t cc = _mm_crc32_u32(~0u, first(pc)), cd = _mm_crc32_u32(~0u, first(pd));
+      for (size_t k = 0; k < words; ++k) {
+        ca = _mm_crc32_u64(ca, word(pa, k));
+        cb = _mm_crc32_u64(cb, word(pb, k));
+        cc = _mm_crc32_u64(cc, word(pc, k));
+        cd = _mm_crc32_u64(cd, word(pd, k));
+      }
+      bad |= (mismatch(pa, ca) << ia) | (mismatch(pb, cb) << ib) | (mismatch(pc, cc) << ic) | (mismatch(pd, cd) << id);
+    }
+  }
+  return bad;
+}
 #endif
 
 }  // namespace
+
+uint64_t crc32c_check_records(const char* const* records, const uint32_t* aligned_lengths, size_t n) {
+  REPLSIM_ASSERT(n <= 64, "at most 64 records per check");
+#if defined(__x86_64__)
+  if (crc32c_hardware_available()) return check_records_hw(records, aligned_lengths, n);
+#endif
+  uint64_t bad = 0;
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t stored;
+    std::memcpy(&stored, records[i], 4);
+    bad |= uint64_t{crc32c(records[i] + kCrcStart, aligned_lengths[i] - kCrcStart) != stored} << i;
+  }
+  return bad;
+}
 
 uint32_t crc32c_extend_portable(uint32_t crc, const void* data, size_t n) {
   const auto* p = static_cast<const unsigned char*>(data);

@@ -21,6 +21,14 @@ inline uint32_t crc32c_extend(uint32_t crc, const void* data, size_t n) {
 }
 inline uint32_t crc32c(const void* data, size_t n) { return crc32c_extend(0, data, n); }
 
+// Checks the CRCs of n WAL records at once (log_format.h: the stored CRC in a record's first 4
+// bytes covers [4, aligned length)). records[i] points at a record of aligned_lengths[i] bytes.
+// Returns a mask with bit i set when record i's CRC does not match. Records of equal length are
+// checked four at a time in one interleaved loop, so a run of small records costs the crc32
+// instruction's throughput rather than its latency.
+// REQUIRES: n <= 64; each aligned_lengths[i] is a multiple of 8 and at least kHeaderSize.
+uint64_t crc32c_check_records(const char* const* records, const uint32_t* aligned_lengths, size_t n);
+
 // The two implementations, exposed so tests can check they agree.
 uint32_t crc32c_extend_portable(uint32_t crc, const void* data, size_t n);
 // REQUIRES: crc32c_hardware_available().

@@ -1,6 +1,7 @@
 #include "wal/segment_store.h"
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <charconv>
 #include <cstring>
@@ -21,10 +22,46 @@ SegmentStore::SegmentStore(uint64_t segment_size, TimelineId timeline)
                  "segment size must be a power of two within the format's limits");
 }
 
+SegmentStore::SegmentStore(SegmentStore&& other) noexcept
+    : segment_size_(other.segment_size_),
+      segment_shift_(other.segment_shift_),
+      timeline_(other.timeline_),
+      begin_(other.begin_),
+      end_(other.end_),
+      first_segno_(other.first_segno_),
+      segments_(std::move(other.segments_)),
+      version_(new_version()) {
+  other.version_ = new_version();
+}
+
+SegmentStore& SegmentStore::operator=(SegmentStore&& other) noexcept {
+  segment_size_ = other.segment_size_;
+  segment_shift_ = other.segment_shift_;
+  timeline_ = other.timeline_;
+  begin_ = other.begin_;
+  end_ = other.end_;
+  first_segno_ = other.first_segno_;
+  segments_ = std::move(other.segments_);
+  version_ = new_version();
+  other.version_ = new_version();
+  return *this;
+}
+
+uint64_t SegmentStore::new_version() {
+  // Process-wide so that no two stores (or two states of one store) share a version; relaxed is
+  // enough, as only uniqueness matters, and stores are used by one thread at a time.
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
 SegmentStore::Segment& SegmentStore::segment_for_write(uint64_t segno) {
   REPLSIM_ASSERT(segno >= first_segno_, "writes never go below oldest_lsn()");
   while (segno - first_segno_ >= segments_.size()) {
-    segments_.push_back(Segment{timeline_, std::make_unique<char[]>(segment_size_)});
+    // Not zero-filled: simulator campaigns create many stores, and zeroing a whole segment costs
+    // as much as writing it. Nothing outside [oldest_lsn(), end_lsn()) is ever read: reads stop
+    // at end_lsn() (so a reader sees the end of WAL there, as at a zero tail), append_zeros()
+    // writes its zeros, and save() writes zeros for the unwritten parts of a file.
+    segments_.push_back(Segment{timeline_, std::make_unique_for_overwrite<char[]>(segment_size_)});
   }
   Segment& s = segments_[segno - first_segno_];
   s.timeline = timeline_;
@@ -38,6 +75,7 @@ void SegmentStore::write(Lsn lsn, std::string_view bytes) {
     first_segno_ = lsn.value >> segment_shift_;
   }
   REPLSIM_ASSERT(lsn >= begin_ && lsn <= end_, "write must start inside or at the end of the held WAL");
+  if (lsn < end_ && !bytes.empty()) version_ = new_version();  // Overwrites readable bytes.
   uint64_t pos = lsn.value;
   const char* src = bytes.data();
   size_t left = bytes.size();
@@ -53,8 +91,7 @@ void SegmentStore::write(Lsn lsn, std::string_view bytes) {
 }
 
 void SegmentStore::append_zeros(uint64_t n) {
-  // Segments are zero-filled when created and truncate_from() re-zeroes, so only the position moves;
-  // but every segment the range touches must exist.
+  // Segments are not zero-filled when created (segment_for_write), so the zeros are written.
   if (n == 0) return;
   const uint64_t last = end_.value + n - 1;
   for (uint64_t segno = end_.value >> segment_shift_; segno <= last >> segment_shift_; ++segno) {
@@ -98,22 +135,23 @@ std::string SegmentStore::read(Lsn lsn, size_t n) const {
 
 void SegmentStore::truncate_from(Lsn lsn) {
   if (lsn >= end_) return;
+  version_ = new_version();
   if (lsn <= begin_) {
     segments_.clear();
     begin_ = end_ = lsn;
     first_segno_ = lsn.value >> segment_shift_;
     return;
   }
-  // Keep the segment holding the last remaining byte; zero its tail so saved files show a clean end.
+  // Keep the segment holding the last remaining byte. Its tail is not zeroed: nothing reads past
+  // end_lsn(), and save() writes zeros there, so saved files still show a clean end.
   const uint64_t last_segno = (lsn.value - 1) >> segment_shift_;
   while (first_segno_ + segments_.size() > last_segno + 1) segments_.pop_back();
-  const uint64_t offset = lsn.value - (last_segno << segment_shift_);
-  std::memset(segments_.back().data.get() + offset, 0, segment_size_ - offset);
   end_ = lsn;
 }
 
 void SegmentStore::remove_before(Lsn lsn) {
   const uint64_t target = std::min(lsn.value, end_.value) >> segment_shift_;
+  if (!segments_.empty() && first_segno_ < target) version_ = new_version();
   while (!segments_.empty() && first_segno_ < target) {
     segments_.pop_front();
     ++first_segno_;
@@ -142,11 +180,22 @@ Status SegmentStore::save(const std::filesystem::path& dir) const {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::IoError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+  static constexpr char kZeros[4096] = {};
+  auto write_zeros = [](std::ofstream& f, uint64_t n) {
+    for (; n > 0; n -= std::min<uint64_t>(n, sizeof kZeros)) {
+      f.write(kZeros, static_cast<std::streamsize>(std::min<uint64_t>(n, sizeof kZeros)));
+    }
+  };
   for (size_t i = 0; i < segments_.size(); ++i) {
-    const auto path = dir / wal_segment_name(segments_[i].timeline, Lsn{(first_segno_ + i) << segment_shift_},
-                                             segment_size_);
+    const uint64_t seg_start = (first_segno_ + i) << segment_shift_;
+    const auto path = dir / wal_segment_name(segments_[i].timeline, Lsn{seg_start}, segment_size_);
+    // Only [oldest_lsn(), end_lsn()) holds WAL; the rest of the segment's memory was never written.
+    const uint64_t from = std::clamp(begin_.value, seg_start, seg_start + segment_size_) - seg_start;
+    const uint64_t to = std::clamp(end_.value, seg_start, seg_start + segment_size_) - seg_start;
     std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f.write(segments_[i].data.get(), static_cast<std::streamsize>(segment_size_));
+    write_zeros(f, from);
+    f.write(segments_[i].data.get() + from, static_cast<std::streamsize>(to - from));
+    write_zeros(f, segment_size_ - to);
     if (!f) return Status::IoError(fmt::format("cannot write {}", path.string()));
   }
   return Status::Ok();
@@ -209,7 +258,7 @@ Result<SegmentStore> SegmentStore::load(const std::filesystem::path& dir, uint64
                                             wal_segment_name(file.first, Lsn{expected * segment_size}, segment_size),
                                             file.second.filename().string()));
     }
-    store.segments_.push_back(Segment{file.first, std::make_unique<char[]>(segment_size)});
+    store.segments_.push_back(Segment{file.first, std::make_unique_for_overwrite<char[]>(segment_size)});
     if (Status s = read_whole_file(file.second, segment_size, store.segments_.back().data.get()); !s.ok()) return s;
     ++expected;
   }
@@ -232,7 +281,7 @@ Result<SegmentStore> SegmentStore::load_file(const std::filesystem::path& file) 
   }
   SegmentStore store(size, tli);
   store.first_segno_ = start.value / size;
-  store.segments_.push_back(Segment{tli, std::make_unique<char[]>(size)});
+  store.segments_.push_back(Segment{tli, std::make_unique_for_overwrite<char[]>(size)});
   if (Status s = read_whole_file(file, size, store.segments_.back().data.get()); !s.ok()) return s;
   store.begin_ = start;
   store.end_ = Lsn{start.value + size};

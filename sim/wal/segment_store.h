@@ -22,8 +22,10 @@ class SegmentStore {
  public:
   // REQUIRES: segment_size is a power of two in [kMinSegmentSize, kMaxSegmentSize].
   explicit SegmentStore(uint64_t segment_size = kDefaultSegmentSize, TimelineId timeline = 1);
-  SegmentStore(SegmentStore&&) = default;
-  SegmentStore& operator=(SegmentStore&&) = default;
+  // A moved-to (and a moved-from) store gets a new version(): readers that cached checks of
+  // the old bytes must not trust them for what is now in the object.
+  SegmentStore(SegmentStore&& other) noexcept;
+  SegmentStore& operator=(SegmentStore&& other) noexcept;
 
   uint64_t segment_size() const { return segment_size_; }
   // The timeline that new writes are labelled with (segments carry the timeline of their
@@ -35,6 +37,11 @@ class SegmentStore {
   bool empty() const { return end_.value == begin_.value; }
   Lsn oldest_lsn() const { return begin_; }  // First readable byte.
   Lsn end_lsn() const { return end_; }       // One past the last written byte.
+  // Changes whenever bytes that were readable may have changed or gone: an overwrite below
+  // end_lsn(), truncate_from(), remove_before(), a move. Appending leaves it alone. Unique across
+  // stores, so a reader that verified bytes ahead of its position (WalReader's CRC window) can
+  // tell, with one comparison, that its checks still describe the bytes in the store.
+  uint64_t version() const { return version_; }
 
   // Writes `bytes` at `lsn`, overwriting what is there and extending end_lsn() if it goes further.
   // An empty store starts at `lsn`. A standby's walreceiver calls this with what it received.
@@ -71,7 +78,8 @@ class SegmentStore {
   // The name of the segment file holding `lsn` as this store would write it.
   std::string segment_name(Lsn lsn) const;
 
-  // Writes every segment as a full-size file (zero tail, like PostgreSQL's pre-zeroed files).
+  // Writes every segment as a full-size file: bytes outside [oldest_lsn(), end_lsn()) are written
+  // as zeros (PostgreSQL's pre-zeroed files), whatever the memory behind them holds.
   Status save(const std::filesystem::path& dir) const;
   // Loads every file named like a WAL segment from `dir` (all must have `segment_size` bytes and
   // be consecutive). end_lsn() is then the end of the last file: readers stop at the zero tail.
@@ -85,6 +93,7 @@ class SegmentStore {
     std::unique_ptr<char[]> data;
   };
   Segment& segment_for_write(uint64_t segno);
+  static uint64_t new_version();
 
   uint64_t segment_size_;
   int segment_shift_;
@@ -93,6 +102,7 @@ class SegmentStore {
   Lsn end_;
   uint64_t first_segno_ = 0;     // Segment number of segments_.front().
   std::deque<Segment> segments_; // Consecutive segments from first_segno_.
+  uint64_t version_ = new_version();
 };
 
 // Parses a PostgreSQL segment file name into (timeline, first LSN of the segment).

@@ -56,5 +56,33 @@ TEST(HarnessValidationTest, RefusesABadRestoredNodeName) {
   EXPECT_FALSE(validate_for_harness(s).ok());
 }
 
+// A naive copy's parts name directories of a data directory: only the four the vocabulary
+// knows pass, so no part can reach outside it.
+TEST(HarnessValidationTest, RefusesANaiveCopyPartThatIsNotADataDirectoryPart) {
+  Scenario s = two_nodes("replica");
+  Step copy;
+  copy.kind = StepKind::kNaiveCopy;
+  copy.name = "tarball";
+  copy.files = {"base", "pg_wal"};
+  s.steps.push_back(copy);
+  EXPECT_TRUE(validate_for_harness(s).ok());
+  for (const char* bad : {"../archive", "pg_multixact", "", "base/1"}) {
+    s.steps.back().files = {"base", bad};
+    EXPECT_FALSE(validate_for_harness(s).ok()) << bad;
+  }
+}
+
+TEST(HarnessValidationTest, RefusesArchiveFaultsWithoutArchiveMode) {
+  for (StepKind kind : {StepKind::kBreakArchive, StepKind::kRepairArchive}) {
+    Scenario s = two_nodes("replica");
+    Step fault;
+    fault.kind = kind;
+    s.steps.push_back(fault);
+    EXPECT_FALSE(validate_for_harness(s).ok()) << to_string(kind);
+    s.cluster.archive_mode = true;
+    EXPECT_TRUE(validate_for_harness(s).ok()) << to_string(kind);
+  }
+}
+
 }  // namespace
 }  // namespace replsim::harness

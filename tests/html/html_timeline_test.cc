@@ -151,5 +151,35 @@ TEST(HtmlTimelineTest, WritingToAnUnwritablePathIsAnIoError) {
   EXPECT_EQ(s.code(), Status::Code::kIoError);
 }
 
+// What `replsim check --html` writes for a counterexample: the simulator's run of the shrunk
+// scenario, headed by the broken property and the witness, escaped, with check's file name.
+TEST(HtmlTimelineTest, CounterexamplePageNamesThePropertyAndTheWitness) {
+  const Scenario scenario = drill_2_1_scenario();
+  const RunResult run = drill_2_1_result("simulator");
+  const std::string html = render_counterexample_html(
+      "acknowledged_survives_failover", "charlie <acknowledged> & absent on replica",
+      ".replsim/counterexamples/acknowledged_survives_failover-seed-1.yaml", scenario, run);
+  const std::string banner = tag_with(html, R"(class="banner")");
+  ASSERT_FALSE(banner.empty());
+  const size_t at = html.find(banner);
+  const std::string box = html.substr(at, html.find("</div>", at) - at);
+  EXPECT_NE(box.find("Counterexample: acknowledged_survives_failover does not hold"), std::string::npos) << box;
+  EXPECT_NE(box.find("charlie &lt;acknowledged&gt; &amp; absent on replica"), std::string::npos) << box;
+  EXPECT_EQ(html.find("<acknowledged>"), std::string::npos);
+  EXPECT_NE(html.find("<code>.replsim/counterexamples/acknowledged_survives_failover-seed-1.yaml</code>"),
+            std::string::npos);
+  // The run itself is drawn as for `replsim run`: charlie's mark, acknowledged and lost.
+  EXPECT_NE(tag_with(html, R"(data-label="charlie" data-fate="acknowledged-lost")"), "");
+  // A plain page has no banner.
+  EXPECT_EQ(render_timeline_html(scenario, &run, nullptr).find(R"(class="banner")"), std::string::npos);
+}
+
+TEST(HtmlTimelineTest, CounterexamplePageToAnUnwritablePathIsAnIoError) {
+  const Scenario scenario = drill_2_1_scenario();
+  const RunResult run = drill_2_1_result("simulator");
+  const Status s = write_counterexample_html("/nonexistent-dir/x.html", "p", "w", "x.yaml", scenario, run);
+  EXPECT_EQ(s.code(), Status::Code::kIoError);
+}
+
 }  // namespace
 }  // namespace replsim::cli

@@ -109,7 +109,12 @@ INSTANTIATE_TEST_SUITE_P(
                  "unknown column 'nosuch'"},
         BadInput{"promote_primary", kHeader + "  - promote: p\n", "cannot promote 'p': it is already a primary"},
         BadInput{"resume_running", kHeader + "  - resume: r\n", "cannot resume 'r': it is not paused"},
-        BadInput{"unknown_verb", kHeader + "  - explode: r\n", "expected a step verb"}),
+        BadInput{"unknown_verb", kHeader + "  - explode: r\n", "expected a step verb"},
+        BadInput{"missing_backup", kHeader + "  - restore: n\n    from: nightly\n", "no base backup or naive copy named 'nightly'"},
+        BadInput{"unknown_restore_point", kHeader + "  - base_backup: b\n  - restore: n\n    from: b\n    target: {name: nowhere}\n",
+                 "unknown restore point 'nowhere'"},
+        BadInput{"target_before_backup", kHeader + "  - mark: early\n  - base_backup: b\n  - restore: n\n    from: b\n    target: {time: early}\n",
+                 "lies before the end of base backup 'b'"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(RunCommandTest, MissingFileIsBadInput) {

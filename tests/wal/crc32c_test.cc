@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include <string>
+#include <vector>
+
+#include "wal/log_format.h"
 
 namespace replsim::wal {
 namespace {
@@ -34,6 +39,36 @@ TEST(Crc32cTest, HardwareAndPortableAgreeOnEveryLengthAndAlignment) {
 TEST(Crc32cTest, ExtendEqualsWholeBuffer) {
   const std::string a = "replsim WAL ", b = "record payload bytes";
   EXPECT_EQ(crc32c_extend(crc32c(a.data(), a.size()), b.data(), b.size()), crc32c((a + b).data(), a.size() + b.size()));
+}
+
+// crc32c_check_records groups records by length and checks four at a time: every record must
+// get its own verdict, whatever the mix of lengths (including groups that are not a multiple of
+// four, and records too long to be grouped).
+TEST(Crc32cTest, CheckRecordsFlagsExactlyTheRecordsWhoseCrcIsWrong) {
+  std::vector<std::string> records;
+  uint64_t x = 99;
+  for (size_t i = 0; i < 64; ++i) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    const size_t aligned = kHeaderSize + 8 * ((x >> 33) % 20);  // 32..184 bytes.
+    std::string rec(aligned, '\0');
+    for (size_t k = 4; k < aligned; ++k) rec[k] = static_cast<char>((x >> (k % 56)) + k);
+    const uint32_t crc = crc32c(rec.data() + kCrcStart, aligned - kCrcStart);
+    std::memcpy(rec.data(), &crc, 4);
+    records.push_back(std::move(rec));
+  }
+  const uint64_t corrupt = 0x8000'0010'0400'2001ull;
+  for (size_t i = 0; i < 64; ++i) {
+    if (corrupt >> i & 1) records[i][4 + i % (records[i].size() - 4)] ^= 0x10;
+  }
+  std::vector<const char*> ptrs;
+  std::vector<uint32_t> lengths;
+  for (const std::string& r : records) {
+    ptrs.push_back(r.data());
+    lengths.push_back(static_cast<uint32_t>(r.size()));
+  }
+  EXPECT_EQ(crc32c_check_records(ptrs.data(), lengths.data(), 64), corrupt);
+  EXPECT_EQ(crc32c_check_records(ptrs.data() + 1, lengths.data() + 1, 5), 0u);  // Records 1..5 are intact.
+  EXPECT_EQ(crc32c_check_records(ptrs.data(), lengths.data(), 0), 0u);
 }
 
 }  // namespace

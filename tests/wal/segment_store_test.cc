@@ -93,5 +93,46 @@ TEST(SegmentStoreTest, SaveAndLoadRoundTripWithFullSizeFilesAndTimelines) {
   std::filesystem::remove_all(dir);
 }
 
+// Segments are allocated without zero-filling; what was never written must still read as the
+// end of WAL: unreadable in memory, and zeros in saved files.
+TEST(SegmentStoreTest, UnwrittenBytesAreNeverReadAndAreSavedAsZeros) {
+  const auto dir = std::filesystem::temp_directory_path() / ("replsim_wal_zero_test_" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  SegmentStore s(128);
+  s.write(Lsn{128 + 40}, std::string(100, 'a'));  // Starts mid-segment.
+  s.truncate_from(Lsn{128 + 90});                   // Ends mid-segment.
+  std::string scratch;
+  std::string_view view;
+  EXPECT_FALSE(s.read(Lsn{128 + 90}, 1, &scratch, &view));
+  const char* p = nullptr;
+  EXPECT_EQ(s.contiguous(Lsn{128 + 40}, &p), 50u);
+  ASSERT_TRUE(s.save(dir).ok());
+  auto loaded = SegmentStore::load(dir, 128);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(loaded->read(Lsn{128}, 128), std::string(40, '\0') + std::string(50, 'a') + std::string(38, '\0'));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(SegmentStoreTest, VersionChangesWhenReadableBytesMayChangeButNotOnAppend) {
+  SegmentStore s(64);
+  s.write(Lsn{0}, std::string(200, 'x'));
+  uint64_t v = s.version();
+  s.append(std::string(10, 'y'));
+  s.append_zeros(6);
+  EXPECT_EQ(s.version(), v);
+  s.write(Lsn{100}, "z");
+  EXPECT_NE(s.version(), v);
+  v = s.version();
+  s.truncate_from(Lsn{150});
+  EXPECT_NE(s.version(), v);
+  v = s.version();
+  s.remove_before(Lsn{70});
+  EXPECT_NE(s.version(), v);
+  v = s.version();
+  SegmentStore moved = std::move(s);
+  EXPECT_NE(moved.version(), v);
+  EXPECT_EQ(moved.read(Lsn{100}, 1), "z");
+}
+
 }  // namespace
 }  // namespace replsim::wal

@@ -68,6 +68,68 @@ TEST(WalReaderTest, RoundTripsEveryRecordTypeAcrossSmallSegments) {
   EXPECT_EQ(records[9].name, "before_load");
 }
 
+// With records that fit their segment, next() decodes from its CRC window (checked a run at a
+// time) instead of the general decoder: both must yield the same fields for every type.
+TEST(WalReaderTest, WindowDecodingAgreesWithTheGeneralDecoderForEveryType) {
+  SegmentStore s;  // 16 MB segments: every record lies in one.
+  const Lsn start{kDefaultSegmentSize + 40};
+  WalWriter w(&s, start);
+  auto appended = testing::write_sample_wal(&w);
+  WalReader reader(&s, start, Lsn{0});
+  Record r;
+  for (size_t i = 0; i < appended.size(); ++i) {
+    ASSERT_EQ(reader.next(&r), ReadStatus::kRecord) << i;
+    Record g;
+    const std::string bytes = s.read(r.lsn, r.end_lsn.value - r.lsn.value);
+    ASSERT_EQ(decode_record(bytes, r.lsn, &g), "") << i;
+    EXPECT_EQ(r.lsn, appended[i].lsn);
+    EXPECT_EQ(r.end_lsn, appended[i].end_lsn);
+    EXPECT_EQ(r.prev_lsn, g.prev_lsn);
+    EXPECT_EQ(r.xid, g.xid);
+    EXPECT_EQ(r.type, g.type) << i;
+    switch (g.type) {
+      case RecordType::kInsert:
+      case RecordType::kUpdate:
+        EXPECT_EQ(r.row, g.row) << i;
+        [[fallthrough]];
+      case RecordType::kDelete:
+        EXPECT_EQ(r.table_id, g.table_id) << i;
+        EXPECT_EQ(r.key, g.key) << i;
+        break;
+      case RecordType::kTruncate: EXPECT_EQ(r.truncated_tables, g.truncated_tables) << i; break;
+      case RecordType::kRestorePoint: EXPECT_EQ(r.name, g.name) << i; [[fallthrough]];
+      case RecordType::kCommit:
+      case RecordType::kAbort: EXPECT_EQ(r.commit_time_us, g.commit_time_us) << i; break;
+      case RecordType::kCheckpoint: EXPECT_EQ(r.commit_time_us, g.commit_time_us) << i; [[fallthrough]];
+      case RecordType::kBackupStart:
+      case RecordType::kBackupEnd: EXPECT_EQ(r.ref_lsn, g.ref_lsn) << i; break;
+      case RecordType::kSwitch: break;
+    }
+  }
+  EXPECT_EQ(reader.next(&r), ReadStatus::kEndOfWal);
+}
+
+// The reader checks CRCs ahead of what it has returned; bytes overwritten after that check (a
+// walreceiver rewriting WAL, a truncation) must be checked again, not trusted.
+TEST(WalReaderTest, BytesOverwrittenAfterTheyWereCheckedAreCheckedAgain) {
+  SegmentStore s;
+  const Lsn start{kDefaultSegmentSize + 40};
+  WalWriter w(&s, start);
+  auto appended = testing::write_sample_wal(&w);
+  WalReader reader(&s, start);
+  Record r;
+  ASSERT_EQ(reader.next(&r), ReadStatus::kRecord);  // Checked the CRCs of every record.
+  std::string third = s.read(appended[2].lsn, 1);
+  third[0] = static_cast<char>(third[0] ^ 0x40);  // The third record's CRC field.
+  const uint64_t version = s.version();
+  s.write(appended[2].lsn, third);
+  EXPECT_NE(s.version(), version);
+  ASSERT_EQ(reader.next(&r), ReadStatus::kRecord);
+  ASSERT_EQ(reader.next(&r), ReadStatus::kCorrupt);
+  EXPECT_EQ(reader.corruption().lsn, appended[2].lsn);
+  EXPECT_EQ(reader.corruption().reason, "bad CRC");
+}
+
 TEST(WalReaderTest, RowImageSurvivesTheRoundTrip) {
   SegmentStore s(128);
   WalWriter w(&s, Lsn{0});

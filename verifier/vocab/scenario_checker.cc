@@ -314,6 +314,7 @@ std::string describe_step(const Step& step) {
     case StepKind::kBreakArchive: return "break_archive";
     case StepKind::kRepairArchive: return "repair_archive";
     case StepKind::kRestore:
+      if (step.target.kind == RecoveryTarget::Kind::kNone) return fmt::format("restore {} from {}", step.node, step.backup);
       return fmt::format("restore {} from {} to {}{}{} ({}, action {}, timeline {})", step.node, step.backup,
                          target_kind(step.target.kind), step.target.ref.empty() ? "" : " ", step.target.ref,
                          step.target.inclusive ? "inclusive" : "exclusive", action_name(step.target.action), step.target.timeline);

@@ -1,0 +1,42 @@
+#include "archive.h"
+
+#include <algorithm>
+
+namespace replsim::sim {
+
+void WalArchive::put_segment(TimelineId timeline, uint64_t segno, ArchivedSegment segment) {
+  segments_.try_emplace({timeline, segno}, std::move(segment));
+}
+
+const ArchivedSegment* WalArchive::find_segment(TimelineId timeline, uint64_t segno) const {
+  auto it = segments_.find({timeline, segno});
+  return it == segments_.end() ? nullptr : &it->second;
+}
+
+std::optional<TimelineHistory> WalArchive::history(TimelineId timeline) const {
+  auto it = histories_.find(timeline);
+  if (it == histories_.end()) return std::nullopt;
+  return it->second;
+}
+
+TimelineId WalArchive::newest_timeline(TimelineId from) const {
+  TimelineId t = from;
+  while (histories_.count(t + 1)) ++t;
+  return t;
+}
+
+std::vector<std::pair<TimelineId, Lsn>> WalArchive::path(TimelineId from, TimelineId target, Lsn not_before) const {
+  std::vector<std::pair<TimelineId, Lsn>> reversed;
+  TimelineId t = target;
+  while (t != from) {
+    const auto h = history(t);
+    if (!h || h->switch_point < not_before) return {};
+    reversed.emplace_back(t, h->switch_point);
+    t = h->parent;
+  }
+  reversed.emplace_back(from, Lsn{});
+  std::reverse(reversed.begin(), reversed.end());
+  return reversed;
+}
+
+}  // namespace replsim::sim

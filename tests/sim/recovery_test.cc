@@ -1,0 +1,172 @@
+// Backups, the WAL archive, point-in-time recovery, naive copies and WAL retention in the
+// simulator: the recovery drills' expectations, every recovery target kind and action,
+// archiving triggers and the bad input the scenario checker refuses.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "expectations.h"
+#include "sim_test_util.h"
+#include "vocab/scenario_parser.h"
+
+namespace replsim::sim::testing {
+namespace {
+
+std::string scenarios_dir() {
+  const char* dir = std::getenv("REPLSIM_SOURCE_DIR");
+  return std::string(dir ? dir : ".") + "/scenarios";
+}
+
+// A primary p with standby r, archiving on; `cluster` adds settings.
+std::string archived(const std::string& steps, const std::string& cluster = "", const std::string& standbys = "r") {
+  return "name: t\ncluster:\n  primary: p\n  standbys: [" + standbys + "]\n  synchronous_standby_names: \"\"\n"
+         "  archive_mode: true\n" + cluster + "steps:\n" + steps;
+}
+
+std::string restore(const std::string& node, const std::string& target, const std::string& extra = "") {
+  return "  - restore: " + node + "\n    from: b\n" + (target.empty() ? "" : "    target: " + target + "\n") + extra;
+}
+
+std::string error_of(const Prediction& p, const std::string& node) {
+  const NodeFinal* n = p.find_node(node);
+  return n == nullptr ? "?" : n->error;
+}
+
+std::string state_of(const Prediction& p, const std::string& node) {
+  const NodeFinal* n = p.find_node(node);
+  return n == nullptr ? "?" : n->state;
+}
+
+// a, b2 and c around a mark and a restore point, all archived by the clean stop.
+const std::string kHistory = "  - base_backup: b\n" + insert("a") + "  - mark: m\n" + insert("b2") +
+                             "  - restore_point: rp\n" + insert("c") + "  - stop: p\n";
+
+TEST(RecoveryTargetTest, EveryKindStopsAtItsPlace) {
+  auto p = run_yaml(archived(kHistory + restore("x_in", "{xid: b2}") + restore("x_ex", "{xid: b2}", "    inclusive: false\n") +
+                             restore("t", "{time: m}") + restore("l", "{lsn: b2}") + restore("n", "{name: rp}") +
+                             restore("i", "immediate")));
+  auto expect = [&](const std::string& node, const std::string& a, const std::string& b2, const std::string& c) {
+    EXPECT_EQ(presence(p, node, "a"), a) << node << "\n" << all_notes(p);
+    EXPECT_EQ(presence(p, node, "b2"), b2) << node;
+    EXPECT_EQ(presence(p, node, "c"), c) << node;
+    EXPECT_EQ(state_of(p, node), "restoring") << node;  // recovery_target_action defaults to pause.
+  };
+  expect("x_in", "present", "present", "absent");
+  expect("x_ex", "present", "absent", "absent");
+  expect("t", "present", "absent", "absent");
+  expect("l", "present", "present", "absent");
+  expect("n", "present", "present", "absent");
+  expect("i", "absent", "absent", "absent");
+  EXPECT_NE(all_notes(p).find("recovery stopping before commit of transaction"), std::string::npos);
+}
+
+TEST(RecoveryTargetTest, ActionsPromotePauseAndShutdown) {
+  auto p = run_yaml(archived(kHistory + restore("pr", "{xid: a}", "    action: promote\n") + insert("on_pr", "pr") +
+                             restore("pa", "{xid: a}", "    action: pause\n") +
+                             restore("sd", "{xid: a}", "    action: shutdown\n")));
+  EXPECT_EQ(state_of(p, "pr"), "primary");
+  EXPECT_EQ(p.find_node("pr")->timeline, 2u);
+  EXPECT_EQ(outcome(p, "on_pr"), "acknowledged");
+  EXPECT_EQ(presence(p, "pr", "on_pr"), "present");
+  EXPECT_EQ(state_of(p, "pa"), "restoring");
+  EXPECT_EQ(state_of(p, "sd"), "stopped");
+  EXPECT_EQ(error_of(p, "sd"), "");
+  EXPECT_NE(all_notes(p).find("selected new timeline ID: 2"), std::string::npos);
+}
+
+TEST(RecoveryTargetTest, TargetInTheUnarchivedSegmentIsNeverReached) {
+  const std::string steps = "  - base_backup: b\n" + insert("a") + "  - mark: m\n" + insert("b2") + "  - crash: p\n";
+  auto p = run_yaml(archived(steps + restore("x", "{time: m}") + restore("all", "")));
+  EXPECT_EQ(error_of(p, "x"), "recovery_target_not_reached");
+  EXPECT_EQ(state_of(p, "x"), "stopped");
+  // Without a target, recovery replays what the archive has and promotes: a is not there.
+  EXPECT_EQ(state_of(p, "all"), "primary");
+  EXPECT_EQ(presence(p, "all", "a"), "absent");
+}
+
+TEST(ArchivingTest, SwitchWalArchivesTheCurrentSegment) {
+  const std::string steps = "  - base_backup: b\n" + insert("a") + "  - switch_wal\n" + insert("b2") + "  - crash: p\n";
+  auto p = run_yaml(archived(steps + restore("x", "{xid: a}") + restore("all", "")));
+  EXPECT_EQ(error_of(p, "x"), "");
+  EXPECT_EQ(presence(p, "x", "a"), "present");
+  EXPECT_EQ(presence(p, "all", "a"), "present");
+  EXPECT_EQ(presence(p, "all", "b2"), "absent");  // In the segment that was never complete.
+}
+
+TEST(ArchivingTest, ArchiveTimeoutSwitchesAPartlyFilledSegment) {
+  const std::string before = "  - base_backup: b\n" + insert("a");
+  auto waited = run_yaml(archived(before + "  - wait: 1500ms\n  - crash: p\n" + restore("x", "{xid: a}"), "  archive_timeout: 1s\n"));
+  auto quick = run_yaml(archived(before + "  - crash: p\n" + restore("x", "{xid: a}"), "  archive_timeout: 1s\n"));
+  EXPECT_EQ(error_of(waited, "x"), "");
+  EXPECT_EQ(presence(waited, "x", "a"), "present");
+  EXPECT_EQ(error_of(quick, "x"), "recovery_target_not_reached");
+}
+
+TEST(ArchivingTest, ABrokenArchiveKeepsSegmentsUntilRepaired) {
+  const std::string before = "  - base_backup: b\n" + insert("a") + "  - break_archive\n  - switch_wal\n";
+  auto broken = run_yaml(archived(before + "  - crash: p\n" + restore("x", "{xid: a}")));
+  auto repaired = run_yaml(archived(before + "  - repair_archive\n  - crash: p\n" + restore("x", "{xid: a}")));
+  EXPECT_EQ(error_of(broken, "x"), "recovery_target_not_reached");
+  EXPECT_EQ(error_of(repaired, "x"), "");
+  EXPECT_EQ(presence(repaired, "x", "a"), "present");
+}
+
+// The standby r is cut off, the primary moves three segments on and checkpoints.
+std::string falls_behind() {
+  std::string s = "  - catchup\n  - partition: r\n  - wait: 3s\n";
+  for (int i = 0; i < 3; ++i) s += insert("w" + std::to_string(i)) + "  - switch_wal\n";
+  return s + "  - checkpoint\n  - heal: r\n  - catchup: r\n";
+}
+
+TEST(WalRetentionTest, AStandbyWithoutASlotLosesItsWal) {
+  auto p = run_yaml(archived(falls_behind()));
+  EXPECT_EQ(error_of(p, "r"), "cannot_catch_up");
+  EXPECT_NE(all_notes(p).find("has already been removed"), std::string::npos) << all_notes(p);
+}
+
+TEST(WalRetentionTest, WalKeepSizeOrASlotKeepsIt) {
+  auto kept = run_yaml(archived(falls_behind(), "  wal_keep_size: 8MB\n"));
+  auto slot = run_yaml(archived(falls_behind(), "", "{name: r, slot: true}"));
+  for (const auto* p : {&kept, &slot}) {
+    EXPECT_EQ(error_of(*p, "r"), "");
+    EXPECT_EQ(presence(*p, "r", "w2"), "present");
+  }
+}
+
+TEST(WalRetentionTest, AnInvalidatedSlotKeepsNothing) {
+  auto p = run_yaml(archived(falls_behind(), "  max_slot_wal_keep_size: 1MB\n", "{name: r, slot: true}"));
+  EXPECT_EQ(error_of(p, "r"), "cannot_catch_up");
+  EXPECT_NE(all_notes(p).find("invalidating slot \"r\""), std::string::npos) << all_notes(p);
+}
+
+TEST(NaiveCopyTest, TheCopyOfARestartedServerIgnoresItsStaleLockFile) {
+  auto p = run_yaml(scenario("r", "on", "", insert("a") + "  - naive_copy: c\n  - stop: p\n  - start: p\n  - restore: x\n    from: c\n"));
+  EXPECT_EQ(error_of(p, "x"), "");
+  EXPECT_EQ(presence(p, "x", "a"), "present");
+}
+
+class RecoveryDrillTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(RecoveryDrillTest, PredictionMeetsEveryExpectation) {
+  auto scenario = parse_scenario_file(scenarios_dir() + "/" + GetParam());
+  ASSERT_TRUE(scenario.ok()) << scenario.status().message();
+  auto prediction = simulate(*scenario, SimOptions{});
+  ASSERT_TRUE(prediction.ok()) << prediction.status().message();
+  for (const auto& r : check_expectations(*scenario, *prediction))
+    EXPECT_EQ(r.verdict, ExpectationResult::Verdict::kHeld) << r.expectation->text << ": " << r.explanation << "\n"
+                                                             << all_notes(*prediction);
+}
+
+INSTANTIATE_TEST_SUITE_P(Drills, RecoveryDrillTest,
+                         ::testing::Values("drill-1.1-pitr-after-delete.yaml", "drill-1.1-unarchived-target.yaml",
+                                           "drill-3.1-naive-copy.yaml", "drill-3.1-copy-spans-checkpoint.yaml",
+                                           "drill-3.1-torn-copy.yaml", "drill-3.1-copy-beside-live-server.yaml",
+                                           "drill-4.1-full-disaster-recovery.yaml"),
+                         [](const auto& info) {
+                           std::string name = info.param.substr(0, info.param.size() - 5);
+                           for (char& c : name) if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace replsim::sim::testing
