@@ -55,6 +55,22 @@ TEST(RunCommandTest, LagDrillLosesCharlieOnThePromotedReplica) {
   EXPECT_NE(r.out.find("3 of 3 expectations held"), std::string::npos);
 }
 
+TEST(RunCommandTest, DisasterDrillShowsTheLagVerdictAndTheRestoredTimeline) {
+  CliRun r = replsim(std::string("run ") + REPLSIM_SCENARIOS + "/drill-4.1-full-disaster-recovery.yaml");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("failover now loses order_5, item_for_order_5, order_6"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("recovery stopping before commit of transaction"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("primary_new: selected new timeline ID: 2"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("rows: customers 6, orderitems 7, orders 6, products 5"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("10 of 10 expectations held"), std::string::npos) << r.out;
+}
+
+TEST(RunCommandTest, UnarchivedTargetIsPredictedNotReached) {
+  CliRun r = replsim(std::string("run ") + REPLSIM_SCENARIOS + "/drill-1.1-unarchived-target.yaml");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("recovery ended before configured recovery target was reached"), std::string::npos) << r.out;
+}
+
 TEST(RunCommandTest, SyncTwinBlocksAndLosesNothingAcknowledged) {
   CliRun r = replsim(std::string("run ") + REPLSIM_SCENARIOS + "/drill-2.1-sync.yaml");
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
