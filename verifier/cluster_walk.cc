@@ -123,8 +123,9 @@ void ClusterWalk::apply(const Step& step, std::map<std::string, NodeAtStep>& nod
     case StepKind::kRestore: {
       NodeAtStep restored;
       restored.generation = n ? n->generation + 1 : 1;
-      restored.primary = step.target.action == RecoveryTarget::Action::kPromote;
-      restored.running = step.target.action != RecoveryTarget::Action::kShutdown;
+      const bool copy = scenario_.restores_naive_copy(step);
+      restored.primary = copy || step.target.action == RecoveryTarget::Action::kPromote;
+      restored.running = copy || step.target.action != RecoveryTarget::Action::kShutdown;
       nodes[step.node] = restored;
       break;
     }

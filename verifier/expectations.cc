@@ -121,7 +121,8 @@ ExpectationResult check_one(const Scenario& s, const RunResult& r, const Expecta
 std::string final_primary(const Scenario& scenario, const RunResult& result) {
   std::string primary = scenario.cluster.nodes.empty() ? "" : scenario.cluster.nodes[0].name;
   for (const auto& step : scenario.steps) {
-    const bool restored_primary = step.kind == StepKind::kRestore && step.target.action == RecoveryTarget::Action::kPromote;
+    const bool restored_primary = step.kind == StepKind::kRestore &&
+                                  (step.target.action == RecoveryTarget::Action::kPromote || scenario.restores_naive_copy(step));
     if (step.kind != StepKind::kPromote && !restored_primary) continue;
     const NodeFinal* n = result.find_node(step.node);
     if (n == nullptr || n->error.empty()) primary = step.node;  // A restore that failed made no primary.

@@ -138,6 +138,10 @@ TEST(ScenarioParserTest, NaiveCopiesCheckpointsAndArchiveSteps) {
   EXPECT_EQ(r->steps[2].files, (std::vector<std::string>{"pg_wal", "global"}));
   EXPECT_EQ(r->steps[3].files, naive_copy_parts());  // No 'files': the whole directory at once.
   EXPECT_EQ(describe_step(r->steps[0]), "naive_copy tar: base, pg_xact");
+  EXPECT_EQ(describe_step(r->steps[5]), "restore back from tar");
+  EXPECT_TRUE(r->restores_naive_copy(r->steps[5]));
+  EXPECT_TRUE(r->restores_naive_copy(r->steps[6]));
+  EXPECT_FALSE(r->restores_naive_copy(r->steps[0]));
 
   expect_error(parse("  - naive_copy: c\n    files: [base, etc]\n"), 8, 19, "unknown part 'etc'");
   expect_error(parse("  - naive_copy: c\n    files: [base, base]\n"), 8, 19, "listed twice");

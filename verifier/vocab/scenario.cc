@@ -82,6 +82,15 @@ const std::vector<std::string>& naive_copy_parts() {
   return parts;
 }
 
+bool Scenario::restores_naive_copy(const Step& restore) const {
+  if (restore.kind != StepKind::kRestore) return false;
+  for (const Step& s : steps) {
+    if (&s == &restore) return false;
+    if (s.kind == StepKind::kNaiveCopy && s.name == restore.backup) return true;
+  }
+  return false;
+}
+
 const NodeSpec* ClusterSpec::find_node(const std::string& name) const {
   for (const auto& n : nodes)
     if (n.name == name) return &n;

@@ -149,6 +149,10 @@ struct Scenario {
   ClusterSpec cluster;
   std::vector<Step> steps;
   std::vector<Expectation> expectations;
+
+  // Whether `restore` (a kRestore step of this scenario) starts a naive copy rather than
+  // recovering a base backup: a started copy runs as a primary, whatever its target says.
+  bool restores_naive_copy(const Step& restore) const;
 };
 
 }  // namespace replsim
