@@ -8,6 +8,12 @@
 // Exit codes: 0 when every checked guarantee held and every checked false promise was
 // refuted (the teaching result); 1 when a guarantee was violated or a false promise
 // survived its runs; 2 on bad input.
+//
+// With --real, the campaign is differential instead: each generated scenario runs on the
+// simulator and on a fresh real PostgreSQL 15 cluster, one at a time, and the verifier must
+// find them in agreement; the first disagreement is shrunk (each candidate a real run) and
+// written like a counterexample. Exit 0 when every run agreed, 1 on a disagreement or a run
+// the harness could not finish, 2 on bad input.
 #include <fmt/format.h>
 #include <malloc.h>
 #include <nlohmann/json.hpp>
@@ -20,12 +26,18 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <memory>
 #include <thread>
 #include <vector>
 
 #include "campaign/campaign.h"
+#include "campaign/differential.h"
+#include "campaign/scenario_writer.h"
 #include "command.h"
+#include "report_text.h"
 #include "run_store.h"
+#include "scenario_runner.h"
+#include "verification.h"
 
 namespace replsim::cli {
 namespace {
@@ -44,6 +56,9 @@ struct CheckArgs {
   std::string out = ".replsim/counterexamples";
   bool list = false;
   bool json = false;
+  bool real = false;
+  bool runs_given = false, max_steps_given = false;
+  int shrink_budget = 30;  // --real: real-cluster runs the shrinker may spend.
 };
 
 // Shared between the workers of one property's campaign and the progress printer.
@@ -239,7 +254,144 @@ void list_properties(bool json) {
   if (json) fmt::print("{}\n", all.dump(2));
 }
 
+// --- Differential campaigns on a real cluster (--real).
+
+// One scenario on both sides, judged by the verifier (as `replsim verify` does).
+struct BothSides {
+  Verification verification;
+  std::unique_ptr<Prediction> prediction;
+  std::unique_ptr<History> history;
+};
+
+BothSides run_both_sides(const Scenario& scenario, uint64_t seed) {
+  BothSides out;
+  auto prediction = sim::simulate(scenario, sim::SimOptions{seed, sim::Perturbation::kNone});
+  if (!prediction.ok()) {
+    out.verification = verification_error(scenario, seed, "simulator: " + prediction.status().message());
+    return out;
+  }
+  out.prediction = std::make_unique<Prediction>(std::move(prediction).value());
+  auto history = harness::run_scenario(scenario, harness::HarnessOptions{});
+  if (!history.ok()) {
+    out.verification = verification_error(scenario, seed, "harness: " + history.status().message());
+    return out;
+  }
+  out.history = std::make_unique<History>(std::move(history).value());
+  out.verification = verify_runs(scenario, *out.prediction, *out.history);
+  out.verification.seed = seed;
+  return out;
+}
+
+void record_disagreement(const BothSides& both, const std::string& yaml, const std::string& file, uint64_t seed) {
+  auto store = RunStore::open(RunStore::default_dir());
+  if (!store.ok()) {
+    fmt::print(stderr, "replsim check: not recorded in the run store: {}\n", store.status().message());
+    return;
+  }
+  RunRecord record;
+  record.summary.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch()).count();
+  record.summary.scenario = both.verification.scenario;
+  record.summary.file = file;
+  record.summary.seed = seed;
+  record.summary.verdict = both.verification.verdict;
+  record.summary.passed = false;
+  record.scenario_text = yaml;
+  if (both.prediction) record.prediction_json = to_json(*both.prediction).dump();
+  if (both.history) record.history_json = to_json(*both.history).dump();
+  record.verification_json = to_json(both.verification).dump();
+  if (auto id = (*store)->add(record); id.ok()) fmt::print(stderr, "replsim check: recorded as run {}\n", *id);
+  else fmt::print(stderr, "replsim check: not recorded in the run store: {}\n", id.status().message());
+}
+
+// Shrinks run `run`'s disagreement (`first`, on `original`), writes and records it, prints
+// it. A disagreement that no rerun reproduces (timing on a loaded machine, or a harness
+// fault) is still reported, with the original scenario and verdict, and said to be so.
+// Returns false if the file could not be written.
+bool report_disagreement(const CheckArgs& args, const campaign::DifferentialOptions& options, int64_t run,
+                         const Scenario& original, const BothSides& first) {
+  const uint64_t seed = campaign::differential_seed(options, run);
+  fmt::print("FAIL  run {} (seed {:#x}): the simulator and PostgreSQL disagree\n{}\n", run, seed,
+             render_verdict(first.verification));
+  std::fprintf(stderr, "replsim check --real: shrinking run %lld (at most %d real runs) ...\n",
+               static_cast<long long>(run), options.shrink_budget);
+  const auto disagrees = [seed](const Scenario& candidate) {
+    return run_both_sides(candidate, seed).verification.verdict == "disagree";
+  };
+  campaign::ShrinkResult shrunk = campaign::shrink_disagreement(options, run, disagrees);
+  const BothSides last = run_both_sides(shrunk.scenario, seed);
+  const bool reproduced = last.verification.verdict == "disagree";
+  const Scenario& shown = reproduced ? shrunk.scenario : original;
+  const BothSides& judged = reproduced ? last : first;
+  std::string yaml = fmt::format(
+      "# Disagreement between the simulator and PostgreSQL 15: run {} of the differential campaign,\n"
+      "# {}.\n"
+      "# Reproduce the campaign: replsim check --real --seed {} --runs {} --max-steps {}\n"
+      "# Replay it: replsim verify --seed {} FILE\n",
+      run,
+      reproduced ? fmt::format("shrunk from {} to {} steps in {} real runs", original.steps.size(),
+                               shown.steps.size(), shrunk.runs)
+                 : fmt::format("not reproduced by {} reruns of it and its shrinks (timing-dependent); as generated",
+                               shrunk.runs + 1),
+      options.seed, run + 1, options.max_steps, seed);
+  yaml += campaign::write_scenario(shown);
+  std::error_code ec;
+  std::filesystem::create_directories(args.out, ec);
+  const auto path = std::filesystem::path(args.out) / fmt::format("disagreement-seed-{}.yaml", options.seed);
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file << yaml;
+  file.close();
+  if (ec || !file) {
+    fmt::print(stderr, "replsim check: cannot write {}\n", path.string());
+    return false;
+  }
+  record_disagreement(judged, yaml, path.string(), seed);
+  if (reproduced) fmt::print("      shrunk:\n{}\n", render_verdict(last.verification));
+  fmt::print("      written to {}\n\n{}\n", path.string(), yaml);
+  return true;
+}
+
+int run_real(const CheckArgs& args) {
+  campaign::DifferentialOptions options;
+  options.seed = args.seed;
+  if (args.max_steps_given) options.max_steps = args.max_steps;
+  options.shrink_budget = args.shrink_budget;
+  const int64_t runs = args.runs_given ? args.runs : 20;
+  fmt::print("replsim check --real: seed {}, {} runs on the simulator and on PostgreSQL 15, at most {} steps\n",
+             args.seed, runs, options.max_steps);
+  const auto start = std::chrono::steady_clock::now();
+  for (int64_t run = 0; run < runs; ++run) {
+    auto scenario = campaign::differential_scenario(options, run);
+    if (!scenario.ok()) {  // A generator bug: the written file does not parse.
+      fmt::print("FAIL  run {}: the generated scenario does not parse: {}\n", run, scenario.status().message());
+      return kExitCheckFailed;
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    const BothSides both = run_both_sides(*scenario, campaign::differential_seed(options, run));
+    const Verification& v = both.verification;
+    std::fprintf(stderr, "[%lld/%lld] %s: %s (%zu steps, %.1f s)\n", static_cast<long long>(run + 1),
+                 static_cast<long long>(runs), scenario->name.c_str(), v.verdict.c_str(), scenario->steps.size(),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    if (v.verdict == "agree") continue;
+    if (v.verdict != "disagree") {  // The harness or the simulator could not run it.
+      fmt::print("FAIL  run {}: {}\n{}\n", run, v.error, campaign::write_scenario(*scenario));
+      return kExitCheckFailed;
+    }
+    return report_disagreement(args, options, run, *scenario, both) ? kExitCheckFailed : kExitBadInput;
+  }
+  fmt::print("OK    {} runs agreed ({:.0f} s)\n", runs,
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return kExitOk;
+}
+
 int run_check(const CheckArgs& args) {
+  if (args.real) {
+    if (!args.properties.empty() || args.list || args.json) {
+      fmt::print(stderr, "replsim check: --real runs a differential campaign; it takes no --property, --list or --json\n");
+      return kExitBadInput;
+    }
+    return run_real(args);
+  }
   if (args.list) {
     list_properties(args.json);
     return kExitOk;
@@ -309,15 +461,32 @@ void add_check_command(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "check", "Run a property campaign over generated scenarios; shrink and save each counterexample");
   cmd->add_option("--property", args->properties, "Property to check (repeatable; default: all; see --list)");
-  cmd->add_option("--runs", args->runs, "Generated scenarios per property")->check(CLI::Range(int64_t{1}, int64_t{100'000'000}));
+  cmd->add_option("--runs", args->runs, "Generated scenarios per property (default 1000; with --real, 20)")
+      ->check(CLI::Range(int64_t{1}, int64_t{100'000'000}));
   cmd->add_option("--seed", args->seed, "Campaign seed: the same seed reproduces the same campaign");
   cmd->add_option("--jobs", args->jobs, "Threads (default: every core); the result does not depend on it")
       ->check(CLI::Range(0, 1024));
-  cmd->add_option("--max-steps", args->max_steps, "Step intents per generated scenario")->check(CLI::Range(1, 10'000));
+  cmd->add_option("--max-steps", args->max_steps, "Step intents per generated scenario (default 30; with --real, 8)")
+      ->check(CLI::Range(1, 10'000));
   cmd->add_option("--out", args->out, "Directory for counterexample files");
   cmd->add_flag("--list", args->list, "List the properties and exit");
   cmd->add_flag("--json", args->json, "Print the report as JSON");
-  cmd->callback([args, &exit_code] { exit_code = run_check(*args); });
+  cmd->add_flag("--real", args->real,
+                "Differential campaign: run each generated scenario on the simulator and on a fresh real PostgreSQL "
+                "15 cluster, one at a time; the verifier must find them in agreement, and the first disagreement is "
+                "shrunk and written to --out. Exit 0 all agreed, 1 a disagreement (or a run the harness could not "
+                "finish), 2 bad input");
+  cmd->add_option("--shrink-budget", args->shrink_budget, "With --real: real runs the shrinker may spend")
+      ->check(CLI::Range(0, 10'000));
+  cmd->footer(
+      "Exit codes: 0 every checked guarantee held and every checked false promise was refuted (with --real: every "
+      "run agreed); 1 a guarantee was violated, a false promise survived its runs, or (--real) a run disagreed; "
+      "2 bad input.");
+  cmd->callback([args, cmd, &exit_code] {
+    args->runs_given = cmd->count("--runs") > 0;
+    args->max_steps_given = cmd->count("--max-steps") > 0;
+    exit_code = run_check(*args);
+  });
 }
 
 }  // namespace

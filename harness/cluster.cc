@@ -455,6 +455,14 @@ Status Cluster::wait_streaming(const std::string& standby, int64_t timeout_ms) {
   }
 }
 
+bool Cluster::partitioned(const std::string& name) const {
+  for (const auto& link : links_of(name)) {
+    const LinkFaults f = proxy_->faults(link);
+    if (f.hold_to_standby || f.hold_to_primary) return true;
+  }
+  return false;
+}
+
 std::vector<std::string> Cluster::links_of(const std::string& name) const {
   std::vector<std::string> out;
   for (const auto& n : nodes_)

@@ -58,6 +58,8 @@ class Cluster {
   ConnTarget target(const ClusterNode& node) const;
   Result<std::unique_ptr<PgConnection>> connect(const ClusterNode& node, int64_t timeout_ms = 3000) const;
   std::vector<pid_t> all_pids() const;  // Every server process of the run, as seen now.
+  // Whether a partition step cut `name`'s replication link (in either direction).
+  bool partitioned(const std::string& name) const;
   double template_seconds() const { return template_seconds_; }  // 0 when the cache was used.
 
   // Setup.

@@ -510,7 +510,12 @@ void Runner::do_catchup(const Step& st) {
   }
   std::vector<ClusterNode*> standbys;
   for (ClusterNode* n : c_.nodes()) {
-    if (st.node.empty() ? (n->state == "standby" && !n->link.empty()) : n->name == st.node) standbys.push_back(n);
+    // Without a node: the standbys streaming from the current primary over a working link (a
+    // cut-off standby, or one following a primary that is gone, cannot catch up: the simulator's
+    // rule too). A named standby is waited for whatever its state; a primary has nothing to do.
+    const bool streaming_here = n->state == "standby" && !n->link.empty() && n->upstream == primary_ && !c_.partitioned(n->name);
+    if (st.node.empty() ? streaming_here : (n->name == st.node && n->state != "primary" && n->state != "restoring"))
+      standbys.push_back(n);
   }
   const auto deadline = Clock::now() + std::chrono::milliseconds(opt_.catchup_timeout_ms);
   for (ClusterNode* s : standbys) {

@@ -35,6 +35,7 @@ Cluster::Cluster(const Scenario& scenario, const SimOptions& options, const Timi
       timing_(timing),
       dataset_(dataset_of(scenario)),
       standby_names_(names_of(scenario)),
+      no_sync_names_(*parse_standby_names("")),
       world_(options.seed),
       archive_(scenario.cluster.wal_segment_size) {}
 
@@ -180,7 +181,7 @@ void Cluster::write(int index, const Step& step) {
   for (const auto& link : links_)
     if (link->upstream() == p && !link->promoted_away) tx.standby_view[link->standby()] = why_not_received(link->standby());
 
-  const bool waits = commit_waits_for_standbys(tx.level, standby_names_);
+  const bool waits = commit_waits_for_standbys(tx.level, names_on(p));
   schedule_archive_timeout(p);
   if (tx.level == SyncCommit::kOff) {
     tx.local_only = true;
@@ -194,7 +195,7 @@ void Cluster::write(int index, const Step& step) {
   tx.waiting = true;
   tx.record.waited_for_sync = true;
   note(fmt::format("{} committed locally at {} (xid {}); waiting for {}", step.label, commit.end_lsn.to_string(), xid,
-                   standby_names_.to_string()));
+                   names_on(p).to_string()));
   release_waiters(p);
 }
 
@@ -222,38 +223,56 @@ bool Cluster::caught_up(int standby) const {
   return link.connected() && s.replay_lsn() >= up.insert_lsn() && link.reported_apply >= up.insert_lsn();
 }
 
+// `catchup` waits for the standbys that can replay everything: without a node, those streaming
+// from the current primary over a working link; a named standby that cannot (cut off, down,
+// following a primary that is gone), or does not within the limit, ends in cannot_catch_up, as
+// the harness reports it.
 void Cluster::catchup(const Step& step) {
   std::vector<int> targets;
   for (size_t i = 1; i < nodes_.size(); ++i) {
     const int n = static_cast<int>(i);
-    if (!step.node.empty() && nodes_[i]->name() != step.node) continue;
-    if (can_catch_up(n)) {
-      targets.push_back(n);
-      if (!links_[i - 1]->connected()) schedule_reconnect(n - 1);
-    } else if (links_[i - 1]->wal_removed && nodes_[i]->running() && !nodes_[i]->is_primary()) {
+    const Node& s = *nodes_[i];
+    const Link& link = *links_[i - 1];
+    const bool named = !step.node.empty();
+    if (named && s.name() != step.node) continue;
+    if (s.is_primary() || s.restoring()) {
+      if (named) note(fmt::format("{} has nothing to catch up: it is not streaming", s.name()));
+      continue;
+    }
+    if (link.wal_removed && s.running()) {
       wal_gone_at_catchup(n);
-    } else if (!step.node.empty() || !nodes_[i]->is_primary()) {
-      note(fmt::format("{} cannot catch up now ({})", nodes_[i]->name(),
-                       since_.count(n) ? since_.at(n) : nodes_[i]->is_primary() ? "it is a primary" : "its primary is down"));
+    } else if (can_catch_up(n) && (named || link.upstream() == current_primary_)) {
+      targets.push_back(n);
+      if (!link.connected()) schedule_reconnect(n - 1);
+    } else if (named) {
+      cannot_catch_up(n, since_.count(n) ? since_.at(n) : "its primary is down");
+    } else {
+      note(fmt::format("{} cannot catch up now ({})", s.name(), since_.count(n) ? since_.at(n) : "its primary is down"));
     }
   }
   const int64_t start = world_.now_us();
   const bool done = world_.run_until_true(start + kCatchupLimitUs, [&] {
     return std::all_of(targets.begin(), targets.end(), [&](int s) { return caught_up(s); });
   });
-  for (int t : targets)
+  for (int t : targets) {
     if (links_[static_cast<size_t>(t - 1)]->wal_removed) wal_gone_at_catchup(t);
+    else if (!caught_up(t)) cannot_catch_up(t, fmt::format("replay at {} after {} ms", nodes_[static_cast<size_t>(t)]->replay_lsn().to_string(), kCatchupLimitUs / 1000));
+  }
   if (!done) note(fmt::format("catchup gave up after {} ms", kCatchupLimitUs / 1000));
   else if (!targets.empty() && world_.now_us() > start) note(fmt::format("caught up in {} us", world_.now_us() - start));
   else if (!targets.empty()) note("already caught up");
 }
 
+void Cluster::cannot_catch_up(int standby, const std::string& why) {
+  errors_[standby] = {"cannot_catch_up", why};
+  note(fmt::format("{} cannot catch up: {}", nodes_[static_cast<size_t>(standby)]->name(), why));
+}
+
 // The walreceiver keeps asking for a segment the primary removed: only a new clone helps.
 void Cluster::wal_gone_at_catchup(int standby) {
   const Node& s = *nodes_[static_cast<size_t>(standby)];
-  errors_[standby] = {"cannot_catch_up", fmt::format("requested WAL segment {} has already been removed",
-                                                     wal_segment_name(s.timeline(), s.flush_lsn(), scenario_.cluster.wal_segment_size))};
-  note(fmt::format("{} cannot catch up: {}", s.name(), errors_[standby].second));
+  cannot_catch_up(standby, fmt::format("requested WAL segment {} has already been removed",
+                                        wal_segment_name(s.timeline(), s.flush_lsn(), scenario_.cluster.wal_segment_size)));
 }
 
 void Cluster::check_lag(const Step& step) {
@@ -309,7 +328,8 @@ void Cluster::mark(const Step& step) {
 std::string Cluster::sync_state_of(int standby) const {
   const Link& link = *links_[static_cast<size_t>(standby - 1)];
   if (!link.connected() || !nodes_[static_cast<size_t>(link.upstream())]->running()) return "";
-  if (!standby_names_.enabled()) return "async";
+  const StandbyNames& names = names_on(link.upstream());
+  if (!names.enabled()) return "async";
   std::vector<WalSenderView> views;
   size_t mine = 0;
   for (int l : walsenders_of(link.upstream())) {
@@ -318,7 +338,7 @@ std::string Cluster::sync_state_of(int standby) const {
     views.push_back({nodes_[static_cast<size_t>(other.standby())]->name(), true, other.has_feedback,
                      other.reported_write, other.reported_flush, other.reported_apply});
   }
-  return decide_sync_rep(standby_names_, views).sync_state[mine];
+  return decide_sync_rep(names, views).sync_state[mine];
 }
 
 NodePosition Cluster::position(int n) const {
@@ -349,11 +369,11 @@ void Cluster::finish() {
   for (Tx& tx : txs_) {
     if (!tx.waiting) continue;
     tx.record.outcomes = {TxOutcome::kBlocked};
-    tx.record.detail = fmt::format("still waiting for {} when the scenario ended", standby_names_.to_string());
+    tx.record.detail = fmt::format("still waiting for {} when the scenario ended", names_on(tx.node).to_string());
     event(HistoryEvent::Type::kBlocked, "client", tx.node, tx.record.label, tx.record.detail, &tx);
     result_.notes.push_back(fmt::format("{} never returned: committed locally on {} at {}, still waiting for {} at the end",
                                         tx.record.label, tx.record.node, tx.record.commit_lsn.to_string(),
-                                        standby_names_.to_string()));
+                                        names_on(tx.node).to_string()));
   }
   for (size_t i = 0; i < nodes_.size(); ++i) {
     const Node& n = *nodes_[i];

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -49,6 +50,7 @@ class Cluster {
   void write(int index, const Step& step);
   void catchup(const Step& step);
   void wal_gone_at_catchup(int standby);
+  void cannot_catch_up(int standby, const std::string& why);
   void check_lag(const Step& step);
   void cancel(const Step& step);
   void mark(const Step& step);
@@ -127,7 +129,12 @@ class Cluster {
   SimOptions options_;
   TimingProfile timing_;
   const Dataset& dataset_;
-  StandbyNames standby_names_;
+  StandbyNames standby_names_;  // The cluster's setting: only the first primary's configuration has it.
+  StandbyNames no_sync_names_;  // Standbys (promoted or not) and restored nodes run with ''.
+  std::set<int> with_sync_names_ = {0};
+  const StandbyNames& names_on(int node) const {
+    return with_sync_names_.count(node) ? standby_names_ : no_sync_names_;
+  }
   World world_;
   std::vector<std::unique_ptr<Node>> nodes_;
   std::vector<std::unique_ptr<Link>> links_;  // links_[i] serves nodes_[i + 1].

@@ -134,7 +134,7 @@ void Cluster::resolve_waiters_of_dead_primary(int n, const std::string& why) {
     tx.waiting = false;
     tx.record.outcomes = {TxOutcome::kInDoubt};
     tx.record.detail = fmt::format("was waiting for {} when {}: the connection was lost mid-commit",
-                                   standby_names_.to_string(), why);
+                                   names_on(n).to_string(), why);
     event(HistoryEvent::Type::kInfo, "client", n, tx.record.label, tx.record.detail, &tx);
     note(fmt::format("{} in doubt: committed locally at {} but {}", tx.record.label, tx.record.commit_lsn.to_string(), why));
   }

@@ -184,6 +184,7 @@ int Cluster::fresh_node(const std::string& name) {
       if (link->upstream() == static_cast<int>(i)) link->promoted_away = true;
     since_.erase(static_cast<int>(i));
     errors_.erase(static_cast<int>(i));
+    with_sync_names_.erase(static_cast<int>(i));
     return static_cast<int>(i);
   }
   const int n = static_cast<int>(nodes_.size());

@@ -124,14 +124,15 @@ void Cluster::deliver_feedback(int l, uint64_t generation, Lsn write, Lsn flush,
 }
 
 void Cluster::release_waiters(int primary) {
-  if (!standby_names_.enabled()) return;
+  const StandbyNames& names = names_on(primary);
+  if (!names.enabled()) return;
   std::vector<WalSenderView> views;
   for (int l : walsenders_of(primary)) {
     const Link& link = *links_[static_cast<size_t>(l)];
     views.push_back({nodes_[static_cast<size_t>(link.standby())]->name(), true, link.has_feedback,
                      link.reported_write, link.reported_flush, link.reported_apply});
   }
-  const SyncRepDecision decision = decide_sync_rep(standby_names_, views);
+  const SyncRepDecision decision = decide_sync_rep(names, views);
   if (!decision.can_release) return;
   std::vector<std::string> sync_names;
   for (size_t i : decision.sync_standbys) sync_names.push_back(views[i].application_name);

@@ -41,16 +41,20 @@ void BM_GeneratePlan(benchmark::State& state) {
 }
 BENCHMARK(BM_GeneratePlan);
 
+// Realising with step texts (what a written or printed scenario needs) and without them
+// (what campaign runs do: no property reads the texts).
 void BM_Realize(benchmark::State& state) {
   const Plan plan = plan_for(general_profile(), 1);
-  for (auto _ : state) benchmark::DoNotOptimize(realize(plan, general_profile()));
+  const StepText text = state.range(0) != 0 ? StepText::kDescribe : StepText::kOmit;
+  for (auto _ : state) benchmark::DoNotOptimize(realize(plan, general_profile(), "generated", text));
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_Realize);
+BENCHMARK(BM_Realize)->ArgName("text")->Arg(1)->Arg(0);
 
 void BM_Simulate(benchmark::State& state) {
   std::vector<Scenario> scenarios;
-  for (uint64_t s = 1; s <= 64; ++s) scenarios.push_back(realize(plan_for(general_profile(), s), general_profile()));
+  for (uint64_t s = 1; s <= 64; ++s)
+    scenarios.push_back(realize(plan_for(general_profile(), s), general_profile(), "generated", StepText::kOmit));
   size_t i = 0, steps = 0;
   sim::SimOptions options;
   for (auto _ : state) {
@@ -71,7 +75,7 @@ void BM_CheckedScenario(benchmark::State& state) {
   uint64_t seed = static_cast<uint64_t>(state.thread_index()) << 40;
   sim::SimOptions options;
   for (auto _ : state) {
-    const Scenario s = realize(plan_for(p.profile, ++seed), p.profile);
+    const Scenario s = realize(plan_for(p.profile, ++seed), p.profile, "generated", StepText::kOmit);
     options.seed = seed;
     auto prediction = sim::simulate(s, options);
     if (prediction.ok()) benchmark::DoNotOptimize(p.check(Evaluation{s, *prediction, options}));
@@ -79,6 +83,35 @@ void BM_CheckedScenario(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_CheckedScenario)->ThreadRange(1, 2)->UseRealTime();
+
+// run_once for each checkable property, as `replsim check` runs it: the property's own
+// profile (1-3 standbys as drawn), exactly 50 intents. Properties with a precondition that
+// the scenario alone rules out (Property::may_apply) skip the simulation on such runs; the
+// counter `simulated` is the share of runs that still needed the simulator.
+void BM_CampaignRun(benchmark::State& state) {
+  const Property& p = all_properties()[static_cast<size_t>(state.range(0))];
+  state.SetLabel(p.name);
+  CampaignOptions options;
+  options.max_steps = kSteps;
+  options.exact_steps = kSteps;
+  int64_t run = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(run_once(p, options, run++));
+  state.SetItemsProcessed(state.iterations());
+  // After the timed loop: the same runs' scenarios again, to count those that needed the simulator.
+  int64_t simulated = 0;
+  for (int64_t r = 0; r < run; ++r) {
+    const Scenario s =
+        realize(draw_plan(run_seed(p, options.seed, r), kSteps, kSteps), p.profile, "generated", StepText::kOmit);
+    simulated += p.may_apply == nullptr || p.may_apply(s) ? 1 : 0;
+  }
+  state.counters["simulated"] = static_cast<double>(simulated) / static_cast<double>(state.iterations());
+}
+
+void CheckableProperties(benchmark::internal::Benchmark* b) {
+  for (size_t i = 0; i < all_properties().size(); ++i)
+    if (all_properties()[i].check != nullptr) b->Arg(static_cast<int64_t>(i));
+}
+BENCHMARK(BM_CampaignRun)->Apply(CheckableProperties);
 
 }  // namespace
 }  // namespace replsim::campaign

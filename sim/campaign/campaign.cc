@@ -33,6 +33,7 @@ struct Judgement {
 
 Judgement judge(const Property& property, const Scenario& scenario, const CampaignOptions& options, uint64_t seed) {
   Judgement j;
+  if (property.may_apply != nullptr && !property.may_apply(scenario)) return j;  // Holds, not applicable.
   sim::SimOptions sim_options;
   sim_options.seed = seed;
   sim_options.perturbation = options.perturbation;
@@ -56,30 +57,22 @@ bool still_fails(const Judgement& original, const Judgement& candidate) {
   return original.verdict.kind != Verdict::Kind::kViolated || candidate.verdict.kind == Verdict::Kind::kViolated;
 }
 
-// Parses the written form back: the candidate must be a valid scenario file, and the
-// scenario that is simulated is the one a user's `replsim run` would read.
-std::optional<Scenario> reparse(const Scenario& scenario) {
-  auto parsed = parse_scenario_text(write_scenario(scenario), scenario.name + ".yaml");
-  if (!parsed.ok()) return std::nullopt;
-  return std::move(*parsed);
-}
-
 class Shrinker {
  public:
-  Shrinker(const Property& property, const CampaignOptions& options, uint64_t seed)
-      : property_(property), options_(options), seed_(seed) {}
+  // `fails` judges a candidate; `budget` bounds how many candidates it may judge.
+  Shrinker(const Profile& profile, int budget, const ScenarioPredicate& fails)
+      : profile_(profile), budget_(budget), fails_(fails) {}
 
   // Walks rapidcheck's shrink tree greedily: the first child that still fails becomes the
   // new root, as rapidcheck's own test runner does.
-  Plan shrink_plan(rc::Shrinkable<Plan> root, const Judgement& original) {
+  Plan shrink_plan(rc::Shrinkable<Plan> root) {
     bool progress = true;
-    while (progress && runs_ < options_.shrink_budget) {
+    while (progress && runs_ < budget_) {
       progress = false;
       auto children = root.shrinks();
       while (auto child = children.next()) {
-        if (++runs_ >= options_.shrink_budget) break;
-        Scenario candidate = realize(child->value(), property_.profile);
-        if (still_fails(original, judge(property_, candidate, options_, seed_))) {
+        if (++runs_ >= budget_) break;
+        if (fails_(realize(child->value(), profile_, "generated", StepText::kOmit))) {
           root = std::move(*child);
           progress = true;
           break;
@@ -90,17 +83,17 @@ class Shrinker {
   }
 
   // Removes single steps, last first, while the scenario stays valid and still fails.
-  Scenario remove_steps(Scenario scenario, const Judgement& original) {
+  Scenario remove_steps(Scenario scenario) {
     bool progress = true;
-    while (progress && runs_ < options_.shrink_budget) {
+    while (progress && runs_ < budget_) {
       progress = false;
-      for (size_t i = scenario.steps.size(); i-- > 0 && runs_ < options_.shrink_budget;) {
+      for (size_t i = scenario.steps.size(); i-- > 0 && runs_ < budget_;) {
         Scenario candidate = scenario;
         candidate.steps.erase(candidate.steps.begin() + static_cast<std::ptrdiff_t>(i));
-        auto parsed = reparse(candidate);
-        if (!parsed) continue;
+        auto parsed = round_trip(candidate);
+        if (!parsed.ok()) continue;
         ++runs_;
-        if (still_fails(original, judge(property_, *parsed, options_, seed_))) {
+        if (fails_(*parsed)) {
           scenario = std::move(*parsed);
           progress = true;
         }
@@ -111,7 +104,7 @@ class Shrinker {
 
   // Renames the transactions t1, t2, ... in step order (and the values derived from
   // their labels), so that a shrunk file reads like a hand-written one.
-  Scenario relabel(const Scenario& scenario, const Judgement& original) {
+  Scenario relabel(const Scenario& scenario) {
     Scenario out = scenario;
     std::map<std::string, std::string> renamed;
     for (Step& step : out.steps) {
@@ -126,18 +119,18 @@ class Shrinker {
     }
     for (Step& step : out.steps)
       if (step.kind == StepKind::kCancel && renamed.count(step.label)) step.label = renamed[step.label];
-    auto parsed = reparse(out);
-    if (!parsed) return scenario;
+    auto parsed = round_trip(out);
+    if (!parsed.ok()) return scenario;
     ++runs_;
-    return still_fails(original, judge(property_, *parsed, options_, seed_)) ? *parsed : scenario;
+    return fails_(*parsed) ? *parsed : scenario;
   }
 
   int runs() const { return runs_; }
 
  private:
-  const Property& property_;
-  const CampaignOptions& options_;
-  uint64_t seed_;
+  const Profile& profile_;
+  int budget_;
+  const ScenarioPredicate& fails_;
   int runs_ = 0;
 };
 
@@ -154,8 +147,23 @@ std::string header(const Counterexample& c, const Property& p, const CampaignOpt
 
 }  // namespace
 
+uint64_t run_seed(const std::string& name, uint64_t campaign_seed, int64_t run) {
+  return splitmix64(splitmix64(campaign_seed ^ name_hash(name)) + static_cast<uint64_t>(run));
+}
+
 uint64_t run_seed(const Property& property, uint64_t campaign_seed, int64_t run) {
-  return splitmix64(splitmix64(campaign_seed ^ name_hash(property.name)) + static_cast<uint64_t>(run));
+  return run_seed(property.name, campaign_seed, run);
+}
+
+ShrinkResult shrink_scenario(const rc::Shrinkable<Plan>& root, const Profile& profile, const std::string& name,
+                             int budget, const ScenarioPredicate& fails) {
+  Shrinker shrinker(profile, budget, fails);
+  const Plan plan = shrinker.shrink_plan(root);
+  Scenario scenario = realize(plan, profile, name);
+  if (auto parsed = round_trip(scenario); parsed.ok()) scenario = std::move(*parsed);
+  scenario = shrinker.remove_steps(std::move(scenario));
+  scenario = shrinker.relabel(scenario);
+  return ShrinkResult{std::move(scenario), shrinker.runs()};
 }
 
 RunOutcome run_once(const Property& property, const CampaignOptions& options, int64_t run) {
@@ -164,7 +172,7 @@ RunOutcome run_once(const Property& property, const CampaignOptions& options, in
   out.run = run;
   out.seed = run_seed(property, options.seed, run);
   const Plan plan = draw_plan(out.seed, options.max_steps, options.exact_steps);
-  const Scenario scenario = realize(plan, property.profile);
+  const Scenario scenario = realize(plan, property.profile, "generated", StepText::kOmit);
   out.steps = scenario.steps.size();
   Judgement j = judge(property, scenario, options, out.seed);
   out.verdict = std::move(j.verdict);
@@ -185,13 +193,13 @@ Counterexample shrink_run(const Property& property, const CampaignOptions& optio
   const Judgement first = judge(property, original, options, c.run_seed);
   REPLSIM_ASSERT(first.counts, "shrink_run needs a run that counts against the property");
 
-  Shrinker shrinker(property, options, c.run_seed);
-  const Plan plan = shrinker.shrink_plan(root, first);
-  Scenario scenario = realize(plan, property.profile, "counterexample-" + property.name);
-  if (auto parsed = reparse(scenario)) scenario = std::move(*parsed);
-  scenario = shrinker.remove_steps(std::move(scenario), first);
-  scenario = shrinker.relabel(scenario, first);
-  c.shrink_runs = shrinker.runs();
+  const ScenarioPredicate fails = [&](const Scenario& candidate) {
+    return still_fails(first, judge(property, candidate, options, c.run_seed));
+  };
+  ShrinkResult shrunk = shrink_scenario(root, property.profile, "counterexample-" + property.name,
+                                        options.shrink_budget, fails);
+  Scenario scenario = std::move(shrunk.scenario);
+  c.shrink_runs = shrunk.runs;
 
   const Judgement last = judge(property, scenario, options, c.run_seed);
   c.verdict = last.verdict;

@@ -24,7 +24,9 @@ struct CampaignOptions {
   int shrink_budget = 4000;  // Simulator runs the shrinker may spend.
 };
 
-// The seed of run `run`: mixes the campaign seed, the property's name and the run index.
+// The seed of run `run`: mixes the campaign seed, the property's (or campaign's) name and
+// the run index.
+uint64_t run_seed(const std::string& name, uint64_t campaign_seed, int64_t run);
 uint64_t run_seed(const Property& property, uint64_t campaign_seed, int64_t run);
 
 struct RunOutcome {
@@ -51,9 +53,26 @@ struct Counterexample {
   std::string yaml;     // write_scenario(scenario), with a header comment saying how to reproduce it.
 };
 
-// Shrinks run `run` (which must count against the property): rapidcheck's shrink tree of the
-// plan first, then single-step removals validated by the parser, then relabelling t1, t2, ...
+// Shrinks run `run` (which must count against the property) with shrink_scenario; a
+// candidate fails when it counts at least as strongly (a determinate counterexample never
+// shrinks into a timing-dependent one).
 Counterexample shrink_run(const Property& property, const CampaignOptions& options, int64_t run);
+
+// Does a candidate still fail? The shrinker's only question, so that anything can judge:
+// a property on the simulator's prediction, or the verifier on a real cluster's history.
+using ScenarioPredicate = std::function<bool(const Scenario&)>;
+
+struct ShrinkResult {
+  Scenario scenario;  // Named `name`; a valid scenario file (it went through the writer and the parser).
+  int runs = 0;       // Candidates judged.
+};
+
+// Shrinks the plan `root` (whose realisation under `profile` fails): rapidcheck's shrink tree
+// first, then single-step removals validated by the parser, then relabelling t1, t2, ...
+// `fails` is called at most `budget` times (plus one for the relabelling); plan candidates
+// are realised without step texts (StepText::kOmit), the later ones are parsed files.
+ShrinkResult shrink_scenario(const rc::Shrinkable<Plan>& root, const Profile& profile, const std::string& name,
+                             int budget, const ScenarioPredicate& fails);
 
 // What a campaign over one property found.
 struct PropertyReport {

@@ -86,10 +86,35 @@ Verdict loss_on_promoted(const Evaluation& e, const std::string& node, int befor
   return possible;
 }
 
+bool waits_for_flush_or_apply(const Scenario& s) {
+  return s.cluster.synchronous_commit == SyncCommit::kOn || s.cluster.synchronous_commit == SyncCommit::kRemoteApply;
+}
+
+// Does some step promote a standby for which `promotes(required, name)` is true?
+template <typename Pred>
+bool promotes_some(const Scenario& s, Pred promotes) {
+  const std::set<std::string> required = required_standbys(s);
+  for (const Step& step : s.steps)
+    if (step.kind == StepKind::kPromote && promotes(required, step.node)) return true;
+  return false;
+}
+
+bool promotes_required_standby(const Scenario& s) {
+  return waits_for_flush_or_apply(s) &&
+         promotes_some(s, [](const std::set<std::string>& required, const std::string& n) {
+           return required.count(n) > 0;
+         });
+}
+
+bool promotes_unrequired_standby(const Scenario& s) {
+  const bool waits = s.cluster.synchronous_commit >= SyncCommit::kRemoteWrite;
+  return promotes_some(
+      s, [waits](const std::set<std::string>& required, const std::string& n) { return !waits || !required.count(n); });
+}
+
 Verdict sync_promotion_loses_nothing(const Evaluation& e) {
   const Scenario& s = e.scenario;
-  if (s.cluster.synchronous_commit != SyncCommit::kOn && s.cluster.synchronous_commit != SyncCommit::kRemoteApply)
-    return {};
+  if (!waits_for_flush_or_apply(s)) return {};
   const std::set<std::string> required = required_standbys(s);
   Verdict result;
   for (size_t i = 0; i < s.steps.size(); ++i) {
@@ -210,6 +235,19 @@ Verdict determinism(const Evaluation& e) {
   return result;
 }
 
+// Only a cancel step cancels a commit's wait (sim/cluster.cc).
+bool has_cancel_step(const Scenario& s) {
+  return std::any_of(s.steps.begin(), s.steps.end(), [](const Step& step) { return step.kind == StepKind::kCancel; });
+}
+
+// The property counts acknowledged commits of the first primary followed by its crash.
+bool crashes_primary_under_sync_off(const Scenario& s) {
+  if (s.cluster.synchronous_commit != SyncCommit::kOff) return false;
+  return std::any_of(s.steps.begin(), s.steps.end(), [&s](const Step& step) {
+    return step.kind == StepKind::kCrash && step.node == first_primary(s);
+  });
+}
+
 Verdict cancelled_sync_commit_invisible(const Evaluation& e) {
   Verdict result;
   for (const TxRecord& tx : e.prediction.transactions) {
@@ -268,7 +306,7 @@ std::vector<Property> make_properties() {
                "Promoting a standby that every commit must wait for (FIRST or ANY naming it, num_sync covering all "
                "listed standbys) under synchronous_commit = on or remote_apply loses no acknowledged commit.",
                profile("sync-required", {SyncCommit::kOn, SyncCommit::kRemoteApply}, NamesShape::kRequired, failover),
-               "", false, sync_promotion_loses_nothing});
+               "", false, sync_promotion_loses_nothing, promotes_required_standby});
   p.push_back({"standby-is-prefix", PropertyKind::kGuarantee,
                "Every standby holds a prefix of its primary's commits in commit order: never a later commit without "
                "an earlier one of the same primary.",
@@ -284,16 +322,17 @@ std::vector<Property> make_properties() {
                "the simulator does not model restore yet (issue 5)", false, nullptr});
   p.push_back({"async-failover-loses-nothing", PropertyKind::kFalsePromise,
                "Promoting an asynchronous standby after a failure of the primary loses no acknowledged commit.",
-               profile("async", all_levels, NamesShape::kAsync, failover), "", false, async_failover_loses_nothing});
+               profile("async", all_levels, NamesShape::kAsync, failover), "", false, async_failover_loses_nothing,
+               promotes_unrequired_standby});
   p.push_back({"cancelled-sync-commit-invisible", PropertyKind::kFalsePromise,
                "A commit whose wait for synchronous replication was cancelled is not visible.",
                profile("sync-cancel", {SyncCommit::kOn, SyncCommit::kRemoteApply, SyncCommit::kRemoteWrite},
                        NamesShape::kEnabled, cancelling),
-               "", false, cancelled_sync_commit_invisible});
+               "", false, cancelled_sync_commit_invisible, has_cancel_step});
   p.push_back({"sync-off-crash-loses-nothing", PropertyKind::kFalsePromise,
                "With synchronous_commit = off, an acknowledged commit survives a crash of the server.",
                profile("sync-off", {SyncCommit::kOff}, NamesShape::kAny, crashing), "", true,
-               sync_off_crash_loses_nothing});
+               sync_off_crash_loses_nothing, crashes_primary_under_sync_off});
   p.push_back({"remote-write-survives-standby-os-crash", PropertyKind::kFalsePromise,
                "With synchronous_commit = remote_write, an acknowledged commit survives an operating-system crash of "
                "the synchronous standby followed by its promotion.",

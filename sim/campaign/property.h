@@ -54,6 +54,11 @@ struct Property {
   // "either" counterexample refutes it; no determinate one exists without an OS-level fault.
   bool accepts_possible = false;
   Verdict (*check)(const Evaluation& evaluation) = nullptr;
+  // Whether the scenario's text alone lets the precondition arise (a promotion of the right
+  // standby, a cancel step, a crash of the primary); nullptr: always. When it returns false,
+  // `check` would return a default Verdict (holds, not applicable) whatever the simulator
+  // predicts, so a campaign skips the simulation: same verdict, a fraction of the cost.
+  bool (*may_apply)(const Scenario& scenario) = nullptr;
 
   // Does `v` count against this property (a failure for a guarantee, a refutation for a
   // false promise)?

@@ -30,14 +30,17 @@ class Realizer {
  public:
   Realizer(const Plan& plan, const Profile& profile) : plan_(plan), profile_(profile) {}
 
-  Scenario run(const std::string& name) {
+  Scenario run(const std::string& name, StepText text) {
     scenario_.name = name;
     build_cluster();
+    scenario_.steps.reserve(plan_.steps.size());
     for (const StepIntent& intent : plan_.steps) {
-      Step step;
-      if (!realize(intent, step)) continue;
-      step.text = describe_step(step);
-      scenario_.steps.push_back(std::move(step));
+      Step& step = scenario_.steps.emplace_back();
+      if (!realize(intent, step)) {
+        scenario_.steps.pop_back();
+        continue;
+      }
+      if (text == StepText::kDescribe) step.text = describe_step(step);
     }
     return std::move(scenario_);
   }
@@ -107,13 +110,15 @@ class Realizer {
     return Intent::kInsert;
   }
 
+  // At most a primary and three standbys (build_cluster): a fixed array, no allocation.
   template <typename Pred>
   NodeModel* pick(int target, Pred pred) {
-    std::vector<NodeModel*> eligible;
+    std::array<NodeModel*, 4> eligible{};
+    size_t count = 0;
     for (auto& n : nodes_)
-      if (pred(n)) eligible.push_back(&n);
-    if (eligible.empty()) return nullptr;
-    return eligible[static_cast<size_t>(target) % eligible.size()];
+      if (pred(n) && count < eligible.size()) eligible[count++] = &n;
+    if (count == 0) return nullptr;
+    return eligible[static_cast<size_t>(target) % count];
   }
 
   std::string next_label() { return fmt::format("t{}", ++labels_); }
@@ -293,8 +298,8 @@ const Profile& general_profile() {
   return profile;
 }
 
-Scenario realize(const Plan& plan, const Profile& profile, const std::string& name) {
-  return Realizer(plan, profile).run(name);
+Scenario realize(const Plan& plan, const Profile& profile, const std::string& name, StepText text) {
+  return Realizer(plan, profile).run(name, text);
 }
 
 namespace {

@@ -68,9 +68,16 @@ struct Plan {
   std::vector<StepIntent> steps;
 };
 
-// The scenario a plan stands for under `profile`, named `name`. Steps carry `text` as the
-// parser would set it; positions are zero (not from a file).
-Scenario realize(const Plan& plan, const Profile& profile, const std::string& name = "generated");
+// Whether realised steps carry the text the parser would give them ("insert t1: customers
+// (...)"). The simulator only copies that text into its timeline and events, which no
+// property reads, so campaign runs omit it (describing every step was about a third of
+// realising a plan); scenarios that are printed, written or run for a user describe it.
+enum class StepText { kDescribe, kOmit };
+
+// The scenario a plan stands for under `profile`, named `name`. With StepText::kDescribe,
+// steps carry `text` as the parser would set it; positions are zero (not from a file).
+Scenario realize(const Plan& plan, const Profile& profile, const std::string& name = "generated",
+                 StepText text = StepText::kDescribe);
 
 // The plan of one run: drawn from `seed` with a fixed PRNG (cheap: no shrink tree is built),
 // with 0..max_steps intents (`exact_steps` > 0: exactly that many).

@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include "vocab/scenario_parser.h"
+
 namespace replsim::campaign {
 namespace {
 
@@ -221,6 +223,10 @@ void compare_expectation(size_t i, const Expectation& a, const Expectation& b, D
 }
 
 }  // namespace
+
+Result<Scenario> round_trip(const Scenario& scenario) {
+  return parse_scenario_text(write_scenario(scenario), scenario.name + ".yaml");
+}
 
 std::string write_scenario(const Scenario& scenario) {
   std::string out;

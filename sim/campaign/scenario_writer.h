@@ -8,6 +8,7 @@
 #include <string>
 
 #include "vocab/scenario.h"
+#include "vocab/status.h"
 
 namespace replsim::campaign {
 
@@ -15,6 +16,10 @@ namespace replsim::campaign {
 // one step per list item, then the expectations. Values are always double-quoted, so any
 // text survives the round trip.
 std::string write_scenario(const Scenario& scenario);
+
+// `scenario` as a file would give it: written, then parsed back with the parser's own
+// rules (so steps carry their texts). An error when the parser refuses it.
+Result<Scenario> round_trip(const Scenario& scenario);
 
 // Equality of everything a scenario file says (not where it said it: file, positions and
 // the echoed texts are ignored). When they differ and `difference` is not null, it names

@@ -1,0 +1,29 @@
+#include "campaign/differential.h"
+
+#include <fmt/format.h>
+
+#include "campaign/scenario_writer.h"
+
+namespace replsim::campaign {
+
+const Profile& differential_profile() { return general_profile(); }
+
+uint64_t differential_seed(const DifferentialOptions& options, int64_t run) {
+  return run_seed("differential", options.seed, run);
+}
+
+Result<Scenario> differential_scenario(const DifferentialOptions& options, int64_t run) {
+  const Plan plan = draw_plan(differential_seed(options, run), options.max_steps);
+  return round_trip(realize(plan, differential_profile(), fmt::format("differential-{}-{}", options.seed, run)));
+}
+
+ShrinkResult shrink_disagreement(const DifferentialOptions& options, int64_t run, const ScenarioPredicate& disagrees) {
+  const ScenarioPredicate as_file = [&disagrees](const Scenario& candidate) {
+    auto parsed = round_trip(candidate);
+    return parsed.ok() && disagrees(*parsed);
+  };
+  return shrink_scenario(shrinkable_plan(differential_seed(options, run), options.max_steps), differential_profile(),
+                         fmt::format("disagreement-{}-{}", options.seed, run), options.shrink_budget, as_file);
+}
+
+}  // namespace replsim::campaign
