@@ -84,6 +84,23 @@ TEST(RecoveryTargetTest, TargetInTheUnarchivedSegmentIsNeverReached) {
   EXPECT_EQ(presence(p, "all", "a"), "absent");
 }
 
+TEST(RecoveryTargetTest, RecoveryFollowsTheTimelineItIsTold) {
+  // r is promoted (timeline 2, its history file archived) and switches its first segment out;
+  // the primary's own last segment was never archived.
+  const std::string steps = "  - base_backup: b\n" + insert("a") + "  - catchup\n  - crash: p\n  - promote: r\n" +
+                            insert("after") + "  - switch_wal: r\n";
+  auto p = run_yaml(archived(steps + restore("latest", "") + restore("two", "", "    timeline: 2\n") +
+                             restore("current", "", "    timeline: current\n") + restore("seven", "", "    timeline: 7\n")));
+  for (const char* node : {"latest", "two"}) {
+    EXPECT_EQ(presence(p, node, "a"), "present") << node << "\n" << all_notes(p);
+    EXPECT_EQ(presence(p, node, "after"), "present") << node;
+    EXPECT_EQ(p.find_node(node)->timeline, 3u) << node;  // One above the newest timeline in the archive.
+  }
+  EXPECT_EQ(presence(p, "current", "a"), "absent");  // Timeline 1's segment holding a was never archived.
+  EXPECT_EQ(error_of(p, "seven"), "refuses_to_start");
+  EXPECT_NE(p.find_node("seven")->error_detail.find("recovery target timeline 7 does not exist"), std::string::npos);
+}
+
 TEST(ArchivingTest, SwitchWalArchivesTheCurrentSegment) {
   const std::string steps = "  - base_backup: b\n" + insert("a") + "  - switch_wal\n" + insert("b2") + "  - crash: p\n";
   auto p = run_yaml(archived(steps + restore("x", "{xid: a}") + restore("all", "")));
