@@ -10,7 +10,7 @@
 #     and MB/s, timed by the startup process's own "redo done at ... elapsed: N s" log line
 #     (pg_ctl -w returns before redo ends, so its timing would be wrong);
 #   - pg_waldump's decode rate (--stats, and full text output to /dev/null);
-#   - replsim's end-to-end replay (bench/wal/wal_bench, BM_EndToEnd) and the ratios.
+#   - replsim's end-to-end replay (bench/wal/wal_bench, BM_EndToEnd, median of 3) and the ratios.
 #
 # What is compared with what (docs/performance.md, "Is the comparison fair?"):
 #   - the workload is standard pgbench (TPC-B-like), the "pgbench WAL"; no extra script
@@ -127,7 +127,8 @@ pg "$PGBIN/pg_waldump" -p "$WORK/archive" -s "$redo_start" -e "$redo_end" >/dev/
 t2=$(date +%s.%N)
 
 echo "== replsim replay core (end-to-end: decode + CRC + commit buffering + apply to memory)"
-json=$("$BENCH_BIN" --benchmark_filter='BM_EndToEnd/records:1000000/keys:(250000|4000)/warm:1$' --benchmark_format=json 2>/dev/null)
+json=$("$BENCH_BIN" --benchmark_filter='BM_EndToEnd/records:1000000/keys:(250000|4000)/warm:1$' \
+  --benchmark_repetitions=3 --benchmark_report_aggregates_only=true --benchmark_format=json 2>/dev/null)
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 
 python3 - "$pg_records" "$pg_bytes" "$redo_elapsed" "$t0" "$t1" "$t2" "$json" "$redo_cpu" "$load" \
@@ -136,7 +137,8 @@ import json, sys
 records, nbytes, redo_s = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
 t0, t1, t2 = map(float, sys.argv[4:7])
 redo_cpu_s = sum(float(x) for x in sys.argv[8].split("+"))
-runs = {b["name"]: b for b in json.loads(sys.argv[7])["benchmarks"]}
+# Medians of three repetitions (run-to-run variation on a shared machine is large).
+runs = {b["run_name"]: b for b in json.loads(sys.argv[7])["benchmarks"] if b.get("aggregate_name") == "median"}
 bench = runs["BM_EndToEnd/records:1000000/keys:250000/warm:1"]
 hot = runs["BM_EndToEnd/records:1000000/keys:4000/warm:1"]
 rs_rec = bench["records_per_s"]  # Per CPU second, like every Google Benchmark rate.

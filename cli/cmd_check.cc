@@ -34,6 +34,7 @@
 #include "campaign/differential.h"
 #include "campaign/scenario_writer.h"
 #include "command.h"
+#include "html_timeline.h"
 #include "report_text.h"
 #include "run_store.h"
 #include "scenario_runner.h"
@@ -54,6 +55,7 @@ struct CheckArgs {
   int jobs = 0;  // 0: every core.
   int max_steps = 30;
   std::string out = ".replsim/counterexamples";
+  std::string html;  // --html: the timeline page of each counterexample.
   bool list = false;
   bool json = false;
   bool real = false;
@@ -205,7 +207,20 @@ void record_counterexample(const campaign::Counterexample& c, const std::string&
   else fmt::print(stderr, "replsim check: not recorded in the run store: {}\n", id.status().message());
 }
 
-void print_text(const PropertyReport& r, const std::string& file, int max_steps) {
+// The timeline page of a counterexample: the shrunk scenario simulated with its run's seed,
+// under a banner naming the property and the witness. Returns the error, empty on success.
+std::string write_counterexample_page(const std::string& path, const campaign::Counterexample& c,
+                                      const std::string& yaml_file) {
+  sim::SimOptions options;
+  options.seed = c.run_seed;
+  auto prediction = sim::simulate(c.scenario, options);
+  if (!prediction.ok()) return fmt::format("cannot simulate the counterexample for {}: {}", path, prediction.status().message());
+  if (Status s = write_counterexample_html(path, c.property, c.verdict.witness, yaml_file, c.scenario, *prediction); !s.ok())
+    return s.message();
+  return "";
+}
+
+void print_text(const PropertyReport& r, const std::string& file, const std::string& page, int max_steps) {
   const Property& p = *r.property;
   const std::string word = verdict_word(r);
   if (!r.error.empty()) {
@@ -220,12 +235,13 @@ void print_text(const PropertyReport& r, const std::string& file, int max_steps)
   fmt::print("      run {} (seed {:#x}): {}\n", c.run, c.run_seed, c.verdict.witness);
   fmt::print("      shrunk from {} to {} steps in {} simulator runs; written to {}\n", c.original_steps,
              c.scenario.steps.size(), c.shrink_runs, file);
+  if (!page.empty()) fmt::print("      timeline page: {}\n", page);
   fmt::print("      reproduce: replsim check --property {} --seed {} --runs {} --max-steps {}\n", p.name,
              c.campaign_seed, c.run + 1, max_steps);
   fmt::print("\n{}\n", c.yaml);
 }
 
-nlohmann::json to_json(const PropertyReport& r, const std::string& file) {
+nlohmann::json to_json(const PropertyReport& r, const std::string& file, const std::string& page) {
   const Property& p = *r.property;
   nlohmann::json j = {{"name", p.name}, {"kind", to_string(p.kind)}, {"sentence", p.sentence},
                       {"result", verdict_word(r)}, {"as_expected", r.as_expected()}, {"runs", r.runs},
@@ -236,6 +252,7 @@ nlohmann::json to_json(const PropertyReport& r, const std::string& file) {
     j["counterexample"] = {{"run", c.run}, {"run_seed", c.run_seed}, {"original_steps", c.original_steps},
                            {"steps", c.scenario.steps.size()}, {"shrink_runs", c.shrink_runs}, {"file", file},
                            {"witness", c.verdict.witness}, {"yaml", c.yaml}};
+    if (!page.empty()) j["counterexample"]["html"] = page;
   }
   return j;
 }
@@ -386,8 +403,8 @@ int run_real(const CheckArgs& args) {
 
 int run_check(const CheckArgs& args) {
   if (args.real) {
-    if (!args.properties.empty() || args.list || args.json) {
-      fmt::print(stderr, "replsim check: --real runs a differential campaign; it takes no --property, --list or --json\n");
+    if (!args.properties.empty() || args.list || args.json || !args.html.empty()) {
+      fmt::print(stderr, "replsim check: --real runs a differential campaign; it takes no --property, --list, --json or --html\n");
       return kExitBadInput;
     }
     return run_real(args);
@@ -441,9 +458,17 @@ int run_check(const CheckArgs& args) {
       fmt::print(stderr, "replsim check: {}\n", error);
       return kExitBadInput;
     }
+    std::string page;
+    if (report.counterexample && !args.html.empty()) {
+      page = html_path_for(args.html, report.counterexample->scenario.name, chosen.size());
+      if (const std::string html_error = write_counterexample_page(page, *report.counterexample, file); !html_error.empty()) {
+        fmt::print(stderr, "replsim check: {}\n", html_error);
+        return kExitBadInput;
+      }
+    }
     if (report.counterexample) record_counterexample(*report.counterexample, file);
-    if (args.json) doc["properties"].push_back(to_json(report, file));
-    else print_text(report, file, args.max_steps);
+    if (args.json) doc["properties"].push_back(to_json(report, file, page));
+    else print_text(report, file, page, args.max_steps);
   }
   const int code = all_expected ? kExitOk : kExitCheckFailed;
   if (args.json) {
@@ -469,6 +494,10 @@ void add_check_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--max-steps", args->max_steps, "Step intents per generated scenario (default 30; with --real, 8)")
       ->check(CLI::Range(1, 10'000));
   cmd->add_option("--out", args->out, "Directory for counterexample files");
+  cmd->add_option("--html", args->html,
+                  "Write each counterexample's timeline page (self-contained HTML: the shrunk scenario as the "
+                  "simulator runs it, one lane per node, the lost or wrongly visible transaction marked) to FILE; "
+                  "with several properties, one page each, named FILE with the scenario's name before the extension");
   cmd->add_flag("--list", args->list, "List the properties and exit");
   cmd->add_flag("--json", args->json, "Print the report as JSON");
   cmd->add_flag("--real", args->real,

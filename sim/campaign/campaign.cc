@@ -117,8 +117,13 @@ class Shrinker {
       }
       step.label = fresh;
     }
-    for (Step& step : out.steps)
+    for (Step& step : out.steps) {
       if (step.kind == StepKind::kCancel && renamed.count(step.label)) step.label = renamed[step.label];
+      // A recovery target may name a transaction (xid, or lsn by label).
+      const bool names_label = step.target.kind == RecoveryTarget::Kind::kXid || step.target.kind == RecoveryTarget::Kind::kLsn;
+      if (step.kind == StepKind::kRestore && names_label && renamed.count(step.target.ref))
+        step.target.ref = renamed[step.target.ref];
+    }
     auto parsed = round_trip(out);
     if (!parsed.ok()) return scenario;
     ++runs_;

@@ -291,6 +291,240 @@ Verdict sync_off_crash_loses_nothing(const Evaluation& e) {
   return result;
 }
 
+// --- pitr-exact-prefix.
+//
+// Judged from the scenario's steps and the prediction's observables only: which transactions
+// committed (and at which step), the first primary's insert and flush positions after each step
+// (pg_current_wal_insert_lsn / _flush_lsn), and what each restored node holds or which error it
+// ended in. Under the profile's settings (the first primary is the only primary, commits wait
+// for its local flush only, every write completes within its step) commit order is step order.
+
+// The first primary's positions right after step `step`; null when the timeline has none.
+const NodePosition* primary_after(const Evaluation& e, int step) {
+  for (const TimelineEntry& entry : e.prediction.timeline) {
+    if (entry.step != step) continue;
+    for (const NodePosition& pos : entry.positions)
+      if (pos.node == first_primary(e.scenario)) return &pos;
+  }
+  return nullptr;
+}
+
+// Is the segment holding `lsn` (the first primary's, timeline 1) complete before step `before`:
+// did its flush position reach the segment's end at some earlier step? A running primary's
+// archiver takes every completed segment (a switch, a base backup's switch, the switch of a
+// clean shutdown, or a full segment); a crash leaves the last, partial one behind.
+bool segment_completed(const Evaluation& e, Lsn lsn, int before) {
+  const uint64_t size = e.scenario.cluster.wal_segment_size;
+  const uint64_t end = (lsn.value / size + 1) * size;
+  for (int step = 0; step < before; ++step)
+    if (const NodePosition* pos = primary_after(e, step); pos != nullptr && pos->flush_lsn.value >= end) return true;
+  return false;
+}
+
+// Is the first primary running when step `at` begins (only crash, stop and start change that
+// under the profile)? A failed write on a running primary may leave an abort record.
+bool primary_running_before(const Scenario& s, int at) {
+  bool running = true;
+  for (int i = 0; i < at; ++i) {
+    const Step& step = s.steps[static_cast<size_t>(i)];
+    if (step.node != first_primary(s)) continue;
+    if (step.kind == StepKind::kCrash || step.kind == StepKind::kStop) running = false;
+    if (step.kind == StepKind::kStart) running = true;
+  }
+  return running;
+}
+
+bool restores_from_backup_to_target(const Scenario& s, const Step& step) {
+  return step.kind == StepKind::kRestore && step.target.kind != RecoveryTarget::Kind::kNone && !s.restores_naive_copy(step);
+}
+
+// The scenario's shape the property judges exactly: archive_mode, no promotion (one timeline),
+// an archive that never breaks, commits that wait for the local flush at most, base backups
+// of the first primary, and a restore from one of them to a target.
+bool judges_pitr(const Scenario& s) {
+  if (!s.cluster.archive_mode || s.cluster.synchronous_commit == SyncCommit::kOff) return false;
+  bool restores = false;
+  for (const Step& step : s.steps) {
+    if (step.kind == StepKind::kPromote || step.kind == StepKind::kBreakArchive || step.kind == StepKind::kNaiveCopy)
+      return false;
+    if (step.kind == StepKind::kBaseBackup && !step.node.empty() && step.node != first_primary(s)) return false;
+    if (!step.node.empty() && step.kind >= StepKind::kInsert && step.kind <= StepKind::kTruncate &&
+        step.node != first_primary(s))
+      return false;
+    restores |= restores_from_backup_to_target(s, step);
+  }
+  if (!restores) return false;
+  auto names = parse_standby_names(s.cluster.synchronous_standby_names);
+  return s.cluster.synchronous_commit == SyncCommit::kLocal || (names.ok() && !names->enabled());
+}
+
+// Step indices of what recovery targets name.
+int step_of(const Scenario& s, StepKind kind, const std::string& name) {
+  for (size_t i = 0; i < s.steps.size(); ++i) {
+    const Step& step = s.steps[i];
+    if (step.kind != kind) continue;
+    if (step.name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+Expectation expect_error(const std::string& node, const std::string& error) {
+  Expectation x;
+  x.kind = ExpectKind::kError;
+  x.node = node;
+  x.error = error;
+  return x;
+}
+
+// One restore (step `r`): nullopt when it cannot be judged exactly (a transaction before it
+// with an undetermined outcome, a node not observable), else its verdict.
+std::optional<Verdict> judge_restore(const Evaluation& e, int r) {
+  const Scenario& s = e.scenario;
+  const Prediction& p = e.prediction;
+  const Step& restore = s.steps[static_cast<size_t>(r)];
+  const RecoveryTarget& t = restore.target;
+  const NodeFinal* node = p.find_node(restore.node);
+  const int backup = step_of(s, StepKind::kBaseBackup, restore.backup);
+  if (node == nullptr || backup < 0) return std::nullopt;
+
+  // The first primary's transactions before the restore, in step (= commit) order.
+  std::vector<const TxRecord*> txs;
+  for (const TxRecord& tx : p.transactions) {
+    if (tx.node != first_primary(s) || tx.step >= r) continue;
+    if (tx.outcomes.size() != 1) return std::nullopt;  // Timing decides: no exact prefix to compare.
+    txs.push_back(&tx);
+  }
+  std::sort(txs.begin(), txs.end(), [](const TxRecord* a, const TxRecord* b) { return a->step < b->step; });
+  auto committed = [](const TxRecord& tx) { return tx.outcomes[0] == TxOutcome::kAcknowledged && tx.commit_lsn.value != 0; };
+
+  // `cut`: transactions of earlier steps are kept; `decides`: the LSN of a byte of the record
+  // recovery must read to know it reached the target (nullopt: no such record before the restore).
+  using Kind = RecoveryTarget::Kind;
+  int cut = backup;
+  bool keeps_target = false;
+  std::optional<Lsn> decides;
+  std::string target_text;
+  switch (t.kind) {
+    case Kind::kImmediate:
+      // Consistent at the backup's end, whose segment the backup itself switches out.
+      decides = std::nullopt;
+      target_text = "immediate";
+      break;
+    case Kind::kXid: {
+      const TxRecord* tx = p.find_tx(t.ref);
+      if (tx == nullptr || tx->outcomes.size() != 1 || !committed(*tx)) return std::nullopt;
+      cut = tx->step;
+      keeps_target = t.inclusive;
+      decides = Lsn{tx->commit_lsn.value - 1};  // Its commit record.
+      target_text = fmt::format("xid {} ({})", t.ref, t.inclusive ? "inclusive" : "exclusive");
+      break;
+    }
+    case Kind::kTime: {
+      // Only commit and abort records carry a time: the first one after the mark decides.
+      cut = step_of(s, StepKind::kMark, t.ref);
+      for (const TxRecord* tx : txs) {
+        if (tx->step <= cut) continue;
+        if (committed(*tx)) {
+          decides = Lsn{tx->commit_lsn.value - 1};
+          break;
+        }
+        if (primary_running_before(s, tx->step)) return std::nullopt;  // An abort record may decide.
+      }
+      target_text = fmt::format("time of mark {}", t.ref);
+      break;
+    }
+    case Kind::kName: {
+      cut = step_of(s, StepKind::kRestorePoint, t.ref);
+      const NodePosition* pos = primary_after(e, cut);
+      if (pos == nullptr) return std::nullopt;
+      decides = Lsn{pos->insert_lsn.value - 1};  // The restore point's record ends there.
+      target_text = fmt::format("restore point {}", t.ref);
+      break;
+    }
+    case Kind::kLsn: {
+      // A mark's position (a transaction's label is not judged: the generators name marks).
+      cut = step_of(s, StepKind::kMark, t.ref);
+      if (cut < 0) return std::nullopt;
+      const NodePosition* pos = primary_after(e, cut);
+      if (pos == nullptr) return std::nullopt;
+      const Lsn at = pos->insert_lsn;
+      // The first record starting at or after `at`; every transaction writes its rows before its
+      // commit record, so that record is never a commit and `inclusive` keeps no transaction.
+      for (int step = cut + 1; step < r; ++step)
+        if (const NodePosition* pos = primary_after(e, step); pos != nullptr && pos->insert_lsn > at) {
+          decides = at;
+          break;
+        }
+      target_text = fmt::format("lsn of mark {}", t.ref);
+      break;
+    }
+    case Kind::kNone: return std::nullopt;
+  }
+  if (cut < 0) return std::nullopt;
+  const bool reached = t.kind == Kind::kImmediate || (decides && segment_completed(e, *decides, r));
+
+  Verdict v;
+  v.applicable = true;
+  const std::string what = fmt::format("restore of {} from {} to {}", restore.node, restore.backup, target_text);
+  if (!reached) {
+    if (node->error == "recovery_target_not_reached") return v;
+    return violated(Verdict::Kind::kViolated,
+                    fmt::format("{}: {}, yet it ended {}", what,
+                                decides ? fmt::format("the record at {} that decides it lies in a segment never archived "
+                                                      "before step {}", decides->to_string(), r + 1)
+                                        : fmt::format("no record after the target was written before step {}", r + 1),
+                                node->error.empty() ? std::string("without an error") : "in " + node->error),
+                    {expect_error(restore.node, "recovery_target_not_reached")});
+  }
+  if (!node->error.empty()) {
+    std::vector<Expectation> expectations;
+    for (const TxRecord* tx : txs)
+      if (committed(*tx) && (tx->step < cut || (keeps_target && tx->label == t.ref))) {
+        expectations.push_back(expect(ExpectKind::kPresent, tx->label, restore.node));
+        break;
+      }
+    return violated(Verdict::Kind::kViolated,
+                    fmt::format("{}: the WAL up to the target was archived (segment of {} complete before step {}), yet "
+                                "{} ended in {}", what, decides ? decides->to_string() : std::string("the backup's end"),
+                                r + 1, restore.node, node->error),
+                    std::move(expectations));
+  }
+  Verdict possible = v;
+  for (const TxRecord* tx : txs) {
+    if (!committed(*tx)) continue;
+    const bool kept = tx->step < cut || (keeps_target && tx->label == t.ref);
+    const auto presence = presence_on(p, restore.node, tx->label);
+    if (!presence) return std::nullopt;
+    if (*presence == (kept ? Presence::kPresent : Presence::kAbsent)) continue;
+    const std::string witness =
+        fmt::format("{}: {} committed on {} at step {} ({} the target), yet it {} {} on {}", what, tx->label,
+                    tx->node, tx->step + 1, kept ? "before" : "not before", *presence == Presence::kEither ? "may be" : "is",
+                    kept ? "absent" : "present", restore.node);
+    if (*presence != Presence::kEither)
+      return violated(Verdict::Kind::kViolated, witness,
+                      {expect(kept ? ExpectKind::kPresent : ExpectKind::kAbsent, tx->label, restore.node)});
+    if (possible.kind == Verdict::Kind::kHolds) possible = violated(Verdict::Kind::kPossiblyViolated, witness, {});
+  }
+  return possible;
+}
+
+bool may_judge_pitr(const Scenario& s) { return judges_pitr(s); }
+
+Verdict pitr_exact_prefix(const Evaluation& e) {
+  const Scenario& s = e.scenario;
+  Verdict result;
+  if (!judges_pitr(s)) return result;
+  for (size_t i = 0; i < s.steps.size(); ++i) {
+    if (!restores_from_backup_to_target(s, s.steps[i])) continue;
+    const auto v = judge_restore(e, static_cast<int>(i));
+    if (!v) continue;
+    if (v->kind == Verdict::Kind::kViolated) return *v;
+    if (v->kind == Verdict::Kind::kPossiblyViolated && result.kind == Verdict::Kind::kHolds) result = *v;
+    result.applicable = true;
+  }
+  return result;
+}
+
 Profile profile(std::string name, std::vector<SyncCommit> levels, NamesShape names, std::array<int, kIntentCount> w) {
   return Profile{std::move(name), std::move(levels), names, w};
 }
@@ -317,9 +551,16 @@ std::vector<Property> make_properties() {
                general_profile(), "", false, no_phantom_rows});
   p.push_back({"determinism", PropertyKind::kGuarantee,
                "The same scenario and seed give a byte-identical prediction.", general_profile(), "", false, determinism});
+  //                     ins upd del cat wait part heal pause res crash start stop prom cancel
+  //                     backup switch mark restore_point restore
+  const std::array<int, kIntentCount> recovering{{20, 6, 0, 3, 3, 2, 2, 0, 0, 3, 3, 3, 0, 0, 7, 8, 6, 4, 14}};
+  Profile pitr = profile("pitr", {SyncCommit::kOn, SyncCommit::kLocal}, NamesShape::kAsync, recovering);
+  pitr.archive_mode = true;
   p.push_back({"pitr-exact-prefix", PropertyKind::kGuarantee,
-               "Point-in-time recovery to a target restores exactly the commits before the target.", general_profile(),
-               "the simulator does not model restore yet (issue 5)", false, nullptr});
+               "Point-in-time recovery from a base backup to a target (xid, time, name, lsn, immediate) restores "
+               "exactly the transactions the backup's primary committed before the target, or, when the record that "
+               "decides the target lies in a segment never archived, stops with recovery_target_not_reached.",
+               pitr, "", false, pitr_exact_prefix, may_judge_pitr});
   p.push_back({"async-failover-loses-nothing", PropertyKind::kFalsePromise,
                "Promoting an asynchronous standby after a failure of the primary loses no acknowledged commit.",
                profile("async", all_levels, NamesShape::kAsync, failover), "", false, async_failover_loses_nothing,

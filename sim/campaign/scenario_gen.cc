@@ -57,6 +57,7 @@ class Realizer {
       spec.nodes.push_back({n, NodeRole::kStandby, false, {}});
       nodes_.push_back({n, false, false, Run::kRunning, false});
     }
+    spec.archive_mode = profile_.archive_mode;
     spec.synchronous_commit = profile_.levels[static_cast<size_t>(c.level) % profile_.levels.size()];
     spec.synchronous_standby_names = standby_names(standbys);
     sync_ = !spec.synchronous_standby_names.empty() && spec.synchronous_commit >= SyncCommit::kRemoteWrite;
@@ -97,7 +98,7 @@ class Realizer {
     int total = 0;
     std::array<int, kIntentCount> w{};
     for (int i = 0; i < kIntentCount; ++i) {
-      const bool disabled = i != 0 && (plan_.swarm & (1u << i)) != 0;
+      const bool disabled = i != 0 && i < kSwarmIntents && (plan_.swarm & (1u << i)) != 0;
       w[static_cast<size_t>(i)] = disabled ? 0 : profile_.weights[static_cast<size_t>(i)];
       total += w[static_cast<size_t>(i)];
     }
@@ -135,6 +136,11 @@ class Realizer {
         step.duration_ms = 10 * (1 + in.variant % 50);
         return true;
       case Intent::kCancel: return cancel(in, step);
+      case Intent::kBaseBackup:
+      case Intent::kSwitchWal:
+      case Intent::kMark:
+      case Intent::kRestorePoint: return archive_step(kind, step);
+      case Intent::kRestore: return restore(in, step);
       default: return fault(kind, in, step);
     }
   }
@@ -151,6 +157,7 @@ class Realizer {
       step.values = {{"customerid", fmt::format("{}", 1 + in.target % kSeedCustomers)}, {"status", "new"}};
     }
     written_.push_back(step.label);
+    remember_commit(step);
     return true;
   }
 
@@ -167,6 +174,7 @@ class Realizer {
       step.where = {{"id", fmt::format("{}", 1 + in.target % kSeedOrders)}};
     }
     written_.push_back(step.label);
+    remember_commit(step);
     return true;
   }
 
@@ -205,6 +213,80 @@ class Realizer {
     const size_t recent = std::min<size_t>(written_.size(), 3);
     step.kind = StepKind::kCancel;
     step.label = written_[written_.size() - 1 - static_cast<size_t>(in.target) % recent];
+    return true;
+  }
+
+  // --- Recovery (profiles with restore intents only): what a restore may aim at.
+
+  // A point a recovery target may name, and the step that made it.
+  struct Ref {
+    std::string name;
+    size_t step = 0;
+  };
+
+  size_t current_step() const { return scenario_.steps.size() - 1; }
+  bool primary_running() const { return !promoted_ && nodes_[0].run == Run::kRunning; }
+
+  // Inserts and updates on a running first primary commit for certain (nothing references
+  // customers or orders rows away): they are the transactions an xid target may name.
+  void remember_commit(const Step& step) {
+    if (pitr_ && primary_running()) commits_.push_back({step.label, current_step()});
+  }
+
+  // base_backup, switch_wal, mark and restore_point, each of the running first primary.
+  bool archive_step(Intent kind, Step& step) {
+    if (!primary_running()) return false;
+    switch (kind) {
+      case Intent::kBaseBackup:
+        step.kind = StepKind::kBaseBackup;
+        step.name = fmt::format("b{}", backups_.size() + 1);
+        backups_.push_back({step.name, current_step()});
+        return true;
+      case Intent::kSwitchWal: step.kind = StepKind::kSwitchWal; return true;
+      case Intent::kMark:
+        step.kind = StepKind::kMark;
+        step.name = fmt::format("m{}", marks_.size() + 1);
+        marks_.push_back({step.name, current_step()});
+        return true;
+      default:
+        step.kind = StepKind::kRestorePoint;
+        step.name = fmt::format("rp{}", restore_points_.size() + 1);
+        restore_points_.push_back({step.name, current_step()});
+        return true;
+    }
+  }
+
+  // A restore into a new node x1, x2, ... from one of the base backups, to a target made after
+  // that backup (the checker refuses one before the backup's end): the target kind is the
+  // intent's variant (xid, time, name, lsn, immediate; a kind with no point after the backup
+  // gives way to the next), then inclusive or not, then the action (pause or promote).
+  bool restore(const StepIntent& in, Step& step) {
+    if (backups_.empty()) return false;
+    const Ref& backup = backups_[static_cast<size_t>(in.target) % backups_.size()];
+    using Kind = RecoveryTarget::Kind;
+    static constexpr Kind kKinds[] = {Kind::kXid, Kind::kTime, Kind::kName, Kind::kLsn, Kind::kImmediate};
+    const int first = in.variant % 5;
+    for (int k = 0; k < 5; ++k) {
+      const Kind kind = kKinds[(first + k) % 5];
+      if (kind == Kind::kImmediate) {
+        step.target.kind = kind;
+        break;
+      }
+      const std::vector<Ref>& refs = kind == Kind::kXid ? commits_ : kind == Kind::kName ? restore_points_ : marks_;
+      const auto after = std::find_if(refs.begin(), refs.end(), [&](const Ref& r) { return r.step > backup.step; });
+      const size_t count = static_cast<size_t>(refs.end() - after);
+      if (count == 0) continue;
+      // The latest point first: shrinking the intent moves the target towards the restore.
+      const size_t back = static_cast<size_t>(in.target + in.variant / 20) % count;
+      step.target.kind = kind;
+      step.target.ref = refs[refs.size() - 1 - back].name;
+      break;
+    }
+    step.kind = StepKind::kRestore;
+    step.node = fmt::format("x{}", ++restores_);
+    step.backup = backup.name;
+    step.target.inclusive = (in.variant / 5) % 2 == 0;
+    step.target.action = (in.variant / 10) % 2 == 0 ? RecoveryTarget::Action::kPause : RecoveryTarget::Action::kPromote;
     return true;
   }
 
@@ -275,6 +357,10 @@ class Realizer {
   std::vector<NodeModel> nodes_;
   std::vector<std::string> written_;
   int labels_ = 0;
+  // Recovery bookkeeping, kept only when the profile draws restores.
+  const bool pitr_ = profile_.weights[static_cast<size_t>(Intent::kRestore)] > 0;
+  std::vector<Ref> backups_, commits_, marks_, restore_points_;
+  int restores_ = 0;
   bool sync_ = false;      // Commits may wait for a standby.
   bool promoted_ = false;  // Some standby was promoted: who streams from whom is the model's call.
 };
@@ -284,7 +370,8 @@ class Realizer {
 const char* to_string(Intent intent) {
   static constexpr const char* kNames[kIntentCount] = {"insert", "update", "delete", "catchup", "wait",
                                                        "partition", "heal", "pause", "resume", "crash",
-                                                       "start", "stop", "promote", "cancel"};
+                                                       "start", "stop", "promote", "cancel", "base_backup",
+                                                       "switch_wal", "mark", "restore_point", "restore"};
   return kNames[static_cast<int>(intent)];
 }
 
@@ -361,7 +448,7 @@ Plan draw_plan(uint64_t seed, int max_steps, int exact_steps) {
   plan.cluster.rotate = r.uniform(6);
   plan.cluster.num_sync = r.uniform(6);
   // Swarm testing: about one run in three disables a random subset of intent kinds.
-  plan.swarm = r.uniform(3) == 0 ? static_cast<uint32_t>(r.next() & ((1u << kIntentCount) - 1)) : 0u;
+  plan.swarm = r.uniform(3) == 0 ? static_cast<uint32_t>(r.next() & ((1u << kSwarmIntents) - 1)) : 0u;
   const int count = exact_steps > 0 ? exact_steps : r.uniform(std::max(max_steps, 0) + 1);
   plan.steps.reserve(static_cast<size_t>(count));
   for (int i = 0; i < count; ++i) plan.steps.push_back({r.uniform(kWeightScale), r.uniform(6), r.uniform(60)});

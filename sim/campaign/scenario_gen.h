@@ -20,11 +20,18 @@ namespace replsim::campaign {
 
 // The kinds of step intents, simplest first: shrinking an intent's kind moves it towards
 // kInsert, and shrinking the cluster moves it towards one async standby.
+// The recovery intents come last (base backup, segment switch, mark, restore point, restore
+// from a base backup to a target); profiles that give them no weight draw exactly the plans
+// they drew before these kinds existed.
 enum class Intent {
   kInsert, kUpdate, kDelete, kCatchup, kWait, kPartition, kHeal, kPause, kResume, kCrash, kStart,
-  kStop, kPromote, kCancel,
+  kStop, kPromote, kCancel, kBaseBackup, kSwitchWal, kMark, kRestorePoint, kRestore,
 };
-inline constexpr int kIntentCount = 14;
+inline constexpr int kIntentCount = 19;
+// Swarm testing may disable the first kSwarmIntents kinds; the recovery intents are never
+// disabled (a run without backups or restores says nothing about recovery), and the mask keeps
+// its width so that campaigns of the other profiles keep their plans.
+inline constexpr int kSwarmIntents = 14;
 const char* to_string(Intent intent);
 
 // Which synchronous_standby_names shapes a profile may draw.
@@ -42,6 +49,8 @@ struct Profile {
   std::vector<SyncCommit> levels;        // synchronous_commit choices; the first is the shrink target.
   NamesShape names = NamesShape::kAny;
   std::array<int, kIntentCount> weights{};  // Relative frequency of each intent kind.
+  // archive_mode = true for the cluster (the WAL archive that point-in-time recovery reads).
+  bool archive_mode = false;
 };
 
 const Profile& general_profile();

@@ -105,7 +105,16 @@ void write_step(const Step& s, std::string& out) {
       return;
     case StepKind::kCatchup:
     case StepKind::kSwitchWal:
+    case StepKind::kCheckpoint:
       out += s.node.empty() ? fmt::format("  - {}\n", verb) : fmt::format("  - {}: {}\n", verb, s.node);
+      return;
+    case StepKind::kBreakArchive:
+    case StepKind::kRepairArchive: out += fmt::format("  - {}\n", verb); return;
+    case StepKind::kNaiveCopy:
+      // The parser reads a naive copy without `files` as every part at once; writing the list
+      // always keeps the step's parts (and their order) exactly.
+      out += fmt::format("  - naive_copy: {}\n    files: [{}]\n", s.name, fmt::join(s.files, ", "));
+      node_modifier();
       return;
     case StepKind::kWait: out += fmt::format("  - wait: {}ms\n", s.duration_ms); return;
     case StepKind::kCancel: out += fmt::format("  - cancel: {}\n", s.label); return;
@@ -124,7 +133,14 @@ void write_step(const Step& s, std::string& out) {
       out += fmt::format("  - restore: {}\n", s.node);
       write_restore(s, out);
       return;
-    default: out += fmt::format("  - {}: {}\n", verb, s.node); return;
+    case StepKind::kPause:
+    case StepKind::kResume:
+    case StepKind::kHeal:
+    case StepKind::kCrash:
+    case StepKind::kStop:
+    case StepKind::kStart:
+    case StepKind::kWipe:
+    case StepKind::kPromote: out += fmt::format("  - {}: {}\n", verb, s.node); return;
   }
 }
 
@@ -204,6 +220,7 @@ void compare_step(size_t i, const Step& a, const Step& b, Diff& d) {
   d.field(at + ".direction", a.direction != b.direction);
   d.field(at + ".duration_ms", a.duration_ms, b.duration_ms);
   d.field(at + ".backup", a.backup, b.backup);
+  d.field(at + ".files", fmt::format("{}", fmt::join(a.files, ", ")), fmt::format("{}", fmt::join(b.files, ", ")));
   d.field(at + ".target", a.target.kind != b.target.kind || a.target.ref != b.target.ref ||
                               a.target.inclusive != b.target.inclusive || a.target.action != b.target.action ||
                               a.target.timeline != b.target.timeline);

@@ -11,6 +11,20 @@ RowTable* MemoryStore::create_table(TableId id) {
   return tables_[id].get();
 }
 
+void MemoryStore::apply_changes(std::span<const RowChange> changes) {
+  for (const RowChange& c : changes) {
+    switch (c.type) {
+      case RecordType::kInsert:
+      case RecordType::kUpdate: table(c.table)->put(c.key, c.row_view()); break;
+      case RecordType::kDelete:
+        if (RowTable* t = find_table(c.table)) t->erase(c.key);
+        break;
+      case RecordType::kTruncate: truncate(c.table); break;
+      default: break;  // The engine buffers nothing else.
+    }
+  }
+}
+
 void MemoryStore::truncate(TableId t) {
   if (RowTable* tab = find_table(t)) tab->clear();
 }

@@ -15,6 +15,8 @@ class MemoryStore final : public Store {
   void prefetch(TableId table, uint64_t key) const override {
     if (const RowTable* t = find_table(table)) t->prefetch(key);
   }
+  // One pass with no virtual call per change.
+  void apply_changes(std::span<const RowChange> changes) override;
   void put(TableId table, uint64_t key, std::string_view row) override { this->table(table)->put(key, row); }
   void erase(TableId table, uint64_t key) override {
     if (RowTable* t = find_table(table)) t->erase(key);

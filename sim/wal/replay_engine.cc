@@ -1,5 +1,7 @@
 #include "wal/replay_engine.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "vocab/assert.h"
@@ -29,7 +31,7 @@ void ReplayEngine::buffer_change(const Record& r) {
   PendingTxn& t = pending(r.xid);
   if (r.type == RecordType::kTruncate) {
     for (size_t i = 0; i < r.truncated_count(); ++i) {
-      t.changes.push_back(Change{RecordType::kTruncate, r.truncated_table(i), 0, 0, 0});
+      t.changes.push_back(RowChange{nullptr, 0, 0, r.truncated_table(i), RecordType::kTruncate});
     }
     return;
   }
@@ -37,40 +39,58 @@ void ReplayEngine::buffer_change(const Record& r) {
   const uint32_t offset = static_cast<uint32_t>(t.bytes.size());
   REPLSIM_ASSERT(t.bytes.size() + r.row.size() < (uint64_t{1} << 32), "pending transaction over 4 GB");
   t.bytes.append(r.row.data(), r.row.size());
-  t.changes.push_back(Change{r.type, r.table_id, offset, static_cast<uint32_t>(r.row.size()), r.key});
+  t.owned.emplace_back(static_cast<uint32_t>(t.changes.size()), offset);
+  t.changes.push_back(RowChange{nullptr, r.key, static_cast<uint32_t>(r.row.size()), r.table_id, r.type});
 }
 
-void ReplayEngine::end_transaction(const Record& r, bool commit) {
+void ReplayEngine::buffer_view(const RecordView& v) {
+  PendingTxn& t = pending(v.xid);
+  const std::string_view row = v.row();
+  t.changes.push_back(RowChange{row.data(), v.key(), static_cast<uint32_t>(row.size()), v.table_id, v.type});
+  borrowed_ = true;
+}
+
+void ReplayEngine::own_borrowed_rows() {
+  if (!borrowed_) return;
+  borrowed_ = false;
+  for (const auto& [xid, index] : open_) {
+    PendingTxn& t = pool_[index];
+    for (size_t i = 0; i < t.changes.size(); ++i) {
+      RowChange& c = t.changes[i];
+      if (c.row == nullptr) continue;  // Copied already, or no row.
+      if (c.row_size > 0) {
+        REPLSIM_ASSERT(t.bytes.size() + c.row_size < (uint64_t{1} << 32), "pending transaction over 4 GB");
+        t.owned.emplace_back(static_cast<uint32_t>(i), static_cast<uint32_t>(t.bytes.size()));
+        t.bytes.append(c.row, c.row_size);
+      }
+      c.row = nullptr;
+    }
+  }
+}
+
+void ReplayEngine::end_transaction(Xid xid, Lsn lsn, int64_t time_us, bool commit) {
   if (commit) {
     ++commits_applied_;
-    last_commit_xid_ = r.xid;
-    last_commit_time_us_ = r.commit_time_us;
+    last_commit_xid_ = xid;
+    last_commit_time_us_ = time_us;
   } else {
     ++aborts_applied_;
   }
-  auto it = open_.find(r.xid);
+  auto it = open_.find(xid);
   if (it == open_.end()) return;  // A transaction that changed nothing.
   const uint32_t index = it->second;
   open_.erase(it);
-  if (cached_xid_ == r.xid) cached_xid_ = 0;
+  if (cached_xid_ == xid) cached_xid_ = 0;
   PendingTxn& t = pool_[index];
   if (commit) {
+    for (const auto& [change, offset] : t.owned) t.changes[change].row = t.bytes.data() + offset;
     store_->begin_batch();
-    for (const Change& c : t.changes) {
-      switch (c.type) {
-        case RecordType::kInsert:
-        case RecordType::kUpdate:
-          store_->put(c.table, c.key, std::string_view(t.bytes.data() + c.row_offset, c.row_size));
-          break;
-        case RecordType::kDelete: store_->erase(c.table, c.key); break;
-        case RecordType::kTruncate: store_->truncate(c.table); break;
-        default: REPLSIM_ASSERT(false, "only data records are buffered");
-      }
-    }
-    if (Status s = store_->commit_batch(r.xid, r.lsn); !s.ok()) store_status_ = std::move(s);
+    store_->apply_changes(t.changes);
+    if (Status s = store_->commit_batch(xid, lsn); !s.ok()) store_status_ = std::move(s);
   }
   t.changes.clear();
   t.bytes.clear();
+  t.owned.clear();
   free_.push_back(index);
 }
 
@@ -156,8 +176,8 @@ bool ReplayEngine::apply(const Record& r) {
     case RecordType::kUpdate:
     case RecordType::kDelete:
     case RecordType::kTruncate: buffer_change(r); break;
-    case RecordType::kCommit: end_transaction(r, true); break;
-    case RecordType::kAbort: end_transaction(r, false); break;
+    case RecordType::kCommit: end_transaction(r.xid, r.lsn, r.commit_time_us, true); break;
+    case RecordType::kAbort: end_transaction(r.xid, r.lsn, r.commit_time_us, false); break;
     case RecordType::kBackupEnd: consistent_ = true; break;
     default: break;  // Restore points, checkpoints, switches and backup starts change no rows.
   }
@@ -174,10 +194,86 @@ bool ReplayEngine::apply(const Record& r) {
   return true;
 }
 
+namespace {
+// How many records ahead of buffering a change its row's slot is prefetched. With the commit a
+// few records later still, the miss has 20 or more records' time to arrive (measured: 40 was no
+// faster than 16 on the 1M-row table).
+constexpr size_t kPrefetchAhead = 16;
+}  // namespace
+
+void ReplayEngine::prefetch_row(const RecordView& v) const {
+  if (v.type != RecordType::kCommit && v.type != RecordType::kAbort) store_->prefetch(v.table_id, v.key());
+}
+
+size_t ReplayEngine::apply_batch(std::span<const RecordView> batch) {
+  if (stopped_) return 0;
+  REPLSIM_ASSERT(!started_ || batch.front().lsn == replay_lsn_, "records are replayed in order, each where the last ended");
+  const size_t n = batch.size();
+  for (size_t i = 0; i < std::min(n, kPrefetchAhead); ++i) prefetch_row(batch[i]);
+  size_t done = n;
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kPrefetchAhead < n) prefetch_row(batch[i + kPrefetchAhead]);
+    const RecordView& v = batch[i];
+    if (v.type == RecordType::kCommit || v.type == RecordType::kAbort) {
+      end_transaction(v.xid, v.lsn, v.time_us(), v.type == RecordType::kCommit);
+      if (!store_status_.ok()) {
+        done = i + 1;
+        stopped_ = true;
+        break;
+      }
+    } else {
+      buffer_view(v);
+    }
+  }
+  const RecordView& last = batch[done - 1];
+  started_ = true;
+  replay_lsn_ = last.end_lsn();
+  last_lsn_ = last.lsn;
+  records_applied_ += done;
+  if (target_.consistency_lsn && replay_lsn_ >= *target_.consistency_lsn) consistent_ = true;
+  return done;
+}
+
+// With a recovery target every record is checked against it: one at a time, through apply().
+size_t ReplayEngine::apply_batch_with_target(std::span<const RecordView> batch) {
+  Record r;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const RecordView& v = batch[i];
+    r = Record{};
+    r.lsn = v.lsn;
+    r.end_lsn = v.end_lsn();
+    r.xid = v.xid;
+    r.type = v.type;
+    r.table_id = v.table_id;
+    if (v.type == RecordType::kCommit || v.type == RecordType::kAbort) {
+      r.commit_time_us = v.time_us();
+    } else {
+      r.key = v.key();
+      r.row = v.row();
+    }
+    if (!apply(r)) return i + 1;  // Stopped at this record, which the reader has delivered.
+  }
+  return batch.size();
+}
+
 ReplayStop ReplayEngine::replay(WalReader& reader, Lsn up_to) {
+  const ReplayStop why = replay_records(reader, up_to);
+  // The WAL may change or be recycled once replay() returns.
+  own_borrowed_rows();
+  return why;
+}
+
+ReplayStop ReplayEngine::replay_records(WalReader& reader, Lsn up_to) {
   Record r;
   while (!stopped_) {
     if (started_ && replay_lsn_ >= up_to) return ReplayStop::kUpTo;
+    const std::span<const RecordView> batch = reader.next_batch(up_to);
+    if (!batch.empty()) {
+      const size_t used =
+          target_.kind == RecoveryTarget::Kind::kNone ? apply_batch(batch) : apply_batch_with_target(batch);
+      reader.put_back(batch.size() - used);
+      continue;
+    }
     switch (reader.next(&r)) {
       case ReadStatus::kRecord:
         if (!apply(r)) return store_status_.ok() ? ReplayStop::kTargetReached : ReplayStop::kStoreError;
@@ -192,10 +288,12 @@ ReplayStop ReplayEngine::replay(WalReader& reader, Lsn up_to) {
 const StopInfo& ReplayEngine::finish() {
   open_.clear();
   cached_xid_ = 0;
+  borrowed_ = false;
   free_.clear();
   for (uint32_t i = 0; i < pool_.size(); ++i) {
     pool_[i].changes.clear();
     pool_[i].bytes.clear();
+    pool_[i].owned.clear();
     free_.push_back(i);
   }
   if (target_.kind != RecoveryTarget::Kind::kNone && !stop_.reached) {

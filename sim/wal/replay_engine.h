@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <absl/container/flat_hash_map.h>
@@ -59,23 +61,29 @@ class ReplayEngine {
   bool consistent() const { return consistent_; }
 
  private:
-  struct Change {
-    RecordType type;
-    TableId table;
-    uint32_t row_offset;  // Into PendingTxn::bytes.
-    uint32_t row_size;
-    uint64_t key;
-  };
   // Pending transactions are pooled: their vectors keep capacity, so steady-state replay
-  // allocates nothing.
+  // allocates nothing. A change read by replay() points at its row in the WAL segment (resident
+  // and unchanged while replay() runs), so buffering copies nothing; before replay() returns,
+  // own_borrowed_rows() copies the rows of still-open transactions into `bytes`. A change from
+  // apply() is copied at once. Copied rows are found through `owned` (change index, offset into
+  // `bytes`), because `bytes` may move while it grows; their pointers are set at the commit.
   struct PendingTxn {
-    std::vector<Change> changes;
+    std::vector<RowChange> changes;
     std::string bytes;
+    std::vector<std::pair<uint32_t, uint32_t>> owned;
   };
 
   PendingTxn& pending(Xid xid);
   void buffer_change(const Record& r);
-  void end_transaction(const Record& r, bool commit);
+  void buffer_view(const RecordView& v);
+  void end_transaction(Xid xid, Lsn lsn, int64_t time_us, bool commit);
+  // Applies a batch from WalReader::next_batch(); returns how many records it took (fewer than
+  // the batch when replay stopped part-way: a recovery target, or a store error).
+  size_t apply_batch(std::span<const RecordView> batch);
+  size_t apply_batch_with_target(std::span<const RecordView> batch);
+  void prefetch_row(const RecordView& v) const;
+  ReplayStop replay_records(WalReader& reader, Lsn up_to);
+  void own_borrowed_rows();
   bool stops_before(const Record& r);
   bool stops_after(const Record& r);
   void stop(const Record& r, bool after, std::string reason);
@@ -91,6 +99,7 @@ class ReplayEngine {
   absl::flat_hash_map<Xid, uint32_t> open_;  // xid -> index into pool_.
   std::vector<PendingTxn> pool_;
   std::vector<uint32_t> free_;
+  bool borrowed_ = false;  // Some pending change points into the WAL.
   Xid cached_xid_ = 0;  // Most records continue the transaction of the record before.
   uint32_t cached_index_ = 0;
 

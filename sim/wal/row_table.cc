@@ -1,6 +1,11 @@
 #include "wal/row_table.h"
 
 #include <cstring>
+#include <new>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "vocab/assert.h"
 
@@ -28,11 +33,32 @@ void RowTable::assign(Slot& s, std::string_view row) {
   s.size = n;
 }
 
+namespace {
+constexpr size_t kHugePage = size_t{2} << 20;
+}  // namespace
+
+std::unique_ptr<RowTable::Slot[], RowTable::FreeSlots> RowTable::allocate(uint64_t capacity) {
+  const size_t bytes = capacity * sizeof(Slot);
+  const bool huge = bytes >= kHugePage;
+  const size_t alignment = huge ? kHugePage : alignof(Slot);
+  void* p = ::operator new(bytes, std::align_val_t{alignment});
+#if defined(MADV_HUGEPAGE)
+  // A hint only (the kernel may have no huge page to give): its result changes nothing here.
+  if (huge) (void)madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+  std::memset(p, 0, bytes);  // All unused; also faults the pages in, as huge pages if granted.
+  return std::unique_ptr<Slot[], FreeSlots>(static_cast<Slot*>(p), FreeSlots{alignment});
+}
+
+void RowTable::FreeSlots::operator()(Slot* slots) const {
+  ::operator delete(static_cast<void*>(slots), std::align_val_t{alignment});
+}
+
 void RowTable::grow() {
   const uint64_t new_capacity = capacity_ == 0 ? 16 : capacity_ * 2;
-  std::unique_ptr<Slot[]> old = std::move(slots_);
+  std::unique_ptr<Slot[], FreeSlots> old = std::move(slots_);
   const uint64_t old_capacity = capacity_;
-  slots_ = std::make_unique<Slot[]>(new_capacity);  // Value-initialised: all unused.
+  slots_ = allocate(new_capacity);
   capacity_ = new_capacity;
   shift_ = 64 - __builtin_ctzll(new_capacity);
   const uint64_t mask = capacity_ - 1;

@@ -1,9 +1,10 @@
 // Store: where replay puts rows. The ReplayEngine applies each committed transaction as one
-// batch: begin_batch(), its changes in order, then commit_batch().
+// batch: begin_batch(), apply_changes() with its changes in order, then commit_batch().
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -12,6 +13,17 @@
 #include "wal/log_format.h"
 
 namespace replsim::wal {
+
+// One change of a committed transaction, as ReplayEngine hands it to Store::apply_changes().
+struct RowChange {
+  const char* row;    // Insert, update: the row image; valid during the call only.
+  uint64_t key;       // Insert, update, delete.
+  uint32_t row_size;
+  TableId table;
+  RecordType type;    // kInsert, kUpdate, kDelete or kTruncate.
+
+  std::string_view row_view() const { return {row, row_size}; }
+};
 
 class Store {
  public:
@@ -26,11 +38,25 @@ class Store {
     return Status::Ok();
   }
 
-  // A hint that put/erase of this row comes soon. The ReplayEngine calls it when it buffers a
-  // change, so by the time the commit record arrives the row's slot is in cache.
+  // A hint that put/erase of this row comes soon. The ReplayEngine calls it a few records before
+  // it buffers a change, so by the time the commit record arrives the row's slot is in cache.
   virtual void prefetch(TableId table, uint64_t key) const {
     (void)table;
     (void)key;
+  }
+
+  // One committed transaction's changes, in order, between begin_batch() and commit_batch().
+  // The default calls put, erase or truncate for each; a store may do it in one pass.
+  virtual void apply_changes(std::span<const RowChange> changes) {
+    for (const RowChange& c : changes) {
+      switch (c.type) {
+        case RecordType::kInsert:
+        case RecordType::kUpdate: put(c.table, c.key, c.row_view()); break;
+        case RecordType::kDelete: erase(c.table, c.key); break;
+        case RecordType::kTruncate: truncate(c.table); break;
+        default: break;  // The engine buffers nothing else.
+      }
+    }
   }
 
   // Insert or replace.

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "vocab/assert.h"
 #include "wal/crc32c.h"
 
 namespace replsim::wal {
@@ -40,32 +41,24 @@ bool zero_tail(std::string_view bytes) {
 
 namespace {
 
-// What next_verified() accepts without the general decoder, per raw type byte: the record's
-// total_length must lie in [min_length, min_length + extra_length] and its xid be non-zero
-// exactly for transactional types. Types it leaves to the general path (truncate, switch,
-// unknown and skippable types) have a min_length no length can reach.
-struct alignas(16) TypeRule {  // 16 bytes: the table is indexed with a shift.
+// What the window accepts, per raw type byte: a total_length in [min_length, min_length +
+// extra_length]. Every accepted type is transactional (a non-zero xid). Other types (truncate,
+// switch, restore point, checkpoint, backup, unknown and skippable types) have a min_length no
+// length can reach and go through the general decoder.
+struct TypeRule {
   uint32_t min_length = UINT32_MAX;
   uint32_t extra_length = 0;
-  bool transactional = false;
-  bool has_row = false;   // Insert, update: row image after the key.
-  bool rare = false;      // Sets ref_lsn (and a checkpoint's time, a restore point's name).
-  bool has_name = false;  // Restore point: name after the time.
 };
 
 constexpr std::array<TypeRule, 256> make_type_rules() {
-  constexpr uint32_t kOneWord = kHeaderSize + 8;  // Header plus one key, time or LSN.
+  constexpr uint32_t kOneWord = kHeaderSize + 8;  // Header plus one key or time.
   std::array<TypeRule, 256> rules{};
   auto at = [&](RecordType t) -> TypeRule& { return rules[static_cast<uint8_t>(t)]; };
-  at(RecordType::kInsert) = {kOneWord, kMaxRecordLength - kOneWord, true, true, false, false};
-  at(RecordType::kUpdate) = {kOneWord, kMaxRecordLength - kOneWord, true, true, false, false};
-  at(RecordType::kDelete) = {kOneWord, 0, true, false, false, false};
-  at(RecordType::kCommit) = {kOneWord, 0, true, false, false, false};
-  at(RecordType::kAbort) = {kOneWord, 0, true, false, false, false};
-  at(RecordType::kRestorePoint) = {kOneWord + 1, kMaxRestorePointName - 1, false, false, true, true};
-  at(RecordType::kCheckpoint) = {kOneWord + 8, 0, false, false, true, false};
-  at(RecordType::kBackupStart) = {kOneWord, 0, false, false, true, false};
-  at(RecordType::kBackupEnd) = {kOneWord, 0, false, false, true, false};
+  at(RecordType::kInsert) = {kOneWord, kMaxRecordLength - kOneWord};
+  at(RecordType::kUpdate) = {kOneWord, kMaxRecordLength - kOneWord};
+  at(RecordType::kDelete) = {kOneWord, 0};
+  at(RecordType::kCommit) = {kOneWord, 0};
+  at(RecordType::kAbort) = {kOneWord, 0};
   return rules;
 }
 constexpr std::array<TypeRule, 256> kTypeRules = make_type_rules();
@@ -77,85 +70,115 @@ T load(const char* p) {
   return v;
 }
 
-// Records per CRC window: enough to keep four CRC lanes busy per length group, few enough that
-// a reader stopping early (a recovery target, a standby's flush point) wastes little.
-constexpr size_t kWindowRecords = 64;
 // How far ahead of the scan to prefetch: about one window (64 records of ~60 bytes is ~4 KB).
 constexpr uint64_t kPrefetchDistance = 4096;
 
 }  // namespace
 
-// Every check decode_record() makes, in straight-line form for the records it accepts (the CRC
-// was checked when the window was filled): any record it does not accept goes through the
-// general path, which reports exactly why.
-[[gnu::always_inline]] inline bool WalReader::next_verified(Record* out) {
-  const char* p = window_bytes_ + (pos_.value - window_start_);
-  const uint32_t length = peek_length(p);
-  const uint64_t lsn = load<uint64_t>(p + kLsnOffset);
-  const uint64_t prev = load<uint64_t>(p + kPrevLsnOffset);
-  const uint32_t xid = load<uint32_t>(p + kXidOffset);
-  const uint8_t raw_type = static_cast<uint8_t>(p[kTypeOffset]);
-  const TypeRule& rule = kTypeRules[raw_type];
-  // prev_ is empty only before the first record of a reader started without expected_prev.
-  const bool ok = (lsn == pos_.value) & (p[kFlagsOffset] == 0) & (length - rule.min_length <= rule.extra_length) &
-                  ((xid != 0) == rule.transactional) & (prev == prev_.value_or(Lsn{prev}).value);
-  if (!ok) return false;
-  // Every accepted type has at least one word of payload: the key, or the time of a commit or
-  // abort, stored in both fields rather than chosen by type (a branch the CPU would mispredict).
-  const uint64_t word = load<uint64_t>(p + kHeaderSize);
-  out->lsn = pos_;
-  out->prev_lsn = Lsn{prev};
-  out->end_lsn = Lsn{pos_.value + align_up(length)};
-  out->xid = xid;
-  out->type = static_cast<RecordType>(raw_type);
-  out->table_id = load<uint16_t>(p + kTableIdOffset);
-  out->key = word;
-  out->commit_time_us = static_cast<int64_t>(word);
-  // A mask, not `has_row ? n : 0`, which the compiler turns into a branch on the record type.
-  const size_t row_mask = size_t{0} - size_t{rule.has_row};
-  out->row = std::string_view(p + kHeaderSize + 8, (length - (kHeaderSize + 8)) & row_mask);
-  if (rule.rare) {  // Checkpoints, backup records, restore points: a well-predicted branch.
-    out->ref_lsn = Lsn{word};
-    if (out->type == RecordType::kCheckpoint) out->commit_time_us = load<int64_t>(p + kHeaderSize + 8);
-    if (rule.has_name) out->name = std::string_view(p + kHeaderSize + 8, length - (kHeaderSize + 8));
-  }
-  prev_ = pos_;
-  pos_ = out->end_lsn;
-  return true;
-}
-
+// Every check decode_record() and next_slow() make, in straight-line form for the records the
+// window accepts, with the CRCs checked afterwards for the whole run: a record that fails any
+// check ends the window, and the general path then reports exactly why.
 void WalReader::fill_window() {
-  window_start_ = window_end_ = pos_.value;
+  window_next_ = window_size_ = 0;
   window_version_ = store_->version();
+  window_prev_ = prev_;
   const char* p = nullptr;
   const uint64_t avail = store_->contiguous(pos_, &p);
-  window_bytes_ = p;
-  // The scan below chases lengths (each record's position depends on the one before), so the
-  // CPU cannot run ahead to the next cache lines itself: fetch the bytes the next window will
-  // read (WAL is read once, usually from memory rather than cache) while this one is checked.
+  const uint64_t base = pos_.value;
+  // prev_ is empty only before the first record of a reader started without expected_prev:
+  // then the first record may link anywhere.
+  const bool any_prev = !prev_.has_value();
+  uint64_t expected_prev = prev_.value_or(Lsn{}).value;
   const char* records[kWindowRecords];
   uint32_t lengths[kWindowRecords];
-  size_t n = 0;
+  uint32_t n = 0;
   uint64_t offset = 0;
-  while (n < kWindowRecords && avail - offset >= kHeaderSize) {
-    const uint32_t length = peek_length(p + offset);
-    if (length < kHeaderSize || length > kMaxRecordLength || align_up(length) > avail - offset) break;
-    __builtin_prefetch(p + offset + kPrefetchDistance);
-    records[n] = p + offset;
+  while (n < kWindowRecords && avail - offset >= kHeaderSize + kKeySize) {
+    const char* r = p + offset;
+    const uint32_t length = peek_length(r);
+    const uint8_t raw_type = static_cast<uint8_t>(r[kTypeOffset]);
+    const TypeRule& rule = kTypeRules[raw_type];
+    // The scan chases lengths (each record's position depends on the one before), so the CPU
+    // cannot run ahead to the next cache lines itself: fetch what the next window will read.
+    __builtin_prefetch(r + kPrefetchDistance);
+    if (length - rule.min_length > rule.extra_length || align_up(length) > avail - offset) break;
+    const uint64_t lsn = load<uint64_t>(r + kLsnOffset);
+    const uint64_t prev = load<uint64_t>(r + kPrevLsnOffset);
+    const uint32_t xid = load<uint32_t>(r + kXidOffset);
+    const bool ok = (lsn == base + offset) & (r[kFlagsOffset] == 0) & (xid != 0) &
+                    ((prev == expected_prev) | (any_prev & (n == 0)));
+    if (!ok) break;
+    RecordView& v = views_[n];
+    v.bytes = r;
+    v.lsn = Lsn{lsn};
+    v.word = load<uint64_t>(r + kHeaderSize);
+    v.xid = xid;
+    v.length = length;
+    v.table_id = load<uint16_t>(r + kTableIdOffset);
+    v.type = static_cast<RecordType>(raw_type);
+    records[n] = r;
     lengths[n] = static_cast<uint32_t>(align_up(length));
+    expected_prev = lsn;
     offset += lengths[n];
     ++n;
   }
   if (n == 0) return;
   const uint64_t bad = crc32c_check_records(records, lengths, n);
-  window_end_ += bad == 0 ? offset : static_cast<uint64_t>(records[std::countr_zero(bad)] - p);
+  window_size_ = bad == 0 ? n : static_cast<uint32_t>(std::countr_zero(bad));
+}
+
+std::span<const RecordView> WalReader::next_batch(Lsn up_to) {
+  if (!window_valid()) {
+    if (corrupt_) return {};
+    fill_window();
+    if (window_size_ == 0) return {};
+  }
+  uint32_t end = window_size_;
+  if (views_[end - 1].lsn >= up_to) {  // Rare: a standby's flush point or a redo point.
+    end = window_next_;
+    while (end < window_size_ && views_[end].lsn < up_to) ++end;
+  }
+  const std::span<const RecordView> batch(views_.data() + window_next_, end - window_next_);
+  if (batch.empty()) return batch;
+  window_next_ = end;
+  prev_ = batch.back().lsn;
+  pos_ = batch.back().end_lsn();
+  partial_ = false;
+  return batch;
+}
+
+void WalReader::put_back(size_t n) {
+  REPLSIM_ASSERT(n <= window_next_, "put_back returns only records of the last batch");
+  if (n == 0) return;
+  window_next_ -= static_cast<uint32_t>(n);
+  pos_ = views_[window_next_].lsn;
+  prev_ = window_next_ > 0 ? std::optional<Lsn>(views_[window_next_ - 1].lsn) : window_prev_;
+}
+
+void WalReader::consume_view(Record* out) {
+  const RecordView& v = views_[window_next_++];
+  *out = Record{};
+  out->lsn = v.lsn;
+  out->prev_lsn = Lsn{load<uint64_t>(v.bytes + kPrevLsnOffset)};
+  out->end_lsn = v.end_lsn();
+  out->xid = v.xid;
+  out->type = v.type;
+  out->table_id = v.table_id;
+  if (v.type == RecordType::kCommit || v.type == RecordType::kAbort) {
+    out->commit_time_us = v.time_us();
+  } else {
+    out->key = v.key();
+    out->row = v.row();
+  }
+  prev_ = v.lsn;
+  pos_ = out->end_lsn;
+  partial_ = false;
 }
 
 ReadStatus WalReader::next(Record* out) {
-  // The common case stays a small leaf: everything else is out of line.
-  if (!corrupt_ && store_->version() == window_version_ &&
-      pos_.value - window_start_ < window_end_ - window_start_ && next_verified(out)) {
-    partial_ = false;
+  // The common case stays small: everything else is out of line.
+  if (window_valid()) {
+    consume_view(out);
     return ReadStatus::kRecord;
   }
   return next_refill(out);
@@ -164,11 +187,10 @@ ReadStatus WalReader::next(Record* out) {
 ReadStatus WalReader::next_refill(Record* out) {
   if (corrupt_) return ReadStatus::kCorrupt;
   partial_ = false;
-  const bool in_window =
-      store_->version() == window_version_ && pos_.value - window_start_ < window_end_ - window_start_;
-  if (!in_window) {
-    fill_window();
-    if (window_end_ > window_start_ && next_verified(out)) return ReadStatus::kRecord;
+  fill_window();
+  if (window_size_ > 0) {
+    consume_view(out);
+    return ReadStatus::kRecord;
   }
   return next_slow(out);
 }

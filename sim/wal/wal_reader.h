@@ -2,7 +2,10 @@
 // boundaries, and stopping cleanly at the end of valid WAL like PostgreSQL's XLogReader.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "wal/record.h"
@@ -32,6 +35,18 @@ class WalReader {
   // Views in *out stay valid until the next call or until the store is modified.
   ReadStatus next(Record* out);
 
+  // The next run of records of the five common types (RecordView), each starting before
+  // `up_to`, every one checked exactly as next() checks it (CRC, length, LSN, prev link, type,
+  // flags, xid). Returns an empty span when the next record needs next(): a record of another
+  // type, one that spans segments, the end of WAL, a corrupt record, or `up_to`. The span is
+  // valid until the next call on this reader or until the store is modified; its records are
+  // consumed (position() is past them) unless handed back with put_back().
+  std::span<const RecordView> next_batch(Lsn up_to = Lsn{UINT64_MAX});
+  // Un-reads the last `n` records of the last next_batch() span: the next call returns them
+  // again. Lets a consumer that stops part-way (a recovery target) leave the reader where it stopped.
+  // REQUIRES: no other call since that next_batch(), and n <= its size.
+  void put_back(size_t n);
+
   Lsn position() const { return pos_; }  // Start of the next record to read.
   // Start of the last record returned (what the next record's prev_lsn must be), if any.
   std::optional<Lsn> last_lsn() const { return prev_; }
@@ -45,15 +60,19 @@ class WalReader {
   static std::optional<Lsn> find_first_record(const SegmentStore& store, Lsn from, uint64_t limit);
 
  private:
+  // Records per window: enough to keep the CRC lanes busy per length group, few enough that a
+  // reader stopping early (a recovery target, a standby's flush point) wastes little.
+  static constexpr size_t kWindowRecords = 64;
+
   ReadStatus fail(std::string_view reason);
-  // Decodes the record at pos_, whose CRC the window has verified; false (nothing consumed) if
-  // it needs the general path: a switch or truncate record, or anything that is not valid.
-  bool next_verified(Record* out);
-  // Verifies the CRCs of the run of records from pos_ (up to kWindowRecords of them, within
-  // one segment) and makes them the window; leaves it empty if the first record fails.
+  bool window_valid() const { return window_next_ < window_size_ && store_->version() == window_version_; }
+  // Decodes and checks the run of common records from pos_ (up to kWindowRecords, within one
+  // segment) into views_, then checks their CRCs; the window ends before the first record that
+  // fails any check or is not a common record, so it is empty if pos_ needs the general path.
   void fill_window();
   [[gnu::noinline]] ReadStatus next_refill(Record* out);
   ReadStatus next_slow(Record* out);
+  void consume_view(Record* out);
 
   const SegmentStore* store_;
   Lsn pos_;
@@ -63,15 +82,16 @@ class WalReader {
   Corruption corruption_;
   std::string scratch_;  // Holds a record that spans two segments; reused.
 
-  // The CRC window: [window_start_, window_end_) holds consecutive records whose lengths are in
-  // bounds and whose CRCs matched when checked, in one segment at window_bytes_. Valid while
-  // the store's version() is window_version_. Checking CRCs a run at a time lets several
-  // records' CRC chains run interleaved (crc32 has 3 cycles of latency and a throughput of
-  // one per cycle); everything else about a record is still checked when next() returns it.
-  const char* window_bytes_ = nullptr;
-  uint64_t window_start_ = 0;
-  uint64_t window_end_ = 0;
+  // The window: views_[window_next_, window_size_) are the records from pos_ on, decoded and
+  // checked (CRC included) when the window was filled. Valid while the store's version() is
+  // window_version_. Checking a run at a time lets several records' CRC chains run interleaved
+  // (crc32 has 3 cycles of latency and a throughput of one per cycle) and keeps the decoding a
+  // loop over a segment's bytes rather than a call per record.
+  uint32_t window_next_ = 0;
+  uint32_t window_size_ = 0;
   uint64_t window_version_ = 0;
+  std::optional<Lsn> window_prev_;  // prev_ when the window was filled.
+  std::array<RecordView, kWindowRecords> views_;
 };
 
 }  // namespace replsim::wal

@@ -4,6 +4,9 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "campaign/campaign.h"
 #include "campaign/differential.h"
@@ -16,6 +19,18 @@ namespace {
 
 // As `replsim check` does (cli/cmd_check.cc, docs/performance.md): keeps the simulator's 1 MB
 // WAL segments in the heap instead of an mmap/munmap (and page faults) per node per run.
+std::string describe_target_kind(const RecoveryTarget& t) {
+  switch (t.kind) {
+    case RecoveryTarget::Kind::kXid: return "xid";
+    case RecoveryTarget::Kind::kTime: return "time";
+    case RecoveryTarget::Kind::kName: return "name";
+    case RecoveryTarget::Kind::kLsn: return "lsn";
+    case RecoveryTarget::Kind::kImmediate: return "immediate";
+    case RecoveryTarget::Kind::kNone: return "none";
+  }
+  return "none";
+}
+
 const bool kLargeBlocksInHeap = [] {
   mallopt(M_MMAP_THRESHOLD, 256 << 20);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
@@ -135,6 +150,151 @@ TEST(ShrinkScenarioTest, ShrinksToTheOneStepAnyPredicateNeeds) {
   EXPECT_EQ(shrunk.scenario.steps[0].kind, StepKind::kCrash);
   EXPECT_EQ(shrunk.runs, judged);
   EXPECT_LE(judged, options.shrink_budget + 1);
+}
+
+// --- pitr-exact-prefix on hand-written schedules (as tests/sim/recovery_property_test.cc states
+// the rule): t0..t3 committed, a segment switch after t1 only, then a clean stop or a crash.
+
+struct Judged {
+  Scenario scenario;
+  Prediction prediction;
+  Verdict verdict;
+};
+
+Judged judge_pitr_text(const std::string& yaml) {
+  Judged j;
+  auto scenario = parse_scenario_text(yaml, "pitr.yaml");
+  EXPECT_TRUE(scenario.ok()) << scenario.status().message();
+  if (!scenario.ok()) return j;
+  j.scenario = *scenario;
+  sim::SimOptions options;
+  auto prediction = sim::simulate(j.scenario, options);
+  EXPECT_TRUE(prediction.ok()) << prediction.status().message();
+  if (!prediction.ok()) return j;
+  j.prediction = *prediction;
+  j.verdict = find_property("pitr-exact-prefix")->check(Evaluation{j.scenario, j.prediction, options});
+  return j;
+}
+
+std::string pitr_yaml(const std::string& target, bool inclusive, bool clean_stop) {
+  std::string steps = "  - base_backup: b\n";
+  for (int i = 0; i < 4; ++i) {
+    if (i == 1) steps += "  - mark: before_t1\n";
+    steps += "  - insert: t" + std::to_string(i) + "\n    table: customers\n    values: {firstname: A, lastname: B, email: e" +
+             std::to_string(i) + "}\n";
+    if (i == 1) steps += "  - restore_point: after_t1\n  - mark: after_t1\n  - switch_wal\n";
+    if (i == 2) steps += "  - restore_point: after_t2\n  - mark: after_t2\n";
+  }
+  steps += clean_stop ? "  - stop: p\n" : "  - crash: p\n";
+  steps += "  - restore: x\n    from: b\n    target: " + target + "\n    inclusive: " + (inclusive ? "true" : "false") + "\n";
+  return "name: pitr\ncluster:\n  primary: p\n  standbys: [r]\n  synchronous_standby_names: \"\"\n"
+         "  archive_mode: true\nsteps:\n" + steps;
+}
+
+TEST(PitrPropertyTest, HoldsForEveryTargetKindWhetherReachedOrNot) {
+  struct Case {
+    std::string target;
+    bool crash_decides;  // The deciding record lies in the segment a crash leaves unarchived.
+  };
+  const std::vector<Case> cases = {
+      {"{xid: t1}", false},          {"{xid: t2}", true},          {"{time: before_t1}", false},
+      {"{name: after_t1}", false},   {"{name: after_t2}", true},   {"{lsn: after_t1}", false},
+      {"{lsn: after_t2}", true},     {"immediate", false},
+  };
+  for (const Case& c : cases) {
+    for (bool inclusive : {true, false}) {
+      for (bool clean_stop : {true, false}) {
+        SCOPED_TRACE(c.target + (inclusive ? " inclusive" : " exclusive") + (clean_stop ? ", stop" : ", crash"));
+        const Judged j = judge_pitr_text(pitr_yaml(c.target, inclusive, clean_stop));
+        EXPECT_EQ(j.verdict.kind, Verdict::Kind::kHolds) << j.verdict.witness;
+        EXPECT_TRUE(j.verdict.applicable);
+        const NodeFinal* x = j.prediction.find_node("x");
+        ASSERT_NE(x, nullptr);
+        // The rule itself, as the property reads it: not archived -> not reached.
+        EXPECT_EQ(x->error, std::string(c.crash_decides && !clean_stop ? "recovery_target_not_reached" : ""));
+      }
+    }
+  }
+}
+
+// The judge is not vacuous: a prediction that keeps one commit too many, loses one, or reaches
+// a target whose record was never archived (or misses one that was) is a violation.
+TEST(PitrPropertyTest, WrongRestoreOutcomesAreViolations) {
+  const Property& p = *find_property("pitr-exact-prefix");
+  sim::SimOptions options;
+  auto verdict_of = [&](const Judged& j, const Prediction& changed) { return p.check(Evaluation{j.scenario, changed, options}); };
+
+  const Judged xid = judge_pitr_text(pitr_yaml("{xid: t1}", false, true));
+  ASSERT_EQ(xid.verdict.kind, Verdict::Kind::kHolds) << xid.verdict.witness;
+  Prediction extra = xid.prediction;
+  for (NodeFinal& n : extra.nodes)
+    if (n.name == "x") n.presence["t1"] = Presence::kPresent;  // Exclusive: t1 itself must be absent.
+  Verdict v = verdict_of(xid, extra);
+  EXPECT_EQ(v.kind, Verdict::Kind::kViolated);
+  ASSERT_EQ(v.expectations.size(), 1u);
+  EXPECT_EQ(v.expectations[0].kind, ExpectKind::kAbsent);
+  EXPECT_EQ(v.expectations[0].label, "t1");
+  EXPECT_EQ(v.expectations[0].node, "x");
+
+  Prediction lost = xid.prediction;
+  for (NodeFinal& n : lost.nodes)
+    if (n.name == "x") n.presence["t0"] = Presence::kAbsent;
+  v = verdict_of(xid, lost);
+  EXPECT_EQ(v.kind, Verdict::Kind::kViolated);
+  EXPECT_NE(v.witness.find("t0"), std::string::npos) << v.witness;
+
+  Prediction unsure = xid.prediction;
+  for (NodeFinal& n : unsure.nodes)
+    if (n.name == "x") n.presence["t0"] = Presence::kEither;
+  EXPECT_EQ(verdict_of(xid, unsure).kind, Verdict::Kind::kPossiblyViolated);
+
+  Prediction failed = xid.prediction;
+  for (NodeFinal& n : failed.nodes)
+    if (n.name == "x") n.error = "recovery_target_not_reached";
+  EXPECT_EQ(verdict_of(xid, failed).kind, Verdict::Kind::kViolated);
+
+  const Judged unarchived = judge_pitr_text(pitr_yaml("{name: after_t2}", true, false));
+  ASSERT_EQ(unarchived.verdict.kind, Verdict::Kind::kHolds) << unarchived.verdict.witness;
+  Prediction reached = unarchived.prediction;
+  for (NodeFinal& n : reached.nodes)
+    if (n.name == "x") n.error.clear();
+  v = verdict_of(unarchived, reached);
+  EXPECT_EQ(v.kind, Verdict::Kind::kViolated);
+  ASSERT_EQ(v.expectations.size(), 1u);
+  EXPECT_EQ(v.expectations[0].kind, ExpectKind::kError);
+  EXPECT_EQ(v.expectations[0].error, "recovery_target_not_reached");
+}
+
+// The pitr profile draws what the property needs: archive_mode, base backups, and restores to
+// every target kind (inclusive and not, paused and promoted), all valid scenario files.
+TEST(PitrPropertyTest, ProfileDrawsRestoresToEveryTargetKind) {
+  const Property& p = *find_property("pitr-exact-prefix");
+  std::set<std::string> seen;
+  int judged = 0;
+  for (int64_t run = 0; run < 300; ++run) {
+    const Scenario s = realize(draw_plan(run_seed(p, 1, run), 30), p.profile);
+    EXPECT_TRUE(s.cluster.archive_mode);
+    auto parsed = round_trip(s);
+    ASSERT_TRUE(parsed.ok()) << parsed.status().message() << "\n" << write_scenario(s);
+    for (const Step& step : s.steps) {
+      if (step.kind != StepKind::kRestore) continue;
+      seen.insert(describe_target_kind(step.target) + (step.target.inclusive ? "+incl" : "+excl"));
+      seen.insert(step.target.action == RecoveryTarget::Action::kPromote ? "promote" : "pause");
+    }
+    judged += p.may_apply != nullptr && p.may_apply(s) ? 1 : 0;
+  }
+  for (const char* kind : {"xid+incl", "xid+excl", "time+incl", "time+excl", "name+incl", "name+excl", "lsn+incl",
+                           "lsn+excl", "immediate+incl", "pause", "promote"})
+    EXPECT_TRUE(seen.count(kind)) << kind;
+  EXPECT_GT(judged, 90);  // About two runs in five restore from a backup to a target.
+  // Campaigns of the other properties never draw a recovery step.
+  for (int64_t run = 0; run < 100; ++run) {
+    const Scenario s = realize(draw_plan(run, 30), general_profile());
+    for (const Step& step : s.steps) {
+      EXPECT_NE(step.kind, StepKind::kRestore);
+      EXPECT_NE(step.kind, StepKind::kBaseBackup);
+    }
+  }
 }
 
 TEST(PropertyTest, UncheckablePropertiesSayWhy) {

@@ -58,7 +58,7 @@ TEST_P(GuaranteeTest, HoldsForEveryGeneratedRun) {
 
 INSTANTIATE_TEST_SUITE_P(Campaign, GuaranteeTest,
                          testing::Values("sync-promotion-loses-nothing", "standby-is-prefix", "no-phantom-rows",
-                                         "determinism"),
+                                         "determinism", "pitr-exact-prefix"),
                          [](const auto& info) { return test_name(info.param); });
 
 struct Refutation {

@@ -101,6 +101,14 @@ TEST(RecoveryTargetTest, RecoveryFollowsTheTimelineItIsTold) {
   EXPECT_NE(p.find_node("seven")->error_detail.find("recovery target timeline 7 does not exist"), std::string::npos);
 }
 
+// Found by the pitr-exact-prefix campaign: after a restart at a segment boundary (the base
+// backup's switch), pg_switch_wal() writes nothing, and the primary must still work.
+TEST(ArchivingTest, SwitchAtASegmentBoundaryAfterARestartWritesNothing) {
+  auto p = run_yaml(archived("  - base_backup: b1\n  - crash: p\n  - start: p\n  - switch_wal\n" + insert("a")));
+  EXPECT_EQ(outcome(p, "a"), "acknowledged");
+  EXPECT_EQ(presence(p, "p", "a"), "present");
+}
+
 TEST(ArchivingTest, SwitchWalArchivesTheCurrentSegment) {
   const std::string steps = "  - base_backup: b\n" + insert("a") + "  - switch_wal\n" + insert("b2") + "  - crash: p\n";
   auto p = run_yaml(archived(steps + restore("x", "{xid: a}") + restore("all", "")));

@@ -179,6 +179,35 @@ TEST_F(ReplayEngineTest, ReplayUpToAnLsnThenContinueLikeAStandby) {
   EXPECT_EQ(store_.count(1), 3u);
 }
 
+// replay() buffers an open transaction's rows as pointers into the WAL segment while it runs;
+// once it returns, the WAL may be overwritten or recycled (a standby's walreceiver, WAL
+// recycling), and the transaction must still commit the rows it read.
+TEST(ReplayEngineStandaloneTest, OpenTransactionKeepsItsRowsWhenTheWalChangesBetweenCalls) {
+  SegmentStore complete, partial;
+  WalWriter full_writer(&complete, Lsn{4096});
+  const Appended insert = full_writer.insert(9, 1, 42, "original row");
+  full_writer.insert(9, 2, 43, "second row");
+  const Appended commit = full_writer.commit(9, 1000);
+  partial.write(Lsn{4096}, complete.read(Lsn{4096}, commit.lsn.value - 4096));
+
+  MemoryStore store;
+  ReplayEngine engine(&store);
+  WalReader first(&partial, Lsn{4096});
+  EXPECT_EQ(engine.replay(first), ReplayStop::kEndOfWal);
+  EXPECT_EQ(engine.open_transactions(), 1u);
+  // Overwrite the records the pending changes were read from.
+  partial.write(Lsn{4096}, std::string(commit.lsn.value - 4096, 'x'));
+
+  WalReader rest(&complete, commit.lsn, engine.last_record_lsn());
+  EXPECT_EQ(engine.replay(rest), ReplayStop::kEndOfWal);
+  std::string row;
+  ASSERT_TRUE(store.get(1, 42, &row).ok());
+  EXPECT_EQ(row, "original row");
+  ASSERT_TRUE(store.get(2, 43, &row).ok());
+  EXPECT_EQ(row, "second row");
+  EXPECT_EQ(insert.lsn, Lsn{4096});
+}
+
 TEST(FormatTimestampTest, PrintsLikePostgresTimestamptzToStr) {
   EXPECT_EQ(format_timestamp_us(0), "1970-01-01 00:00:00+00");
   EXPECT_EQ(format_timestamp_us(1764081224500000), "2025-11-25 14:33:44.5+00");

@@ -3,9 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
 
 #include "wal/crc32c.h"
 #include "wal/row_image.h"
+#include "wal/wal_generator.h"
 #include "wal/wal_writer.h"
 #include "wal_test_util.h"
 
@@ -34,6 +39,93 @@ std::vector<OwnedRecord> read_all(const SegmentStore& s, Lsn start, ReadStatus* 
     out.push_back(OwnedRecord{r, std::string(r.name), std::string(r.truncated_tables)});
   }
   return out;
+}
+
+// next_batch() is how replay reads: every record it returns must be the record next() returns
+// at that position, field for field, and put_back() must leave the reader exactly where the
+// consumer stopped. The stream crosses many 4 KiB segments, so batches end at segment ends and at
+// records next() has to decode (spanning records, checkpoints, restore points).
+TEST(WalReaderTest, BatchesReturnWhatNextReturnsAndPutBackUnreadsExactly) {
+  SegmentStore s(4096);
+  WalWriter w(&s, Lsn{4096});
+  GeneratorOptions options;
+  options.keys_per_table = 100;
+  const uint64_t written = WalGenerator(options).generate(&w, 20000);
+  ReadStatus last;
+  const std::vector<OwnedRecord> expected = read_all(s, Lsn{4096}, &last);
+  ASSERT_EQ(expected.size(), written);
+  std::vector<std::string> rows;  // The expected row images (read_all's views are gone).
+  {
+    WalReader reader(&s, Lsn{4096});
+    Record r;
+    while (reader.next(&r) == ReadStatus::kRecord) rows.emplace_back(r.row);
+  }
+
+  WalReader reader(&s, Lsn{4096});
+  Record r;
+  size_t i = 0, batches = 0, step = 0;
+  while (i < expected.size()) {
+    ++step;
+    const std::span<const RecordView> batch = reader.next_batch();
+    if (batch.empty()) {
+      ASSERT_EQ(reader.next(&r), ReadStatus::kRecord) << i;
+      EXPECT_EQ(r.lsn, expected[i].rec.lsn);
+      ++i;
+      continue;
+    }
+    ++batches;
+    for (size_t k = 0; k < batch.size(); ++k) {
+      const RecordView& v = batch[k];
+      const Record& e = expected[i + k].rec;
+      ASSERT_EQ(v.lsn, e.lsn) << i + k;
+      EXPECT_EQ(v.end_lsn(), e.end_lsn);
+      EXPECT_EQ(v.xid, e.xid);
+      EXPECT_EQ(v.type, e.type);
+      if (v.type == RecordType::kCommit || v.type == RecordType::kAbort) {
+        EXPECT_EQ(v.time_us(), e.commit_time_us);
+      } else {
+        EXPECT_EQ(v.table_id, e.table_id);
+        EXPECT_EQ(v.key(), e.key);
+        EXPECT_EQ(v.row(), rows[i + k]);
+      }
+    }
+    // Every third batch, hand back all but its first record (or all of it), then take one
+    // record with next(): it must be the first one handed back.
+    if (step % 3 == 0) {
+      const size_t back = batch.size() > 1 ? batch.size() - 1 : 1;
+      const size_t kept = batch.size() - back;
+      reader.put_back(back);
+      EXPECT_EQ(reader.position(), expected[i + kept].rec.lsn);
+      EXPECT_EQ(reader.last_lsn(), i + kept == 0 ? std::nullopt : std::optional<Lsn>(expected[i + kept - 1].rec.lsn));
+      i += kept;
+      ASSERT_EQ(reader.next(&r), ReadStatus::kRecord);
+      EXPECT_EQ(r.lsn, expected[i].rec.lsn);
+      EXPECT_EQ(r.row, rows[i]);
+      ++i;
+      continue;
+    }
+    i += batch.size();
+    EXPECT_EQ(reader.position(), i < expected.size() ? expected[i].rec.lsn : expected.back().rec.end_lsn);
+  }
+  EXPECT_GT(batches, written / 64);
+  EXPECT_TRUE(reader.next_batch().empty());
+  EXPECT_EQ(reader.next(&r), ReadStatus::kEndOfWal);
+}
+
+TEST(WalReaderTest, BatchesStopBeforeUpTo) {
+  SegmentStore s;
+  WalWriter w(&s, Lsn{4096});
+  std::vector<Appended> a;
+  for (uint64_t k = 0; k < 10; ++k) a.push_back(w.insert(7, 1, k, "row"));
+  WalReader reader(&s, Lsn{4096});
+  std::span<const RecordView> batch = reader.next_batch(a[4].lsn);
+  ASSERT_EQ(batch.size(), 4u);
+  EXPECT_EQ(reader.position(), a[4].lsn);
+  EXPECT_TRUE(reader.next_batch(a[4].lsn).empty());
+  batch = reader.next_batch(Lsn{a[6].lsn.value + 1});
+  ASSERT_EQ(batch.size(), 3u);
+  EXPECT_EQ(batch.back().lsn, a[6].lsn);
+  EXPECT_EQ(reader.next_batch().size(), 3u);
 }
 
 TEST(WalReaderTest, RoundTripsEveryRecordTypeAcrossSmallSegments) {

@@ -3,9 +3,10 @@
 // the start offset so records cross boundaries; row images found are decoded too.
 #include <cstddef>
 #include <cstdint>
-#include <string>
-
 #include <cstring>
+#include <span>
+#include <string>
+#include <vector>
 
 #include "wal/crc32c.h"
 #include "wal/row_image.h"
@@ -40,7 +41,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Record r;
   ReadStatus s;
   int n = 0;
+  std::vector<uint64_t> lsns;
   while ((s = reader.next(&r)) == ReadStatus::kRecord) {
+    lsns.push_back(r.lsn.value);
     if (r.type == RecordType::kInsert || r.type == RecordType::kUpdate) {
       (void)decode_row(r.row);
       (void)row_column(r.row, 1);
@@ -50,6 +53,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     ++n;
   }
   if (s == ReadStatus::kCorrupt && reader.corruption().lsn != reader.position()) __builtin_trap();
+  // The batch path (what replay uses) must return the same records and stop at the same place.
+  WalReader batched(&store, start);
+  size_t seen = 0;
+  ReadStatus last = ReadStatus::kRecord;
+  while (last == ReadStatus::kRecord) {
+    const std::span<const RecordView> batch = batched.next_batch();
+    for (const RecordView& v : batch) {
+      if (seen >= lsns.size() || v.lsn.value != lsns[seen++]) __builtin_trap();
+      (void)decode_row(v.row());
+    }
+    if (!batch.empty()) continue;
+    last = batched.next(&r);
+    if (last == ReadStatus::kRecord && (seen >= lsns.size() || r.lsn.value != lsns[seen++])) __builtin_trap();
+  }
+  if (last != s || seen != lsns.size() || batched.position() != reader.position()) __builtin_trap();
   (void)WalReader::find_first_record(store, start, size);
   // Row images on their own.
   (void)decode_row(std::string_view(reinterpret_cast<const char*>(data), size));
