@@ -183,28 +183,40 @@ std::string write_counterexample(const CheckArgs& args, const campaign::Countere
 // Records a counterexample in the run store beside `replsim verify`'s runs, so that
 // `replsim runs` lists it; verdict "counterexample". A store that cannot be opened (another
 // replsim holds it) costs a warning, never the campaign's result.
-void record_counterexample(const campaign::Counterexample& c, const std::string& file) {
+// A failed run's record, stamped now; the caller fills in what it knows.
+RunRecord failed_record(const std::string& scenario, const std::string& file, uint64_t seed, const std::string& verdict,
+                        const std::string& yaml) {
+  RunRecord record;
+  record.summary.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch()).count();
+  record.summary.scenario = scenario;
+  record.summary.file = file;
+  record.summary.seed = seed;
+  record.summary.verdict = verdict;
+  record.summary.passed = false;
+  record.scenario_text = yaml;
+  return record;
+}
+
+// Adds `record` to the run store; a store that cannot be opened costs a warning only.
+void add_to_store(const RunRecord& record) {
   auto store = RunStore::open(RunStore::default_dir());
   if (!store.ok()) {
     fmt::print(stderr, "replsim check: not recorded in the run store: {}\n", store.status().message());
     return;
   }
-  RunRecord record;
-  record.summary.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::system_clock::now().time_since_epoch()).count();
-  record.summary.scenario = c.scenario.name;
-  record.summary.file = file;
-  record.summary.seed = c.run_seed;
-  record.summary.verdict = "counterexample";
-  record.summary.passed = false;
-  record.scenario_text = c.yaml;
+  if (auto id = (*store)->add(record); id.ok()) fmt::print(stderr, "replsim check: recorded as run {}\n", *id);
+  else fmt::print(stderr, "replsim check: not recorded in the run store: {}\n", id.status().message());
+}
+
+void record_counterexample(const campaign::Counterexample& c, const std::string& file) {
+  RunRecord record = failed_record(c.scenario.name, file, c.run_seed, "counterexample", c.yaml);
   sim::SimOptions options;
   options.seed = c.run_seed;
   if (auto prediction = sim::simulate(c.scenario, options); prediction.ok()) record.prediction_json = to_json(*prediction).dump();
   record.verification_json = nlohmann::json{{"property", c.property}, {"campaign_seed", c.campaign_seed}, {"run", c.run},
                                             {"witness", c.verdict.witness}}.dump();
-  if (auto id = (*store)->add(record); id.ok()) fmt::print(stderr, "replsim check: recorded as run {}\n", *id);
-  else fmt::print(stderr, "replsim check: not recorded in the run store: {}\n", id.status().message());
+  add_to_store(record);
 }
 
 // The timeline page of a counterexample: the shrunk scenario simulated with its run's seed,
@@ -300,25 +312,11 @@ BothSides run_both_sides(const Scenario& scenario, uint64_t seed) {
 }
 
 void record_disagreement(const BothSides& both, const std::string& yaml, const std::string& file, uint64_t seed) {
-  auto store = RunStore::open(RunStore::default_dir());
-  if (!store.ok()) {
-    fmt::print(stderr, "replsim check: not recorded in the run store: {}\n", store.status().message());
-    return;
-  }
-  RunRecord record;
-  record.summary.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::system_clock::now().time_since_epoch()).count();
-  record.summary.scenario = both.verification.scenario;
-  record.summary.file = file;
-  record.summary.seed = seed;
-  record.summary.verdict = both.verification.verdict;
-  record.summary.passed = false;
-  record.scenario_text = yaml;
+  RunRecord record = failed_record(both.verification.scenario, file, seed, both.verification.verdict, yaml);
   if (both.prediction) record.prediction_json = to_json(*both.prediction).dump();
   if (both.history) record.history_json = to_json(*both.history).dump();
   record.verification_json = to_json(both.verification).dump();
-  if (auto id = (*store)->add(record); id.ok()) fmt::print(stderr, "replsim check: recorded as run {}\n", *id);
-  else fmt::print(stderr, "replsim check: not recorded in the run store: {}\n", id.status().message());
+  add_to_store(record);
 }
 
 // Shrinks run `run`'s disagreement (`first`, on `original`), writes and records it, prints

@@ -590,6 +590,14 @@ Result<ClusterNode*> Cluster::node_for_restore(const std::string& name) {
   return &n;
 }
 
+// What every restored server is told, whatever it was copied from: its own port and name, no
+// upstream, no synchronous standbys, and no archiving — the copy inherits archive_command, and
+// its new timeline would otherwise land in the archive it restores from (pg-facts.md).
+std::vector<std::pair<std::string, std::string>> Cluster::restored_conf(const ClusterNode& n) const {
+  return {{"port", std::to_string(n.port)}, {"cluster_name", n.name}, {"archive_mode", "off"},
+          {"primary_conninfo", ""}, {"synchronous_standby_names", ""}};
+}
+
 Result<ClusterNode*> Cluster::restore(const std::string& name, const std::string& backup_dir,
                                       const std::vector<std::pair<std::string, std::string>>& recovery_settings) {
   auto made = node_for_restore(name);
@@ -600,16 +608,8 @@ Result<ClusterNode*> Cluster::restore(const std::string& name, const std::string
     std::ofstream sig(n.data_dir + "/recovery.signal");
   }
   if (run_as_.switch_user) (void)!chown((n.data_dir + "/recovery.signal").c_str(), run_as_.uid, run_as_.gid);
-  std::vector<std::pair<std::string, std::string>> conf = {
-      {"port", std::to_string(n.port)},
-      {"cluster_name", name},
-      // The copy inherits archive_command: without this its new timeline would land in the
-      // archive it restores from (pg-facts.md).
-      {"archive_mode", "off"},
-      {"primary_conninfo", ""},
-      {"synchronous_standby_names", ""},
-      {"restore_command", fmt::format("/bin/cp {}/%f %p", archive_dir_)},
-  };
+  std::vector<std::pair<std::string, std::string>> conf = restored_conf(n);
+  conf.emplace_back("restore_command", fmt::format("/bin/cp {}/%f %p", archive_dir_));
   conf.insert(conf.end(), recovery_settings.begin(), recovery_settings.end());
   if (Status s = append_conf(n, conf); !s.ok()) return s;
   if (Status s = n.server->start(); !s.ok()) return s;
@@ -665,15 +665,8 @@ Result<ClusterNode*> Cluster::restore_copy(const std::string& name, const std::s
   if (!made.ok()) return made.status();
   ClusterNode& n = **made;
   if (Status s = copy_tree(copy_dir, n.data_dir); !s.ok()) return s;
-  // What a user restoring a tar does: the files as they are, only what this machine needs
-  // changed. archive_mode is off for the reason restore() gives.
-  std::vector<std::pair<std::string, std::string>> conf = {
-      {"port", std::to_string(n.port)},
-      {"cluster_name", name},
-      {"archive_mode", "off"},
-      {"primary_conninfo", ""},
-      {"synchronous_standby_names", ""},
-  };
+  // What a user restoring a tar does: the files as they are, only what this machine needs changed.
+  const std::vector<std::pair<std::string, std::string>> conf = restored_conf(n);
   if (Status s = append_conf(n, conf); !s.ok()) return s;
   const auto t0 = Clock::now();
   Status s = n.server->start();

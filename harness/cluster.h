@@ -124,6 +124,7 @@ class Cluster {
   Status start_and_wait(ClusterNode& node);
   Status append_conf(const ClusterNode& node, const std::vector<std::pair<std::string, std::string>>& settings) const;
   std::vector<std::string> links_of(const std::string& name) const;
+  std::vector<std::pair<std::string, std::string>> restored_conf(const ClusterNode& n) const;
   void progress(const std::string& line) const;
 
   HarnessOptions options_;

@@ -115,6 +115,7 @@ class Runner {
   Status do_naive_copy(const Step& st);
   Status do_archive_fault(const Step& st);
   void do_restore(const Step& st);
+  void refused_to_start(const Step& st, const Status& why);
   void do_restore_copy(const Step& st, const std::string& copy_dir);
   Status wait_restored(ClusterNode* n, RecoveryTarget::Action action);
   Status fault(const Step& st, int index);
@@ -778,17 +779,19 @@ void Runner::do_restore(const Step& st) {
   conf.emplace_back("recovery_target_action", action);
   conf.emplace_back("recovery_target_timeline", t.timeline);
   auto n = c_.restore(st.node, b->second, conf);
-  if (!n.ok()) {
-    note(fmt::format("restore {}: {}", st.node, n.status().message()));
-    if (ClusterNode* made = c_.node(st.node)) {
-      made->error = "refuses_to_start";
-      made->error_detail = n.status().message();
-      made->state = "stopped";
-    }
-    return;
-  }
+  if (!n.ok()) return refused_to_start(st, n.status());
   Status s = wait_restored(*n, t.action);
   if (!s.ok()) note(fmt::format("restore {}: {}", st.node, s.message()));
+}
+
+// The restored server did not come up: its node ends stopped, with the server's words.
+void Runner::refused_to_start(const Step& st, const Status& why) {
+  note(fmt::format("restore {}: {}", st.node, why.message()));
+  if (ClusterNode* made = c_.node(st.node)) {
+    made->error = "refuses_to_start";
+    made->error_detail = why.message();
+    made->state = "stopped";
+  }
 }
 
 // A naive copy is started as it is: crash recovery from the checkpoint its pg_control names.
@@ -796,15 +799,7 @@ void Runner::do_restore(const Step& st) {
 // either way its own startup lines go into the timeline, for the model to be checked against.
 void Runner::do_restore_copy(const Step& st, const std::string& copy_dir) {
   auto n = c_.restore_copy(st.node, copy_dir);
-  if (!n.ok()) {
-    note(fmt::format("restore {}: {}", st.node, n.status().message()));
-    if (ClusterNode* made = c_.node(st.node)) {
-      made->error = "refuses_to_start";
-      made->error_detail = n.status().message();
-      made->state = "stopped";
-    }
-    return;
-  }
+  if (!n.ok()) return refused_to_start(st, n.status());
   for (const std::string& line : (*n)->server->log_since_start(40)) {
     if (line.find("starting PostgreSQL") != std::string::npos || line.find("listening on") != std::string::npos) {
       continue;
