@@ -71,31 +71,30 @@ void Cluster::remove_old_wal(int p, Lsn at) {
   Node& node = *nodes_[static_cast<size_t>(p)];
   const ClusterSpec& c = scenario_.cluster;
   const uint64_t current = archive_.segno(at);
-  auto keep_for = [&](bool with_slots) {
+  // KeepLogSeg over the slots still valid (invalidating one changes the answer).
+  auto keep_for_valid_slots = [&] {
     uint64_t keep = current;
-    if (with_slots) {
-      std::optional<Lsn> oldest;
-      for (const auto& link : links_)
-        if (link->upstream() == p && link->has_slot && !link->slot_invalidated)
-          oldest = std::min(oldest.value_or(link->slot_restart_lsn), link->slot_restart_lsn);
-      if (oldest && *oldest < at) {
-        keep = archive_.segno(*oldest);
-        const int64_t max_segs = c.max_slot_wal_keep_size < 0 ? -1 : c.max_slot_wal_keep_size / static_cast<int64_t>(c.wal_segment_size);
-        if (max_segs >= 0 && current - keep > static_cast<uint64_t>(max_segs)) keep = current - static_cast<uint64_t>(max_segs);
-      }
+    std::optional<Lsn> oldest;
+    for (const auto& link : links_)
+      if (link->upstream() == p && link->has_slot && !link->slot_invalidated)
+        oldest = std::min(oldest.value_or(link->slot_restart_lsn), link->slot_restart_lsn);
+    if (oldest && *oldest < at) {
+      keep = archive_.segno(*oldest);
+      const int64_t max_segs = c.max_slot_wal_keep_size < 0 ? -1 : c.max_slot_wal_keep_size / static_cast<int64_t>(c.wal_segment_size);
+      if (max_segs >= 0 && current - keep > static_cast<uint64_t>(max_segs)) keep = current - static_cast<uint64_t>(max_segs);
     }
     const uint64_t keep_segs = c.wal_keep_size / c.wal_segment_size;
     if (keep_segs > 0 && current - keep < keep_segs) keep = current <= keep_segs ? 1 : current - keep_segs;
     return std::min(keep, current);
   };
-  uint64_t keep = keep_for(true);
+  uint64_t keep = keep_for_valid_slots();
   for (auto& link : links_) {
     if (link->upstream() != p || !link->has_slot || link->slot_invalidated) continue;
     if (link->slot_restart_lsn >= archive_.segment_start(keep)) continue;
     link->slot_invalidated = true;
     note(fmt::format("invalidating slot \"{}\" because its restart_lsn {} exceeds max_slot_wal_keep_size",
                      nodes_[static_cast<size_t>(link->standby())]->name(), link->slot_restart_lsn.to_string()));
-    keep = keep_for(true);
+    keep = keep_for_valid_slots();
   }
   if (c.archive_mode) {
     auto next = archived_next_.find(p);
