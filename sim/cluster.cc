@@ -244,10 +244,10 @@ void Cluster::catchup(const Step& step) {
     } else if (can_catch_up(n) && (named || link.upstream() == current_primary_)) {
       targets.push_back(n);
       if (!link.connected()) schedule_reconnect(n - 1);
-    } else if (named) {
-      cannot_catch_up(n, since_.count(n) ? since_.at(n) : "its primary is down");
     } else {
-      note(fmt::format("{} cannot catch up now ({})", s.name(), since_.count(n) ? since_.at(n) : "its primary is down"));
+      const std::string why = since_.count(n) ? since_.at(n) : "its primary is down";
+      if (named) cannot_catch_up(n, why);
+      else note(fmt::format("{} cannot catch up now ({})", s.name(), why));
     }
   }
   const int64_t start = world_.now_us();

@@ -14,10 +14,11 @@ namespace replsim::sim {
 // Archiving": only completed segments, by archive_command). A failing command retries later:
 // nothing is archived while the archive is broken, and the segments wait in pg_wal.
 void Cluster::run_archiver(int p) {
-  Node& node = *nodes_[static_cast<size_t>(p)];
+  // Called after every flush: without archiving it must cost nothing.
+  if (!scenario_.cluster.archive_mode || archive_.broken()) return;
   auto next = archived_next_.find(p);
-  if (!scenario_.cluster.archive_mode || archive_.broken() || next == archived_next_.end()) return;
-  if (!node.running() || !node.is_primary()) return;
+  Node& node = *nodes_[static_cast<size_t>(p)];
+  if (next == archived_next_.end() || !node.running() || !node.is_primary()) return;
   for (; archive_.segment_start(next->second + 1) <= node.flush_lsn(); ++next->second) {
     const Lsn start = std::max(archive_.segment_start(next->second), node.wal().oldest_lsn());
     const Lsn end = archive_.segment_start(next->second + 1);
