@@ -61,6 +61,7 @@ struct BandStyle {
 constexpr BandStyle kBands[] = {
     {"partition", "partitioned", "#e6550d"}, {"pause", "paused", "#c9a100"},  {"crash", "crashed", "#444444"},
     {"stop", "stopped", "#777777"},          {"wipe", "wiped", "#a50f15"},    {"noprimary", "no primary", "#d62728"},
+    {"stall", "disk stalled", "#6a3d9a"},
 };
 
 struct Column {
@@ -323,9 +324,12 @@ void Page::build_bands() {
       case StepKind::kHeal: close_band(open, s.node, "partition", c); break;
       case StepKind::kPause: open_band(open, s.node, "pause", c); break;
       case StepKind::kResume: close_band(open, s.node, "pause", c); break;
+      case StepKind::kStallDisk: open_band(open, s.node, "stall", c); break;
       case StepKind::kCrash:
+      case StepKind::kOsCrash:
       case StepKind::kStop:
-        open_band(open, s.node, s.kind == StepKind::kCrash ? "crash" : "stop", c);
+        close_band(open, s.node, "stall", c);
+        open_band(open, s.node, s.kind == StepKind::kStop ? "stop" : "crash", c);
         if (s.node == primary) open_band(open, cluster, "noprimary", c);
         break;
       case StepKind::kWipe: open_band(open, s.node, "wipe", c); break;

@@ -191,12 +191,22 @@ void Cluster::write(int index, const Step& step) {
   }
   if (!waits && options_.perturbation == Perturbation::kAsyncCommitsReachStandbyInstantly) push_instantly(p);
   wake_walsenders(p);
+  if (tx.level != SyncCommit::kOff && n.flush_lsn() < commit.end_lsn) return wait_for_flush(tx);
   if (!waits) return acknowledge(txs_.back(), "");
   tx.waiting = true;
   tx.record.waited_for_sync = true;
   note(fmt::format("{} committed locally at {} (xid {}); waiting for {}", step.label, commit.end_lsn.to_string(), xid,
                    names_on(p).to_string()));
   release_waiters(p);
+}
+
+// RecordTransactionCommit's XLogFlush on a stalled disk never returns: the client waits (the
+// harness sees a commit not back in time) until the node dies, and then cannot know.
+void Cluster::wait_for_flush(Tx& tx) {
+  tx.waiting = tx.flush_wait = true;
+  tx.record.waited_for_sync = true;
+  note(fmt::format("{} wrote its commit record at {} (xid {}) and waits in XLogFlush: the disk of {} is stalled",
+                   tx.record.label, tx.record.commit_lsn.to_string(), tx.record.xid, tx.record.node));
 }
 
 void Cluster::acknowledge(Tx& tx, const std::string& how) {

@@ -36,7 +36,8 @@ class Cluster {
   struct Tx {
     TxRecord record;
     int node = -1;
-    bool waiting = false;      // Waiting for synchronous replication.
+    bool waiting = false;      // Waiting for synchronous replication, or (flush_wait) its own flush.
+    bool flush_wait = false;   // Waiting in XLogFlush: the disk of its node is stalled.
     bool committed = false;    // Its commit record was written (acknowledged or not).
     bool local_only = false;   // synchronous_commit = off: acknowledged before its flush.
     bool erased = false;       // Its node crashed before flushing it: it exists nowhere.
@@ -48,6 +49,7 @@ class Cluster {
   void setup();
   void run_step(int index, const Step& step);
   void write(int index, const Step& step);
+  void wait_for_flush(Tx& tx);
   void catchup(const Step& step);
   void wal_gone_at_catchup(int standby);
   void cannot_catch_up(int standby, const std::string& why);
@@ -118,7 +120,9 @@ class Cluster {
   void resume(int n);
   void partition(const Step& step);
   void heal(int n);
-  void crash(int n);
+  // `os`: an operating-system crash (Node::os_crash), which also ends a disk stall.
+  void crash(int n, bool os = false);
+  void stall_disk(int n);
   void stop(int n);
   void start(int n);
   void promote(int n);
@@ -146,6 +150,7 @@ class Cluster {
   TimelineId max_timeline_ = 1;
   int step_index_ = -1;
   std::map<int, std::string> since_;  // Per node: "partitioned since step 2", "paused since step 1".
+  std::map<int, int> os_crashed_at_;  // Per node: the step of its last operating-system crash.
   std::map<int, Lsn> fork_lsn_;       // Promoted node -> where its timeline left its parent's.
   WalArchive archive_;
   std::map<int, uint64_t> archived_next_;  // Per archiving primary: the next segment it archives.

@@ -11,6 +11,7 @@ namespace replsim::sim {
 namespace {
 
 bool acknowledged(const TxRecord& r) { return !r.outcomes.empty() && r.outcomes[0] == TxOutcome::kAcknowledged; }
+bool only_acknowledged(const TxRecord& r) { return r.outcomes.size() == 1 && acknowledged(r); }
 }  // namespace
 
 void Cluster::fault(int index, const Step& step) {
@@ -24,6 +25,11 @@ void Cluster::fault(int index, const Step& step) {
     case StepKind::kPartition: since_[n] = "partitioned " + since; return partition(step);
     case StepKind::kHeal: return heal(n);
     case StepKind::kCrash: since_[n] = fmt::format("crashed at step {}", index + 1); return crash(n);
+    case StepKind::kOsCrash:
+      since_[n] = fmt::format("its operating system crashed at step {}", index + 1);
+      os_crashed_at_[n] = index;
+      return crash(n, true);
+    case StepKind::kStallDisk: return stall_disk(n);
     case StepKind::kStop: since_[n] = fmt::format("stopped at step {}", index + 1); return stop(n);
     case StepKind::kStart: return start(n);
     case StepKind::kWipe:
@@ -133,30 +139,44 @@ void Cluster::resolve_waiters_of_dead_primary(int n, const std::string& why) {
     if (!tx.waiting || tx.node != n) continue;
     tx.waiting = false;
     tx.record.outcomes = {TxOutcome::kInDoubt};
-    tx.record.detail = fmt::format("was waiting for {} when {}: the connection was lost mid-commit",
-                                   names_on(n).to_string(), why);
+    const std::string waited_for = tx.flush_wait ? "its flush" : names_on(n).to_string();
+    tx.record.detail = fmt::format("was waiting for {} when {}: the connection was lost mid-commit", waited_for, why);
     event(HistoryEvent::Type::kInfo, "client", n, tx.record.label, tx.record.detail, &tx);
     note(fmt::format("{} in doubt: committed locally at {} but {}", tx.record.label, tx.record.commit_lsn.to_string(), why));
   }
 }
 
-void Cluster::crash(int n) {
+void Cluster::stall_disk(int n) {
   Node& node = *nodes_[static_cast<size_t>(n)];
+  node.stall_disk();
+  note(fmt::format("the disk of {} stalls at flush position {}: writes reach its page cache, fsync never returns",
+                   node.name(), node.flush_lsn().to_string()));
+}
+
+void Cluster::crash(int n, bool os) {
+  Node& node = *nodes_[static_cast<size_t>(n)];
+  const char* crashed = os ? "'s operating system crashed" : " crashed";
+  // What the flush position lacks: a primary's WAL buffers (and, with a stalled disk, its page
+  // cache); a standby's writes that a stalled disk never flushed.
+  const Lsn written = node.is_primary() ? node.insert_lsn() : node.write_lsn();
   if (node.is_primary()) {
-    resolve_waiters_of_dead_primary(n, fmt::format("{} crashed", node.name()));
+    resolve_waiters_of_dead_primary(n, fmt::format("{}{}", node.name(), crashed));
     for (Tx& tx : txs_) {
       if (tx.node != n || !tx.committed || tx.erased || tx.record.commit_lsn <= node.flush_lsn()) continue;
       tx.erased = true;
+      if (!only_acknowledged(tx.record)) continue;
       result_.notes.push_back(fmt::format(
-          "{} was acknowledged on {} at {} with synchronous_commit=off, but {} crashed at step {} before the WAL "
-          "writer flushed it (flush_lsn {}): crash recovery cannot replay it",
-          tx.record.label, node.name(), tx.record.commit_lsn.to_string(), node.name(), step_index_ + 1,
+          "{} was acknowledged on {} at {} with synchronous_commit=off, but {}{} at step {} before {} (flush_lsn {}): "
+          "crash recovery cannot replay it",
+          tx.record.label, node.name(), tx.record.commit_lsn.to_string(), node.name(), crashed, step_index_ + 1,
+          node.disk_stalled() ? "its stalled disk completed a flush" : "the WAL writer flushed it",
           node.flush_lsn().to_string()));
     }
   }
-  note(fmt::format("{} crashed: WAL after its flush position {} is lost ({} unflushed bytes)", node.name(),
-                   node.flush_lsn().to_string(), lsn_diff(node.insert_lsn(), node.flush_lsn())));
-  node.crash();
+  note(fmt::format("{}{}: WAL after its flush position {} is lost ({} unflushed bytes)", node.name(), crashed,
+                   node.flush_lsn().to_string(), lsn_diff(written, node.flush_lsn())));
+  if (os) node.os_crash();
+  else node.crash();
   for (int l : links_of(links_, n, true)) drop_connection(l);
   for (int l : links_of(links_, n, false)) {
     drop_connection(l);
@@ -232,8 +252,11 @@ void Cluster::promote(int n) {
   for (const Tx& tx : txs_) {
     if (tx.node != old || !tx.committed || tx.erased || node.has_label(tx.record.label)) continue;
     const auto view = tx.standby_view.find(n);
-    const std::string why = view == tx.standby_view.end() || view->second.empty()
-                                ? "its WAL had not reached it yet" : view->second;
+    const auto os_crash = os_crashed_at_.find(n);
+    std::string why = view == tx.standby_view.end() || view->second.empty() ? "its WAL had not reached it yet" : view->second;
+    if (os_crash != os_crashed_at_.end() && os_crash->second > tx.record.step)
+      why = fmt::format("or not durably: its operating system crashed at step {} before its disk flushed what it had "
+                        "written", os_crash->second + 1);
     if (acknowledged(tx.record) || tx.local_only) {
       result_.notes.push_back(fmt::format("{} was acknowledged on {} at {} but never reached {} ({}); promoting {} lost it",
                                           tx.record.label, tx.record.node, tx.record.commit_lsn.to_string(), node.name(),

@@ -62,11 +62,12 @@ void Node::make_visible() {
 
 void Node::flush_to(Lsn lsn) {
   REPLSIM_ASSERT(lsn <= insert_lsn(), "cannot flush WAL that was not written");
+  if (disk_stalled_) return;  // XLogFlush waits in fsync.
   if (lsn > flush_lsn_) flush_lsn_ = lsn;
 }
 
 bool Node::receive(Lsn lsn, std::string_view bytes) {
-  REPLSIM_ASSERT(!primary_ && running(), "only a running standby receives WAL");
+  REPLSIM_ASSERT(!primary_ && running() && !walreceiver_stuck_, "only a running standby's walreceiver receives WAL");
   const Lsn end{lsn.value + bytes.size()};
   if (lsn > write_lsn_) return false;
   if (end <= write_lsn_) return true;
@@ -74,8 +75,10 @@ bool Node::receive(Lsn lsn, std::string_view bytes) {
   wal_.write(write_lsn_, bytes.substr(skip));
   REPLSIM_ASSERT(end > write_lsn_, "write_lsn is monotonic");
   write_lsn_ = end;
-  // The walreceiver flushes at the end of each batch it writes (XLogWalRcvFlush).
-  flush_lsn_ = write_lsn_;
+  // The walreceiver reports the write, then flushes at the end of each batch (XLogWalRcvFlush),
+  // where a stalled disk keeps it.
+  if (disk_stalled_) walreceiver_stuck_ = true;
+  else flush_lsn_ = write_lsn_;
   return true;
 }
 
@@ -96,6 +99,11 @@ void Node::crash() {
   reader_.reset();
   store_ = std::make_unique<wal::MemoryStore>();
   run_ = RunState::kCrashed;
+}
+
+void Node::os_crash() {
+  crash();
+  disk_stalled_ = walreceiver_stuck_ = false;
 }
 
 void Node::stop() {

@@ -74,6 +74,15 @@ class Node {
   void resume() { run_ = RunState::kRunning; }
   // Process death: the unflushed tail of the WAL and all visible state are gone.
   void crash();
+  // The disk stops completing flushes (fsync never returns): flush_lsn stays where it is while
+  // writes go on reaching the OS. A standby's walreceiver writes its next batch, reports it and
+  // is then stuck in that batch's fsync. Only an operating-system crash ends a stall.
+  void stall_disk() { disk_stalled_ = true; }
+  bool disk_stalled() const { return disk_stalled_; }
+  bool walreceiver_stuck() const { return walreceiver_stuck_; }
+  // Operating-system crash: what crash() loses (which, with a stalled disk, is every write
+  // since the stall) and the stall itself ends with the reboot.
+  void os_crash();
   // Clean shutdown. REQUIRES: the caller has flushed what it wanted to keep.
   void stop();
   void wipe();
@@ -140,6 +149,8 @@ class Node {
   Lsn last_checkpoint_;   // pg_control's checkpoint: durable, kept through crashes.
   Lsn removed_before_;
   bool restoring_ = false;
+  bool disk_stalled_ = false;
+  bool walreceiver_stuck_ = false;
 };
 
 }  // namespace replsim::sim

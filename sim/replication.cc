@@ -60,8 +60,8 @@ void Cluster::deliver_wal(int l, uint64_t generation, Lsn lsn, const std::string
   Link& link = *links_[static_cast<size_t>(l)];
   if (generation != link.generation() || link.cut(Link::Direction::kToStandby)) return;
   const Node& s = *nodes_[static_cast<size_t>(link.standby())];
-  if (s.run_state() == RunState::kPaused) {
-    // The kernel still accepts data into the frozen walreceiver's socket, up to its buffer.
+  if (s.run_state() == RunState::kPaused || (s.running() && s.walreceiver_stuck())) {
+    // The kernel still accepts data into the frozen (or fsync-bound) walreceiver's socket, up to its buffer.
     auto& held = socket_[l];
     uint64_t size = 0;
     for (const auto& chunk : held) size += chunk.second.size();
@@ -88,6 +88,11 @@ void Cluster::receive(int l, Lsn lsn, const std::string& bytes) {
   }
   REPLSIM_ASSERT(s.flush_lsn() <= up.flush_lsn() || !up.running(), "a standby never has WAL its primary did not flush");
   send_feedback(l);
+  if (s.walreceiver_stuck()) {
+    note(fmt::format("{} wrote WAL to {} and reported it, then hangs in fsync: its disk is stalled", s.name(),
+                     s.write_lsn().to_string()));
+    update_silence(l);
+  }
   const uint64_t incarnation = s.incarnation();
   world_.after(kReplayDelayUs, [this, l, sn, incarnation] {
     Node& standby = *nodes_[static_cast<size_t>(sn)];
@@ -137,7 +142,7 @@ void Cluster::release_waiters(int primary) {
   std::vector<std::string> sync_names;
   for (size_t i : decision.sync_standbys) sync_names.push_back(views[i].application_name);
   for (Tx& tx : txs_) {
-    if (!tx.waiting || tx.node != primary) continue;
+    if (!tx.waiting || tx.flush_wait || tx.node != primary) continue;
     if (release_position(decision, tx.level) < tx.record.commit_lsn) continue;
     acknowledge(tx, fmt::format("confirmed by {}", fmt::join(sync_names, ", ")));
   }
@@ -152,7 +157,7 @@ void Cluster::try_connect(int l) {
   if (link.connected() || link.promoted_away || link.partitioned()) return;
   const Node& s = *nodes_[static_cast<size_t>(link.standby())];
   const Node& up = *nodes_[static_cast<size_t>(link.upstream())];
-  if (!s.running() || s.is_primary() || !up.running() || !up.is_primary()) return;
+  if (!s.running() || s.is_primary() || s.walreceiver_stuck() || !up.running() || !up.is_primary()) return;
   if (s.flush_lsn() < up.wal_removed_before()) {
     return lose_wal(l, wal_segment_name(up.timeline(), s.flush_lsn(), up.wal().segment_size()));
   }
@@ -183,7 +188,8 @@ void Cluster::drop_connection(int l) {
 // wal_sender_timeout terminates; the standby then has to reconnect.
 void Cluster::update_silence(int l) {
   Link& link = *links_[static_cast<size_t>(l)];
-  const bool silent = link.connected() && (link.partitioned() || nodes_[static_cast<size_t>(link.standby())]->run_state() == RunState::kPaused);
+  const Node& s = *nodes_[static_cast<size_t>(link.standby())];
+  const bool silent = link.connected() && (link.partitioned() || s.run_state() == RunState::kPaused || s.walreceiver_stuck());
   if (!silent) {
     link.silent_since_us.reset();
     return;
@@ -217,7 +223,7 @@ void Cluster::push_instantly(int primary) {
     Link& link = *links_[l];
     if (link.upstream() != primary || link.promoted_away) continue;
     Node& s = *nodes_[static_cast<size_t>(link.standby())];
-    if (!s.running() || s.is_primary() || s.write_lsn() > p.flush_lsn()) continue;
+    if (!s.running() || s.is_primary() || s.walreceiver_stuck() || s.write_lsn() > p.flush_lsn()) continue;
     const Lsn from = s.write_lsn();
     s.receive(from, p.wal().read(from, p.flush_lsn().value - from.value));
     s.replay_received();

@@ -94,6 +94,7 @@ void ClusterWalk::apply(const Step& step, std::map<std::string, NodeAtStep>& nod
       }
       break;
     case StepKind::kCrash:
+    case StepKind::kOsCrash:
     case StepKind::kStop:
       if (n) {
         n->running = false;

@@ -5,7 +5,7 @@
 //    PostgreSQL); "either" outcomes never count as violations;
 //  - false promises PostgreSQL does not make, stated as if it did: the campaign must refute
 //    them, and a refutation counts only when it is determinate (it then reproduces on a real
-//    cluster), except where the property says timing alone can decide (accepts_possible).
+//    cluster: where timing alone would decide, a disk stall makes the loss certain).
 #pragma once
 
 #include <string>
@@ -50,9 +50,6 @@ struct Property {
   Profile profile;       // Where its generated scenarios come from.
   // Not checkable with the current simulator: why (empty when checkable).
   std::string unavailable;
-  // A false promise that timing alone decides in the model (synchronous_commit = off): an
-  // "either" counterexample refutes it; no determinate one exists without an OS-level fault.
-  bool accepts_possible = false;
   Verdict (*check)(const Evaluation& evaluation) = nullptr;
   // Whether the scenario's text alone lets the precondition arise (a promotion of the right
   // standby, a cancel step, a crash of the primary); nullptr: always. When it returns false,
@@ -61,7 +58,7 @@ struct Property {
   bool (*may_apply)(const Scenario& scenario) = nullptr;
 
   // Does `v` count against this property (a failure for a guarantee, a refutation for a
-  // false promise)?
+  // false promise)? Only a determinate violation does.
   bool counts(const Verdict& v) const;
 };
 

@@ -18,6 +18,9 @@ struct NodeModel {
   bool promoted = false;
   Run run = Run::kRunning;
   bool partitioned = false;
+  bool stalled = false;  // Its disk stalls: only os_crash may act on it (scenario_checker.cc).
+  bool os_crashed = false;  // Its operating system crashed at some step.
+  bool written_since_stall = false;  // A write step came after its disk stalled.
 };
 
 // The seed data set's row counts: updates and deletes name rows that exist at the start
@@ -40,6 +43,16 @@ class Realizer {
         scenario_.steps.pop_back();
         continue;
       }
+      if (text == StepText::kDescribe) step.text = describe_step(step);
+    }
+    // Only an operating-system crash ends a stall: a scenario never ends with one.
+    for (NodeModel& n : nodes_) {
+      if (!n.stalled) continue;
+      Step& step = scenario_.steps.emplace_back();
+      step.kind = StepKind::kOsCrash;
+      step.node = n.name;
+      n.stalled = false;
+      n.run = Run::kDown;
       if (text == StepText::kDescribe) step.text = describe_step(step);
     }
     return std::move(scenario_);
@@ -112,6 +125,15 @@ class Realizer {
   }
 
   // At most a primary and three standbys (build_cluster): a fixed array, no allocation.
+  // Steers a draw where a disk fault happened (only profiles that draw disk intents have any):
+  // among the nodes `pred` allows, those `prefer` marks, when there are some. An OS crash loses
+  // something only after a stall, and only a standby cut off, restarted and promoted shows it.
+  template <typename Pred, typename Prefer>
+  NodeModel* pick_preferring(int target, Pred pred, Prefer prefer) {
+    NodeModel* n = pick(target, [&](const NodeModel& m) { return pred(m) && prefer(m); });
+    return n != nullptr ? n : pick(target, pred);
+  }
+
   template <typename Pred>
   NodeModel* pick(int target, Pred pred) {
     std::array<NodeModel*, 4> eligible{};
@@ -145,6 +167,13 @@ class Realizer {
     }
   }
 
+  // `commits`: nothing references the row the step writes, so it commits on a running primary.
+  void wrote(const Step& step, bool commits = true) {
+    written_.push_back(step.label);
+    for (NodeModel& n : nodes_) n.written_since_stall |= n.stalled;
+    if (commits) remember_commit(step);
+  }
+
   bool insert(const StepIntent& in, Step& step) {
     step.kind = StepKind::kInsert;
     step.label = next_label();
@@ -156,8 +185,7 @@ class Realizer {
       step.table = "orders";
       step.values = {{"customerid", fmt::format("{}", 1 + in.target % kSeedCustomers)}, {"status", "new"}};
     }
-    written_.push_back(step.label);
-    remember_commit(step);
+    wrote(step);
     return true;
   }
 
@@ -173,8 +201,7 @@ class Realizer {
       step.values = {{"status", "paid"}};
       step.where = {{"id", fmt::format("{}", 1 + in.target % kSeedOrders)}};
     }
-    written_.push_back(step.label);
-    remember_commit(step);
+    wrote(step);
     return true;
   }
 
@@ -190,13 +217,14 @@ class Realizer {
       step.table = "orders";
       step.where = {{"id", fmt::format("{}", 1 + in.target % kSeedOrders)}};
     }
-    written_.push_back(step.label);
+    wrote(step, false);
     return true;
   }
 
   // `catchup` of one standby only while it certainly streams from the first primary;
   // otherwise the cluster-wide form, which waits for reachable standbys only.
   bool catchup(const StepIntent& in, Step& step) {
+    if (any_stalled()) return false;  // It could wait for a flush that never completes.
     step.kind = StepKind::kCatchup;
     if (in.variant % 2 == 0 || promoted_ || nodes_[0].run != Run::kRunning) return true;
     NodeModel* n = pick(in.target, [](const NodeModel& m) {
@@ -209,7 +237,7 @@ class Realizer {
   // Cancels a write that may be waiting for synchronous replication (the most recent
   // ones first): cancelling a finished commit is a no-op that teaches nothing.
   bool cancel(const StepIntent& in, Step& step) {
-    if (!sync_ || written_.empty()) return false;
+    if (!sync_ || written_.empty() || any_stalled()) return false;
     const size_t recent = std::min<size_t>(written_.size(), 3);
     step.kind = StepKind::kCancel;
     step.label = written_[written_.size() - 1 - static_cast<size_t>(in.target) % recent];
@@ -233,9 +261,14 @@ class Realizer {
     if (pitr_ && primary_running()) commits_.push_back({step.label, current_step()});
   }
 
-  // base_backup, switch_wal, mark and restore_point, each of the running first primary.
+  bool any_stalled() const {
+    return std::any_of(nodes_.begin(), nodes_.end(), [](const NodeModel& m) { return m.stalled; });
+  }
+
+  // base_backup, switch_wal, mark and restore_point, each of the running first primary (all
+  // but mark flush WAL, which a stalled disk never does).
   bool archive_step(Intent kind, Step& step) {
-    if (!primary_running()) return false;
+    if (!primary_running() || (kind != Intent::kMark && nodes_[0].stalled)) return false;
     switch (kind) {
       case Intent::kBaseBackup:
         step.kind = StepKind::kBaseBackup;
@@ -295,7 +328,8 @@ class Realizer {
     switch (kind) {
       case Intent::kPartition:
         // The link to the first primary: never the primary itself, never a promoted node.
-        n = pick(in.target, [](const NodeModel& m) { return !m.primary && !m.partitioned; });
+        n = pick_preferring(in.target, [](const NodeModel& m) { return !m.primary && !m.partitioned; },
+                            [](const NodeModel& m) { return m.stalled; });
         if (n == nullptr) return false;
         step.kind = StepKind::kPartition;
         step.direction = in.variant % 4 == 2 ? PartitionDirection::kToStandby
@@ -309,7 +343,7 @@ class Realizer {
         n->partitioned = false;
         break;
       case Intent::kPause:
-        n = pick(in.target, [](const NodeModel& m) { return m.run == Run::kRunning; });
+        n = pick(in.target, [](const NodeModel& m) { return m.run == Run::kRunning && !m.stalled; });
         if (n == nullptr) return false;
         step.kind = StepKind::kPause;
         n->run = Run::kPaused;
@@ -321,29 +355,50 @@ class Realizer {
         n->run = Run::kRunning;
         break;
       case Intent::kCrash:
-        n = pick(in.target, [](const NodeModel& m) { return m.run != Run::kDown; });
+        n = pick(in.target, [](const NodeModel& m) { return m.run != Run::kDown && !m.stalled; });
         if (n == nullptr) return false;
         step.kind = StepKind::kCrash;
         n->run = Run::kDown;
         break;
       case Intent::kStop:
-        n = pick(in.target, [](const NodeModel& m) { return m.run == Run::kRunning; });
+        n = pick(in.target, [](const NodeModel& m) { return m.run == Run::kRunning && !m.stalled; });
         if (n == nullptr) return false;
         step.kind = StepKind::kStop;
         n->run = Run::kDown;
         break;
       case Intent::kStart:
-        n = pick(in.target, [](const NodeModel& m) { return m.run == Run::kDown; });
+        n = pick_preferring(in.target, [](const NodeModel& m) { return m.run == Run::kDown; },
+                            [](const NodeModel& m) { return m.os_crashed; });
         if (n == nullptr) return false;
         step.kind = StepKind::kStart;
         n->run = Run::kRunning;
         break;
       case Intent::kPromote:
-        n = pick(in.target, [](const NodeModel& m) { return !m.primary && m.run == Run::kRunning; });
+        n = pick_preferring(in.target, [](const NodeModel& m) { return !m.primary && m.run == Run::kRunning && !m.stalled; },
+                            [](const NodeModel& m) { return m.os_crashed; });
         if (n == nullptr) return false;
         step.kind = StepKind::kPromote;
         n->primary = n->promoted = true;
         promoted_ = true;
+        break;
+      case Intent::kStallDisk:
+        // Where commits wait for standbys, mostly a standby's disk: whether what it wrote
+        // survives is what synchronous replication's levels differ in.
+        n = pick_preferring(in.target, [](const NodeModel& m) { return m.run == Run::kRunning && !m.stalled; },
+                            [&](const NodeModel& m) { return !(sync_ && in.variant % 4 != 0) || !m.primary; });
+        if (n == nullptr) return false;
+        step.kind = StepKind::kStallDisk;
+        n->stalled = true;
+        n->written_since_stall = false;
+        break;
+      case Intent::kOsCrash:
+        // Of a stalled node after a write: without both, an OS crash loses no more than a process crash.
+        n = pick(in.target, [](const NodeModel& m) { return m.stalled && m.written_since_stall; });
+        if (n == nullptr) return false;
+        step.kind = StepKind::kOsCrash;
+        n->run = Run::kDown;
+        n->stalled = false;
+        n->os_crashed = true;
         break;
       default: return false;
     }
@@ -371,7 +426,8 @@ const char* to_string(Intent intent) {
   static constexpr const char* kNames[kIntentCount] = {"insert", "update", "delete", "catchup", "wait",
                                                        "partition", "heal", "pause", "resume", "crash",
                                                        "start", "stop", "promote", "cancel", "base_backup",
-                                                       "switch_wal", "mark", "restore_point", "restore"};
+                                                       "switch_wal", "mark", "restore_point", "restore",
+                                                       "stall_disk", "os_crash"};
   return kNames[static_cast<int>(intent)];
 }
 

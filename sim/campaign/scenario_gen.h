@@ -22,12 +22,13 @@ namespace replsim::campaign {
 // kInsert, and shrinking the cluster moves it towards one async standby.
 // The recovery intents come last (base backup, segment switch, mark, restore point, restore
 // from a base backup to a target); profiles that give them no weight draw exactly the plans
-// they drew before these kinds existed.
+// they drew before these kinds existed. So do the disk intents after them (stall a node's disk,
+// crash its operating system).
 enum class Intent {
   kInsert, kUpdate, kDelete, kCatchup, kWait, kPartition, kHeal, kPause, kResume, kCrash, kStart,
-  kStop, kPromote, kCancel, kBaseBackup, kSwitchWal, kMark, kRestorePoint, kRestore,
+  kStop, kPromote, kCancel, kBaseBackup, kSwitchWal, kMark, kRestorePoint, kRestore, kStallDisk, kOsCrash,
 };
-inline constexpr int kIntentCount = 19;
+inline constexpr int kIntentCount = 21;
 // Swarm testing may disable the first kSwarmIntents kinds; the recovery intents are never
 // disabled (a run without backups or restores says nothing about recovery), and the mask keeps
 // its width so that campaigns of the other profiles keep their plans.

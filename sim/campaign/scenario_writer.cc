@@ -140,7 +140,9 @@ void write_step(const Step& s, std::string& out) {
     case StepKind::kStop:
     case StepKind::kStart:
     case StepKind::kWipe:
-    case StepKind::kPromote: out += fmt::format("  - {}: {}\n", verb, s.node); return;
+    case StepKind::kPromote:
+    case StepKind::kStallDisk:
+    case StepKind::kOsCrash: out += fmt::format("  - {}: {}\n", verb, s.node); return;
   }
 }
 

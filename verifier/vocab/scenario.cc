@@ -56,6 +56,8 @@ const char* to_string(StepKind kind) {
     case StepKind::kNaiveCopy: return "naive_copy";
     case StepKind::kBreakArchive: return "break_archive";
     case StepKind::kRepairArchive: return "repair_archive";
+    case StepKind::kStallDisk: return "stall_disk";
+    case StepKind::kOsCrash: return "os_crash";
   }
   return "?";
 }

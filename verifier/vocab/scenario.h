@@ -66,6 +66,12 @@ enum class StepKind {
   kNaiveCopy,      // Copy parts (`files`) of a live data directory, as tar would (drill 3.1).
   kBreakArchive,   // The archive_command starts failing: segments pile up in pg_wal.
   kRepairArchive,  // The archive_command works again: the archiver catches up.
+  // The node's disk stops completing flushes: writes reach the operating system's page cache,
+  // fsync never returns. Ends only with kOsCrash of the node.
+  kStallDisk,
+  // The node's operating system crashes: its processes die and every write not yet flushed
+  // (fsync) is lost. The node is down until `start`.
+  kOsCrash,
 };
 const char* to_string(StepKind kind);
 

@@ -19,6 +19,7 @@ struct NodeState {
   bool primary = false;
   Run run = Run::kRunning;
   bool partitioned = false;
+  const Step* stalled = nullptr;  // The stall_disk step whose stall still holds.
 };
 
 class Checker {
@@ -31,6 +32,11 @@ class Checker {
   Status check() {
     for (size_t i = 0; i < s_.steps.size(); ++i) {
       if (Status st = check_step(s_.steps[i], static_cast<int>(i)); !st.ok()) return st;
+    }
+    for (const auto& [name, n] : nodes_) {
+      if (n.stalled != nullptr)
+        return error(n.stalled->pos, fmt::format("the disk of '{}' stalls here and never recovers: only os_crash: {} "
+                                                 "ends a stall (a clean end would hang in fsync)", name, name));
     }
     for (const auto& e : s_.expectations) {
       if (Status st = check_expectation(e); !st.ok()) return st;
@@ -206,7 +212,58 @@ class Checker {
     return Status::Ok();
   }
 
+  // The node a step acts on: its own, or the current primary for steps that default to it.
+  std::string acted_on(const Step& step) const {
+    if (!step.node.empty()) return step.node;
+    switch (step.kind) {
+      case StepKind::kSwitchWal: case StepKind::kRestorePoint: case StepKind::kCheckpoint:
+      case StepKind::kBaseBackup: case StepKind::kNaiveCopy:
+        return primary_;
+      default: return "";
+    }
+  }
+
+  // A stalled disk never completes an fsync: every step that needs a flush of that node, or
+  // waits for what only its flush would release, would hang (docs/model.md "Disk stalls").
+  Status check_stalls(const Step& step) {
+    switch (step.kind) {
+      case StepKind::kCatchup: case StepKind::kCheckLag: case StepKind::kCancel:
+        for (const auto& [name, n] : nodes_) {
+          if (n.stalled != nullptr)
+            return error(step.pos, fmt::format("{} while the disk of '{}' is stalled could wait forever: os_crash it first",
+                                               to_string(step.kind), name));
+        }
+        return Status::Ok();
+      case StepKind::kInsert: case StepKind::kUpdate: case StepKind::kDelete: case StepKind::kTruncate:
+      case StepKind::kMark: case StepKind::kWait: case StepKind::kPartition: case StepKind::kHeal:
+      case StepKind::kOsCrash: case StepKind::kRestore: case StepKind::kBreakArchive: case StepKind::kRepairArchive:
+        return Status::Ok();
+      default: break;
+    }
+    auto it = nodes_.find(acted_on(step));
+    if (it == nodes_.end() || it->second.stalled == nullptr) return Status::Ok();
+    return error(step.pos, fmt::format("cannot {} '{}': its disk is stalled (line {}), so it would hang in fsync; only "
+                                       "os_crash: {} ends a stall", to_string(step.kind), it->first,
+                                       it->second.stalled->pos.line, it->first));
+  }
+
+  Status check_disk(const Step& step) {
+    NodeState* n = nullptr;
+    if (Status st = need_node(step, &n); !st.ok()) return st;
+    if (step.kind == StepKind::kStallDisk) {
+      if (n->run != Run::kRunning) return error(step.pos, fmt::format("cannot stall the disk of '{}': it is not running", step.node));
+      n->stalled = &step;
+      return Status::Ok();
+    }
+    if (n->run != Run::kRunning && n->run != Run::kPaused)
+      return error(step.pos, fmt::format("cannot os_crash '{}': it is not running", step.node));
+    n->run = Run::kDown;
+    n->stalled = nullptr;
+    return Status::Ok();
+  }
+
   Status check_step(const Step& step, int index) {
+    if (Status st = check_stalls(step); !st.ok()) return st;
     NodeState* n = nullptr;
     switch (step.kind) {
       case StepKind::kInsert: case StepKind::kUpdate: case StepKind::kDelete: case StepKind::kTruncate:
@@ -235,6 +292,7 @@ class Checker {
       case StepKind::kNaiveCopy: return check_naive_copy(step);
       case StepKind::kCheckpoint: return check_checkpoint(step);
       case StepKind::kBreakArchive: case StepKind::kRepairArchive: return check_archive(step);
+      case StepKind::kStallDisk: case StepKind::kOsCrash: return check_disk(step);
       default: return check_fault(step);
     }
   }

@@ -131,6 +131,8 @@ const std::vector<Verb>& verbs() {
       {"naive_copy", StepKind::kNaiveCopy, Arg::kName, {"node", "files"}},
       {"break_archive", StepKind::kBreakArchive, Arg::kNone, {}},
       {"repair_archive", StepKind::kRepairArchive, Arg::kNone, {}},
+      {"stall_disk", StepKind::kStallDisk, Arg::kNode, {}},
+      {"os_crash", StepKind::kOsCrash, Arg::kNode, {}},
   };
   return table;
 }
