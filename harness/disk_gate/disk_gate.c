@@ -136,12 +136,21 @@ static int stalled(void) {
 }
 
 /* A hung disk: the sync does not return while the stall lasts. Sleeping in 5 ms slices keeps
- * the process killable (SIGKILL ends it, which is how the harness's os_crash ends the stall). */
-static void hold_while_stalled(void) {
+ * the process killable (SIGKILL ends it, which is how the harness's os_crash ends the stall).
+ * One way out: when the process's parent dies (the postmaster killed, say because the harness
+ * itself was SIGKILLed and left the stall file behind), nobody will ever lift the stall, and a
+ * backend held here would never notice the postmaster's death: the sync then fails with EIO,
+ * and PostgreSQL PANICs, as on any failed fsync. Returns 0, or -1 with errno = EIO. */
+static int hold_while_stalled(void) {
   int saved = errno;
+  const pid_t parent = getppid();
   const struct timespec slice = {0, 5 * 1000 * 1000};
-  while (stalled()) nanosleep(&slice, NULL);
+  while (stalled()) {
+    if (getppid() != parent) return errno = EIO, -1;
+    nanosleep(&slice, NULL);
+  }
   errno = saved;
+  return 0;
 }
 
 /* What a sync of `fd` returns once it is not held: success, without the real sync (see the top
@@ -349,19 +358,19 @@ GATE_EXPORT ssize_t pwritev64(int fd, const struct iovec* iov, int count, off64_
 
 GATE_EXPORT int fsync(int fd) {
   if (!gate_enabled) return REAL(fsync) != NULL ? real.fsync(fd) : (errno = ENOSYS, -1);
-  hold_while_stalled();
+  if (hold_while_stalled() != 0) return -1;
   return sync_result(fd);
 }
 
 GATE_EXPORT int fdatasync(int fd) {
   if (!gate_enabled) return REAL(fdatasync) != NULL ? real.fdatasync(fd) : (errno = ENOSYS, -1);
-  hold_while_stalled();
+  if (hold_while_stalled() != 0) return -1;
   return sync_result(fd);
 }
 
 GATE_EXPORT int syncfs(int fd) {
   if (!gate_enabled) return REAL(syncfs) != NULL ? real.syncfs(fd) : (errno = ENOSYS, -1);
-  hold_while_stalled();
+  if (hold_while_stalled() != 0) return -1;
   return sync_result(fd);
 }
 
@@ -370,7 +379,7 @@ GATE_EXPORT void sync(void) {
     if (REAL(sync) != NULL) real.sync();
     return;
   }
-  hold_while_stalled();
+  (void)hold_while_stalled(); /* sync() reports nothing. */
 }
 
 /* Only a call that waits for writeback is a durability point; PostgreSQL's pg_flush_data uses
@@ -378,7 +387,7 @@ GATE_EXPORT void sync(void) {
 GATE_EXPORT int sync_file_range(int fd, off64_t offset, off64_t n, unsigned int flags) {
   if (REAL(sync_file_range) == NULL) return errno = ENOSYS, -1;
   if (!gate_enabled || (flags & SYNC_FILE_RANGE_WAIT_AFTER) == 0) return real.sync_file_range(fd, offset, n, flags);
-  hold_while_stalled();
+  if (hold_while_stalled() != 0) return -1;
   return sync_result(fd);
 }
 
@@ -387,6 +396,6 @@ GATE_EXPORT int sync_file_range(int fd, off64_t offset, off64_t n, unsigned int 
 GATE_EXPORT int msync(void* address, size_t length, int flags) {
   if (REAL(msync) == NULL) return errno = ENOSYS, -1;
   if (!gate_enabled || (flags & MS_SYNC) == 0) return real.msync(address, length, flags);
-  hold_while_stalled();
+  if (hold_while_stalled() != 0) return -1;
   return real.msync(address, length, (flags & ~MS_SYNC) | MS_ASYNC);
 }
