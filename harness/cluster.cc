@@ -99,6 +99,9 @@ Result<std::unique_ptr<Cluster>> Cluster::create(const HarnessOptions& options, 
                                             "choose another --work-dir", c->dir_));
   }
   if (Status s = c->ensure_template(); !s.ok()) return s;
+  if (options.disk_faults) {
+    if (Status s = c->setup_disk_gate(); !s.ok()) return s;
+  }
   c->proxy_ = std::make_unique<FaultProxy>();
   become_subreaper();
   c->progress(fmt::format("run directory {}", c->dir_));
@@ -107,6 +110,8 @@ Result<std::unique_ptr<Cluster>> Cluster::create(const HarnessOptions& options, 
 
 Cluster::~Cluster() {
   for (auto& n : nodes_) {
+    // Lifted first: a clean shutdown of a stalled server would hang on its shutdown checkpoint.
+    if (n->disk_gate) (void)n->disk_gate->lift();
     if (n->server && n->server->running()) {
       if (options_.keep) (void)n->server->stop(2000);
       else n->server->crash();
@@ -267,15 +272,68 @@ std::vector<pid_t> Cluster::all_pids() const {
   return out;
 }
 
-ClusterNode& Cluster::new_node(const std::string& name) {
+Result<ClusterNode*> Cluster::new_node(const std::string& name) {
   auto n = std::make_unique<ClusterNode>();
   n->name = name;
   n->index = static_cast<int>(nodes_.size());
   n->data_dir = fmt::format("{}/node-{}", dir_, n->index);
   n->log_path = fmt::format("{}/node-{}.log", log_dir_, n->index);
   n->server = std::make_unique<ServerProcess>(bindir_ + "/postgres", n->data_dir, n->log_path, run_as_);
+  if (!disk_gate_library_.empty()) {
+    // The WAL path as the gate will see it through /proc/self/fd: under the canonical run directory.
+    auto gate = DiskGate::create(fmt::format("{}/disk-gate/node-{}", dir_, n->index),
+                                 fmt::format("{}/node-{}/pg_wal", canonical_dir_, n->index), disk_gate_library_,
+                                 run_as_);
+    if (!gate.ok()) return gate.status();
+    n->disk_gate = std::move(*gate);
+    n->server->set_environment(n->disk_gate->environment());
+  }
   nodes_.push_back(std::move(n));
-  return *nodes_.back();
+  return nodes_.back().get();
+}
+
+// The run gets its own copy of the gate, in its private directory: the server user must be able
+// to map it, and the build tree may be unreadable to that user.
+Status Cluster::setup_disk_gate() {
+  const std::string source = !options_.disk_gate_library.empty()
+                                 ? options_.disk_gate_library
+                                 : env_or("REPLSIM_DISK_GATE_LIBRARY", REPLSIM_DISK_GATE_LIBRARY);
+  if (access(source.c_str(), R_OK) != 0) {
+    return Status::NotFound(fmt::format("disk gate library {} not readable ({}); build target replsim_disk_gate or "
+                                        "set REPLSIM_DISK_GATE_LIBRARY",
+                                        source, strerror(errno)));
+  }
+  std::error_code ec;
+  canonical_dir_ = fs::canonical(dir_, ec).string();
+  if (ec) return Status::IoError(fmt::format("realpath {}: {}", dir_, ec.message()));
+  // LD_PRELOAD splits its value at spaces and colons.
+  if (!shell_safe_path(canonical_dir_)) {
+    return Status::InvalidInput(fmt::format("run directory {} holds characters LD_PRELOAD cannot carry; choose "
+                                            "another --work-dir",
+                                            canonical_dir_));
+  }
+  if (Status s = make_dir(dir_ + "/disk-gate"); !s.ok()) return s;
+  const std::string copy = canonical_dir_ + "/disk-gate/replsim_disk_gate.so";
+  fs::copy_file(source, copy, ec);
+  if (ec) return Status::IoError(fmt::format("copy {} to {}: {}", source, copy, ec.message()));
+  if (chmod(copy.c_str(), 0500) != 0 ||
+      (run_as_.switch_user && chown(copy.c_str(), run_as_.uid, run_as_.gid) != 0)) {
+    return Status::IoError(fmt::format("chmod/chown {}: {}", copy, strerror(errno)));
+  }
+  disk_gate_library_ = copy;
+  return Status::Ok();
+}
+
+// ld.so only warns when a preload cannot be mapped (a noexec file system, say) and runs the
+// server without it: the stall would then silently do nothing. The postmaster's maps tell.
+Status Cluster::check_disk_gate_loaded(const ClusterNode& node) const {
+  if (!node.disk_gate) return Status::Ok();
+  std::ifstream maps(fmt::format("/proc/{}/maps", node.server->pid()));
+  std::string line;
+  while (std::getline(maps, line))
+    if (line.find(disk_gate_library_) != std::string::npos) return Status::Ok();
+  return Status::Failed(fmt::format("{}: the disk gate {} is not loaded in postgres (pid {}); its log:\n{}", node.name,
+                                    disk_gate_library_, node.server->pid(), node.server->log_tail(10)));
 }
 
 Status Cluster::append_conf(const ClusterNode& node,
@@ -298,13 +356,16 @@ Status Cluster::start_and_wait(ClusterNode& node) {
   if (Status s = node.server->start(); !s.ok()) return s;
   Status s = node.server->wait_ready(options_.ready_timeout_ms);
   if (!s.ok()) return s;
+  if (Status g = check_disk_gate_loaded(node); !g.ok()) return g;
   progress(fmt::format("{}: started, pid {}, port {}, {:.3f} s", node.name, node.server->pid(), node.port,
                        std::chrono::duration<double>(Clock::now() - t0).count()));
   return Status::Ok();
 }
 
 Status Cluster::init_primary(const std::string& name) {
-  ClusterNode& n = new_node(name);
+  auto made = new_node(name);
+  if (!made.ok()) return made.status();
+  ClusterNode& n = **made;
   auto port = pick_port(n.index);
   if (!port.ok()) return port.status();
   n.port = *port;
@@ -317,8 +378,10 @@ Status Cluster::init_primary(const std::string& name) {
       {"track_commit_timestamp", "on"},
       {"wal_level", "replica"},
       // Only an operating-system crash loses what fsync would have kept; process crashes
-      // behave the same (pg-facts.md), and commits are twice as fast.
-      {"fsync", "off"},
+      // behave the same (pg-facts.md), and commits are twice as fast. With disk faults the
+      // syncs are what the gate holds, so they must happen: fsync = off makes
+      // issue_xlog_fsync return without calling fdatasync.
+      {"fsync", options_.disk_faults ? "on" : "off"},
       // Data files change only at checkpoints, as the simulator's naive-copy model assumes (a
       // data file holds what the last checkpoint wrote; docs/harness.md "Data files and
       // checkpoints"): the background writer writes nothing, no checkpoint is timed or forced
@@ -349,6 +412,9 @@ Status Cluster::init_primary(const std::string& name) {
       {"archive_timeout", fmt::format("{}ms", spec_.archive_timeout_ms)},
       {"log_line_prefix", "%m [%p] "},
   };
+  // The WAL is flushed with fdatasync (PG15's default on Linux, set so no build differs): a
+  // sync the gate holds, unlike open_datasync's O_DSYNC writes, which it could not.
+  if (options_.disk_faults) conf.emplace_back("wal_sync_method", "fdatasync");
   if (Status s = append_conf(n, conf); !s.ok()) return s;
   if (Status s = start_and_wait(n); !s.ok()) return s;
   n.state = "primary";
@@ -394,7 +460,9 @@ Status Cluster::add_standby(const NodeSpec& spec, const std::string& upstream_na
   ClusterNode* up = node(upstream_name);
   if (up == nullptr) return Status::InvalidInput(fmt::format("no node {}", upstream_name));
   const uint16_t up_port = up->port;
-  ClusterNode& n = new_node(spec.name);
+  auto made = new_node(spec.name);
+  if (!made.ok()) return made.status();
+  ClusterNode& n = **made;
   auto port = pick_port(n.index);
   if (!port.ok()) return port.status();
   n.port = *port;
@@ -470,20 +538,32 @@ std::vector<std::string> Cluster::links_of(const std::string& name) const {
   return out;
 }
 
-Status Cluster::crash(const std::string& name) {
-  ClusterNode* n = node(name);
-  n->server->crash();
-  n->state = "crashed";
-  // A crashed host's connections die with it: bytes a partition was holding never arrive.
+// A crashed host's connections die with it: bytes a partition was holding never arrive.
+void Cluster::drop_held_bytes(const std::string& name) {
   for (const auto& link : links_of(name)) {
     LinkFaults f = proxy_->faults(link);
     if (f.hold_to_standby || f.hold_to_primary) proxy_->reset(link);
   }
+}
+
+Status Cluster::crash(const std::string& name) {
+  ClusterNode* n = node(name);
+  n->server->crash();
+  n->state = "crashed";
+  drop_held_bytes(name);
+  // A process crash: the host and its page cache live on, so the stalled disk's writes are
+  // kept and the stall ends (else the restart would hang on its first fsync).
+  if (n->disk_gate) return n->disk_gate->lift();
   return Status::Ok();
 }
 
 Status Cluster::stop(const std::string& name) {
   ClusterNode* n = node(name);
+  // A fast shutdown ends with a checkpoint, whose fsyncs a stall would hold until
+  // stop_timeout_ms and a SIGKILL: the disk recovers first, as for crash.
+  if (n->disk_gate) {
+    if (Status s = n->disk_gate->lift(); !s.ok()) return s;
+  }
   Status s = n->server->stop(options_.stop_timeout_ms);
   n->state = "stopped";
   return s;
@@ -492,6 +572,10 @@ Status Cluster::stop(const std::string& name) {
 Status Cluster::start(const std::string& name) {
   ClusterNode* n = node(name);
   if (n->server->running()) return Status::Ok();
+  // A node starts on a working disk (a server that exited by itself may have left a stall).
+  if (n->disk_gate) {
+    if (Status s = n->disk_gate->lift(); !s.ok()) return s;
+  }
   Status s = start_and_wait(*n);
   if (!s.ok()) {
     n->server->crash();
@@ -548,6 +632,51 @@ void Cluster::heal(const std::string& name) {
   }
 }
 
+Result<ClusterNode*> Cluster::gated_node(const std::string& name) {
+  ClusterNode* n = node(name);
+  if (n == nullptr) return Status::InvalidInput(fmt::format("no node {}", name));
+  if (!n->disk_gate) {
+    return Status::InvalidInput(fmt::format(
+        "{}: disk faults need a cluster created with HarnessOptions::disk_faults (the disk gate is not loaded)",
+        name));
+  }
+  return n;
+}
+
+Status Cluster::stall_disk(const std::string& name) {
+  auto n = gated_node(name);
+  if (!n.ok()) return n.status();
+  if (!(*n)->server->running()) return Status::Failed(fmt::format("{} is not running", name));
+  if (Status s = (*n)->disk_gate->stall(); !s.ok()) return s;
+  progress(fmt::format("{}: disk stalled (fsync never returns; WAL writes journaled)", name));
+  return Status::Ok();
+}
+
+Status Cluster::unstall_disk(const std::string& name) {
+  auto n = gated_node(name);
+  if (!n.ok()) return n.status();
+  return (*n)->disk_gate->lift();
+}
+
+Status Cluster::os_crash(const std::string& name) {
+  auto made = gated_node(name);
+  if (!made.ok()) return made.status();
+  ClusterNode& n = **made;
+  auto undone = n.disk_gate->crash_and_undo([&n] { n.server->crash(); });
+  n.state = "crashed";
+  drop_held_bytes(name);
+  if (!undone.ok()) return undone.status();
+  n.lost_writes = *undone;
+  progress(fmt::format("{}: operating-system crash; lost {}", name, n.lost_writes.describe()));
+  return Status::Ok();
+}
+
+Result<DiskJournalSummary> Cluster::unsynced_writes(const std::string& name) {
+  auto n = gated_node(name);
+  if (!n.ok()) return n.status();
+  return (*n)->disk_gate->journal();
+}
+
 Status Cluster::promote(const std::string& name) {
   ClusterNode* n = node(name);
   auto conn = connect(*n);
@@ -583,7 +712,9 @@ Result<ClusterNode*> Cluster::node_for_restore(const std::string& name) {
     n->upstream.clear();
     return n;
   }
-  ClusterNode& n = new_node(name);
+  auto made = new_node(name);
+  if (!made.ok()) return made.status();
+  ClusterNode& n = **made;
   auto port = pick_port(n.index);
   if (!port.ok()) return port.status();
   n.port = *port;
@@ -672,6 +803,11 @@ Result<ClusterNode*> Cluster::restore_copy(const std::string& name, const std::s
   Status s = n.server->start();
   if (s.ok()) s = n.server->wait_ready(options_.ready_timeout_ms);
   if (s.ok()) {
+    // A harness failure, not PostgreSQL's answer: not recorded as refuses_to_start.
+    if (Status g = check_disk_gate_loaded(n); !g.ok()) {
+      n.server->crash();
+      return g;
+    }
     n.state = "primary";
     progress(fmt::format("{}: started from naive copy {}, pid {}, port {}, {:.3f} s", name, copy_dir,
                          n.server->pid(), n.port, std::chrono::duration<double>(Clock::now() - t0).count()));

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "disk_gate.h"
 #include "fault_proxy.h"
 #include "harness_options.h"
 #include "pg_connection.h"
@@ -40,6 +41,8 @@ struct ClusterNode {
   std::string state_before_pause;
   std::string error;         // "refuses_to_start", "recovery_target_not_reached", "cannot_catch_up".
   std::string error_detail;  // The server's own log lines.
+  std::unique_ptr<DiskGate> disk_gate;  // Set when the cluster runs with HarnessOptions::disk_faults.
+  DiskJournalSummary lost_writes;       // What the last os_crash undid.
 };
 
 class Cluster {
@@ -78,6 +81,24 @@ class Cluster {
   // Network faults on every link that `name` is an end of.
   void partition(const std::string& name, PartitionDirection direction);
   void heal(const std::string& name);
+
+  // Disk faults; each needs HarnessOptions::disk_faults (else InvalidInput: the gate is not
+  // loaded) and is an error for an unknown node. docs/harness.md, "Disk stalls and
+  // operating-system crashes".
+  // stall_disk: from now on the node's fsyncs never return and every WAL write it makes is
+  // journaled; it keeps running (a commit that must flush hangs). Failed if it is not running.
+  Status stall_disk(const std::string& name);
+  // The disk recovers: held fsyncs complete, nothing is lost. crash, stop and wipe do this too
+  // (the operating system outlives the server, and with it the page cache).
+  Status unstall_disk(const std::string& name);
+  // An operating-system crash of the node's host: its process tree is killed, then every WAL
+  // write not fsynced since stall_disk is undone (nothing, if the disk was not stalled), the
+  // stall ends, and held replication bytes are dropped as by crash. The node is "crashed" until
+  // start() (crash recovery from the WAL as of the last completed fsync); `lost_writes` says
+  // what was undone. The node is "crashed" even when the undo fails (the error says why).
+  Status os_crash(const std::string& name);
+  // The WAL writes an operating-system crash of `name` would lose now.
+  Result<DiskJournalSummary> unsynced_writes(const std::string& name);
 
   // Operations.
   Status promote(const std::string& name);
@@ -119,7 +140,11 @@ class Cluster {
   Status make_dir(const std::string& path) const;
   Status copy_tree(const std::string& from, const std::string& to) const;
   Result<uint16_t> pick_port(int index) const;
-  ClusterNode& new_node(const std::string& name);
+  Result<ClusterNode*> new_node(const std::string& name);
+  Status setup_disk_gate();
+  Result<ClusterNode*> gated_node(const std::string& name);
+  Status check_disk_gate_loaded(const ClusterNode& node) const;
+  void drop_held_bytes(const std::string& name);
   Result<ClusterNode*> node_for_restore(const std::string& name);
   Status start_and_wait(ClusterNode& node);
   Status append_conf(const ClusterNode& node, const std::vector<std::pair<std::string, std::string>>& settings) const;
@@ -134,6 +159,8 @@ class Cluster {
   std::string version_;
   std::string template_;
   std::string dir_, sock_dir_, archive_dir_, backup_dir_, copies_dir_, log_dir_;
+  std::string canonical_dir_;      // dir_ with symlinks resolved, as /proc/*/fd and maps show it.
+  std::string disk_gate_library_;  // The run's copy of the gate ("" = no disk faults).
   double template_seconds_ = 0;
   int backups_ = 0;
   int copies_ = 0;

@@ -21,6 +21,13 @@ struct HarnessOptions {
   // First port for the servers; 0 = ephemeral ports found free by binding.
   uint16_t base_port = 0;
 
+  // Disk faults (Cluster::stall_disk, Cluster::os_crash): every server of the cluster runs with
+  // the disk gate preloaded, fsync = on and wal_sync_method = fdatasync. Commits flush to the
+  // disk then, which is slower: set it only for scenarios that stall a disk.
+  bool disk_faults = false;
+  // The gate's shared object. Empty: $REPLSIM_DISK_GATE_LIBRARY, else the one built with the harness.
+  std::string disk_gate_library;
+
   int64_t block_after_ms = 300;      // A commit not back by then is recorded as blocked.
   int64_t ready_timeout_ms = 15000;  // Server start, standby streaming.
   int64_t catchup_timeout_ms = 10000;

@@ -36,6 +36,7 @@ Status ServerProcess::start(const std::vector<std::string>& options) {
   opts.argv = {postgres_, "-D", data_dir_};
   opts.argv.insert(opts.argv.end(), options.begin(), options.end());
   opts.output_path = log_path_;
+  opts.extra_env = environment_;
   std::error_code ec;
   const auto size = std::filesystem::file_size(log_path_, ec);
   log_offset_ = ec ? 0 : size;

@@ -26,6 +26,8 @@ class ServerProcess {
   // `options` are extra command-line arguments ("-c", "name=value"), which override the
   // configuration files for this start only.
   Status start(const std::vector<std::string>& options = {});
+  // "NAME=value" entries added to the server's environment at every later start (the disk gate).
+  void set_environment(std::vector<std::string> entries) { environment_ = std::move(entries); }
   // Polls postmaster.pid until line 1 names this postmaster and line 8 reads "ready" or
   // "standby"; an exit before that is an error with the server's log lines. Line 1 matters for
   // a data directory copied from a live server: its postmaster.pid already says "ready".
@@ -59,6 +61,7 @@ class ServerProcess {
   std::string data_dir_;
   std::string log_path_;
   const RunAs& run_as_;
+  std::vector<std::string> environment_;
   pid_t pid_ = -1;
   bool paused_ = false;
   uint64_t log_offset_ = 0;  // Size of the log file when start() was called.

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -23,7 +24,28 @@
 
 #include "interrupt.h"
 
+extern char** environ;
+
 namespace replsim::harness {
+
+namespace {
+
+// The harness's environment with `extra` added, later entries replacing earlier ones of the
+// same name. Built before fork: the child may only make async-signal-safe calls.
+std::vector<std::string> merged_environment(const std::vector<std::string>& extra) {
+  std::vector<std::string> out;
+  auto name_of = [](const std::string& entry) { return entry.substr(0, entry.find('=')); };
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string entry = *e;
+    const bool replaced = std::any_of(extra.begin(), extra.end(),
+                                      [&](const std::string& x) { return name_of(x) == name_of(entry); });
+    if (!replaced) out.push_back(entry);
+  }
+  out.insert(out.end(), extra.begin(), extra.end());
+  return out;
+}
+
+}  // namespace
 
 Result<RunAs> RunAs::resolve(const std::string& server_user) {
   RunAs r;
@@ -69,6 +91,15 @@ Result<pid_t> spawn(const SpawnOptions& options, const RunAs& run_as) {
   std::vector<char*> argv;
   for (const auto& a : options.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  for (const auto& entry : options.extra_env) {
+    if (entry.find('=') == std::string::npos || entry.front() == '=') {
+      return Status::InvalidInput(fmt::format("spawn: environment entry '{}' is not NAME=value", entry));
+    }
+  }
+  const std::vector<std::string> env_entries = merged_environment(options.extra_env);
+  std::vector<char*> envp;
+  for (const auto& e : env_entries) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
   const char* out = options.output_path.empty() ? "/dev/null" : options.output_path.c_str();
   const char* cwd = options.working_dir.empty() ? nullptr : options.working_dir.c_str();
   const pid_t parent = getpid();
@@ -102,7 +133,7 @@ Result<pid_t> spawn(const SpawnOptions& options, const RunAs& run_as) {
       for (int i = 3; i < 4096; ++i) close(i);
     }
     if (cwd != nullptr && chdir(cwd) != 0) _exit(126);
-    execv(argv[0], argv.data());
+    execve(argv[0], argv.data(), envp.data());
     _exit(127);
   }
   return pid;

@@ -30,6 +30,9 @@ struct SpawnOptions {
   std::vector<std::string> argv;  // argv[0] is an absolute path.
   std::string output_path;        // stdout and stderr are appended here; empty = /dev/null.
   std::string working_dir;        // Empty = inherit.
+  // "NAME=value" entries added to the harness's environment, replacing entries of the same name
+  // (the disk gate's LD_PRELOAD and control variables, for one node only).
+  std::vector<std::string> extra_env;
 };
 
 // Forks and execs; the child dies with the harness thread that forked it (PR_SET_PDEATHSIG).
