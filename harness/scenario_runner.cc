@@ -327,6 +327,12 @@ Status Runner::fault(const Step& st, int /*index*/) {
     case StepKind::kStop: return c_.stop(st.node);
     case StepKind::kStart: return c_.start(st.node);
     case StepKind::kWipe: return c_.wipe(st.node);
+    case StepKind::kStallDisk: return c_.stall_disk(st.node);
+    case StepKind::kOsCrash: {
+      Status s = c_.os_crash(st.node);
+      if (s.ok()) note(fmt::format("{}'s operating system crashed: lost {}", st.node, n->lost_writes.describe()));
+      return s;
+    }
     default: return Status::InvalidInput(fmt::format("step {} not supported", to_string(st.kind)));
   }
 }
@@ -987,9 +993,15 @@ Result<History> run_scenario(const Scenario& scenario, const HarnessOptions& opt
   if (Status s = validate_for_harness(scenario); !s.ok()) return s;
   InterruptGuard guard;
   reset_interrupt();
-  auto cluster = Cluster::create(options, scenario.cluster);
+  // Disk faults need every server under the disk gate with fsync on (docs/harness.md "Disk
+  // stalls and operating-system crashes"); other scenarios keep the faster settings.
+  HarnessOptions effective = options;
+  effective.disk_faults = options.disk_faults || std::any_of(scenario.steps.begin(), scenario.steps.end(), [](const Step& st) {
+    return st.kind == StepKind::kStallDisk || st.kind == StepKind::kOsCrash;
+  });
+  auto cluster = Cluster::create(effective, scenario.cluster);
   if (!cluster.ok()) return cluster.status();
-  Runner runner(scenario, options, **cluster);
+  Runner runner(scenario, effective, **cluster);
   if (Status s = runner.setup(); !s.ok()) {
     if (interrupted()) return Status::Failed(fmt::format("interrupted during setup: {}", s.message()));
     return s;

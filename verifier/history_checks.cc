@@ -121,6 +121,14 @@ const std::vector<std::string>& history_check_names() {
   return names;
 }
 
+namespace {
+// A process crash or an operating-system crash of `node` between the two steps: either loses
+// what the node had not flushed (an OS crash also what it had only written).
+bool any_crash(const ClusterWalk& walk, const std::string& node, int from, int to) {
+  return walk.any_step(StepKind::kCrash, node, from, to) || walk.any_step(StepKind::kOsCrash, node, from, to);
+}
+}  // namespace
+
 std::vector<Finding> check_acknowledged_commit_lost(const Scenario& scenario, const RunResult& run) {
   std::vector<Finding> findings;
   const ClusterWalk walk(scenario);
@@ -135,7 +143,7 @@ std::vector<Finding> check_acknowledged_commit_lost(const Scenario& scenario, co
     // The committing node keeps it: flushed before the acknowledgement (synchronous_commit
     // >= local, 20.5.1), or never crashed since (a clean stop flushes all WAL).
     const bool kept_dir = generation(during, p.writer) == generation(walk.at_end(), p.writer);
-    const bool crashed = walk.any_step(StepKind::kCrash, p.writer, p.step, end);
+    const bool crashed = any_crash(walk, p.writer, p.step, end);
     if (kept_dir && (level >= SyncCommit::kLocal || !crashed) &&
         observed(run, p.writer, t.label) == Presence::kAbsent) {
       findings.push_back(make_finding(
@@ -149,11 +157,13 @@ std::vector<Finding> check_acknowledged_commit_lost(const Scenario& scenario, co
     for (const auto& [standby, state] : during) {
       if (!certainly_acknowledged_by(*names, during, p.writer, standby)) continue;
       if (generation(during, standby) != generation(walk.at_end(), standby)) continue;
+      // remote_write: the standby had written it, not flushed it; its OS crash may lose it (20.5.1).
+      if (level == SyncCommit::kRemoteWrite && walk.any_step(StepKind::kOsCrash, standby, p.step, end)) continue;
       const NodeAtStep& last = walk.at_end().at(standby);
       const bool promoted = last.primary && walk.any_step(StepKind::kPromote, standby, p.step, end);
       // remote_apply: replayed before the acknowledgement, so visible on a standby that kept running.
       const bool applied = level == SyncCommit::kRemoteApply && !last.primary && last.running &&
-                           !walk.any_step(StepKind::kCrash, standby, p.step, end) &&
+                           !any_crash(walk, standby, p.step, end) &&
                            !walk.any_step(StepKind::kStop, standby, p.step, end);
       if (!promoted && !applied) continue;
       if (observed(run, standby, t.label) != Presence::kAbsent) continue;
@@ -220,7 +230,7 @@ std::vector<Finding> check_standby_not_prefix(const Scenario& scenario, const Ru
         // A new data directory, or a crash that may drop an unflushed commit, starts a new history.
         if (generation(walk.before(a.step), writer) != generation(walk.before(b.step), writer)) continue;
         if (scenario.cluster.synchronous_commit == SyncCommit::kOff &&
-            walk.any_step(StepKind::kCrash, writer, a.step, b.step))
+            any_crash(walk, writer, a.step, b.step))
           continue;
         if (observed(run, node.name, a.tx->label) == Presence::kAbsent) gaps.push_back(a.tx);
       }

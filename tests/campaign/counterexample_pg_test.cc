@@ -1,9 +1,9 @@
-// The teaching cases end to end: each determinate false promise's shrunk counterexample
-// (campaign seed 1), written to a file and run on a real PostgreSQL 15 cluster by `replsim
-// verify`, fails the same way there: its expectations (`acknowledged: t1`, `lost: t1 on: s1`;
-// `cancelled: t1`, `present: t1 on: primary`) hold and the simulator's prediction agrees with
-// what was observed. "sync-off-crash-loses-nothing" is not here: its counterexample is
-// timing-dependent by design (docs/properties.md), so a real run may or may not lose the row.
+// The teaching cases end to end: each false promise's shrunk counterexample (campaign seed 1),
+// written to a file and run on a real PostgreSQL 15 cluster by `replsim verify`, fails the same
+// way there: its expectations (`acknowledged: t1`, `lost: t1 on: s1`; `cancelled: t1`,
+// `present: t1 on: primary`; ...) hold and the simulator's prediction agrees with what was
+// observed. The two promises about crashes are refuted through a stalled disk and an emulated
+// operating-system crash (docs/harness.md "Disk stalls and operating-system crashes").
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
@@ -39,7 +39,8 @@ TEST_P(CounterexamplePgTest, ShrunkCounterexampleFailsTheSameWayOnPostgres) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Campaign, CounterexamplePgTest,
-                         testing::Values("async-failover-loses-nothing", "cancelled-sync-commit-invisible"),
+                         testing::Values("async-failover-loses-nothing", "cancelled-sync-commit-invisible",
+                                         "sync-off-crash-loses-nothing", "remote-write-survives-standby-os-crash"),
                          [](const auto& info) {
                            std::string name;
                            for (char c : info.param) if (c != '-') name += c;

@@ -90,7 +90,7 @@ INSTANTIATE_TEST_SUITE_P(Campaign, FalsePromiseTest,
                          testing::Values(Refutation{"async-failover-loses-nothing", 6},
                                          Refutation{"cancelled-sync-commit-invisible", 6},
                                          Refutation{"sync-off-crash-loses-nothing", 6},
-                                         Refutation{"remote-write-survives-standby-os-crash", 7}),
+                                         Refutation{"remote-write-survives-standby-os-crash", 6}),
                          [](const auto& info) { return test_name(info.param.property); });
 
 TEST(CampaignTest, SameSeedGivesTheSameCounterexampleByteForByte) {

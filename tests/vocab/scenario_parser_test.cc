@@ -109,6 +109,25 @@ TEST(ScenarioParserTest, ImpossibleSteps) {
   expect_error(parse("  - start: replica\n"), 7, 5, "already running");
 }
 
+TEST(ScenarioParserTest, DiskStallsEndOnlyInAnOperatingSystemCrash) {
+  auto r = parse("  - stall_disk: replica\n  - insert: a\n    table: customers\n    values: {firstName: A}\n"
+                 "  - partition: replica\n  - os_crash: replica\n  - start: replica\n");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->steps[0].kind, StepKind::kStallDisk);
+  EXPECT_EQ(r->steps[3].kind, StepKind::kOsCrash);
+  EXPECT_EQ(describe_step(r->steps[3]), "os_crash replica");
+
+  expect_error(parse("  - stall_disk: replica\n"), 7, 5, "never recovers");
+  expect_error(parse("  - stall_disk: replica\n  - crash: replica\n"), 8, 5, "its disk is stalled (line 7)");
+  expect_error(parse("  - stall_disk: replica\n  - promote: replica\n"), 8, 5, "its disk is stalled");
+  expect_error(parse("  - stall_disk: primary\n  - switch_wal\n"), 8, 5, "cannot switch_wal 'primary'");
+  expect_error(parse("  - stall_disk: replica\n  - catchup\n"), 8, 5, "could wait forever");
+  expect_error(parse("  - stall_disk: replica\n  - stall_disk: replica\n"), 8, 5, "its disk is stalled");
+  expect_error(parse("  - crash: replica\n  - stall_disk: replica\n"), 8, 5, "not running");
+  expect_error(parse("  - crash: replica\n  - os_crash: replica\n"), 8, 5, "not running");
+  expect_error(parse("  - os_crash: nobody\n"), 7, 5, "unknown node 'nobody'");
+}
+
 TEST(ScenarioParserTest, RecoveryBadInput) {
   expect_error(parse("  - restore: r\n    from: nope\n"), 7, 5, "no base backup or naive copy named 'nope'");
   expect_error(parse("  - base_backup: b\n  - restore: r\n    from: b\n    target: {name: nowhere}\n"), 8, 5,
