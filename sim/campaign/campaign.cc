@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <optional>
 
 #include "campaign/scenario_writer.h"
 #include "vocab/assert.h"
@@ -65,13 +66,16 @@ class Shrinker {
 
   // Walks rapidcheck's shrink tree greedily: the first child that still fails becomes the
   // new root, as rapidcheck's own test runner does.
+  // A quarter of the budget stays for the step removals that follow: a long shrink tree
+  // would otherwise leave none.
   Plan shrink_plan(rc::Shrinkable<Plan> root) {
+    const int plan_budget = budget_ - budget_ / 4;
     bool progress = true;
-    while (progress && runs_ < budget_) {
+    while (progress && runs_ < plan_budget) {
       progress = false;
       auto children = root.shrinks();
       while (auto child = children.next()) {
-        if (++runs_ >= budget_) break;
+        if (++runs_ >= plan_budget) break;
         if (fails_(realize(child->value(), profile_, "generated", StepText::kOmit))) {
           root = std::move(*child);
           progress = true;
@@ -82,21 +86,29 @@ class Shrinker {
     return root.value();
   }
 
-  // Removes single steps, last first, while the scenario stays valid and still fails.
+  // Removes single steps, last first, while the scenario stays valid and still fails; a disk
+  // stall also together with the OS crash that ends it (which alone cannot go).
   Scenario remove_steps(Scenario scenario) {
     bool progress = true;
     while (progress && runs_ < budget_) {
       progress = false;
       for (size_t i = scenario.steps.size(); i-- > 0 && runs_ < budget_;) {
-        Scenario candidate = scenario;
-        candidate.steps.erase(candidate.steps.begin() + static_cast<std::ptrdiff_t>(i));
-        auto parsed = round_trip(candidate);
-        if (!parsed.ok()) continue;
-        ++runs_;
-        if (fails_(*parsed)) {
-          scenario = std::move(*parsed);
-          progress = true;
+        for (const bool with_end : {false, true}) {
+          const std::optional<size_t> end = with_end ? end_of_stall(scenario, i) : std::nullopt;
+          if (with_end && !end) continue;
+          Scenario candidate = scenario;
+          if (end) candidate.steps.erase(candidate.steps.begin() + static_cast<std::ptrdiff_t>(*end));
+          candidate.steps.erase(candidate.steps.begin() + static_cast<std::ptrdiff_t>(i));
+          auto parsed = round_trip(candidate);
+          if (!parsed.ok()) continue;
+          ++runs_;
+          if (fails_(*parsed)) {
+            scenario = std::move(*parsed);
+            progress = true;
+            break;
+          }
         }
+        if (i > scenario.steps.size()) i = scenario.steps.size();
       }
     }
     return scenario;
@@ -133,6 +145,14 @@ class Shrinker {
   int runs() const { return runs_; }
 
  private:
+  // The os_crash that ends the disk stall of step `i`, if step `i` is a stall.
+  static std::optional<size_t> end_of_stall(const Scenario& s, size_t i) {
+    if (s.steps[i].kind != StepKind::kStallDisk) return std::nullopt;
+    for (size_t j = i + 1; j < s.steps.size(); ++j)
+      if (s.steps[j].kind == StepKind::kOsCrash && s.steps[j].node == s.steps[i].node) return j;
+    return std::nullopt;
+  }
+
   const Profile& profile_;
   int budget_;
   const ScenarioPredicate& fails_;

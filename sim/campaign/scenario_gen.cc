@@ -328,8 +328,10 @@ class Realizer {
     switch (kind) {
       case Intent::kPartition:
         // The link to the first primary: never the primary itself, never a promoted node.
-        n = pick_preferring(in.target, [](const NodeModel& m) { return !m.primary && !m.partitioned; },
-                            [](const NodeModel& m) { return m.stalled; });
+        // Not a stalled standby before anything was written to it: what it wrote is the point.
+        n = pick_preferring(in.target,
+                            [](const NodeModel& m) { return !m.primary && !m.partitioned && (!m.stalled || m.written_since_stall); },
+                            [](const NodeModel& m) { return m.stalled || m.os_crashed; });
         if (n == nullptr) return false;
         step.kind = StepKind::kPartition;
         step.direction = in.variant % 4 == 2 ? PartitionDirection::kToStandby
@@ -370,6 +372,13 @@ class Realizer {
         n = pick_preferring(in.target, [](const NodeModel& m) { return m.run == Run::kDown; },
                             [](const NodeModel& m) { return m.os_crashed; });
         if (n == nullptr) return false;
+        // Half the time a standby whose OS crashed is first cut off from its primary: restarted
+        // within reach, it fetches again whatever its crash lost, and shows nothing.
+        if (n->os_crashed && !n->primary && !n->partitioned && in.variant % 2 == 0) {
+          step.kind = StepKind::kPartition;
+          n->partitioned = true;
+          break;
+        }
         step.kind = StepKind::kStart;
         n->run = Run::kRunning;
         break;
