@@ -21,7 +21,8 @@ struct DifferentialOptions {
   int shrink_budget = 30;  // Candidates (each a real-cluster run) the shrinker may judge.
 };
 
-// The general profile: every shape and fault the generator knows, all of which the harness runs.
+// The general profile with disk stalls and OS crashes: every shape and fault the generator
+// knows, all of which the harness runs.
 const Profile& differential_profile();
 
 // Run `run`'s seed, for the generator and for the simulator alike.
