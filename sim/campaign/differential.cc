@@ -6,18 +6,7 @@
 
 namespace replsim::campaign {
 
-// The general profile's weights plus the disk faults: every step the generator knows and the
-// harness runs (the disk faults through its disk gate).
-const Profile& differential_profile() {
-  static const Profile profile = [] {
-    Profile p = general_profile();
-    p.name = "differential";
-    p.weights[static_cast<size_t>(Intent::kStallDisk)] = 4;
-    p.weights[static_cast<size_t>(Intent::kOsCrash)] = 4;
-    return p;
-  }();
-  return profile;
-}
+const Profile& differential_profile() { return general_disk_profile(); }
 
 uint64_t differential_seed(const DifferentialOptions& options, int64_t run) {
   return run_seed("differential", options.seed, run);

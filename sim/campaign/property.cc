@@ -144,12 +144,14 @@ Verdict async_failover_loses_nothing(const Evaluation& e) {
   return result;
 }
 
+bool is_crash(const Step& step) { return step.kind == StepKind::kCrash || step.kind == StepKind::kOsCrash; }
+
 // Commits of the first primary in commit order; a crash or stop of it ends an epoch (a
 // crash with synchronous_commit = off may drop a suffix, and the next commits reuse LSNs).
 bool same_epoch(const Scenario& s, int from, int to) {
   for (int i = from + 1; i < to; ++i) {
     const Step& step = s.steps[static_cast<size_t>(i)];
-    if ((step.kind == StepKind::kCrash || step.kind == StepKind::kStop) && step.node == first_primary(s)) return false;
+    if ((is_crash(step) || step.kind == StepKind::kStop) && step.node == first_primary(s)) return false;
   }
   return true;
 }
@@ -239,8 +241,6 @@ Verdict determinism(const Evaluation& e) {
 bool has_cancel_step(const Scenario& s) {
   return std::any_of(s.steps.begin(), s.steps.end(), [](const Step& step) { return step.kind == StepKind::kCancel; });
 }
-
-bool is_crash(const Step& step) { return step.kind == StepKind::kCrash || step.kind == StepKind::kOsCrash; }
 
 // The property counts acknowledged commits of the first primary followed by its crash.
 bool crashes_primary_under_sync_off(const Scenario& s) {
@@ -597,13 +597,13 @@ std::vector<Property> make_properties() {
   p.push_back({"standby-is-prefix", PropertyKind::kGuarantee,
                "Every standby holds a prefix of its primary's commits in commit order: never a later commit without "
                "an earlier one of the same primary.",
-               general_profile(), "", standby_is_prefix});
+               general_disk_profile(), "", standby_is_prefix});
   p.push_back({"no-phantom-rows", PropertyKind::kGuarantee,
                "No node holds a transaction that failed or that no step wrote, nor more rows than the seed data and "
                "the inserts that may have committed.",
-               general_profile(), "", no_phantom_rows});
+               general_disk_profile(), "", no_phantom_rows});
   p.push_back({"determinism", PropertyKind::kGuarantee,
-               "The same scenario and seed give a byte-identical prediction.", general_profile(), "", determinism});
+               "The same scenario and seed give a byte-identical prediction.", general_disk_profile(), "", determinism});
   //                     ins upd del cat wait part heal pause res crash start stop prom cancel
   //                     backup switch mark restore_point restore
   const std::array<int, kIntentCount> recovering{{20, 6, 0, 3, 3, 2, 2, 0, 0, 3, 3, 3, 0, 0, 7, 8, 6, 4, 14}};

@@ -450,6 +450,17 @@ const Profile& general_profile() {
   return profile;
 }
 
+const Profile& general_disk_profile() {
+  static const Profile profile = [] {
+    Profile p = general_profile();
+    p.name = "general-disk";
+    p.weights[static_cast<size_t>(Intent::kStallDisk)] = 4;
+    p.weights[static_cast<size_t>(Intent::kOsCrash)] = 4;
+    return p;
+  }();
+  return profile;
+}
+
 Scenario realize(const Plan& plan, const Profile& profile, const std::string& name, StepText text) {
   return Realizer(plan, profile).run(name, text);
 }

@@ -55,6 +55,8 @@ struct Profile {
 };
 
 const Profile& general_profile();
+// The general profile plus disk stalls and OS crashes (a few percent of the intents each).
+const Profile& general_disk_profile();
 
 struct ClusterPlan {
   int standbys = 1;    // 1..3, named s1..s3.

@@ -23,7 +23,7 @@ void expect_round_trip(const Scenario& scenario) {
 }
 
 RC_GTEST_PROP(ScenarioWriterTest, GeneratedScenarioReadsBackAsItself, ()) {
-  expect_round_trip(*gen_scenario(general_profile(), 40));
+  expect_round_trip(*gen_scenario(general_disk_profile(), 40));
 }
 
 RC_GTEST_PROP(ScenarioWriterTest, EveryPropertysScenariosReadBackAsThemselves, ()) {
