@@ -4,6 +4,8 @@
 // walreceiver, synchronous replication) is in replication.cc; faults in faults.cc.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <map>
 #include <set>
 #include <memory>
@@ -61,6 +63,12 @@ class Cluster {
   int node_index(const std::string& name) const;
   int target_primary(const Step& step) const;
   void note(std::string text);
+  // Formats the note only when the run records notes (SimOptions::recording).
+  template <typename... Args>
+  void note(fmt::format_string<Args...> format, Args&&... args) {
+    if (recording()) note(fmt::format(format, std::forward<Args>(args)...));
+  }
+  bool recording() const { return options_.recording == Recording::kEverything; }
   void event(HistoryEvent::Type type, const std::string& process, int node, const std::string& label,
              const std::string& detail, const Tx* tx = nullptr);
   std::string why_not_received(int standby) const;

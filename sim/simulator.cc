@@ -73,6 +73,7 @@ Result<Prediction> simulate(const Scenario& scenario, const SimOptions& options)
     const RunResult other = Cluster(scenario, options, profiles[i]).run();
     merge(prediction, other, profiles[i].name);
   }
+  if (options.recording == Recording::kOutcomes) prediction.notes.clear();  // merge's sentences too.
   return prediction;
 }
 

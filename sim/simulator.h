@@ -22,9 +22,17 @@ enum class Perturbation {
 };
 const char* to_string(Perturbation p);
 
+// How much of a run the prediction records. Transactions, lag measures and node finals are
+// the same either way (byte for byte); kOutcomes leaves the timeline, the history events and
+// the notes empty, so no per-step positions are taken and no sentence is formatted. For
+// callers that read nothing else (most campaign properties); a prediction shown to a user,
+// written, or compared whole (`determinism`) records everything.
+enum class Recording { kEverything, kOutcomes };
+
 struct SimOptions {
   uint64_t seed = 1;
   Perturbation perturbation = Perturbation::kNone;
+  Recording recording = Recording::kEverything;
 };
 
 // Runs `scenario` (as parse_scenario_* returned it) under every timing profile and merges

@@ -51,12 +51,14 @@ void BM_Realize(benchmark::State& state) {
 }
 BENCHMARK(BM_Realize)->ArgName("text")->Arg(1)->Arg(0);
 
+// Recording everything (what `replsim run` shows) and only outcomes (what most properties read).
 void BM_Simulate(benchmark::State& state) {
   std::vector<Scenario> scenarios;
   for (uint64_t s = 1; s <= 64; ++s)
     scenarios.push_back(realize(plan_for(general_profile(), s), general_profile(), "generated", StepText::kOmit));
   size_t i = 0, steps = 0;
   sim::SimOptions options;
+  options.recording = state.range(0) != 0 ? sim::Recording::kEverything : sim::Recording::kOutcomes;
   for (auto _ : state) {
     const Scenario& s = scenarios[i++ % scenarios.size()];
     steps += s.steps.size();
@@ -65,7 +67,7 @@ void BM_Simulate(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
   state.counters["steps"] = static_cast<double>(steps) / static_cast<double>(state.iterations());
 }
-BENCHMARK(BM_Simulate);
+BENCHMARK(BM_Simulate)->ArgName("everything")->Arg(1)->Arg(0);
 
 // The whole run as `replsim check` does it, for one property, on 3 nodes and 50 intents:
 // draw a plan, realise it, simulate it, judge it. Threads > 1 show scaling with jobs (the
@@ -74,6 +76,7 @@ void BM_CheckedScenario(benchmark::State& state) {
   const Property& p = *find_property("standby-is-prefix");
   uint64_t seed = static_cast<uint64_t>(state.thread_index()) << 40;
   sim::SimOptions options;
+  options.recording = p.reads;  // As campaign runs do (campaign.cc, judge).
   for (auto _ : state) {
     const Scenario s = realize(plan_for(p.profile, ++seed), p.profile, "generated", StepText::kOmit);
     options.seed = seed;

@@ -1,0 +1,133 @@
+// The simulator's shortcuts for campaign runs change nothing a property reads:
+//  - Recording::kOutcomes (no timeline, events or notes) leaves transactions, lag measures and
+//    node finals byte-identical, and every property that declares it reads only those gives the
+//    same verdict with it;
+// checked on every drill in scenarios/ and on generated scenarios of every property's profile.
+#include <gtest/gtest.h>
+#include <malloc.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "campaign/campaign.h"
+#include "campaign/scenario_gen.h"
+#include "vocab/run_result.h"
+#include "vocab/scenario_parser.h"
+
+namespace replsim::campaign {
+namespace {
+
+// As `replsim check` does (cli/cmd_check.cc): 1 MB WAL segments stay in the heap.
+const bool kLargeBlocksInHeap = [] {
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  return true;
+}();
+
+std::vector<Scenario> drills() {
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator("scenarios"))
+    if (entry.path().extension() == ".yaml") files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  std::vector<Scenario> out;
+  for (const auto& file : files) {
+    auto s = parse_scenario_file(file.string());
+    EXPECT_TRUE(s.ok()) << file << ": " << s.status().message();
+    if (s.ok()) out.push_back(*s);
+  }
+  EXPECT_GE(out.size(), 4u) << "run from the source directory (ctest does)";
+  return out;
+}
+
+// `runs` generated scenarios per checkable property's profile, 3 nodes, up to 50 intents,
+// each with the seed its campaign run would use.
+struct Generated {
+  const Property* property;
+  Scenario scenario;
+  uint64_t seed;
+};
+std::vector<Generated> generated(int64_t runs) {
+  std::vector<Generated> out;
+  for (const Property& p : all_properties()) {
+    if (p.check == nullptr) continue;
+    for (int64_t run = 0; run < runs; ++run) {
+      const uint64_t seed = run_seed(p, 7, run);
+      Plan plan = draw_plan(seed, 50);
+      plan.cluster.standbys = 2;
+      out.push_back({&p, realize(plan, p.profile, "generated", StepText::kOmit), seed});
+    }
+  }
+  return out;
+}
+
+// What Recording::kOutcomes promises to keep, as JSON text.
+std::string outcomes_json(const Prediction& p) {
+  const nlohmann::json j = to_json(p);
+  return j.at("transactions").dump() + j.at("lags").dump() + j.at("nodes").dump();
+}
+
+void expect_same_outcomes(const Scenario& s, uint64_t seed) {
+  sim::SimOptions everything;
+  everything.seed = seed;
+  sim::SimOptions outcomes = everything;
+  outcomes.recording = sim::Recording::kOutcomes;
+  auto full = sim::simulate(s, everything);
+  auto bare = sim::simulate(s, outcomes);
+  ASSERT_TRUE(full.ok() && bare.ok());
+  EXPECT_EQ(outcomes_json(*full), outcomes_json(*bare)) << s.name;
+  EXPECT_TRUE(bare->timeline.empty());
+  EXPECT_TRUE(bare->events.empty());
+  EXPECT_TRUE(bare->notes.empty());
+  EXPECT_FALSE(full->timeline.empty() && !s.steps.empty());
+}
+
+TEST(RecordingTest, OutcomesOnlyKeepsTransactionsLagsAndNodesOfEveryDrill) {
+  for (const Scenario& s : drills()) expect_same_outcomes(s, 1);
+}
+
+TEST(RecordingTest, OutcomesOnlyKeepsTransactionsLagsAndNodesOfGeneratedScenarios) {
+  for (const Generated& g : generated(40)) expect_same_outcomes(g.scenario, g.seed);
+}
+
+std::string describe(const Verdict& v) {
+  std::string out = std::to_string(static_cast<int>(v.kind)) + (v.applicable ? " applicable " : " - ") + v.witness;
+  for (const Expectation& e : v.expectations)
+    out += " | " + std::to_string(static_cast<int>(e.kind)) + " " + e.label + " " + e.node + " " + e.table + " " +
+           std::to_string(e.count) + " " + e.error;
+  return out;
+}
+
+// A property that declares it reads only outcomes judges the bare prediction as the full one.
+TEST(RecordingTest, PropertiesReadingOutcomesJudgeBarePredictionsAlike) {
+  int compared = 0;
+  for (const Generated& g : generated(60)) {
+    const Property& p = *g.property;
+    if (p.reads != sim::Recording::kOutcomes) continue;
+    sim::SimOptions everything;
+    everything.seed = g.seed;
+    sim::SimOptions outcomes = everything;
+    outcomes.recording = sim::Recording::kOutcomes;
+    auto full = sim::simulate(g.scenario, everything);
+    auto bare = sim::simulate(g.scenario, outcomes);
+    ASSERT_TRUE(full.ok() && bare.ok());
+    EXPECT_EQ(describe(p.check(Evaluation{g.scenario, *full, everything})),
+              describe(p.check(Evaluation{g.scenario, *bare, outcomes})))
+        << p.name << " seed " << g.seed;
+    ++compared;
+  }
+  EXPECT_GE(compared, 6 * 60);
+}
+
+// The properties that read more than outcomes keep the full recording.
+TEST(RecordingTest, DeterminismAndPitrRecordEverything) {
+  EXPECT_EQ(find_property("determinism")->reads, sim::Recording::kEverything);
+  EXPECT_EQ(find_property("pitr-exact-prefix")->reads, sim::Recording::kEverything);
+  EXPECT_EQ(find_property("standby-is-prefix")->reads, sim::Recording::kOutcomes);
+}
+
+}  // namespace
+}  // namespace replsim::campaign
