@@ -2,11 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <absl/container/flat_hash_set.h>
+
 #include <algorithm>
 
 #include "executor.h"
 #include "sync_rep.h"
 #include "vocab/assert.h"
+#include "wal/row_image.h"
 
 namespace replsim::sim {
 namespace {
@@ -19,6 +22,15 @@ const Dataset& dataset_of(const Scenario& s) {
   const Dataset* d = find_dataset(s.cluster.dataset);
   REPLSIM_ASSERT(d != nullptr, "the parser accepts only known data sets");
   return *d;
+}
+
+// The labels in `node`'s replsim_tx marker table, in one pass (Node::has_label is one per label).
+absl::flat_hash_set<std::string> labels_on(const Node& node, const Dataset& dataset) {
+  absl::flat_hash_set<std::string> labels;
+  (void)node.store().for_each(marker_table_id(dataset), [&](uint64_t, std::string_view image) {
+    if (const auto label = wal::row_column(image, 0)) labels.emplace(*label);
+  });
+  return labels;
 }
 
 StandbyNames names_of(const Scenario& s) {
@@ -394,10 +406,11 @@ void Cluster::finish() {
       f.error_detail = e->second.second;
     }
     if (n.observable()) {
+      const absl::flat_hash_set<std::string> labels = labels_on(n, dataset_);
       for (const Tx& tx : txs_) {
         // A commit still waiting for its standbys is not visible to other sessions.
         const bool hidden = tx.waiting && tx.node == static_cast<int>(i);
-        f.presence[tx.record.label] = tx.committed && !hidden && n.has_label(tx.record.label) ? Presence::kPresent : Presence::kAbsent;
+        f.presence[tx.record.label] = tx.committed && !hidden && labels.contains(tx.record.label) ? Presence::kPresent : Presence::kAbsent;
       }
       for (const auto& t : dataset_.tables) f.row_counts[t.name] = n.row_count(t.name);
     }
@@ -415,8 +428,9 @@ void Cluster::finish() {
                                         nodes_[static_cast<size_t>(current_primary_)]->timeline(),
                                         own.empty() ? "" : fmt::format("; written only on {} after the promotion: {}", n.name(), fmt::join(own, ", "))));
   }
+  result_.transactions.reserve(txs_.size());
   for (Tx& tx : txs_) {
-    result_.transactions.push_back(tx.record);
+    result_.transactions.push_back(std::move(tx.record));  // The run ends here: nothing reads txs_ again.
     if (tx.waiting) result_.transactions.back().outcomes = {TxOutcome::kBlocked};
   }
 }

@@ -126,6 +126,8 @@ void Cluster::deliver_feedback(int l, uint64_t generation, Lsn write, Lsn flush,
 void Cluster::release_waiters(int primary) {
   const StandbyNames& names = names_on(primary);
   if (!names.enabled()) return;
+  // Nobody to release: the decision below would change nothing (it runs on every feedback).
+  if (std::none_of(txs_.begin(), txs_.end(), [primary](const Tx& tx) { return tx.waiting && tx.node == primary; })) return;
   std::vector<WalSenderView> views;
   for (int l : walsenders_of(primary)) {
     const Link& link = *links_[static_cast<size_t>(l)];
