@@ -18,6 +18,7 @@
 #include "node.h"
 #include "simulator.h"
 #include "timing.h"
+#include "timing_use.h"
 #include "vocab/dataset.h"
 #include "vocab/run_result.h"
 #include "vocab/scenario.h"
@@ -32,6 +33,8 @@ class Cluster {
   Cluster(const Scenario& scenario, const SimOptions& options, const TimingProfile& timing);
 
   RunResult run();
+  // Whether the run read a value of its timing profile (timing_use.h). REQUIRES: after run().
+  bool read_timing() const { return timing_.read(); }
 
  private:
   // A transaction as the simulator tracks it while it runs.
@@ -135,7 +138,7 @@ class Cluster {
 
   const Scenario& scenario_;
   SimOptions options_;
-  TimingProfile timing_;
+  TimingUse timing_;
   const Dataset& dataset_;
   StandbyNames standby_names_;  // The cluster's setting: only the first primary's configuration has it.
   StandbyNames no_sync_names_;  // Standbys (promoted or not) and restored nodes run with ''.

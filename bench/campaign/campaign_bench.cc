@@ -59,13 +59,17 @@ void BM_Simulate(benchmark::State& state) {
   size_t i = 0, steps = 0;
   sim::SimOptions options;
   options.recording = state.range(0) != 0 ? sim::Recording::kEverything : sim::Recording::kOutcomes;
+  int64_t profiles = 0;
   for (auto _ : state) {
     const Scenario& s = scenarios[i++ % scenarios.size()];
     steps += s.steps.size();
-    benchmark::DoNotOptimize(sim::simulate(s, options));
+    sim::SimStats stats;
+    benchmark::DoNotOptimize(sim::simulate(s, options, &stats));
+    profiles += stats.profiles_run;
   }
   state.SetItemsProcessed(state.iterations());
   state.counters["steps"] = static_cast<double>(steps) / static_cast<double>(state.iterations());
+  state.counters["profiles"] = static_cast<double>(profiles) / static_cast<double>(state.iterations());
 }
 BENCHMARK(BM_Simulate)->ArgName("everything")->Arg(1)->Arg(0);
 
@@ -77,13 +81,17 @@ void BM_CheckedScenario(benchmark::State& state) {
   uint64_t seed = static_cast<uint64_t>(state.thread_index()) << 40;
   sim::SimOptions options;
   options.recording = p.reads;  // As campaign runs do (campaign.cc, judge).
+  int64_t profiles = 0;
   for (auto _ : state) {
     const Scenario s = realize(plan_for(p.profile, ++seed), p.profile, "generated", StepText::kOmit);
     options.seed = seed;
-    auto prediction = sim::simulate(s, options);
+    sim::SimStats stats;
+    auto prediction = sim::simulate(s, options, &stats);
+    profiles += stats.profiles_run;
     if (prediction.ok()) benchmark::DoNotOptimize(p.check(Evaluation{s, *prediction, options}));
   }
   state.SetItemsProcessed(state.iterations());
+  state.counters["profiles"] = static_cast<double>(profiles) / static_cast<double>(state.iterations());
 }
 BENCHMARK(BM_CheckedScenario)->ThreadRange(1, 2)->UseRealTime();
 

@@ -2,6 +2,8 @@
 //  - Recording::kOutcomes (no timeline, events or notes) leaves transactions, lag measures and
 //    node finals byte-identical, and every property that declares it reads only those gives the
 //    same verdict with it;
+//  - running the second timing profile only when the first run read a timing value gives the
+//    full prediction (the rapidcheck property is in sim_shortcuts_property_test.cc);
 // checked on every drill in scenarios/ and on generated scenarios of every property's profile.
 #include <gtest/gtest.h>
 #include <malloc.h>
@@ -127,6 +129,20 @@ TEST(RecordingTest, DeterminismAndPitrRecordEverything) {
   EXPECT_EQ(find_property("determinism")->reads, sim::Recording::kEverything);
   EXPECT_EQ(find_property("pitr-exact-prefix")->reads, sim::Recording::kEverything);
   EXPECT_EQ(find_property("standby-is-prefix")->reads, sim::Recording::kOutcomes);
+}
+
+// On the drills, whose timing matters by design, the shortcut changes nothing either.
+TEST(TimingShortcutTest, DrillPredictionsAreThoseOfEveryProfile) {
+  for (const Scenario& s : drills()) {
+    sim::SimOptions full;
+    full.profile_runs = sim::ProfileRuns::kAll;
+    sim::SimOptions shortcut = full;
+    shortcut.profile_runs = sim::ProfileRuns::kWhenTimingWasRead;
+    auto a = sim::simulate(s, full);
+    auto b = sim::simulate(s, shortcut);
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_EQ(to_json(*a).dump(), to_json(*b).dump()) << s.file;
+  }
 }
 
 }  // namespace
