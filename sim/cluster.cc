@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "executor.h"
+#include "initial_data.h"
 #include "sync_rep.h"
 #include "vocab/assert.h"
 #include "wal/row_image.h"
@@ -62,7 +63,13 @@ void Cluster::setup() {
   const auto& specs = scenario_.cluster.nodes;
   for (size_t i = 0; i < specs.size(); ++i)
     nodes_.push_back(std::make_unique<Node>(specs[i].name, i == 0, scenario_.cluster.wal_segment_size, dataset_));
-  nodes_[0]->load_initial_data(kEpochUs);
+  // Every run loads the same seed rows: from the saved load when there is one (initial_data.h).
+  const InitialData* saved =
+      options_.saved_initial_data ? saved_initial_data(dataset_, scenario_.cluster.wal_segment_size) : nullptr;
+  if (saved != nullptr)
+    nodes_[0]->load_initial_data(*saved);
+  else
+    nodes_[0]->load_initial_data(kEpochUs);
   for (size_t i = 1; i < nodes_.size(); ++i) {
     nodes_[i]->clone_from(*nodes_[0]);
     links_.push_back(std::make_unique<Link>(world_, 0, static_cast<int>(i), scenario_.cluster.link_latency_us));

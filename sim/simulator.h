@@ -39,6 +39,9 @@ struct SimOptions {
   Perturbation perturbation = Perturbation::kNone;
   Recording recording = Recording::kEverything;
   ProfileRuns profile_runs = ProfileRuns::kWhenTimingWasRead;
+  // Start from the process's saved load of the seed rows (initial_data.h) rather than loading
+  // them in every run; the prediction is the same (tests compare with false).
+  bool saved_initial_data = true;
 };
 
 // What one simulate() call did (for tests and benchmarks).

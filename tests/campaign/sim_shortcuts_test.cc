@@ -4,6 +4,8 @@
 //    same verdict with it;
 //  - running the second timing profile only when the first run read a timing value gives the
 //    full prediction (the rapidcheck property is in sim_shortcuts_property_test.cc);
+//  - starting every run from the process's saved load of the seed rows (sim/initial_data.h)
+//    gives the prediction of a run that loads them itself;
 // checked on every drill in scenarios/ and on generated scenarios of every property's profile.
 #include <gtest/gtest.h>
 #include <malloc.h>
@@ -13,10 +15,12 @@
 #include <algorithm>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "campaign/campaign.h"
 #include "campaign/scenario_gen.h"
+#include "initial_data.h"
 #include "vocab/run_result.h"
 #include "vocab/scenario_parser.h"
 
@@ -143,6 +147,86 @@ TEST(TimingShortcutTest, DrillPredictionsAreThoseOfEveryProfile) {
     ASSERT_TRUE(a.ok() && b.ok());
     EXPECT_EQ(to_json(*a).dump(), to_json(*b).dump()) << s.file;
   }
+}
+
+// The saved load of the seed rows, shared by every run, against loading them in each run: the
+// whole prediction, as JSON, with every profile run, on every drill and generated scenario.
+void expect_saved_load_changes_nothing(const Scenario& s, uint64_t seed) {
+  sim::SimOptions loading;
+  loading.seed = seed;
+  loading.profile_runs = sim::ProfileRuns::kAll;
+  loading.saved_initial_data = false;
+  sim::SimOptions saved = loading;
+  saved.saved_initial_data = true;
+  auto a = sim::simulate(s, loading);
+  auto b = sim::simulate(s, saved);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(to_json(*a).dump(), to_json(*b).dump()) << s.name << " seed " << seed;
+}
+
+TEST(SavedInitialDataTest, DrillPredictionsAreThoseOfLoadingTheRows) {
+  for (const Scenario& s : drills()) expect_saved_load_changes_nothing(s, 1);
+}
+
+TEST(SavedInitialDataTest, GeneratedPredictionsAreThoseOfLoadingTheRows) {
+  for (const Generated& g : generated(40)) expect_saved_load_changes_nothing(g.scenario, g.seed);
+}
+
+// Generated scenarios use 1 MB segments; other sizes have their own saved loads (not 1 GB:
+// a segment switch there writes a gigabyte of padding).
+TEST(SavedInitialDataTest, OtherSegmentSizesArePredictedAlike) {
+  const std::vector<Generated> all = generated(3);
+  for (const Generated& g : all) {
+    if (g.property->profile.archive_mode) continue;  // Base backups and switches copy whole segments.
+    for (uint64_t size : {uint64_t{2} << 20, uint64_t{16} << 20}) {
+      Scenario s = g.scenario;
+      s.cluster.wal_segment_size = size;
+      expect_saved_load_changes_nothing(s, g.seed);
+    }
+  }
+}
+
+// `replsim check --jobs N` simulates on N threads: the first runs of a segment size build its
+// saved load concurrently, and every thread gets the one load and the loading path's prediction.
+TEST(SavedInitialDataTest, ThreadsShareOneSavedLoad) {
+  Scenario s = generated(1).front().scenario;
+  s.cluster.wal_segment_size = uint64_t{4} << 20;  // No other test uses it: first use is here.
+  sim::SimOptions loading;
+  loading.saved_initial_data = false;
+  auto expected = sim::simulate(s, loading);
+  ASSERT_TRUE(expected.ok());
+  const std::string want = to_json(*expected).dump();
+  std::vector<std::string> got(4);
+  std::vector<const sim::InitialData*> saved(4);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < got.size(); ++t)
+    threads.emplace_back([&, t] {
+      saved[t] = sim::saved_initial_data(*find_dataset(s.cluster.dataset), s.cluster.wal_segment_size);
+      auto p = sim::simulate(s, sim::SimOptions{});
+      got[t] = p.ok() ? to_json(*p).dump() : p.status().message();
+    });
+  for (std::thread& t : threads) t.join();
+  for (size_t t = 0; t < got.size(); ++t) {
+    EXPECT_EQ(got[t], want) << "thread " << t;
+    EXPECT_EQ(saved[t], saved[0]);
+  }
+}
+
+// Every scenario segment size and data set has a saved load, with the seed rows in it.
+TEST(SavedInitialDataTest, EverySegmentSizeAndDataSetIsSaved) {
+  for (const std::string& name : dataset_names()) {
+    const Dataset& d = *find_dataset(name);
+    for (uint64_t size = uint64_t{1} << 20; size <= uint64_t{1} << 30; size <<= 1) {
+      const sim::InitialData* saved = sim::saved_initial_data(d, size);
+      ASSERT_NE(saved, nullptr) << name << " " << size;
+      EXPECT_EQ(saved, sim::saved_initial_data(d, size)) << "built once";
+      size_t rows = 0;
+      for (const auto& t : d.rows) rows += t.rows.size();
+      EXPECT_EQ(saved->rows.size(), rows);
+      EXPECT_EQ(saved->wal.size(), saved->end.value - saved->start.value);
+    }
+  }
+  EXPECT_EQ(sim::saved_initial_data(*find_dataset(dataset_names()[0]), 4096), nullptr);
 }
 
 }  // namespace
