@@ -71,7 +71,8 @@ void Cluster::setup() {
   else
     nodes_[0]->load_initial_data(kEpochUs);
   for (size_t i = 1; i < nodes_.size(); ++i) {
-    nodes_[i]->clone_from(*nodes_[0]);
+    if (saved != nullptr) nodes_[i]->clone_from(*nodes_[0], *saved);
+    else nodes_[i]->clone_from(*nodes_[0]);
     links_.push_back(std::make_unique<Link>(world_, 0, static_cast<int>(i), scenario_.cluster.link_latency_us));
     // pg_basebackup -C -S: the slot's restart_lsn starts where the clone's WAL ends.
     links_.back()->has_slot = specs[i].replication_slot;

@@ -58,6 +58,18 @@ InitialData Node::make_initial_data(const Dataset& dataset, uint64_t segment_siz
   d.last_record = node.writer_->last_lsn();
   d.checkpoint = node.last_checkpoint_;
   d.next_xid = node.next_xid_;
+  // The commit record: the only one of the seed transaction a clone's engine needs to see.
+  wal::WalReader reader(&node.wal_, d.start);
+  wal::Record record;
+  std::optional<Lsn> prev;
+  while (reader.next(&record) == wal::ReadStatus::kRecord) {
+    if (record.type == wal::RecordType::kCommit) {
+      d.commit = record.lsn;
+      d.commit_prev = prev;
+    }
+    prev = record.lsn;
+  }
+  REPLSIM_ASSERT(reader.position() == d.end && d.commit.value != 0, "the seed load is one committed transaction");
   // The seed transaction's inserts, in its WAL order (load_initial_data's loop).
   for (const auto& table_rows : dataset.rows) {
     const wal::TableId id = table_id(dataset, table_rows.table);
@@ -82,6 +94,26 @@ void Node::load_initial_data(const InitialData& d) {
   next_xid_ = d.next_xid;
   last_checkpoint_ = d.checkpoint;
   init_sequences();
+}
+
+// clone_from(primary) while the primary holds only the saved load: the same WAL bytes, and the
+// rows put in the order its replay puts them; then the engine replays the seed transaction's
+// commit record and the checkpoint, which is all of that replay an engine keeps besides the rows
+// (replay and last record positions, last commit xid and time).
+void Node::clone_from(const Node& primary, const InitialData& saved) {
+  REPLSIM_ASSERT(!primary_ && wal_.empty(), "a clone starts as a fresh standby");
+  REPLSIM_ASSERT(primary.wal().oldest_lsn() == saved.start && primary.flush_lsn() == saved.end &&
+                     primary.wal().end_lsn() == saved.end,
+                 "the primary holds only the saved load");
+  wal_.write(saved.start, saved.wal);
+  write_lsn_ = flush_lsn_ = saved.end;
+  last_checkpoint_ = primary.last_checkpoint();
+  for (const InitialData::Row& row : saved.rows) store_->put(row.table, row.key, row.image);
+  reader_ = std::make_unique<wal::WalReader>(&wal_, saved.commit, saved.commit_prev);
+  engine_ = std::make_unique<wal::ReplayEngine>(store_.get());
+  replay_received();
+  REPLSIM_ASSERT(engine_->replay_lsn() == saved.end && engine_->last_record_lsn() == saved.last_record,
+                 "the clone replayed to the end of the saved load");
 }
 
 }  // namespace replsim::sim

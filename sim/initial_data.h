@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,8 @@ struct InitialData {
   Lsn end;
   std::string wal;
   Lsn last_record;  // Start of the last record (the checkpoint): the next one's prev link.
+  Lsn commit;       // The seed transaction's commit record, and its prev link (none when it is
+  std::optional<Lsn> commit_prev;  // the first record): a clone replays from there.
   Lsn checkpoint;   // pg_control's checkpoint.
   Xid next_xid = 0;
   std::vector<Row> rows;  // In the order the seed transaction inserts them (its replay's order).
