@@ -3,7 +3,10 @@
 // scenarios of about 50 steps on 3 nodes checked per second per core; the figures and the
 // machine are in docs/performance.md ("Property campaigns").
 //
-//   build-campaign/bench/campaign/campaign_bench --benchmark_min_time=2
+//   build-perf/bench/campaign/campaign_bench --benchmark_filter='BM_Simulate|BM_CheckedScenario|BM_CampaignRun'
+//       --benchmark_repetitions=3 --benchmark_report_aggregates_only=true --benchmark_min_time=1  (one line)
+// Counter `profiles`: timing profiles simulated per scenario (1 when the first never read a
+// timing value, sim/timing_use.h).
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 
