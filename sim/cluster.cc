@@ -2,11 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <absl/container/flat_hash_set.h>
+
 #include <algorithm>
 
 #include "executor.h"
+#include "initial_data.h"
 #include "sync_rep.h"
 #include "vocab/assert.h"
+#include "wal/row_image.h"
 
 namespace replsim::sim {
 namespace {
@@ -19,6 +23,15 @@ const Dataset& dataset_of(const Scenario& s) {
   const Dataset* d = find_dataset(s.cluster.dataset);
   REPLSIM_ASSERT(d != nullptr, "the parser accepts only known data sets");
   return *d;
+}
+
+// The labels in `node`'s replsim_tx marker table, in one pass (Node::has_label is one per label).
+absl::flat_hash_set<std::string> labels_on(const Node& node, const Dataset& dataset) {
+  absl::flat_hash_set<std::string> labels;
+  (void)node.store().for_each(marker_table_id(dataset), [&](uint64_t, std::string_view image) {
+    if (const auto label = wal::row_column(image, 0)) labels.emplace(*label);
+  });
+  return labels;
 }
 
 StandbyNames names_of(const Scenario& s) {
@@ -50,9 +63,16 @@ void Cluster::setup() {
   const auto& specs = scenario_.cluster.nodes;
   for (size_t i = 0; i < specs.size(); ++i)
     nodes_.push_back(std::make_unique<Node>(specs[i].name, i == 0, scenario_.cluster.wal_segment_size, dataset_));
-  nodes_[0]->load_initial_data(kEpochUs);
+  // Every run loads the same seed rows: from the saved load when there is one (initial_data.h).
+  const InitialData* saved =
+      options_.saved_initial_data ? saved_initial_data(dataset_, scenario_.cluster.wal_segment_size) : nullptr;
+  if (saved != nullptr)
+    nodes_[0]->load_initial_data(*saved);
+  else
+    nodes_[0]->load_initial_data(kEpochUs);
   for (size_t i = 1; i < nodes_.size(); ++i) {
-    nodes_[i]->clone_from(*nodes_[0]);
+    if (saved != nullptr) nodes_[i]->clone_from(*nodes_[0], *saved);
+    else nodes_[i]->clone_from(*nodes_[0]);
     links_.push_back(std::make_unique<Link>(world_, 0, static_cast<int>(i), scenario_.cluster.link_latency_us));
     // pg_basebackup -C -S: the slot's restart_lsn starts where the clone's WAL ends.
     links_.back()->has_slot = specs[i].replication_slot;
@@ -69,20 +89,25 @@ RunResult Cluster::run() {
   result_.file = scenario_.file;
   result_.source = "simulator";
   result_.seed = options_.seed;
+  txs_.reserve(scenario_.steps.size());  // At most one per step: no reallocation while writing.
   setup();
   for (size_t i = 0; i < scenario_.steps.size(); ++i) {
     const Step& step = scenario_.steps[i];
     step_index_ = static_cast<int>(i);
-    TimelineEntry entry;
-    entry.step = step_index_;
-    entry.time_us = world_.now_us();
-    entry.text = step.text;
-    result_.timeline.push_back(std::move(entry));
+    if (recording()) {
+      TimelineEntry entry;
+      entry.step = step_index_;
+      entry.time_us = world_.now_us();
+      entry.text = step.text;
+      result_.timeline.push_back(std::move(entry));
+    }
     run_step(step_index_, step);
     world_.run_until(world_.now_us() + kStepGapUs);
-    snapshot(step_index_, step);
+    if (recording()) snapshot(step_index_, step);
   }
   finish();
+  // Notes written straight into the result (faults.cc, recovery.cc) go too: kOutcomes means none.
+  if (!recording()) result_.notes.clear();
   return std::move(result_);
 }
 
@@ -107,6 +132,7 @@ void Cluster::note(std::string text) {
 
 void Cluster::event(HistoryEvent::Type type, const std::string& process, int node, const std::string& label,
                     const std::string& detail, const Tx* tx) {
+  if (!recording()) return;
   HistoryEvent e;
   e.type = type;
   e.time_us = world_.now_us();
@@ -151,7 +177,7 @@ void Cluster::write(int index, const Step& step) {
     tx.record.detail = why;
     event(outcome == TxOutcome::kFailed ? HistoryEvent::Type::kFail : HistoryEvent::Type::kBlocked, "client", p,
           step.label, why, &tx);
-    note(fmt::format("{} {}: {}", step.label, to_string(outcome), why));
+    note("{} {}: {}", step.label, to_string(outcome), why);
   };
   if (n.run_state() == RunState::kPaused) return fail(fmt::format("{} is paused: the statement hangs", n.name()), TxOutcome::kBlocked);
   if (!n.running()) return fail(fmt::format("could not connect to {}: it is {}", n.name(), to_string(n.run_state())));
@@ -195,8 +221,9 @@ void Cluster::write(int index, const Step& step) {
   if (!waits) return acknowledge(txs_.back(), "");
   tx.waiting = true;
   tx.record.waited_for_sync = true;
-  note(fmt::format("{} committed locally at {} (xid {}); waiting for {}", step.label, commit.end_lsn.to_string(), xid,
-                   names_on(p).to_string()));
+  if (recording())  // Its arguments cost as much as the formatting.
+    note("{} committed locally at {} (xid {}); waiting for {}", step.label, commit.end_lsn.to_string(), xid,
+         names_on(p).to_string());
   release_waiters(p);
 }
 
@@ -205,8 +232,8 @@ void Cluster::write(int index, const Step& step) {
 void Cluster::wait_for_flush(Tx& tx) {
   tx.waiting = tx.flush_wait = true;
   tx.record.waited_for_sync = true;
-  note(fmt::format("{} wrote its commit record at {} (xid {}) and waits in XLogFlush: the disk of {} is stalled",
-                   tx.record.label, tx.record.commit_lsn.to_string(), tx.record.xid, tx.record.node));
+  note("{} wrote its commit record at {} (xid {}) and waits in XLogFlush: the disk of {} is stalled",
+                   tx.record.label, tx.record.commit_lsn.to_string(), tx.record.xid, tx.record.node);
 }
 
 void Cluster::acknowledge(Tx& tx, const std::string& how) {
@@ -214,8 +241,9 @@ void Cluster::acknowledge(Tx& tx, const std::string& how) {
   tx.record.outcomes = {TxOutcome::kAcknowledged};
   if (!how.empty()) tx.record.detail = how;
   event(HistoryEvent::Type::kOk, "client", tx.node, tx.record.label, how, &tx);
-  note(fmt::format("{} acknowledged at {} (xid {}, synchronous_commit={}){}", tx.record.label,
-                   tx.record.commit_lsn.to_string(), tx.record.xid, to_string(tx.level), how.empty() ? "" : ": " + how));
+  if (recording())  // Its arguments cost as much as the formatting.
+    note("{} acknowledged at {} (xid {}, synchronous_commit={}){}", tx.record.label,
+         tx.record.commit_lsn.to_string(), tx.record.xid, to_string(tx.level), how.empty() ? "" : ": " + how);
 }
 
 bool Cluster::can_catch_up(int standby) const {
@@ -246,7 +274,7 @@ void Cluster::catchup(const Step& step) {
     const bool named = !step.node.empty();
     if (named && s.name() != step.node) continue;
     if (s.is_primary() || s.restoring()) {
-      if (named) note(fmt::format("{} has nothing to catch up: it is not streaming", s.name()));
+      if (named) note("{} has nothing to catch up: it is not streaming", s.name());
       continue;
     }
     if (link.wal_removed && s.running()) {
@@ -257,7 +285,7 @@ void Cluster::catchup(const Step& step) {
     } else {
       const std::string why = since_.count(n) ? since_.at(n) : "its primary is down";
       if (named) cannot_catch_up(n, why);
-      else note(fmt::format("{} cannot catch up now ({})", s.name(), why));
+      else note("{} cannot catch up now ({})", s.name(), why);
     }
   }
   const int64_t start = world_.now_us();
@@ -268,14 +296,14 @@ void Cluster::catchup(const Step& step) {
     if (links_[static_cast<size_t>(t - 1)]->wal_removed) wal_gone_at_catchup(t);
     else if (!caught_up(t)) cannot_catch_up(t, fmt::format("replay at {} after {} ms", nodes_[static_cast<size_t>(t)]->replay_lsn().to_string(), kCatchupLimitUs / 1000));
   }
-  if (!done) note(fmt::format("catchup gave up after {} ms", kCatchupLimitUs / 1000));
-  else if (!targets.empty() && world_.now_us() > start) note(fmt::format("caught up in {} us", world_.now_us() - start));
+  if (!done) note("catchup gave up after {} ms", kCatchupLimitUs / 1000);
+  else if (!targets.empty() && world_.now_us() > start) note("caught up in {} us", world_.now_us() - start);
   else if (!targets.empty()) note("already caught up");
 }
 
 void Cluster::cannot_catch_up(int standby, const std::string& why) {
   errors_[standby] = {"cannot_catch_up", why};
-  note(fmt::format("{} cannot catch up: {}", nodes_[static_cast<size_t>(standby)]->name(), why));
+  note("{} cannot catch up: {}", nodes_[static_cast<size_t>(standby)]->name(), why);
 }
 
 // The walreceiver keeps asking for a segment the primary removed: only a new clone helps.
@@ -306,10 +334,10 @@ void Cluster::check_lag(const Step& step) {
     if (acked && tx.record.commit_lsn > m.receive_lsn) m.at_risk.push_back(tx.record.label);
   }
   m.failover_loses_data = !m.at_risk.empty();
-  note(fmt::format("lag {} of {}: primary {} received {} replayed {}: {} bytes behind, {} commit(s) not replayed{}",
-                   m.name, m.standby, m.primary_lsn.to_string(), m.receive_lsn.to_string(), m.replay_lsn.to_string(),
-                   m.replay_lag_bytes, m.transactions,
-                   m.failover_loses_data ? fmt::format("; failover now loses {}", fmt::join(m.at_risk, ", ")) : ""));
+  note("lag {} of {}: primary {} received {} replayed {}: {} bytes behind, {} commit(s) not replayed{}",
+       m.name, m.standby, m.primary_lsn.to_string(), m.receive_lsn.to_string(), m.replay_lsn.to_string(),
+       m.replay_lag_bytes, m.transactions,
+       m.failover_loses_data ? fmt::format("; failover now loses {}", fmt::join(m.at_risk, ", ")) : "");
   result_.lags.push_back(std::move(m));
 }
 
@@ -317,7 +345,7 @@ void Cluster::cancel(const Step& step) {
   for (Tx& tx : txs_) {
     if (tx.record.label != step.label) continue;
     if (!tx.waiting) {
-      note(fmt::format("cancel {}: nothing to cancel, it is not waiting", step.label));
+      note("cancel {}: nothing to cancel, it is not waiting", step.label);
       return;
     }
     tx.waiting = false;
@@ -325,14 +353,14 @@ void Cluster::cancel(const Step& step) {
     tx.record.detail = "canceling wait for synchronous replication due to user request: the transaction has already "
                        "committed locally, but might not have been replicated to the standby";
     event(HistoryEvent::Type::kInfo, "client", tx.node, tx.record.label, tx.record.detail, &tx);
-    note(fmt::format("{} cancelled: committed locally on {}, never confirmed by a standby", step.label, tx.record.node));
+    note("{} cancelled: committed locally on {}, never confirmed by a standby", step.label, tx.record.node);
   }
 }
 
 void Cluster::mark(const Step& step) {
   const Node& p = *nodes_[static_cast<size_t>(current_primary_)];
   marks_[step.name] = Mark{kEpochUs + world_.now_us(), p.insert_lsn()};
-  note(fmt::format("mark {} at {}", step.name, p.insert_lsn().to_string()));
+  note("mark {} at {}", step.name, p.insert_lsn().to_string());
 }
 
 std::string Cluster::sync_state_of(int standby) const {
@@ -381,7 +409,7 @@ void Cluster::finish() {
     tx.record.outcomes = {TxOutcome::kBlocked};
     tx.record.detail = fmt::format("still waiting for {} when the scenario ended", names_on(tx.node).to_string());
     event(HistoryEvent::Type::kBlocked, "client", tx.node, tx.record.label, tx.record.detail, &tx);
-    result_.notes.push_back(fmt::format("{} never returned: committed locally on {} at {}, still waiting for {} at the end",
+    if (recording()) result_.notes.push_back(fmt::format("{} never returned: committed locally on {} at {}, still waiting for {} at the end",
                                         tx.record.label, tx.record.node, tx.record.commit_lsn.to_string(),
                                         names_on(tx.node).to_string()));
   }
@@ -396,10 +424,11 @@ void Cluster::finish() {
       f.error_detail = e->second.second;
     }
     if (n.observable()) {
+      const absl::flat_hash_set<std::string> labels = labels_on(n, dataset_);
       for (const Tx& tx : txs_) {
         // A commit still waiting for its standbys is not visible to other sessions.
         const bool hidden = tx.waiting && tx.node == static_cast<int>(i);
-        f.presence[tx.record.label] = tx.committed && !hidden && n.has_label(tx.record.label) ? Presence::kPresent : Presence::kAbsent;
+        f.presence[tx.record.label] = tx.committed && !hidden && labels.contains(tx.record.label) ? Presence::kPresent : Presence::kAbsent;
       }
       for (const auto& t : dataset_.tables) f.row_counts[t.name] = n.row_count(t.name);
     }
@@ -407,7 +436,7 @@ void Cluster::finish() {
   }
   for (size_t i = 0; i < nodes_.size(); ++i) {
     const Node& n = *nodes_[i];
-    if (static_cast<int>(i) == current_primary_ || !n.is_primary() || !n.running()) continue;
+    if (!recording() || static_cast<int>(i) == current_primary_ || !n.is_primary() || !n.running()) continue;
     if (!nodes_[static_cast<size_t>(current_primary_)]->running()) continue;
     std::vector<std::string> own;
     for (const Tx& tx : txs_)
@@ -417,8 +446,9 @@ void Cluster::finish() {
                                         nodes_[static_cast<size_t>(current_primary_)]->timeline(),
                                         own.empty() ? "" : fmt::format("; written only on {} after the promotion: {}", n.name(), fmt::join(own, ", "))));
   }
+  result_.transactions.reserve(txs_.size());
   for (Tx& tx : txs_) {
-    result_.transactions.push_back(tx.record);
+    result_.transactions.push_back(std::move(tx.record));  // The run ends here: nothing reads txs_ again.
     if (tx.waiting) result_.transactions.back().outcomes = {TxOutcome::kBlocked};
   }
 }

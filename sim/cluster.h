@@ -4,6 +4,8 @@
 // walreceiver, synchronous replication) is in replication.cc; faults in faults.cc.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <map>
 #include <set>
 #include <memory>
@@ -16,6 +18,7 @@
 #include "node.h"
 #include "simulator.h"
 #include "timing.h"
+#include "timing_use.h"
 #include "vocab/dataset.h"
 #include "vocab/run_result.h"
 #include "vocab/scenario.h"
@@ -30,6 +33,8 @@ class Cluster {
   Cluster(const Scenario& scenario, const SimOptions& options, const TimingProfile& timing);
 
   RunResult run();
+  // Whether the run read a value of its timing profile (timing_use.h). REQUIRES: after run().
+  bool read_timing() const { return timing_.read(); }
 
  private:
   // A transaction as the simulator tracks it while it runs.
@@ -63,6 +68,12 @@ class Cluster {
   int node_index(const std::string& name) const;
   int target_primary(const Step& step) const;
   void note(std::string text);
+  // Formats the note only when the run records notes (SimOptions::recording).
+  template <typename... Args>
+  void note(fmt::format_string<Args...> format, Args&&... args) {
+    if (recording()) note(fmt::format(format, std::forward<Args>(args)...));
+  }
+  bool recording() const { return options_.recording == Recording::kEverything; }
   void event(HistoryEvent::Type type, const std::string& process, int node, const std::string& label,
              const std::string& detail, const Tx* tx = nullptr);
   std::string why_not_received(int standby) const;
@@ -131,7 +142,7 @@ class Cluster {
 
   const Scenario& scenario_;
   SimOptions options_;
-  TimingProfile timing_;
+  TimingUse timing_;
   const Dataset& dataset_;
   StandbyNames standby_names_;  // The cluster's setting: only the first primary's configuration has it.
   StandbyNames no_sync_names_;  // Standbys (promoted or not) and restored nodes run with ''.

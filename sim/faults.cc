@@ -35,7 +35,7 @@ void Cluster::fault(int index, const Step& step) {
     case StepKind::kWipe:
       since_[n] = fmt::format("wiped at step {}", index + 1);
       node.wipe();
-      return note(fmt::format("{}'s data directory is gone", node.name()));
+      return note("{}'s data directory is gone", node.name());
     case StepKind::kPromote: return promote(n);
     case StepKind::kSwitchWal:
       if (node.running() && node.is_primary()) {
@@ -43,7 +43,7 @@ void Cluster::fault(int index, const Step& step) {
         node.flush_to(node.insert_lsn());
         node.make_visible();
         wake_walsenders(n);
-        note(fmt::format("pg_switch_wal() on {}: next segment starts at {}", node.name(), a.end_lsn.to_string()));
+        note("pg_switch_wal() on {}: next segment starts at {}", node.name(), a.end_lsn.to_string());
       }
       return;
     case StepKind::kRestorePoint:
@@ -52,16 +52,16 @@ void Cluster::fault(int index, const Step& step) {
         node.flush_to(node.insert_lsn());
         node.make_visible();
         wake_walsenders(n);
-        note(fmt::format("restore point {} at {}", step.name, node.insert_lsn().to_string()));
+        note("restore point {} at {}", step.name, node.insert_lsn().to_string());
       }
       return;
     case StepKind::kCheckpoint: {
       const Lsn at = checkpoint(n);
-      return note(fmt::format("checkpoint on {} at {}", node.name(), at.to_string()));
+      return note("checkpoint on {} at {}", node.name(), at.to_string());
     }
     case StepKind::kBreakArchive: return set_archive_broken(true);
     case StepKind::kRepairArchive: return set_archive_broken(false);
-    default: return note(fmt::format("{}: not modelled by the simulator", step.text));
+    default: return note("{}: not modelled by the simulator", step.text);
   }
 }
 
@@ -78,8 +78,8 @@ std::vector<int> links_of(const std::vector<std::unique_ptr<Link>>& links, int n
 void Cluster::pause(int n) {
   nodes_[static_cast<size_t>(n)]->pause();
   for (int l : links_of(links_, n, false)) update_silence(l);
-  note(fmt::format("{} is frozen: its socket still accepts up to {} bytes of WAL", nodes_[static_cast<size_t>(n)]->name(),
-                   kReceiveBufferBytes));
+  note("{} is frozen: its socket still accepts up to {} bytes of WAL", nodes_[static_cast<size_t>(n)]->name(),
+                   kReceiveBufferBytes);
 }
 
 void Cluster::resume(int n) {
@@ -90,7 +90,7 @@ void Cluster::resume(int n) {
     auto held = std::move(socket_[l]);
     socket_.erase(l);
     if (!held.empty() && !node.is_primary()) {
-      note(fmt::format("{} reads {} buffered message(s) from its socket", node.name(), held.size()));
+      note("{} reads {} buffered message(s) from its socket", node.name(), held.size());
       for (const auto& [lsn, bytes] : held) receive(l, lsn, bytes);
     }
     update_silence(l);
@@ -142,15 +142,15 @@ void Cluster::resolve_waiters_of_dead_primary(int n, const std::string& why) {
     const std::string waited_for = tx.flush_wait ? "its flush" : names_on(n).to_string();
     tx.record.detail = fmt::format("was waiting for {} when {}: the connection was lost mid-commit", waited_for, why);
     event(HistoryEvent::Type::kInfo, "client", n, tx.record.label, tx.record.detail, &tx);
-    note(fmt::format("{} in doubt: committed locally at {} but {}", tx.record.label, tx.record.commit_lsn.to_string(), why));
+    note("{} in doubt: committed locally at {} but {}", tx.record.label, tx.record.commit_lsn.to_string(), why);
   }
 }
 
 void Cluster::stall_disk(int n) {
   Node& node = *nodes_[static_cast<size_t>(n)];
   node.stall_disk();
-  note(fmt::format("the disk of {} stalls at flush position {}: writes reach its page cache, fsync never returns",
-                   node.name(), node.flush_lsn().to_string()));
+  note("the disk of {} stalls at flush position {}: writes reach its page cache, fsync never returns",
+                   node.name(), node.flush_lsn().to_string());
 }
 
 void Cluster::crash(int n, bool os) {
@@ -173,8 +173,8 @@ void Cluster::crash(int n, bool os) {
           node.flush_lsn().to_string()));
     }
   }
-  note(fmt::format("{}{}: WAL after its flush position {} is lost ({} unflushed bytes)", node.name(), crashed,
-                   node.flush_lsn().to_string(), lsn_diff(written, node.flush_lsn())));
+  note("{}{}: WAL after its flush position {} is lost ({} unflushed bytes)", node.name(), crashed,
+                   node.flush_lsn().to_string(), lsn_diff(written, node.flush_lsn()));
   if (os) node.os_crash();
   else node.crash();
   for (int l : links_of(links_, n, true)) drop_connection(l);
@@ -206,7 +206,7 @@ void Cluster::stop(int n) {
                          [&](int l) { return links_[static_cast<size_t>(l)]->reported_flush >= node.flush_lsn(); });
     });
   }
-  note(fmt::format("{} stopped cleanly at {}", node.name(), node.flush_lsn().to_string()));
+  note("{} stopped cleanly at {}", node.name(), node.flush_lsn().to_string());
   node.stop();
   for (int l : links_of(links_, n, true)) drop_connection(l);
   for (int l : links_of(links_, n, false)) {
@@ -219,7 +219,7 @@ void Cluster::start(int n) {
   Node& node = *nodes_[static_cast<size_t>(n)];
   node.start();
   since_.erase(n);
-  note(fmt::format("{} started: crash recovery replayed its WAL to {}", node.name(), node.flush_lsn().to_string()));
+  note("{} started: crash recovery replayed its WAL to {}", node.name(), node.flush_lsn().to_string());
   if (node.is_primary()) {
     for (int l : links_of(links_, n, true)) schedule_reconnect(l);
     if (n != current_primary_) report_divergence(n);
@@ -242,7 +242,7 @@ void Cluster::promote(int n) {
   fork_lsn_[n] = fork;
   current_primary_ = n;
   promoted_at_step_ = step_index_;
-  note(fmt::format("{} promoted: selected new timeline ID: {}, switch point {}", node.name(), max_timeline_, fork.to_string()));
+  note("{} promoted: selected new timeline ID: {}, switch point {}", node.name(), max_timeline_, fork.to_string());
   if (scenario_.cluster.archive_mode) {
     // The new timeline's history file goes to the archive; its segments follow as they complete.
     archive_.put_history(max_timeline_, {nodes_[static_cast<size_t>(old)]->timeline(), fork});

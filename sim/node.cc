@@ -223,8 +223,15 @@ Lsn Node::checkpoint(int64_t time_us) {
 
 wal::SegmentStore copy_wal(const wal::SegmentStore& from, Lsn end) {
   wal::SegmentStore copy(from.segment_size(), from.timeline());
-  const Lsn start = from.oldest_lsn();
-  if (end > start) copy.write(start, from.read(start, end.value - start.value));
+  // Segment by segment, straight from `from`'s memory: a backup copies whole 1 MB segments, and
+  // going through one string of the whole range copied (and zeroed) every byte twice more.
+  for (Lsn at = from.oldest_lsn(); at < end;) {
+    const char* bytes = nullptr;
+    const uint64_t n = std::min(from.contiguous(at, &bytes), end.value - at.value);
+    REPLSIM_ASSERT(n > 0, "a copy reads only what the store holds");
+    copy.write(at, std::string_view(bytes, n));
+    at = Lsn{at.value + n};
+  }
   return copy;
 }
 

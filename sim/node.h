@@ -23,6 +23,8 @@
 
 namespace replsim::sim {
 
+struct InitialData;
+
 // A copy of the bytes of `from` in [from.oldest_lsn(), end): what a backup or a file copy takes.
 wal::SegmentStore copy_wal(const wal::SegmentStore& from, Lsn end);
 
@@ -126,6 +128,11 @@ class Node {
   void load_initial_data(int64_t time_us);
   // Makes a fresh standby a copy of `primary`'s flushed WAL, replayed (pg_basebackup).
   void clone_from(const Node& primary);
+  // initial_data.cc: load_initial_data(kEpochUs)'s result, saved; a fresh primary given it; and
+  // clone_from(primary) of a primary that holds only it.
+  static InitialData make_initial_data(const Dataset& dataset, uint64_t segment_size);
+  void load_initial_data(const InitialData& saved);
+  void clone_from(const Node& primary, const InitialData& saved);
 
  private:
   void rebuild_from_wal();

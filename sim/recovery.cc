@@ -23,7 +23,7 @@ void Cluster::run_archiver(int p) {
     const Lsn start = std::max(archive_.segment_start(next->second), node.wal().oldest_lsn());
     const Lsn end = archive_.segment_start(next->second + 1);
     archive_.put_segment(node.timeline(), next->second, {start, node.wal().read(start, end.value - start.value)});
-    note(fmt::format("archived {}", wal_segment_name(node.timeline(), start, archive_.segment_size())));
+    note("archived {}", wal_segment_name(node.timeline(), start, archive_.segment_size()));
   }
 }
 
@@ -42,7 +42,7 @@ void Cluster::schedule_archive_timeout(int p) {
     node.writer().switch_segment();
     node.flush_to(node.insert_lsn());
     node.make_visible();
-    note(fmt::format("archive_timeout on {}: switched to a new segment at {}", node.name(), node.insert_lsn().to_string()));
+    note("archive_timeout on {}: switched to a new segment at {}", node.name(), node.insert_lsn().to_string());
     wake_walsenders(p);
   });
 }
@@ -93,8 +93,8 @@ void Cluster::remove_old_wal(int p, Lsn at) {
     if (link->upstream() != p || !link->has_slot || link->slot_invalidated) continue;
     if (link->slot_restart_lsn >= archive_.segment_start(keep)) continue;
     link->slot_invalidated = true;
-    note(fmt::format("invalidating slot \"{}\" because its restart_lsn {} exceeds max_slot_wal_keep_size",
-                     nodes_[static_cast<size_t>(link->standby())]->name(), link->slot_restart_lsn.to_string()));
+    note("invalidating slot \"{}\" because its restart_lsn {} exceeds max_slot_wal_keep_size",
+                     nodes_[static_cast<size_t>(link->standby())]->name(), link->slot_restart_lsn.to_string());
     keep = keep_for_valid_slots();
   }
   if (c.archive_mode) {
@@ -104,8 +104,8 @@ void Cluster::remove_old_wal(int p, Lsn at) {
   const Lsn horizon = std::max(archive_.segment_start(keep), node.wal().oldest_lsn());
   if (horizon <= std::max(node.wal_removed_before(), node.wal().oldest_lsn())) return;
   node.remove_wal_before(horizon);
-  note(fmt::format("checkpoint on {} removed the WAL before {} (segment {})", node.name(), horizon.to_string(),
-                   wal_segment_name(node.timeline(), horizon, archive_.segment_size())));
+  note("checkpoint on {} removed the WAL before {} (segment {})", node.name(), horizon.to_string(),
+                   wal_segment_name(node.timeline(), horizon, archive_.segment_size()));
 }
 
 // The walsender cannot read what the standby asks for (XLogRead: "requested WAL segment ... has
@@ -113,8 +113,8 @@ void Cluster::remove_old_wal(int p, Lsn at) {
 void Cluster::lose_wal(int l, const std::string& segment) {
   Link& link = *links_[static_cast<size_t>(l)];
   if (!link.wal_removed)
-    note(fmt::format("{}: ERROR:  requested WAL segment {} has already been removed",
-                     nodes_[static_cast<size_t>(link.standby())]->name(), segment));
+    note("{}: ERROR:  requested WAL segment {} has already been removed",
+                     nodes_[static_cast<size_t>(link.standby())]->name(), segment);
   link.wal_removed = true;
   drop_connection(l);
 }
@@ -126,7 +126,7 @@ void Cluster::base_backup(const Step& step) {
   const int n = step.node.empty() ? current_primary_ : node_index(step.node);
   Node& node = *nodes_[static_cast<size_t>(n)];
   event(HistoryEvent::Type::kFault, "operator", n, fmt::format("base_backup {}", step.name), "");
-  if (!node.running()) return note(fmt::format("pg_basebackup of {} fails: it is {}", node.name(), to_string(node.run_state())));
+  if (!node.running()) return note("pg_basebackup of {} fails: it is {}", node.name(), to_string(node.run_state()));
   BaseBackup b;
   b.timeline = node.timeline();
   if (node.is_primary()) {
@@ -142,8 +142,8 @@ void Cluster::base_backup(const Step& step) {
     b.start = b.end = node.replay_lsn();
   }
   b.wal = node.copy_wal(b.end);
-  note(fmt::format("base backup {} of {}: starts at {} (timeline {}), consistent at {}", step.name, node.name(),
-                   b.start.to_string(), b.timeline, b.end.to_string()));
+  note("base backup {} of {}: starts at {} (timeline {}), consistent at {}", step.name, node.name(),
+                   b.start.to_string(), b.timeline, b.end.to_string());
   backups_[step.name] = std::move(b);
 }
 
@@ -153,7 +153,7 @@ void Cluster::naive_copy(const Step& step) {
   const int s = step.node.empty() ? current_primary_ : node_index(step.node);
   Node& src = *nodes_[static_cast<size_t>(s)];
   event(HistoryEvent::Type::kFault, "operator", s, fmt::format("naive_copy {}", step.name), step.text);
-  if (!src.running() || !src.is_primary()) return note(fmt::format("naive copy of {}: it is not a running primary", src.name()));
+  if (!src.running() || !src.is_primary()) return note("naive copy of {}: it is not a running primary", src.name());
   auto [it, fresh] = copies_.try_emplace(step.name);
   NaiveCopy& copy = it->second;
   if (fresh) {
@@ -167,7 +167,7 @@ void Cluster::naive_copy(const Step& step) {
     what.push_back(fmt::format("{} ({} {})", part, part == "pg_wal" ? "WAL to" : "as of the checkpoint at", moment.to_string()));
   }
   copy.wal = src.copy_wal(src.flush_lsn());
-  note(fmt::format("naive copy {} of {}: {}", step.name, src.name(), fmt::join(what, ", ")));
+  note("naive copy {} of {}: {}", step.name, src.name(), fmt::join(what, ", "));
 }
 
 // A node for a restore: a fresh data directory, with no upstream (primary_conninfo = '').
@@ -197,7 +197,7 @@ int Cluster::fresh_node(const std::string& name) {
 void Cluster::fail_node(int n, const std::string& error, const std::string& detail) {
   Node& node = *nodes_[static_cast<size_t>(n)];
   errors_[n] = {error, detail};
-  note(fmt::format("{}: {}", node.name(), detail));
+  note("{}: {}", node.name(), detail);
   if (node.running()) node.stop();
 }
 
@@ -233,10 +233,10 @@ std::optional<wal::RecoveryTarget> Cluster::recovery_target(const Step& step, co
 void Cluster::restore(const Step& step) {
   if (auto copy = copies_.find(step.backup); copy != copies_.end()) return restore_copy(step, copy->second);
   auto found = backups_.find(step.backup);
-  if (found == backups_.end()) return note(fmt::format("restore {}: base backup {} was never taken", step.node, step.backup));
+  if (found == backups_.end()) return note("restore {}: base backup {} was never taken", step.node, step.backup);
   const BaseBackup& b = found->second;
   const std::optional<wal::RecoveryTarget> target = recovery_target(step, b);
-  if (!target) return note(fmt::format("restore {}: target '{}' names no mark, committed transaction or restore point", step.node, step.target.ref));
+  if (!target) return note("restore {}: target '{}' names no mark, committed transaction or restore point", step.node, step.target.ref);
   const int n = fresh_node(step.node);
   event(HistoryEvent::Type::kFault, "operator", n, fmt::format("restore {} from {}", step.node, step.backup), step.text);
   const std::string& wanted = step.target.timeline;
@@ -269,9 +269,9 @@ void Cluster::restore(const Step& step) {
     wal.write(seg->start, std::string_view(seg->bytes).substr(0, size));
     ++fetched;
   }
-  note(fmt::format("{}: starting point-in-time recovery to {} from backup {} ({} segment(s) restored from the archive, "
+  note("{}: starting point-in-time recovery to {} from backup {} ({} segment(s) restored from the archive, "
                    "WAL available to {})",
-                   step.node, target->to_string(), step.backup, fetched, wal.end_lsn().to_string()));
+                   step.node, target->to_string(), step.backup, fetched, wal.end_lsn().to_string());
   const wal::StopInfo stop = nodes_[static_cast<size_t>(n)]->recover(std::move(wal), b.start, *target);
   finish_recovery(n, step, stop, tli);
 }
@@ -287,19 +287,19 @@ void Cluster::finish_recovery(int n, const Step& step, const wal::StopInfo& stop
                      fmt::format("FATAL:  recovery ended before configured recovery target was reached (WAL ends at {})",
                                  node.flush_lsn().to_string()));
   }
-  if (!stop.reason.empty()) note(fmt::format("{}: {}", node.name(), stop.reason));
+  if (!stop.reason.empty()) note("{}: {}", node.name(), stop.reason);
   const auto action = has_target ? step.target.action : RecoveryTarget::Action::kPromote;
   if (action == RecoveryTarget::Action::kPause) {
-    return note(fmt::format("{}: recovery has paused at {}; it reads as a hot standby", node.name(), node.replay_lsn().to_string()));
+    return note("{}: recovery has paused at {}; it reads as a hot standby", node.name(), node.replay_lsn().to_string());
   }
   if (action == RecoveryTarget::Action::kShutdown) {
-    note(fmt::format("{}: shutdown at recovery target", node.name()));
+    note("{}: shutdown at recovery target", node.name());
     return node.stop();
   }
   const TimelineId tli = archive_.newest_timeline(recovery_timeline) + 1;
   max_timeline_ = std::max(max_timeline_, tli);
   const Lsn end = node.promote(tli, kEpochUs + world_.now_us());
-  note(fmt::format("{}: selected new timeline ID: {} at {}; archive recovery complete", node.name(), tli, end.to_string()));
+  note("{}: selected new timeline ID: {} at {}; archive recovery complete", node.name(), tli, end.to_string());
 }
 
 // The copy is started as it is: no recovery.signal, so crash recovery from pg_control's checkpoint.
@@ -317,7 +317,7 @@ void Cluster::restore_copy(const Step& step, const NaiveCopy& copy) {
   auto rows = std::make_unique<wal::MemoryStore>();
   const CopyStartup started = start_naive_copy(copy, dataset_, rows.get());
   if (!started.starts) return fail_node(n, "refuses_to_start", started.log);
-  note(fmt::format("{}: crash recovery of the copy: {}", step.node, started.log));
+  note("{}: crash recovery of the copy: {}", step.node, started.log);
   if (started.torn) {
     result_.notes.push_back(fmt::format(
         "{} started from naive copy {} but holds a torn state: pg_control's checkpoint {} is newer than its data files "

@@ -89,8 +89,8 @@ void Cluster::receive(int l, Lsn lsn, const std::string& bytes) {
   REPLSIM_ASSERT(s.flush_lsn() <= up.flush_lsn() || !up.running(), "a standby never has WAL its primary did not flush");
   send_feedback(l);
   if (s.walreceiver_stuck()) {
-    note(fmt::format("{} wrote WAL to {} and reported it, then hangs in fsync: its disk is stalled", s.name(),
-                     s.write_lsn().to_string()));
+    note("{} wrote WAL to {} and reported it, then hangs in fsync: its disk is stalled", s.name(),
+                     s.write_lsn().to_string());
     update_silence(l);
   }
   const uint64_t incarnation = s.incarnation();
@@ -131,6 +131,8 @@ void Cluster::deliver_feedback(int l, uint64_t generation, Lsn write, Lsn flush,
 void Cluster::release_waiters(int primary) {
   const StandbyNames& names = names_on(primary);
   if (!names.enabled()) return;
+  // Nobody to release: the decision below would change nothing (it runs on every feedback).
+  if (std::none_of(txs_.begin(), txs_.end(), [primary](const Tx& tx) { return tx.waiting && tx.node == primary; })) return;
   std::vector<WalSenderView> views;
   for (int l : walsenders_of(primary)) {
     const Link& link = *links_[static_cast<size_t>(l)];
@@ -162,8 +164,8 @@ void Cluster::try_connect(int l) {
     return lose_wal(l, wal_segment_name(up.timeline(), s.flush_lsn(), up.wal().segment_size()));
   }
   if (s.flush_lsn() > up.flush_lsn()) {
-    note(fmt::format("{} cannot stream from {}: requested starting point {} is ahead of the WAL flush position {}",
-                     s.name(), up.name(), s.flush_lsn().to_string(), up.flush_lsn().to_string()));
+    note("{} cannot stream from {}: requested starting point {} is ahead of the WAL flush position {}",
+                     s.name(), up.name(), s.flush_lsn().to_string(), up.flush_lsn().to_string());
     return;
   }
   int slot = 0;
@@ -201,7 +203,7 @@ void Cluster::update_silence(int l) {
   world_.after(kWalSenderTimeoutUs, [this, l, since, generation] {
     Link& lk = *links_[static_cast<size_t>(l)];
     if (lk.generation() != generation || lk.silent_since_us != since) return;
-    note(fmt::format("walsender for {} terminated: wal_sender_timeout", nodes_[static_cast<size_t>(lk.standby())]->name()));
+    note("walsender for {} terminated: wal_sender_timeout", nodes_[static_cast<size_t>(lk.standby())]->name());
     drop_connection(l);
   });
 }

@@ -61,18 +61,24 @@ const char* to_string(Perturbation p) {
   return "?";
 }
 
-Result<Prediction> simulate(const Scenario& scenario, const SimOptions& options) {
+Result<Prediction> simulate(const Scenario& scenario, const SimOptions& options, SimStats* stats) {
   if (find_dataset(scenario.cluster.dataset) == nullptr)
     return Status::InvalidInput(fmt::format("{}: unknown data set '{}'", scenario.file, scenario.cluster.dataset));
   if (scenario.cluster.nodes.empty() || scenario.cluster.nodes[0].role != NodeRole::kPrimary)
     return Status::InvalidInput(fmt::format("{}: the first node must be the primary", scenario.file));
   set_assert_seed(options.seed);
   const std::vector<TimingProfile> profiles = timing_profiles();
-  Prediction prediction = Cluster(scenario, options, profiles[0]).run();
-  for (size_t i = 1; i < profiles.size(); ++i) {
+  Cluster first(scenario, options, profiles[0]);
+  Prediction prediction = first.run();
+  // Another profile differs from the first only in values this run never read: it would make
+  // the same run, and merging an identical run changes nothing.
+  const bool others_differ = first.read_timing() || options.profile_runs == ProfileRuns::kAll;
+  if (stats != nullptr) stats->profiles_run = others_differ ? static_cast<int>(profiles.size()) : 1;
+  for (size_t i = 1; others_differ && i < profiles.size(); ++i) {
     const RunResult other = Cluster(scenario, options, profiles[i]).run();
     merge(prediction, other, profiles[i].name);
   }
+  if (options.recording == Recording::kOutcomes) prediction.notes.clear();  // merge's sentences too.
   return prediction;
 }
 

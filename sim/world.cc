@@ -15,13 +15,15 @@ World::World(uint64_t seed) : seed_(seed), network_(Prng::sub_seed(seed, "networ
 void World::after(int64_t delay_us, std::function<void()> fn) {
   REPLSIM_ASSERT(delay_us >= 0, "events cannot be scheduled in the past");
   REPLSIM_ASSERT(next_sequence_ < kMaxEventsPerRun, "event budget of one run exhausted");
-  queue_.push(Event{now_us_ + delay_us, next_sequence_++, std::move(fn)});
+  queue_.push_back(Event{now_us_ + delay_us, next_sequence_++, std::move(fn)});
+  std::push_heap(queue_.begin(), queue_.end(), Later{});
 }
 
 bool World::run_next(int64_t limit_us) {
-  if (queue_.empty() || queue_.top().time_us > limit_us) return false;
-  Event e = queue_.top();
-  queue_.pop();
+  if (queue_.empty() || queue_.front().time_us > limit_us) return false;
+  std::pop_heap(queue_.begin(), queue_.end(), Later{});
+  Event e = std::move(queue_.back());
+  queue_.pop_back();
   REPLSIM_ASSERT(e.time_us >= now_us_, "the virtual clock never goes back");
   now_us_ = e.time_us;
   e.fn();

@@ -5,7 +5,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <queue>
 #include <string_view>
 #include <vector>
 
@@ -52,7 +51,9 @@ class World {
   int64_t now_us_ = 0;
   uint64_t next_sequence_ = 0;
   Prng network_;
-  std::priority_queue<Event, std::vector<Event>, Later> queue_;
+  // A binary heap (std::push_heap/pop_heap with Later) rather than a std::priority_queue, whose
+  // top() is const: the next event is moved out, not copied with its closure (WAL bytes).
+  std::vector<Event> queue_;
 };
 
 }  // namespace replsim::sim

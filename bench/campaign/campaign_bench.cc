@@ -3,7 +3,10 @@
 // scenarios of about 50 steps on 3 nodes checked per second per core; the figures and the
 // machine are in docs/performance.md ("Property campaigns").
 //
-//   build-campaign/bench/campaign/campaign_bench --benchmark_min_time=2
+//   build-perf/bench/campaign/campaign_bench --benchmark_filter='BM_Simulate|BM_CheckedScenario|BM_CampaignRun'
+//       --benchmark_repetitions=3 --benchmark_report_aggregates_only=true --benchmark_min_time=1  (one line)
+// Counter `profiles`: timing profiles simulated per scenario (1 when the first never read a
+// timing value, sim/timing_use.h).
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 
@@ -51,21 +54,27 @@ void BM_Realize(benchmark::State& state) {
 }
 BENCHMARK(BM_Realize)->ArgName("text")->Arg(1)->Arg(0);
 
+// Recording everything (what `replsim run` shows) and only outcomes (what most properties read).
 void BM_Simulate(benchmark::State& state) {
   std::vector<Scenario> scenarios;
   for (uint64_t s = 1; s <= 64; ++s)
     scenarios.push_back(realize(plan_for(general_profile(), s), general_profile(), "generated", StepText::kOmit));
   size_t i = 0, steps = 0;
   sim::SimOptions options;
+  options.recording = state.range(0) != 0 ? sim::Recording::kEverything : sim::Recording::kOutcomes;
+  int64_t profiles = 0;
   for (auto _ : state) {
     const Scenario& s = scenarios[i++ % scenarios.size()];
     steps += s.steps.size();
-    benchmark::DoNotOptimize(sim::simulate(s, options));
+    sim::SimStats stats;
+    benchmark::DoNotOptimize(sim::simulate(s, options, &stats));
+    profiles += stats.profiles_run;
   }
   state.SetItemsProcessed(state.iterations());
   state.counters["steps"] = static_cast<double>(steps) / static_cast<double>(state.iterations());
+  state.counters["profiles"] = static_cast<double>(profiles) / static_cast<double>(state.iterations());
 }
-BENCHMARK(BM_Simulate);
+BENCHMARK(BM_Simulate)->ArgName("everything")->Arg(1)->Arg(0);
 
 // The whole run as `replsim check` does it, for one property, on 3 nodes and 50 intents:
 // draw a plan, realise it, simulate it, judge it. Threads > 1 show scaling with jobs (the
@@ -74,13 +83,18 @@ void BM_CheckedScenario(benchmark::State& state) {
   const Property& p = *find_property("standby-is-prefix");
   uint64_t seed = static_cast<uint64_t>(state.thread_index()) << 40;
   sim::SimOptions options;
+  options.recording = p.reads;  // As campaign runs do (campaign.cc, judge).
+  int64_t profiles = 0;
   for (auto _ : state) {
     const Scenario s = realize(plan_for(p.profile, ++seed), p.profile, "generated", StepText::kOmit);
     options.seed = seed;
-    auto prediction = sim::simulate(s, options);
+    sim::SimStats stats;
+    auto prediction = sim::simulate(s, options, &stats);
+    profiles += stats.profiles_run;
     if (prediction.ok()) benchmark::DoNotOptimize(p.check(Evaluation{s, *prediction, options}));
   }
   state.SetItemsProcessed(state.iterations());
+  state.counters["profiles"] = static_cast<double>(profiles) / static_cast<double>(state.iterations());
 }
 BENCHMARK(BM_CheckedScenario)->ThreadRange(1, 2)->UseRealTime();
 

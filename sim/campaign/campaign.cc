@@ -38,6 +38,7 @@ Judgement judge(const Property& property, const Scenario& scenario, const Campai
   sim::SimOptions sim_options;
   sim_options.seed = seed;
   sim_options.perturbation = options.perturbation;
+  sim_options.recording = property.reads;
   auto prediction = sim::simulate(scenario, sim_options);
   if (!prediction.ok()) {
     j.error = prediction.status().message();

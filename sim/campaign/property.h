@@ -56,6 +56,11 @@ struct Property {
   // `check` would return a default Verdict (holds, not applicable) whatever the simulator
   // predicts, so a campaign skips the simulation: same verdict, a fraction of the cost.
   bool (*may_apply)(const Scenario& scenario) = nullptr;
+  // What `check` reads of a prediction, so that campaign runs record no more
+  // (SimOptions::recording): kOutcomes when only transactions, lag measures and node finals.
+  // The default is the safe one: a property that reads the timeline or compares whole
+  // predictions needs everything.
+  sim::Recording reads = sim::Recording::kEverything;
 
   // Does `v` count against this property (a failure for a guarantee, a refutation for a
   // false promise)? Only a determinate violation does.

@@ -1,0 +1,50 @@
+// TimingUse: a run's TimingProfile that records whether the run ever read one of the
+// profile's values. A run is a pure function of (scenario, seed, timing profile): if it never
+// read a timing value, another profile would have run exactly the same way, so the simulator
+// need not run it (simulate(), SimOptions::profiles). Call sites read the fields as they would
+// a TimingProfile's (`timing_.reconnect_delay_us`); each read marks the run.
+#pragma once
+
+#include <cstdint>
+
+#include "timing.h"
+
+namespace replsim::sim {
+
+// Every field that differs between profiles must be a TimingUse::Value, or a run could depend
+// on it unseen: a new TimingProfile field fails this until TimingUse has it too.
+static_assert(sizeof(TimingProfile) == sizeof(const char*) + 2 * sizeof(int64_t),
+              "a new TimingProfile field needs a TimingUse::Value (timing_use.h)");
+
+class TimingUse {
+ public:
+  // One value of the profile: converting it to what it holds marks it read.
+  template <typename T>
+  class Value {
+   public:
+    explicit Value(T value) : value_(value) {}
+    operator T() const {  // NOLINT(google-explicit-constructor): reads look like TimingProfile's.
+      read_ = true;
+      return value_;
+    }
+    bool read() const { return read_; }
+
+   private:
+    T value_;
+    mutable bool read_ = false;
+  };
+
+  explicit TimingUse(const TimingProfile& profile)
+      : name(profile.name),
+        wal_writer_flush_delay_us(profile.wal_writer_flush_delay_us),
+        reconnect_delay_us(profile.reconnect_delay_us) {}
+
+  // Whether the run read anything that differs between profiles.
+  bool read() const { return name.read() || wal_writer_flush_delay_us.read() || reconnect_delay_us.read(); }
+
+  Value<const char*> name;
+  Value<int64_t> wal_writer_flush_delay_us;
+  Value<int64_t> reconnect_delay_us;
+};
+
+}  // namespace replsim::sim
