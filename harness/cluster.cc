@@ -414,7 +414,17 @@ Status Cluster::init_primary(const std::string& name) {
   };
   // The WAL is flushed with fdatasync (PG15's default on Linux, set so no build differs): a
   // sync the gate holds, unlike open_datasync's O_DSYNC writes, which it could not.
-  if (options_.disk_faults) conf.emplace_back("wal_sync_method", "fdatasync");
+  if (options_.disk_faults) {
+    conf.emplace_back("wal_sync_method", "fdatasync");
+    // A stalled standby's walreceiver writes the first batch it receives and hangs in its fsync,
+    // so a commit is released by remote_write only if its whole transaction arrives in one batch,
+    // as the model has it. The first change of each page after the setup checkpoint would carry an
+    // 8 kB full-page image, filling WAL pages that the WAL writer may flush (and the walsender
+    // send) between the transaction's statements: the standby then hangs on a batch without the
+    // commit record. Full-page images guard against torn data pages, which the emulated OS crash
+    // never makes (it undoes whole WAL writes; data files change only at checkpoints).
+    conf.emplace_back("full_page_writes", "off");
+  }
   if (Status s = append_conf(n, conf); !s.ok()) return s;
   if (Status s = start_and_wait(n); !s.ok()) return s;
   n.state = "primary";
