@@ -335,26 +335,62 @@ uint32_t crc32c_extend_hardware(uint32_t crc, const void* data, size_t n) {
 #endif
 }
 
+bool crc32c_path_available(Crc32cPath path) {
+  switch (path) {
+    case Crc32cPath::kPortable: return true;
+    case Crc32cPath::kCrc32Instruction: return crc32c_hardware_available();
+    case Crc32cPath::kCarrylessMultiply: return crc32c_clmul_available();
+  }
+  return false;
+}
+
 namespace {
+Crc32cPath best_path() {
+  if (crc32c_clmul_available()) return Crc32cPath::kCarrylessMultiply;
+  return crc32c_hardware_available() ? Crc32cPath::kCrc32Instruction : Crc32cPath::kPortable;
+}
+
+// -1 until first use; then a Crc32cPath.
+constinit std::atomic<int> g_path{-1};
+
+void install(Crc32cPath path) {
+  const Crc32cFunction crc = path == Crc32cPath::kPortable ? crc32c_extend_portable : crc32c_extend_hardware;
+  CheckRecordsFunction check = check_records_portable;
+#if defined(__x86_64__)
+  if (path == Crc32cPath::kCarrylessMultiply) check = check_records_clmul;
+  if (path == Crc32cPath::kCrc32Instruction) check = check_records_hw;
+#endif
+  internal::crc32c_impl.store(crc, std::memory_order_relaxed);
+  internal::check_records_impl.store(check, std::memory_order_relaxed);
+  g_path.store(static_cast<int>(path), std::memory_order_relaxed);
+}
+
 uint32_t crc32c_resolve(uint32_t crc, const void* data, size_t n) {
-  const Crc32cFunction f = crc32c_hardware_available() ? crc32c_extend_hardware : crc32c_extend_portable;
-  internal::crc32c_impl.store(f, std::memory_order_relaxed);
-  return f(crc, data, n);
+  (void)crc32c_path();
+  return crc32c_extend(crc, data, n);
 }
 
 uint64_t check_records_resolve(const char* const* records, const uint32_t* aligned_lengths, size_t n) {
-  CheckRecordsFunction f = check_records_portable;
-#if defined(__x86_64__)
-  if (crc32c_clmul_available()) {
-    f = check_records_clmul;
-  } else if (crc32c_hardware_available()) {
-    f = check_records_hw;
-  }
-#endif
-  internal::check_records_impl.store(f, std::memory_order_relaxed);
-  return f(records, aligned_lengths, n);
+  (void)crc32c_path();
+  return crc32c_check_records(records, aligned_lengths, n);
 }
 }  // namespace
+
+Crc32cPath crc32c_path() {
+  const int path = g_path.load(std::memory_order_relaxed);
+  if (path >= 0) [[likely]] return static_cast<Crc32cPath>(path);
+  // Two threads may both get here: they install the same choice.
+  const Crc32cPath best = best_path();
+  install(best);
+  return best;
+}
+
+Crc32cPath set_crc32c_path_for_testing(Crc32cPath path) {
+  REPLSIM_ASSERT(crc32c_path_available(path), "the CPU supports the CRC32C path asked for");
+  const Crc32cPath previous = crc32c_path();
+  install(path);
+  return previous;
+}
 
 namespace internal {
 constinit std::atomic<Crc32cFunction> crc32c_impl{crc32c_resolve};

@@ -47,4 +47,14 @@ bool crc32c_hardware_available();
 // AVX-512 with VPCLMULQDQ (and the OS saving 512-bit registers): e.g. AMD Zen 4/5, Intel Ice Lake on.
 bool crc32c_clmul_available();
 
+// Which implementations crc32c(), crc32c_check_records() and WalReader's window scan use: the
+// fastest this CPU has, chosen on first use.
+enum class Crc32cPath { kPortable, kCrc32Instruction, kCarrylessMultiply };
+Crc32cPath crc32c_path();
+bool crc32c_path_available(Crc32cPath path);
+// Switches every caller to `path` from now on and returns the previous path, so that tests can
+// run the same WAL through each one. Not for concurrent use with readers (tests only).
+// REQUIRES: crc32c_path_available(path).
+Crc32cPath set_crc32c_path_for_testing(Crc32cPath path);
+
 }  // namespace replsim::wal

@@ -202,7 +202,7 @@ void WalReader::fill_window() {
   in.any_prev = !prev_.has_value();
   in.expected_prev = prev_.value_or(Lsn{}).value;
 #if defined(__x86_64__)
-  if (crc32c_clmul_available()) {
+  if (crc32c_path() == Crc32cPath::kCarrylessMultiply) {
     window_size_ = scan_window_clmul(in, views_.data(), kWindowRecords);
     return;
   }
