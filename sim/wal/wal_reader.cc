@@ -79,15 +79,14 @@ struct ScanInput {
   const char* p;
   uint64_t avail;
   uint64_t base;
-  uint64_t expected_prev;  // What the first record's prev_lsn must be...
-  bool any_prev;           // ...unless the reader has no previous record (then any link is fine).
+  uint64_t expected_prev;  // What the first record's prev_lsn must be.
 };
 
 // Every check decode_record() and next_slow() make, except the CRC, in straight-line form for
 // the records the window accepts: true (and *v filled in) when the record at r, `offset` bytes
 // into the run, passes. Both window scans below use it, so the checks are written once.
 [[gnu::always_inline]] inline bool accept_record(const char* r, uint64_t offset, uint64_t avail, uint64_t base,
-                                                 uint64_t expected_prev, bool any_prev, RecordView* v) {
+                                                 uint64_t expected_prev, RecordView* v) {
   const uint32_t length = peek_length(r);
   const uint8_t raw_type = static_cast<uint8_t>(r[kTypeOffset]);
   const TypeRule& rule = kTypeRules[raw_type];
@@ -99,8 +98,7 @@ struct ScanInput {
   const uint64_t prev = load<uint64_t>(r + kPrevLsnOffset);
   const uint32_t xid = load<uint32_t>(r + kXidOffset);
   // One branch for all of them, on integers (no flag juggling through memory).
-  const uint64_t mismatch = (lsn ^ (base + offset)) | static_cast<uint8_t>(r[kFlagsOffset]) |
-                            ((prev ^ expected_prev) & (any_prev ? 0 : ~uint64_t{0}));
+  const uint64_t mismatch = (lsn ^ (base + offset)) | static_cast<uint8_t>(r[kFlagsOffset]) | (prev ^ expected_prev);
   if (mismatch != 0 || xid == 0) return false;
   v->bytes = r;
   v->lsn = Lsn{lsn};
@@ -124,16 +122,14 @@ uint32_t scan_window(const ScanInput in, RecordView* views, size_t max_records) 
   uint32_t lengths[kMaxScan];
   const char* const p = in.p;
   const uint64_t avail = in.avail, base = in.base;
-  bool any_prev = in.any_prev;
   uint64_t expected_prev = in.expected_prev;
   uint32_t n = 0;
   uint64_t offset = 0;
   while (n < max_records && avail - offset >= kHeaderSize + kKeySize &&
-         accept_record(p + offset, offset, avail, base, expected_prev, any_prev, &views[n])) {
+         accept_record(p + offset, offset, avail, base, expected_prev, &views[n])) {
     records[n] = p + offset;
     lengths[n] = static_cast<uint32_t>(align_up(peek_length(p + offset)));
     expected_prev = base + offset;
-    any_prev = false;
     offset += lengths[n];
     ++n;
   }
@@ -152,28 +148,26 @@ uint32_t scan_window(const ScanInput in, RecordView* views, size_t max_records) 
 REPLSIM_CLMUL_TARGET uint32_t scan_window_clmul(const ScanInput in, RecordView* views, size_t max_records) {
   const char* const p = in.p;
   const uint64_t avail = in.avail, base = in.base;
-  bool any_prev = in.any_prev;
   uint64_t expected_prev = in.expected_prev;
   uint32_t n = 0;
   uint64_t offset = 0;
   uint32_t crc_mismatch = 0;
   bool long_record = false;
   while (n < max_records && avail - offset >= kHeaderSize + kKeySize &&
-         accept_record(p + offset, offset, avail, base, expected_prev, any_prev, &views[n])) {
+         accept_record(p + offset, offset, avail, base, expected_prev, &views[n])) {
     const char* r = p + offset;
     const uint64_t aligned = align_up(peek_length(r));
     const size_t words = aligned / 8;
     if (words <= internal::kMaxClmulWords) [[likely]] {
       crc_mismatch |= internal::record_crc_clmul(r, words) ^ load<uint32_t>(r + kCrcOffset);
     } else {
-      long_record = true;  // Checked below with the rest when there is one.
+      long_record = true;  // Checked below with the rest.
     }
     expected_prev = base + offset;
-    any_prev = false;
     offset += aligned;
     ++n;
   }
-  if (n == 0 || (crc_mismatch == 0 && !long_record)) return n;
+  if (crc_mismatch == 0 && !long_record) return n;
   const char* records[kMaxScan];
   uint32_t lengths[kMaxScan];
   for (uint32_t i = 0; i < n; ++i) {
@@ -198,9 +192,12 @@ void WalReader::fill_window() {
   in.avail = store_->contiguous(pos_, &in.p);
   in.base = pos_.value;
   // prev_ is empty only before the first record of a reader started without expected_prev:
-  // then the first record may link anywhere.
-  in.any_prev = !prev_.has_value();
-  in.expected_prev = prev_.value_or(Lsn{}).value;
+  // then the first record may link anywhere, which the scans see as linking where expected.
+  if (prev_.has_value()) {
+    in.expected_prev = prev_->value;
+  } else if (in.avail >= kHeaderSize) {
+    in.expected_prev = load<uint64_t>(in.p + kPrevLsnOffset);
+  }
 #if defined(__x86_64__)
   if (crc32c_path() == Crc32cPath::kCarrylessMultiply) {
     window_size_ = scan_window_clmul(in, views_.data(), kWindowRecords);
