@@ -46,7 +46,7 @@ extern const ClmulTables kClmulTables;
 // to 8 words loads and multiplies nothing for words 8..15 (the mask is empty), at the price of
 // two zero products: no branch depends on the length, which varies from record to record.
 // REQUIRES: crc32c_clmul_available(); 1 <= words <= kMaxClmulWords; p has 8 * words bytes.
-REPLSIM_CLMUL_TARGET [[gnu::always_inline]] inline uint32_t record_crc_clmul(const char* p, size_t words) {
+REPLSIM_CLMUL_TARGET __attribute__((always_inline)) inline uint32_t record_crc_clmul(const char* p, size_t words) {
   const ClmulTables& t = kClmulTables;
   const __m512i low = _mm512_maskz_loadu_epi32(t.low_mask[words], p);
   const __m512i high = _mm512_maskz_loadu_epi64(t.high_mask[words], p + 64);
