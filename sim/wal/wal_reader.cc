@@ -1,5 +1,6 @@
 #include "wal/wal_reader.h"
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstring>
@@ -110,7 +111,8 @@ struct ScanInput {
   return true;
 }
 
-// The most records one scan takes (WalReader::kWindowRecords): bits of a 64-bit mask.
+// The most records crc32c_check_records() takes at once: bits of a 64-bit mask. The portable
+// scan takes no more per window; the carry-less one rechecks a longer window in such chunks.
 constexpr size_t kMaxScan = 64;
 
 // The portable window scan: headers first, then the run's CRCs in one crc32c_check_records()
@@ -118,6 +120,7 @@ constexpr size_t kMaxScan = 64;
 // Copies of the input in locals: `views` could alias it, which would make the compiler reload
 // every field after each store to a view.
 uint32_t scan_window(const ScanInput in, RecordView* views, size_t max_records) {
+  max_records = std::min(max_records, kMaxScan);
   const char* records[kMaxScan];
   uint32_t lengths[kMaxScan];
   const char* const p = in.p;
@@ -168,14 +171,18 @@ REPLSIM_CLMUL_TARGET uint32_t scan_window_clmul(const ScanInput in, RecordView* 
     ++n;
   }
   if (crc_mismatch == 0 && !long_record) return n;
-  const char* records[kMaxScan];
-  uint32_t lengths[kMaxScan];
-  for (uint32_t i = 0; i < n; ++i) {
-    records[i] = views[i].bytes;
-    lengths[i] = static_cast<uint32_t>(align_up(views[i].length));
+  for (uint32_t from = 0; from < n; from += kMaxScan) {
+    const char* records[kMaxScan];
+    uint32_t lengths[kMaxScan];
+    const uint32_t chunk = std::min<uint32_t>(n - from, kMaxScan);
+    for (uint32_t i = 0; i < chunk; ++i) {
+      records[i] = views[from + i].bytes;
+      lengths[i] = static_cast<uint32_t>(align_up(views[from + i].length));
+    }
+    const uint64_t bad = crc32c_check_records(records, lengths, chunk);
+    if (bad != 0) return from + static_cast<uint32_t>(std::countr_zero(bad));
   }
-  const uint64_t bad = crc32c_check_records(records, lengths, n);
-  return bad == 0 ? n : static_cast<uint32_t>(std::countr_zero(bad));
+  return n;
 }
 #endif
 
@@ -187,7 +194,6 @@ void WalReader::fill_window() {
   window_next_ = window_size_ = 0;
   window_version_ = store_->version();
   window_prev_ = prev_;
-  static_assert(kWindowRecords <= kMaxScan, "a window's CRC verdicts fit in one 64-bit mask");
   ScanInput in{};
   in.avail = store_->contiguous(pos_, &in.p);
   in.base = pos_.value;

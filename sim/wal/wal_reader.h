@@ -63,7 +63,7 @@ class WalReader {
   // Records per window: enough to keep the CRC work of many records in flight (or, on the crc32
   // path, the lanes busy per length group), few enough that a reader stopping early (a recovery
   // target, a standby's flush point) wastes little.
-  static constexpr size_t kWindowRecords = 64;
+  static constexpr size_t kWindowRecords = 256;
 
   ReadStatus fail(std::string_view reason);
   bool window_valid() const { return window_next_ < window_size_ && store_->version() == window_version_; }
