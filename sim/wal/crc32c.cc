@@ -6,10 +6,11 @@
 #include <cstring>
 
 #include "vocab/assert.h"
+#include "wal/crc32c_clmul.h"
 #include "wal/log_format.h"
 
 #if defined(__x86_64__)
-#include <nmmintrin.h>
+#include <immintrin.h>
 #endif
 
 namespace replsim::wal {
@@ -30,6 +31,43 @@ struct Tables {
   }
 };
 constexpr Tables kTables;
+
+// Multiplication of CRC states by x^(8*len) in GF(2), via the portable table-driven zero-extension:
+// shifting a CRC over `len` zero bytes. Computed once per block length.
+constexpr uint32_t gf2_multiply(uint32_t a, uint32_t b) {
+  // Reflected polynomial multiplication modulo P.
+  uint32_t product = 0;
+  for (int i = 0; i < 32; ++i) {
+    if (b & 0x80000000u) product ^= a;
+    b <<= 1;
+    a = (a & 1) ? (a >> 1) ^ 0x82F63B78u : a >> 1;
+  }
+  return product;
+}
+
+// x^(8*n) mod P in reflected form: the operator that appends n zero bytes to a raw CRC state.
+constexpr uint32_t x_pow_8n(size_t n) {
+  uint32_t result = 0x80000000u;  // x^0
+  uint32_t base = 0x00800000u;    // x^8 (one zero byte)
+  while (n > 0) {
+    if (n & 1) result = gf2_multiply(result, base);
+    base = gf2_multiply(base, base);
+    n >>= 1;
+  }
+  return result;
+}
+
+// x^n mod P in reflected form, for any n (not only whole bytes).
+constexpr uint32_t x_pow(uint64_t n) {
+  uint32_t result = 0x80000000u;  // x^0
+  uint32_t base = 0x40000000u;    // x^1
+  while (n > 0) {
+    if (n & 1) result = gf2_multiply(result, base);
+    base = gf2_multiply(base, base);
+    n >>= 1;
+  }
+  return result;
+}
 
 #if defined(__x86_64__)
 // One record's CRC is a serial chain of crc32q (3-cycle latency); buffers of a few KB and up are
@@ -57,31 +95,6 @@ __attribute__((target("sse4.2"), always_inline)) inline uint32_t crc_hw_serial(u
     --n;
   }
   return c32;
-}
-
-// Multiplication of CRC states by x^(8*len) in GF(2), via the portable table-driven zero-extension:
-// shifting a CRC over `len` zero bytes. Computed once per block length.
-uint32_t gf2_multiply(uint32_t a, uint32_t b) {
-  // Reflected polynomial multiplication modulo P.
-  uint32_t product = 0;
-  for (int i = 0; i < 32; ++i) {
-    if (b & 0x80000000u) product ^= a;
-    b <<= 1;
-    a = (a & 1) ? (a >> 1) ^ 0x82F63B78u : a >> 1;
-  }
-  return product;
-}
-
-// x^(8*n) mod P in reflected form: the operator that appends n zero bytes to a raw CRC state.
-uint32_t x_pow_8n(size_t n) {
-  uint32_t result = 0x80000000u;  // x^0
-  uint32_t base = 0x00800000u;    // x^8 (one zero byte)
-  while (n > 0) {
-    if (n & 1) result = gf2_multiply(result, base);
-    base = gf2_multiply(base, base);
-    n >>= 1;
-  }
-  return result;
 }
 
 constexpr size_t kBlock = 4096;  // Bytes per stream per round of the 3-way loop.
@@ -191,22 +204,85 @@ __attribute__((target("sse4.2"))) uint64_t check_records_hw(const char* const* r
   }
   return bad;
 }
+
+}  // namespace
+
+namespace internal {
+constexpr ClmulTables::ClmulTables() {
+  for (size_t n = 1; n <= kMaxClmulWords; ++n) {
+    for (size_t q = 0; q < n; ++q) multipliers[n][q] = x_pow(64 * (n - 1 - q) + 31);
+    start_term[n] = gf2_multiply(~0u, x_pow_8n(8 * n - 4));
+    const size_t low_words = std::min<size_t>(n, 8);
+    low_mask[n] = static_cast<uint16_t>(((1u << (2 * low_words)) - 1) & ~1u);
+    high_mask[n] = static_cast<uint8_t>((1u << (n - low_words)) - 1);
+  }
+}
+constinit const ClmulTables kClmulTables;
+}  // namespace internal
+
+namespace {
+using internal::kMaxClmulWords;
+using internal::record_crc_clmul;
+
+REPLSIM_CLMUL_TARGET uint64_t check_records_clmul(const char* const* records, const uint32_t* aligned, size_t n) {
+  uint64_t bad = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const char* p = records[i];
+    const size_t words = aligned[i] / 8;
+    uint32_t stored;
+    std::memcpy(&stored, p, 4);
+    uint32_t crc;
+    if (words <= kMaxClmulWords) [[likely]] {
+      crc = record_crc_clmul(p, words);
+    } else {
+      crc = ~crc_hw(~0u, reinterpret_cast<const unsigned char*>(p) + kCrcStart, aligned[i] - kCrcStart);
+    }
+    bad |= uint64_t{crc != stored} << i;
+  }
+  return bad;
+}
 #endif
+
+uint64_t check_records_portable(const char* const* records, const uint32_t* aligned, size_t n) {
+  uint64_t bad = 0;
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t stored;
+    std::memcpy(&stored, records[i], 4);
+    bad |= uint64_t{crc32c_extend_portable(0, records[i] + kCrcStart, aligned[i] - kCrcStart) != stored} << i;
+  }
+  return bad;
+}
 
 }  // namespace
 
 uint64_t crc32c_check_records(const char* const* records, const uint32_t* aligned_lengths, size_t n) {
   REPLSIM_ASSERT(n <= 64, "at most 64 records per check");
+  return internal::check_records_impl.load(std::memory_order_relaxed)(records, aligned_lengths, n);
+}
+
+uint64_t crc32c_check_records_portable(const char* const* records, const uint32_t* aligned_lengths, size_t n) {
+  REPLSIM_ASSERT(n <= 64, "at most 64 records per check");
+  return check_records_portable(records, aligned_lengths, n);
+}
+
+uint64_t crc32c_check_records_hardware(const char* const* records, const uint32_t* aligned_lengths, size_t n) {
+  REPLSIM_ASSERT(n <= 64, "at most 64 records per check");
+  REPLSIM_ASSERT(crc32c_hardware_available(), "the crc32 instruction is available");
 #if defined(__x86_64__)
-  if (crc32c_hardware_available()) return check_records_hw(records, aligned_lengths, n);
+  return check_records_hw(records, aligned_lengths, n);
+#else
+  return check_records_portable(records, aligned_lengths, n);
 #endif
-  uint64_t bad = 0;
-  for (size_t i = 0; i < n; ++i) {
-    uint32_t stored;
-    std::memcpy(&stored, records[i], 4);
-    bad |= uint64_t{crc32c(records[i] + kCrcStart, aligned_lengths[i] - kCrcStart) != stored} << i;
-  }
-  return bad;
+}
+
+uint64_t crc32c_check_records_clmul(const char* const* records, const uint32_t* aligned_lengths, size_t n) {
+  REPLSIM_ASSERT(n <= 64, "at most 64 records per check");
+  REPLSIM_ASSERT(crc32c_clmul_available(), "AVX-512 carry-less multiplication is available");
+#if defined(__x86_64__)
+  return check_records_clmul(records, aligned_lengths, n);
+#else
+  return check_records_portable(records, aligned_lengths, n);
+#endif
 }
 
 uint32_t crc32c_extend_portable(uint32_t crc, const void* data, size_t n) {
@@ -236,6 +312,18 @@ bool crc32c_hardware_available() {
 #endif
 }
 
+bool crc32c_clmul_available() {
+#if defined(__x86_64__)
+  // __builtin_cpu_supports("avx512f") also checks that the OS saves the 512-bit registers.
+  static const bool available = crc32c_hardware_available() && __builtin_cpu_supports("avx2") &&
+                                __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("pclmul") &&
+                                __builtin_cpu_supports("vpclmulqdq");
+  return available;
+#else
+  return false;
+#endif
+}
+
 #if defined(__x86_64__)
 __attribute__((target("sse4.2")))
 #endif
@@ -247,16 +335,66 @@ uint32_t crc32c_extend_hardware(uint32_t crc, const void* data, size_t n) {
 #endif
 }
 
+bool crc32c_path_available(Crc32cPath path) {
+  switch (path) {
+    case Crc32cPath::kPortable: return true;
+    case Crc32cPath::kCrc32Instruction: return crc32c_hardware_available();
+    case Crc32cPath::kCarrylessMultiply: return crc32c_clmul_available();
+  }
+  return false;
+}
+
 namespace {
+Crc32cPath best_path() {
+  if (crc32c_clmul_available()) return Crc32cPath::kCarrylessMultiply;
+  return crc32c_hardware_available() ? Crc32cPath::kCrc32Instruction : Crc32cPath::kPortable;
+}
+
+// -1 until first use; then a Crc32cPath.
+constinit std::atomic<int> g_path{-1};
+
+void install(Crc32cPath path) {
+  const Crc32cFunction crc = path == Crc32cPath::kPortable ? crc32c_extend_portable : crc32c_extend_hardware;
+  CheckRecordsFunction check = check_records_portable;
+#if defined(__x86_64__)
+  if (path == Crc32cPath::kCarrylessMultiply) check = check_records_clmul;
+  if (path == Crc32cPath::kCrc32Instruction) check = check_records_hw;
+#endif
+  internal::crc32c_impl.store(crc, std::memory_order_relaxed);
+  internal::check_records_impl.store(check, std::memory_order_relaxed);
+  g_path.store(static_cast<int>(path), std::memory_order_relaxed);
+}
+
 uint32_t crc32c_resolve(uint32_t crc, const void* data, size_t n) {
-  const Crc32cFunction f = crc32c_hardware_available() ? crc32c_extend_hardware : crc32c_extend_portable;
-  internal::crc32c_impl.store(f, std::memory_order_relaxed);
-  return f(crc, data, n);
+  (void)crc32c_path();
+  return crc32c_extend(crc, data, n);
+}
+
+uint64_t check_records_resolve(const char* const* records, const uint32_t* aligned_lengths, size_t n) {
+  (void)crc32c_path();
+  return crc32c_check_records(records, aligned_lengths, n);
 }
 }  // namespace
 
+Crc32cPath crc32c_path() {
+  const int path = g_path.load(std::memory_order_relaxed);
+  if (path >= 0) [[likely]] return static_cast<Crc32cPath>(path);
+  // Two threads may both get here: they install the same choice.
+  const Crc32cPath best = best_path();
+  install(best);
+  return best;
+}
+
+Crc32cPath set_crc32c_path_for_testing(Crc32cPath path) {
+  REPLSIM_ASSERT(crc32c_path_available(path), "the CPU supports the CRC32C path asked for");
+  const Crc32cPath previous = crc32c_path();
+  install(path);
+  return previous;
+}
+
 namespace internal {
 constinit std::atomic<Crc32cFunction> crc32c_impl{crc32c_resolve};
+constinit std::atomic<CheckRecordsFunction> check_records_impl{check_records_resolve};
 }  // namespace internal
 
 }  // namespace replsim::wal

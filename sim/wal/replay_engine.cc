@@ -10,21 +10,69 @@ namespace replsim::wal {
 
 ReplayEngine::ReplayEngine(Store* store, RecoveryTarget target) : store_(store), target_(std::move(target)) {}
 
+void ReplayEngine::ChangeBuffer::grow() {
+  REPLSIM_ASSERT(capacity_ < (uint32_t{1} << 30), "a transaction of over 2^30 changes");
+  const uint32_t capacity = capacity_ == 0 ? 16 : capacity_ * 2;
+  auto data = std::make_unique<RowChange[]>(capacity);
+  std::copy(data_.get(), data_.get() + size_, data.get());
+  data_ = std::move(data);
+  capacity_ = capacity;
+}
+
 ReplayEngine::PendingTxn& ReplayEngine::pending(Xid xid) {
-  if (xid == cached_xid_) return pool_[cached_index_];
-  auto [it, inserted] = open_.try_emplace(xid, 0);
-  if (inserted) {
-    if (free_.empty()) {
-      pool_.emplace_back();
-      it->second = static_cast<uint32_t>(pool_.size() - 1);
-    } else {
-      it->second = free_.back();
-      free_.pop_back();
-    }
+  const uint32_t slot = xid_slots_[xid % kXidSlots];
+  if (slot != 0 && pool_[slot - 1].xid == xid) [[likely]] return pool_[slot - 1];
+  return pending_slow(xid);
+}
+
+ReplayEngine::PendingTxn& ReplayEngine::pending_slow(Xid xid) {
+  REPLSIM_ASSERT(xid != 0, "transactional records carry a valid xid");
+  // A transaction that found its slot taken lives in overflow_ until it ends, even if the slot
+  // frees up meanwhile: look there first.
+  if (!overflow_.empty()) {
+    if (auto it = overflow_.find(xid); it != overflow_.end()) return pool_[it->second];
   }
-  cached_xid_ = xid;
-  cached_index_ = it->second;
-  return pool_[it->second];
+  uint32_t index;
+  if (free_.empty()) {
+    pool_.emplace_back();
+    index = static_cast<uint32_t>(pool_.size() - 1);
+  } else {
+    index = free_.back();
+    free_.pop_back();
+  }
+  pool_[index].xid = xid;
+  ++open_count_;
+  uint32_t& slot = xid_slots_[xid % kXidSlots];
+  if (slot == 0) {
+    slot = index + 1;
+  } else {
+    overflow_.emplace(xid, index);
+  }
+  return pool_[index];
+}
+
+int64_t ReplayEngine::find_open(Xid xid) const {
+  const uint32_t slot = xid_slots_[xid % kXidSlots];
+  if (slot != 0 && pool_[slot - 1].xid == xid) return slot - 1;
+  if (overflow_.empty()) return -1;
+  auto it = overflow_.find(xid);
+  return it == overflow_.end() ? -1 : it->second;
+}
+
+void ReplayEngine::close(Xid xid, uint32_t index) {
+  uint32_t& slot = xid_slots_[xid % kXidSlots];
+  if (slot == index + 1) {
+    slot = 0;
+  } else {
+    overflow_.erase(xid);
+  }
+  PendingTxn& t = pool_[index];
+  t.xid = 0;
+  t.changes.clear();
+  t.bytes.clear();
+  t.owned.clear();
+  free_.push_back(index);
+  --open_count_;
 }
 
 void ReplayEngine::buffer_change(const Record& r) {
@@ -53,8 +101,8 @@ void ReplayEngine::buffer_view(const RecordView& v) {
 void ReplayEngine::own_borrowed_rows() {
   if (!borrowed_) return;
   borrowed_ = false;
-  for (const auto& [xid, index] : open_) {
-    PendingTxn& t = pool_[index];
+  for (PendingTxn& t : pool_) {
+    if (t.xid == 0) continue;  // Free.
     for (size_t i = 0; i < t.changes.size(); ++i) {
       RowChange& c = t.changes[i];
       if (c.row == nullptr) continue;  // Copied already, or no row.
@@ -76,22 +124,17 @@ void ReplayEngine::end_transaction(Xid xid, Lsn lsn, int64_t time_us, bool commi
   } else {
     ++aborts_applied_;
   }
-  auto it = open_.find(xid);
-  if (it == open_.end()) return;  // A transaction that changed nothing.
-  const uint32_t index = it->second;
-  open_.erase(it);
-  if (cached_xid_ == xid) cached_xid_ = 0;
+  const int64_t found = find_open(xid);
+  if (found < 0) return;  // A transaction that changed nothing.
+  const uint32_t index = static_cast<uint32_t>(found);
   PendingTxn& t = pool_[index];
   if (commit) {
     for (const auto& [change, offset] : t.owned) t.changes[change].row = t.bytes.data() + offset;
     store_->begin_batch();
-    store_->apply_changes(t.changes);
+    store_->apply_changes(t.changes.span());
     if (Status s = store_->commit_batch(xid, lsn); !s.ok()) store_status_ = std::move(s);
   }
-  t.changes.clear();
-  t.bytes.clear();
-  t.owned.clear();
-  free_.push_back(index);
+  close(xid, index);
 }
 
 void ReplayEngine::stop(const Record& r, bool after, std::string reason) {
@@ -286,11 +329,13 @@ ReplayStop ReplayEngine::replay_records(WalReader& reader, Lsn up_to) {
 }
 
 const StopInfo& ReplayEngine::finish() {
-  open_.clear();
-  cached_xid_ = 0;
+  xid_slots_.fill(0);
+  overflow_.clear();
+  open_count_ = 0;
   borrowed_ = false;
   free_.clear();
   for (uint32_t i = 0; i < pool_.size(); ++i) {
+    pool_[i].xid = 0;
     pool_[i].changes.clear();
     pool_[i].bytes.clear();
     pool_[i].owned.clear();

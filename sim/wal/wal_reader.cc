@@ -1,5 +1,6 @@
 #include "wal/wal_reader.h"
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstring>
@@ -8,6 +9,7 @@
 
 #include "vocab/assert.h"
 #include "wal/crc32c.h"
+#include "wal/crc32c_clmul.h"
 
 namespace replsim::wal {
 
@@ -73,58 +75,142 @@ T load(const char* p) {
 // How far ahead of the scan to prefetch: about one window (64 records of ~60 bytes is ~4 KB).
 constexpr uint64_t kPrefetchDistance = 4096;
 
+// The run of records a window scan looks at: `avail` contiguous bytes at `p`, which is LSN `base`.
+struct ScanInput {
+  const char* p;
+  uint64_t avail;
+  uint64_t base;
+  uint64_t expected_prev;  // What the first record's prev_lsn must be.
+};
+
+// Every check decode_record() and next_slow() make, except the CRC, in straight-line form for
+// the records the window accepts: true (and *v filled in) when the record at r, `offset` bytes
+// into the run, passes. Both window scans below use it, so the checks are written once.
+[[gnu::always_inline]] inline bool accept_record(const char* r, uint64_t offset, uint64_t avail, uint64_t base,
+                                                 uint64_t expected_prev, RecordView* v) {
+  const uint32_t length = peek_length(r);
+  const uint8_t raw_type = static_cast<uint8_t>(r[kTypeOffset]);
+  const TypeRule& rule = kTypeRules[raw_type];
+  // The scan chases lengths (each record's position depends on the one before), so the CPU
+  // cannot run ahead to the next cache lines itself: fetch what the next window will read.
+  __builtin_prefetch(r + kPrefetchDistance);
+  if (length - rule.min_length > rule.extra_length || align_up(length) > avail - offset) return false;
+  const uint64_t lsn = load<uint64_t>(r + kLsnOffset);
+  const uint64_t prev = load<uint64_t>(r + kPrevLsnOffset);
+  const uint32_t xid = load<uint32_t>(r + kXidOffset);
+  // One branch for all of them, on integers (no flag juggling through memory).
+  const uint64_t mismatch = (lsn ^ (base + offset)) | static_cast<uint8_t>(r[kFlagsOffset]) | (prev ^ expected_prev);
+  if (mismatch != 0 || xid == 0) return false;
+  v->bytes = r;
+  v->lsn = Lsn{lsn};
+  v->word = load<uint64_t>(r + kHeaderSize);
+  v->xid = xid;
+  v->length = length;
+  v->table_id = load<uint16_t>(r + kTableIdOffset);
+  v->type = static_cast<RecordType>(raw_type);
+  return true;
+}
+
+// The most records crc32c_check_records() takes at once: bits of a 64-bit mask. The portable
+// scan takes no more per window; the carry-less one rechecks a longer window in such chunks.
+constexpr size_t kMaxScan = 64;
+
+// The portable window scan: headers first, then the run's CRCs in one crc32c_check_records()
+// call (crc32 chains interleaved across records of equal length). Returns the records accepted.
+// Copies of the input in locals: `views` could alias it, which would make the compiler reload
+// every field after each store to a view.
+uint32_t scan_window(const ScanInput in, RecordView* views, size_t max_records) {
+  max_records = std::min(max_records, kMaxScan);
+  const char* records[kMaxScan];
+  uint32_t lengths[kMaxScan];
+  const char* const p = in.p;
+  const uint64_t avail = in.avail, base = in.base;
+  uint64_t expected_prev = in.expected_prev;
+  uint32_t n = 0;
+  uint64_t offset = 0;
+  while (n < max_records && avail - offset >= kHeaderSize + kKeySize &&
+         accept_record(p + offset, offset, avail, base, expected_prev, &views[n])) {
+    records[n] = p + offset;
+    lengths[n] = static_cast<uint32_t>(align_up(peek_length(p + offset)));
+    expected_prev = base + offset;
+    offset += lengths[n];
+    ++n;
+  }
+  if (n == 0) return 0;
+  const uint64_t bad = crc32c_check_records(records, lengths, n);
+  return bad == 0 ? n : static_cast<uint32_t>(std::countr_zero(bad));
+}
+
+#if defined(__x86_64__)
+// The same scan with each record's CRC computed as soon as its header passes (carry-less
+// multiplication, crc32c_clmul.h). The scan itself is a chain of dependent loads (each record's
+// position is the previous one's plus its length) that leaves most of the core idle; a
+// record's CRC depends on nothing but its bytes, so the CPU runs it in that idle time instead
+// of in a second pass after the scan. Mismatches are only ORed together here: which record
+// failed is worked out again, the slow way, only when one did.
+REPLSIM_CLMUL_TARGET uint32_t scan_window_clmul(const ScanInput in, RecordView* views, size_t max_records) {
+  const char* const p = in.p;
+  const uint64_t avail = in.avail, base = in.base;
+  uint64_t expected_prev = in.expected_prev;
+  uint32_t n = 0;
+  uint64_t offset = 0;
+  uint32_t crc_mismatch = 0;
+  bool long_record = false;
+  while (n < max_records && avail - offset >= kHeaderSize + kKeySize &&
+         accept_record(p + offset, offset, avail, base, expected_prev, &views[n])) {
+    const char* r = p + offset;
+    const uint64_t aligned = align_up(peek_length(r));
+    const size_t words = aligned / 8;
+    if (words <= internal::kMaxClmulWords) [[likely]] {
+      crc_mismatch |= internal::record_crc_clmul(r, words) ^ load<uint32_t>(r + kCrcOffset);
+    } else {
+      long_record = true;  // Checked below with the rest.
+    }
+    expected_prev = base + offset;
+    offset += aligned;
+    ++n;
+  }
+  if (crc_mismatch == 0 && !long_record) return n;
+  for (uint32_t from = 0; from < n; from += kMaxScan) {
+    const char* records[kMaxScan];
+    uint32_t lengths[kMaxScan];
+    const uint32_t chunk = std::min<uint32_t>(n - from, kMaxScan);
+    for (uint32_t i = 0; i < chunk; ++i) {
+      records[i] = views[from + i].bytes;
+      lengths[i] = static_cast<uint32_t>(align_up(views[from + i].length));
+    }
+    const uint64_t bad = crc32c_check_records(records, lengths, chunk);
+    if (bad != 0) return from + static_cast<uint32_t>(std::countr_zero(bad));
+  }
+  return n;
+}
+#endif
+
 }  // namespace
 
-// Every check decode_record() and next_slow() make, in straight-line form for the records the
-// window accepts, with the CRCs checked afterwards for the whole run: a record that fails any
-// check ends the window, and the general path then reports exactly why.
+// Fills the window with the run of common records at pos_ that pass every check, CRC included:
+// a record that fails any check ends the window, and the general path then reports exactly why.
 void WalReader::fill_window() {
   window_next_ = window_size_ = 0;
   window_version_ = store_->version();
   window_prev_ = prev_;
-  const char* p = nullptr;
-  const uint64_t avail = store_->contiguous(pos_, &p);
-  const uint64_t base = pos_.value;
+  ScanInput in{};
+  in.avail = store_->contiguous(pos_, &in.p);
+  in.base = pos_.value;
   // prev_ is empty only before the first record of a reader started without expected_prev:
-  // then the first record may link anywhere.
-  const bool any_prev = !prev_.has_value();
-  uint64_t expected_prev = prev_.value_or(Lsn{}).value;
-  const char* records[kWindowRecords];
-  uint32_t lengths[kWindowRecords];
-  uint32_t n = 0;
-  uint64_t offset = 0;
-  while (n < kWindowRecords && avail - offset >= kHeaderSize + kKeySize) {
-    const char* r = p + offset;
-    const uint32_t length = peek_length(r);
-    const uint8_t raw_type = static_cast<uint8_t>(r[kTypeOffset]);
-    const TypeRule& rule = kTypeRules[raw_type];
-    // The scan chases lengths (each record's position depends on the one before), so the CPU
-    // cannot run ahead to the next cache lines itself: fetch what the next window will read.
-    __builtin_prefetch(r + kPrefetchDistance);
-    if (length - rule.min_length > rule.extra_length || align_up(length) > avail - offset) break;
-    const uint64_t lsn = load<uint64_t>(r + kLsnOffset);
-    const uint64_t prev = load<uint64_t>(r + kPrevLsnOffset);
-    const uint32_t xid = load<uint32_t>(r + kXidOffset);
-    const bool ok = (lsn == base + offset) & (r[kFlagsOffset] == 0) & (xid != 0) &
-                    ((prev == expected_prev) | (any_prev & (n == 0)));
-    if (!ok) break;
-    RecordView& v = views_[n];
-    v.bytes = r;
-    v.lsn = Lsn{lsn};
-    v.word = load<uint64_t>(r + kHeaderSize);
-    v.xid = xid;
-    v.length = length;
-    v.table_id = load<uint16_t>(r + kTableIdOffset);
-    v.type = static_cast<RecordType>(raw_type);
-    records[n] = r;
-    lengths[n] = static_cast<uint32_t>(align_up(length));
-    expected_prev = lsn;
-    offset += lengths[n];
-    ++n;
+  // then the first record may link anywhere, which the scans see as linking where expected.
+  if (prev_.has_value()) {
+    in.expected_prev = prev_->value;
+  } else if (in.avail >= kHeaderSize) {
+    in.expected_prev = load<uint64_t>(in.p + kPrevLsnOffset);
   }
-  if (n == 0) return;
-  const uint64_t bad = crc32c_check_records(records, lengths, n);
-  window_size_ = bad == 0 ? n : static_cast<uint32_t>(std::countr_zero(bad));
+#if defined(__x86_64__)
+  if (crc32c_path() == Crc32cPath::kCarrylessMultiply) {
+    window_size_ = scan_window_clmul(in, views_.data(), kWindowRecords);
+    return;
+  }
+#endif
+  window_size_ = scan_window(in, views_.data(), kWindowRecords);
 }
 
 std::span<const RecordView> WalReader::next_batch(Lsn up_to) {

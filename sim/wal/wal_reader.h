@@ -60,15 +60,17 @@ class WalReader {
   static std::optional<Lsn> find_first_record(const SegmentStore& store, Lsn from, uint64_t limit);
 
  private:
-  // Records per window: enough to keep the CRC lanes busy per length group, few enough that a
-  // reader stopping early (a recovery target, a standby's flush point) wastes little.
-  static constexpr size_t kWindowRecords = 64;
+  // Records per window: enough to keep the CRC work of many records in flight (or, on the crc32
+  // path, the lanes busy per length group), few enough that a reader stopping early (a recovery
+  // target, a standby's flush point) wastes little.
+  static constexpr size_t kWindowRecords = 256;
 
   ReadStatus fail(std::string_view reason);
   bool window_valid() const { return window_next_ < window_size_ && store_->version() == window_version_; }
   // Decodes and checks the run of common records from pos_ (up to kWindowRecords, within one
-  // segment) into views_, then checks their CRCs; the window ends before the first record that
-  // fails any check or is not a common record, so it is empty if pos_ needs the general path.
+  // segment) into views_, CRCs included (during the scan with carry-less multiplication, after
+  // it otherwise: crc32c_path()); the window ends before the first record that fails any check
+  // or is not a common record, so it is empty if pos_ needs the general path.
   void fill_window();
   [[gnu::noinline]] ReadStatus next_refill(Record* out);
   ReadStatus next_slow(Record* out);
@@ -84,9 +86,9 @@ class WalReader {
 
   // The window: views_[window_next_, window_size_) are the records from pos_ on, decoded and
   // checked (CRC included) when the window was filled. Valid while the store's version() is
-  // window_version_. Checking a run at a time lets several records' CRC chains run interleaved
-  // (crc32 has 3 cycles of latency and a throughput of one per cycle) and keeps the decoding a
-  // loop over a segment's bytes rather than a call per record.
+  // window_version_. Checking a run at a time lets several records' CRCs run at once (no record
+  // waits for another's) and keeps the decoding a loop over a segment's bytes rather than a call
+  // per record.
   uint32_t window_next_ = 0;
   uint32_t window_size_ = 0;
   uint64_t window_version_ = 0;

@@ -208,6 +208,58 @@ TEST(ReplayEngineStandaloneTest, OpenTransactionKeepsItsRowsWhenTheWalChangesBet
   EXPECT_EQ(insert.lsn, Lsn{4096});
 }
 
+// The engine finds a change's transaction in a table indexed by the xid's low bits; xids that
+// share an entry while both are open go to an overflow map. Here many transactions are open at
+// once, most of them sharing entries (xids 256 apart), they interleave, and some end while others
+// that share their entry are still open, one of them ending and its xid's entry being reused
+// before an overflowed transaction writes again: each must keep exactly its own changes.
+TEST(ReplayEngineStandaloneTest, TransactionsWhoseXidsShareATableEntryKeepTheirOwnChanges) {
+  SegmentStore wal;
+  WalWriter w(&wal, Lsn{4096});
+  std::vector<Xid> xids;
+  for (Xid base : {1000u, 1001u}) {
+    for (Xid k = 0; k < 6; ++k) xids.push_back(base + 256 * k);
+  }
+  for (size_t round = 0; round < 3; ++round) {
+    for (size_t i = 0; i < xids.size(); ++i) {
+      w.insert(xids[i], 1, 100 * i + round, "row " + std::to_string(i) + "/" + std::to_string(round));
+    }
+    if (round == 0) {
+      w.commit(xids[0], 10);  // Frees the entry 1000 sat in; 1256... are in the overflow map.
+      w.abort(xids[6], 11);   // Same for 1001.
+    }
+  }
+  for (size_t i = 1; i < xids.size(); ++i) {
+    if (i == 6) continue;
+    if (i % 3 == 0) {
+      w.abort(xids[i], 20 + static_cast<int64_t>(i));
+    } else {
+      w.commit(xids[i], 20 + static_cast<int64_t>(i));
+    }
+  }
+  MemoryStore store;
+  ReplayEngine engine(&store);
+  WalReader reader(&wal, Lsn{4096});
+  ASSERT_EQ(engine.replay(reader), ReplayStop::kEndOfWal);
+  // Rounds 1 and 2 of xids[0] and xids[6] came after their ends: new transactions with the same
+  // xid (nothing stops a WAL from reusing one after wraparound), still open at the end.
+  EXPECT_EQ(engine.open_transactions(), 2u);
+  // Transaction 0 committed its first change only; 6 aborted; of the rest, those with i % 3 == 0
+  // aborted and the others committed all three rounds.
+  std::set<uint64_t> expected = {0};
+  for (size_t i = 1; i < xids.size(); ++i) {
+    if (i == 6 || i % 3 == 0) continue;
+    for (uint64_t round = 0; round < 3; ++round) expected.insert(100 * i + round);
+  }
+  std::set<uint64_t> got;
+  (void)store.for_each(1, [&](uint64_t k, std::string_view row) {
+    got.insert(k);
+    EXPECT_EQ(row, "row " + std::to_string(k / 100) + "/" + std::to_string(k % 100));
+  });
+  EXPECT_EQ(got, expected);
+  EXPECT_EQ(engine.commits_applied(), 1u + 8u);  // xids[0], then i = 1, 2, 4, 5, 7, 8, 10, 11.
+}
+
 TEST(FormatTimestampTest, PrintsLikePostgresTimestamptzToStr) {
   EXPECT_EQ(format_timestamp_us(0), "1970-01-01 00:00:00+00");
   EXPECT_EQ(format_timestamp_us(1764081224500000), "2025-11-25 14:33:44.5+00");
