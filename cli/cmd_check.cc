@@ -15,7 +15,6 @@
 // written like a counterexample. Exit 0 when every run agreed, 1 on a disagreement or a run
 // the harness could not finish, 2 on bad input.
 #include <fmt/format.h>
-#include <malloc.h>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
@@ -111,17 +110,8 @@ void show_progress(const Property& p, const Shared& shared, int64_t runs, double
   std::fflush(stderr);
 }
 
-// Each simulated node allocates and frees 1 MB WAL segments. glibc serves blocks that large
-// with mmap/munmap, and with several threads every munmap (and every heap trim) is a TLB
-// shootdown across cores: measured 3,790 runs/s on one job but 52 runs/s on two. Keeping
-// such blocks in the heaps and never trimming them makes the jobs independent again.
-void keep_large_blocks_in_heap() {
-  mallopt(M_MMAP_THRESHOLD, 256 << 20);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-}
-
 PropertyReport run_parallel(const Property& p, const CampaignOptions& options, int jobs) {
-  keep_large_blocks_in_heap();
+  campaign::keep_large_blocks_in_heap();
   Shared shared;
   shared.flags.assign(static_cast<size_t>(options.runs), 0);
   const bool tty = isatty(STDERR_FILENO) != 0;

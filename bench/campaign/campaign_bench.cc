@@ -8,7 +8,6 @@
 // Counter `profiles`: timing profiles simulated per scenario (1 when the first never read a
 // timing value, sim/timing_use.h).
 #include <benchmark/benchmark.h>
-#include <malloc.h>
 
 #include <atomic>
 #include <thread>
@@ -21,13 +20,8 @@ namespace {
 
 constexpr int kSteps = 50;
 
-// As `replsim check` does (cli/cmd_check.cc): the simulator's 1 MB segments would otherwise be
-// mmapped and munmapped per run, and with two threads each munmap is a cross-core TLB shootdown.
-const bool kLargeBlocksInHeap = [] {
-  mallopt(M_MMAP_THRESHOLD, 256 << 20);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  return true;
-}();
+// As `replsim check` does (campaign.h): the simulator's 1 MB segments stay in the heap.
+const bool kLargeBlocksInHeap = (keep_large_blocks_in_heap(), true);
 
 // Three nodes: the plan asks for two standbys; 50 intents, the legal ones kept.
 Plan plan_for(const Profile& profile, uint64_t seed) {

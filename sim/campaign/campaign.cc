@@ -1,6 +1,7 @@
 #include "campaign/campaign.h"
 
 #include <fmt/format.h>
+#include <malloc.h>
 
 #include <map>
 #include <optional>
@@ -172,6 +173,11 @@ std::string header(const Counterexample& c, const Property& p, const CampaignOpt
 }
 
 }  // namespace
+
+void keep_large_blocks_in_heap() {
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+}
 
 uint64_t run_seed(const std::string& name, uint64_t campaign_seed, int64_t run) {
   return splitmix64(splitmix64(campaign_seed ^ name_hash(name)) + static_cast<uint64_t>(run));

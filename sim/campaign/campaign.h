@@ -38,6 +38,13 @@ struct RunOutcome {
   std::string error;    // The simulator refused the scenario (a generator bug): counts as a failure.
 };
 
+// Each simulated node allocates and frees 1 MB WAL segments. glibc serves blocks that large
+// with mmap/munmap, and with several threads every munmap (and every heap trim) is a TLB
+// shootdown across cores: measured 3,790 runs/s on one job but 52 runs/s on two. Keeping such
+// blocks in the heaps and never trimming them makes the jobs independent again. Call before
+// starting the threads (`replsim check`, the campaign tests and benchmark do).
+void keep_large_blocks_in_heap();
+
 // One run. REQUIRES: property.check != nullptr.
 RunOutcome run_once(const Property& property, const CampaignOptions& options, int64_t run);
 

@@ -1,7 +1,6 @@
 // Unit tests of the campaign's parts: seeds, the realiser's legality rules, and each
 // property on the seed's drill files (whose outcomes the seed course states).
 #include <gtest/gtest.h>
-#include <malloc.h>
 
 #include <algorithm>
 #include <set>
@@ -31,11 +30,8 @@ std::string describe_target_kind(const RecoveryTarget& t) {
   return "none";
 }
 
-const bool kLargeBlocksInHeap = [] {
-  mallopt(M_MMAP_THRESHOLD, 256 << 20);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  return true;
-}();
+// As `replsim check` does (campaign.h): the simulator's 1 MB segments stay in the heap.
+const bool kLargeBlocksInHeap = (keep_large_blocks_in_heap(), true);
 
 Verdict judge(const std::string& property, const std::string& file) {
   auto scenario = parse_scenario_file(file);

@@ -3,7 +3,6 @@
 // determinate scenario. REPLSIM_CAMPAIGN_RUNS raises the guarantees' run count (the issue's
 // full count is 10,000; see docs/properties.md).
 #include <gtest/gtest.h>
-#include <malloc.h>
 
 #include <cstdlib>
 #include <ostream>
@@ -15,13 +14,8 @@
 namespace replsim::campaign {
 namespace {
 
-// As `replsim check` does (cli/cmd_check.cc, docs/performance.md): keeps the simulator's 1 MB
-// WAL segments in the heap instead of an mmap/munmap (and page faults) per node per run.
-const bool kLargeBlocksInHeap = [] {
-  mallopt(M_MMAP_THRESHOLD, 256 << 20);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  return true;
-}();
+// As `replsim check` does (campaign.h): the simulator's 1 MB segments stay in the heap.
+const bool kLargeBlocksInHeap = (keep_large_blocks_in_heap(), true);
 
 int64_t guarantee_runs() {
   const char* env = std::getenv("REPLSIM_CAMPAIGN_RUNS");

@@ -4,11 +4,11 @@
 // 50 intents, any seed, with and without the deliberate model error), the prediction with the
 // shortcut is byte-for-byte (as JSON) the prediction of every profile run and merged.
 #include <gtest/gtest.h>
-#include <malloc.h>
 #include <rapidcheck.h>
 
 #include <nlohmann/json.hpp>
 
+#include "campaign/campaign.h"
 #include "campaign/property.h"
 #include "campaign/scenario_gen.h"
 #include "simulator.h"
@@ -17,12 +17,8 @@
 namespace replsim::campaign {
 namespace {
 
-// As `replsim check` does (cli/cmd_check.cc): 1 MB WAL segments stay in the heap.
-const bool kLargeBlocksInHeap = [] {
-  mallopt(M_MMAP_THRESHOLD, 256 << 20);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  return true;
-}();
+// As `replsim check` does (campaign.h): the simulator's 1 MB segments stay in the heap.
+const bool kLargeBlocksInHeap = (keep_large_blocks_in_heap(), true);
 
 int shortcuts_taken = 0;
 

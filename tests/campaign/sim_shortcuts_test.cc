@@ -8,7 +8,6 @@
 //    gives the prediction of a run that loads them itself;
 // checked on every drill in scenarios/ and on generated scenarios of every property's profile.
 #include <gtest/gtest.h>
-#include <malloc.h>
 
 #include <nlohmann/json.hpp>
 
@@ -27,12 +26,8 @@
 namespace replsim::campaign {
 namespace {
 
-// As `replsim check` does (cli/cmd_check.cc): 1 MB WAL segments stay in the heap.
-const bool kLargeBlocksInHeap = [] {
-  mallopt(M_MMAP_THRESHOLD, 256 << 20);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  return true;
-}();
+// As `replsim check` does (campaign.h): the simulator's 1 MB segments stay in the heap.
+const bool kLargeBlocksInHeap = (keep_large_blocks_in_heap(), true);
 
 std::vector<Scenario> drills() {
   std::vector<std::filesystem::path> files;
