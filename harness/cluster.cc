@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <thread>
 
 #include "interrupt.h"
@@ -228,22 +229,30 @@ Status Cluster::slim_template(const std::string& build) {
   return server.stop(options_.stop_timeout_ms);
 }
 
+// Ports the kernel hands to outgoing connections (ip_local_port_range) are no good for a server:
+// between the bind test and the server's own bind, any connect() on the machine may take the port
+// (seen in CI: "could not bind IPv4 address ... Address already in use"). Servers get a port below
+// that range, which only an explicit bind can take; the bind test skips ports in use.
 Result<uint16_t> Cluster::pick_port(int index) const {
   if (options_.base_port != 0) return static_cast<uint16_t>(options_.base_port + index);
-  // Bind-test an ephemeral port: other PostgreSQL servers may be running on this machine.
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Status::IoError("socket");
-  sockaddr_in a = {};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+  int ephemeral_low = 32768;
+  if (std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range"); range) range >> ephemeral_low;
+  const int low = 10000, high = std::max(low + 1000, ephemeral_low);
+  std::mt19937 pick(static_cast<uint32_t>(getpid()) * 2654435761u + static_cast<uint32_t>(index) +
+                    static_cast<uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    const auto port = static_cast<uint16_t>(low + static_cast<int>(pick() % static_cast<uint32_t>(high - low)));
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return Status::IoError("socket");
+    sockaddr_in a = {};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    const bool free = bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
     close(fd);
-    return Status::IoError(fmt::format("no free port on 127.0.0.1: {}", strerror(errno)));
+    if (free) return port;
   }
-  close(fd);
-  return ntohs(a.sin_port);
+  return Status::IoError(fmt::format("no free port on 127.0.0.1 in {}-{}", low, high - 1));
 }
 
 ClusterNode* Cluster::node(const std::string& name) {
