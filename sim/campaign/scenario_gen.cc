@@ -393,8 +393,11 @@ class Realizer {
       case Intent::kStallDisk:
         // Where commits wait for standbys, mostly a standby's disk: whether what it wrote
         // survives is what synchronous replication's levels differ in.
-        n = pick_preferring(in.target, [](const NodeModel& m) { return m.run == Run::kRunning && !m.stalled; },
-                            [&](const NodeModel& m) { return !(sync_ && in.variant % 4 != 0) || !m.primary; });
+        {
+          const bool prefer_standby = sync_ && in.variant % 4 != 0;
+          n = pick_preferring(in.target, [](const NodeModel& m) { return m.run == Run::kRunning && !m.stalled; },
+                              [prefer_standby](const NodeModel& m) { return !prefer_standby || !m.primary; });
+        }
         if (n == nullptr) return false;
         step.kind = StepKind::kStallDisk;
         n->stalled = true;
