@@ -5,6 +5,7 @@
 //   build-wal/bench/wal/wal_bench --benchmark_counters_tabular=true
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <ctime>
 #include <cstdio>
 #include <cstring>
@@ -186,6 +187,41 @@ void BM_DecodeWithCrc(benchmark::State& state) {
   set_vs_memcpy(state, s.bytes);
 }
 
+// The machine's limit for the state changes this stream makes, with nothing else: every change
+// record (insert, update, delete) reads and writes one word of its row in the densest layout a
+// store could have (an array indexed by table and key, 40 bytes per key: an 8-byte key and a
+// ~30-byte row), prefetched as far ahead as replay does. No decoding, hashing, probing or
+// buffering: a replay of the same records into any store cannot go faster than this.
+void BM_StateTouchLimit(benchmark::State& state) {
+  const Decoded& d = decoded(state);
+  const uint64_t keys = static_cast<uint64_t>(state.range(1));
+  constexpr uint64_t kRowBytes = 40;
+  std::vector<uint64_t> offsets;  // One per change, in WAL order.
+  TableId tables = 0;
+  for (const Record& r : d.records) {
+    if (r.type == RecordType::kInsert || r.type == RecordType::kUpdate || r.type == RecordType::kDelete) {
+      offsets.push_back((uint64_t{r.table_id} * keys + r.key % keys) * kRowBytes);
+      tables = std::max<TableId>(tables, r.table_id + 1);
+    }
+  }
+  std::vector<char> rows(uint64_t{tables} * keys * kRowBytes + 64, 1);
+  constexpr size_t kAhead = 16;
+  for (auto _ : state) {
+    char* base = rows.data();
+    for (size_t i = 0; i < offsets.size(); ++i) {
+      if (i + kAhead < offsets.size()) __builtin_prefetch(base + offsets[i + kAhead], 1);
+      uint64_t word;
+      std::memcpy(&word, base + offsets[i], sizeof word);
+      word += i;
+      std::memcpy(base + offsets[i], &word, sizeof word);
+    }
+    benchmark::ClobberMemory();
+  }
+  state.counters["changes"] = static_cast<double>(offsets.size());
+  state.counters["state_mib"] = static_cast<double>(rows.size()) / (1 << 20);
+  set_rates(state, d.records.size(), stream(state).bytes);
+}
+
 // Replays all records into `store` with a fresh engine per pass. The first pass (untimed when
 // `warm`) fills the store, so timed passes measure a standby whose tables already exist; with
 // `warm` false every timed pass starts from an empty store and includes the tables' growth.
@@ -318,8 +354,15 @@ BENCHMARK(BM_DecodeWithCrc)->Args({1'000'000, kLarge})->Unit(benchmark::kMillise
 BENCHMARK(BM_ApplyToMemory)
     ->ArgNames({"records", "keys", "warm"})
     ->Args({1'000'000, kHot, 1})
+    ->Args({1'000'000, kPgbench, 1})
     ->Args({1'000'000, kLarge, 1})
     ->Args({1'000'000, kLarge, 0})
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StateTouchLimit)
+    ->ArgNames({"records", "keys"})
+    ->Args({1'000'000, kHot})
+    ->Args({1'000'000, kPgbench})
+    ->Args({1'000'000, kLarge})
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ApplyToRocksDb)->Args({1'000'000, kLarge})->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(BM_EndToEnd)

@@ -12,8 +12,8 @@ namespace replsim::wal {
 
 class MemoryStore final : public Store {
  public:
-  void prefetch(TableId table, uint64_t key) const override {
-    if (const RowTable* t = find_table(table)) t->prefetch(key);
+  void prefetch(TableId table, uint64_t key, RecordType change) const override {
+    if (const RowTable* t = find_table(table)) t->prefetch(key, change == RecordType::kDelete);
   }
   // One pass with no virtual call per change.
   void apply_changes(std::span<const RowChange> changes) override;

@@ -5,10 +5,12 @@
 #include <fmt/format.h>
 
 #include "vocab/assert.h"
+#include "wal/memory_store.h"
 
 namespace replsim::wal {
 
-ReplayEngine::ReplayEngine(Store* store, RecoveryTarget target) : store_(store), target_(std::move(target)) {}
+ReplayEngine::ReplayEngine(Store* store, RecoveryTarget target)
+    : store_(store), memory_store_(dynamic_cast<MemoryStore*>(store)), target_(std::move(target)) {}
 
 void ReplayEngine::ChangeBuffer::grow() {
   REPLSIM_ASSERT(capacity_ < (uint32_t{1} << 30), "a transaction of over 2^30 changes");
@@ -25,7 +27,7 @@ ReplayEngine::PendingTxn& ReplayEngine::pending(Xid xid) {
   return pending_slow(xid);
 }
 
-ReplayEngine::PendingTxn& ReplayEngine::pending_slow(Xid xid) {
+[[gnu::noinline]] ReplayEngine::PendingTxn& ReplayEngine::pending_slow(Xid xid) {
   REPLSIM_ASSERT(xid != 0, "transactional records carry a valid xid");
   // A transaction that found its slot taken lives in overflow_ until it ends, even if the slot
   // frees up meanwhile: look there first.
@@ -83,7 +85,7 @@ void ReplayEngine::buffer_change(const Record& r) {
     }
     return;
   }
-  store_->prefetch(r.table_id, r.key);
+  store_->prefetch(r.table_id, r.key, r.type);
   const uint32_t offset = static_cast<uint32_t>(t.bytes.size());
   REPLSIM_ASSERT(t.bytes.size() + r.row.size() < (uint64_t{1} << 32), "pending transaction over 4 GB");
   t.bytes.append(r.row.data(), r.row.size());
@@ -91,7 +93,7 @@ void ReplayEngine::buffer_change(const Record& r) {
   t.changes.push_back(RowChange{nullptr, r.key, static_cast<uint32_t>(r.row.size()), r.table_id, r.type});
 }
 
-void ReplayEngine::buffer_view(const RecordView& v) {
+inline void ReplayEngine::buffer_view(const RecordView& v) {
   PendingTxn& t = pending(v.xid);
   const std::string_view row = v.row();
   t.changes.push_back(RowChange{row.data(), v.key(), static_cast<uint32_t>(row.size()), v.table_id, v.type});
@@ -117,6 +119,11 @@ void ReplayEngine::own_borrowed_rows() {
 }
 
 void ReplayEngine::end_transaction(Xid xid, Lsn lsn, int64_t time_us, bool commit) {
+  end_transaction_in(*store_, xid, lsn, time_us, commit);
+}
+
+template <typename S>
+void ReplayEngine::end_transaction_in(S& store, Xid xid, Lsn lsn, int64_t time_us, bool commit) {
   if (commit) {
     ++commits_applied_;
     last_commit_xid_ = xid;
@@ -130,9 +137,9 @@ void ReplayEngine::end_transaction(Xid xid, Lsn lsn, int64_t time_us, bool commi
   PendingTxn& t = pool_[index];
   if (commit) {
     for (const auto& [change, offset] : t.owned) t.changes[change].row = t.bytes.data() + offset;
-    store_->begin_batch();
-    store_->apply_changes(t.changes.span());
-    if (Status s = store_->commit_batch(xid, lsn); !s.ok()) store_status_ = std::move(s);
+    store.begin_batch();
+    store.apply_changes(t.changes.span());
+    if (Status s = store.commit_batch(xid, lsn); !s.ok()) [[unlikely]] store_status_ = std::move(s);
   }
   close(xid, index);
 }
@@ -244,30 +251,10 @@ namespace {
 constexpr size_t kPrefetchAhead = 16;
 }  // namespace
 
-void ReplayEngine::prefetch_row(const RecordView& v) const {
-  if (v.type != RecordType::kCommit && v.type != RecordType::kAbort) store_->prefetch(v.table_id, v.key());
-}
-
 size_t ReplayEngine::apply_batch(std::span<const RecordView> batch) {
   if (stopped_) return 0;
   REPLSIM_ASSERT(!started_ || batch.front().lsn == replay_lsn_, "records are replayed in order, each where the last ended");
-  const size_t n = batch.size();
-  for (size_t i = 0; i < std::min(n, kPrefetchAhead); ++i) prefetch_row(batch[i]);
-  size_t done = n;
-  for (size_t i = 0; i < n; ++i) {
-    if (i + kPrefetchAhead < n) prefetch_row(batch[i + kPrefetchAhead]);
-    const RecordView& v = batch[i];
-    if (v.type == RecordType::kCommit || v.type == RecordType::kAbort) {
-      end_transaction(v.xid, v.lsn, v.time_us(), v.type == RecordType::kCommit);
-      if (!store_status_.ok()) {
-        done = i + 1;
-        stopped_ = true;
-        break;
-      }
-    } else {
-      buffer_view(v);
-    }
-  }
+  const size_t done = memory_store_ != nullptr ? apply_batch_to(*memory_store_, batch) : apply_batch_to(*store_, batch);
   const RecordView& last = batch[done - 1];
   started_ = true;
   replay_lsn_ = last.end_lsn();
@@ -275,6 +262,29 @@ size_t ReplayEngine::apply_batch(std::span<const RecordView> batch) {
   records_applied_ += done;
   if (target_.consistency_lsn && replay_lsn_ >= *target_.consistency_lsn) consistent_ = true;
   return done;
+}
+
+template <typename S>
+size_t ReplayEngine::apply_batch_to(S& store, std::span<const RecordView> batch) {
+  const size_t n = batch.size();
+  auto prefetch = [&store](const RecordView& v) {
+    if (v.type != RecordType::kCommit && v.type != RecordType::kAbort) store.prefetch(v.table_id, v.key(), v.type);
+  };
+  for (size_t i = 0; i < std::min(n, kPrefetchAhead); ++i) prefetch(batch[i]);
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kPrefetchAhead < n) prefetch(batch[i + kPrefetchAhead]);
+    const RecordView& v = batch[i];
+    if (v.type == RecordType::kCommit || v.type == RecordType::kAbort) {
+      end_transaction_in(store, v.xid, v.lsn, v.time_us(), v.type == RecordType::kCommit);
+      if (!store_status_.ok()) [[unlikely]] {
+        stopped_ = true;
+        return i + 1;
+      }
+    } else {
+      buffer_view(v);
+    }
+  }
+  return n;
 }
 
 // With a recovery target every record is checked against it: one at a time, through apply().

@@ -11,12 +11,10 @@
 
 namespace replsim::wal {
 
-void RowTable::release(Slot& s) {
-  if (s.size > kInline) delete[] s.heap;
-  s.size = 0;
-}
+void RowTable::release_heap(Slot& s) { delete[] s.heap; }
 
-void RowTable::assign(Slot& s, std::string_view row) {
+// Rows over kInline bytes, or a slot whose row was: the heap buffer is kept if big enough.
+void RowTable::assign_heap(Slot& s, std::string_view row) {
   REPLSIM_ASSERT(row.size() <= UINT32_MAX, "row over 4 GB");
   const uint32_t n = static_cast<uint32_t>(row.size());
   if (n <= kInline) {
@@ -70,25 +68,6 @@ void RowTable::grow() {
   }
 }
 
-void RowTable::put(uint64_t key, std::string_view row) {
-  if ((size_ + 1) * 4 > capacity_ * 3) grow();  // Load factor at most 3/4.
-  const uint64_t mask = capacity_ - 1;
-  uint64_t i = home(key);
-  while (slots_[i].used) {
-    if (slots_[i].key == key) {
-      assign(slots_[i], row);
-      return;
-    }
-    i = (i + 1) & mask;
-  }
-  Slot& s = slots_[i];
-  s.used = 1;
-  s.key = key;
-  s.size = 0;
-  assign(s, row);
-  ++size_;
-}
-
 bool RowTable::find(uint64_t key, std::string_view* row) const {
   if (capacity_ == 0) return false;
   const uint64_t mask = capacity_ - 1;
@@ -99,29 +78,6 @@ bool RowTable::find(uint64_t key, std::string_view* row) const {
     }
   }
   return false;
-}
-
-bool RowTable::erase(uint64_t key) {
-  if (capacity_ == 0) return false;
-  const uint64_t mask = capacity_ - 1;
-  uint64_t i = home(key);
-  while (slots_[i].used && slots_[i].key != key) i = (i + 1) & mask;
-  if (!slots_[i].used) return false;
-  release(slots_[i]);
-  // Backward-shift deletion (Knuth's Algorithm R): no tombstones, probes stay short.
-  for (uint64_t j = i;;) {
-    j = (j + 1) & mask;
-    if (!slots_[j].used) break;
-    const uint64_t k = home(slots_[j].key);
-    const bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
-    if (stays) continue;
-    std::memcpy(static_cast<void*>(&slots_[i]), &slots_[j], sizeof(Slot));
-    i = j;
-  }
-  slots_[i].used = 0;
-  slots_[i].size = 0;
-  --size_;
-  return true;
 }
 
 void RowTable::clear() {

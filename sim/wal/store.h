@@ -38,11 +38,13 @@ class Store {
     return Status::Ok();
   }
 
-  // A hint that put/erase of this row comes soon. The ReplayEngine calls it a few records before
-  // it buffers a change, so by the time the commit record arrives the row's slot is in cache.
-  virtual void prefetch(TableId table, uint64_t key) const {
+  // A hint that a change of this row (kInsert, kUpdate or kDelete) comes soon. The ReplayEngine
+  // calls it a few records before it buffers the change, so by the time the commit record
+  // arrives what applying it touches is in cache.
+  virtual void prefetch(TableId table, uint64_t key, RecordType change) const {
     (void)table;
     (void)key;
+    (void)change;
   }
 
   // One committed transaction's changes, in order, between begin_batch() and commit_batch().

@@ -26,7 +26,8 @@ TEST(RowTableTest, MatchesAStdMapUnderRandomPutsErasesAndClears) {
     switch (r % 16) {
       case 0: case 1: case 2: case 3: case 4: case 5: case 6: {
         const size_t len = (r >> 40) % 3 == 0 ? 41 + (r >> 20) % 100 : (r >> 20) % 41;
-        const std::string row(len, static_cast<char>('a' + step % 26));
+        std::string row(len, '\0');
+        for (size_t i = 0; i < len; ++i) row[i] = static_cast<char>('a' + (step + 7 * i) % 26);
         table.put(key, row);
         model[key] = row;
         break;
@@ -55,6 +56,29 @@ TEST(RowTableTest, MatchesAStdMapUnderRandomPutsErasesAndClears) {
       ASSERT_EQ(visited, model.size());
     }
   }
+}
+
+// Rows are copied in place with fixed-size, overlapping moves: every length, inline or not,
+// written over every other length, must read back byte for byte.
+TEST(RowTableTest, EveryRowLengthOverwritesEveryOtherExactly) {
+  auto row = [](size_t len, int salt) {
+    std::string r(len, '\0');
+    for (size_t i = 0; i < len; ++i) r[i] = static_cast<char>(salt * 31 + i * 7 + 1);
+    return r;
+  };
+  constexpr size_t kMax = RowTable::kInline + 9;
+  RowTable table;
+  for (size_t first = 0; first <= kMax; ++first) {
+    for (size_t second = 0; second <= kMax; ++second) {
+      const uint64_t key = first * 100 + second;
+      table.put(key, row(first, 1));
+      table.put(key, row(second, 2));
+      std::string_view got;
+      ASSERT_TRUE(table.find(key, &got));
+      ASSERT_EQ(got, row(second, 2)) << first << " then " << second << " bytes";
+    }
+  }
+  EXPECT_EQ(table.size(), (kMax + 1) * (kMax + 1));
 }
 
 }  // namespace
