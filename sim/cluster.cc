@@ -106,8 +106,6 @@ RunResult Cluster::run() {
     if (recording()) snapshot(step_index_, step);
   }
   finish();
-  // Notes written straight into the result (faults.cc, recovery.cc) go too: kOutcomes means none.
-  if (!recording()) result_.notes.clear();
   return std::move(result_);
 }
 
@@ -233,7 +231,7 @@ void Cluster::wait_for_flush(Tx& tx) {
   tx.waiting = tx.flush_wait = true;
   tx.record.waited_for_sync = true;
   note("{} wrote its commit record at {} (xid {}) and waits in XLogFlush: the disk of {} is stalled",
-                   tx.record.label, tx.record.commit_lsn.to_string(), tx.record.xid, tx.record.node);
+       tx.record.label, tx.record.commit_lsn.to_string(), tx.record.xid, tx.record.node);
 }
 
 void Cluster::acknowledge(Tx& tx, const std::string& how) {
@@ -409,9 +407,9 @@ void Cluster::finish() {
     tx.record.outcomes = {TxOutcome::kBlocked};
     tx.record.detail = fmt::format("still waiting for {} when the scenario ended", names_on(tx.node).to_string());
     event(HistoryEvent::Type::kBlocked, "client", tx.node, tx.record.label, tx.record.detail, &tx);
-    if (recording()) result_.notes.push_back(fmt::format("{} never returned: committed locally on {} at {}, still waiting for {} at the end",
-                                        tx.record.label, tx.record.node, tx.record.commit_lsn.to_string(),
-                                        names_on(tx.node).to_string()));
+    run_note("{} never returned: committed locally on {} at {}, still waiting for {} at the end",
+             tx.record.label, tx.record.node, tx.record.commit_lsn.to_string(),
+             names_on(tx.node).to_string());
   }
   for (size_t i = 0; i < nodes_.size(); ++i) {
     const Node& n = *nodes_[i];
@@ -441,10 +439,10 @@ void Cluster::finish() {
     std::vector<std::string> own;
     for (const Tx& tx : txs_)
       if (tx.node == static_cast<int>(i) && tx.committed && !tx.erased && tx.record.step > promoted_at_step_) own.push_back(tx.record.label);
-    result_.notes.push_back(fmt::format("split brain: {} (timeline {}) and {} (timeline {}) both run as primaries{}", n.name(),
-                                        n.timeline(), nodes_[static_cast<size_t>(current_primary_)]->name(),
-                                        nodes_[static_cast<size_t>(current_primary_)]->timeline(),
-                                        own.empty() ? "" : fmt::format("; written only on {} after the promotion: {}", n.name(), fmt::join(own, ", "))));
+    run_note("split brain: {} (timeline {}) and {} (timeline {}) both run as primaries{}", n.name(),
+             n.timeline(), nodes_[static_cast<size_t>(current_primary_)]->name(),
+             nodes_[static_cast<size_t>(current_primary_)]->timeline(),
+             own.empty() ? "" : fmt::format("; written only on {} after the promotion: {}", n.name(), fmt::join(own, ", ")));
   }
   result_.transactions.reserve(txs_.size());
   for (Tx& tx : txs_) {

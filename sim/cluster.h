@@ -73,6 +73,11 @@ class Cluster {
   void note(fmt::format_string<Args...> format, Args&&... args) {
     if (recording()) note(fmt::format(format, std::forward<Args>(args)...));
   }
+  // A note on the whole run (RunResult::notes): a loss and its cause, a split brain.
+  template <typename... Args>
+  void run_note(fmt::format_string<Args...> format, Args&&... args) {
+    if (recording()) result_.notes.push_back(fmt::format(format, std::forward<Args>(args)...));
+  }
   bool recording() const { return options_.recording == Recording::kEverything; }
   void event(HistoryEvent::Type type, const std::string& process, int node, const std::string& label,
              const std::string& detail, const Tx* tx = nullptr);

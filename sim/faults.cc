@@ -79,7 +79,7 @@ void Cluster::pause(int n) {
   nodes_[static_cast<size_t>(n)]->pause();
   for (int l : links_of(links_, n, false)) update_silence(l);
   note("{} is frozen: its socket still accepts up to {} bytes of WAL", nodes_[static_cast<size_t>(n)]->name(),
-                   kReceiveBufferBytes);
+       kReceiveBufferBytes);
 }
 
 void Cluster::resume(int n) {
@@ -150,7 +150,7 @@ void Cluster::stall_disk(int n) {
   Node& node = *nodes_[static_cast<size_t>(n)];
   node.stall_disk();
   note("the disk of {} stalls at flush position {}: writes reach its page cache, fsync never returns",
-                   node.name(), node.flush_lsn().to_string());
+       node.name(), node.flush_lsn().to_string());
 }
 
 void Cluster::crash(int n, bool os) {
@@ -165,16 +165,16 @@ void Cluster::crash(int n, bool os) {
       if (tx.node != n || !tx.committed || tx.erased || tx.record.commit_lsn <= node.flush_lsn()) continue;
       tx.erased = true;
       if (!only_acknowledged(tx.record)) continue;
-      result_.notes.push_back(fmt::format(
+      run_note(
           "{} was acknowledged on {} at {} with synchronous_commit=off, but {}{} at step {} before {} (flush_lsn {}): "
           "crash recovery cannot replay it",
           tx.record.label, node.name(), tx.record.commit_lsn.to_string(), node.name(), crashed, step_index_ + 1,
           node.disk_stalled() ? "its stalled disk completed a flush" : "the WAL writer flushed it",
-          node.flush_lsn().to_string()));
+          node.flush_lsn().to_string());
     }
   }
   note("{}{}: WAL after its flush position {} is lost ({} unflushed bytes)", node.name(), crashed,
-                   node.flush_lsn().to_string(), lsn_diff(written, node.flush_lsn()));
+       node.flush_lsn().to_string(), lsn_diff(written, node.flush_lsn()));
   if (os) node.os_crash();
   else node.crash();
   for (int l : links_of(links_, n, true)) drop_connection(l);
@@ -258,21 +258,21 @@ void Cluster::promote(int n) {
       why = fmt::format("or not durably: its operating system crashed at step {} before its disk flushed what it had "
                         "written", os_crash->second + 1);
     if (acknowledged(tx.record) || tx.local_only) {
-      result_.notes.push_back(fmt::format("{} was acknowledged on {} at {} but never reached {} ({}); promoting {} lost it",
-                                          tx.record.label, tx.record.node, tx.record.commit_lsn.to_string(), node.name(),
-                                          why, node.name()));
+      run_note("{} was acknowledged on {} at {} but never reached {} ({}); promoting {} lost it",
+               tx.record.label, tx.record.node, tx.record.commit_lsn.to_string(), node.name(),
+               why, node.name());
     } else {
-      result_.notes.push_back(fmt::format("{} (never acknowledged: {}) committed on {} at {} is not on {} ({}); "
-                                          "nothing the client was promised is lost",
-                                          tx.record.label,
-                                          tx.record.outcomes.empty() ? "waiting" : to_string(tx.record.outcomes[0]),
-                                          tx.record.node, tx.record.commit_lsn.to_string(), node.name(), why));
+      run_note("{} (never acknowledged: {}) committed on {} at {} is not on {} ({}); "
+               "nothing the client was promised is lost",
+               tx.record.label,
+               tx.record.outcomes.empty() ? "waiting" : to_string(tx.record.outcomes[0]),
+               tx.record.node, tx.record.commit_lsn.to_string(), node.name(), why);
     }
   }
   if (nodes_[static_cast<size_t>(old)]->running())
-    result_.notes.push_back(fmt::format("split brain risk: {} was promoted while {} still runs as a primary on timeline {}",
-                                        node.name(), nodes_[static_cast<size_t>(old)]->name(),
-                                        nodes_[static_cast<size_t>(old)]->timeline()));
+    run_note("split brain risk: {} was promoted while {} still runs as a primary on timeline {}",
+             node.name(), nodes_[static_cast<size_t>(old)]->name(),
+             nodes_[static_cast<size_t>(old)]->timeline());
 }
 
 // An old primary that comes back after a standby of its was promoted has diverged: its
@@ -288,9 +288,9 @@ void Cluster::report_divergence(int n) {
     const std::string list =
         divergent.empty() ? std::string("none of its commits lie past the switch point yet")
                           : fmt::format("its commits {} past the switch point exist only on {}", fmt::join(divergent, ", "), node.name());
-    result_.notes.push_back(fmt::format("{} came back on timeline {} after {} was promoted at {}: it has diverged ({})",
-                                        node.name(), node.timeline(), nodes_[static_cast<size_t>(promoted)]->name(),
-                                        fork.to_string(), list));
+    run_note("{} came back on timeline {} after {} was promoted at {}: it has diverged ({})",
+             node.name(), node.timeline(), nodes_[static_cast<size_t>(promoted)]->name(),
+             fork.to_string(), list);
   }
 }
 

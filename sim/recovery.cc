@@ -94,7 +94,7 @@ void Cluster::remove_old_wal(int p, Lsn at) {
     if (link->slot_restart_lsn >= archive_.segment_start(keep)) continue;
     link->slot_invalidated = true;
     note("invalidating slot \"{}\" because its restart_lsn {} exceeds max_slot_wal_keep_size",
-                     nodes_[static_cast<size_t>(link->standby())]->name(), link->slot_restart_lsn.to_string());
+         nodes_[static_cast<size_t>(link->standby())]->name(), link->slot_restart_lsn.to_string());
     keep = keep_for_valid_slots();
   }
   if (c.archive_mode) {
@@ -105,7 +105,7 @@ void Cluster::remove_old_wal(int p, Lsn at) {
   if (horizon <= std::max(node.wal_removed_before(), node.wal().oldest_lsn())) return;
   node.remove_wal_before(horizon);
   note("checkpoint on {} removed the WAL before {} (segment {})", node.name(), horizon.to_string(),
-                   wal_segment_name(node.timeline(), horizon, archive_.segment_size()));
+       wal_segment_name(node.timeline(), horizon, archive_.segment_size()));
 }
 
 // The walsender cannot read what the standby asks for (XLogRead: "requested WAL segment ... has
@@ -114,7 +114,7 @@ void Cluster::lose_wal(int l, const std::string& segment) {
   Link& link = *links_[static_cast<size_t>(l)];
   if (!link.wal_removed)
     note("{}: ERROR:  requested WAL segment {} has already been removed",
-                     nodes_[static_cast<size_t>(link.standby())]->name(), segment);
+         nodes_[static_cast<size_t>(link.standby())]->name(), segment);
   link.wal_removed = true;
   drop_connection(l);
 }
@@ -143,7 +143,7 @@ void Cluster::base_backup(const Step& step) {
   }
   b.wal = node.copy_wal(b.end);
   note("base backup {} of {}: starts at {} (timeline {}), consistent at {}", step.name, node.name(),
-                   b.start.to_string(), b.timeline, b.end.to_string());
+       b.start.to_string(), b.timeline, b.end.to_string());
   backups_[step.name] = std::move(b);
 }
 
@@ -270,8 +270,8 @@ void Cluster::restore(const Step& step) {
     ++fetched;
   }
   note("{}: starting point-in-time recovery to {} from backup {} ({} segment(s) restored from the archive, "
-                   "WAL available to {})",
-                   step.node, target->to_string(), step.backup, fetched, wal.end_lsn().to_string());
+       "WAL available to {})",
+       step.node, target->to_string(), step.backup, fetched, wal.end_lsn().to_string());
   const wal::StopInfo stop = nodes_[static_cast<size_t>(n)]->recover(std::move(wal), b.start, *target);
   finish_recovery(n, step, stop, tli);
 }
@@ -319,12 +319,12 @@ void Cluster::restore_copy(const Step& step, const NaiveCopy& copy) {
   if (!started.starts) return fail_node(n, "refuses_to_start", started.log);
   note("{}: crash recovery of the copy: {}", step.node, started.log);
   if (started.torn) {
-    result_.notes.push_back(fmt::format(
+    run_note(
         "{} started from naive copy {} but holds a torn state: pg_control's checkpoint {} is newer than its data files "
         "(base as of {}), so crash recovery skipped the WAL between them{}{}",
         step.node, step.backup, started.checkpoint.to_string(), copy.parts.at("base").to_string(),
         started.missing.empty() ? "" : fmt::format("; committed but missing: {}", fmt::join(started.missing, ", ")),
-        started.resurrected.empty() ? "" : fmt::format("; present though not committed: {}", fmt::join(started.resurrected, ", "))));
+        started.resurrected.empty() ? "" : fmt::format("; present though not committed: {}", fmt::join(started.resurrected, ", ")));
   }
   nodes_[static_cast<size_t>(n)]->adopt_copy(copy_wal(*copy.wal, copy.wal->end_lsn()), started.end_of_wal,
                                              started.last_record, started.next_xid, std::move(rows));

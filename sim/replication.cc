@@ -90,7 +90,7 @@ void Cluster::receive(int l, Lsn lsn, const std::string& bytes) {
   send_feedback(l);
   if (s.walreceiver_stuck()) {
     note("{} wrote WAL to {} and reported it, then hangs in fsync: its disk is stalled", s.name(),
-                     s.write_lsn().to_string());
+         s.write_lsn().to_string());
     update_silence(l);
   }
   const uint64_t incarnation = s.incarnation();
@@ -165,7 +165,7 @@ void Cluster::try_connect(int l) {
   }
   if (s.flush_lsn() > up.flush_lsn()) {
     note("{} cannot stream from {}: requested starting point {} is ahead of the WAL flush position {}",
-                     s.name(), up.name(), s.flush_lsn().to_string(), up.flush_lsn().to_string());
+         s.name(), up.name(), s.flush_lsn().to_string(), up.flush_lsn().to_string());
     return;
   }
   int slot = 0;

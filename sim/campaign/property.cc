@@ -570,20 +570,6 @@ Verdict pitr_exact_prefix(const Evaluation& e) {
   return result;
 }
 
-// The properties whose check reads only transactions and node finals: campaign runs simulate them
-// with Recording::kOutcomes (same verdicts, a test compares them). `determinism` compares whole
-// predictions and `pitr-exact-prefix` reads the timeline's positions, so they keep the default, as
-// does any property not named here.
-std::vector<Property> with_recording(std::vector<Property> properties) {
-  const std::set<std::string> outcomes_only = {
-      "sync-promotion-loses-nothing", "standby-is-prefix", "no-phantom-rows",
-      "async-failover-loses-nothing", "cancelled-sync-commit-invisible", "sync-off-crash-loses-nothing",
-      "remote-write-survives-standby-os-crash"};
-  for (Property& p : properties)
-    if (outcomes_only.count(p.name)) p.reads = sim::Recording::kOutcomes;
-  return properties;
-}
-
 Profile profile(std::string name, std::vector<SyncCommit> levels, NamesShape names, std::array<int, kIntentCount> w) {
   return Profile{std::move(name), std::move(levels), names, w};
 }
@@ -602,20 +588,24 @@ std::vector<Property> make_properties() {
   // The refutation needs, in order: a stall of a synchronous standby, a commit, a partition of it
   // (or a crash of the primary), its OS crash, its restart and its promotion.
   const std::array<int, kIntentCount> os_crashing{{20, 0, 0, 0, 0, 8, 0, 0, 0, 0, 28, 0, 24, 0, 0, 0, 0, 0, 0, 10, 24}};
+  // Checks that read only transactions and node finals: campaign runs simulate them recording
+  // no more (same verdicts; sim_shortcuts_test compares them). `determinism` compares whole
+  // predictions and `pitr-exact-prefix` reads the timeline's positions: they keep the default.
+  constexpr sim::Recording kOutcomes = sim::Recording::kOutcomes;
   std::vector<Property> p;
   p.push_back({"sync-promotion-loses-nothing", PropertyKind::kGuarantee,
                "Promoting a standby that every commit must wait for (FIRST or ANY naming it, num_sync covering all "
                "listed standbys) under synchronous_commit = on or remote_apply loses no acknowledged commit.",
                profile("sync-required", {SyncCommit::kOn, SyncCommit::kRemoteApply}, NamesShape::kRequired, failover_disks),
-               "", sync_promotion_loses_nothing, promotes_required_standby});
+               "", sync_promotion_loses_nothing, promotes_required_standby, kOutcomes});
   p.push_back({"standby-is-prefix", PropertyKind::kGuarantee,
                "Every standby holds a prefix of its primary's commits in commit order: never a later commit without "
                "an earlier one of the same primary.",
-               general_disk_profile(), "", standby_is_prefix});
+               general_disk_profile(), "", standby_is_prefix, nullptr, kOutcomes});
   p.push_back({"no-phantom-rows", PropertyKind::kGuarantee,
                "No node holds a transaction that failed or that no step wrote, nor more rows than the seed data and "
                "the inserts that may have committed.",
-               general_disk_profile(), "", no_phantom_rows});
+               general_disk_profile(), "", no_phantom_rows, nullptr, kOutcomes});
   p.push_back({"determinism", PropertyKind::kGuarantee,
                "The same scenario and seed give a byte-identical prediction.", general_disk_profile(), "", determinism});
   //                     ins upd del cat wait part heal pause res crash start stop prom cancel
@@ -631,21 +621,21 @@ std::vector<Property> make_properties() {
   p.push_back({"async-failover-loses-nothing", PropertyKind::kFalsePromise,
                "Promoting an asynchronous standby after a failure of the primary loses no acknowledged commit.",
                profile("async", all_levels, NamesShape::kAsync, failover), "", async_failover_loses_nothing,
-               promotes_unrequired_standby});
+               promotes_unrequired_standby, kOutcomes});
   p.push_back({"cancelled-sync-commit-invisible", PropertyKind::kFalsePromise,
                "A commit whose wait for synchronous replication was cancelled is not visible.",
                profile("sync-cancel", {SyncCommit::kOn, SyncCommit::kRemoteApply, SyncCommit::kRemoteWrite},
                        NamesShape::kEnabled, cancelling),
-               "", cancelled_sync_commit_invisible, has_cancel_step});
+               "", cancelled_sync_commit_invisible, has_cancel_step, kOutcomes});
   p.push_back({"sync-off-crash-loses-nothing", PropertyKind::kFalsePromise,
                "With synchronous_commit = off, an acknowledged commit survives a crash of the server.",
                profile("sync-off", {SyncCommit::kOff}, NamesShape::kAny, crashing), "",
-               sync_off_crash_loses_nothing, crashes_primary_under_sync_off});
+               sync_off_crash_loses_nothing, crashes_primary_under_sync_off, kOutcomes});
   p.push_back({"remote-write-survives-standby-os-crash", PropertyKind::kFalsePromise,
                "With synchronous_commit = remote_write, an acknowledged commit survives an operating-system crash of "
                "the synchronous standby followed by its promotion.",
                profile("remote-write", {SyncCommit::kRemoteWrite}, NamesShape::kRequired, os_crashing), "",
-               remote_write_survives_standby_os_crash, promotes_os_crashed_standby});
+               remote_write_survives_standby_os_crash, promotes_os_crashed_standby, kOutcomes});
   return p;
 }
 
@@ -656,7 +646,7 @@ const char* to_string(PropertyKind kind) { return kind == PropertyKind::kGuarant
 bool Property::counts(const Verdict& v) const { return v.kind == Verdict::Kind::kViolated; }
 
 const std::vector<Property>& all_properties() {
-  static const std::vector<Property> properties = with_recording(make_properties());
+  static const std::vector<Property> properties = make_properties();
   return properties;
 }
 

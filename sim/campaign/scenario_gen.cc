@@ -124,7 +124,6 @@ class Realizer {
     return Intent::kInsert;
   }
 
-  // At most a primary and three standbys (build_cluster): a fixed array, no allocation.
   // Steers a draw where a disk fault happened (only profiles that draw disk intents have any):
   // among the nodes `pred` allows, those `prefer` marks, when there are some. An OS crash loses
   // something only after a stall, and only a standby cut off, restarted and promoted shows it.
@@ -134,6 +133,7 @@ class Realizer {
     return n != nullptr ? n : pick(target, pred);
   }
 
+  // At most a primary and three standbys (build_cluster): a fixed array, no allocation.
   template <typename Pred>
   NodeModel* pick(int target, Pred pred) {
     std::array<NodeModel*, 4> eligible{};
