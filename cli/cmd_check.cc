@@ -29,15 +29,15 @@
 #include <thread>
 #include <vector>
 
-#include "campaign/campaign.h"
-#include "campaign/differential.h"
-#include "campaign/scenario_writer.h"
-#include "command.h"
-#include "html_timeline.h"
-#include "report_text.h"
-#include "run_store.h"
-#include "scenario_runner.h"
-#include "verification.h"
+#include "sim/campaign/campaign.h"
+#include "sim/campaign/differential.h"
+#include "sim/campaign/scenario_writer.h"
+#include "cli/command.h"
+#include "cli/html_timeline.h"
+#include "verifier/report_text.h"
+#include "verifier/run_store.h"
+#include "harness/scenario_runner.h"
+#include "verifier/verification.h"
 
 namespace replsim::cli {
 namespace {

@@ -15,11 +15,11 @@
 
 #include <fmt/format.h>
 
-#include "command.h"
-#include "compare_report.h"
-#include "interrupt.h"
-#include "latency_bench.h"
-#include "loss_window.h"
+#include "cli/command.h"
+#include "cli/compare_report.h"
+#include "harness/interrupt.h"
+#include "harness/latency_bench.h"
+#include "sim/loss_window.h"
 
 namespace replsim::cli {
 namespace {

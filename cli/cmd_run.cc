@@ -10,13 +10,13 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "command.h"
-#include "expectations.h"
-#include "html_timeline.h"
-#include "interrupt.h"
-#include "report_printer.h"
-#include "scenario_runner.h"
-#include "simulator.h"
+#include "cli/command.h"
+#include "verifier/expectations.h"
+#include "cli/html_timeline.h"
+#include "harness/interrupt.h"
+#include "cli/report_printer.h"
+#include "harness/scenario_runner.h"
+#include "sim/simulator.h"
 #include "vocab/scenario_parser.h"
 
 namespace replsim::cli {

@@ -11,10 +11,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "command.h"
-#include "report_text.h"
-#include "run_store.h"
-#include "verification.h"
+#include "cli/command.h"
+#include "verifier/report_text.h"
+#include "verifier/run_store.h"
+#include "verifier/verification.h"
 
 namespace replsim::cli {
 namespace {

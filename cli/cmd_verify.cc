@@ -14,13 +14,13 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "command.h"
-#include "html_timeline.h"
-#include "report_text.h"
-#include "run_store.h"
-#include "scenario_runner.h"
-#include "simulator.h"
-#include "verification.h"
+#include "cli/command.h"
+#include "cli/html_timeline.h"
+#include "verifier/report_text.h"
+#include "verifier/run_store.h"
+#include "harness/scenario_runner.h"
+#include "sim/simulator.h"
+#include "verifier/verification.h"
 #include "vocab/scenario_parser.h"
 
 namespace replsim::cli {
@@ -69,7 +69,7 @@ Outcome verify_one(const Scenario& scenario, const VerifyOptions& o, const std::
   harness_options.progress = [&](const std::string& line) { progress(fmt::format("{}   {}", counter, line)); };
   auto history = harness::run_scenario(scenario, harness_options);
   if (!history.ok()) {
-    out.interrupted = history.status().message().rfind("interrupted", 0) == 0;
+    out.interrupted = history.status().code() == Status::Code::kInterrupted;
     out.verification = verification_error(scenario, o.seed, "harness: " + history.status().message());
     return out;
   }

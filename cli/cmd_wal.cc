@@ -9,10 +9,11 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "command.h"
-#include "wal/segment_store.h"
-#include "wal/wal_generator.h"
-#include "wal/wal_reader.h"
+#include "cli/command.h"
+#include "sim/wal/segment_store.h"
+#include "storage/segment_files.h"
+#include "sim/wal/wal_generator.h"
+#include "sim/wal/wal_reader.h"
 
 namespace replsim::cli {
 namespace {
@@ -36,9 +37,9 @@ struct TypeStats {
 
 Result<SegmentStore> open_wal(const DumpOptions& o) {
   std::error_code ec;
-  if (std::filesystem::is_directory(o.path, ec)) return SegmentStore::load(o.path, o.segment_size);
+  if (std::filesystem::is_directory(o.path, ec)) return storage::load_segments(o.path, o.segment_size);
   if (!std::filesystem::exists(o.path, ec)) return Status::NotFound(fmt::format("{}: no such file or directory", o.path));
-  return SegmentStore::load_file(o.path);
+  return storage::load_segment_file(o.path);
 }
 
 int dump(const DumpOptions& o) {
@@ -136,7 +137,7 @@ int generate(const GenerateOptions& o) {
   wal::GeneratorOptions g;
   g.seed = o.seed;
   const uint64_t n = wal::WalGenerator(g).generate(&writer, o.records);
-  if (Status s = store.save(o.dir); !s.ok()) {
+  if (Status s = storage::save_segments(store, o.dir); !s.ok()) {
     std::fprintf(stderr, "replsim wal generate: %s\n", s.message().c_str());
     return kExitBadInput;
   }

@@ -1,5 +1,5 @@
-#include "compare_report.h"
-#include "html_escape.h"
+#include "cli/compare_report.h"
+#include "cli/html_escape.h"
 
 #include <fmt/format.h>
 

@@ -11,8 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "latency_bench.h"
-#include "loss_window.h"
+#include "harness/latency_bench.h"
+#include "sim/loss_window.h"
 
 namespace replsim::cli {
 

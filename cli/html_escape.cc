@@ -1,4 +1,4 @@
-#include "html_escape.h"
+#include "cli/html_escape.h"
 
 namespace replsim::cli {
 

@@ -1,4 +1,4 @@
-#include "html_timeline.h"
+#include "cli/html_timeline.h"
 
 #include <cctype>
 #include <fmt/format.h>

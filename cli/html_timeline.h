@@ -5,7 +5,7 @@
 // docs/timelines.md.
 #pragma once
 
-#include "html_escape.h"
+#include "cli/html_escape.h"
 
 #include <string>
 #include <string_view>

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "command.h"
+#include "cli/command.h"
 
 namespace replsim::cli {
 namespace {

@@ -1,4 +1,4 @@
-#include "report_printer.h"
+#include "cli/report_printer.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "expectations.h"
+#include "verifier/expectations.h"
 #include "vocab/run_result.h"
 #include "vocab/scenario.h"
 

@@ -1,4 +1,4 @@
-#include "cluster.h"
+#include "harness/cluster.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -16,7 +16,7 @@
 #include <random>
 #include <thread>
 
-#include "interrupt.h"
+#include "harness/interrupt.h"
 
 namespace replsim::harness {
 
@@ -533,7 +533,7 @@ Status Cluster::wait_streaming(const std::string& standby, int64_t timeout_ms) {
     PgReply r = (*conn)->exec("SELECT state FROM pg_stat_replication WHERE application_name = $1", {standby});
     if (!r.ok) return r.status();
     if (!r.rows.empty() && !r.null_at(0, 0) && r.at(0, 0) == "streaming") return Status::Ok();
-    if (interrupted()) return Status::Failed("interrupted");
+    if (interrupted()) return Status::Interrupted("interrupted");
     if (Clock::now() > deadline) {
       return Status::Timeout(fmt::format("{} not streaming after {} ms; its log:\n{}", standby, timeout_ms,
                                          n->server->log_tail(15)));

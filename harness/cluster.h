@@ -15,12 +15,12 @@
 #include <string>
 #include <vector>
 
-#include "disk_gate.h"
-#include "fault_proxy.h"
-#include "harness_options.h"
-#include "pg_connection.h"
-#include "server_process.h"
-#include "subprocess.h"
+#include "harness/disk_gate.h"
+#include "harness/fault_proxy.h"
+#include "harness/harness_options.h"
+#include "harness/pg_connection.h"
+#include "harness/server_process.h"
+#include "harness/subprocess.h"
 #include "vocab/dataset.h"
 #include "vocab/scenario.h"
 #include "vocab/status.h"

@@ -1,4 +1,4 @@
-#include "disk_gate.h"
+#include "harness/disk_gate.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -16,7 +16,7 @@
 #include <sstream>
 #include <thread>
 
-#include "disk_gate/disk_gate_journal.h"
+#include "harness/disk_gate/disk_gate_journal.h"
 
 namespace replsim::harness {
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "subprocess.h"
+#include "harness/subprocess.h"
 #include "vocab/status.h"
 
 namespace replsim::harness {

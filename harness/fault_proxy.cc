@@ -1,4 +1,4 @@
-#include "fault_proxy.h"
+#include "harness/fault_proxy.h"
 
 #include <signal.h>
 

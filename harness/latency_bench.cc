@@ -1,4 +1,4 @@
-#include "latency_bench.h"
+#include "harness/latency_bench.h"
 
 #include <fmt/format.h>
 
@@ -9,7 +9,7 @@
 #include <mutex>
 #include <thread>
 
-#include "interrupt.h"
+#include "harness/interrupt.h"
 #include "vocab/dataset.h"
 
 namespace replsim::harness {
@@ -200,7 +200,7 @@ Status LatencyBench::wait_replicas_ready(const BenchConfig& config, int64_t time
       *sync_states = last;
       return Status::Ok();
     }
-    if (interrupted()) return Status::Failed("interrupted");
+    if (interrupted()) return Status::Interrupted("interrupted");
     if (Clock::now() > deadline) {
       return fail(fmt::format("standbys not ready for '{}' after {} ms (pg_stat_replication: {})",
                               config.standby_names, timeout_ms, last));
@@ -220,7 +220,7 @@ Status LatencyBench::wait_caught_up(int64_t timeout_ms) {
         "AND flush_lsn >= pg_current_wal_flush_lsn()");
     if (!r.ok) return fail(r.error);
     if (r.at(0, 0) == "2") return Status::Ok();
-    if (interrupted()) return Status::Failed("interrupted");
+    if (interrupted()) return Status::Interrupted("interrupted");
     if (Clock::now() > deadline) return fail(fmt::format("standbys not caught up after {} ms", timeout_ms));
     std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));
   }

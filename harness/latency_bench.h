@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "cluster.h"
-#include "harness_options.h"
+#include "harness/cluster.h"
+#include "harness/harness_options.h"
 #include "vocab/scenario.h"
 #include "vocab/status.h"
 

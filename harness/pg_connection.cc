@@ -1,4 +1,4 @@
-#include "pg_connection.h"
+#include "harness/pg_connection.h"
 
 #include <libpq-fe.h>
 #include <poll.h>
@@ -9,7 +9,7 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "interrupt.h"
+#include "harness/interrupt.h"
 
 namespace replsim::harness {
 
@@ -40,9 +40,8 @@ void on_notice(void* arg, const PGresult* res) {
 }  // namespace
 
 const std::string& PgReply::at(size_t row, size_t col) const {
-  if (!ok || row >= rows.size() || col >= rows[row].size() || !rows[row][col]) {
-    throw std::logic_error(fmt::format("PgReply::at({}, {}) out of range or NULL", row, col));
-  }
+  REPLSIM_ASSERT(ok && row < rows.size() && col < rows[row].size() && rows[row][col],
+                 "PgReply::at out of range or NULL (check null_at first)");
   return *rows[row][col];
 }
 
@@ -95,7 +94,7 @@ int PgConnection::backend_pid() const { return PQbackendPID(conn_); }
 bool PgConnection::broken() const { return PQstatus(conn_) == CONNECTION_BAD; }
 
 Status PgConnection::send(const std::string& sql, const std::vector<std::string>& params) {
-  if (busy_) throw std::logic_error("PgConnection::send while a statement is in flight");
+  REPLSIM_ASSERT(!busy_, "PgConnection::send while a statement is in flight");
   std::vector<const char*> values;
   for (const auto& p : params) values.push_back(p.c_str());
   if (PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,

@@ -1,4 +1,4 @@
-#include "scenario_runner.h"
+#include "harness/scenario_runner.h"
 
 #include <signal.h>
 
@@ -13,9 +13,9 @@
 #include <set>
 #include <thread>
 
-#include "cluster.h"
-#include "interrupt.h"
-#include "pg_connection.h"
+#include "harness/cluster.h"
+#include "harness/interrupt.h"
+#include "harness/pg_connection.h"
 #include "vocab/dataset.h"
 
 namespace replsim::harness {
@@ -176,7 +176,7 @@ Status Runner::checkpoint_after_setup() {
     for (int sleep_us = 500;; sleep_us = std::min(sleep_us * 2, 10000)) {
       PgReply replayed = observe(standby, "SELECT pg_last_wal_replay_lsn()::text");
       if (replayed.ok && parse_lsn(replayed, 0, 0) >= checkpointed) break;
-      if (interrupted()) return Status::Failed("interrupted");
+      if (interrupted()) return Status::Interrupted("interrupted");
       if (Clock::now() > deadline) {
         return Status::Timeout(fmt::format("{} did not replay the setup checkpoint in {} ms", standby->name,
                                            opt_.ready_timeout_ms));
@@ -231,7 +231,7 @@ Status Runner::run_steps() {
   }
   if (interrupted()) {
     const int sig = interrupt_signal();
-    return Status::Failed(fmt::format("interrupted by {}; every server stopped", sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal"));
+    return Status::Interrupted(fmt::format("interrupted by {}; every server stopped", sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal"));
   }
   return Status::Ok();
 }
@@ -851,7 +851,7 @@ Status Runner::wait_restored(ClusterNode* n, RecoveryTarget::Action action) {
         return Status::Ok();
       }
     }
-    if (interrupted()) return Status::Failed("interrupted");
+    if (interrupted()) return Status::Interrupted("interrupted");
     if (Clock::now() > deadline) {
       return Status::Timeout(fmt::format("recovery of {} did not end within {} ms", n->name, opt_.restore_timeout_ms));
     }
@@ -1003,7 +1003,7 @@ Result<History> run_scenario(const Scenario& scenario, const HarnessOptions& opt
   if (!cluster.ok()) return cluster.status();
   Runner runner(scenario, effective, **cluster);
   if (Status s = runner.setup(); !s.ok()) {
-    if (interrupted()) return Status::Failed(fmt::format("interrupted during setup: {}", s.message()));
+    if (interrupted()) return Status::Interrupted(fmt::format("interrupted during setup: {}", s.message()));
     return s;
   }
   if (Status s = runner.run_steps(); !s.ok()) return s;

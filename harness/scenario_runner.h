@@ -2,10 +2,10 @@
 // what happened as a History (vocab RunResult, source "postgresql"; JSON schema in
 // docs/history.md). Every server, proxy and directory it made is gone when it returns,
 // whichever way it returns (unless options.keep); SIGINT/SIGTERM end the run the same way
-// with an error whose message starts with "interrupted".
+// with a Status::Code::kInterrupted error.
 #pragma once
 
-#include "harness_options.h"
+#include "harness/harness_options.h"
 #include "vocab/run_result.h"
 #include "vocab/scenario.h"
 #include "vocab/status.h"

@@ -1,4 +1,4 @@
-#include "server_process.h"
+#include "harness/server_process.h"
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -11,7 +11,7 @@
 #include <fstream>
 #include <thread>
 
-#include "interrupt.h"
+#include "harness/interrupt.h"
 
 namespace replsim::harness {
 
@@ -74,7 +74,7 @@ Status ServerProcess::wait_ready(int64_t timeout_ms) {
     }
     const bool ours = first == std::to_string(pid_);
     if (ours && (line.rfind("ready", 0) == 0 || line.rfind("standby", 0) == 0)) return Status::Ok();
-    if (interrupted()) return Status::Failed("interrupted");
+    if (interrupted()) return Status::Interrupted("interrupted");
     if (Clock::now() > deadline) {
       return Status::Timeout(fmt::format("postgres -D {} not ready after {} ms; its log:\n{}", data_dir_,
                                          timeout_ms, log_tail(25)));
@@ -86,7 +86,7 @@ Status ServerProcess::wait_ready(int64_t timeout_ms) {
 Status ServerProcess::wait_exit(int64_t timeout_ms) {
   const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
   while (running()) {
-    if (interrupted()) return Status::Failed("interrupted");
+    if (interrupted()) return Status::Interrupted("interrupted");
     if (Clock::now() > deadline) return Status::Timeout(fmt::format("postgres -D {} still running", data_dir_));
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "subprocess.h"
+#include "harness/subprocess.h"
 #include "vocab/status.h"
 
 namespace replsim::harness {

@@ -1,4 +1,4 @@
-#include "subprocess.h"
+#include "harness/subprocess.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -22,7 +22,7 @@
 #include <map>
 #include <thread>
 
-#include "interrupt.h"
+#include "harness/interrupt.h"
 
 extern char** environ;
 

@@ -1,4 +1,4 @@
-#include "archive.h"
+#include "sim/archive.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "cluster.h"
+#include "sim/cluster.h"
 
 #include <fmt/format.h>
 
@@ -6,11 +6,11 @@
 
 #include <algorithm>
 
-#include "executor.h"
-#include "initial_data.h"
-#include "sync_rep.h"
+#include "sim/executor.h"
+#include "sim/initial_data.h"
+#include "sim/sync_rep.h"
 #include "vocab/assert.h"
-#include "wal/row_image.h"
+#include "sim/wal/row_image.h"
 
 namespace replsim::sim {
 namespace {

@@ -12,18 +12,18 @@
 #include <string>
 #include <vector>
 
-#include "archive.h"
-#include "link.h"
-#include "naive_copy.h"
-#include "node.h"
-#include "simulator.h"
-#include "timing.h"
-#include "timing_use.h"
+#include "sim/archive.h"
+#include "sim/link.h"
+#include "sim/naive_copy.h"
+#include "sim/node.h"
+#include "sim/simulator.h"
+#include "sim/timing.h"
+#include "sim/timing_use.h"
 #include "vocab/dataset.h"
 #include "vocab/run_result.h"
 #include "vocab/scenario.h"
 #include "vocab/standby_names.h"
-#include "world.h"
+#include "sim/world.h"
 
 namespace replsim::sim {
 

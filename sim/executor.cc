@@ -1,4 +1,4 @@
-#include "executor.h"
+#include "sim/executor.h"
 
 #include <fmt/format.h>
 
@@ -7,7 +7,7 @@
 #include <cstdlib>
 
 #include "vocab/assert.h"
-#include "wal/row_image.h"
+#include "sim/wal/row_image.h"
 
 namespace replsim::sim {
 namespace {

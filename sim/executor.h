@@ -11,8 +11,8 @@
 
 #include "vocab/dataset.h"
 #include "vocab/scenario.h"
-#include "wal/log_format.h"
-#include "wal/store.h"
+#include "sim/wal/log_format.h"
+#include "sim/wal/store.h"
 
 namespace replsim::sim {
 

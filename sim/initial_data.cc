@@ -1,12 +1,12 @@
-#include "initial_data.h"
+#include "sim/initial_data.h"
 
 #include <utility>
 
-#include "executor.h"
-#include "node.h"
-#include "timing.h"
+#include "sim/executor.h"
+#include "sim/node.h"
+#include "sim/timing.h"
 #include "vocab/assert.h"
-#include "wal/row_image.h"
+#include "sim/wal/row_image.h"
 
 namespace replsim::sim {
 namespace {

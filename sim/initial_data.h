@@ -12,7 +12,7 @@
 
 #include "vocab/dataset.h"
 #include "vocab/lsn.h"
-#include "wal/log_format.h"
+#include "sim/wal/log_format.h"
 
 namespace replsim::sim {
 

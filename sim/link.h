@@ -10,7 +10,7 @@
 #include <string>
 
 #include "vocab/lsn.h"
-#include "world.h"
+#include "sim/world.h"
 
 namespace replsim::sim {
 

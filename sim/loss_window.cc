@@ -1,4 +1,4 @@
-#include "loss_window.h"
+#include "sim/loss_window.h"
 
 #include <algorithm>
 

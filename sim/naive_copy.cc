@@ -1,14 +1,14 @@
-#include "naive_copy.h"
+#include "sim/naive_copy.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <functional>
 
-#include "executor.h"
+#include "sim/executor.h"
 #include "vocab/assert.h"
-#include "wal/row_image.h"
-#include "wal/wal_reader.h"
+#include "sim/wal/row_image.h"
+#include "sim/wal/wal_reader.h"
 
 namespace replsim::sim {
 namespace {

@@ -18,8 +18,8 @@
 
 #include "vocab/dataset.h"
 #include "vocab/lsn.h"
-#include "wal/memory_store.h"
-#include "wal/segment_store.h"
+#include "sim/wal/memory_store.h"
+#include "sim/wal/segment_store.h"
 
 namespace replsim::sim {
 

@@ -1,10 +1,10 @@
-#include "node.h"
+#include "sim/node.h"
 
 #include <algorithm>
 
-#include "executor.h"
+#include "sim/executor.h"
 #include "vocab/assert.h"
-#include "wal/row_image.h"
+#include "sim/wal/row_image.h"
 
 namespace replsim::sim {
 namespace {

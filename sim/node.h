@@ -14,12 +14,12 @@
 
 #include "vocab/dataset.h"
 #include "vocab/lsn.h"
-#include "wal/memory_store.h"
-#include "wal/recovery_target.h"
-#include "wal/replay_engine.h"
-#include "wal/segment_store.h"
-#include "wal/wal_reader.h"
-#include "wal/wal_writer.h"
+#include "sim/wal/memory_store.h"
+#include "sim/wal/recovery_target.h"
+#include "sim/wal/replay_engine.h"
+#include "sim/wal/segment_store.h"
+#include "sim/wal/wal_reader.h"
+#include "sim/wal/wal_writer.h"
 
 namespace replsim::sim {
 

@@ -1,4 +1,4 @@
-#include "prng.h"
+#include "sim/prng.h"
 
 #include "vocab/assert.h"
 

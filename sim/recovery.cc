@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "cluster.h"
+#include "sim/cluster.h"
 #include "vocab/assert.h"
 
 namespace replsim::sim {

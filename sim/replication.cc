@@ -6,8 +6,8 @@
 
 #include <algorithm>
 
-#include "cluster.h"
-#include "sync_rep.h"
+#include "sim/cluster.h"
+#include "sim/sync_rep.h"
 #include "vocab/assert.h"
 
 namespace replsim::sim {

@@ -1,11 +1,11 @@
-#include "simulator.h"
+#include "sim/simulator.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 
-#include "cluster.h"
-#include "timing.h"
+#include "sim/cluster.h"
+#include "sim/timing.h"
 #include "vocab/assert.h"
 
 namespace replsim::sim {

@@ -1,4 +1,4 @@
-#include "sync_rep.h"
+#include "sim/sync_rep.h"
 
 #include <algorithm>
 

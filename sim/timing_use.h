@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "timing.h"
+#include "sim/timing.h"
 
 namespace replsim::sim {
 

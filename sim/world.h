@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "prng.h"
+#include "sim/prng.h"
 
 namespace replsim::sim {
 

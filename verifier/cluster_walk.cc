@@ -1,4 +1,4 @@
-#include "cluster_walk.h"
+#include "verifier/cluster_walk.h"
 
 #include <algorithm>
 

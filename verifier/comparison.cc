@@ -1,4 +1,4 @@
-#include "comparison.h"
+#include "verifier/comparison.h"
 
 #include <fmt/format.h>
 

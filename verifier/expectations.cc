@@ -1,4 +1,4 @@
-#include "expectations.h"
+#include "verifier/expectations.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "history_checks.h"
+#include "verifier/history_checks.h"
 
 #include <fmt/format.h>
 
@@ -7,7 +7,7 @@
 #include <optional>
 #include <set>
 
-#include "cluster_walk.h"
+#include "verifier/cluster_walk.h"
 #include "vocab/standby_names.h"
 
 namespace replsim {

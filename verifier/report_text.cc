@@ -1,4 +1,4 @@
-#include "report_text.h"
+#include "verifier/report_text.h"
 
 #include <fmt/format.h>
 

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "verification.h"
+#include "verifier/verification.h"
 #include "vocab/run_result.h"
 
 namespace replsim {

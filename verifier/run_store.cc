@@ -1,4 +1,4 @@
-#include "run_store.h"
+#include "verifier/run_store.h"
 
 #include <fmt/format.h>
 #include <rocksdb/db.h>

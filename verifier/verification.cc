@@ -1,8 +1,8 @@
-#include "verification.h"
+#include "verifier/verification.h"
 
 #include <nlohmann/json.hpp>
 
-#include "expectations.h"
+#include "verifier/expectations.h"
 
 namespace replsim {
 namespace {

@@ -10,8 +10,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "comparison.h"
-#include "history_checks.h"
+#include "verifier/comparison.h"
+#include "verifier/history_checks.h"
 #include "vocab/run_result.h"
 #include "vocab/scenario.h"
 

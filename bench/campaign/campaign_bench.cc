@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "campaign/campaign.h"
+#include "sim/campaign/campaign.h"
 
 namespace replsim::campaign {
 namespace {

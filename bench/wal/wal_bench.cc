@@ -19,12 +19,12 @@
 #include <unistd.h>
 #include <vector>
 
-#include "wal/crc32c.h"
-#include "wal/memory_store.h"
-#include "wal/replay_engine.h"
-#include "wal/rocksdb_store.h"
-#include "wal/wal_generator.h"
-#include "wal/wal_reader.h"
+#include "sim/wal/crc32c.h"
+#include "sim/wal/memory_store.h"
+#include "sim/wal/replay_engine.h"
+#include "storage/rocksdb_store.h"
+#include "sim/wal/wal_generator.h"
+#include "sim/wal/wal_reader.h"
 
 namespace replsim::wal {
 namespace {
@@ -256,9 +256,9 @@ void BM_ApplyToMemory(benchmark::State& state) {
 void BM_ApplyToRocksDb(benchmark::State& state) {
   const Decoded& d = decoded(state);
   const auto dir = std::filesystem::temp_directory_path() / ("replsim_wal_bench_" + std::to_string(getpid()));
-  apply_all(state, d, [&]() -> std::unique_ptr<RocksDbStore> {
+  apply_all(state, d, [&]() -> std::unique_ptr<storage::RocksDbStore> {
     std::filesystem::remove_all(dir);
-    auto s = RocksDbStore::open(dir.string());
+    auto s = storage::RocksDbStore::open(dir.string());
     if (!s.ok()) std::abort();
     return std::move(*s);
   }, false);

@@ -1,4 +1,4 @@
-#include "campaign/campaign.h"
+#include "sim/campaign/campaign.h"
 
 #include <fmt/format.h>
 #include <malloc.h>
@@ -6,7 +6,7 @@
 #include <map>
 #include <optional>
 
-#include "campaign/scenario_writer.h"
+#include "sim/campaign/scenario_writer.h"
 #include "vocab/assert.h"
 #include "vocab/scenario_parser.h"
 

@@ -10,8 +10,8 @@
 #include <optional>
 #include <string>
 
-#include "campaign/property.h"
-#include "simulator.h"
+#include "sim/campaign/property.h"
+#include "sim/simulator.h"
 
 namespace replsim::campaign {
 

@@ -1,8 +1,8 @@
-#include "campaign/differential.h"
+#include "sim/campaign/differential.h"
 
 #include <fmt/format.h>
 
-#include "campaign/scenario_writer.h"
+#include "sim/campaign/scenario_writer.h"
 
 namespace replsim::campaign {
 

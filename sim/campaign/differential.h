@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "campaign/campaign.h"
+#include "sim/campaign/campaign.h"
 #include "vocab/status.h"
 
 namespace replsim::campaign {

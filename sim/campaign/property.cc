@@ -1,4 +1,4 @@
-#include "campaign/property.h"
+#include "sim/campaign/property.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "campaign/scenario_gen.h"
-#include "simulator.h"
+#include "sim/campaign/scenario_gen.h"
+#include "sim/simulator.h"
 #include "vocab/run_result.h"
 #include "vocab/scenario.h"
 

@@ -1,4 +1,4 @@
-#include "campaign/scenario_gen.h"
+#include "sim/campaign/scenario_gen.h"
 
 #include <fmt/format.h>
 

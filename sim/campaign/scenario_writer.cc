@@ -1,4 +1,4 @@
-#include "campaign/scenario_writer.h"
+#include "sim/campaign/scenario_writer.h"
 
 #include <fmt/format.h>
 

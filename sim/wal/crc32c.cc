@@ -1,4 +1,4 @@
-#include "wal/crc32c.h"
+#include "sim/wal/crc32c.h"
 
 #include <algorithm>
 #include <array>
@@ -6,8 +6,8 @@
 #include <cstring>
 
 #include "vocab/assert.h"
-#include "wal/crc32c_clmul.h"
-#include "wal/log_format.h"
+#include "sim/wal/crc32c_clmul.h"
+#include "sim/wal/log_format.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>

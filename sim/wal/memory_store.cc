@@ -1,4 +1,4 @@
-#include "wal/memory_store.h"
+#include "sim/wal/memory_store.h"
 
 #include <algorithm>
 #include <utility>

@@ -5,8 +5,8 @@
 #include <memory>
 #include <vector>
 
-#include "wal/row_table.h"
-#include "wal/store.h"
+#include "sim/wal/row_table.h"
+#include "sim/wal/store.h"
 
 namespace replsim::wal {
 

@@ -1,10 +1,10 @@
-#include "wal/record.h"
+#include "sim/wal/record.h"
 
 #include <fmt/format.h>
 
 #include "vocab/assert.h"
-#include "wal/crc32c.h"
-#include "wal/recovery_target.h"
+#include "sim/wal/crc32c.h"
+#include "sim/wal/recovery_target.h"
 
 namespace replsim::wal {
 namespace {

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "vocab/lsn.h"
-#include "wal/log_format.h"
+#include "sim/wal/log_format.h"
 
 namespace replsim::wal {
 

@@ -1,4 +1,4 @@
-#include "wal/recovery_target.h"
+#include "sim/wal/recovery_target.h"
 
 #include <fmt/format.h>
 

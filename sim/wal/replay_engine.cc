@@ -1,11 +1,11 @@
-#include "wal/replay_engine.h"
+#include "sim/wal/replay_engine.h"
 
 #include <algorithm>
 
 #include <fmt/format.h>
 
 #include "vocab/assert.h"
-#include "wal/memory_store.h"
+#include "sim/wal/memory_store.h"
 
 namespace replsim::wal {
 

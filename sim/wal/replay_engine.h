@@ -14,10 +14,10 @@
 
 #include <absl/container/flat_hash_map.h>
 
-#include "wal/recovery_target.h"
-#include "wal/record.h"
-#include "wal/store.h"
-#include "wal/wal_reader.h"
+#include "sim/wal/recovery_target.h"
+#include "sim/wal/record.h"
+#include "sim/wal/store.h"
+#include "sim/wal/wal_reader.h"
 
 namespace replsim::wal {
 

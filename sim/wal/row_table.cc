@@ -1,4 +1,4 @@
-#include "wal/row_table.h"
+#include "sim/wal/row_table.h"
 
 #include <cstring>
 #include <new>

@@ -1,13 +1,10 @@
-#include "wal/segment_store.h"
+#include "sim/wal/segment_store.h"
 
 #include <algorithm>
 #include <atomic>
 #include <bit>
 #include <charconv>
 #include <cstring>
-#include <fstream>
-#include <map>
-#include <system_error>
 
 #include <fmt/format.h>
 
@@ -60,7 +57,7 @@ SegmentStore::Segment& SegmentStore::segment_for_write(uint64_t segno) {
     // Not zero-filled: simulator campaigns create many stores, and zeroing a whole segment costs
     // as much as writing it. Nothing outside [oldest_lsn(), end_lsn()) is ever read: reads stop
     // at end_lsn() (so a reader sees the end of WAL there, as at a zero tail), append_zeros()
-    // writes its zeros, and save() writes zeros for the unwritten parts of a file.
+    // writes its zeros, and storage::save_segments() writes zeros for the unwritten parts of a file.
     segments_.push_back(Segment{timeline_, std::make_unique_for_overwrite<char[]>(segment_size_)});
   }
   Segment& s = segments_[segno - first_segno_];
@@ -176,31 +173,6 @@ std::vector<std::string> SegmentStore::segment_names() const {
   return names;
 }
 
-Status SegmentStore::save(const std::filesystem::path& dir) const {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Status::IoError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
-  static constexpr char kZeros[4096] = {};
-  auto write_zeros = [](std::ofstream& f, uint64_t n) {
-    for (; n > 0; n -= std::min<uint64_t>(n, sizeof kZeros)) {
-      f.write(kZeros, static_cast<std::streamsize>(std::min<uint64_t>(n, sizeof kZeros)));
-    }
-  };
-  for (size_t i = 0; i < segments_.size(); ++i) {
-    const uint64_t seg_start = (first_segno_ + i) << segment_shift_;
-    const auto path = dir / wal_segment_name(segments_[i].timeline, Lsn{seg_start}, segment_size_);
-    // Only [oldest_lsn(), end_lsn()) holds WAL; the rest of the segment's memory was never written.
-    const uint64_t from = std::clamp(begin_.value, seg_start, seg_start + segment_size_) - seg_start;
-    const uint64_t to = std::clamp(end_.value, seg_start, seg_start + segment_size_) - seg_start;
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    write_zeros(f, from);
-    f.write(segments_[i].data.get() + from, static_cast<std::streamsize>(to - from));
-    write_zeros(f, segment_size_ - to);
-    if (!f) return Status::IoError(fmt::format("cannot write {}", path.string()));
-  }
-  return Status::Ok();
-}
-
 bool parse_segment_name(std::string_view name, uint64_t segment_size, TimelineId* timeline, Lsn* start) {
   if (name.size() != 24) return false;
   uint32_t parts[3];
@@ -216,76 +188,6 @@ bool parse_segment_name(std::string_view name, uint64_t segment_size, TimelineId
   *timeline = parts[0];
   *start = Lsn{(uint64_t{parts[1]} * segments_per_id + parts[2]) * segment_size};
   return true;
-}
-
-namespace {
-Status read_whole_file(const std::filesystem::path& path, uint64_t size, char* out) {
-  std::ifstream f(path, std::ios::binary);
-  f.read(out, static_cast<std::streamsize>(size));
-  if (!f || static_cast<uint64_t>(f.gcount()) != size) return Status::IoError(fmt::format("cannot read {}", path.string()));
-  return Status::Ok();
-}
-}  // namespace
-
-Result<SegmentStore> SegmentStore::load(const std::filesystem::path& dir, uint64_t segment_size) {
-  if (!std::has_single_bit(segment_size) || segment_size < kMinSegmentSize || segment_size > kMaxSegmentSize) {
-    return Status::InvalidInput(fmt::format("invalid segment size {}", segment_size));
-  }
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) return Status::NotFound(fmt::format("{}: no such directory", dir.string()));
-  std::map<uint64_t, std::pair<TimelineId, std::filesystem::path>> files;  // segno -> newest timeline.
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    TimelineId tli;
-    Lsn start;
-    if (!entry.is_regular_file() || !parse_segment_name(entry.path().filename().string(), segment_size, &tli, &start)) {
-      continue;
-    }
-    if (entry.file_size() != segment_size) {
-      return Status::Corruption(fmt::format("{}: size {} is not the segment size {}", entry.path().string(),
-                                            entry.file_size(), segment_size));
-    }
-    auto [it, inserted] = files.try_emplace(start.value / segment_size, tli, entry.path());
-    if (!inserted && it->second.first < tli) it->second = {tli, entry.path()};
-  }
-  if (ec) return Status::IoError(fmt::format("cannot list {}: {}", dir.string(), ec.message()));
-  if (files.empty()) return Status::NotFound(fmt::format("no WAL segment files in {}", dir.string()));
-  SegmentStore store(segment_size, files.rbegin()->second.first);
-  uint64_t expected = files.begin()->first;
-  store.first_segno_ = expected;
-  for (const auto& [segno, file] : files) {
-    if (segno != expected) {
-      return Status::Corruption(fmt::format("segment {} is missing before {}",
-                                            wal_segment_name(file.first, Lsn{expected * segment_size}, segment_size),
-                                            file.second.filename().string()));
-    }
-    store.segments_.push_back(Segment{file.first, std::make_unique_for_overwrite<char[]>(segment_size)});
-    if (Status s = read_whole_file(file.second, segment_size, store.segments_.back().data.get()); !s.ok()) return s;
-    ++expected;
-  }
-  store.begin_ = Lsn{store.first_segno_ * segment_size};
-  store.end_ = Lsn{expected * segment_size};
-  return store;
-}
-
-Result<SegmentStore> SegmentStore::load_file(const std::filesystem::path& file) {
-  std::error_code ec;
-  const uint64_t size = std::filesystem::file_size(file, ec);
-  if (ec) return Status::IoError(fmt::format("cannot stat {}: {}", file.string(), ec.message()));
-  if (!std::has_single_bit(size) || size < kMinSegmentSize || size > kMaxSegmentSize) {
-    return Status::InvalidInput(fmt::format("{}: size {} is not a valid WAL segment size", file.string(), size));
-  }
-  TimelineId tli;
-  Lsn start;
-  if (!parse_segment_name(file.filename().string(), size, &tli, &start)) {
-    return Status::InvalidInput(fmt::format("{}: not named like a WAL segment (24 hex digits)", file.string()));
-  }
-  SegmentStore store(size, tli);
-  store.first_segno_ = start.value / size;
-  store.segments_.push_back(Segment{tli, std::make_unique_for_overwrite<char[]>(size)});
-  if (Status s = read_whole_file(file, size, store.segments_.back().data.get()); !s.ok()) return s;
-  store.begin_ = start;
-  store.end_ = Lsn{start.value + size};
-  return store;
 }
 
 }  // namespace replsim::wal

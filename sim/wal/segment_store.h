@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <deque>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -14,7 +13,7 @@
 
 #include "vocab/lsn.h"
 #include "vocab/status.h"
-#include "wal/log_format.h"
+#include "sim/wal/log_format.h"
 
 namespace replsim::wal {
 
@@ -77,15 +76,6 @@ class SegmentStore {
   std::vector<std::string> segment_names() const;
   // The name of the segment file holding `lsn` as this store would write it.
   std::string segment_name(Lsn lsn) const;
-
-  // Writes every segment as a full-size file: bytes outside [oldest_lsn(), end_lsn()) are written
-  // as zeros (PostgreSQL's pre-zeroed files), whatever the memory behind them holds.
-  Status save(const std::filesystem::path& dir) const;
-  // Loads every file named like a WAL segment from `dir` (all must have `segment_size` bytes and
-  // be consecutive). end_lsn() is then the end of the last file: readers stop at the zero tail.
-  static Result<SegmentStore> load(const std::filesystem::path& dir, uint64_t segment_size);
-  // Loads a single segment file; its size is the segment size and its name gives its position.
-  static Result<SegmentStore> load_file(const std::filesystem::path& file);
 
  private:
   struct Segment {

@@ -10,7 +10,7 @@
 
 #include "vocab/lsn.h"
 #include "vocab/status.h"
-#include "wal/log_format.h"
+#include "sim/wal/log_format.h"
 
 namespace replsim::wal {
 

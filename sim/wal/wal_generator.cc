@@ -1,4 +1,4 @@
-#include "wal/wal_generator.h"
+#include "sim/wal/wal_generator.h"
 
 #include <array>
 #include <string_view>
@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "vocab/assert.h"
-#include "wal/row_image.h"
+#include "sim/wal/row_image.h"
 
 namespace replsim::wal {
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "wal/wal_writer.h"
+#include "sim/wal/wal_writer.h"
 
 namespace replsim::wal {
 

@@ -1,4 +1,4 @@
-#include "wal/wal_reader.h"
+#include "sim/wal/wal_reader.h"
 
 #include <algorithm>
 #include <array>
@@ -8,8 +8,8 @@
 #include <fmt/format.h>
 
 #include "vocab/assert.h"
-#include "wal/crc32c.h"
-#include "wal/crc32c_clmul.h"
+#include "sim/wal/crc32c.h"
+#include "sim/wal/crc32c_clmul.h"
 
 namespace replsim::wal {
 

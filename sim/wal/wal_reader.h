@@ -8,8 +8,8 @@
 #include <span>
 #include <string>
 
-#include "wal/record.h"
-#include "wal/segment_store.h"
+#include "sim/wal/record.h"
+#include "sim/wal/segment_store.h"
 
 namespace replsim::wal {
 

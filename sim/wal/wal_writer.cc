@@ -1,4 +1,4 @@
-#include "wal/wal_writer.h"
+#include "sim/wal/wal_writer.h"
 
 #include "vocab/assert.h"
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "wal/record.h"
-#include "wal/segment_store.h"
+#include "sim/wal/record.h"
+#include "sim/wal/segment_store.h"
 
 namespace replsim::wal {
 

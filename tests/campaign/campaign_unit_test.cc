@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "campaign/campaign.h"
-#include "campaign/differential.h"
-#include "campaign/scenario_gen.h"
-#include "campaign/scenario_writer.h"
+#include "sim/campaign/campaign.h"
+#include "sim/campaign/differential.h"
+#include "sim/campaign/scenario_gen.h"
+#include "sim/campaign/scenario_writer.h"
 #include "vocab/scenario_parser.h"
 
 namespace replsim::campaign {

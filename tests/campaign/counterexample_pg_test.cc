@@ -12,7 +12,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "campaign/campaign.h"
+#include "sim/campaign/campaign.h"
 
 namespace replsim::campaign {
 namespace {

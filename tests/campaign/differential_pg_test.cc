@@ -11,12 +11,12 @@
 #include <chrono>
 #include <cstdio>
 
-#include "campaign/differential.h"
-#include "campaign/scenario_writer.h"
-#include "report_text.h"
-#include "scenario_runner.h"
-#include "simulator.h"
-#include "verification.h"
+#include "sim/campaign/differential.h"
+#include "sim/campaign/scenario_writer.h"
+#include "verifier/report_text.h"
+#include "harness/scenario_runner.h"
+#include "sim/simulator.h"
+#include "verifier/verification.h"
 
 namespace replsim::campaign {
 namespace {

@@ -8,8 +8,8 @@
 #include <ostream>
 #include <string>
 
-#include "campaign/campaign.h"
-#include "campaign/scenario_writer.h"
+#include "sim/campaign/campaign.h"
+#include "sim/campaign/scenario_writer.h"
 
 namespace replsim::campaign {
 namespace {

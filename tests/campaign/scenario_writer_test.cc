@@ -4,9 +4,9 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
-#include "campaign/property.h"
-#include "campaign/scenario_gen.h"
-#include "campaign/scenario_writer.h"
+#include "sim/campaign/property.h"
+#include "sim/campaign/scenario_gen.h"
+#include "sim/campaign/scenario_writer.h"
 #include "vocab/scenario_parser.h"
 
 namespace replsim::campaign {

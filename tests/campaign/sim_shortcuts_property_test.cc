@@ -8,10 +8,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "campaign/campaign.h"
-#include "campaign/property.h"
-#include "campaign/scenario_gen.h"
-#include "simulator.h"
+#include "sim/campaign/campaign.h"
+#include "sim/campaign/property.h"
+#include "sim/campaign/scenario_gen.h"
+#include "sim/simulator.h"
 #include "vocab/run_result.h"
 
 namespace replsim::campaign {

@@ -17,9 +17,9 @@
 #include <thread>
 #include <vector>
 
-#include "campaign/campaign.h"
-#include "campaign/scenario_gen.h"
-#include "initial_data.h"
+#include "sim/campaign/campaign.h"
+#include "sim/campaign/scenario_gen.h"
+#include "sim/initial_data.h"
 #include "vocab/run_result.h"
 #include "vocab/scenario_parser.h"
 

@@ -2,8 +2,8 @@
 // nothing fetched from outside).
 #include <gtest/gtest.h>
 
-#include "compare_report.h"
-#include "html_escape.h"
+#include "cli/compare_report.h"
+#include "cli/html_escape.h"
 
 namespace replsim::cli {
 namespace {

@@ -16,7 +16,7 @@
 #include <fmt/format.h>
 
 #include "harness_test_util.h"
-#include "subprocess.h"
+#include "harness/subprocess.h"
 
 namespace replsim::harness {
 namespace {

@@ -10,7 +10,7 @@
 #include <string>
 #include <thread>
 
-#include "cluster.h"
+#include "harness/cluster.h"
 #include "harness_test_util.h"
 #include "vocab/dataset.h"
 

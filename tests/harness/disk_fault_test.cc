@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "cluster.h"
+#include "harness/cluster.h"
 #include "harness_test_util.h"
 
 namespace replsim::harness {

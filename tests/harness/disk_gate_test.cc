@@ -15,8 +15,8 @@
 #include <string>
 #include <thread>
 
-#include "disk_gate.h"
-#include "subprocess.h"
+#include "harness/disk_gate.h"
+#include "harness/subprocess.h"
 
 namespace replsim::harness {
 namespace {

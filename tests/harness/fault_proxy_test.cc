@@ -13,7 +13,7 @@
 #include <string>
 #include <thread>
 
-#include "fault_proxy.h"
+#include "harness/fault_proxy.h"
 
 namespace replsim::harness {
 namespace {

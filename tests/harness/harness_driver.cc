@@ -9,8 +9,8 @@
 
 #include <fmt/format.h>
 
-#include "interrupt.h"
-#include "scenario_runner.h"
+#include "harness/interrupt.h"
+#include "harness/scenario_runner.h"
 #include "vocab/scenario_parser.h"
 
 #include <nlohmann/json.hpp>

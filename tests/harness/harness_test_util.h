@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "scenario_runner.h"
+#include "harness/scenario_runner.h"
 #include "vocab/run_result.h"
 #include "vocab/scenario_parser.h"
 

@@ -2,8 +2,8 @@
 // names that could escape a conninfo string are refused before anything starts.
 #include <gtest/gtest.h>
 
-#include "cluster.h"
-#include "scenario_runner.h"
+#include "harness/cluster.h"
+#include "harness/scenario_runner.h"
 
 namespace replsim::harness {
 namespace {

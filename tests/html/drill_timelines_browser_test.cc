@@ -14,8 +14,8 @@
 
 #include "drill_fixture.h"
 #include "headless_chromium.h"
-#include "html_timeline.h"
-#include "simulator.h"
+#include "cli/html_timeline.h"
+#include "sim/simulator.h"
 #include "timeline_browser_check.h"
 #include "vocab/scenario_parser.h"
 

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "drill_fixture.h"
-#include "html_timeline.h"
+#include "cli/html_timeline.h"
 
 namespace replsim::cli {
 namespace {

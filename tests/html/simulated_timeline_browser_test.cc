@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "drill_fixture.h"
-#include "html_timeline.h"
-#include "simulator.h"
+#include "cli/html_timeline.h"
+#include "sim/simulator.h"
 #include "timeline_browser_check.h"
 
 namespace replsim::testing {

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "drill_fixture.h"
-#include "html_timeline.h"
+#include "cli/html_timeline.h"
 #include "timeline_browser_check.h"
 
 namespace replsim::testing {

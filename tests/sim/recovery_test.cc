@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-#include "expectations.h"
+#include "verifier/expectations.h"
 #include "sim_test_util.h"
 #include "vocab/scenario_parser.h"
 

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "simulator.h"
+#include "sim/simulator.h"
 #include "vocab/run_result.h"
 #include "vocab/scenario.h"
 

@@ -1,5 +1,5 @@
 // synchronous_standby_names selection and release as syncrep.c does it.
-#include "sync_rep.h"
+#include "sim/sync_rep.h"
 
 #include <gtest/gtest.h>
 

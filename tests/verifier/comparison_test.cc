@@ -1,6 +1,6 @@
 // Prediction against history: agreement, each kind of difference with its witness, the
 // counting of "either", and the byte tolerance of lag measures.
-#include "comparison.h"
+#include "verifier/comparison.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // Each history check against one history that violates it and one that does not.
-#include "history_checks.h"
+#include "verifier/history_checks.h"
 
 #include <gtest/gtest.h>
 

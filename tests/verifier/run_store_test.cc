@@ -1,6 +1,6 @@
 // The run store on real RocksDB: round trips, ordering, ids, the lock, and a writer
 // killed with SIGKILL mid-loop leaving a store that reopens with every run whole.
-#include "run_store.h"
+#include "verifier/run_store.h"
 
 #include <gtest/gtest.h>
 #include <poll.h>

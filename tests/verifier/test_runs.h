@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "comparison.h"
+#include "verifier/comparison.h"
 #include <vector>
 
 #include "vocab/run_result.h"

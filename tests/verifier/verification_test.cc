@@ -1,12 +1,12 @@
 // verify_runs puts comparison, history checks and expectations together; the report
 // prints both timelines side by side and the verdict; everything survives JSON.
-#include "verification.h"
+#include "verifier/verification.h"
 
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
-#include "report_text.h"
+#include "verifier/report_text.h"
 #include "test_runs.h"
 
 namespace replsim {

@@ -7,11 +7,11 @@
 #include <cstdlib>
 #include <string>
 
-#include "comparison.h"
+#include "verifier/comparison.h"
 #include "test_runs.h"
 #include <nlohmann/json.hpp>
-#include "scenario_runner.h"
-#include "simulator.h"
+#include "harness/scenario_runner.h"
+#include "sim/simulator.h"
 #include "vocab/scenario_parser.h"
 
 namespace replsim {

@@ -8,11 +8,11 @@
 #include <cstdlib>
 #include <string>
 
-#include "comparison.h"
+#include "verifier/comparison.h"
 #include "test_runs.h"
 #include <nlohmann/json.hpp>
-#include "simulator.h"
-#include "verification.h"
+#include "sim/simulator.h"
+#include "verifier/verification.h"
 #include "vocab/scenario_parser.h"
 
 namespace replsim {

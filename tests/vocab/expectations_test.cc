@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "expectations.h"
+#include "verifier/expectations.h"
 #include "vocab/scenario_parser.h"
 
 namespace replsim {

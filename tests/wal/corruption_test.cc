@@ -3,8 +3,8 @@
 // tests also run under ASan/UBSan).
 #include <gtest/gtest.h>
 
-#include "wal/wal_reader.h"
-#include "wal/wal_writer.h"
+#include "sim/wal/wal_reader.h"
+#include "sim/wal/wal_writer.h"
 #include "wal_test_util.h"
 
 namespace replsim::wal {

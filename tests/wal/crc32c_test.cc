@@ -1,4 +1,4 @@
-#include "wal/crc32c.h"
+#include "sim/wal/crc32c.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "wal/log_format.h"
+#include "sim/wal/log_format.h"
 
 namespace replsim::wal {
 namespace {

@@ -3,15 +3,15 @@
 //   checkpoint; xid 101 updates key 1 and deletes key 7, aborts at t=2000; backup start
 //   xid 102 truncates t1 and t2, restore point "before_load", inserts key 3, commits at t=3000
 //   backup end; xid 103 inserts key 4 and commits at t=3000; xid 104 inserts t2 key 5 at t=4000
-#include "wal/replay_engine.h"
+#include "sim/wal/replay_engine.h"
 
 #include <gtest/gtest.h>
 
 #include <set>
 
-#include "wal/memory_store.h"
-#include "wal/wal_reader.h"
-#include "wal/wal_writer.h"
+#include "sim/wal/memory_store.h"
+#include "sim/wal/wal_reader.h"
+#include "sim/wal/wal_writer.h"
 #include "wal_test_util.h"
 
 namespace replsim::wal {

@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "wal/memory_store.h"
-#include "wal/replay_engine.h"
-#include "wal/wal_reader.h"
-#include "wal/wal_writer.h"
+#include "sim/wal/memory_store.h"
+#include "sim/wal/replay_engine.h"
+#include "sim/wal/wal_reader.h"
+#include "sim/wal/wal_writer.h"
 
 namespace replsim::wal {
 namespace {

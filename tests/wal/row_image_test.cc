@@ -1,4 +1,4 @@
-#include "wal/row_image.h"
+#include "sim/wal/row_image.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // RowTable against std::map under a long random mix of puts (short rows inline, long rows on
 // the heap), erases (backward-shift deletion across wrapped probe runs) and clears.
-#include "wal/row_table.h"
+#include "sim/wal/row_table.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,5 @@
-#include "wal/segment_store.h"
+#include "sim/wal/segment_store.h"
+#include "storage/segment_files.h"
 
 #include <gtest/gtest.h>
 
@@ -72,24 +73,24 @@ TEST(SegmentStoreTest, SaveAndLoadRoundTripWithFullSizeFilesAndTimelines) {
   s.write(Lsn{128}, std::string(200, 'a'));
   s.set_timeline(2);
   s.append(std::string(100, 'b'));  // Relabels the segment it writes into, as promotion does.
-  ASSERT_TRUE(s.save(dir).ok());
+  ASSERT_TRUE(storage::save_segments(s, dir).ok());
   EXPECT_TRUE(std::filesystem::exists(dir / "000000010000000000000001"));
   EXPECT_TRUE(std::filesystem::exists(dir / "000000020000000000000002"));
   EXPECT_TRUE(std::filesystem::exists(dir / "000000020000000000000003"));
   EXPECT_EQ(std::filesystem::file_size(dir / "000000020000000000000003"), 128u);
-  auto loaded = SegmentStore::load(dir, 128);
+  auto loaded = storage::load_segments(dir, 128);
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   EXPECT_EQ(loaded->oldest_lsn(), Lsn{128});
   EXPECT_EQ(loaded->end_lsn(), Lsn{512});  // Whole files; readers stop at the zero tail.
   EXPECT_EQ(loaded->read(Lsn{128}, 300), std::string(200, 'a') + std::string(100, 'b'));
   EXPECT_EQ(loaded->read(Lsn{428}, 84), std::string(84, '\0'));
-  auto one = SegmentStore::load_file(dir / "000000020000000000000002");
+  auto one = storage::load_segment_file(dir / "000000020000000000000002");
   ASSERT_TRUE(one.ok());
   EXPECT_EQ(one->oldest_lsn(), Lsn{256});
   std::filesystem::remove(dir / "000000020000000000000002");
-  EXPECT_EQ(SegmentStore::load(dir, 128).status().code(), Status::Code::kCorruption);  // A gap.
-  EXPECT_EQ(SegmentStore::load(dir / "nope", 128).status().code(), Status::Code::kNotFound);
-  EXPECT_FALSE(SegmentStore::load_file(dir / "000000020000000000000099").ok());
+  EXPECT_EQ(storage::load_segments(dir, 128).status().code(), Status::Code::kCorruption);  // A gap.
+  EXPECT_EQ(storage::load_segments(dir / "nope", 128).status().code(), Status::Code::kNotFound);
+  EXPECT_FALSE(storage::load_segment_file(dir / "000000020000000000000099").ok());
   std::filesystem::remove_all(dir);
 }
 
@@ -106,8 +107,8 @@ TEST(SegmentStoreTest, UnwrittenBytesAreNeverReadAndAreSavedAsZeros) {
   EXPECT_FALSE(s.read(Lsn{128 + 90}, 1, &scratch, &view));
   const char* p = nullptr;
   EXPECT_EQ(s.contiguous(Lsn{128 + 40}, &p), 50u);
-  ASSERT_TRUE(s.save(dir).ok());
-  auto loaded = SegmentStore::load(dir, 128);
+  ASSERT_TRUE(storage::save_segments(s, dir).ok());
+  auto loaded = storage::load_segments(dir, 128);
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   EXPECT_EQ(loaded->read(Lsn{128}, 128), std::string(40, '\0') + std::string(50, 'a') + std::string(38, '\0'));
   std::filesystem::remove_all(dir);

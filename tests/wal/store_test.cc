@@ -5,10 +5,10 @@
 #include <filesystem>
 #include <unistd.h>
 
-#include "wal/memory_store.h"
-#include "wal/replay_engine.h"
-#include "wal/rocksdb_store.h"
-#include "wal/wal_generator.h"
+#include "sim/wal/memory_store.h"
+#include "sim/wal/replay_engine.h"
+#include "storage/rocksdb_store.h"
+#include "sim/wal/wal_generator.h"
 
 namespace replsim::wal {
 namespace {
@@ -55,12 +55,12 @@ TEST(StoreTest, RocksDbStoreFollowsTheStoreContractAndSurvivesReopen) {
   const auto dir = std::filesystem::temp_directory_path() / ("replsim_rocks_test_" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
   {
-    auto s = RocksDbStore::open(dir.string());
+    auto s = storage::RocksDbStore::open(dir.string());
     ASSERT_TRUE(s.ok()) << s.status().message();
     exercise(**s);
     EXPECT_EQ((*s)->applied_lsn(), Lsn{300});
   }
-  auto s = RocksDbStore::open(dir.string());
+  auto s = storage::RocksDbStore::open(dir.string());
   ASSERT_TRUE(s.ok());
   EXPECT_EQ((*s)->applied_lsn(), Lsn{300});
   EXPECT_EQ(dump(**s, 1), (std::vector<std::pair<uint64_t, std::string>>{{7, "after truncate"}}));
@@ -76,7 +76,7 @@ TEST(StoreTest, ReplayIntoRocksDbEqualsReplayIntoMemory) {
   MemoryStore mem;
   const auto dir = std::filesystem::temp_directory_path() / ("replsim_rocks_replay_" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
-  auto rocks = RocksDbStore::open(dir.string());
+  auto rocks = storage::RocksDbStore::open(dir.string());
   ASSERT_TRUE(rocks.ok());
   for (Store* s : {static_cast<Store*>(&mem), static_cast<Store*>(rocks->get())}) {
     ReplayEngine engine(s);

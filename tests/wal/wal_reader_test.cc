@@ -1,4 +1,4 @@
-#include "wal/wal_reader.h"
+#include "sim/wal/wal_reader.h"
 
 #include <gtest/gtest.h>
 
@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "wal/crc32c.h"
-#include "wal/row_image.h"
-#include "wal/wal_generator.h"
-#include "wal/wal_writer.h"
+#include "sim/wal/crc32c.h"
+#include "sim/wal/row_image.h"
+#include "sim/wal/wal_generator.h"
+#include "sim/wal/wal_writer.h"
 #include "wal_test_util.h"
 
 namespace replsim::wal {

@@ -3,8 +3,8 @@
 
 #include <vector>
 
-#include "wal/row_image.h"
-#include "wal/wal_writer.h"
+#include "sim/wal/row_image.h"
+#include "sim/wal/wal_writer.h"
 
 namespace replsim::wal::testing {
 

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "wal/crc32c.h"
-#include "wal/row_image.h"
-#include "wal/segment_store.h"
-#include "wal/wal_reader.h"
+#include "sim/wal/crc32c.h"
+#include "sim/wal/row_image.h"
+#include "sim/wal/segment_store.h"
+#include "sim/wal/wal_reader.h"
 
 using namespace replsim;
 using namespace replsim::wal;

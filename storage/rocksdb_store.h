@@ -10,14 +10,17 @@
 #include <memory>
 #include <string>
 
-#include "wal/store.h"
+#include "sim/wal/store.h"
 
 namespace rocksdb {
 class DB;
 class WriteBatch;
 }  // namespace rocksdb
 
-namespace replsim::wal {
+namespace replsim::storage {
+
+using wal::Store;
+using wal::TableId;
 
 struct RocksDbOptions {
   bool sync = false;              // fsync RocksDB's WAL on every commit batch.
@@ -51,4 +54,4 @@ class RocksDbStore final : public Store {
   Lsn applied_lsn_;
 };
 
-}  // namespace replsim::wal
+}  // namespace replsim::storage

@@ -1,18 +1,20 @@
-// Status and Result<T>: errors the caller must handle are values, as in LevelDB's
-// Status. Exceptions are for programmer errors only and are caught in main().
+// Status and Result<T>: errors the caller must handle are values, as in LevelDB's Status.
+// Programmer errors are REPLSIM_ASSERT failures (assert.h), on in every build.
 #pragma once
 
-#include <cassert>
 #include <optional>
 #include <string>
 #include <utility>
 #include <variant>
 
+#include "vocab/assert.h"
+
 namespace replsim {
 
 class Status {
  public:
-  enum class Code { kOk, kInvalidInput, kNotFound, kIoError, kCorruption, kFailed, kTimeout };
+  enum class Code { kOk, kInvalidInput, kNotFound, kIoError, kCorruption, kFailed, kTimeout,
+                    kInterrupted };  // kInterrupted: the user stopped the run (SIGINT/SIGTERM).
 
   Status() = default;
   static Status Ok() { return Status(); }
@@ -22,6 +24,7 @@ class Status {
   static Status Corruption(std::string msg) { return Status(Code::kCorruption, std::move(msg)); }
   static Status Failed(std::string msg) { return Status(Code::kFailed, std::move(msg)); }
   static Status Timeout(std::string msg) { return Status(Code::kTimeout, std::move(msg)); }
+  static Status Interrupted(std::string msg) { return Status(Code::kInterrupted, std::move(msg)); }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
@@ -39,13 +42,14 @@ class Result {
  public:
   Result(T value) : value_(std::move(value)) {}               // NOLINT(google-explicit-constructor)
   Result(Status status) : status_(std::move(status)) {         // NOLINT(google-explicit-constructor)
-    assert(!status_.ok() && "Result built from an ok Status carries no value");
+    REPLSIM_ASSERT(!status_.ok(), "a Result built from an ok Status carries no value");
   }
   bool ok() const { return value_.has_value(); }
   const Status& status() const { return status_; }
-  T& value() & { assert(ok()); return *value_; }
-  const T& value() const& { assert(ok()); return *value_; }
-  T&& value() && { assert(ok()); return std::move(*value_); }
+  // REQUIRES: ok(). Reading an error's value is a programmer error, caught in every build.
+  T& value() & { REPLSIM_ASSERT(ok(), "value() of an error Result"); return *value_; }
+  const T& value() const& { REPLSIM_ASSERT(ok(), "value() of an error Result"); return *value_; }
+  T&& value() && { REPLSIM_ASSERT(ok(), "value() of an error Result"); return std::move(*value_); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }

@@ -1,4 +1,4 @@
-#include "wal/rocksdb_store.h"
+#include "storage/rocksdb_store.h"
 
 #include <fmt/format.h>
 #include <rocksdb/db.h>
@@ -6,7 +6,7 @@
 
 #include <cstring>
 
-namespace replsim::wal {
+namespace replsim::storage {
 namespace {
 
 // Keys are table id then key, both big-endian, so RocksDB's byte order is (table, key) order
@@ -112,4 +112,4 @@ Status RocksDbStore::for_each(TableId table, const std::function<void(uint64_t, 
   return convert(it->status());
 }
 
-}  // namespace replsim::wal
+}  // namespace replsim::storage

@@ -1,0 +1,190 @@
+// The style guide, executable (the way TigerBeetle's tidy.zig checks its own): rules a compiler
+// does not check, read from the source tree. Each rule names what to use instead.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kRoot = REPLSIM_TEST_SOURCE_DIR;
+
+// Every file of the repository that holds text we write (not build trees, not git's).
+std::vector<fs::path> repository_files() {
+  std::vector<fs::path> files;
+  for (auto it = fs::recursive_directory_iterator(kRoot); it != fs::recursive_directory_iterator(); ++it) {
+    const std::string name = it->path().filename().string();
+    if (it->is_directory() && (name == ".git" || name.rfind("build", 0) == 0)) {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file()) files.push_back(it->path());
+  }
+  return files;
+}
+
+bool is_source(const fs::path& p) {
+  const std::string e = p.extension().string();
+  return e == ".h" || e == ".cc" || e == ".c";
+}
+
+std::string repo_path(const fs::path& p) { return fs::relative(p, kRoot).generic_string(); }
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Calls `fn(line_number, line)` for each line of `text`.
+template <typename Fn>
+void for_each_line(const std::string& text, Fn fn) {
+  std::istringstream in(text);
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) fn(n, line);
+}
+
+bool under(const std::string& rel, const std::string& folder) { return rel.rfind(folder, 0) == 0; }
+
+// The layer a library source belongs to, and the folders whose headers it may include: the
+// same rule the build enforces (cmake/ReplsimLayers.cmake), checked here on the text too so that
+// a mistake in the build's wiring cannot hide a crossing.
+struct Layer {
+  const char* folder;
+  std::vector<std::string> may_include;
+};
+const std::vector<Layer> kLayers = {
+    // Most specific first: sim/wal/ and sim/campaign/ are layers inside sim/.
+    {"sim/wal/", {"vocab/", "sim/wal/"}},
+    {"sim/campaign/", {"vocab/", "sim/wal/", "sim/campaign/", "sim/"}},
+    {"sim/", {"vocab/", "sim/wal/", "sim/"}},
+    {"vocab/", {"vocab/"}},
+    {"storage/", {"vocab/", "sim/wal/", "storage/"}},
+    {"harness/", {"vocab/", "harness/", "harness/disk_gate/"}},
+    {"verifier/", {"vocab/", "verifier/"}},
+};
+
+bool allowed_include(const std::vector<std::string>& may, const std::string& header) {
+  for (const auto& folder : may) {
+    // "sim/" allows sim/*.h only; its sublayers are listed on their own.
+    if (under(header, folder) && header.find('/', folder.size()) == std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST(TidyTest, LibrariesIncludeOnlyTheirOwnLayerAndTheLayersBelow) {
+  const std::regex include(R"re(^\s*#\s*include\s+"([^"]+)")re");
+  for (const auto& path : repository_files()) {
+    if (!is_source(path)) continue;
+    const std::string rel = repo_path(path);
+    const Layer* layer = nullptr;
+    for (const auto& l : kLayers) {
+      if (under(rel, l.folder)) {
+        layer = &l;
+        break;
+      }
+    }
+    if (layer == nullptr || under(rel, "harness/disk_gate/")) continue;  // cli/, tests/, bench/: anything.
+    for_each_line(read(path), [&](int n, const std::string& line) {
+      std::smatch m;
+      if (!std::regex_search(line, m, include)) return;
+      EXPECT_TRUE(allowed_include(layer->may_include, m[1].str()))
+          << rel << ":" << n << ": includes \"" << m[1] << "\", outside " << layer->folder << "'s layers";
+    });
+  }
+}
+
+TEST(TidyTest, IncludesAreWrittenFromTheRepositoryRoot) {
+  const std::regex include(R"re(^\s*#\s*include\s+"([^"]+)")re");
+  for (const auto& path : repository_files()) {
+    if (!is_source(path)) continue;
+    const std::string rel = repo_path(path);
+    for_each_line(read(path), [&](int n, const std::string& line) {
+      std::smatch m;
+      if (!std::regex_search(line, m, include)) return;
+      const std::string h = m[1];
+      EXPECT_EQ(h.find(".."), std::string::npos) << rel << ":" << n << ": a relative include (\"" << h << "\")";
+      const bool library = under(rel, "vocab/") || under(rel, "sim/") || under(rel, "storage/") ||
+                           under(rel, "harness/") || under(rel, "verifier/") || under(rel, "cli/");
+      if (library && !under(rel, "harness/disk_gate/")) {
+        EXPECT_TRUE(fs::exists(kRoot / h)) << rel << ":" << n << ": \"" << h << "\" is not a path from the repository root";
+      }
+    });
+  }
+}
+
+// The simulator is a pure function of (scenario, seed, timing profile): no wall clock, no
+// randomness but sim::Prng, no threads, no environment (docs/architecture.md).
+TEST(TidyTest, SimulatorUsesNoWallClockThreadsOrForeignRandomness) {
+  struct Banned {
+    std::regex pattern;
+    const char* instead;
+  };
+  const std::vector<Banned> banned = {
+      {std::regex(R"(#\s*include\s*<(random|thread|mutex|condition_variable|future|ctime)>)"),
+       "sim::Prng for randomness; World for time; no threads"},
+      {std::regex(R"(\b(system_clock|steady_clock|high_resolution_clock)\b)"), "World::now()"},
+      {std::regex(R"(\bstd::(thread|jthread|async|mt19937|random_device|uniform_int_distribution)\b)"),
+       "sim::Prng, and no threads"},
+      {std::regex(R"(\b(s?rand|random|time|gettimeofday|clock_gettime|getenv|sleep|usleep)\s*\()"),
+       "World and sim::Prng; options come in through the scenario"},
+  };
+  for (const auto& path : repository_files()) {
+    const std::string rel = repo_path(path);
+    if (!is_source(path) || !under(rel, "sim/")) continue;
+    for_each_line(read(path), [&](int n, const std::string& line) {
+      const std::string code = line.substr(0, line.find("//"));
+      for (const auto& b : banned) {
+        EXPECT_FALSE(std::regex_search(code, b.pattern)) << rel << ":" << n << ": banned in sim/ (use " << b.instead
+                                                         << "): " << line;
+      }
+    });
+  }
+}
+
+// Programmer errors are REPLSIM_ASSERT, on in every build; plain assert() vanishes under NDEBUG
+// (the default RelWithDebInfo build), and a thrown logic_error is an error path nobody handles.
+TEST(TidyTest, ProgrammerErrorsAreAssertionsThatStayOn) {
+  const std::regex plain_assert(R"((^|[^_A-Z])assert\s*\()");
+  const std::regex logic_error(R"(\bthrow\s+std::(logic_error|invalid_argument|out_of_range)\b)");
+  for (const auto& path : repository_files()) {
+    const std::string rel = repo_path(path);
+    if (!is_source(path) || under(rel, "tests/") || under(rel, "bench/") || under(rel, "harness/disk_gate/")) continue;
+    for_each_line(read(path), [&](int n, const std::string& line) {
+      const std::string code = line.substr(0, line.find("//"));
+      EXPECT_FALSE(std::regex_search(code, plain_assert)) << rel << ":" << n << ": assert() is off under NDEBUG; use REPLSIM_ASSERT";
+      EXPECT_FALSE(std::regex_search(code, logic_error)) << rel << ":" << n << ": a programmer error is a REPLSIM_ASSERT";
+    });
+  }
+}
+
+// The repository stands alone: nothing points at files a user of it does not have.
+TEST(TidyTest, NothingRefersToFilesOutsideTheRepository) {
+  const std::string outside = std::string("..") + "/shared";  // Split so this file does not match itself.
+  const std::vector<std::string> names = {std::string("seed-") + "drills", std::string("pg-") + "facts",
+                                          std::string("patroni-") + "facts"};
+  for (const auto& path : repository_files()) {
+    const std::string rel = repo_path(path);
+    const std::string ext = path.extension().string();
+    if (!(is_source(path) || ext == ".md" || ext == ".txt" || ext == ".yaml" || ext == ".sh" || ext == ".cmake" ||
+          path.filename() == "Makefile")) {
+      continue;
+    }
+    for_each_line(read(path), [&](int n, const std::string& line) {
+      EXPECT_EQ(line.find(outside), std::string::npos) << rel << ":" << n << ": refers outside the repository: " << line;
+      for (const auto& name : names) {
+        EXPECT_EQ(line.find(name), std::string::npos)
+            << rel << ":" << n << ": refers to " << name << ", which is not in the repository (docs/postgresql-notes.md): " << line;
+      }
+    });
+  }
+}
+
+}  // namespace
