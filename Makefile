@@ -32,7 +32,10 @@ sanitize: setup
 	@cmake --build build-asan -j $(JOBS)
 	@ctest --test-dir build-asan --output-on-failure -j $(JOBS) -LE pg
 
-bench: build
+# A short run of the benchmarks (scripts/bench.sh); docs/performance.md has the long ones.
+bench: setup
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target wal_bench campaign_bench
 	@bash scripts/bench.sh $(BUILD)
 
 clean:

@@ -18,7 +18,8 @@
 #     records/s. Scale 1 (100k accounts, PG_REDO_SCALE to change it): the first change of each
 #     page after the backup's checkpoint carries an 8 KB full-page image, and at scale 10 a 30 s
 #     run on this machine touches too few transactions per page for those to amortise (1.6 KB
-#     per record, against ~160 B in pg-facts' anchor), which would flatter replsim instead;
+#     per record, against ~160 B in the anchor of docs/postgresql-notes.md#speed-anchors), which
+#     would flatter replsim instead;
 #   - replsim's headline case is like for like: ~100k live rows (4 tables x 30k keys), as many
 #     as the 100k accounts of pgbench scale 1 that PostgreSQL's redo applies to, with uniformly
 #     random keys as pgbench's account ids, into tables that already exist (a restored base

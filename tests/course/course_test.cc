@@ -93,7 +93,7 @@ TEST(CourseTest, TheIndexLinksEveryChapterAndEachLinkExists) {
     EXPECT_TRUE(std::filesystem::exists(course_dir() + "/" + l)) << "README.md links " << l << ", which does not exist";
 }
 
-// The chapters the course promises: one per drill of the seed document and one on sync
+// The chapters the course promises: one per original drill (docs/course/README.md) and one on sync
 // versus async replication.
 TEST(CourseTest, EverySeedDrillAndSyncVersusAsyncHasAChapter) {
   const std::vector<Chapter> chapters = read_chapters();
