@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 
+#include "vocab/assert.h"
 #include "vocab/dataset.h"
 #include "vocab/standby_names.h"
 
@@ -383,6 +384,22 @@ bool restores_from_backup_to_target(const Scenario& s, const Step& step) {
   return step.kind == StepKind::kRestore && step.target.kind != RecoveryTarget::Kind::kNone && !s.restores_naive_copy(step);
 }
 
+// Insert, update, delete and truncate: the steps that are a transaction. Every kind is named, so
+// that a new one is a compile error here rather than a silent "no".
+bool runs_transaction(StepKind kind) {
+  switch (kind) {
+    case StepKind::kInsert: case StepKind::kUpdate: case StepKind::kDelete: case StepKind::kTruncate: return true;
+    case StepKind::kMark: case StepKind::kCatchup: case StepKind::kWait: case StepKind::kCheckLag:
+    case StepKind::kCancel: case StepKind::kPause: case StepKind::kResume: case StepKind::kPartition:
+    case StepKind::kHeal: case StepKind::kCrash: case StepKind::kStop: case StepKind::kStart: case StepKind::kWipe:
+    case StepKind::kPromote: case StepKind::kBaseBackup: case StepKind::kSwitchWal: case StepKind::kRestorePoint:
+    case StepKind::kRestore: case StepKind::kCheckpoint: case StepKind::kNaiveCopy: case StepKind::kBreakArchive:
+    case StepKind::kRepairArchive: case StepKind::kStallDisk: case StepKind::kOsCrash: return false;
+  }
+  REPLSIM_ASSERT(false, "a step whose kind is no StepKind");
+  return false;
+}
+
 // The scenario's shape the property judges exactly: archive_mode, no promotion (one timeline),
 // an archive that never breaks, commits that wait for the local flush at most, base backups
 // of the first primary, and a restore from one of them to a target.
@@ -393,8 +410,7 @@ bool judges_pitr(const Scenario& s) {
     if (step.kind == StepKind::kPromote || step.kind == StepKind::kBreakArchive || step.kind == StepKind::kNaiveCopy)
       return false;
     if (step.kind == StepKind::kBaseBackup && !step.node.empty() && step.node != first_primary(s)) return false;
-    if (!step.node.empty() && step.kind >= StepKind::kInsert && step.kind <= StepKind::kTruncate &&
-        step.node != first_primary(s))
+    if (!step.node.empty() && runs_transaction(step.kind) && step.node != first_primary(s))
       return false;
     restores |= restores_from_backup_to_target(s, step);
   }
@@ -421,136 +437,184 @@ Expectation expect_error(const std::string& node, const std::string& error) {
   return x;
 }
 
-// One restore (step `r`): nullopt when it cannot be judged exactly (a transaction before it
-// with an undetermined outcome, a node not observable), else its verdict.
-std::optional<Verdict> judge_restore(const Evaluation& e, int r) {
-  const Scenario& s = e.scenario;
-  const Prediction& p = e.prediction;
-  const Step& restore = s.steps[static_cast<size_t>(r)];
-  const RecoveryTarget& t = restore.target;
-  const NodeFinal* node = p.find_node(restore.node);
-  const int backup = step_of(s, StepKind::kBaseBackup, restore.backup);
-  if (node == nullptr || backup < 0) return std::nullopt;
+// A transaction whose commit record the first primary wrote and acknowledged.
+bool committed(const TxRecord& tx) { return tx.outcomes[0] == TxOutcome::kAcknowledged && tx.commit_lsn.value != 0; }
 
-  // The first primary's transactions before the restore, in step (= commit) order.
+// The first primary's transactions before step `r`, in step (= commit) order; nullopt when
+// timing decides one's outcome: then there is no exact prefix to compare.
+std::optional<std::vector<const TxRecord*>> transactions_before(const Evaluation& e, int r) {
   std::vector<const TxRecord*> txs;
-  for (const TxRecord& tx : p.transactions) {
-    if (tx.node != first_primary(s) || tx.step >= r) continue;
-    if (tx.outcomes.size() != 1) return std::nullopt;  // Timing decides: no exact prefix to compare.
+  for (const TxRecord& tx : e.prediction.transactions) {
+    if (tx.node != first_primary(e.scenario) || tx.step >= r) continue;
+    if (tx.outcomes.size() != 1) return std::nullopt;
     txs.push_back(&tx);
   }
   std::sort(txs.begin(), txs.end(), [](const TxRecord* a, const TxRecord* b) { return a->step < b->step; });
-  auto committed = [](const TxRecord& tx) { return tx.outcomes[0] == TxOutcome::kAcknowledged && tx.commit_lsn.value != 0; };
+  return txs;
+}
 
-  // `cut`: transactions of earlier steps are kept; `decides`: the LSN of a byte of the record
-  // recovery must read to know it reached the target (nullopt: no such record before the restore).
-  using Kind = RecoveryTarget::Kind;
-  int cut = backup;
-  bool keeps_target = false;
-  std::optional<Lsn> decides;
-  std::string target_text;
-  switch (t.kind) {
-    case Kind::kImmediate:
-      // Consistent at the backup's end, whose segment the backup itself switches out.
-      decides = std::nullopt;
-      target_text = "immediate";
-      break;
-    case Kind::kXid: {
-      const TxRecord* tx = p.find_tx(t.ref);
-      if (tx == nullptr || tx->outcomes.size() != 1 || !committed(*tx)) return std::nullopt;
-      cut = tx->step;
-      keeps_target = t.inclusive;
-      decides = Lsn{tx->commit_lsn.value - 1};  // Its commit record.
-      target_text = fmt::format("xid {} ({})", t.ref, t.inclusive ? "inclusive" : "exclusive");
-      break;
-    }
-    case Kind::kTime: {
-      // Only commit and abort records carry a time: the first one after the mark decides.
-      cut = step_of(s, StepKind::kMark, t.ref);
-      for (const TxRecord* tx : txs) {
-        if (tx->step <= cut) continue;
-        if (committed(*tx)) {
-          decides = Lsn{tx->commit_lsn.value - 1};
-          break;
-        }
-        if (primary_running_before(s, tx->step)) return std::nullopt;  // An abort record may decide.
-      }
-      target_text = fmt::format("time of mark {}", t.ref);
+// What a restore's target keeps, and which record tells recovery it reached the target.
+struct TargetRule {
+  int cut = -1;                // Transactions of earlier steps are kept.
+  bool keeps_target = false;   // So is the target's own transaction (an inclusive xid target).
+  std::optional<Lsn> decides;  // A byte of that record; nullopt: none was written before the restore.
+  std::string text;            // The target, as a witness names it.
+};
+
+TargetRule immediate_rule(int backup) {
+  // Consistent at the backup's end, whose segment the backup itself switches out.
+  return TargetRule{backup, false, std::nullopt, "immediate"};
+}
+
+std::optional<TargetRule> xid_rule(const Evaluation& e, const RecoveryTarget& t) {
+  const TxRecord* tx = e.prediction.find_tx(t.ref);
+  if (tx == nullptr || tx->outcomes.size() != 1 || !committed(*tx)) return std::nullopt;
+  return TargetRule{tx->step, t.inclusive, Lsn{tx->commit_lsn.value - 1},  // Its commit record.
+                    fmt::format("xid {} ({})", t.ref, t.inclusive ? "inclusive" : "exclusive")};
+}
+
+// Only commit and abort records carry a time: the first one after the mark decides.
+std::optional<TargetRule> time_rule(const Evaluation& e, const RecoveryTarget& t, const std::vector<const TxRecord*>& txs) {
+  TargetRule rule{step_of(e.scenario, StepKind::kMark, t.ref), false, std::nullopt, fmt::format("time of mark {}", t.ref)};
+  for (const TxRecord* tx : txs) {
+    if (tx->step <= rule.cut) continue;
+    if (committed(*tx)) {
+      rule.decides = Lsn{tx->commit_lsn.value - 1};
       break;
     }
-    case Kind::kName: {
-      cut = step_of(s, StepKind::kRestorePoint, t.ref);
-      const NodePosition* pos = primary_after(e, cut);
-      if (pos == nullptr) return std::nullopt;
-      decides = Lsn{pos->insert_lsn.value - 1};  // The restore point's record ends there.
-      target_text = fmt::format("restore point {}", t.ref);
-      break;
-    }
-    case Kind::kLsn: {
-      // A mark's position (a transaction's label is not judged: the generators name marks).
-      cut = step_of(s, StepKind::kMark, t.ref);
-      if (cut < 0) return std::nullopt;
-      const NodePosition* pos = primary_after(e, cut);
-      if (pos == nullptr) return std::nullopt;
-      const Lsn at = pos->insert_lsn;
-      // The first record starting at or after `at`; every transaction writes its rows before its
-      // commit record, so that record is never a commit and `inclusive` keeps no transaction.
-      for (int step = cut + 1; step < r; ++step)
-        if (const NodePosition* pos = primary_after(e, step); pos != nullptr && pos->insert_lsn > at) {
-          decides = at;
-          break;
-        }
-      target_text = fmt::format("lsn of mark {}", t.ref);
-      break;
-    }
-    case Kind::kNone: return std::nullopt;
+    if (primary_running_before(e.scenario, tx->step)) return std::nullopt;  // An abort record may decide.
   }
-  if (cut < 0) return std::nullopt;
-  const bool reached = t.kind == Kind::kImmediate || (decides && segment_completed(e, *decides, r));
+  return rule;
+}
 
+std::optional<TargetRule> name_rule(const Evaluation& e, const RecoveryTarget& t) {
+  const int cut = step_of(e.scenario, StepKind::kRestorePoint, t.ref);
+  const NodePosition* pos = primary_after(e, cut);
+  if (pos == nullptr) return std::nullopt;
+  return TargetRule{cut, false, Lsn{pos->insert_lsn.value - 1},  // The restore point's record ends there.
+                    fmt::format("restore point {}", t.ref)};
+}
+
+// A mark's position (a transaction's label is not judged: the generators name marks). The
+// record that decides is the first starting at or after it; every transaction writes its rows
+// before its commit record, so that record is never a commit and `inclusive` keeps no transaction.
+std::optional<TargetRule> lsn_rule(const Evaluation& e, const RecoveryTarget& t, int r) {
+  TargetRule rule{step_of(e.scenario, StepKind::kMark, t.ref), false, std::nullopt, fmt::format("lsn of mark {}", t.ref)};
+  if (rule.cut < 0) return std::nullopt;
+  const NodePosition* mark = primary_after(e, rule.cut);
+  if (mark == nullptr) return std::nullopt;
+  const Lsn at = mark->insert_lsn;
+  for (int step = rule.cut + 1; step < r; ++step)
+    if (const NodePosition* pos = primary_after(e, step); pos != nullptr && pos->insert_lsn > at) {
+      rule.decides = at;
+      break;
+    }
+  return rule;
+}
+
+// The rule of restore step `r` from the base backup of step `backup`; nullopt when it cannot
+// be stated exactly.
+std::optional<TargetRule> target_rule(const Evaluation& e, int r, int backup, const std::vector<const TxRecord*>& txs) {
+  const RecoveryTarget& t = e.scenario.steps[static_cast<size_t>(r)].target;
+  using TargetKind = RecoveryTarget::Kind;
+  switch (t.kind) {
+    case TargetKind::kImmediate: return immediate_rule(backup);
+    case TargetKind::kXid: return xid_rule(e, t);
+    case TargetKind::kTime: return time_rule(e, t, txs);
+    case TargetKind::kName: return name_rule(e, t);
+    case TargetKind::kLsn: return lsn_rule(e, t, r);
+    case TargetKind::kNone: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+// One restore being judged: its step, its node's final state, its target's rule, and the
+// transactions of the first primary before it.
+struct RestoreCase {
+  int r;
+  const Step& restore;
+  const NodeFinal& node;
+  const TargetRule& rule;
+  const std::vector<const TxRecord*>& txs;
+  std::string what;  // "restore of x1 from b1 to xid t3 (inclusive)".
+
+  bool kept(const TxRecord& tx) const {
+    return tx.step < rule.cut || (rule.keeps_target && tx.label == restore.target.ref);
+  }
+};
+
+// The deciding record never reached the archive: recovery must stop short of the target.
+Verdict judge_unreached(const RestoreCase& c) {
   Verdict v;
   v.applicable = true;
-  const std::string what = fmt::format("restore of {} from {} to {}", restore.node, restore.backup, target_text);
-  if (!reached) {
-    if (node->error == "recovery_target_not_reached") return v;
-    return violated(Verdict::Kind::kViolated,
-                    fmt::format("{}: {}, yet it ended {}", what,
-                                decides ? fmt::format("the record at {} that decides it lies in a segment never archived "
-                                                      "before step {}", decides->to_string(), r + 1)
-                                        : fmt::format("no record after the target was written before step {}", r + 1),
-                                node->error.empty() ? std::string("without an error") : "in " + node->error),
-                    {expect_error(restore.node, "recovery_target_not_reached")});
-  }
-  if (!node->error.empty()) {
-    std::vector<Expectation> expectations;
-    for (const TxRecord* tx : txs)
-      if (committed(*tx) && (tx->step < cut || (keeps_target && tx->label == t.ref))) {
-        expectations.push_back(expect(ExpectKind::kPresent, tx->label, restore.node));
-        break;
-      }
-    return violated(Verdict::Kind::kViolated,
-                    fmt::format("{}: the WAL up to the target was archived (segment of {} complete before step {}), yet "
-                                "{} ended in {}", what, decides ? decides->to_string() : std::string("the backup's end"),
-                                r + 1, restore.node, node->error),
-                    std::move(expectations));
-  }
-  Verdict possible = v;
-  for (const TxRecord* tx : txs) {
+  if (c.node.error == "recovery_target_not_reached") return v;
+  const std::string why =
+      c.rule.decides ? fmt::format("the record at {} that decides it lies in a segment never archived before step {}",
+                                   c.rule.decides->to_string(), c.r + 1)
+                     : fmt::format("no record after the target was written before step {}", c.r + 1);
+  return violated(Kind::kViolated,
+                  fmt::format("{}: {}, yet it ended {}", c.what, why,
+                              c.node.error.empty() ? std::string("without an error") : "in " + c.node.error),
+                  {expect_error(c.restore.node, "recovery_target_not_reached")});
+}
+
+// The target was reached, yet recovery ended in an error: the first transaction it should
+// have kept is the expectation the file states.
+Verdict judge_recovery_error(const RestoreCase& c) {
+  std::vector<Expectation> expectations;
+  for (const TxRecord* tx : c.txs)
+    if (committed(*tx) && c.kept(*tx)) {
+      expectations.push_back(expect(ExpectKind::kPresent, tx->label, c.restore.node));
+      break;
+    }
+  return violated(Kind::kViolated,
+                  fmt::format("{}: the WAL up to the target was archived (segment of {} complete before step {}), yet "
+                              "{} ended in {}", c.what,
+                              c.rule.decides ? c.rule.decides->to_string() : std::string("the backup's end"), c.r + 1,
+                              c.restore.node, c.node.error),
+                  std::move(expectations));
+}
+
+// The target was reached: every committed transaction is present exactly when it is kept.
+std::optional<Verdict> judge_restored_rows(const Evaluation& e, const RestoreCase& c) {
+  Verdict possible;
+  possible.applicable = true;
+  for (const TxRecord* tx : c.txs) {
     if (!committed(*tx)) continue;
-    const bool kept = tx->step < cut || (keeps_target && tx->label == t.ref);
-    const auto presence = presence_on(p, restore.node, tx->label);
+    const bool kept = c.kept(*tx);
+    const auto presence = presence_on(e.prediction, c.restore.node, tx->label);
     if (!presence) return std::nullopt;
     if (*presence == (kept ? Presence::kPresent : Presence::kAbsent)) continue;
     const std::string witness =
-        fmt::format("{}: {} committed on {} at step {} ({} the target), yet it {} {} on {}", what, tx->label,
+        fmt::format("{}: {} committed on {} at step {} ({} the target), yet it {} {} on {}", c.what, tx->label,
                     tx->node, tx->step + 1, kept ? "before" : "not before", *presence == Presence::kEither ? "may be" : "is",
-                    kept ? "absent" : "present", restore.node);
+                    kept ? "absent" : "present", c.restore.node);
     if (*presence != Presence::kEither)
-      return violated(Verdict::Kind::kViolated, witness,
-                      {expect(kept ? ExpectKind::kPresent : ExpectKind::kAbsent, tx->label, restore.node)});
-    if (possible.kind == Verdict::Kind::kHolds) possible = violated(Verdict::Kind::kPossiblyViolated, witness, {});
+      return violated(Kind::kViolated, witness,
+                      {expect(kept ? ExpectKind::kPresent : ExpectKind::kAbsent, tx->label, c.restore.node)});
+    if (possible.kind == Kind::kHolds) possible = violated(Kind::kPossiblyViolated, witness, {});
   }
   return possible;
+}
+
+// One restore (step `r`): nullopt when it cannot be judged exactly (a transaction before it
+// with an undetermined outcome, a node not observable), else its verdict.
+std::optional<Verdict> judge_restore(const Evaluation& e, int r) {
+  const Step& restore = e.scenario.steps[static_cast<size_t>(r)];
+  const NodeFinal* node = e.prediction.find_node(restore.node);
+  const int backup = step_of(e.scenario, StepKind::kBaseBackup, restore.backup);
+  if (node == nullptr || backup < 0) return std::nullopt;
+  const auto txs = transactions_before(e, r);
+  if (!txs) return std::nullopt;
+  const auto rule = target_rule(e, r, backup, *txs);
+  if (!rule || rule->cut < 0) return std::nullopt;
+  const RestoreCase c{r, restore, *node, *rule, *txs,
+                      fmt::format("restore of {} from {} to {}", restore.node, restore.backup, rule->text)};
+  const bool reached =
+      restore.target.kind == RecoveryTarget::Kind::kImmediate || (rule->decides && segment_completed(e, *rule->decides, r));
+  if (!reached) return judge_unreached(c);
+  if (!node->error.empty()) return judge_recovery_error(c);
+  return judge_restored_rows(e, c);
 }
 
 bool may_judge_pitr(const Scenario& s) { return judges_pitr(s); }

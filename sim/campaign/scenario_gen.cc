@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "sim/prng.h"
+#include "vocab/assert.h"
 #include "vocab/scenario_parser.h"  // describe_step: realised steps carry the text a file would.
 
 namespace replsim::campaign {
@@ -146,25 +148,34 @@ class Realizer {
 
   std::string next_label() { return fmt::format("t{}", ++labels_); }
 
+  // Every intent kind by name, so that a new kind is a compile error here (-Wswitch), not a
+  // silent fall into some other kind's rules.
   bool realize(const StepIntent& in, Step& step) {
-    const Intent kind = kind_of(in.kind);
-    switch (kind) {
+    switch (kind_of(in.kind)) {
       case Intent::kInsert: return insert(in, step);
       case Intent::kUpdate: return update(in, step);
       case Intent::kDelete: return erase(in, step);
       case Intent::kCatchup: return catchup(in, step);
-      case Intent::kWait:
-        step.kind = StepKind::kWait;
-        step.duration_ms = 10 * (1 + in.variant % 50);
-        return true;
+      case Intent::kWait: return wait(in, step);
+      case Intent::kPartition: return partition(in, step);
+      case Intent::kHeal: return heal(in, step);
+      case Intent::kPause: return pause(in, step);
+      case Intent::kResume: return resume(in, step);
+      case Intent::kCrash: return crash(in, step);
+      case Intent::kStart: return start(in, step);
+      case Intent::kStop: return stop(in, step);
+      case Intent::kPromote: return promote(in, step);
       case Intent::kCancel: return cancel(in, step);
-      case Intent::kBaseBackup:
-      case Intent::kSwitchWal:
-      case Intent::kMark:
-      case Intent::kRestorePoint: return archive_step(kind, step);
+      case Intent::kBaseBackup: return base_backup(step);
+      case Intent::kSwitchWal: return switch_wal(step);
+      case Intent::kMark: return mark(step);
+      case Intent::kRestorePoint: return restore_point(step);
       case Intent::kRestore: return restore(in, step);
-      default: return fault(kind, in, step);
+      case Intent::kStallDisk: return stall_disk(in, step);
+      case Intent::kOsCrash: return os_crash(in, step);
     }
+    REPLSIM_ASSERT(false, "an intent kind with no realisation");
+    return false;
   }
 
   // `commits`: nothing references the row the step writes, so it commits on a running primary.
@@ -244,6 +255,12 @@ class Realizer {
     return true;
   }
 
+  bool wait(const StepIntent& in, Step& step) {
+    step.kind = StepKind::kWait;
+    step.duration_ms = 10 * (1 + in.variant % 50);
+    return true;
+  }
+
   // --- Recovery (profiles with restore intents only): what a restore may aim at.
 
   // A point a recovery target may name, and the step that made it.
@@ -265,28 +282,38 @@ class Realizer {
     return std::any_of(nodes_.begin(), nodes_.end(), [](const NodeModel& m) { return m.stalled; });
   }
 
-  // base_backup, switch_wal, mark and restore_point, each of the running first primary (all
-  // but mark flush WAL, which a stalled disk never does).
-  bool archive_step(Intent kind, Step& step) {
-    if (!primary_running() || (kind != Intent::kMark && nodes_[0].stalled)) return false;
-    switch (kind) {
-      case Intent::kBaseBackup:
-        step.kind = StepKind::kBaseBackup;
-        step.name = fmt::format("b{}", backups_.size() + 1);
-        backups_.push_back({step.name, current_step()});
-        return true;
-      case Intent::kSwitchWal: step.kind = StepKind::kSwitchWal; return true;
-      case Intent::kMark:
-        step.kind = StepKind::kMark;
-        step.name = fmt::format("m{}", marks_.size() + 1);
-        marks_.push_back({step.name, current_step()});
-        return true;
-      default:
-        step.kind = StepKind::kRestorePoint;
-        step.name = fmt::format("rp{}", restore_points_.size() + 1);
-        restore_points_.push_back({step.name, current_step()});
-        return true;
-    }
+  // base_backup, switch_wal, mark and restore_point, each of the running first primary; all
+  // but mark flush WAL, which a stalled disk never does.
+  bool primary_flushes() const { return primary_running() && !nodes_[0].stalled; }
+
+  bool base_backup(Step& step) {
+    if (!primary_flushes()) return false;
+    step.kind = StepKind::kBaseBackup;
+    step.name = fmt::format("b{}", backups_.size() + 1);
+    backups_.push_back({step.name, current_step()});
+    return true;
+  }
+
+  bool switch_wal(Step& step) {
+    if (!primary_flushes()) return false;
+    step.kind = StepKind::kSwitchWal;
+    return true;
+  }
+
+  bool mark(Step& step) {
+    if (!primary_running()) return false;
+    step.kind = StepKind::kMark;
+    step.name = fmt::format("m{}", marks_.size() + 1);
+    marks_.push_back({step.name, current_step()});
+    return true;
+  }
+
+  bool restore_point(Step& step) {
+    if (!primary_flushes()) return false;
+    step.kind = StepKind::kRestorePoint;
+    step.name = fmt::format("rp{}", restore_points_.size() + 1);
+    restore_points_.push_back({step.name, current_step()});
+    return true;
   }
 
   // A restore into a new node x1, x2, ... from one of the base backups, to a target made after
@@ -323,97 +350,119 @@ class Realizer {
     return true;
   }
 
-  bool fault(Intent kind, const StepIntent& in, Step& step) {
-    NodeModel* n = nullptr;
-    switch (kind) {
-      case Intent::kPartition:
-        // The link to the first primary: never the primary itself, never a promoted node.
-        // Not a stalled standby before anything was written to it: what it wrote is the point.
-        n = pick_preferring(in.target,
-                            [](const NodeModel& m) { return !m.primary && !m.partitioned && (!m.stalled || m.written_since_stall); },
-                            [](const NodeModel& m) { return m.stalled || m.os_crashed; });
-        if (n == nullptr) return false;
-        step.kind = StepKind::kPartition;
-        step.direction = in.variant % 4 == 2 ? PartitionDirection::kToStandby
-                       : in.variant % 4 == 3 ? PartitionDirection::kToPrimary : PartitionDirection::kBoth;
-        n->partitioned = true;
-        break;
-      case Intent::kHeal:
-        n = pick(in.target, [](const NodeModel& m) { return m.partitioned; });
-        if (n == nullptr) return false;
-        step.kind = StepKind::kHeal;
-        n->partitioned = false;
-        break;
-      case Intent::kPause:
-        n = pick(in.target, [](const NodeModel& m) { return m.run == Run::kRunning && !m.stalled; });
-        if (n == nullptr) return false;
-        step.kind = StepKind::kPause;
-        n->run = Run::kPaused;
-        break;
-      case Intent::kResume:
-        n = pick(in.target, [](const NodeModel& m) { return m.run == Run::kPaused; });
-        if (n == nullptr) return false;
-        step.kind = StepKind::kResume;
-        n->run = Run::kRunning;
-        break;
-      case Intent::kCrash:
-        n = pick(in.target, [](const NodeModel& m) { return m.run != Run::kDown && !m.stalled; });
-        if (n == nullptr) return false;
-        step.kind = StepKind::kCrash;
-        n->run = Run::kDown;
-        break;
-      case Intent::kStop:
-        n = pick(in.target, [](const NodeModel& m) { return m.run == Run::kRunning && !m.stalled; });
-        if (n == nullptr) return false;
-        step.kind = StepKind::kStop;
-        n->run = Run::kDown;
-        break;
-      case Intent::kStart:
-        n = pick_preferring(in.target, [](const NodeModel& m) { return m.run == Run::kDown; },
-                            [](const NodeModel& m) { return m.os_crashed; });
-        if (n == nullptr) return false;
-        // Half the time a standby whose OS crashed is first cut off from its primary: restarted
-        // within reach, it fetches again whatever its crash lost, and shows nothing.
-        if (n->os_crashed && !n->primary && !n->partitioned && in.variant % 2 == 0) {
-          step.kind = StepKind::kPartition;
-          n->partitioned = true;
-          break;
-        }
-        step.kind = StepKind::kStart;
-        n->run = Run::kRunning;
-        break;
-      case Intent::kPromote:
-        n = pick_preferring(in.target, [](const NodeModel& m) { return !m.primary && m.run == Run::kRunning && !m.stalled; },
-                            [](const NodeModel& m) { return m.os_crashed; });
-        if (n == nullptr) return false;
-        step.kind = StepKind::kPromote;
-        n->primary = n->promoted = true;
-        promoted_ = true;
-        break;
-      case Intent::kStallDisk:
-        // Where commits wait for standbys, mostly a standby's disk: whether what it wrote
-        // survives is what synchronous replication's levels differ in.
-        {
-          const bool prefer_standby = sync_ && in.variant % 4 != 0;
-          n = pick_preferring(in.target, [](const NodeModel& m) { return m.run == Run::kRunning && !m.stalled; },
-                              [prefer_standby](const NodeModel& m) { return !prefer_standby || !m.primary; });
-        }
-        if (n == nullptr) return false;
-        step.kind = StepKind::kStallDisk;
-        n->stalled = true;
-        n->written_since_stall = false;
-        break;
-      case Intent::kOsCrash:
-        // Of a stalled node after a write: without both, an OS crash loses no more than a process crash.
-        n = pick(in.target, [](const NodeModel& m) { return m.stalled && m.written_since_stall; });
-        if (n == nullptr) return false;
-        step.kind = StepKind::kOsCrash;
-        n->run = Run::kDown;
-        n->stalled = false;
-        n->os_crashed = true;
-        break;
-      default: return false;
+  // --- Faults: each acts on one node the model allows, or is dropped when none qualifies.
+
+  // The link to the first primary: never the primary itself, never a promoted node.
+  // Not a stalled standby before anything was written to it: what it wrote is the point.
+  bool partition(const StepIntent& in, Step& step) {
+    NodeModel* n = pick_preferring(
+        in.target, [](const NodeModel& m) { return !m.primary && !m.partitioned && (!m.stalled || m.written_since_stall); },
+        [](const NodeModel& m) { return m.stalled || m.os_crashed; });
+    if (n == nullptr) return false;
+    step.kind = StepKind::kPartition;
+    step.direction = in.variant % 4 == 2 ? PartitionDirection::kToStandby
+                   : in.variant % 4 == 3 ? PartitionDirection::kToPrimary : PartitionDirection::kBoth;
+    n->partitioned = true;
+    step.node = n->name;
+    return true;
+  }
+
+  bool heal(const StepIntent& in, Step& step) {
+    NodeModel* n = pick(in.target, [](const NodeModel& m) { return m.partitioned; });
+    if (n == nullptr) return false;
+    step.kind = StepKind::kHeal;
+    n->partitioned = false;
+    step.node = n->name;
+    return true;
+  }
+
+  bool pause(const StepIntent& in, Step& step) {
+    NodeModel* n = pick(in.target, [](const NodeModel& m) { return m.run == Run::kRunning && !m.stalled; });
+    if (n == nullptr) return false;
+    step.kind = StepKind::kPause;
+    n->run = Run::kPaused;
+    step.node = n->name;
+    return true;
+  }
+
+  bool resume(const StepIntent& in, Step& step) {
+    NodeModel* n = pick(in.target, [](const NodeModel& m) { return m.run == Run::kPaused; });
+    if (n == nullptr) return false;
+    step.kind = StepKind::kResume;
+    n->run = Run::kRunning;
+    step.node = n->name;
+    return true;
+  }
+
+  bool crash(const StepIntent& in, Step& step) {
+    NodeModel* n = pick(in.target, [](const NodeModel& m) { return m.run != Run::kDown && !m.stalled; });
+    if (n == nullptr) return false;
+    step.kind = StepKind::kCrash;
+    n->run = Run::kDown;
+    step.node = n->name;
+    return true;
+  }
+
+  bool stop(const StepIntent& in, Step& step) {
+    NodeModel* n = pick(in.target, [](const NodeModel& m) { return m.run == Run::kRunning && !m.stalled; });
+    if (n == nullptr) return false;
+    step.kind = StepKind::kStop;
+    n->run = Run::kDown;
+    step.node = n->name;
+    return true;
+  }
+
+  bool start(const StepIntent& in, Step& step) {
+    NodeModel* n = pick_preferring(in.target, [](const NodeModel& m) { return m.run == Run::kDown; },
+                                   [](const NodeModel& m) { return m.os_crashed; });
+    if (n == nullptr) return false;
+    step.node = n->name;
+    // Half the time a standby whose OS crashed is first cut off from its primary: restarted
+    // within reach, it fetches again whatever its crash lost, and shows nothing.
+    if (n->os_crashed && !n->primary && !n->partitioned && in.variant % 2 == 0) {
+      step.kind = StepKind::kPartition;
+      n->partitioned = true;
+      return true;
     }
+    step.kind = StepKind::kStart;
+    n->run = Run::kRunning;
+    return true;
+  }
+
+  bool promote(const StepIntent& in, Step& step) {
+    NodeModel* n = pick_preferring(
+        in.target, [](const NodeModel& m) { return !m.primary && m.run == Run::kRunning && !m.stalled; },
+        [](const NodeModel& m) { return m.os_crashed; });
+    if (n == nullptr) return false;
+    step.kind = StepKind::kPromote;
+    n->primary = n->promoted = true;
+    promoted_ = true;
+    step.node = n->name;
+    return true;
+  }
+
+  // Where commits wait for standbys, mostly a standby's disk: whether what it wrote
+  // survives is what synchronous replication's levels differ in.
+  bool stall_disk(const StepIntent& in, Step& step) {
+    const bool prefer_standby = sync_ && in.variant % 4 != 0;
+    NodeModel* n = pick_preferring(in.target, [](const NodeModel& m) { return m.run == Run::kRunning && !m.stalled; },
+                                   [prefer_standby](const NodeModel& m) { return !prefer_standby || !m.primary; });
+    if (n == nullptr) return false;
+    step.kind = StepKind::kStallDisk;
+    n->stalled = true;
+    n->written_since_stall = false;
+    step.node = n->name;
+    return true;
+  }
+
+  // Of a stalled node after a write: without both, an OS crash loses no more than a process crash.
+  bool os_crash(const StepIntent& in, Step& step) {
+    NodeModel* n = pick(in.target, [](const NodeModel& m) { return m.stalled && m.written_since_stall; });
+    if (n == nullptr) return false;
+    step.kind = StepKind::kOsCrash;
+    n->run = Run::kDown;
+    n->stalled = false;
+    n->os_crashed = true;
     step.node = n->name;
     return true;
   }
@@ -470,23 +519,22 @@ Scenario realize(const Plan& plan, const Profile& profile, const std::string& na
 
 namespace {
 
-// splitmix64 as a stream: the plan's own PRNG, a fixed algorithm so a seed gives the same
-// plan with every standard library (rapidcheck's integer generators are not documented to
-// keep their distribution across versions, and are slower than this by two orders).
+// The plan's own PRNG is the simulator's (sim::Prng): a fixed algorithm, so a seed gives the
+// same plan with every standard library (rapidcheck's integer generators are not documented to
+// keep their distribution across versions, and are slower than this by two orders), and draws
+// without modulo bias. This adapter only speaks the plan's int fields.
 class PlanRandom {
  public:
-  explicit PlanRandom(uint64_t seed) : state_(seed) {}
-  uint64_t next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+  explicit PlanRandom(uint64_t seed) : prng_(seed) {}
+  uint64_t next() { return prng_.next(); }
+  // A number in [0, n). REQUIRES: n > 0.
+  int uniform(int n) {
+    REPLSIM_ASSERT(n > 0, "a plan draw needs at least one value");
+    return static_cast<int>(prng_.uniform(static_cast<uint64_t>(n)));
   }
-  // [0, n); the modulo bias is below 2^-50 for the small n used here.
-  int uniform(int n) { return static_cast<int>(next() % static_cast<uint64_t>(n)); }
 
  private:
-  uint64_t state_;
+  sim::Prng prng_;
 };
 
 template <typename T, typename F>

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "vocab/scenario_parser.h"
+#include "vocab/step_visitor.h"
 
 namespace replsim::campaign {
 namespace {
@@ -86,65 +87,80 @@ void write_restore(const Step& s, std::string& out) {
   if (s.target.timeline != defaults.timeline) out += fmt::format("    timeline: {}\n", quote(s.target.timeline));
 }
 
-void write_step(const Step& s, std::string& out) {
-  const std::string verb = to_string(s.kind);
-  auto node_modifier = [&] {
-    if (!s.node.empty()) out += fmt::format("    node: {}\n", s.node);
-  };
-  switch (s.kind) {
-    case StepKind::kInsert:
-    case StepKind::kUpdate:
-    case StepKind::kDelete:
-    case StepKind::kTruncate:
-      out += fmt::format("  - {}: {}\n    table: {}\n", verb, s.label, s.table);
-      if (s.kind == StepKind::kInsert) out += fmt::format("    values: {}\n", pairs(s.values));
-      if (s.kind == StepKind::kUpdate) out += fmt::format("    set: {}\n", pairs(s.values));
-      if (!s.where.empty()) out += fmt::format("    where: {}\n", pairs(s.where));
-      if (s.cascade) out += "    cascade: true\n";
-      node_modifier();
-      return;
-    case StepKind::kCatchup:
-    case StepKind::kSwitchWal:
-    case StepKind::kCheckpoint:
-      out += s.node.empty() ? fmt::format("  - {}\n", verb) : fmt::format("  - {}: {}\n", verb, s.node);
-      return;
-    case StepKind::kBreakArchive:
-    case StepKind::kRepairArchive: out += fmt::format("  - {}\n", verb); return;
-    case StepKind::kNaiveCopy:
-      // The parser reads a naive copy without `files` as every part at once; writing the list
-      // always keeps the step's parts (and their order) exactly.
-      out += fmt::format("  - naive_copy: {}\n    files: [{}]\n", s.name, fmt::join(s.files, ", "));
-      node_modifier();
-      return;
-    case StepKind::kWait: out += fmt::format("  - wait: {}ms\n", s.duration_ms); return;
-    case StepKind::kCancel: out += fmt::format("  - cancel: {}\n", s.label); return;
-    case StepKind::kMark:
-    case StepKind::kCheckLag:
-    case StepKind::kBaseBackup:
-    case StepKind::kRestorePoint:
-      out += fmt::format("  - {}: {}\n", verb, s.name);
-      node_modifier();
-      return;
-    case StepKind::kPartition:
-      out += fmt::format("  - partition: {}\n", s.node);
-      if (s.direction != PartitionDirection::kBoth) out += fmt::format("    direction: {}\n", direction(s.direction));
-      return;
-    case StepKind::kRestore:
-      out += fmt::format("  - restore: {}\n", s.node);
-      write_restore(s, out);
-      return;
-    case StepKind::kPause:
-    case StepKind::kResume:
-    case StepKind::kHeal:
-    case StepKind::kCrash:
-    case StepKind::kStop:
-    case StepKind::kStart:
-    case StepKind::kWipe:
-    case StepKind::kPromote:
-    case StepKind::kStallDisk:
-    case StepKind::kOsCrash: out += fmt::format("  - {}: {}\n", verb, s.node); return;
+// Writes one step as the parser reads it back: one member per step kind (visit_step), so a new
+// kind does not compile until it is written here.
+class StepWriter {
+ public:
+  explicit StepWriter(std::string& out) : out_(out) {}
+
+  void on_insert(const Step& s) { row_change(s, "values"); }
+  void on_update(const Step& s) { row_change(s, "set"); }
+  void on_delete(const Step& s) { row_change(s, nullptr); }
+  void on_truncate(const Step& s) { row_change(s, nullptr); }
+  void on_mark(const Step& s) { named(s); }
+  void on_catchup(const Step& s) { optional_node(s); }
+  void on_wait(const Step& s) { out_ += fmt::format("  - wait: {}ms\n", s.duration_ms); }
+  void on_check_lag(const Step& s) { named(s); }
+  void on_cancel(const Step& s) { out_ += fmt::format("  - cancel: {}\n", s.label); }
+  void on_pause(const Step& s) { of_node(s); }
+  void on_resume(const Step& s) { of_node(s); }
+  void on_partition(const Step& s) {
+    out_ += fmt::format("  - partition: {}\n", s.node);
+    if (s.direction != PartitionDirection::kBoth) out_ += fmt::format("    direction: {}\n", direction(s.direction));
   }
-}
+  void on_heal(const Step& s) { of_node(s); }
+  void on_crash(const Step& s) { of_node(s); }
+  void on_stop(const Step& s) { of_node(s); }
+  void on_start(const Step& s) { of_node(s); }
+  void on_wipe(const Step& s) { of_node(s); }
+  void on_promote(const Step& s) { of_node(s); }
+  void on_base_backup(const Step& s) { named(s); }
+  void on_switch_wal(const Step& s) { optional_node(s); }
+  void on_restore_point(const Step& s) { named(s); }
+  void on_restore(const Step& s) {
+    out_ += fmt::format("  - restore: {}\n", s.node);
+    write_restore(s, out_);
+  }
+  void on_checkpoint(const Step& s) { optional_node(s); }
+  void on_naive_copy(const Step& s) {
+    // The parser reads a naive copy without `files` as every part at once; writing the list
+    // always keeps the step's parts (and their order) exactly.
+    out_ += fmt::format("  - naive_copy: {}\n    files: [{}]\n", s.name, fmt::join(s.files, ", "));
+    node_modifier(s);
+  }
+  void on_break_archive(const Step& s) { bare(s); }
+  void on_repair_archive(const Step& s) { bare(s); }
+  void on_stall_disk(const Step& s) { of_node(s); }
+  void on_os_crash(const Step& s) { of_node(s); }
+
+ private:
+  // insert, update, delete, truncate: the label, the table, then `values_key` (insert's
+  // values, update's set; null for the others).
+  void row_change(const Step& s, const char* values_key) {
+    out_ += fmt::format("  - {}: {}\n    table: {}\n", to_string(s.kind), s.label, s.table);
+    if (values_key != nullptr) out_ += fmt::format("    {}: {}\n", values_key, pairs(s.values));
+    if (!s.where.empty()) out_ += fmt::format("    where: {}\n", pairs(s.where));
+    if (s.cascade) out_ += "    cascade: true\n";
+    node_modifier(s);
+  }
+  // A step that acts on one node, named as its value.
+  void of_node(const Step& s) { out_ += fmt::format("  - {}: {}\n", to_string(s.kind), s.node); }
+  // A step of the whole cluster, or of one node when it names one.
+  void optional_node(const Step& s) {
+    out_ += s.node.empty() ? fmt::format("  - {}\n", to_string(s.kind)) : fmt::format("  - {}: {}\n", to_string(s.kind), s.node);
+  }
+  // A step that names what it makes (a mark, a base backup, ...), on the primary unless `node` says.
+  void named(const Step& s) {
+    out_ += fmt::format("  - {}: {}\n", to_string(s.kind), s.name);
+    node_modifier(s);
+  }
+  void bare(const Step& s) { out_ += fmt::format("  - {}\n", to_string(s.kind)); }
+  void node_modifier(const Step& s) {
+    if (!s.node.empty()) out_ += fmt::format("    node: {}\n", s.node);
+  }
+
+  std::string& out_;
+};
 
 void write_expectation(const Expectation& e, std::string& out) {
   const std::string kind = to_string(e.kind);
@@ -253,7 +269,8 @@ std::string write_scenario(const Scenario& scenario) {
   if (!scenario.description.empty()) out += fmt::format("description: {}\n", quote(scenario.description));
   write_cluster(scenario.cluster, out);
   out += scenario.steps.empty() ? "steps: []\n" : "steps:\n";
-  for (const Step& s : scenario.steps) write_step(s, out);
+  StepWriter writer(out);
+  for (const Step& s : scenario.steps) visit_step(s, writer);
   if (!scenario.expectations.empty()) {
     out += "expect:\n";
     for (const Expectation& e : scenario.expectations) write_expectation(e, out);
