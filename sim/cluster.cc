@@ -10,14 +10,11 @@
 #include "sim/initial_data.h"
 #include "sim/sync_rep.h"
 #include "vocab/assert.h"
+#include "vocab/step_visitor.h"
 #include "sim/wal/row_image.h"
 
 namespace replsim::sim {
 namespace {
-
-bool is_write(StepKind k) {
-  return k == StepKind::kInsert || k == StepKind::kUpdate || k == StepKind::kDelete || k == StepKind::kTruncate;
-}
 
 const Dataset& dataset_of(const Scenario& s) {
   const Dataset* d = find_dataset(s.cluster.dataset);
@@ -101,7 +98,7 @@ RunResult Cluster::run() {
       entry.text = step.text;
       result_.timeline.push_back(std::move(entry));
     }
-    run_step(step_index_, step);
+    visit_step(step, *this);
     world_.run_until(world_.now_us() + kStepGapUs);
     if (recording()) snapshot(step_index_, step);
   }
@@ -109,20 +106,7 @@ RunResult Cluster::run() {
   return std::move(result_);
 }
 
-void Cluster::run_step(int index, const Step& step) {
-  if (is_write(step.kind)) return write(index, step);
-  switch (step.kind) {
-    case StepKind::kBaseBackup: return base_backup(step);
-    case StepKind::kNaiveCopy: return naive_copy(step);
-    case StepKind::kRestore: return restore(step);
-    case StepKind::kCatchup: return catchup(step);
-    case StepKind::kWait: return world_.run_until(world_.now_us() + step.duration_ms * 1000);
-    case StepKind::kCheckLag: return check_lag(step);
-    case StepKind::kCancel: return cancel(step);
-    case StepKind::kMark: return mark(step);
-    default: return fault(index, step);
-  }
-}
+void Cluster::on_wait(const Step& step) { world_.run_until(world_.now_us() + step.duration_ms * 1000); }
 
 void Cluster::note(std::string text) {
   if (!result_.timeline.empty()) result_.timeline.back().notes.push_back(std::move(text));
@@ -159,13 +143,13 @@ std::string Cluster::why_not_received(int standby) const {
   return "";
 }
 
-void Cluster::write(int index, const Step& step) {
+void Cluster::write(const Step& step) {
   const int p = target_primary(step);
   Node& n = *nodes_[static_cast<size_t>(p)];
   txs_.push_back(Tx{});
   Tx& tx = txs_.back();
   tx.record.label = step.label;
-  tx.record.step = index;
+  tx.record.step = step_index_;
   tx.record.node = n.name();
   tx.node = p;
   tx.level = scenario_.cluster.synchronous_commit;
@@ -191,7 +175,11 @@ void Cluster::write(int index, const Step& step) {
       case wal::RecordType::kInsert: w.insert(xid, c.table, c.key, c.row); break;
       case wal::RecordType::kUpdate: w.update(xid, c.table, c.key, c.row); break;
       case wal::RecordType::kDelete: w.erase(xid, c.table, c.key); break;
-      default: w.truncate(xid, c.truncated); break;
+      case wal::RecordType::kTruncate: w.truncate(xid, c.truncated); break;
+      case wal::RecordType::kCommit: case wal::RecordType::kAbort: case wal::RecordType::kRestorePoint:
+      case wal::RecordType::kSwitch: case wal::RecordType::kCheckpoint: case wal::RecordType::kBackupStart:
+      case wal::RecordType::kBackupEnd:
+        REPLSIM_ASSERT(false, "the executor makes only row changes");
     }
   }
   w.insert(xid, marker_table_id(dataset_), n.next_marker_key(), Executor::initial_row({step.label}));
@@ -263,7 +251,7 @@ bool Cluster::caught_up(int standby) const {
 // from the current primary over a working link; a named standby that cannot (cut off, down,
 // following a primary that is gone), or does not within the limit, ends in cannot_catch_up, as
 // the harness reports it.
-void Cluster::catchup(const Step& step) {
+void Cluster::on_catchup(const Step& step) {
   std::vector<int> targets;
   for (size_t i = 1; i < nodes_.size(); ++i) {
     const int n = static_cast<int>(i);
@@ -311,7 +299,7 @@ void Cluster::wal_gone_at_catchup(int standby) {
                                         wal_segment_name(s.timeline(), s.flush_lsn(), scenario_.cluster.wal_segment_size)));
 }
 
-void Cluster::check_lag(const Step& step) {
+void Cluster::on_check_lag(const Step& step) {
   const int s = step.node.empty() ? 1 : node_index(step.node);
   LagMeasure m;
   m.name = step.name;
@@ -339,7 +327,7 @@ void Cluster::check_lag(const Step& step) {
   result_.lags.push_back(std::move(m));
 }
 
-void Cluster::cancel(const Step& step) {
+void Cluster::on_cancel(const Step& step) {
   for (Tx& tx : txs_) {
     if (tx.record.label != step.label) continue;
     if (!tx.waiting) {
@@ -355,7 +343,7 @@ void Cluster::cancel(const Step& step) {
   }
 }
 
-void Cluster::mark(const Step& step) {
+void Cluster::on_mark(const Step& step) {
   const Node& p = *nodes_[static_cast<size_t>(current_primary_)];
   marks_[step.name] = Mark{kEpochUs + world_.now_us(), p.insert_lsn()};
   note("mark {} at {}", step.name, p.insert_lsn().to_string());

@@ -1,7 +1,9 @@
 // Cluster: one simulated run of a scenario under one timing profile. Owns the World, the
 // nodes and the links, executes the steps in virtual time and records what a client, the
-// nemesis and pg_stat_replication would have seen. The replication protocol (walsender,
-// walreceiver, synchronous replication) is in replication.cc; faults in faults.cc.
+// nemesis and pg_stat_replication would have seen. Four files implement it, each a topic:
+// cluster.cc (steps, transactions, observation), replication.cc (walsender, walreceiver,
+// synchronous replication), faults.cc (the nemesis and the operator) and recovery.cc (archive,
+// checkpoints, base backups, naive copies, restores).
 #pragma once
 
 #include <fmt/format.h>
@@ -23,10 +25,14 @@
 #include "vocab/run_result.h"
 #include "vocab/scenario.h"
 #include "vocab/standby_names.h"
+#include "vocab/step_visitor.h"
 #include "sim/world.h"
 
 namespace replsim::sim {
 
+// The declarations are grouped by the file that implements them, and each step kind has its
+// handler on_<kind> (run() dispatches through visit_step, vocab/step_visitor.h): sim/faults.cc's
+// on_crash is the model's rule for the step whose action is harness/faults.cc's on_crash.
 class Cluster {
  public:
   // `scenario` must outlive the cluster. REQUIRES: the scenario passed the parser's checks.
@@ -37,6 +43,10 @@ class Cluster {
   bool read_timing() const { return timing_.read(); }
 
  private:
+  // visit_step calls the on_<kind> handlers below; nothing else outside the class may.
+  template <typename Visitor>
+  friend decltype(auto) replsim::visit_step(const Step& step, Visitor&& v);
+
   // A transaction as the simulator tracks it while it runs.
   struct Tx {
     TxRecord record;
@@ -50,17 +60,22 @@ class Cluster {
     std::map<int, std::string> standby_view;  // Per standby: why it lacks the commit, at commit time.
   };
 
-  // cluster.cc: steps and observation.
+  // --- cluster.cc: setup, the client's transactions, observation and pacing.
+  // Each step handler acts in step step_index_ (REQUIRES: inside run()).
   void setup();
-  void run_step(int index, const Step& step);
-  void write(int index, const Step& step);
+  void on_insert(const Step& step) { write(step); }
+  void on_update(const Step& step) { write(step); }
+  void on_delete(const Step& step) { write(step); }
+  void on_truncate(const Step& step) { write(step); }
+  void on_mark(const Step& step);
+  void on_catchup(const Step& step);
+  void on_wait(const Step& step);
+  void on_check_lag(const Step& step);
+  void on_cancel(const Step& step);
+  void write(const Step& step);
   void wait_for_flush(Tx& tx);
-  void catchup(const Step& step);
   void wal_gone_at_catchup(int standby);
   void cannot_catch_up(int standby, const std::string& why);
-  void check_lag(const Step& step);
-  void cancel(const Step& step);
-  void mark(const Step& step);
   void snapshot(int index, const Step& step);
   void finish();
   NodePosition position(int n) const;
@@ -83,7 +98,7 @@ class Cluster {
              const std::string& detail, const Tx* tx = nullptr);
   std::string why_not_received(int standby) const;
 
-  // replication.cc: the walsender, walreceiver and synchronous replication.
+  // --- replication.cc: the walsender, walreceiver and synchronous replication (no steps).
   void send_pending(int link);
   void deliver_wal(int link, uint64_t generation, Lsn lsn, const std::string& bytes);
   void receive(int link, Lsn lsn, const std::string& bytes);
@@ -103,8 +118,30 @@ class Cluster {
   bool caught_up(int standby) const;
   bool can_catch_up(int standby) const;
 
-  // recovery.cc: the WAL archive, checkpoints and WAL retention, base backups, naive copies and
-  // restores (point-in-time recovery, or starting a copy).
+  // --- faults.cc: the nemesis (pause/resume, partitions, crashes, disk stalls) and the
+  // operator's stops, starts, wipes and promotions.
+  void on_pause(const Step& step);
+  void on_resume(const Step& step);
+  void on_partition(const Step& step);
+  void on_heal(const Step& step);
+  void on_crash(const Step& step);
+  void on_os_crash(const Step& step);
+  void on_stall_disk(const Step& step);
+  void on_stop(const Step& step);
+  void on_start(const Step& step);
+  void on_wipe(const Step& step);
+  void on_promote(const Step& step);
+  // Records the step as the nemesis's (or operator's) event; returns the node it acts on: its
+  // own, or the current primary.
+  int nemesis(const Step& step);
+  std::string since_this_step() const;
+  // `os`: an operating-system crash (Node::os_crash), which also ends a disk stall.
+  void crash(int n, bool os = false);
+  void report_divergence(int n);
+  void resolve_waiters_of_dead_primary(int n, const std::string& why);
+
+  // --- recovery.cc: the WAL archive, checkpoints and WAL retention, base backups, naive copies
+  // and restores (point-in-time recovery, or starting a copy).
   struct BaseBackup {
     TimelineId timeline = 1;
     Lsn start;  // The redo point of its checkpoint: where recovery from it begins.
@@ -115,35 +152,25 @@ class Cluster {
     int64_t time_us = 0;  // Since the Unix epoch, as now() would print it.
     Lsn lsn;              // The current primary's insert position.
   };
+  void on_base_backup(const Step& step);
+  void on_switch_wal(const Step& step);
+  void on_restore_point(const Step& step);
+  void on_restore(const Step& step);
+  void on_checkpoint(const Step& step);
+  void on_naive_copy(const Step& step);
+  void on_break_archive(const Step& step);
+  void on_repair_archive(const Step& step);
   void run_archiver(int primary);
   void schedule_archive_timeout(int primary);
   void set_archive_broken(bool broken);
   Lsn checkpoint(int n);
   void remove_old_wal(int primary, Lsn checkpoint);
   void lose_wal(int link, const std::string& segment);
-  void base_backup(const Step& step);
-  void naive_copy(const Step& step);
-  void restore(const Step& step);
   void restore_copy(const Step& step, const NaiveCopy& copy);
   void finish_recovery(int n, const Step& step, const wal::StopInfo& stop, TimelineId recovery_timeline);
   std::optional<wal::RecoveryTarget> recovery_target(const Step& step, const BaseBackup& backup) const;
   int fresh_node(const std::string& name);
   void fail_node(int n, const std::string& error, const std::string& detail);
-
-  // faults.cc: the nemesis and operations.
-  void fault(int index, const Step& step);
-  void pause(int n);
-  void resume(int n);
-  void partition(const Step& step);
-  void heal(int n);
-  // `os`: an operating-system crash (Node::os_crash), which also ends a disk stall.
-  void crash(int n, bool os = false);
-  void stall_disk(int n);
-  void stop(int n);
-  void start(int n);
-  void promote(int n);
-  void report_divergence(int n);
-  void resolve_waiters_of_dead_primary(int n, const std::string& why);
 
   const Scenario& scenario_;
   SimOptions options_;

@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "vocab/assert.h"
+#include "vocab/step_visitor.h"
 #include "sim/wal/row_image.h"
 
 namespace replsim::sim {
@@ -61,17 +62,50 @@ wal::TableId marker_table_id(const Dataset& dataset) { return static_cast<wal::T
 
 std::string Executor::initial_row(const std::vector<std::string>& values) { return wal::encode_row(values); }
 
+// The four write kinds run on the table; every other kind is the caller's mistake.
+struct Executor::Write {
+  const Executor& executor;
+  const TableSpec& table;
+  std::map<std::string, uint64_t>& next_id;
+
+  ExecutionResult on_insert(const Step& step) const { return executor.insert(step, table, next_id); }
+  ExecutionResult on_update(const Step& step) const { return executor.update(step, table); }
+  ExecutionResult on_delete(const Step& step) const { return executor.erase(step, table); }
+  ExecutionResult on_truncate(const Step& step) const { return executor.truncate(step, table); }
+  static ExecutionResult not_a_write() {
+    REPLSIM_ASSERT(false, "only write steps execute");
+    return failure("not a write");
+  }
+  ExecutionResult on_mark(const Step&) const { return not_a_write(); }
+  ExecutionResult on_catchup(const Step&) const { return not_a_write(); }
+  ExecutionResult on_wait(const Step&) const { return not_a_write(); }
+  ExecutionResult on_check_lag(const Step&) const { return not_a_write(); }
+  ExecutionResult on_cancel(const Step&) const { return not_a_write(); }
+  ExecutionResult on_pause(const Step&) const { return not_a_write(); }
+  ExecutionResult on_resume(const Step&) const { return not_a_write(); }
+  ExecutionResult on_partition(const Step&) const { return not_a_write(); }
+  ExecutionResult on_heal(const Step&) const { return not_a_write(); }
+  ExecutionResult on_crash(const Step&) const { return not_a_write(); }
+  ExecutionResult on_stop(const Step&) const { return not_a_write(); }
+  ExecutionResult on_start(const Step&) const { return not_a_write(); }
+  ExecutionResult on_wipe(const Step&) const { return not_a_write(); }
+  ExecutionResult on_promote(const Step&) const { return not_a_write(); }
+  ExecutionResult on_base_backup(const Step&) const { return not_a_write(); }
+  ExecutionResult on_switch_wal(const Step&) const { return not_a_write(); }
+  ExecutionResult on_restore_point(const Step&) const { return not_a_write(); }
+  ExecutionResult on_restore(const Step&) const { return not_a_write(); }
+  ExecutionResult on_checkpoint(const Step&) const { return not_a_write(); }
+  ExecutionResult on_naive_copy(const Step&) const { return not_a_write(); }
+  ExecutionResult on_break_archive(const Step&) const { return not_a_write(); }
+  ExecutionResult on_repair_archive(const Step&) const { return not_a_write(); }
+  ExecutionResult on_stall_disk(const Step&) const { return not_a_write(); }
+  ExecutionResult on_os_crash(const Step&) const { return not_a_write(); }
+};
+
 ExecutionResult Executor::execute(const Step& step, std::map<std::string, uint64_t>& next_id) const {
   const TableSpec* table = dataset_.find_table(step.table);
   REPLSIM_ASSERT(table != nullptr, "tables were checked by the scenario parser");
-  switch (step.kind) {
-    case StepKind::kInsert: return insert(step, *table, next_id);
-    case StepKind::kUpdate: return update(step, *table);
-    case StepKind::kDelete: return erase(step, *table);
-    case StepKind::kTruncate: return truncate(step, *table);
-    default: REPLSIM_ASSERT(false, "only write steps execute");
-  }
-  return failure("not a write");
+  return visit_step(step, Write{*this, *table, next_id});
 }
 
 std::string Executor::check_row(const TableSpec& table, const std::vector<std::string>& row) const {

@@ -48,6 +48,8 @@ class Executor {
   static std::string initial_row(const std::vector<std::string>& values);
 
  private:
+  struct Write;  // execute's visitor (vocab/step_visitor.h): one on_<kind> per step kind.
+
   ExecutionResult insert(const Step& step, const TableSpec& table, std::map<std::string, uint64_t>& next_id) const;
   ExecutionResult update(const Step& step, const TableSpec& table) const;
   ExecutionResult erase(const Step& step, const TableSpec& table) const;

@@ -14,56 +14,13 @@ bool acknowledged(const TxRecord& r) { return !r.outcomes.empty() && r.outcomes[
 bool only_acknowledged(const TxRecord& r) { return r.outcomes.size() == 1 && acknowledged(r); }
 }  // namespace
 
-void Cluster::fault(int index, const Step& step) {
+int Cluster::nemesis(const Step& step) {
   const int n = step.node.empty() ? current_primary_ : node_index(step.node);
   event(HistoryEvent::Type::kFault, "nemesis", n, step.text, "");
-  const std::string since = fmt::format("since step {}", index + 1);
-  Node& node = *nodes_[static_cast<size_t>(n)];
-  switch (step.kind) {
-    case StepKind::kPause: since_[n] = "paused " + since; return pause(n);
-    case StepKind::kResume: return resume(n);
-    case StepKind::kPartition: since_[n] = "partitioned " + since; return partition(step);
-    case StepKind::kHeal: return heal(n);
-    case StepKind::kCrash: since_[n] = fmt::format("crashed at step {}", index + 1); return crash(n);
-    case StepKind::kOsCrash:
-      since_[n] = fmt::format("its operating system crashed at step {}", index + 1);
-      os_crashed_at_[n] = index;
-      return crash(n, true);
-    case StepKind::kStallDisk: return stall_disk(n);
-    case StepKind::kStop: since_[n] = fmt::format("stopped at step {}", index + 1); return stop(n);
-    case StepKind::kStart: return start(n);
-    case StepKind::kWipe:
-      since_[n] = fmt::format("wiped at step {}", index + 1);
-      node.wipe();
-      return note("{}'s data directory is gone", node.name());
-    case StepKind::kPromote: return promote(n);
-    case StepKind::kSwitchWal:
-      if (node.running() && node.is_primary()) {
-        const wal::Appended a = node.writer().switch_segment();
-        node.flush_to(node.insert_lsn());
-        node.make_visible();
-        wake_walsenders(n);
-        note("pg_switch_wal() on {}: next segment starts at {}", node.name(), a.end_lsn.to_string());
-      }
-      return;
-    case StepKind::kRestorePoint:
-      if (node.running() && node.is_primary()) {
-        node.writer().restore_point(step.name, kEpochUs + world_.now_us());
-        node.flush_to(node.insert_lsn());
-        node.make_visible();
-        wake_walsenders(n);
-        note("restore point {} at {}", step.name, node.insert_lsn().to_string());
-      }
-      return;
-    case StepKind::kCheckpoint: {
-      const Lsn at = checkpoint(n);
-      return note("checkpoint on {} at {}", node.name(), at.to_string());
-    }
-    case StepKind::kBreakArchive: return set_archive_broken(true);
-    case StepKind::kRepairArchive: return set_archive_broken(false);
-    default: return note("{}: not modelled by the simulator", step.text);
-  }
+  return n;
 }
+
+std::string Cluster::since_this_step() const { return fmt::format("since step {}", step_index_ + 1); }
 
 namespace {
 // The links where `node` is the primary (as_upstream) or the standby.
@@ -75,14 +32,17 @@ std::vector<int> links_of(const std::vector<std::unique_ptr<Link>>& links, int n
 }
 }  // namespace
 
-void Cluster::pause(int n) {
+void Cluster::on_pause(const Step& step) {
+  const int n = nemesis(step);
+  since_[n] = "paused " + since_this_step();
   nodes_[static_cast<size_t>(n)]->pause();
   for (int l : links_of(links_, n, false)) update_silence(l);
   note("{} is frozen: its socket still accepts up to {} bytes of WAL", nodes_[static_cast<size_t>(n)]->name(),
        kReceiveBufferBytes);
 }
 
-void Cluster::resume(int n) {
+void Cluster::on_resume(const Step& step) {
+  const int n = nemesis(step);
   Node& node = *nodes_[static_cast<size_t>(n)];
   node.resume();
   since_.erase(n);
@@ -104,8 +64,9 @@ void Cluster::resume(int n) {
   }
 }
 
-void Cluster::partition(const Step& step) {
-  const int n = node_index(step.node);
+void Cluster::on_partition(const Step& step) {
+  const int n = nemesis(step);
+  since_[n] = "partitioned " + since_this_step();
   if (n == 0) return;
   const int l = n - 1;
   const bool to_standby = step.direction != PartitionDirection::kToPrimary;
@@ -114,7 +75,8 @@ void Cluster::partition(const Step& step) {
   update_silence(l);
 }
 
-void Cluster::heal(int n) {
+void Cluster::on_heal(const Step& step) {
+  const int n = nemesis(step);
   since_.erase(n);
   if (n == 0) return;
   const int l = n - 1;
@@ -146,11 +108,25 @@ void Cluster::resolve_waiters_of_dead_primary(int n, const std::string& why) {
   }
 }
 
-void Cluster::stall_disk(int n) {
+void Cluster::on_stall_disk(const Step& step) {
+  const int n = nemesis(step);
   Node& node = *nodes_[static_cast<size_t>(n)];
   node.stall_disk();
   note("the disk of {} stalls at flush position {}: writes reach its page cache, fsync never returns",
        node.name(), node.flush_lsn().to_string());
+}
+
+void Cluster::on_crash(const Step& step) {
+  const int n = nemesis(step);
+  since_[n] = fmt::format("crashed at step {}", step_index_ + 1);
+  crash(n);
+}
+
+void Cluster::on_os_crash(const Step& step) {
+  const int n = nemesis(step);
+  since_[n] = fmt::format("its operating system crashed at step {}", step_index_ + 1);
+  os_crashed_at_[n] = step_index_;
+  crash(n, true);
 }
 
 void Cluster::crash(int n, bool os) {
@@ -184,7 +160,9 @@ void Cluster::crash(int n, bool os) {
   }
 }
 
-void Cluster::stop(int n) {
+void Cluster::on_stop(const Step& step) {
+  const int n = nemesis(step);
+  since_[n] = fmt::format("stopped at step {}", step_index_ + 1);
   Node& node = *nodes_[static_cast<size_t>(n)];
   if (node.is_primary()) {
     // Fast shutdown: backends are terminated (waiting clients lose their connection), the
@@ -215,7 +193,8 @@ void Cluster::stop(int n) {
   }
 }
 
-void Cluster::start(int n) {
+void Cluster::on_start(const Step& step) {
+  const int n = nemesis(step);
   Node& node = *nodes_[static_cast<size_t>(n)];
   node.start();
   since_.erase(n);
@@ -228,7 +207,16 @@ void Cluster::start(int n) {
   }
 }
 
-void Cluster::promote(int n) {
+void Cluster::on_wipe(const Step& step) {
+  const int n = nemesis(step);
+  since_[n] = fmt::format("wiped at step {}", step_index_ + 1);
+  Node& node = *nodes_[static_cast<size_t>(n)];
+  node.wipe();
+  note("{}'s data directory is gone", node.name());
+}
+
+void Cluster::on_promote(const Step& step) {
+  const int n = nemesis(step);
   Node& node = *nodes_[static_cast<size_t>(n)];
   const int l = n - 1;
   Link& link = *links_[static_cast<size_t>(l)];

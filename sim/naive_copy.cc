@@ -48,7 +48,10 @@ CopiedWal decode(const wal::SegmentStore& store) {
         out.changes.push_back(std::move(c));
         break;
       case wal::RecordType::kCommit: out.commits[r.xid] = {r.lsn, r.end_lsn}; break;
-      default: break;
+      // Neither a row change nor a commit: nothing a page or pg_xact holds.
+      case wal::RecordType::kAbort: case wal::RecordType::kRestorePoint: case wal::RecordType::kSwitch:
+      case wal::RecordType::kCheckpoint: case wal::RecordType::kBackupStart: case wal::RecordType::kBackupEnd:
+        break;
     }
   }
   return out;
@@ -67,7 +70,11 @@ void apply(const CopiedWal& w, const ChangePredicate& in_page, const std::functi
       switch (c.type) {
         case wal::RecordType::kInsert: case wal::RecordType::kUpdate: rows->put(t, c.key, c.row); break;
         case wal::RecordType::kDelete: rows->erase(t, c.key); break;
-        default: rows->truncate(t); break;
+        case wal::RecordType::kTruncate: rows->truncate(t); break;
+        case wal::RecordType::kCommit: case wal::RecordType::kAbort: case wal::RecordType::kRestorePoint:
+        case wal::RecordType::kSwitch: case wal::RecordType::kCheckpoint: case wal::RecordType::kBackupStart:
+        case wal::RecordType::kBackupEnd:
+          REPLSIM_ASSERT(false, "decode keeps only row changes");
       }
     }
   }

@@ -47,6 +47,46 @@ void Cluster::schedule_archive_timeout(int p) {
   });
 }
 
+// pg_switch_wal() on a running primary; elsewhere it fails, and changes nothing.
+void Cluster::on_switch_wal(const Step& step) {
+  const int n = nemesis(step);
+  Node& node = *nodes_[static_cast<size_t>(n)];
+  if (!node.running() || !node.is_primary()) return;
+  const wal::Appended a = node.writer().switch_segment();
+  node.flush_to(node.insert_lsn());
+  node.make_visible();
+  wake_walsenders(n);
+  note("pg_switch_wal() on {}: next segment starts at {}", node.name(), a.end_lsn.to_string());
+}
+
+// pg_create_restore_point() on a running primary; elsewhere it fails, and changes nothing.
+void Cluster::on_restore_point(const Step& step) {
+  const int n = nemesis(step);
+  Node& node = *nodes_[static_cast<size_t>(n)];
+  if (!node.running() || !node.is_primary()) return;
+  node.writer().restore_point(step.name, kEpochUs + world_.now_us());
+  node.flush_to(node.insert_lsn());
+  node.make_visible();
+  wake_walsenders(n);
+  note("restore point {} at {}", step.name, node.insert_lsn().to_string());
+}
+
+void Cluster::on_checkpoint(const Step& step) {
+  const int n = nemesis(step);
+  const Lsn at = checkpoint(n);
+  note("checkpoint on {} at {}", nodes_[static_cast<size_t>(n)]->name(), at.to_string());
+}
+
+void Cluster::on_break_archive(const Step& step) {
+  nemesis(step);
+  set_archive_broken(true);
+}
+
+void Cluster::on_repair_archive(const Step& step) {
+  nemesis(step);
+  set_archive_broken(false);
+}
+
 void Cluster::set_archive_broken(bool broken) {
   archive_.set_broken(broken);
   if (broken) return note("archive_command now fails: completed segments stay in pg_wal, marked .ready, and are retried");
@@ -122,7 +162,7 @@ void Cluster::lose_wal(int l, const std::string& segment) {
 // pg_basebackup -X stream -c fast (26.3.2 "Making a Base Backup", 26.3.3 with the low-level
 // API's steps): an immediate checkpoint whose redo point starts the backup, the files, a
 // backup-end record, and a segment switch so the last segment it needs can be archived.
-void Cluster::base_backup(const Step& step) {
+void Cluster::on_base_backup(const Step& step) {
   const int n = step.node.empty() ? current_primary_ : node_index(step.node);
   Node& node = *nodes_[static_cast<size_t>(n)];
   event(HistoryEvent::Type::kFault, "operator", n, fmt::format("base_backup {}", step.name), "");
@@ -149,7 +189,7 @@ void Cluster::base_backup(const Step& step) {
 
 // Each part comes from this moment (naive_copy.h): the data files and pg_xact hold what the last
 // checkpoint wrote, pg_wal what was written, pg_control the last checkpoint.
-void Cluster::naive_copy(const Step& step) {
+void Cluster::on_naive_copy(const Step& step) {
   const int s = step.node.empty() ? current_primary_ : node_index(step.node);
   Node& src = *nodes_[static_cast<size_t>(s)];
   event(HistoryEvent::Type::kFault, "operator", s, fmt::format("naive_copy {}", step.name), step.text);
@@ -230,7 +270,7 @@ std::optional<wal::RecoveryTarget> Cluster::recovery_target(const Step& step, co
 // the backup's files, then restore_command fetches each next segment from the archive, of the
 // newest timeline on the path to recovery_target_timeline that has it; replay stops at the
 // target, or at the end of what the archive holds.
-void Cluster::restore(const Step& step) {
+void Cluster::on_restore(const Step& step) {
   if (auto copy = copies_.find(step.backup); copy != copies_.end()) return restore_copy(step, copy->second);
   auto found = backups_.find(step.backup);
   if (found == backups_.end()) return note("restore {}: base backup {} was never taken", step.node, step.backup);

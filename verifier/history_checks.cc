@@ -7,7 +7,7 @@
 #include <optional>
 #include <set>
 
-#include "verifier/cluster_walk.h"
+#include "vocab/scenario_walk.h"
 #include "vocab/standby_names.h"
 
 namespace replsim {
@@ -52,7 +52,7 @@ struct Placed {
   std::string writer;
 };
 
-std::vector<Placed> place(const ClusterWalk& walk, const RunResult& run) {
+std::vector<Placed> place(const ScenarioWalk& walk, const RunResult& run) {
   std::vector<Placed> out;
   for (const auto& t : run.transactions) {
     Placed p{&t, walk.step_of_label(t.label), t.node};
@@ -67,7 +67,7 @@ std::vector<Placed> place(const ClusterWalk& walk, const RunResult& run) {
   return out;
 }
 
-int generation(const std::map<std::string, NodeAtStep>& nodes, const std::string& name) {
+int generation(const NodeStates& nodes, const std::string& name) {
   auto it = nodes.find(name);
   return it == nodes.end() ? -1 : it->second.generation;
 }
@@ -78,7 +78,7 @@ int generation(const std::map<std::string, NodeAtStep>& nodes, const std::string
 // The steps bound the connected set from below (certain: streaming and caught up since the
 // last heal or restart) and above (possible: reachable at all); ties in priority (`*`, ANY)
 // count against the standby.
-bool certainly_acknowledged_by(const StandbyNames& names, const std::map<std::string, NodeAtStep>& nodes,
+bool certainly_acknowledged_by(const StandbyNames& names, const NodeStates& nodes,
                                const std::string& writer, const std::string& standby) {
   std::set<std::string> possible, certain;
   for (const auto& [name, n] : nodes) {
@@ -124,14 +124,14 @@ const std::vector<std::string>& history_check_names() {
 namespace {
 // A process crash or an operating-system crash of `node` between the two steps: either loses
 // what the node had not flushed (an OS crash also what it had only written).
-bool any_crash(const ClusterWalk& walk, const std::string& node, int from, int to) {
+bool any_crash(const ScenarioWalk& walk, const std::string& node, int from, int to) {
   return walk.any_step(StepKind::kCrash, node, from, to) || walk.any_step(StepKind::kOsCrash, node, from, to);
 }
 }  // namespace
 
 std::vector<Finding> check_acknowledged_commit_lost(const Scenario& scenario, const RunResult& run) {
   std::vector<Finding> findings;
-  const ClusterWalk walk(scenario);
+  const ScenarioWalk walk(scenario);
   const SyncCommit level = scenario.cluster.synchronous_commit;
   auto names = parse_standby_names(scenario.cluster.synchronous_standby_names);
   const bool sync_rep = names.ok() && names->enabled() && level >= SyncCommit::kRemoteWrite;
@@ -159,10 +159,10 @@ std::vector<Finding> check_acknowledged_commit_lost(const Scenario& scenario, co
       if (generation(during, standby) != generation(walk.at_end(), standby)) continue;
       // remote_write: the standby had written it, not flushed it; its OS crash may lose it (20.5.1).
       if (level == SyncCommit::kRemoteWrite && walk.any_step(StepKind::kOsCrash, standby, p.step, end)) continue;
-      const NodeAtStep& last = walk.at_end().at(standby);
+      const NodeState& last = walk.at_end().at(standby);
       const bool promoted = last.primary && walk.any_step(StepKind::kPromote, standby, p.step, end);
       // remote_apply: replayed before the acknowledgement, so visible on a standby that kept running.
-      const bool applied = level == SyncCommit::kRemoteApply && !last.primary && last.running &&
+      const bool applied = level == SyncCommit::kRemoteApply && !last.primary && last.running() &&
                            !any_crash(walk, standby, p.step, end) &&
                            !walk.any_step(StepKind::kStop, standby, p.step, end);
       if (!promoted && !applied) continue;
@@ -180,7 +180,7 @@ std::vector<Finding> check_acknowledged_commit_lost(const Scenario& scenario, co
 
 std::vector<Finding> check_phantom_write(const Scenario& scenario, const RunResult& run) {
   std::vector<Finding> findings;
-  const ClusterWalk walk(scenario);
+  const ScenarioWalk walk(scenario);
   for (const auto& node : run.nodes) {
     for (const auto& [label, presence] : node.presence) {
       if (presence != Presence::kPresent) continue;
@@ -206,7 +206,7 @@ std::vector<Finding> check_phantom_write(const Scenario& scenario, const RunResu
 
 std::vector<Finding> check_standby_not_prefix(const Scenario& scenario, const RunResult& run) {
   std::vector<Finding> findings;
-  const ClusterWalk walk(scenario);
+  const ScenarioWalk walk(scenario);
   const std::vector<Placed> placed = place(walk, run);
   std::set<std::string> writers;
   for (const auto& p : placed) writers.insert(p.writer);
@@ -261,7 +261,7 @@ struct Cut {
   std::string describe;
 };
 
-std::optional<Cut> cut_of(const ClusterWalk& walk, const Step& restore, int backup_step) {
+std::optional<Cut> cut_of(const ScenarioWalk& walk, const Step& restore, int backup_step) {
   const RecoveryTarget& t = restore.target;
   Cut c;
   switch (t.kind) {
@@ -300,7 +300,7 @@ std::optional<Cut> cut_of(const ClusterWalk& walk, const Step& restore, int back
 
 std::vector<Finding> check_pitr_not_exact_prefix(const Scenario& scenario, const RunResult& run) {
   std::vector<Finding> findings;
-  const ClusterWalk walk(scenario);
+  const ScenarioWalk walk(scenario);
   const std::vector<Placed> placed = place(walk, run);
   for (int r = 0; r < static_cast<int>(scenario.steps.size()); ++r) {
     const Step& restore = scenario.steps[static_cast<size_t>(r)];

@@ -8,35 +8,72 @@
 
 #include "vocab/scenario.h"
 #include "vocab/scenario_parser.h"
+#include "vocab/scenario_walk.h"
 #include "vocab/status.h"
+#include "vocab/step_visitor.h"
 
 namespace replsim {
 namespace {
 
-enum class Run { kRunning, kPaused, kDown, kWiped };
-
-struct NodeState {
-  bool primary = false;
-  Run run = Run::kRunning;
-  bool partitioned = false;
-  const Step* stalled = nullptr;  // The stall_disk step whose stall still holds.
+// What a stalled disk blocks (docs/model.md "Disk stalls"): a stalled disk never completes an
+// fsync, so every step that needs a flush of its node, or waits for what only its flush would
+// release, would hang.
+enum class Flushes {
+  kNothing,        // The step needs no flush the stall could withhold.
+  kEveryNode,      // It waits for the standbys: any stalled disk may hold it forever.
+  kItsNode,        // It acts on `node`, which must flush.
+  kItsNodeOrPrimary,  // It acts on `node`, or on the current primary when none is named.
 };
 
+struct FlushesOf {
+  Flushes on_insert(const Step&) const { return Flushes::kNothing; }
+  Flushes on_update(const Step&) const { return Flushes::kNothing; }
+  Flushes on_delete(const Step&) const { return Flushes::kNothing; }
+  Flushes on_truncate(const Step&) const { return Flushes::kNothing; }
+  Flushes on_mark(const Step&) const { return Flushes::kNothing; }
+  Flushes on_wait(const Step&) const { return Flushes::kNothing; }
+  Flushes on_partition(const Step&) const { return Flushes::kNothing; }
+  Flushes on_heal(const Step&) const { return Flushes::kNothing; }
+  Flushes on_os_crash(const Step&) const { return Flushes::kNothing; }
+  Flushes on_restore(const Step&) const { return Flushes::kNothing; }
+  Flushes on_break_archive(const Step&) const { return Flushes::kNothing; }
+  Flushes on_repair_archive(const Step&) const { return Flushes::kNothing; }
+  Flushes on_catchup(const Step&) const { return Flushes::kEveryNode; }
+  Flushes on_check_lag(const Step&) const { return Flushes::kEveryNode; }
+  Flushes on_cancel(const Step&) const { return Flushes::kEveryNode; }
+  Flushes on_pause(const Step&) const { return Flushes::kItsNode; }
+  Flushes on_resume(const Step&) const { return Flushes::kItsNode; }
+  Flushes on_crash(const Step&) const { return Flushes::kItsNode; }
+  Flushes on_stop(const Step&) const { return Flushes::kItsNode; }
+  Flushes on_start(const Step&) const { return Flushes::kItsNode; }
+  Flushes on_wipe(const Step&) const { return Flushes::kItsNode; }
+  Flushes on_promote(const Step&) const { return Flushes::kItsNode; }
+  Flushes on_stall_disk(const Step&) const { return Flushes::kItsNode; }
+  Flushes on_switch_wal(const Step&) const { return Flushes::kItsNodeOrPrimary; }
+  Flushes on_restore_point(const Step&) const { return Flushes::kItsNodeOrPrimary; }
+  Flushes on_checkpoint(const Step&) const { return Flushes::kItsNodeOrPrimary; }
+  Flushes on_base_backup(const Step&) const { return Flushes::kItsNodeOrPrimary; }
+  Flushes on_naive_copy(const Step&) const { return Flushes::kItsNodeOrPrimary; }
+};
+
+// Walks the steps through the scenario walk's node states (scenario_walk.h): each step is
+// judged against the states before it (one on_<kind> per step kind), then applied.
 class Checker {
  public:
-  explicit Checker(const Scenario& s) : s_(s) {
-    for (const auto& n : s.cluster.nodes) nodes_[n.name] = NodeState{n.role == NodeRole::kPrimary};
-    if (!s.cluster.nodes.empty()) primary_ = s.cluster.nodes[0].name;
-  }
+  explicit Checker(const Scenario& s) : s_(s), state_(s) {}
 
   Status check() {
     for (size_t i = 0; i < s_.steps.size(); ++i) {
-      if (Status st = check_step(s_.steps[i], static_cast<int>(i)); !st.ok()) return st;
+      const Step& step = s_.steps[i];
+      index_ = static_cast<int>(i);
+      if (Status st = check_stalls(step); !st.ok()) return st;
+      if (Status st = visit_step(step, *this); !st.ok()) return st;
+      state_.apply(step);
     }
-    for (const auto& [name, n] : nodes_) {
-      if (n.stalled != nullptr)
-        return error(n.stalled->pos, fmt::format("the disk of '{}' stalls here and never recovers: only os_crash: {} "
-                                                 "ends a stall (a clean end would hang in fsync)", name, name));
+    for (const auto& [name, n] : state_.nodes()) {
+      if (n.stalled)
+        return error(n.stalled_at, fmt::format("the disk of '{}' stalls here and never recovers: only os_crash: {} "
+                                               "ends a stall (a clean end would hang in fsync)", name, name));
     }
     for (const auto& e : s_.expectations) {
       if (Status st = check_expectation(e); !st.ok()) return st;
@@ -44,84 +81,133 @@ class Checker {
     return Status::Ok();
   }
 
+  // Transactions.
+  Status on_insert(const Step& step) { return check_write(step); }
+  Status on_update(const Step& step) { return check_write(step); }
+  Status on_delete(const Step& step) { return check_write(step); }
+  Status on_truncate(const Step& step) { return check_write(step); }
+
+  // Observation and pacing.
+  Status on_mark(const Step& step) { return check_name(step, marks_, "mark"); }
+  Status on_check_lag(const Step& step) {
+    if (Status st = check_name(step, lag_checks_, "lag check"); !st.ok()) return st;
+    if (!step.node.empty()) return need_node(step).status();
+    if (s_.cluster.nodes.size() != 2) return error(step.pos, "check_lag needs 'node:' when there is not exactly one standby");
+    return Status::Ok();
+  }
+  Status on_catchup(const Step& step) { return optional_node(step); }
+  Status on_wait(const Step&) { return Status::Ok(); }
+  Status on_cancel(const Step& step) {
+    if (!labels_.count(step.label)) return error(step.pos, fmt::format("cannot cancel '{}': no earlier step wrote it", step.label));
+    return Status::Ok();
+  }
+
+  // Faults.
+  Status on_pause(const Step& step) {
+    return require(step, [](const NodeState& n) { return n.run == NodeRun::kRunning; }, "cannot pause '{}': it is not running");
+  }
+  Status on_resume(const Step& step) {
+    return require(step, [](const NodeState& n) { return n.run == NodeRun::kPaused; }, "cannot resume '{}': it is not paused");
+  }
+  Status on_crash(const Step& step) {
+    return require(step, [](const NodeState& n) { return n.running(); }, "cannot crash '{}': it is not running");
+  }
+  Status on_stop(const Step& step) {
+    return require(step, [](const NodeState& n) { return n.run == NodeRun::kRunning; }, "cannot stop '{}': it is not running");
+  }
+  Status on_start(const Step& step) {
+    Result<const NodeState*> n = need_node(step);
+    if (!n.ok()) return n.status();
+    if ((*n)->run != NodeRun::kDown)
+      return error(step.pos, fmt::format("cannot start '{}': it is {}", step.node,
+                                         (*n)->run == NodeRun::kWiped ? "wiped (restore it instead)" : "already running"));
+    return Status::Ok();
+  }
+  Status on_wipe(const Step& step) {
+    return require(step, [](const NodeState& n) { return n.run == NodeRun::kDown; }, "cannot wipe '{}': stop or crash it first");
+  }
+  Status on_partition(const Step& step) {
+    Result<const NodeState*> n = need_node(step);
+    if (!n.ok()) return n.status();
+    if ((*n)->primary && step.node == s_.cluster.nodes[0].name)
+      return error(step.pos, fmt::format("partition takes a standby (the link to its primary); '{}' is the primary", step.node));
+    if ((*n)->partitioned) return error(step.pos, fmt::format("'{}' is already partitioned", step.node));
+    return Status::Ok();
+  }
+  Status on_heal(const Step& step) {
+    return require(step, [](const NodeState& n) { return n.partitioned; }, "cannot heal '{}': it is not partitioned");
+  }
+  Status on_stall_disk(const Step& step) {
+    return require(step, [](const NodeState& n) { return n.run == NodeRun::kRunning; },
+                   "cannot stall the disk of '{}': it is not running");
+  }
+  Status on_os_crash(const Step& step) {
+    return require(step, [](const NodeState& n) { return n.running(); }, "cannot os_crash '{}': it is not running");
+  }
+
+  // Operations.
+  Status on_promote(const Step& step) {
+    Result<const NodeState*> n = need_node(step);
+    if (!n.ok()) return n.status();
+    if ((*n)->primary) return error(step.pos, fmt::format("cannot promote '{}': it is already a primary", step.node));
+    if ((*n)->run != NodeRun::kRunning) return error(step.pos, fmt::format("cannot promote '{}': it is not running", step.node));
+    return Status::Ok();
+  }
+  Status on_base_backup(const Step& step) {
+    if (!step.node.empty()) {
+      Result<const NodeState*> n = need_node(step);
+      if (!n.ok()) return n.status();
+      if ((*n)->run != NodeRun::kRunning) return error(step.pos, fmt::format("cannot back up '{}': it is not running", step.node));
+    }
+    if (copies_.count(step.name)) return error(step.pos, fmt::format("'{}' already names a naive copy", step.name));
+    return check_name(step, backups_, "base backup");
+  }
+  Status on_switch_wal(const Step& step) { return optional_node(step); }
+  Status on_restore_point(const Step& step) { return check_name(step, restore_points_, "restore point"); }
+  Status on_restore(const Step& step);
+  Status on_checkpoint(const Step& step) {
+    const std::string target = step.node.empty() ? state_.primary() : step.node;
+    const NodeState* node = state_.find(target);
+    if (node == nullptr) return error(step.pos, fmt::format("unknown node '{}' in step 'checkpoint'", target));
+    if (!node->primary || node->run != NodeRun::kRunning)
+      return error(step.pos, fmt::format("checkpoint takes a running primary; '{}' is not one", target));
+    return Status::Ok();
+  }
+  Status on_naive_copy(const Step& step);
+  Status on_break_archive(const Step& step) { return check_archive(step, true); }
+  Status on_repair_archive(const Step& step) { return check_archive(step, false); }
+
  private:
   Status error(SourcePos pos, const std::string& message) const {
     return Status::InvalidInput(fmt::format("{}:{}:{}: {}", s_.file, pos.line, pos.column, message));
   }
 
-  Status need_node(const Step& step, NodeState** out) {
-    auto it = nodes_.find(step.node);
-    if (it == nodes_.end()) return error(step.pos, fmt::format("unknown node '{}' in step '{}'", step.node, to_string(step.kind)));
-    *out = &it->second;
+  Result<const NodeState*> need_node(const Step& step) const {
+    const NodeState* n = state_.find(step.node);
+    if (n == nullptr) return error(step.pos, fmt::format("unknown node '{}' in step '{}'", step.node, to_string(step.kind)));
+    return n;
+  }
+
+  Status optional_node(const Step& step) const { return step.node.empty() ? Status::Ok() : need_node(step).status(); }
+
+  // The step's node must exist and be in a state `allowed` accepts; `refusal` formats the node's name.
+  template <typename Allowed>
+  Status require(const Step& step, Allowed allowed, fmt::format_string<const std::string&> refusal) const {
+    Result<const NodeState*> n = need_node(step);
+    if (!n.ok()) return n.status();
+    if (!allowed(**n)) return error(step.pos, fmt::format(refusal, step.node));
     return Status::Ok();
   }
 
-  Status check_write(const Step& step, int index) {
-    if (!labels_.emplace(step.label, index).second)
+  Status check_write(const Step& step) {
+    if (!labels_.emplace(step.label, index_).second)
       return error(step.pos, fmt::format("transaction label '{}' is used twice", step.label));
-    if (!step.node.empty()) {
-      NodeState* n = nullptr;
-      if (Status st = need_node(step, &n); !st.ok()) return st;
-    }
-    return Status::Ok();
+    return optional_node(step);
   }
 
-  Status check_name(const Step& step, std::map<std::string, int>& names, int index, const char* what) {
-    if (!names.emplace(step.name, index).second)
+  Status check_name(const Step& step, std::map<std::string, int>& names, const char* what) {
+    if (!names.emplace(step.name, index_).second)
       return error(step.pos, fmt::format("{} '{}' is defined twice", what, step.name));
-    return Status::Ok();
-  }
-
-  Status check_fault(const Step& step) {
-    NodeState* n = nullptr;
-    if (Status st = need_node(step, &n); !st.ok()) return st;
-    const std::string verb = to_string(step.kind);
-    switch (step.kind) {
-      case StepKind::kPause:
-        if (n->run != Run::kRunning) return error(step.pos, fmt::format("cannot pause '{}': it is not running", step.node));
-        n->run = Run::kPaused;
-        break;
-      case StepKind::kResume:
-        if (n->run != Run::kPaused) return error(step.pos, fmt::format("cannot resume '{}': it is not paused", step.node));
-        n->run = Run::kRunning;
-        break;
-      case StepKind::kCrash:
-        if (n->run != Run::kRunning && n->run != Run::kPaused)
-          return error(step.pos, fmt::format("cannot crash '{}': it is not running", step.node));
-        n->run = Run::kDown;
-        break;
-      case StepKind::kStop:
-        if (n->run != Run::kRunning) return error(step.pos, fmt::format("cannot stop '{}': it is not running", step.node));
-        n->run = Run::kDown;
-        break;
-      case StepKind::kStart:
-        if (n->run != Run::kDown)
-          return error(step.pos, fmt::format("cannot start '{}': it is {}", step.node, n->run == Run::kWiped ? "wiped (restore it instead)" : "already running"));
-        n->run = Run::kRunning;
-        break;
-      case StepKind::kWipe:
-        if (n->run != Run::kDown) return error(step.pos, fmt::format("cannot wipe '{}': stop or crash it first", step.node));
-        n->run = Run::kWiped;
-        break;
-      case StepKind::kPromote:
-        if (n->primary) return error(step.pos, fmt::format("cannot promote '{}': it is already a primary", step.node));
-        if (n->run != Run::kRunning) return error(step.pos, fmt::format("cannot promote '{}': it is not running", step.node));
-        n->primary = true;
-        primary_ = step.node;
-        break;
-      case StepKind::kPartition:
-        if (n->primary && step.node == s_.cluster.nodes[0].name)
-          return error(step.pos, fmt::format("partition takes a standby (the link to its primary); '{}' is the primary", step.node));
-        if (n->partitioned) return error(step.pos, fmt::format("'{}' is already partitioned", step.node));
-        n->partitioned = true;
-        break;
-      case StepKind::kHeal:
-        if (!n->partitioned) return error(step.pos, fmt::format("cannot heal '{}': it is not partitioned", step.node));
-        n->partitioned = false;
-        break;
-      default:
-        return error(step.pos, fmt::format("internal: '{}' is not a fault", verb));
-    }
     return Status::Ok();
   }
 
@@ -132,192 +218,126 @@ class Checker {
     std::set<std::string> parts;
   };
 
-  Status check_naive_copy(const Step& step) {
-    const std::string source = step.node.empty() ? primary_ : step.node;
-    auto node = nodes_.find(source);
-    if (node == nodes_.end()) return error(step.pos, fmt::format("unknown node '{}' in step 'naive_copy'", source));
-    if (!node->second.primary || node->second.run != Run::kRunning)
-      return error(step.pos, fmt::format("naive_copy copies a running primary's data directory; '{}' is not one", source));
-    if (backups_.count(step.name)) return error(step.pos, fmt::format("'{}' already names a base backup", step.name));
-    auto [it, fresh] = copies_.try_emplace(step.name, NaiveCopy{source, {}});
-    if (!fresh && it->second.source != source)
-      return error(step.pos, fmt::format("naive copy '{}' was started from '{}', not '{}'", step.name, it->second.source, source));
-    for (const std::string& part : step.files) {
-      if (!it->second.parts.insert(part).second)
-        return error(step.pos, fmt::format("naive copy '{}' already holds part '{}'", step.name, part));
-    }
-    return Status::Ok();
-  }
-
-  Status check_restore_copy(const Step& step, const NaiveCopy& copy) {
+  Status check_restore_copy(const Step& step, const NaiveCopy& copy) const {
     if (copy.parts.size() != naive_copy_parts().size())
       return error(step.pos, fmt::format("naive copy '{}' is incomplete: it lacks some of {}", step.backup,
                                          fmt::join(naive_copy_parts(), ", ")));
     if (step.target.kind != RecoveryTarget::Kind::kNone)
       return error(step.pos, fmt::format("'{}' is a naive copy: it starts with crash recovery and takes no recovery target", step.backup));
-    nodes_[step.node] = NodeState{true, Run::kRunning, false};
     return Status::Ok();
   }
 
-  Status check_archive(const Step& step) {
+  Status check_archive(const Step& step, bool breaking) {
     if (!s_.cluster.archive_mode) return error(step.pos, fmt::format("{} needs cluster archive_mode: true", to_string(step.kind)));
-    const bool breaking = step.kind == StepKind::kBreakArchive;
     if (breaking == archive_broken_)
       return error(step.pos, breaking ? "the archive is already broken" : "cannot repair the archive: it is not broken");
     archive_broken_ = breaking;
     return Status::Ok();
   }
 
-  Status check_checkpoint(const Step& step) {
-    const std::string target = step.node.empty() ? primary_ : step.node;
-    auto node = nodes_.find(target);
-    if (node == nodes_.end()) return error(step.pos, fmt::format("unknown node '{}' in step 'checkpoint'", target));
-    if (!node->second.primary || node->second.run != Run::kRunning)
-      return error(step.pos, fmt::format("checkpoint takes a running primary; '{}' is not one", target));
-    return Status::Ok();
-  }
-
-  Status check_restore(const Step& step, int index) {
-    auto it = nodes_.find(step.node);
-    if (it != nodes_.end() && it->second.run != Run::kWiped)
-      return error(step.pos, fmt::format("cannot restore into '{}': the node exists (wipe it first, or name a new node)", step.node));
-    if (auto copy = copies_.find(step.backup); copy != copies_.end()) return check_restore_copy(step, copy->second);
-    auto backup = backups_.find(step.backup);
-    if (backup == backups_.end())
-      return error(step.pos, fmt::format("no base backup or naive copy named '{}' before this step", step.backup));
-    const RecoveryTarget& t = step.target;
-    using Kind = RecoveryTarget::Kind;
-    int ref_step = -1;
-    if (t.kind == Kind::kTime) {
-      if (!marks_.count(t.ref)) return error(step.pos, fmt::format("recovery target time '{}' is not a mark defined before this step", t.ref));
-      ref_step = marks_[t.ref];
-    } else if (t.kind == Kind::kXid) {
-      if (!labels_.count(t.ref)) return error(step.pos, fmt::format("recovery target xid '{}' is not a transaction before this step", t.ref));
-      ref_step = labels_[t.ref];
-    } else if (t.kind == Kind::kLsn) {
-      if (marks_.count(t.ref)) ref_step = marks_[t.ref];
-      else if (labels_.count(t.ref)) ref_step = labels_[t.ref];
-      else return error(step.pos, fmt::format("recovery target lsn '{}' is neither a mark nor a transaction before this step", t.ref));
-    } else if (t.kind == Kind::kName) {
-      if (!restore_points_.count(t.ref)) return error(step.pos, fmt::format("unknown restore point '{}'", t.ref));
-      ref_step = restore_points_[t.ref];
-    }
-    if (ref_step >= 0 && ref_step < backup->second)
-      return error(step.pos, fmt::format("recovery target '{}' lies before the end of base backup '{}'", t.ref, step.backup));
-    NodeState restored;
-    restored.primary = t.action == RecoveryTarget::Action::kPromote;
-    restored.run = t.action == RecoveryTarget::Action::kShutdown ? Run::kDown : Run::kRunning;
-    nodes_[step.node] = restored;
-    (void)index;
-    return Status::Ok();
-  }
-
-  // The node a step acts on: its own, or the current primary for steps that default to it.
-  std::string acted_on(const Step& step) const {
-    if (!step.node.empty()) return step.node;
-    switch (step.kind) {
-      case StepKind::kSwitchWal: case StepKind::kRestorePoint: case StepKind::kCheckpoint:
-      case StepKind::kBaseBackup: case StepKind::kNaiveCopy:
-        return primary_;
-      default: return "";
-    }
-  }
+  // The step a recovery target names, or an error when it names nothing before the restore.
+  Result<int> target_step(const Step& step) const;
 
   // A stalled disk never completes an fsync: every step that needs a flush of that node, or
   // waits for what only its flush would release, would hang (docs/model.md "Disk stalls").
-  Status check_stalls(const Step& step) {
-    switch (step.kind) {
-      case StepKind::kCatchup: case StepKind::kCheckLag: case StepKind::kCancel:
-        for (const auto& [name, n] : nodes_) {
-          if (n.stalled != nullptr)
-            return error(step.pos, fmt::format("{} while the disk of '{}' is stalled could wait forever: os_crash it first",
-                                               to_string(step.kind), name));
-        }
-        return Status::Ok();
-      case StepKind::kInsert: case StepKind::kUpdate: case StepKind::kDelete: case StepKind::kTruncate:
-      case StepKind::kMark: case StepKind::kWait: case StepKind::kPartition: case StepKind::kHeal:
-      case StepKind::kOsCrash: case StepKind::kRestore: case StepKind::kBreakArchive: case StepKind::kRepairArchive:
-        return Status::Ok();
-      default: break;
-    }
-    auto it = nodes_.find(acted_on(step));
-    if (it == nodes_.end() || it->second.stalled == nullptr) return Status::Ok();
-    return error(step.pos, fmt::format("cannot {} '{}': its disk is stalled (line {}), so it would hang in fsync; only "
-                                       "os_crash: {} ends a stall", to_string(step.kind), it->first,
-                                       it->second.stalled->pos.line, it->first));
-  }
-
-  Status check_disk(const Step& step) {
-    NodeState* n = nullptr;
-    if (Status st = need_node(step, &n); !st.ok()) return st;
-    if (step.kind == StepKind::kStallDisk) {
-      if (n->run != Run::kRunning) return error(step.pos, fmt::format("cannot stall the disk of '{}': it is not running", step.node));
-      n->stalled = &step;
+  Status check_stalls(const Step& step) const {
+    const Flushes flushes = visit_step(step, FlushesOf{});
+    if (flushes == Flushes::kNothing) return Status::Ok();
+    if (flushes == Flushes::kEveryNode) {
+      for (const auto& [name, n] : state_.nodes()) {
+        if (n.stalled)
+          return error(step.pos, fmt::format("{} while the disk of '{}' is stalled could wait forever: os_crash it first",
+                                             to_string(step.kind), name));
+      }
       return Status::Ok();
     }
-    if (n->run != Run::kRunning && n->run != Run::kPaused)
-      return error(step.pos, fmt::format("cannot os_crash '{}': it is not running", step.node));
-    n->run = Run::kDown;
-    n->stalled = nullptr;
-    return Status::Ok();
+    const std::string on = step.node.empty() && flushes == Flushes::kItsNodeOrPrimary ? state_.primary() : step.node;
+    const NodeState* n = state_.find(on);
+    if (n == nullptr || !n->stalled) return Status::Ok();
+    return error(step.pos, fmt::format("cannot {} '{}': its disk is stalled (line {}), so it would hang in fsync; only "
+                                       "os_crash: {} ends a stall", to_string(step.kind), on, n->stalled_at.line, on));
   }
 
-  Status check_step(const Step& step, int index) {
-    if (Status st = check_stalls(step); !st.ok()) return st;
-    NodeState* n = nullptr;
-    switch (step.kind) {
-      case StepKind::kInsert: case StepKind::kUpdate: case StepKind::kDelete: case StepKind::kTruncate:
-        return check_write(step, index);
-      case StepKind::kMark: return check_name(step, marks_, index, "mark");
-      case StepKind::kCheckLag:
-        if (Status st = check_name(step, lag_checks_, index, "lag check"); !st.ok()) return st;
-        if (!step.node.empty()) return need_node(step, &n);
-        if (s_.cluster.nodes.size() != 2) return error(step.pos, "check_lag needs 'node:' when there is not exactly one standby");
-        return Status::Ok();
-      case StepKind::kCatchup: case StepKind::kSwitchWal:
-        return step.node.empty() ? Status::Ok() : need_node(step, &n);
-      case StepKind::kWait: return Status::Ok();
-      case StepKind::kCancel:
-        if (!labels_.count(step.label)) return error(step.pos, fmt::format("cannot cancel '{}': no earlier step wrote it", step.label));
-        return Status::Ok();
-      case StepKind::kBaseBackup:
-        if (!step.node.empty()) {
-          if (Status st = need_node(step, &n); !st.ok()) return st;
-          if (n->run != Run::kRunning) return error(step.pos, fmt::format("cannot back up '{}': it is not running", step.node));
-        }
-        if (copies_.count(step.name)) return error(step.pos, fmt::format("'{}' already names a naive copy", step.name));
-        return check_name(step, backups_, index, "base backup");
-      case StepKind::kRestorePoint: return check_name(step, restore_points_, index, "restore point");
-      case StepKind::kRestore: return check_restore(step, index);
-      case StepKind::kNaiveCopy: return check_naive_copy(step);
-      case StepKind::kCheckpoint: return check_checkpoint(step);
-      case StepKind::kBreakArchive: case StepKind::kRepairArchive: return check_archive(step);
-      case StepKind::kStallDisk: case StepKind::kOsCrash: return check_disk(step);
-      default: return check_fault(step);
-    }
-  }
-
-  Status check_expectation(const Expectation& e) {
-    if (!e.node.empty() && !nodes_.count(e.node)) return error(e.pos, fmt::format("unknown node '{}'", e.node));
+  Status check_expectation(const Expectation& e) const {
+    if (!e.node.empty() && state_.find(e.node) == nullptr) return error(e.pos, fmt::format("unknown node '{}'", e.node));
     switch (e.kind) {
       case ExpectKind::kRows: return Status::Ok();
       case ExpectKind::kLag:
         if (!lag_checks_.count(e.name)) return error(e.pos, fmt::format("no check_lag step named '{}'", e.name));
         return Status::Ok();
       case ExpectKind::kError: return Status::Ok();
-      default:
+      case ExpectKind::kLost: case ExpectKind::kPresent: case ExpectKind::kAbsent: case ExpectKind::kAcknowledged:
+      case ExpectKind::kBlocks: case ExpectKind::kCancelled: case ExpectKind::kFailed: case ExpectKind::kInDoubt:
         if (!labels_.count(e.label)) return error(e.pos, fmt::format("no step wrote a transaction labelled '{}'", e.label));
         return Status::Ok();
     }
+    return Status::Ok();
   }
 
   const Scenario& s_;
-  std::map<std::string, NodeState> nodes_;
-  std::string primary_;
+  ClusterState state_;
+  int index_ = 0;  // The step being checked.
   std::map<std::string, int> labels_, marks_, lag_checks_, backups_, restore_points_;
   std::map<std::string, NaiveCopy> copies_;
   bool archive_broken_ = false;
 };
+
+Status Checker::on_naive_copy(const Step& step) {
+  const std::string source = step.node.empty() ? state_.primary() : step.node;
+  const NodeState* node = state_.find(source);
+  if (node == nullptr) return error(step.pos, fmt::format("unknown node '{}' in step 'naive_copy'", source));
+  if (!node->primary || node->run != NodeRun::kRunning)
+    return error(step.pos, fmt::format("naive_copy copies a running primary's data directory; '{}' is not one", source));
+  if (backups_.count(step.name)) return error(step.pos, fmt::format("'{}' already names a base backup", step.name));
+  auto [it, fresh] = copies_.try_emplace(step.name, NaiveCopy{source, {}});
+  if (!fresh && it->second.source != source)
+    return error(step.pos, fmt::format("naive copy '{}' was started from '{}', not '{}'", step.name, it->second.source, source));
+  for (const std::string& part : step.files) {
+    if (!it->second.parts.insert(part).second)
+      return error(step.pos, fmt::format("naive copy '{}' already holds part '{}'", step.name, part));
+  }
+  return Status::Ok();
+}
+
+Result<int> Checker::target_step(const Step& step) const {
+  const RecoveryTarget& t = step.target;
+  auto in = [](const std::map<std::string, int>& names, const std::string& name) {
+    auto it = names.find(name);
+    return it == names.end() ? -1 : it->second;
+  };
+  switch (t.kind) {
+    case RecoveryTarget::Kind::kNone: case RecoveryTarget::Kind::kImmediate: return -1;
+    case RecoveryTarget::Kind::kTime:
+      if (!marks_.count(t.ref)) return error(step.pos, fmt::format("recovery target time '{}' is not a mark defined before this step", t.ref));
+      return in(marks_, t.ref);
+    case RecoveryTarget::Kind::kXid:
+      if (!labels_.count(t.ref)) return error(step.pos, fmt::format("recovery target xid '{}' is not a transaction before this step", t.ref));
+      return in(labels_, t.ref);
+    case RecoveryTarget::Kind::kLsn:
+      if (marks_.count(t.ref)) return in(marks_, t.ref);
+      if (labels_.count(t.ref)) return in(labels_, t.ref);
+      return error(step.pos, fmt::format("recovery target lsn '{}' is neither a mark nor a transaction before this step", t.ref));
+    case RecoveryTarget::Kind::kName:
+      if (!restore_points_.count(t.ref)) return error(step.pos, fmt::format("unknown restore point '{}'", t.ref));
+      return in(restore_points_, t.ref);
+  }
+  return -1;
+}
+
+Status Checker::on_restore(const Step& step) {
+  const NodeState* existing = state_.find(step.node);
+  if (existing != nullptr && existing->run != NodeRun::kWiped)
+    return error(step.pos, fmt::format("cannot restore into '{}': the node exists (wipe it first, or name a new node)", step.node));
+  if (auto copy = copies_.find(step.backup); copy != copies_.end()) return check_restore_copy(step, copy->second);
+  auto backup = backups_.find(step.backup);
+  if (backup == backups_.end())
+    return error(step.pos, fmt::format("no base backup or naive copy named '{}' before this step", step.backup));
+  Result<int> ref_step = target_step(step);
+  if (!ref_step.ok()) return ref_step.status();
+  if (*ref_step >= 0 && *ref_step < backup->second)
+    return error(step.pos, fmt::format("recovery target '{}' lies before the end of base backup '{}'", step.target.ref, step.backup));
+  return Status::Ok();
+}
 
 std::string pairs(const std::vector<std::pair<std::string, std::string>>& kv) {
   std::vector<std::string> parts;
@@ -345,39 +365,68 @@ const char* action_name(RecoveryTarget::Action a) {
 
 Status check_scenario(const Scenario& scenario) { return Checker(scenario).check(); }
 
-// One line per step, in the scenario's own words, for timelines and generated files.
-std::string describe_step(const Step& step) {
-  const std::string on = step.node.empty() ? "" : " on " + step.node;
-  switch (step.kind) {
-    case StepKind::kInsert: return fmt::format("insert {}: {} ({}){}", step.label, step.table, pairs(step.values), on);
-    case StepKind::kUpdate:
-      return fmt::format("update {}: {} set {} where {}{}", step.label, step.table, pairs(step.values), pairs(step.where), on);
-    case StepKind::kDelete: return fmt::format("delete {}: {} where {}{}", step.label, step.table, pairs(step.where), on);
-    case StepKind::kTruncate: return fmt::format("truncate {}: {}{}{}", step.label, step.table, step.cascade ? " cascade" : "", on);
-    case StepKind::kMark: return fmt::format("mark {}", step.name);
-    case StepKind::kCatchup: return step.node.empty() ? "catchup" : "catchup " + step.node;
-    case StepKind::kWait: return fmt::format("wait {}ms", step.duration_ms);
-    case StepKind::kCheckLag: return fmt::format("check_lag {}{}", step.name, on);
-    case StepKind::kCancel: return fmt::format("cancel {}", step.label);
-    case StepKind::kPartition: {
-      const char* dir = step.direction == PartitionDirection::kBoth ? "" : step.direction == PartitionDirection::kToStandby ? " (to standby)" : " (to primary)";
-      return fmt::format("partition {}{}", step.node, dir);
-    }
-    case StepKind::kBaseBackup: return fmt::format("base_backup {}{}", step.name, step.node.empty() ? "" : " from " + step.node);
-    case StepKind::kSwitchWal: return step.node.empty() ? "switch_wal" : "switch_wal " + step.node;
-    case StepKind::kRestorePoint: return fmt::format("restore_point {}", step.name);
-    case StepKind::kCheckpoint: return step.node.empty() ? "checkpoint" : "checkpoint " + step.node;
-    case StepKind::kNaiveCopy:
-      return fmt::format("naive_copy {}: {}{}", step.name, fmt::join(step.files, ", "), step.node.empty() ? "" : " of " + step.node);
-    case StepKind::kBreakArchive: return "break_archive";
-    case StepKind::kRepairArchive: return "repair_archive";
-    case StepKind::kRestore:
-      if (step.target.kind == RecoveryTarget::Kind::kNone) return fmt::format("restore {} from {}", step.node, step.backup);
-      return fmt::format("restore {} from {} to {}{}{} ({}, action {}, timeline {})", step.node, step.backup,
-                         target_kind(step.target.kind), step.target.ref.empty() ? "" : " ", step.target.ref,
-                         step.target.inclusive ? "inclusive" : "exclusive", action_name(step.target.action), step.target.timeline);
-    default: return fmt::format("{} {}", to_string(step.kind), step.node);
+namespace {
+
+// describe_step's words for each kind of step.
+struct Describer {
+  static std::string on(const Step& step) { return step.node.empty() ? "" : " on " + step.node; }
+  static std::string optional_node(const Step& step) { return step.node.empty() ? to_string(step.kind) : fmt::format("{} {}", to_string(step.kind), step.node); }
+  // The faults and promote name only their kind and node.
+  static std::string kind_and_node(const Step& step) { return fmt::format("{} {}", to_string(step.kind), step.node); }
+
+  std::string on_insert(const Step& step) const {
+    return fmt::format("insert {}: {} ({}){}", step.label, step.table, pairs(step.values), on(step));
   }
-}
+  std::string on_update(const Step& step) const {
+    return fmt::format("update {}: {} set {} where {}{}", step.label, step.table, pairs(step.values), pairs(step.where), on(step));
+  }
+  std::string on_delete(const Step& step) const {
+    return fmt::format("delete {}: {} where {}{}", step.label, step.table, pairs(step.where), on(step));
+  }
+  std::string on_truncate(const Step& step) const {
+    return fmt::format("truncate {}: {}{}{}", step.label, step.table, step.cascade ? " cascade" : "", on(step));
+  }
+  std::string on_mark(const Step& step) const { return fmt::format("mark {}", step.name); }
+  std::string on_catchup(const Step& step) const { return optional_node(step); }
+  std::string on_wait(const Step& step) const { return fmt::format("wait {}ms", step.duration_ms); }
+  std::string on_check_lag(const Step& step) const { return fmt::format("check_lag {}{}", step.name, on(step)); }
+  std::string on_cancel(const Step& step) const { return fmt::format("cancel {}", step.label); }
+  std::string on_pause(const Step& step) const { return kind_and_node(step); }
+  std::string on_resume(const Step& step) const { return kind_and_node(step); }
+  std::string on_partition(const Step& step) const {
+    const char* dir = step.direction == PartitionDirection::kBoth ? "" : step.direction == PartitionDirection::kToStandby ? " (to standby)" : " (to primary)";
+    return fmt::format("partition {}{}", step.node, dir);
+  }
+  std::string on_heal(const Step& step) const { return kind_and_node(step); }
+  std::string on_crash(const Step& step) const { return kind_and_node(step); }
+  std::string on_stop(const Step& step) const { return kind_and_node(step); }
+  std::string on_start(const Step& step) const { return kind_and_node(step); }
+  std::string on_wipe(const Step& step) const { return kind_and_node(step); }
+  std::string on_promote(const Step& step) const { return kind_and_node(step); }
+  std::string on_stall_disk(const Step& step) const { return kind_and_node(step); }
+  std::string on_os_crash(const Step& step) const { return kind_and_node(step); }
+  std::string on_base_backup(const Step& step) const {
+    return fmt::format("base_backup {}{}", step.name, step.node.empty() ? "" : " from " + step.node);
+  }
+  std::string on_switch_wal(const Step& step) const { return optional_node(step); }
+  std::string on_restore_point(const Step& step) const { return fmt::format("restore_point {}", step.name); }
+  std::string on_checkpoint(const Step& step) const { return optional_node(step); }
+  std::string on_naive_copy(const Step& step) const {
+    return fmt::format("naive_copy {}: {}{}", step.name, fmt::join(step.files, ", "), step.node.empty() ? "" : " of " + step.node);
+  }
+  std::string on_break_archive(const Step&) const { return "break_archive"; }
+  std::string on_repair_archive(const Step&) const { return "repair_archive"; }
+  std::string on_restore(const Step& step) const {
+    if (step.target.kind == RecoveryTarget::Kind::kNone) return fmt::format("restore {} from {}", step.node, step.backup);
+    return fmt::format("restore {} from {} to {}{}{} ({}, action {}, timeline {})", step.node, step.backup,
+                       target_kind(step.target.kind), step.target.ref.empty() ? "" : " ", step.target.ref,
+                       step.target.inclusive ? "inclusive" : "exclusive", action_name(step.target.action), step.target.timeline);
+  }
+};
+
+}  // namespace
+
+// One line per step, in the scenario's own words, for timelines and generated files.
+std::string describe_step(const Step& step) { return visit_step(step, Describer{}); }
 
 }  // namespace replsim

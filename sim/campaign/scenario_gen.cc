@@ -3,24 +3,25 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "sim/prng.h"
 #include "vocab/assert.h"
 #include "vocab/scenario_parser.h"  // describe_step: realised steps carry the text a file would.
+#include "vocab/scenario_walk.h"
 
 namespace replsim::campaign {
 namespace {
 
-enum class Run { kRunning, kPaused, kDown };
+using Run = NodeRun;
 
-// The plain model that keeps generation legal: the same rules as scenario_checker.cc.
-struct NodeModel {
+// What keeps generation legal: the node's state in the scenario walk (vocab/scenario_walk.h), the
+// one the checker judges steps by, advanced by the walk after every realised step; and what
+// only the generator asks about the node's past. (fault() still sets the walk's fields it
+// changes; advance() then sets the same values, so those assignments may go.)
+struct NodeModel : NodeState {
   std::string name;
-  bool primary = false;
   bool promoted = false;
-  Run run = Run::kRunning;
-  bool partitioned = false;
-  bool stalled = false;  // Its disk stalls: only os_crash may act on it (scenario_checker.cc).
   bool os_crashed = false;  // Its operating system crashed at some step.
   bool written_since_stall = false;  // A write step came after its disk stalled.
 };
@@ -45,6 +46,7 @@ class Realizer {
         scenario_.steps.pop_back();
         continue;
       }
+      advance(step);
       if (text == StepText::kDescribe) step.text = describe_step(step);
     }
     // Only an operating-system crash ends a stall: a scenario never ends with one.
@@ -53,8 +55,7 @@ class Realizer {
       Step& step = scenario_.steps.emplace_back();
       step.kind = StepKind::kOsCrash;
       step.node = n.name;
-      n.stalled = false;
-      n.run = Run::kDown;
+      advance(step);
       if (text == StepText::kDescribe) step.text = describe_step(step);
     }
     return std::move(scenario_);
@@ -66,16 +67,22 @@ class Realizer {
     ClusterSpec& spec = scenario_.cluster;
     const int standbys = 1 + std::clamp(c.standbys - 1, 0, 2);
     spec.nodes.push_back({"primary", NodeRole::kPrimary, false, {}});
-    nodes_.push_back({"primary", true, false, Run::kRunning, false});
-    for (int i = 1; i <= standbys; ++i) {
-      const std::string n = fmt::format("s{}", i);
-      spec.nodes.push_back({n, NodeRole::kStandby, false, {}});
-      nodes_.push_back({n, false, false, Run::kRunning, false});
+    for (int i = 1; i <= standbys; ++i) spec.nodes.push_back({fmt::format("s{}", i), NodeRole::kStandby, false, {}});
+    walk_.emplace(scenario_);
+    for (const NodeSpec& node : spec.nodes) {
+      nodes_.emplace_back().name = node.name;
+      static_cast<NodeState&>(nodes_.back()) = *walk_->find(node.name);
     }
     spec.archive_mode = profile_.archive_mode;
     spec.synchronous_commit = profile_.levels[static_cast<size_t>(c.level) % profile_.levels.size()];
     spec.synchronous_standby_names = standby_names(standbys);
     sync_ = !spec.synchronous_standby_names.empty() && spec.synchronous_commit >= SyncCommit::kRemoteWrite;
+  }
+
+  // The walk takes the realised step; the models read their states from it.
+  void advance(const Step& step) {
+    walk_->apply(step);
+    for (NodeModel& n : nodes_) static_cast<NodeState&>(n) = *walk_->find(n.name);
   }
 
   // 0 empty, 1 a plain list, 2 FIRST n (...), 3 ANY n (...), 4 '*'.
@@ -470,6 +477,7 @@ class Realizer {
   const Plan& plan_;
   const Profile& profile_;
   Scenario scenario_;
+  std::optional<ClusterState> walk_;  // Over scenario_, from build_cluster on.
   std::vector<NodeModel> nodes_;
   std::vector<std::string> written_;
   int labels_ = 0;

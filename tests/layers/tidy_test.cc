@@ -2,6 +2,8 @@
 // does not check, read from the source tree. Each rule names what to use instead.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -184,6 +186,74 @@ TEST(TidyTest, NothingRefersToFilesOutsideTheRepository) {
             << rel << ":" << n << ": refers to " << name << ", which is not in the repository (docs/postgresql-notes.md): " << line;
       }
     });
+  }
+}
+
+// The source with comments, string and character literals blanked out (newlines kept), so that
+// a brace or a word in them is not read as code.
+std::string code_only(const std::string& text) {
+  std::string out = text;
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (out.compare(i, 2, "//") == 0) {
+      while (i < out.size() && out[i] != '\n') out[i++] = ' ';
+    } else if (out.compare(i, 2, "/*") == 0) {
+      for (; i < out.size() && out.compare(i, 2, "*/") != 0; ++i)
+        if (out[i] != '\n') out[i] = ' ';
+      if (i < out.size()) out[i] = out[i + 1] = ' ';
+    } else if (out[i] == '"' || out[i] == '\'') {
+      const char quote = out[i];
+      for (++i; i < out.size() && out[i] != quote; ++i) {
+        if (out[i] == '\\') out[i++] = ' ';
+        if (i < out.size() && out[i] != '\n') out[i] = ' ';
+      }
+    }
+  }
+  return out;
+}
+
+// The folders whose switches over a StepKind are checked. To widen the rule once harness/, cli/
+// and sim/campaign/ lose theirs: add "harness/" and "cli/", and drop "sim/campaign/" from the
+// exceptions below.
+const std::vector<std::string> kStepKindSwitchFolders = {"vocab/", "sim/", "verifier/"};
+const std::vector<std::string> kStepKindSwitchExceptions = {"sim/campaign/", "sim/wal/"};
+
+// No `default:` in a switch over a step's kind: adding a StepKind must stop the build at every
+// switch that does not handle it (-Wswitch -Werror), not slip through a catch-all. A switch is over
+// a StepKind when its own cases name StepKind values; code with a Step at hand uses visit_step
+// (vocab/step_visitor.h) instead.
+TEST(TidyTest, NoDefaultInASwitchOverAStepKind) {
+  const std::regex switch_word(R"(\bswitch\s*\()");
+  for (const auto& path : repository_files()) {
+    const std::string rel = repo_path(path);
+    if (!is_source(path)) continue;
+    const bool checked = std::any_of(kStepKindSwitchFolders.begin(), kStepKindSwitchFolders.end(),
+                                     [&](const std::string& f) { return under(rel, f); }) &&
+                         std::none_of(kStepKindSwitchExceptions.begin(), kStepKindSwitchExceptions.end(),
+                                      [&](const std::string& f) { return under(rel, f); });
+    if (!checked) continue;
+    const std::string code = code_only(read(path));
+    for (auto m = std::sregex_iterator(code.begin(), code.end(), switch_word); m != std::sregex_iterator(); ++m) {
+      const size_t open = code.find('{', static_cast<size_t>(m->position()));
+      if (open == std::string::npos) continue;
+      // The labels at the switch's own depth (1): nested switches and blocks are deeper.
+      bool over_step_kind = false;
+      size_t default_at = std::string::npos;
+      int depth = 0;
+      for (size_t i = open; i < code.size(); ++i) {
+        if (code[i] == '{') ++depth;
+        if (code[i] == '}' && --depth == 0) break;
+        if (depth != 1) continue;
+        if (code.compare(i, 15, "case StepKind::") == 0) over_step_kind = true;
+        if (code.compare(i, 7, "default") == 0 && (i == 0 || !std::isalnum(static_cast<unsigned char>(code[i - 1])))) {
+          const size_t colon = code.find_first_not_of(" \t\n", i + 7);
+          if (colon != std::string::npos && code[colon] == ':' && default_at == std::string::npos) default_at = i;
+        }
+      }
+      if (!over_step_kind || default_at == std::string::npos) continue;
+      const int line = 1 + static_cast<int>(std::count(code.begin(), code.begin() + static_cast<std::ptrdiff_t>(default_at), '\n'));
+      ADD_FAILURE() << rel << ":" << line << ": default: in a switch over a StepKind; handle every kind (visit_step, "
+                    << "vocab/step_visitor.h, when a Step is at hand)";
+    }
   }
 }
 
