@@ -5,9 +5,7 @@
 // expectation failed; 1 otherwise; 2 on bad input (nothing is run then).
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -37,13 +35,6 @@ struct VerifyOptions {
 };
 
 void progress(const std::string& line) { std::fprintf(stderr, "replsim verify: %s\n", line.c_str()); }
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 struct Outcome {
   Verification verification;
@@ -95,7 +86,7 @@ void record(Outcome& out, const Scenario& scenario, const VerifyOptions& o) {
   r.summary.seed = o.seed;
   r.summary.verdict = out.verification.verdict;
   r.summary.passed = out.verification.passed();
-  r.scenario_text = read_text(scenario.file);
+  r.scenario_text = scenario.source;
   if (out.prediction) r.prediction_json = to_json(*out.prediction).dump();
   if (out.history) r.history_json = to_json(*out.history).dump();
   r.verification_json = to_json(out.verification).dump();

@@ -16,12 +16,6 @@
 namespace replsim::sim {
 namespace {
 
-const Dataset& dataset_of(const Scenario& s) {
-  const Dataset* d = find_dataset(s.cluster.dataset);
-  REPLSIM_ASSERT(d != nullptr, "the parser accepts only known data sets");
-  return *d;
-}
-
 // The labels in `node`'s replsim_tx marker table, in one pass (Node::has_label is one per label).
 absl::flat_hash_set<std::string> labels_on(const Node& node, const Dataset& dataset) {
   absl::flat_hash_set<std::string> labels;
@@ -31,20 +25,14 @@ absl::flat_hash_set<std::string> labels_on(const Node& node, const Dataset& data
   return labels;
 }
 
-StandbyNames names_of(const Scenario& s) {
-  auto names = parse_standby_names(s.cluster.synchronous_standby_names);
-  REPLSIM_ASSERT(names.ok(), "the parser accepts only valid synchronous_standby_names");
-  return *names;
-}
-
 }  // namespace
 
 Cluster::Cluster(const Scenario& scenario, const SimOptions& options, const TimingProfile& timing)
     : scenario_(scenario),
       options_(options),
       timing_(timing),
-      dataset_(dataset_of(scenario)),
-      standby_names_(names_of(scenario)),
+      dataset_(scenario.dataset()),
+      standby_names_(scenario.standby_names()),
       no_sync_names_(*parse_standby_names("")),
       world_(options.seed),
       archive_(scenario.cluster.wal_segment_size) {}

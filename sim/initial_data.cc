@@ -20,8 +20,8 @@ template <int kShift>
 const std::vector<InitialData>& saved_for_size() {
   static const std::vector<InitialData> saved = [] {
     std::vector<InitialData> all;
-    for (const std::string& name : dataset_names())
-      all.push_back(Node::make_initial_data(*find_dataset(name), uint64_t{1} << kShift));
+    for (const Dataset& dataset : all_datasets())
+      all.push_back(Node::make_initial_data(dataset, uint64_t{1} << kShift));
     return all;
   }();
   return saved;
@@ -40,9 +40,9 @@ const InitialData* saved_initial_data(const Dataset& dataset, uint64_t segment_s
   const std::vector<InitialData>* saved =
       saved_for(segment_size, std::make_integer_sequence<int, kMaxShift - kMinShift + 1>{});
   if (saved == nullptr) return nullptr;
-  const std::vector<std::string> names = dataset_names();
-  for (size_t i = 0; i < names.size(); ++i)
-    if (find_dataset(names[i]) == &dataset) return &(*saved)[i];
+  const std::vector<Dataset>& datasets = all_datasets();
+  for (size_t i = 0; i < datasets.size(); ++i)
+    if (&datasets[i] == &dataset) return &(*saved)[i];
   return nullptr;
 }
 

@@ -62,8 +62,8 @@ const char* to_string(Perturbation p) {
 }
 
 Result<Prediction> simulate(const Scenario& scenario, const SimOptions& options, SimStats* stats) {
-  if (find_dataset(scenario.cluster.dataset) == nullptr)
-    return Status::InvalidInput(fmt::format("{}: unknown data set '{}'", scenario.file, scenario.cluster.dataset));
+  if (!scenario.resolved())
+    return Status::InvalidInput(fmt::format("{}: the scenario is not resolved (resolve_scenario)", scenario.file));
   if (scenario.cluster.nodes.empty() || scenario.cluster.nodes[0].role != NodeRole::kPrimary)
     return Status::InvalidInput(fmt::format("{}: the first node must be the primary", scenario.file));
   set_assert_seed(options.seed);

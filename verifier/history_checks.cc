@@ -133,8 +133,8 @@ std::vector<Finding> check_acknowledged_commit_lost(const Scenario& scenario, co
   std::vector<Finding> findings;
   const ScenarioWalk walk(scenario);
   const SyncCommit level = scenario.cluster.synchronous_commit;
-  auto names = parse_standby_names(scenario.cluster.synchronous_standby_names);
-  const bool sync_rep = names.ok() && names->enabled() && level >= SyncCommit::kRemoteWrite;
+  const StandbyNames& names = scenario.standby_names();
+  const bool sync_rep = names.enabled() && level >= SyncCommit::kRemoteWrite;
   const int end = walk.step_count();
   for (const Placed& p : place(walk, run)) {
     const TxRecord& t = *p.tx;
@@ -155,7 +155,7 @@ std::vector<Finding> check_acknowledged_commit_lost(const Scenario& scenario, co
     }
     if (!sync_rep || blocked_at_some_point(run, t.label)) continue;
     for (const auto& [standby, state] : during) {
-      if (!certainly_acknowledged_by(*names, during, p.writer, standby)) continue;
+      if (!certainly_acknowledged_by(names, during, p.writer, standby)) continue;
       if (generation(during, standby) != generation(walk.at_end(), standby)) continue;
       // remote_write: the standby had written it, not flushed it; its OS crash may lose it (20.5.1).
       if (level == SyncCommit::kRemoteWrite && walk.any_step(StepKind::kOsCrash, standby, p.step, end)) continue;

@@ -55,11 +55,6 @@ Dataset make_seed() {
 
 Dataset make_empty() { return Dataset{"empty", commerce_tables(), {}}; }
 
-const std::vector<Dataset>& all_datasets() {
-  static const std::vector<Dataset> datasets = {make_seed(), make_empty()};
-  return datasets;
-}
-
 const char* sql_type(const ColumnSpec& column) {
   switch (column.type) {
     case Type::kSerial: return "serial PRIMARY KEY";
@@ -106,6 +101,13 @@ std::vector<std::string> Dataset::truncate_cascade(const std::string& table) con
   }
   return out;
 }
+
+const std::vector<Dataset>& all_datasets() {
+  static const std::vector<Dataset> datasets = {make_seed(), make_empty()};
+  return datasets;
+}
+
+const Dataset& seed_dataset() { return all_datasets().front(); }
 
 const Dataset* find_dataset(const std::string& name) {
   for (const auto& d : all_datasets())

@@ -43,7 +43,12 @@ struct Dataset {
 inline constexpr const char* kTxMarkerTable = "replsim_tx";
 
 // The named data sets: "seed" (statelessCommerce with the Johnsons) and "empty" (schema only).
+// Built once and never changed: a Dataset's address identifies it.
+const std::vector<Dataset>& all_datasets();
+// A scenario's data set is Scenario::dataset() (resolve_scenario looks it up once); these are
+// for the vocabulary and for code that loads data without a scenario (benchmarks, tests).
 const Dataset* find_dataset(const std::string& name);
+const Dataset& seed_dataset();
 std::vector<std::string> dataset_names();
 
 // CREATE TABLE statements for the schema and the marker table. Fixed text from the

@@ -1,8 +1,20 @@
 #include "vocab/scenario.h"
 
+#include <fmt/format.h>
 #include <strings.h>
 
+#include "vocab/assert.h"
+
 namespace replsim {
+namespace {
+
+// A value of the scenario is wrong: where it was written, or which scenario when built in code.
+Status invalid(const Scenario& scenario, SourcePos pos, const std::string& message) {
+  if (pos.line > 0) return Status::InvalidInput(fmt::format("{}:{}:{}: {}", scenario.file, pos.line, pos.column, message));
+  return Status::InvalidInput(fmt::format("{}: {}", scenario.file.empty() ? scenario.name : scenario.file, message));
+}
+
+}  // namespace
 
 const char* to_string(SyncCommit level) {
   switch (level) {
@@ -91,6 +103,41 @@ bool Scenario::restores_naive_copy(const Step& restore) const {
     if (s.kind == StepKind::kNaiveCopy && s.name == restore.backup) return true;
   }
   return false;
+}
+
+bool Scenario::resolved() const {
+  return dataset_ != nullptr && dataset_->name == cluster.dataset &&
+         resolved_standby_names_ == cluster.synchronous_standby_names;
+}
+
+const Dataset& Scenario::dataset() const {
+  REPLSIM_ASSERT(resolved(), "resolve_scenario() was not called since the scenario was built or edited");
+  return *dataset_;
+}
+
+const StandbyNames& Scenario::standby_names() const {
+  REPLSIM_ASSERT(resolved(), "resolve_scenario() was not called since the scenario was built or edited");
+  return standby_names_;
+}
+
+Status resolve_scenario(Scenario& scenario) {
+  const ClusterSpec& c = scenario.cluster;
+  int column = 0;
+  auto names = parse_standby_names(c.synchronous_standby_names, &column);
+  if (!names.ok()) {
+    return invalid(scenario, c.standby_names_pos,
+                   fmt::format("invalid synchronous_standby_names '{}' at character {}: {}", c.synchronous_standby_names,
+                               column, names.status().message()));
+  }
+  const Dataset* dataset = find_dataset(c.dataset);
+  if (dataset == nullptr) {
+    return invalid(scenario, c.dataset_pos, fmt::format("unknown data set '{}'; expected one of: {}", c.dataset,
+                                                        fmt::join(dataset_names(), ", ")));
+  }
+  scenario.dataset_ = dataset;
+  scenario.standby_names_ = std::move(names).value();
+  scenario.resolved_standby_names_ = c.synchronous_standby_names;
+  return Status::Ok();
 }
 
 const NodeSpec* ClusterSpec::find_node(const std::string& name) const {

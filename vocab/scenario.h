@@ -11,6 +11,10 @@
 #include <utility>
 #include <vector>
 
+#include "vocab/dataset.h"
+#include "vocab/standby_names.h"
+#include "vocab/status.h"
+
 namespace replsim {
 
 // Where something stands in the scenario file (1-based; 0 = not from a file).
@@ -36,7 +40,9 @@ std::optional<SyncCommit> parse_sync_commit(const std::string& text);
 struct ClusterSpec {
   std::vector<NodeSpec> nodes;  // nodes[0] is the primary; the others stream from it.
   SyncCommit synchronous_commit = SyncCommit::kOn;
-  std::string synchronous_standby_names;  // As PostgreSQL reads it; see standby_names.h.
+  // As PostgreSQL reads it (standby_names.h); the harness writes this text to postgresql.conf.
+  // Scenario::standby_names() is it parsed.
+  std::string synchronous_standby_names;
   uint64_t wal_segment_size = 1 << 20;    // Bytes; a power of two from 1 MB to 1 GB.
   bool archive_mode = false;              // Archive completed segments to the WAL archive.
   int64_t archive_timeout_ms = 0;         // 0 = off.
@@ -45,6 +51,8 @@ struct ClusterSpec {
   int64_t link_latency_us = 100;          // One-way network latency of each replication link.
   std::string dataset = "seed";           // Named initial data loaded before the first step.
   SourcePos pos;
+  SourcePos standby_names_pos;  // Of the synchronous_standby_names value; 0 = not from a file.
+  SourcePos dataset_pos;        // Of the data value; 0 = not from a file.
 
   const NodeSpec* find_node(const std::string& name) const;
 };
@@ -149,7 +157,8 @@ struct Expectation {
 };
 
 struct Scenario {
-  std::string file;  // Path it was read from.
+  std::string file;    // Path it was read from.
+  std::string source;  // The text it was read from, as read; empty for a scenario built in code.
   std::string name;
   std::string description;
   ClusterSpec cluster;
@@ -159,6 +168,30 @@ struct Scenario {
   // Whether `restore` (a kRestore step of this scenario) starts a naive copy rather than
   // recovering a base backup: a started copy runs as a primary, whatever its target says.
   bool restores_naive_copy(const Step& restore) const;
+
+  // Whether resolve_scenario() accepted the cluster's data set and synchronous_standby_names
+  // as they are now: a scenario edited after resolution is not resolved until resolved again.
+  bool resolved() const;
+  // The data set cluster.dataset names.
+  // REQUIRES: resolved().
+  const Dataset& dataset() const;
+  // cluster.synchronous_standby_names, parsed.
+  // REQUIRES: resolved().
+  const StandbyNames& standby_names() const;
+
+ private:
+  friend Status resolve_scenario(Scenario& scenario);
+  // Set by resolve_scenario() only, from the values it resolved (kept to notice later edits).
+  const Dataset* dataset_ = nullptr;
+  StandbyNames standby_names_;
+  std::string resolved_standby_names_;
 };
+
+// Looks up the scenario's data set and parses its synchronous_standby_names, once, so that
+// every reader uses the same values (Scenario::dataset(), Scenario::standby_names()). The
+// parser calls it; so must code that builds a Scenario itself, before simulating, running or
+// checking it. Returns InvalidInput for an unknown data set or malformed standby names, as
+// "file:line:column: ..." when the value came from a file, else "name: ...".
+Status resolve_scenario(Scenario& scenario);
 
 }  // namespace replsim

@@ -12,7 +12,6 @@
 #include <sstream>
 
 #include "vocab/dataset.h"
-#include "vocab/standby_names.h"
 
 namespace replsim {
 namespace {
@@ -29,6 +28,11 @@ SourcePos pos_of(const YAML::Node& node) {
   if (mark.is_null()) return {};
   return {mark.line + 1, mark.column + 1};
 }
+
+// resolve_scenario()'s refusal, already "file:line:column: ...".
+struct Unresolved {
+  Status status;
+};
 
 [[noreturn]] void fail(SourcePos pos, std::string message) { throw ParseError{pos, std::move(message)}; }
 [[noreturn]] void fail(const YAML::Node& at, std::string message) { fail(pos_of(at), std::move(message)); }
@@ -208,9 +212,10 @@ class Reader {
     if (c["link_latency"]) cluster.link_latency_us = duration_us(c["link_latency"], "link_latency");
     if (c["data"]) {
       cluster.dataset = scalar(c["data"], "a data set name");
-      if (find_dataset(cluster.dataset) == nullptr)
-        fail(c["data"], fmt::format("unknown data set '{}'; expected one of: {}", cluster.dataset, fmt::join(dataset_names(), ", ")));
+      cluster.dataset_pos = pos_of(c["data"]);
     }
+    // Steps and expectations name tables of the data set: it is looked up before they are read.
+    if (Status s = resolve_scenario(scenario_); !s.ok()) throw Unresolved{std::move(s)};
   }
 
   void read_standbys(const YAML::Node& list) {
@@ -231,16 +236,10 @@ class Reader {
     }
   }
 
+  // Parsed by resolve_scenario() once the whole cluster is read.
   void read_standby_names(const YAML::Node& n) {
-    const std::string text = n.IsNull() ? "" : scalar(n, "synchronous_standby_names");
-    int column = 0;
-    auto parsed = parse_standby_names(text, &column);
-    if (!parsed.ok()) {
-      SourcePos pos = pos_of(n);
-      fail(pos, fmt::format("invalid synchronous_standby_names '{}' at character {}: {}", text, column,
-                            parsed.status().message()));
-    }
-    scenario_.cluster.synchronous_standby_names = text;
+    scenario_.cluster.synchronous_standby_names = n.IsNull() ? "" : scalar(n, "synchronous_standby_names");
+    scenario_.cluster.standby_names_pos = pos_of(n);
   }
 
   Step read_step(const YAML::Node& node) {
@@ -423,7 +422,7 @@ class Reader {
     return out;
   }
 
-  const Dataset& dataset() const { return *find_dataset(scenario_.cluster.dataset); }
+  const Dataset& dataset() const { return scenario_.dataset(); }
 
   Expectation read_expectation(const YAML::Node& node) {
     Expectation e;
@@ -493,9 +492,12 @@ Result<Scenario> parse_scenario_text(const std::string& text, const std::string&
   try {
     YAML::Node root = YAML::Load(text);
     Scenario scenario = Reader(file_name).read(root);
+    scenario.source = text;
     for (auto& step : scenario.steps) step.text = describe_step(step);
     if (Status s = check_scenario(scenario); !s.ok()) return s;
     return scenario;
+  } catch (const Unresolved& e) {
+    return e.status;
   } catch (const ParseError& e) {
     return Status::InvalidInput(fmt::format("{}:{}:{}: {}", file_name, e.pos.line, e.pos.column, e.message));
   } catch (const YAML::Exception& e) {

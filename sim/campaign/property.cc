@@ -53,12 +53,12 @@ Verdict violated(Kind kind, std::string witness, std::vector<Expectation> expect
 // the list matches (FIRST or ANY alike). Otherwise another standby may stand in for any
 // one of them and none is individually required.
 std::set<std::string> required_standbys(const Scenario& s) {
-  auto names = parse_standby_names(s.cluster.synchronous_standby_names);
-  if (!names.ok() || !names->enabled()) return {};
+  const StandbyNames& names = s.standby_names();
+  if (!names.enabled()) return {};
   std::set<std::string> matched;
   for (size_t i = 1; i < s.cluster.nodes.size(); ++i)
-    if (names->priority_of(s.cluster.nodes[i].name) > 0) matched.insert(s.cluster.nodes[i].name);
-  if (matched.empty() || names->num_sync < static_cast<int>(matched.size())) return {};
+    if (names.priority_of(s.cluster.nodes[i].name) > 0) matched.insert(s.cluster.nodes[i].name);
+  if (matched.empty() || names.num_sync < static_cast<int>(matched.size())) return {};
   return matched;
 }
 
@@ -200,10 +200,10 @@ Verdict no_phantom_rows(const Evaluation& e) {
                         {expect(ExpectKind::kFailed, label), expect(ExpectKind::kAbsent, label, node.name)});
       }
     }
-    const Dataset* data = find_dataset(s.cluster.dataset);
+    const Dataset& data = s.dataset();
     for (const auto& [table, count] : node.row_counts) {
       int64_t bound = 0;
-      for (const auto& rows : data->rows)
+      for (const auto& rows : data.rows)
         if (rows.table == table) bound += static_cast<int64_t>(rows.rows.size());
       for (const TxRecord& tx : p.transactions) {
         const Step& step = s.steps[static_cast<size_t>(tx.step)];
@@ -415,8 +415,7 @@ bool judges_pitr(const Scenario& s) {
     restores |= restores_from_backup_to_target(s, step);
   }
   if (!restores) return false;
-  auto names = parse_standby_names(s.cluster.synchronous_standby_names);
-  return s.cluster.synchronous_commit == SyncCommit::kLocal || (names.ok() && !names->enabled());
+  return s.cluster.synchronous_commit == SyncCommit::kLocal || !s.standby_names().enabled();
 }
 
 // Step indices of what recovery targets name.

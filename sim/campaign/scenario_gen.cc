@@ -58,6 +58,8 @@ class Realizer {
       advance(step);
       if (text == StepText::kDescribe) step.text = describe_step(step);
     }
+    const Status resolved = resolve_scenario(scenario_);
+    REPLSIM_ASSERT(resolved.ok(), "the generator forms only valid synchronous_standby_names and the seed data set");
     return std::move(scenario_);
   }
 

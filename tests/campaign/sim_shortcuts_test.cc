@@ -196,7 +196,7 @@ TEST(SavedInitialDataTest, ThreadsShareOneSavedLoad) {
   std::vector<std::thread> threads;
   for (size_t t = 0; t < got.size(); ++t)
     threads.emplace_back([&, t] {
-      saved[t] = sim::saved_initial_data(*find_dataset(s.cluster.dataset), s.cluster.wal_segment_size);
+      saved[t] = sim::saved_initial_data(s.dataset(), s.cluster.wal_segment_size);
       auto p = sim::simulate(s, sim::SimOptions{});
       got[t] = p.ok() ? to_json(*p).dump() : p.status().message();
     });
@@ -209,11 +209,10 @@ TEST(SavedInitialDataTest, ThreadsShareOneSavedLoad) {
 
 // Every scenario segment size and data set has a saved load, with the seed rows in it.
 TEST(SavedInitialDataTest, EverySegmentSizeAndDataSetIsSaved) {
-  for (const std::string& name : dataset_names()) {
-    const Dataset& d = *find_dataset(name);
+  for (const Dataset& d : all_datasets()) {
     for (uint64_t size = uint64_t{1} << 20; size <= uint64_t{1} << 30; size <<= 1) {
       const sim::InitialData* saved = sim::saved_initial_data(d, size);
-      ASSERT_NE(saved, nullptr) << name << " " << size;
+      ASSERT_NE(saved, nullptr) << d.name << " " << size;
       EXPECT_EQ(saved, sim::saved_initial_data(d, size)) << "built once";
       size_t rows = 0;
       for (const auto& t : d.rows) rows += t.rows.size();
@@ -221,7 +220,7 @@ TEST(SavedInitialDataTest, EverySegmentSizeAndDataSetIsSaved) {
       EXPECT_EQ(saved->wal.size(), saved->end.value - saved->start.value);
     }
   }
-  EXPECT_EQ(sim::saved_initial_data(*find_dataset(dataset_names()[0]), 4096), nullptr);
+  EXPECT_EQ(sim::saved_initial_data(all_datasets().front(), 4096), nullptr);
 }
 
 }  // namespace

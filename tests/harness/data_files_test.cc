@@ -47,7 +47,7 @@ TEST(HarnessDataFilesTest, DataFilesChangeOnlyAtCheckpoints) {
   ASSERT_TRUE(cluster.ok()) << cluster.status().message();
   Cluster& c = **cluster;
   ASSERT_TRUE(c.init_primary("primary").ok());
-  ASSERT_TRUE(c.load_dataset("primary", *find_dataset("seed")).ok());
+  ASSERT_TRUE(c.load_dataset("primary", seed_dataset()).ok());
   ClusterNode* n = c.node("primary");
   auto conn = c.connect(*n);
   ASSERT_TRUE(conn.ok()) << conn.status().message();

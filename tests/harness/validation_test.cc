@@ -27,6 +27,7 @@ Scenario two_nodes(const std::string& standby) {
   primary.role = NodeRole::kPrimary;
   replica.name = standby;
   s.cluster.nodes = {primary, replica};
+  EXPECT_TRUE(resolve_scenario(s).ok());
   return s;
 }
 
