@@ -1,7 +1,7 @@
 // The nemesis on the real cluster: process faults (pause, resume, crash, stop, start, wipe),
 // partitions through the fault proxy, and the disk gate's stall and operating-system crash.
-// Cluster (harness/cluster.h) does the work; a step records the event first. The simulator's
-// rules for the same steps are in sim/faults.cc.
+// Cluster (harness/cluster.h) does the work; a step records the event first. sim::Cluster's
+// on_<kind> members model the same steps (sim/cluster.h).
 #include <fmt/format.h>
 
 #include "harness/runner.h"

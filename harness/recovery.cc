@@ -1,7 +1,7 @@
 // The operator on the real cluster: promotion, base backups, segment switches and the archive,
 // restore points, checkpoints, naive copies of live data directories, and restores (archive
-// recovery to a target, or a naive copy started as it is). The simulator's rules for the same
-// steps are in sim/recovery.cc and sim/faults.cc.
+// recovery to a target, or a naive copy started as it is). sim::Cluster's on_<kind> members
+// model the same steps (sim/cluster.h).
 #include <fmt/format.h>
 
 #include <algorithm>

@@ -1,6 +1,6 @@
 // Transactions and replication on the real cluster: write steps, commits that wait for
-// synchronous replication, cancel, catchup and check_lag. The simulator's rules for the same
-// steps are in sim/replication.cc.
+// synchronous replication, cancel, catchup and check_lag. sim::Cluster's on_<kind> members
+// model the same steps (sim/cluster.h).
 #include <fmt/format.h>
 
 #include <algorithm>

@@ -1,8 +1,8 @@
 // harness::Runner: one Scenario's steps on one real Cluster, recorded as a History. It is the
 // harness's half of each step kind; the simulator's half is sim::Cluster. Both take a step
-// through vocab/step_visitor.h's visit_step, which calls on_<kind>, and both keep their
-// handlers in files of the same names, so the model's rule and the harness's action for one
-// kind of step are read side by side:
+// through vocab/step_visitor.h's visit_step, which calls on_<kind>, and the harness's files are
+// named after the simulator's topics (sim/replication.cc, sim/faults.cc, sim/recovery.cc), so
+// the model's rule and the harness's action for one kind of step are read side by side:
 //
 //   harness/runner.cc       setup, the step loop, marks and waits, positions, final states
 //   harness/replication.cc  write steps, waiting commits, cancel, catchup, check_lag
