@@ -386,8 +386,9 @@ Status Cluster::init_primary(const std::string& name) {
       {"cluster_name", name},
       {"track_commit_timestamp", "on"},
       {"wal_level", "replica"},
-      // Only an operating-system crash loses what fsync would have kept; process crashes
-      // behave the same (pg-facts.md), and commits are twice as fast. With disk faults the
+      // Only an operating-system crash loses what fsync would have kept; a process crash keeps
+      // the page cache, so crash recovery behaves the same either way (docs/postgresql-notes.md,
+      // "fsync and process crashes"), and commits are twice as fast. With disk faults the
       // syncs are what the gate holds, so they must happen: fsync = off makes
       // issue_xlog_fsync return without calling fdatasync.
       {"fsync", options_.disk_faults ? "on" : "off"},
@@ -742,7 +743,8 @@ Result<ClusterNode*> Cluster::node_for_restore(const std::string& name) {
 
 // What every restored server is told, whatever it was copied from: its own port and name, no
 // upstream, no synchronous standbys, and no archiving — the copy inherits archive_command, and
-// its new timeline would otherwise land in the archive it restores from (pg-facts.md).
+// its new timeline would otherwise land in the archive it restores from
+// (docs/postgresql-notes.md, "A restored copy and the archive").
 std::vector<std::pair<std::string, std::string>> Cluster::restored_conf(const ClusterNode& n) const {
   return {{"port", std::to_string(n.port)}, {"cluster_name", n.name}, {"archive_mode", "off"},
           {"primary_conninfo", ""}, {"synchronous_standby_names", ""}};

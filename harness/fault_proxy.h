@@ -1,7 +1,8 @@
 // FaultProxy: a TCP proxy per replication link (standby -> proxy -> primary), on its own
 // thread inside the harness, that injects the network faults Toxiproxy offers. Needed
-// because pausing a standby does not partition it: the kernel's socket buffers still
-// deliver whatever the walsender wrote (pg-facts.md).
+// because pausing a standby (SIGSTOP) does not partition it: the kernel's socket buffers
+// still deliver whatever the walsender wrote, and the resumed standby has it (measured on
+// PostgreSQL 15: docs/postgresql-notes.md, "Pausing a standby is not a partition").
 //
 // "to standby" is the primary-to-standby direction (WAL); "to primary" carries the
 // standby's replies (write/flush/apply positions, i.e. synchronous-commit acks).

@@ -226,18 +226,35 @@ Status LatencyBench::wait_caught_up(int64_t timeout_ms) {
   }
 }
 
-Result<BenchMeasure> LatencyBench::measure(const BenchConfig& config) {
-  if (config.clients < 1 || config.clients > 64 || config.duration_ms <= 0)
-    return Status::InvalidInput("clients must be 1..64 and the duration positive");
-  if (Status s = apply_settings(config); !s.ok()) return s;
-  BenchMeasure m;
-  if (Status s = wait_replicas_ready(config, options_.ready_timeout_ms, &m.sync_states); !s.ok()) return s;
+namespace {
 
+// The measurement's windows, in microseconds since its origin.
+struct BenchWindows {
+  int64_t steady_end_us = 0;
+  bool partition = false;
+  int64_t partition_start_us = 0, heal_us = 0;
+};
+
+void partition_for(Cluster& cluster, const BenchConfig& config) {
+  for (const auto& n : config.partition_nodes) cluster.partition(n, PartitionDirection::kBoth);
+  std::this_thread::sleep_for(std::chrono::milliseconds(config.partition_window_ms));
+  for (const auto& n : config.partition_nodes) {
+    cluster.heal(n);
+    // Drop the half-dead connections so the walreceiver reconnects at once
+    // (wal_retrieve_retry_interval) instead of after wal_receiver_timeout.
+    cluster.proxy().reset(n);
+  }
+}
+
+// The clients run the workload from one origin: the steady state for duration_ms, then, if
+// asked, while the partition lasts. Each thread connects first, so connection time is not in
+// the window.
+BenchWindows run_clients(Cluster& cluster, const HarnessOptions& options, const BenchConfig& config,
+                         std::vector<ClientLog>* logs) {
   const Dataset& seed = *find_dataset("seed");
   OrderWorkload workload{row_count(seed, "customers"), row_count(seed, "products"),
-                         config.partition_window_ms + options_.catchup_timeout_ms + 5000};
-  const ConnTarget target = cluster_->target(*cluster_->node("primary"));
-  std::vector<ClientLog> logs(static_cast<size_t>(config.clients));
+                         config.partition_window_ms + options.catchup_timeout_ms + 5000};
+  const ConnTarget target = cluster.target(*cluster.node("primary"));
   std::atomic<bool> stop{false};
   std::atomic<int> connected{0};
   Clock::time_point origin = Clock::now();
@@ -245,7 +262,7 @@ Result<BenchMeasure> LatencyBench::measure(const BenchConfig& config) {
   std::vector<std::thread> threads;
   for (int i = 0; i < config.clients; ++i) {
     threads.emplace_back([&, i] {
-      ClientLog& log = logs[static_cast<size_t>(i)];
+      ClientLog& log = (*logs)[static_cast<size_t>(i)];
       auto conn = PgConnection::connect(target, 3000, fmt::format("compare-client-{}", i));
       connected.fetch_add(1);
       if (!conn.ok()) {
@@ -267,55 +284,68 @@ Result<BenchMeasure> LatencyBench::measure(const BenchConfig& config) {
   while (connected.load() < config.clients) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   origin = Clock::now();  // Threads read it only after `go`.
   go.store(true);
-
   std::this_thread::sleep_for(std::chrono::milliseconds(config.duration_ms));
-  const int64_t steady_end_us = since_us(origin);
-  const bool partition = config.partition_window_ms > 0 && !config.partition_nodes.empty();
-  int64_t partition_start_us = 0, heal_us = 0;
-  if (partition) {
-    partition_start_us = since_us(origin);
-    for (const auto& n : config.partition_nodes) cluster_->partition(n, PartitionDirection::kBoth);
-    std::this_thread::sleep_for(std::chrono::milliseconds(config.partition_window_ms));
-    for (const auto& n : config.partition_nodes) {
-      cluster_->heal(n);
-      // Drop the half-dead connections so the walreceiver reconnects at once
-      // (wal_retrieve_retry_interval) instead of after wal_receiver_timeout.
-      cluster_->proxy().reset(n);
-    }
-    heal_us = since_us(origin);
+  BenchWindows w;
+  w.steady_end_us = since_us(origin);
+  w.partition = config.partition_window_ms > 0 && !config.partition_nodes.empty();
+  if (w.partition) {
+    w.partition_start_us = since_us(origin);
+    partition_for(cluster, config);
+    w.heal_us = since_us(origin);
   }
   stop.store(true);
   for (auto& t : threads) t.join();
+  return w;
+}
 
+// Latencies are the steady state's commits; the stall is the longest wait of a commit in
+// flight during the partition, counted from the partition's start.
+void summarise(const BenchConfig& config, const std::vector<ClientLog>& logs, const BenchWindows& w,
+               int64_t block_after_ms, BenchMeasure* m) {
   std::vector<double> latencies;
   for (const auto& log : logs) {
-    if (!log.error.empty()) return fail(fmt::format("a client failed: {}", log.error));
     for (const auto& c : log.commits) {
-      if (c.end_us <= steady_end_us) latencies.push_back(static_cast<double>(c.end_us - c.start_us) / 1000.0);
-      if (partition && c.end_us > partition_start_us) {
-        const double wait_ms = static_cast<double>(c.end_us - std::max(c.start_us, partition_start_us)) / 1000.0;
-        if (wait_ms > m.stall_ms) {
-          m.stall_ms = wait_ms;
+      if (c.end_us <= w.steady_end_us) latencies.push_back(static_cast<double>(c.end_us - c.start_us) / 1000.0);
+      if (w.partition && c.end_us > w.partition_start_us) {
+        const double wait_ms = static_cast<double>(c.end_us - std::max(c.start_us, w.partition_start_us)) / 1000.0;
+        if (wait_ms > m->stall_ms) {
+          m->stall_ms = wait_ms;
           // A commit released well before the heal was released by another standby.
-          m.released_by = c.end_us + 20'000 < heal_us ? "failover" : "heal";
+          m->released_by = c.end_us + 20'000 < w.heal_us ? "failover" : "heal";
         }
-        if (c.end_us <= heal_us) ++m.partition_commits;
+        if (c.end_us <= w.heal_us) ++m->partition_commits;
       }
     }
   }
   std::sort(latencies.begin(), latencies.end());
-  m.commits = static_cast<int64_t>(latencies.size());
-  m.tps = static_cast<double>(m.commits) * 1000.0 / static_cast<double>(config.duration_ms);
-  m.commit_p50_ms = percentile(latencies, 50);
-  m.commit_p95_ms = percentile(latencies, 95);
-  m.commit_p99_ms = percentile(latencies, 99);
-  m.commit_max_ms = latencies.empty() ? 0 : latencies.back();
-  if (partition) {
-    m.partitioned = true;
-    m.partition_window_ms = config.partition_window_ms;
-    m.blocked = m.stall_ms >= static_cast<double>(options_.block_after_ms);
-    if (!m.blocked) m.released_by.clear();
+  m->commits = static_cast<int64_t>(latencies.size());
+  m->tps = static_cast<double>(m->commits) * 1000.0 / static_cast<double>(config.duration_ms);
+  m->commit_p50_ms = percentile(latencies, 50);
+  m->commit_p95_ms = percentile(latencies, 95);
+  m->commit_p99_ms = percentile(latencies, 99);
+  m->commit_max_ms = latencies.empty() ? 0 : latencies.back();
+  if (w.partition) {
+    m->partitioned = true;
+    m->partition_window_ms = config.partition_window_ms;
+    m->blocked = m->stall_ms >= static_cast<double>(block_after_ms);
+    if (!m->blocked) m->released_by.clear();
   }
+}
+
+}  // namespace
+
+Result<BenchMeasure> LatencyBench::measure(const BenchConfig& config) {
+  if (config.clients < 1 || config.clients > 64 || config.duration_ms <= 0)
+    return Status::InvalidInput("clients must be 1..64 and the duration positive");
+  if (Status s = apply_settings(config); !s.ok()) return s;
+  BenchMeasure m;
+  if (Status s = wait_replicas_ready(config, options_.ready_timeout_ms, &m.sync_states); !s.ok()) return s;
+  std::vector<ClientLog> logs(static_cast<size_t>(config.clients));
+  const BenchWindows w = run_clients(*cluster_, options_, config, &logs);
+  for (const auto& log : logs) {
+    if (!log.error.empty()) return fail(fmt::format("a client failed: {}", log.error));
+  }
+  summarise(config, logs, w, options_.block_after_ms, &m);
   if (Status s = wait_caught_up(options_.catchup_timeout_ms); !s.ok()) return s;
   return m;
 }

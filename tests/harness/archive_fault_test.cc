@@ -102,5 +102,27 @@ steps:
   EXPECT_EQ(presence(h, "replica", "a"), "present") << dump(h);
 }
 
+// Right after a base backup the last file archived is the backup history file
+// (000000010000000000000003.00000028.backup), and pg_switch_wal() has nothing to switch: it
+// names the segment the backup finished, already archived before that history file. The step
+// must see the segment archived at once, not wait out its timeout for a segment name that
+// never comes (issue 15).
+TEST(HarnessArchiveFaultTest, SwitchWalRightAfterABaseBackupSeesItsSegmentArchived) {
+  History h = run_text(R"yaml(
+name: switch-wal-after-base-backup
+cluster:
+  primary: primary
+  archive_mode: true
+steps:
+  - base_backup: b
+  - switch_wal
+)yaml");
+  ASSERT_EQ(h.timeline.size(), 2u) << dump(h);
+  const std::string notes = notes_of(h, 1);
+  EXPECT_EQ(notes.find("not archived"), std::string::npos) << dump(h);
+  EXPECT_NE(notes.find("segment 0000000"), std::string::npos) << dump(h);
+  EXPECT_NE(notes.find(" archived"), std::string::npos) << dump(h);
+}
+
 }  // namespace
 }  // namespace replsim::harness

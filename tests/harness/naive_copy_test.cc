@@ -52,7 +52,8 @@ steps:
 }
 
 // The same copy restored while its source still runs: the copied postmaster.pid names a live
-// postmaster, and PostgreSQL refuses to start (pg-facts.md). The source is untouched.
+// postmaster, and PostgreSQL refuses to start (docs/postgresql-notes.md, "Naive copy: the lock
+// file"). The source is untouched.
 TEST(HarnessNaiveCopyTest, CopyOfARunningServerRefusesToStartOnItsLockFile) {
   History h = run_text(R"yaml(
 name: naive-copy-live-lock-file

@@ -10,9 +10,10 @@ using testing::outcome;
 using testing::presence;
 using testing::run_text;
 
-// pg-facts.md: pausing the replica is not a partition. The WAL the walsender wrote sits in
-// the paused replica's socket buffer; resumed and promoted after the primary's crash, the
-// replica has Charlie. (The seed's drill 2.1 used pause; that is why replsim partitions.)
+// Pausing the replica is not a partition (docs/postgresql-notes.md, "Pausing a standby is not
+// a partition"). The WAL the walsender wrote sits in the paused replica's socket buffer;
+// resumed and promoted after the primary's crash, the replica has Charlie. (The seed's drill
+// 2.1 used pause; that is why replsim partitions.)
 TEST(HarnessProcessFaultTest, PausedReplicaIsNotPartitionedSoCharlieSurvives) {
   History h = run_text(R"yaml(
 name: pause-is-not-partition
