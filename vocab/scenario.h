@@ -158,7 +158,9 @@ struct Expectation {
 
 struct Scenario {
   std::string file;    // Path it was read from.
-  std::string source;  // The text it was read from, as read; empty for a scenario built in code.
+  // The text it was read from, as read (the run store keeps it); empty for a scenario built in
+  // code, and left as it was when code edits a parsed one.
+  std::string source;
   std::string name;
   std::string description;
   ClusterSpec cluster;
@@ -191,7 +193,7 @@ struct Scenario {
 // every reader uses the same values (Scenario::dataset(), Scenario::standby_names()). The
 // parser calls it; so must code that builds a Scenario itself, before simulating, running or
 // checking it. Returns InvalidInput for an unknown data set or malformed standby names, as
-// "file:line:column: ..." when the value came from a file, else "name: ...".
+// "file:line:column: ..." when the value came from a file, else "file: ..." or "name: ...".
 Status resolve_scenario(Scenario& scenario);
 
 }  // namespace replsim
