@@ -124,7 +124,7 @@ Result<std::unique_ptr<LatencyBench>> LatencyBench::create(const HarnessOptions&
   std::unique_ptr<LatencyBench> bench(new LatencyBench(options, std::move(*cluster)));
   Cluster& c = *bench->cluster_;
   if (Status s = c.init_primary("primary"); !s.ok()) return bench->fail(s.message());
-  if (Status s = c.load_dataset("primary", *find_dataset("seed")); !s.ok()) return bench->fail(s.message());
+  if (Status s = c.load_dataset("primary", seed_dataset()); !s.ok()) return bench->fail(s.message());
   for (const char* standby : {"s1", "s2"}) {
     if (Status s = c.add_standby(standby_spec(standby), "primary"); !s.ok()) return bench->fail(s.message());
   }
@@ -251,7 +251,7 @@ void partition_for(Cluster& cluster, const BenchConfig& config) {
 // the window.
 BenchWindows run_clients(Cluster& cluster, const HarnessOptions& options, const BenchConfig& config,
                          std::vector<ClientLog>* logs) {
-  const Dataset& seed = *find_dataset("seed");
+  const Dataset& seed = seed_dataset();
   OrderWorkload workload{row_count(seed, "customers"), row_count(seed, "products"),
                          config.partition_window_ms + options.catchup_timeout_ms + 5000};
   const ConnTarget target = cluster.target(*cluster.node("primary"));

@@ -57,8 +57,7 @@ HistoryEvent& Runner::event(EventType type, std::string process, std::string nod
 }
 
 Status Runner::setup() {
-  dataset_ = find_dataset(sc_.cluster.dataset);
-  if (dataset_ == nullptr) return Status::InvalidInput(fmt::format("unknown data set '{}'", sc_.cluster.dataset));
+  dataset_ = &sc_.dataset();  // validate_for_harness, run first, refuses an unresolved scenario.
   if (sc_.cluster.nodes.empty()) return Status::InvalidInput("the scenario names no nodes");
   primary_ = sc_.cluster.nodes[0].name;
   if (Status s = c_.init_primary(primary_); !s.ok()) return s;

@@ -51,8 +51,9 @@ Status validate_for_harness(const Scenario& scenario) {
       return Status::InvalidInput(fmt::format("{} needs archive_mode: true", to_string(st.kind)));
     }
   }
-  if (find_dataset(scenario.cluster.dataset) == nullptr) {
-    return Status::InvalidInput(fmt::format("unknown data set '{}'", scenario.cluster.dataset));
+  if (!scenario.resolved()) {
+    return Status::InvalidInput(fmt::format("the scenario is not resolved (resolve_scenario): data set '{}'",
+                                            scenario.cluster.dataset));
   }
   const uint64_t seg = scenario.cluster.wal_segment_size;
   if (seg < (1u << 20) || seg > (1u << 30) || (seg & (seg - 1)) != 0) {
