@@ -58,10 +58,10 @@ RunResult run(const char* source, Presence charlie_on_replica) {
 TEST(VerificationTest, AgreeingDrillPasses) {
   Scenario s = drill();
   Verification v = verify_runs(s, run("simulator", kAbsent), run("postgresql", kAbsent));
-  EXPECT_EQ(v.verdict, "agree");
+  EXPECT_EQ(v.verdict, Verification::Verdict::kAgree);
   EXPECT_TRUE(v.history_findings.empty());
   ASSERT_EQ(v.observed_expectations.size(), 2u);
-  EXPECT_EQ(v.observed_expectations[1].verdict, "held") << v.observed_expectations[1].explanation;
+  EXPECT_EQ(v.observed_expectations[1].verdict, ExpectationResult::Verdict::kHeld) << v.observed_expectations[1].explanation;
   EXPECT_TRUE(v.passed());
   const std::string report = render_report(v, nullptr, nullptr);
   EXPECT_NE(report.find("verdict: AGREE"), std::string::npos) << report;
@@ -73,7 +73,7 @@ TEST(VerificationTest, WrongModelFailsWithTheDiffInTheReport) {
   Prediction p = run("simulator", kPresent);
   History h = run("postgresql", kAbsent);
   Verification v = verify_runs(s, p, h);
-  EXPECT_EQ(v.verdict, "disagree");
+  EXPECT_EQ(v.verdict, Verification::Verdict::kDisagree);
   EXPECT_FALSE(v.passed());
   const std::string report = render_report(v, &p, &h);
   EXPECT_NE(report.find("PREDICTED (simulator)"), std::string::npos) << report;

@@ -33,7 +33,7 @@ RunResult sample() {
   r.lags.push_back({"l", "replica", Lsn{0x3000148}, Lsn{0x3000100}, Lsn{0x3000100}, 72, 72, 1, true, {"charlie"}});
   NodeFinal n;
   n.name = "replica";
-  n.state = "primary";
+  n.state = NodeState::kPrimary;
   n.timeline = 2;
   n.presence = {{"charlie", Presence::kEither}};
   n.row_counts = {{"customers", 6}};
