@@ -155,5 +155,14 @@ TEST_F(RunStoreTest, WriterKilledMidStreamLeavesAReadableStore) {
   }
 }
 
+// A summary's verdict is stored as its word and read back as the same verdict; no other word is one.
+TEST(RunSummaryTest, VerdictWordsRoundTrip) {
+  for (auto v : {RunSummary::Verdict::kAgree, RunSummary::Verdict::kDisagree, RunSummary::Verdict::kError,
+                 RunSummary::Verdict::kCounterexample})
+    EXPECT_EQ(parse_run_verdict(to_string(v)), v);
+  EXPECT_FALSE(parse_run_verdict("maybe").has_value());
+  EXPECT_EQ(run_verdict(Verification::Verdict::kDisagree), RunSummary::Verdict::kDisagree);
+}
+
 }  // namespace
 }  // namespace replsim

@@ -90,6 +90,24 @@ TEST(VerificationTest, SurvivesJson) {
   EXPECT_EQ(to_json(*back).dump(), to_json(v).dump());
 }
 
+// Verdicts are enums in memory and words in JSON; an unknown word is an error that says which.
+TEST(VerificationTest, UnknownVerdictWordsAreErrorsNamingThem) {
+  Scenario s = drill();
+  const nlohmann::json j = to_json(verify_runs(s, run("simulator", kAbsent), run("postgresql", kAbsent)));
+  EXPECT_EQ(j["verdict"], "agree");
+  EXPECT_EQ(j["observed_expectations"][1]["verdict"], "held");
+  nlohmann::json bad = j;
+  bad["verdict"] = "maybe";
+  auto back = verification_from_json(bad);
+  ASSERT_FALSE(back.ok());
+  EXPECT_NE(back.status().message().find("unknown verdict 'maybe'"), std::string::npos) << back.status().message();
+  bad = j;
+  bad["observed_expectations"][1]["verdict"] = "sort of";
+  back = verification_from_json(bad);
+  ASSERT_FALSE(back.ok());
+  EXPECT_NE(back.status().message().find("unknown verdict 'sort of'"), std::string::npos) << back.status().message();
+}
+
 TEST(VerificationTest, ASideThatCouldNotRunIsAnError) {
   Verification v = verification_error(drill(), 1, "harness: postgres not found");
   EXPECT_FALSE(v.passed());

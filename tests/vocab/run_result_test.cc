@@ -65,5 +65,19 @@ TEST(RunResultTest, MalformedJsonIsAnErrorValue) {
   EXPECT_FALSE(run_result_from_json(nlohmann::json::array()).ok());
 }
 
+// A node's state is a NodeState in memory and a word in JSON; a word that names no state is
+// an error that says which.
+TEST(RunResultTest, UnknownNodeStateIsAnErrorNamingIt) {
+  nlohmann::json j = to_json(sample());
+  EXPECT_EQ(j["nodes"][0]["state"], "primary");
+  j["nodes"][0]["state"] = "zombie";
+  auto back = run_result_from_json(j);
+  ASSERT_FALSE(back.ok());
+  EXPECT_NE(back.status().message().find("unknown node state 'zombie'"), std::string::npos) << back.status().message();
+  for (auto s : {NodeState::kPrimary, NodeState::kStandby, NodeState::kPaused, NodeState::kCrashed, NodeState::kStopped,
+                 NodeState::kWiped, NodeState::kRestoring})
+    EXPECT_EQ(parse_node_state(to_string(s)), s);
+}
+
 }  // namespace
 }  // namespace replsim
