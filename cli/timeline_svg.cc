@@ -14,6 +14,7 @@
 namespace replsim::cli {
 namespace {
 
+// A colour for each kTimelineBandKinds kind: what a band looks like is drawing, what it means layout.
 struct BandColor {
   const char* kind;
   const char* color;
