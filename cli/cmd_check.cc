@@ -174,7 +174,7 @@ std::string write_counterexample(const CheckArgs& args, const campaign::Countere
 // `replsim runs` lists it; verdict "counterexample". A store that cannot be opened (another
 // replsim holds it) costs a warning, never the campaign's result.
 // A failed run's record, stamped now; the caller fills in what it knows.
-RunRecord failed_record(const std::string& scenario, const std::string& file, uint64_t seed, const std::string& verdict,
+RunRecord failed_record(const std::string& scenario, const std::string& file, uint64_t seed, RunSummary::Verdict verdict,
                         const std::string& yaml) {
   RunRecord record;
   record.summary.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -200,7 +200,7 @@ void add_to_store(const RunRecord& record) {
 }
 
 void record_counterexample(const campaign::Counterexample& c, const std::string& file) {
-  RunRecord record = failed_record(c.scenario.name, file, c.run_seed, "counterexample", c.yaml);
+  RunRecord record = failed_record(c.scenario.name, file, c.run_seed, RunSummary::Verdict::kCounterexample, c.yaml);
   sim::SimOptions options;
   options.seed = c.run_seed;
   if (auto prediction = sim::simulate(c.scenario, options); prediction.ok()) record.prediction_json = to_json(*prediction).dump();
@@ -302,7 +302,7 @@ BothSides run_both_sides(const Scenario& scenario, uint64_t seed) {
 }
 
 void record_disagreement(const BothSides& both, const std::string& yaml, const std::string& file, uint64_t seed) {
-  RunRecord record = failed_record(both.verification.scenario, file, seed, both.verification.verdict, yaml);
+  RunRecord record = failed_record(both.verification.scenario, file, seed, run_verdict(both.verification.verdict), yaml);
   if (both.prediction) record.prediction_json = to_json(*both.prediction).dump();
   if (both.history) record.history_json = to_json(*both.history).dump();
   record.verification_json = to_json(both.verification).dump();
@@ -321,11 +321,11 @@ bool report_disagreement(const CheckArgs& args, const campaign::DifferentialOpti
   std::fprintf(stderr, "replsim check --real: shrinking run %lld (at most %d real runs) ...\n",
                static_cast<long long>(run), options.shrink_budget);
   const auto disagrees = [seed](const Scenario& candidate) {
-    return run_both_sides(candidate, seed).verification.verdict == "disagree";
+    return run_both_sides(candidate, seed).verification.verdict == Verification::Verdict::kDisagree;
   };
   campaign::ShrinkResult shrunk = campaign::shrink_disagreement(options, run, disagrees);
   const BothSides last = run_both_sides(shrunk.scenario, seed);
-  const bool reproduced = last.verification.verdict == "disagree";
+  const bool reproduced = last.verification.verdict == Verification::Verdict::kDisagree;
   const Scenario& shown = reproduced ? shrunk.scenario : original;
   const BothSides& judged = reproduced ? last : first;
   std::string yaml = fmt::format(
@@ -375,10 +375,10 @@ int run_real(const CheckArgs& args) {
     const BothSides both = run_both_sides(*scenario, campaign::differential_seed(options, run));
     const Verification& v = both.verification;
     std::fprintf(stderr, "[%lld/%lld] %s: %s (%zu steps, %.1f s)\n", static_cast<long long>(run + 1),
-                 static_cast<long long>(runs), scenario->name.c_str(), v.verdict.c_str(), scenario->steps.size(),
+                 static_cast<long long>(runs), scenario->name.c_str(), to_string(v.verdict), scenario->steps.size(),
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    if (v.verdict == "agree") continue;
-    if (v.verdict != "disagree") {  // The harness or the simulator could not run it.
+    if (v.verdict == Verification::Verdict::kAgree) continue;
+    if (v.verdict == Verification::Verdict::kError) {  // The harness or the simulator could not run it.
       fmt::print("FAIL  run {}: {}\n{}\n", run, v.error, campaign::write_scenario(*scenario));
       return kExitCheckFailed;
     }
@@ -387,6 +387,52 @@ int run_real(const CheckArgs& args) {
   fmt::print("OK    {} runs agreed ({:.0f} s)\n", runs,
              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return kExitOk;
+}
+
+// The properties named by --property (all of them when none is named); false, with the reason
+// on stderr, for an unknown name or one that cannot be checked yet.
+bool choose_properties(const std::vector<std::string>& names, std::vector<const Property*>* chosen) {
+  for (const auto& name : names) {
+    const Property* p = campaign::find_property(name);
+    if (p == nullptr) {
+      std::vector<std::string> known;
+      for (const auto& q : campaign::all_properties()) known.push_back(q.name);
+      fmt::print(stderr, "replsim check: unknown property '{}'; expected one of: {}\n", name, fmt::join(known, ", "));
+      return false;
+    }
+    if (!p->unavailable.empty()) {
+      fmt::print(stderr, "replsim check: {} is not checkable yet: {}\n", p->name, p->unavailable);
+      return false;
+    }
+    chosen->push_back(p);
+  }
+  if (chosen->empty())
+    for (const auto& p : campaign::all_properties()) chosen->push_back(&p);
+  return true;
+}
+
+// Writes, records and prints one property's result (into `doc` with --json); `count` is how
+// many properties the campaign checks, for naming the pages. False, with the reason on stderr,
+// if a counterexample's file or page cannot be written.
+bool report_property(const CheckArgs& args, const PropertyReport& report, size_t count, nlohmann::json& doc) {
+  std::string file, error;
+  if (report.counterexample) file = write_counterexample(args, *report.counterexample, &error);
+  if (!error.empty()) {
+    fmt::print(stderr, "replsim check: {}\n", error);
+    return false;
+  }
+  std::string page;
+  if (report.counterexample && !args.html.empty()) {
+    page = html_path_for(args.html, report.counterexample->scenario.name, count);
+    if (const std::string html_error = write_counterexample_page(page, *report.counterexample, file); !html_error.empty()) {
+      fmt::print(stderr, "replsim check: {}\n", html_error);
+      return false;
+    }
+  }
+  if (report.counterexample) record_counterexample(*report.counterexample, file);
+  if (args.json) doc["properties"].push_back(to_json(report, file, page));
+  else print_text(report, file, page, args.max_steps);
+  return true;
 }
 
 int run_check(const CheckArgs& args) {
@@ -402,22 +448,7 @@ int run_check(const CheckArgs& args) {
     return kExitOk;
   }
   std::vector<const Property*> chosen;
-  for (const auto& name : args.properties) {
-    const Property* p = campaign::find_property(name);
-    if (p == nullptr) {
-      std::vector<std::string> names;
-      for (const auto& q : campaign::all_properties()) names.push_back(q.name);
-      fmt::print(stderr, "replsim check: unknown property '{}'; expected one of: {}\n", name, fmt::join(names, ", "));
-      return kExitBadInput;
-    }
-    if (!p->unavailable.empty()) {
-      fmt::print(stderr, "replsim check: {} is not checkable yet: {}\n", p->name, p->unavailable);
-      return kExitBadInput;
-    }
-    chosen.push_back(p);
-  }
-  if (chosen.empty())
-    for (const auto& p : campaign::all_properties()) chosen.push_back(&p);
+  if (!choose_properties(args.properties, &chosen)) return kExitBadInput;
   CampaignOptions options;
   options.seed = args.seed;
   options.runs = args.runs;
@@ -440,23 +471,7 @@ int run_check(const CheckArgs& args) {
       report = run_parallel(*p, options, jobs);
       all_expected &= report.as_expected();
     }
-    std::string file, error;
-    if (report.counterexample) file = write_counterexample(args, *report.counterexample, &error);
-    if (!error.empty()) {
-      fmt::print(stderr, "replsim check: {}\n", error);
-      return kExitBadInput;
-    }
-    std::string page;
-    if (report.counterexample && !args.html.empty()) {
-      page = html_path_for(args.html, report.counterexample->scenario.name, chosen.size());
-      if (const std::string html_error = write_counterexample_page(page, *report.counterexample, file); !html_error.empty()) {
-        fmt::print(stderr, "replsim check: {}\n", html_error);
-        return kExitBadInput;
-      }
-    }
-    if (report.counterexample) record_counterexample(*report.counterexample, file);
-    if (args.json) doc["properties"].push_back(to_json(report, file, page));
-    else print_text(report, file, page, args.max_steps);
+    if (!report_property(args, report, chosen.size(), doc)) return kExitBadInput;
   }
   const int code = all_expected ? kExitOk : kExitCheckFailed;
   if (args.json) {

@@ -142,6 +142,56 @@ std::string command_line(const CompareOptions& o, int clients, double duration_s
   return s;
 }
 
+// Measures one configuration on the bench and predicts its loss window at the measured rate.
+// Progress goes to stderr on the line the caller began.
+Result<CompareRow> measure_row(harness::LatencyBench& bench, const Config& c, int clients, int64_t duration_ms,
+                               int64_t wal_sender_timeout_ms) {
+  harness::BenchConfig bc;
+  bc.level = c.level;
+  bc.standby_names = sim::standby_names_of(c.setup);
+  bc.one_way_latency_us = c.latency_ms * 1000;
+  bc.clients = clients;
+  bc.duration_ms = duration_ms;
+  bc.partition_window_ms = c.partition_ms;
+  // The sync standby is s1; with ANY 1, s2 would acknowledge alone, so both go.
+  bc.partition_nodes = c.setup == sim::StandbySetup::kAny1 ? std::vector<std::string>{"s1", "s2"}
+                                                           : std::vector<std::string>{"s1"};
+  std::fprintf(stderr, "%-6s %-12s latency %3lld ms%s ... ", sim::to_string(c.setup), to_string(c.level),
+               static_cast<long long>(c.latency_ms),
+               c.partition_ms > 0 ? fmt::format(", partition {} ms", c.partition_ms).c_str() : "");
+  std::fflush(stderr);
+  auto m = bench.measure(bc);
+  if (!m.ok()) return m.status();
+  std::fprintf(stderr, "%.0f tps, p50 %.2f ms%s\n", m->tps, m->commit_p50_ms,
+               m->partitioned ? fmt::format(", stall {:.0f} ms", m->stall_ms).c_str() : "");
+  sim::LossWindowInput in;
+  in.level = c.level;
+  in.setup = c.setup;
+  in.one_way_latency_us = c.latency_ms * 1000;
+  in.tps = m->tps;
+  in.wal_sender_timeout_us = wal_sender_timeout_ms * 1000;
+  in.partition_window_us = c.predicted_partition_ms * 1000;
+  return CompareRow{sim::to_string(c.setup), bc.standby_names, to_string(c.level), c.latency_ms, *m,
+                    sim::predict_loss_window(in)};
+}
+
+// Prints the table (or JSON) and writes the page to `html_out` if it is open.
+int print_report(const CompareOptions& o, const CompareReport& report, std::ofstream& html_out) {
+  const std::string text = o.json ? to_json(report).dump(2) + "\n" : format_table(report);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+  if (html_out.is_open()) {
+    html_out << render_html(report);
+    html_out.close();
+    if (!html_out) {
+      std::fprintf(stderr, "replsim compare: writing %s failed\n", o.html.c_str());
+      return kExitCheckFailed;
+    }
+    std::fprintf(stderr, "replsim compare: wrote %s\n", o.html.c_str());
+  }
+  return kExitOk;
+}
+
 int run_compare(const CompareOptions& o) {
   constexpr int64_t kWalSenderTimeoutMs = 2000;  // As the harness configures every primary.
   const int clients = o.clients > 0 ? o.clients : (o.quick ? 2 : 4);
@@ -184,53 +234,16 @@ int run_compare(const CompareOptions& o) {
   report.duration_ms = static_cast<int64_t>(duration_s * 1000);
   const size_t n = configs->size();
   for (size_t i = 0; i < n; ++i) {
-    const Config& c = (*configs)[i];
-    harness::BenchConfig bc;
-    bc.level = c.level;
-    bc.standby_names = sim::standby_names_of(c.setup);
-    bc.one_way_latency_us = c.latency_ms * 1000;
-    bc.clients = clients;
-    bc.duration_ms = report.duration_ms;
-    bc.partition_window_ms = c.partition_ms;
-    // The sync standby is s1; with ANY 1, s2 would acknowledge alone, so both go.
-    bc.partition_nodes = c.setup == sim::StandbySetup::kAny1 ? std::vector<std::string>{"s1", "s2"}
-                                                             : std::vector<std::string>{"s1"};
-    std::fprintf(stderr, "[%zu/%zu] %-6s %-12s latency %3lld ms%s ... ", i + 1, n, sim::to_string(c.setup),
-                 to_string(c.level), static_cast<long long>(c.latency_ms),
-                 c.partition_ms > 0 ? fmt::format(", partition {} ms", c.partition_ms).c_str() : "");
-    std::fflush(stderr);
-    auto m = (*bench)->measure(bc);
-    if (!m.ok()) {
-      std::fprintf(stderr, "failed\nreplsim compare: measurement failed: %s\n", m.status().message().c_str());
+    std::fprintf(stderr, "[%zu/%zu] ", i + 1, n);
+    auto row = measure_row(**bench, (*configs)[i], clients, report.duration_ms, kWalSenderTimeoutMs);
+    if (!row.ok()) {
+      std::fprintf(stderr, "failed\nreplsim compare: measurement failed: %s\n", row.status().message().c_str());
       return kExitCheckFailed;
     }
-    std::fprintf(stderr, "%.0f tps, p50 %.2f ms%s\n", m->tps, m->commit_p50_ms,
-                 m->partitioned ? fmt::format(", stall {:.0f} ms", m->stall_ms).c_str() : "");
-    sim::LossWindowInput in;
-    in.level = c.level;
-    in.setup = c.setup;
-    in.one_way_latency_us = c.latency_ms * 1000;
-    in.tps = m->tps;
-    in.wal_sender_timeout_us = kWalSenderTimeoutMs * 1000;
-    in.partition_window_us = c.predicted_partition_ms * 1000;
-    report.rows.push_back(CompareRow{sim::to_string(c.setup), bc.standby_names, to_string(c.level), c.latency_ms,
-                                     *m, sim::predict_loss_window(in)});
+    report.rows.push_back(std::move(row).value());
   }
   bench->reset();  // Stops the servers and removes the run directory before printing.
-
-  const std::string text = o.json ? to_json(report).dump(2) + "\n" : format_table(report);
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fflush(stdout);
-  if (html_out.is_open()) {
-    html_out << render_html(report);
-    html_out.close();
-    if (!html_out) {
-      std::fprintf(stderr, "replsim compare: writing %s failed\n", o.html.c_str());
-      return kExitCheckFailed;
-    }
-    std::fprintf(stderr, "replsim compare: wrote %s\n", o.html.c_str());
-  }
-  return kExitOk;
+  return print_report(o, report, html_out);
 }
 
 void add_compare_command(CLI::App& app, int& exit_code) {

@@ -66,7 +66,7 @@ int list(const RunsOptions& o) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& r : *runs)
       out.push_back({{"id", r.id}, {"time_ms", r.time_ms}, {"time", utc(r.time_ms) + "Z"}, {"scenario", r.scenario},
-                     {"file", r.file}, {"seed", r.seed}, {"verdict", r.verdict}, {"passed", r.passed}});
+                     {"file", r.file}, {"seed", r.seed}, {"verdict", to_string(r.verdict)}, {"passed", r.passed}});
     std::puts(out.dump(2).c_str());
     return kExitOk;
   }
@@ -74,7 +74,7 @@ int list(const RunsOptions& o) {
   else std::printf("%-8s  %-19s  %-8s  %-6s  %s\n", "ID", "TIME (UTC)", "VERDICT", "RESULT", "SCENARIO");
   for (const auto& r : *runs)
     std::printf("%-8s  %-19s  %-8s  %-6s  %s (%s, seed %llu)\n", r.id.c_str(), utc(r.time_ms).c_str(),
-                r.verdict.c_str(), r.passed ? "pass" : "FAIL", r.scenario.c_str(), r.file.c_str(),
+                to_string(r.verdict), r.passed ? "pass" : "FAIL", r.scenario.c_str(), r.file.c_str(),
                 static_cast<unsigned long long>(r.seed));
   return kExitOk;
 }

@@ -84,7 +84,7 @@ void record(Outcome& out, const Scenario& scenario, const VerifyOptions& o) {
   r.summary.scenario = scenario.name;
   r.summary.file = scenario.file;
   r.summary.seed = o.seed;
-  r.summary.verdict = out.verification.verdict;
+  r.summary.verdict = run_verdict(out.verification.verdict);
   r.summary.passed = out.verification.passed();
   r.scenario_text = scenario.source;
   if (out.prediction) r.prediction_json = to_json(*out.prediction).dump();
@@ -133,7 +133,7 @@ int verify(const VerifyOptions& o) {
     if (!o.html.empty()) write_html(out, scenarios[i], o, scenarios.size());
     const Verification& v = out.verification;
     all_passed = all_passed && v.passed() && !out.html_failed;
-    progress(fmt::format("{} {}: {} ({})", counter, scenarios[i].name, v.verdict, v.passed() ? "pass" : "FAIL"));
+    progress(fmt::format("{} {}: {} ({})", counter, scenarios[i].name, to_string(v.verdict), v.passed() ? "pass" : "FAIL"));
     if (o.json) {
       report["runs"].push_back({{"run_id", out.run_id},
                                 {"verification", to_json(v)},

@@ -42,6 +42,19 @@ Result<SegmentStore> open_wal(const DumpOptions& o) {
   return storage::load_segment_file(o.path);
 }
 
+// pg_waldump --stats: records and bytes per type, with their shares of the total.
+void print_stats(const std::map<std::string, TypeStats>& stats, uint64_t records, uint64_t bytes) {
+  std::printf("%-14s %10s %8s %14s %8s\n", "Type", "N", "(%)", "Bytes", "(%)");
+  for (const auto& [type, s] : stats) {
+    std::printf("%-14s %10llu (%6.2f) %14llu (%6.2f)\n", type.c_str(), static_cast<unsigned long long>(s.count),
+                100.0 * static_cast<double>(s.count) / static_cast<double>(records),
+                static_cast<unsigned long long>(s.bytes),
+                100.0 * static_cast<double>(s.bytes) / static_cast<double>(bytes));
+  }
+  std::printf("%-14s %10llu %8s %14llu\n", "Total", static_cast<unsigned long long>(records), "",
+              static_cast<unsigned long long>(bytes));
+}
+
 int dump(const DumpOptions& o) {
   auto store = open_wal(o);
   if (!store.ok()) {
@@ -84,33 +97,19 @@ int dump(const DumpOptions& o) {
                   r.prev_lsn.to_string().c_str(), wal::describe_record(r).c_str());
     }
   }
-  std::string end;
-  int rc = kExitOk;
-  if (st == ReadStatus::kCorrupt) {
-    end = reader.corruption().to_string();
-    rc = kExitCheckFailed;
-  } else {
-    end = fmt::format("end of valid WAL at {}", reader.position().to_string());
-  }
+  const bool corrupt = st == ReadStatus::kCorrupt;
+  const std::string end = corrupt ? reader.corruption().to_string()
+                                  : fmt::format("end of valid WAL at {}", reader.position().to_string());
+  const int rc = corrupt ? kExitCheckFailed : kExitOk;
   if (o.json) {
-    nlohmann::json doc = {{"records", records}, {"bytes", bytes}, {"end", end}, {"corrupt", st == ReadStatus::kCorrupt}};
+    nlohmann::json doc = {{"records", records}, {"bytes", bytes}, {"end", end}, {"corrupt", corrupt}};
     nlohmann::json per_type = nlohmann::json::object();
     for (const auto& [type, s] : stats) per_type[type] = {{"count", s.count}, {"bytes", s.bytes}};
     doc["stats"] = per_type;
     if (!o.stats) doc["record_list"] = out_records;
     std::printf("%s\n", doc.dump(2).c_str());
   } else {
-    if (o.stats) {
-      std::printf("%-14s %10s %8s %14s %8s\n", "Type", "N", "(%)", "Bytes", "(%)");
-      for (const auto& [type, s] : stats) {
-        std::printf("%-14s %10llu (%6.2f) %14llu (%6.2f)\n", type.c_str(), static_cast<unsigned long long>(s.count),
-                    100.0 * static_cast<double>(s.count) / static_cast<double>(records),
-                    static_cast<unsigned long long>(s.bytes),
-                    100.0 * static_cast<double>(s.bytes) / static_cast<double>(bytes));
-      }
-      std::printf("%-14s %10llu %8s %14llu\n", "Total", static_cast<unsigned long long>(records), "",
-                  static_cast<unsigned long long>(bytes));
-    }
+    if (o.stats) print_stats(stats, records, bytes);
     std::fprintf(rc == kExitOk ? stdout : stderr, "%s\n", end.c_str());
   }
   return rc;

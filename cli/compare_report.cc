@@ -100,53 +100,65 @@ nlohmann::json to_json(const CompareReport& r) {
           {"duration_ms", r.duration_ms}, {"rows", rows}};
 }
 
-std::string render_svg(const CompareReport& r, bool use_p99) {
-  constexpr double kWidth = 860, kHeight = 520, kLeft = 70, kRight = 200, kTop = 30, kBottom = 60;
-  const double plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
-  // Latencies span 0.1 ms (local flush) to ~100 ms (remote_apply at 20 ms each way): log x.
-  double x_max = 1;
-  double y_max = 10;
-  for (const auto& row : r.rows) {
-    x_max = std::max(x_max, use_p99 ? row.measured.commit_p99_ms : row.measured.commit_p50_ms);
-    y_max = std::max(y_max, ms(row.predicted.window_us));
-  }
-  const double lx_min = -1, lx_max = std::ceil(std::log10(x_max));
-  const double ly_max = std::ceil(std::log10(1 + y_max));
-  auto px = [&](double v) {
-    const double l = std::log10(std::max(v, 0.1));
-    return kLeft + (l - lx_min) / (lx_max - lx_min) * plot_w;
-  };
-  auto py = [&](double v) { return kTop + plot_h - std::log10(1 + std::max(v, 0.0)) / ly_max * plot_h; };
+namespace {
 
-  // Inline SVG in HTML needs no xmlns declaration, so the page names no URL at all.
-  std::string s = fmt::format(
-      R"(<svg width="{0}" height="{1}" viewBox="0 0 {0} {1}" font-family="sans-serif" font-size="11">)"
-      "\n",
-      kWidth, kHeight);
-  s += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#444"/>)"
-                   "\n",
-                   kLeft, kTop, plot_w, plot_h);
-  for (double l = lx_min; l <= lx_max; l += 1) {
-    const double x = px(std::pow(10, l));
+// The chart's frame, in pixels, and its two log scales.
+constexpr double kWidth = 860, kHeight = 520, kLeft = 70, kRight = 200, kTop = 30, kBottom = 60;
+constexpr double kPlotW = kWidth - kLeft - kRight, kPlotH = kHeight - kTop - kBottom;
+
+// Latencies span 0.1 ms (local flush) to ~100 ms (remote_apply at 20 ms each way): log x.
+// Loss windows start at 0: log(1 + ms) y.
+struct ChartScale {
+  double lx_min = -1, lx_max = 0, ly_max = 0;
+
+  ChartScale(const CompareReport& r, bool use_p99) {
+    double x_max = 1;
+    double y_max = 10;
+    for (const auto& row : r.rows) {
+      x_max = std::max(x_max, use_p99 ? row.measured.commit_p99_ms : row.measured.commit_p50_ms);
+      y_max = std::max(y_max, ms(row.predicted.window_us));
+    }
+    lx_max = std::ceil(std::log10(x_max));
+    ly_max = std::ceil(std::log10(1 + y_max));
+  }
+  double px(double v) const {
+    const double l = std::log10(std::max(v, 0.1));
+    return kLeft + (l - lx_min) / (lx_max - lx_min) * kPlotW;
+  }
+  double py(double v) const { return kTop + kPlotH - std::log10(1 + std::max(v, 0.0)) / ly_max * kPlotH; }
+};
+
+// The frame, the grid with its tick labels on both axes, and the axis titles.
+std::string chart_axes(const ChartScale& sc, bool use_p99) {
+  std::string s = fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#444"/>)"
+                              "\n",
+                              kLeft, kTop, kPlotW, kPlotH);
+  for (double l = sc.lx_min; l <= sc.lx_max; l += 1) {
+    const double x = sc.px(std::pow(10, l));
     s += fmt::format(R"(<line x1="{0:.1f}" y1="{1}" x2="{0:.1f}" y2="{2}" stroke="#ddd"/><text x="{0:.1f}" y="{3}" text-anchor="middle">{4:g}</text>)"
                      "\n",
-                     x, kTop, kTop + plot_h, kTop + plot_h + 15, std::pow(10, l));
+                     x, kTop, kTop + kPlotH, kTop + kPlotH + 15, std::pow(10, l));
   }
   // Ticks at 0, 1, 10, 100, ... ms, placed on the log(1 + ms) scale.
-  for (double v = 0; std::log10(1 + v) <= ly_max + 1e-9; v = v == 0 ? 1 : v * 10) {
-    const double y = py(v);
+  for (double v = 0; std::log10(1 + v) <= sc.ly_max + 1e-9; v = v == 0 ? 1 : v * 10) {
+    const double y = sc.py(v);
     s += fmt::format(R"(<line x1="{0}" y1="{1:.1f}" x2="{2}" y2="{1:.1f}" stroke="#ddd"/><text x="{3}" y="{4:.1f}" text-anchor="end">{5:g}</text>)"
                      "\n",
-                     kLeft, y, kLeft + plot_w, kLeft - 5, y + 4, v);
+                     kLeft, y, kLeft + kPlotW, kLeft - 5, y + 4, v);
   }
   s += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle">commit latency {} (ms, log scale)</text>)"
                    "\n",
-                   kLeft + plot_w / 2, kHeight - 20, use_p99 ? "p99" : "p50");
+                   kLeft + kPlotW / 2, kHeight - 20, use_p99 ? "p99" : "p50");
   s += fmt::format(R"~(<text transform="translate(18,{}) rotate(-90)" text-anchor="middle">predicted loss window (ms, log(1+ms) scale)</text>)~"
                    "\n",
-                   kTop + plot_h / 2);
-  // Many points share a spot (every waiting level has a loss window of 0): a label goes where it
-  // overlaps no earlier one, else it is left to the point's hover title.
+                   kTop + kPlotH / 2);
+  return s;
+}
+
+// One point per row, with a hover title. Many points share a spot (every waiting level has a
+// loss window of 0): a label goes where it overlaps no earlier one, else it is left to the
+// point's hover title.
+std::string chart_points(const CompareReport& r, const ChartScale& sc, bool use_p99) {
   struct Box {
     double x0, y0, x1, y1;
   };
@@ -158,10 +170,11 @@ std::string render_svg(const CompareReport& r, bool use_p99) {
     placed.push_back(b);
     return true;
   };
+  std::string s;
   for (const auto& row : r.rows) {
     const double lat = use_p99 ? row.measured.commit_p99_ms : row.measured.commit_p50_ms;
     const double loss = ms(row.predicted.window_us);
-    const double x = px(lat), y = py(loss);
+    const double x = sc.px(lat), y = sc.py(loss);
     const std::string label = fmt::format("{}/{} @{}ms", row.level, row.setup, row.latency_ms);
     s += fmt::format(R"(<g><title>{}: commit {} {:.2f} ms, {:.0f} tps; loss window {:.1f} ms ({:.2f} tx)</title>)",
                      html_escape(label), use_p99 ? "p99" : "p50", lat, row.measured.tps, loss,
@@ -175,7 +188,12 @@ std::string render_svg(const CompareReport& r, bool use_p99) {
     }
     s += "</g>\n";
   }
-  // Legend: colour = level, marker = setup.
+  return s;
+}
+
+// Legend: colour = level, marker = setup.
+std::string chart_legend() {
+  std::string s;
   double ly = kTop + 10;
   for (const char* level : {"off", "local", "remote_write", "on", "remote_apply"}) {
     s += fmt::format(R"(<circle cx="{}" cy="{}" r="5" fill="{}"/><text x="{}" y="{}">{}</text>)"
@@ -191,6 +209,21 @@ std::string render_svg(const CompareReport& r, bool use_p99) {
                      kWidth - kRight + 30, ly + 4, setup);
     ly += 18;
   }
+  return s;
+}
+
+}  // namespace
+
+std::string render_svg(const CompareReport& r, bool use_p99) {
+  const ChartScale scale(r, use_p99);
+  // Inline SVG in HTML needs no xmlns declaration, so the page names no URL at all.
+  std::string s = fmt::format(
+      R"(<svg width="{0}" height="{1}" viewBox="0 0 {0} {1}" font-family="sans-serif" font-size="11">)"
+      "\n",
+      kWidth, kHeight);
+  s += chart_axes(scale, use_p99);
+  s += chart_points(r, scale, use_p99);
+  s += chart_legend();
   s += "</svg>\n";
   return s;
 }

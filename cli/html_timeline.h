@@ -2,7 +2,9 @@
 // SVG and a little JavaScript; no external URL), for `replsim run|verify|check --html`.
 // One lane per node over the scenario's steps, the nodes' LSNs as lines, faults as
 // shaded bands and each transaction as a mark coloured by its fate. How to read it:
-// docs/timelines.md.
+// docs/timelines.md. The page is laid out by TimelineLayout (timeline_layout.h), its chart
+// drawn by TimelineSvg (timeline_svg.h) and the rest of the document by TimelinePage
+// (timeline_page.h); this header is the way in.
 #pragma once
 
 #include "cli/html_escape.h"

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <iterator>
 
+#include "verifier/verification.h"
+
 namespace replsim::cli {
 namespace {
 
@@ -84,7 +86,7 @@ void lags(std::string& out, const RunResult& run) {
 void final_state(std::string& out, const RunResult& run) {
   out += "\nfinal state\n";
   for (const auto& n : run.nodes) {
-    out += fmt::format("  {:<10} {:<8} timeline {}", n.name, n.state, n.timeline);
+    out += fmt::format("  {:<10} {:<8} timeline {}", n.name, to_string(n.state), n.timeline);
     if (n.presence.empty() && n.row_counts.empty()) {
       out += "  (contents not observable)\n";
       continue;
@@ -110,15 +112,6 @@ void expectations(std::string& out, const std::vector<ExpectationResult>& verdic
 }
 
 }  // namespace
-
-const char* to_string(ExpectationResult::Verdict verdict) {
-  switch (verdict) {
-    case ExpectationResult::Verdict::kHeld: return "held";
-    case ExpectationResult::Verdict::kFailed: return "failed";
-    case ExpectationResult::Verdict::kUndetermined: return "undetermined";
-  }
-  return "?";
-}
 
 std::string format_report(const Scenario& scenario, const RunResult& run, const std::vector<ExpectationResult>& verdicts,
                           const ReportOptions& options) {

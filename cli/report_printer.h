@@ -26,6 +26,4 @@ std::string format_report(const Scenario& scenario, const RunResult& run,
 // to_json(run) with an "expectations" array: {text, kind, line, verdict, explanation}.
 nlohmann::json report_json(const RunResult& run, const std::vector<ExpectationResult>& verdicts);
 
-const char* to_string(ExpectationResult::Verdict verdict);
-
 }  // namespace replsim::cli

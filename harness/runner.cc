@@ -217,7 +217,7 @@ void Runner::record_positions(int index, const Step& st) {
 NodeFinal Runner::final_state(ClusterNode* n) {
   NodeFinal f;
   f.name = n->name;
-  f.state = n->state;
+  f.state = node_state(n->state);
   f.timeline = timelines_[n->name] == 0 ? 1 : timelines_[n->name];
   f.error = n->error;
   f.error_detail = n->error_detail;

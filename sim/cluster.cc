@@ -391,7 +391,9 @@ void Cluster::finish() {
     const Node& n = *nodes_[i];
     NodeFinal f;
     f.name = n.name();
-    f.state = n.restoring() && n.running() ? "restoring" : n.running() ? (n.is_primary() ? "primary" : "standby") : to_string(n.run_state());
+    f.state = node_state(n.restoring() && n.running() ? "restoring"
+                         : n.running()                ? (n.is_primary() ? "primary" : "standby")
+                                                      : to_string(n.run_state()));
     f.timeline = n.timeline();
     if (auto e = errors_.find(static_cast<int>(i)); e != errors_.end()) {
       f.error = e->second.first;

@@ -35,7 +35,7 @@ bool presence_on(const RunResult& r, const std::string& node, const std::string&
   }
   auto it = n->presence.find(label);
   if (it == n->presence.end()) {
-    *why = fmt::format("{} cannot be observed on {} (it is {})", label, node, n->state);
+    *why = fmt::format("{} cannot be observed on {} (it is {})", label, node, to_string(n->state));
     return false;
   }
   *out = it->second;

@@ -85,7 +85,7 @@ std::string outcomes_text(const TxRecord* t) {
 std::vector<std::string> node_lines(const NodeFinal* n) {
   if (n == nullptr) return {"-"};
   std::vector<std::string> lines;
-  lines.push_back(fmt::format("{} tl{}{}", n->state, n->timeline, n->error.empty() ? "" : " ERROR " + n->error));
+  lines.push_back(fmt::format("{} tl{}{}", to_string(n->state), n->timeline, n->error.empty() ? "" : " ERROR " + n->error));
   std::vector<std::string> present, absent, either;
   for (const auto& [label, p] : n->presence)
     (p == Presence::kPresent ? present : p == Presence::kAbsent ? absent : either).push_back(label);
@@ -167,12 +167,13 @@ std::string render_timelines(const Prediction* prediction, const History* histor
 
 std::string render_verdict(const Verification& v) {
   std::string out;
-  if (v.verdict == "error") {
+  if (v.verdict == Verification::Verdict::kError) {
     out += fmt::format("  verdict: ERROR: {}\n", v.error);
   } else {
     const Comparison& c = v.comparison;
-    out += v.verdict == "agree" ? "  verdict: AGREE\n"
-                                : fmt::format("  verdict: DISAGREE ({} difference(s))\n", c.differences.size());
+    out += v.verdict == Verification::Verdict::kAgree
+               ? "  verdict: AGREE\n"
+               : fmt::format("  verdict: DISAGREE ({} difference(s))\n", c.differences.size());
     out += fmt::format("    outcomes: {}\n    presence: {}\n    node errors: {}\n    lag checks: {}\n    row counts: {}\n",
                        c.outcomes.to_string(), c.presence.to_string(), c.errors.to_string(), c.lags.to_string(),
                        c.rows.to_string());
@@ -191,9 +192,11 @@ std::string render_verdict(const Verification& v) {
     const ExpectationOutcome* p = i < v.predicted_expectations.size() ? &v.predicted_expectations[i] : nullptr;
     const ExpectationOutcome* o = i < v.observed_expectations.size() ? &v.observed_expectations[i] : nullptr;
     const std::string text = p ? p->text : o->text;
-    out += fmt::format("    {:<44} {:<12} | {}\n", fit(text, 44), p ? p->verdict : "-", o ? o->verdict : "-");
+    out += fmt::format("    {:<44} {:<12} | {}\n", fit(text, 44), p ? to_string(p->verdict) : "-",
+                       o ? to_string(o->verdict) : "-");
     for (const ExpectationOutcome* e : {p, o})
-      if (e && e->verdict != "held") out += fmt::format("      {} ({}): {}\n", e->verdict, e == p ? "predicted" : "observed", e->explanation);
+      if (e && e->verdict != ExpectationResult::Verdict::kHeld)
+        out += fmt::format("      {} ({}): {}\n", to_string(e->verdict), e == p ? "predicted" : "observed", e->explanation);
   }
   out += fmt::format("  result: {}\n", v.passed() ? "PASS" : "FAIL");
   return out;

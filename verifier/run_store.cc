@@ -37,7 +37,7 @@ std::string part_key(const std::string& id, const char* part) { return "run/" + 
 
 nlohmann::json summary_json(const RunSummary& s) {
   return {{"id", s.id},     {"time_ms", s.time_ms}, {"scenario", s.scenario}, {"file", s.file},
-          {"seed", s.seed}, {"verdict", s.verdict}, {"passed", s.passed}};
+          {"seed", s.seed}, {"verdict", to_string(s.verdict)}, {"passed", s.passed}};
 }
 
 Result<RunSummary> read_summary(const std::string& text) {
@@ -50,7 +50,10 @@ Result<RunSummary> read_summary(const std::string& text) {
     s.scenario = j.at("scenario").get<std::string>();
     s.file = j.at("file").get<std::string>();
     s.seed = j.at("seed").get<uint64_t>();
-    s.verdict = j.at("verdict").get<std::string>();
+    const std::string verdict = j.at("verdict").get<std::string>();
+    const std::optional<RunSummary::Verdict> parsed = parse_run_verdict(verdict);
+    if (!parsed) return Status::Corruption("run summary: unknown verdict '" + verdict + "'");
+    s.verdict = *parsed;
     s.passed = j.at("passed").get<bool>();
     return s;
   } catch (const nlohmann::json::exception& e) {
@@ -59,6 +62,32 @@ Result<RunSummary> read_summary(const std::string& text) {
 }
 
 }  // namespace
+
+const char* to_string(RunSummary::Verdict verdict) {
+  switch (verdict) {
+    case RunSummary::Verdict::kAgree: return "agree";
+    case RunSummary::Verdict::kDisagree: return "disagree";
+    case RunSummary::Verdict::kError: return "error";
+    case RunSummary::Verdict::kCounterexample: return "counterexample";
+  }
+  return "?";
+}
+
+std::optional<RunSummary::Verdict> parse_run_verdict(std::string_view text) {
+  for (auto v : {RunSummary::Verdict::kAgree, RunSummary::Verdict::kDisagree, RunSummary::Verdict::kError,
+                 RunSummary::Verdict::kCounterexample})
+    if (text == to_string(v)) return v;
+  return std::nullopt;
+}
+
+RunSummary::Verdict run_verdict(Verification::Verdict verdict) {
+  switch (verdict) {
+    case Verification::Verdict::kAgree: return RunSummary::Verdict::kAgree;
+    case Verification::Verdict::kDisagree: return RunSummary::Verdict::kDisagree;
+    case Verification::Verdict::kError: return RunSummary::Verdict::kError;
+  }
+  return RunSummary::Verdict::kError;
+}
 
 struct RunStore::Db {
   std::unique_ptr<rocksdb::DB> db;

@@ -20,22 +20,34 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "verifier/verification.h"
 #include "vocab/status.h"
 
 namespace replsim {
 
 struct RunSummary {
+  // How the run ended: a `replsim verify` run's Verification::Verdict, or a `replsim check`
+  // counterexample.
+  enum class Verdict { kAgree, kDisagree, kError, kCounterexample };
+
   std::string id;
   int64_t time_ms = 0;  // Unix time in milliseconds.
   std::string scenario;
   std::string file;
   uint64_t seed = 0;
-  std::string verdict;  // "agree", "disagree", "error".
+  Verdict verdict = Verdict::kError;
   bool passed = false;
 };
+// "agree", "disagree", "error", "counterexample": as the summary's JSON and `replsim runs` write it.
+const char* to_string(RunSummary::Verdict verdict);
+std::optional<RunSummary::Verdict> parse_run_verdict(std::string_view text);
+// A verification's verdict as its run's summary records it.
+RunSummary::Verdict run_verdict(Verification::Verdict verdict);
 
 struct RunRecord {
   RunSummary summary;

@@ -2,8 +2,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "verifier/expectations.h"
-
 namespace replsim {
 namespace {
 
@@ -12,9 +10,7 @@ std::vector<ExpectationOutcome> flatten(const std::vector<ExpectationResult>& re
   for (const auto& r : results) {
     ExpectationOutcome o;
     o.text = r.expectation != nullptr ? r.expectation->text : "";
-    o.verdict = r.verdict == ExpectationResult::Verdict::kHeld     ? "held"
-                : r.verdict == ExpectationResult::Verdict::kFailed ? "failed"
-                                                                   : "undetermined";
+    o.verdict = r.verdict;
     o.explanation = r.explanation;
     out.push_back(std::move(o));
   }
@@ -23,13 +19,13 @@ std::vector<ExpectationOutcome> flatten(const std::vector<ExpectationResult>& re
 
 bool none_failed(const std::vector<ExpectationOutcome>& outcomes) {
   for (const auto& o : outcomes)
-    if (o.verdict == "failed") return false;
+    if (o.verdict == ExpectationResult::Verdict::kFailed) return false;
   return true;
 }
 
 nlohmann::json expectations_json(const std::vector<ExpectationOutcome>& outcomes) {
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& o : outcomes) out.push_back({{"text", o.text}, {"verdict", o.verdict}, {"explanation", o.explanation}});
+  for (const auto& o : outcomes) out.push_back({{"text", o.text}, {"verdict", to_string(o.verdict)}, {"explanation", o.explanation}});
   return out;
 }
 
@@ -39,10 +35,54 @@ nlohmann::json findings_json(const std::vector<Finding>& findings) {
   return out;
 }
 
+// Reading: an unknown word is reported with the key it was under.
+struct BadVerdict {
+  std::string what;
+};
+
+template <typename Verdict>
+Verdict verdict_at(const nlohmann::json& j, const char* key, std::optional<Verdict> (*parse)(std::string_view)) {
+  const std::string text = j.at(key).get<std::string>();
+  const std::optional<Verdict> verdict = parse(text);
+  if (!verdict) throw BadVerdict{"unknown " + std::string(key) + " '" + text + "'"};
+  return *verdict;
+}
+
 }  // namespace
 
+const char* to_string(ExpectationResult::Verdict verdict) {
+  switch (verdict) {
+    case ExpectationResult::Verdict::kHeld: return "held";
+    case ExpectationResult::Verdict::kFailed: return "failed";
+    case ExpectationResult::Verdict::kUndetermined: return "undetermined";
+  }
+  return "?";
+}
+
+std::optional<ExpectationResult::Verdict> parse_expectation_verdict(std::string_view text) {
+  for (auto v : {ExpectationResult::Verdict::kHeld, ExpectationResult::Verdict::kFailed,
+                 ExpectationResult::Verdict::kUndetermined})
+    if (text == to_string(v)) return v;
+  return std::nullopt;
+}
+
+const char* to_string(Verification::Verdict verdict) {
+  switch (verdict) {
+    case Verification::Verdict::kAgree: return "agree";
+    case Verification::Verdict::kDisagree: return "disagree";
+    case Verification::Verdict::kError: return "error";
+  }
+  return "?";
+}
+
+std::optional<Verification::Verdict> parse_verification_verdict(std::string_view text) {
+  for (auto v : {Verification::Verdict::kAgree, Verification::Verdict::kDisagree, Verification::Verdict::kError})
+    if (text == to_string(v)) return v;
+  return std::nullopt;
+}
+
 bool Verification::passed() const {
-  return verdict == "agree" && history_findings.empty() && prediction_findings.empty() &&
+  return verdict == Verdict::kAgree && history_findings.empty() && prediction_findings.empty() &&
          none_failed(predicted_expectations) && none_failed(observed_expectations);
 }
 
@@ -53,7 +93,7 @@ Verification verify_runs(const Scenario& scenario, const Prediction& prediction,
   v.file = scenario.file;
   v.seed = prediction.seed;
   v.comparison = compare_runs(prediction, history, tolerance);
-  v.verdict = v.comparison.agree ? "agree" : "disagree";
+  v.verdict = v.comparison.agree ? Verification::Verdict::kAgree : Verification::Verdict::kDisagree;
   v.history_findings = check_history(scenario, history);
   v.prediction_findings = check_history(scenario, prediction);
   v.predicted_expectations = flatten(check_expectations(scenario, prediction));
@@ -66,7 +106,7 @@ Verification verification_error(const Scenario& scenario, uint64_t seed, std::st
   v.scenario = scenario.name;
   v.file = scenario.file;
   v.seed = seed;
-  v.verdict = "error";
+  v.verdict = Verification::Verdict::kError;
   v.error = std::move(error);
   return v;
 }
@@ -76,7 +116,7 @@ nlohmann::json to_json(const Verification& v) {
           {"scenario", v.scenario},
           {"file", v.file},
           {"seed", v.seed},
-          {"verdict", v.verdict},
+          {"verdict", to_string(v.verdict)},
           {"passed", v.passed()},
           {"error", v.error},
           {"comparison", to_json(v.comparison)},
@@ -94,7 +134,7 @@ Result<Verification> verification_from_json(const nlohmann::json& j) {
     v.scenario = j.at("scenario").get<std::string>();
     v.file = j.at("file").get<std::string>();
     v.seed = j.at("seed").get<uint64_t>();
-    v.verdict = j.at("verdict").get<std::string>();
+    v.verdict = verdict_at(j, "verdict", parse_verification_verdict);
     v.error = j.at("error").get<std::string>();
     auto comparison = comparison_from_json(j.at("comparison"));
     if (!comparison.ok()) return comparison.status();
@@ -108,7 +148,7 @@ Result<Verification> verification_from_json(const nlohmann::json& j) {
     }
     for (const char* key : {"predicted_expectations", "observed_expectations"}) {
       for (const auto& e : j.at(key)) {
-        ExpectationOutcome o{e.at("text").get<std::string>(), e.at("verdict").get<std::string>(),
+        ExpectationOutcome o{e.at("text").get<std::string>(), verdict_at(e, "verdict", parse_expectation_verdict),
                              e.at("explanation").get<std::string>()};
         (std::string(key) == "predicted_expectations" ? v.predicted_expectations : v.observed_expectations).push_back(o);
       }
@@ -116,6 +156,8 @@ Result<Verification> verification_from_json(const nlohmann::json& j) {
     return v;
   } catch (const nlohmann::json::exception& e) {
     return Status::InvalidInput(std::string("malformed verification: ") + e.what());
+  } catch (const BadVerdict& e) {
+    return Status::InvalidInput("malformed verification: " + e.what);
   }
 }
 

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "vocab/assert.h"
+
 namespace replsim {
 
 using nlohmann::json;
@@ -22,6 +24,19 @@ const char* to_string(Presence presence) {
     case Presence::kPresent: return "present";
     case Presence::kAbsent: return "absent";
     case Presence::kEither: return "either";
+  }
+  return "?";
+}
+
+const char* to_string(NodeState state) {
+  switch (state) {
+    case NodeState::kPrimary: return "primary";
+    case NodeState::kStandby: return "standby";
+    case NodeState::kPaused: return "paused";
+    case NodeState::kCrashed: return "crashed";
+    case NodeState::kStopped: return "stopped";
+    case NodeState::kWiped: return "wiped";
+    case NodeState::kRestoring: return "restoring";
   }
   return "?";
 }
@@ -48,6 +63,19 @@ std::optional<Presence> parse_presence(const std::string& text) {
   for (auto p : {Presence::kPresent, Presence::kAbsent, Presence::kEither})
     if (text == to_string(p)) return p;
   return std::nullopt;
+}
+
+std::optional<NodeState> parse_node_state(std::string_view text) {
+  for (auto s : {NodeState::kPrimary, NodeState::kStandby, NodeState::kPaused, NodeState::kCrashed, NodeState::kStopped,
+                 NodeState::kWiped, NodeState::kRestoring})
+    if (text == to_string(s)) return s;
+  return std::nullopt;
+}
+
+NodeState node_state(std::string_view text) {
+  const std::optional<NodeState> state = parse_node_state(text);
+  REPLSIM_ASSERT(state.has_value(), "a node state is one of NodeState's words");
+  return *state;
 }
 
 namespace {
@@ -84,7 +112,7 @@ json lag_json(const LagMeasure& l) {
 json node_json(const NodeFinal& n) {
   json presence = json::object();
   for (const auto& [label, p] : n.presence) presence[label] = to_string(p);
-  return {{"name", n.name}, {"state", n.state}, {"timeline", n.timeline}, {"presence", presence},
+  return {{"name", n.name}, {"state", to_string(n.state)}, {"timeline", n.timeline}, {"presence", presence},
           {"row_counts", n.row_counts}, {"error", n.error}, {"error_detail", n.error_detail}};
 }
 
@@ -155,7 +183,10 @@ LagMeasure read_lag(const json& j) {
 NodeFinal read_node(const json& j) {
   NodeFinal n;
   n.name = j.at("name").get<std::string>();
-  n.state = j.at("state").get<std::string>();
+  const std::string state = j.at("state").get<std::string>();
+  const std::optional<NodeState> parsed = parse_node_state(state);
+  if (!parsed) throw Bad{"unknown node state '" + state + "'"};
+  n.state = *parsed;
   n.timeline = j.at("timeline").get<TimelineId>();
   for (const auto& [label, p] : j.at("presence").items()) {
     auto presence = parse_presence(p.get<std::string>());

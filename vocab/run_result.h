@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -28,10 +29,26 @@ enum class TxOutcome {
 };
 enum class Presence { kPresent, kAbsent, kEither };
 
+// What a node is at the end of a run, in NodePosition::state's words.
+enum class NodeState {
+  kPrimary,    // Accepting writes (a promoted standby too).
+  kStandby,    // In recovery, following a primary.
+  kPaused,     // Its processes stopped (SIGSTOP): alive, doing nothing.
+  kCrashed,    // Killed; its data directory is intact.
+  kStopped,    // Shut down cleanly, or never started (a copy, a restore that stopped).
+  kWiped,      // Its data directory is gone.
+  kRestoring,  // Recovering from an archive towards a target.
+};
+
 const char* to_string(TxOutcome outcome);
 const char* to_string(Presence presence);
+const char* to_string(NodeState state);  // "primary", "standby", ..., as JSON and the reports write it.
 std::optional<TxOutcome> parse_tx_outcome(const std::string& text);
 std::optional<Presence> parse_presence(const std::string& text);
+std::optional<NodeState> parse_node_state(std::string_view text);
+// The state named `text`, which the caller knows to be one of NodeState's words.
+// REQUIRES: parse_node_state(text) has a value.
+NodeState node_state(std::string_view text);
 
 struct TxRecord {
   std::string label;
@@ -81,7 +98,7 @@ struct LagMeasure {
 // A node at the end of the run.
 struct NodeFinal {
   std::string name;
-  std::string state;  // As NodePosition::state; "primary" for a promoted standby.
+  NodeState state = NodeState::kStopped;  // kPrimary for a promoted standby.
   TimelineId timeline = 1;
   std::map<std::string, Presence> presence;  // Transaction label -> is its effect here?
   std::map<std::string, int64_t> row_counts; // Table -> rows (absent when not observable).

@@ -39,8 +39,9 @@ TEST(DifferentialPgTest, SimulatorAndPostgresAgreeOnTwentyGeneratedScenarios) {
     auto history = harness::run_scenario(*scenario, harness::HarnessOptions{});
     ASSERT_TRUE(history.ok()) << history.status().message() << "\n" << file;
     const Verification v = verify_runs(*scenario, *prediction, *history);
-    EXPECT_EQ(v.verdict, "agree") << "run " << run << " (seed " << differential_seed(options, run) << "):\n"
-                                  << file << "\n" << render_report(v, &*prediction, &*history);
+    EXPECT_EQ(v.verdict, Verification::Verdict::kAgree)
+        << "run " << run << " (seed " << differential_seed(options, run) << "):\n"
+        << file << "\n" << render_report(v, &*prediction, &*history);
     steps += static_cast<int64_t>(scenario->steps.size());
     transactions += static_cast<int64_t>(prediction->transactions.size());
     // Each run compares something (at least how each node ended: a run may end with every node

@@ -66,7 +66,7 @@ steps:
       << dump(h);
   const NodeFinal* after_repair = h.find_node("after_repair");
   ASSERT_NE(after_repair, nullptr) << dump(h);
-  EXPECT_EQ(after_repair->state, "primary") << dump(h);
+  EXPECT_EQ(after_repair->state, NodeState::kPrimary) << dump(h);
   EXPECT_TRUE(after_repair->error.empty()) << dump(h);
   EXPECT_EQ(outcome(h, "while_broken"), "acknowledged") << dump(h);
   EXPECT_EQ(presence(h, "after_repair", "while_broken"), "present") << dump(h);

@@ -20,7 +20,7 @@ TEST(HarnessDrillTest, Drill21PartitionedReplicaLosesCharlieOnFailover) {
   EXPECT_EQ(presence(h, "replica", "charlie"), "absent") << dump(h);
   const NodeFinal* replica = h.find_node("replica");
   ASSERT_NE(replica, nullptr);
-  EXPECT_EQ(replica->state, "primary");
+  EXPECT_EQ(replica->state, NodeState::kPrimary);
   EXPECT_EQ(replica->timeline, 2u) << dump(h);
   EXPECT_EQ(replica->row_counts.at("customers"), 6);  // The seed's six, without Charlie.
   const LagMeasure* lag = h.find_lag("before_failover");

@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
   for (const auto& n : history->nodes) {
     std::string presence;
     for (const auto& [label, p] : n.presence) presence += fmt::format(" {}={}", label, replsim::to_string(p));
-    std::printf("node %s: %s tl=%u%s%s\n", n.name.c_str(), n.state.c_str(), n.timeline, presence.c_str(),
+    std::printf("node %s: %s tl=%u%s%s\n", n.name.c_str(), to_string(n.state), n.timeline, presence.c_str(),
                 n.error.empty() ? "" : (" error=" + n.error).c_str());
   }
   for (const auto& note : history->notes) std::printf("note: %s\n", note.c_str());

@@ -41,7 +41,7 @@ steps:
 )yaml");
   const NodeFinal* restored = h.find_node("primary");
   ASSERT_NE(restored, nullptr) << dump(h);
-  EXPECT_EQ(restored->state, "primary") << dump(h);
+  EXPECT_EQ(restored->state, NodeState::kPrimary) << dump(h);
   EXPECT_TRUE(restored->error.empty()) << dump(h);
   EXPECT_EQ(outcome(h, "before"), "acknowledged") << dump(h);
   EXPECT_EQ(presence(h, "primary", "before"), "present") << dump(h);
@@ -69,12 +69,12 @@ steps:
 )yaml");
   const NodeFinal* copy = h.find_node("copy");
   ASSERT_NE(copy, nullptr) << dump(h);
-  EXPECT_EQ(copy->state, "stopped") << dump(h);
+  EXPECT_EQ(copy->state, NodeState::kStopped) << dump(h);
   EXPECT_EQ(copy->error, "refuses_to_start") << dump(h);
   EXPECT_NE(copy->error_detail.find("FATAL:  lock file \"postmaster.pid\" already exists"), std::string::npos)
       << dump(h);
   EXPECT_TRUE(copy->presence.empty()) << dump(h);
-  EXPECT_EQ(h.find_node("primary")->state, "primary") << dump(h);
+  EXPECT_EQ(h.find_node("primary")->state, NodeState::kPrimary) << dump(h);
   EXPECT_EQ(presence(h, "primary", "before"), "present") << dump(h);
 }
 
@@ -101,7 +101,7 @@ steps:
   EXPECT_EQ(outcome(h, "during"), "acknowledged") << dump(h);
   const NodeFinal* restored = h.find_node("restored");
   ASSERT_NE(restored, nullptr) << dump(h);
-  EXPECT_EQ(restored->state, "stopped") << dump(h);
+  EXPECT_EQ(restored->state, NodeState::kStopped) << dump(h);
   EXPECT_EQ(restored->error, "refuses_to_start") << dump(h);
   EXPECT_NE(restored->error_detail.find("PANIC:  could not locate a valid checkpoint record"), std::string::npos)
       << dump(h);
@@ -141,7 +141,7 @@ steps:
   for (const char* label : {"early", "unflushed", "during"}) EXPECT_EQ(outcome(h, label), "acknowledged") << label;
   const NodeFinal* restored = h.find_node("restored");
   ASSERT_NE(restored, nullptr) << dump(h);
-  EXPECT_EQ(restored->state, "primary") << dump(h);
+  EXPECT_EQ(restored->state, NodeState::kPrimary) << dump(h);
   EXPECT_TRUE(restored->error.empty()) << dump(h);
   EXPECT_EQ(presence(h, "restored", "early"), "present") << dump(h);
   EXPECT_EQ(presence(h, "restored", "unflushed"), "absent") << dump(h);

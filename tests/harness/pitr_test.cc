@@ -35,7 +35,7 @@ TEST(HarnessPitrTest, PitrToNamedRestorePointRestoresExactlyWhatCameBefore) {
   History h = run_text(kPitr);
   const NodeFinal* restored = h.find_node("restored");
   ASSERT_NE(restored, nullptr) << dump(h);
-  EXPECT_EQ(restored->state, "primary") << dump(h);
+  EXPECT_EQ(restored->state, NodeState::kPrimary) << dump(h);
   EXPECT_TRUE(restored->error.empty()) << dump(h);
   EXPECT_EQ(presence(h, "restored", "dana"), "present") << dump(h);
   EXPECT_EQ(presence(h, "restored", "oops"), "absent") << dump(h);
@@ -100,13 +100,13 @@ steps:
   }
   EXPECT_EQ(presence(h, "by_time", "first"), "present") << dump(h);
   EXPECT_EQ(presence(h, "by_time", "second"), "absent") << dump(h);
-  EXPECT_EQ(h.find_node("by_xid")->state, "restoring") << dump(h);
+  EXPECT_EQ(h.find_node("by_xid")->state, NodeState::kRestoring) << dump(h);
   EXPECT_EQ(presence(h, "by_xid", "first"), "present") << dump(h);
   EXPECT_EQ(presence(h, "by_xid", "second"), "absent") << dump(h);
   EXPECT_EQ(presence(h, "by_lsn", "first"), "present") << dump(h);
   EXPECT_EQ(presence(h, "by_lsn", "second"), "absent") << dump(h);
   // Shut down at the target, as asked: not an error, and nothing to query.
-  EXPECT_EQ(h.find_node("by_shutdown")->state, "stopped") << dump(h);
+  EXPECT_EQ(h.find_node("by_shutdown")->state, NodeState::kStopped) << dump(h);
   EXPECT_TRUE(h.find_node("by_shutdown")->error.empty()) << dump(h);
 }
 

@@ -73,7 +73,7 @@ steps:
   EXPECT_EQ(outcome(h, "charlie"), "acknowledged") << dump(h);
   EXPECT_EQ(presence(h, "primary", "charlie"), "present") << dump(h);
   EXPECT_EQ(presence(h, "replica", "charlie"), "present") << dump(h);
-  EXPECT_EQ(h.find_node("replica")->state, "standby");
+  EXPECT_EQ(h.find_node("replica")->state, NodeState::kStandby);
   EXPECT_EQ(h.timeline.at(7).positions.at(2).state, "wiped");
   const NodeFinal* spare = h.find_node("spare");
   EXPECT_EQ(spare->error, "refuses_to_start") << dump(h);

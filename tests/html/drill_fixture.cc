@@ -95,8 +95,8 @@ RunResult drill_2_1_result(const std::string& source, uint64_t lsn_base, int64_t
   r.lags.push_back({"before_failover", "replica", Lsn{charlie}, Lsn{caught_up}, Lsn{caught_up},
                     static_cast<int64_t>(charlie - caught_up), static_cast<int64_t>(charlie - caught_up), 1, true,
                     {"charlie"}});
-  NodeFinal primary{"primary", "crashed", 1, {{"charlie", Presence::kPresent}}, {}, "", ""};
-  NodeFinal replica{"replica", "primary", 2, {{"charlie", Presence::kAbsent}}, {{"customers", 5}}, "", ""};
+  NodeFinal primary{"primary", NodeState::kCrashed, 1, {{"charlie", Presence::kPresent}}, {}, "", ""};
+  NodeFinal replica{"replica", NodeState::kPrimary, 2, {{"charlie", Presence::kAbsent}}, {{"customers", 5}}, "", ""};
   r.nodes = {primary, replica};
   r.notes = {"charlie was acknowledged on primary while replica was partitioned; replica was promoted without it: "
              "1 acknowledged transaction lost."};

@@ -75,9 +75,9 @@ TEST(HtmlTimelineTest, FateFollowsOutcomeAndTheFinalPrimary) {
 TEST(HtmlTimelineTest, FinalPrimaryIsThePrimaryOnTheHighestTimeline) {
   RunResult run = drill_2_1_result("simulator");
   EXPECT_EQ(final_primary(run)->name, "replica");
-  run.nodes[0].state = "primary";  // Split brain: the old primary came back on timeline 1.
+  run.nodes[0].state = NodeState::kPrimary;  // Split brain: the old primary came back on timeline 1.
   EXPECT_EQ(final_primary(run)->name, "replica");
-  run.nodes[1].state = "crashed";
+  run.nodes[1].state = NodeState::kCrashed;
   EXPECT_EQ(final_primary(run)->name, "primary");
 }
 

@@ -34,7 +34,7 @@ std::string error_of(const Prediction& p, const std::string& node) {
 
 std::string state_of(const Prediction& p, const std::string& node) {
   const NodeFinal* n = p.find_node(node);
-  return n == nullptr ? "?" : n->state;
+  return n == nullptr ? "?" : to_string(n->state);
 }
 
 // a, b2 and c around a mark and a restore point, all archived by the clean stop.

@@ -180,9 +180,9 @@ TEST(SimulatorTest, SameSeedGivesTheSameBytes) {
 
 TEST(SimulatorTest, CrashedAndPausedNodesAreNotObservable) {
   auto p = run_yaml(scenario("r1, r2", "on", "", insert("a") + "  - crash: r1\n  - pause: r2\n"));
-  EXPECT_EQ(p.find_node("r1")->state, "crashed");
+  EXPECT_EQ(p.find_node("r1")->state, NodeState::kCrashed);
   EXPECT_TRUE(p.find_node("r1")->presence.empty());
-  EXPECT_EQ(p.find_node("r2")->state, "paused");
+  EXPECT_EQ(p.find_node("r2")->state, NodeState::kPaused);
   EXPECT_TRUE(p.find_node("r2")->row_counts.empty());
 }
 

@@ -34,7 +34,7 @@ class RunStoreTest : public ::testing::Test {
     r.summary.scenario = scenario;
     r.summary.file = "scenarios/" + scenario + ".yaml";
     r.summary.seed = static_cast<uint64_t>(n);
-    r.summary.verdict = n % 2 == 0 ? "agree" : "disagree";
+    r.summary.verdict = n % 2 == 0 ? RunSummary::Verdict::kAgree : RunSummary::Verdict::kDisagree;
     r.summary.passed = n % 2 == 0;
     r.scenario_text = "name: " + scenario + "\n";
     r.prediction_json = R"({"source":"simulator"})";
@@ -59,7 +59,7 @@ TEST_F(RunStoreTest, AddedRunsListInOrderAndReadBackWhole) {
   ASSERT_EQ(runs->size(), 12u);
   EXPECT_EQ((*runs)[0].id, "00000001");
   EXPECT_EQ((*runs)[11].id, "00000012");  // Zero padding keeps key order = run order past 9.
-  EXPECT_EQ((*runs)[3].verdict, "disagree");
+  EXPECT_EQ((*runs)[3].verdict, RunSummary::Verdict::kDisagree);
   auto run = (*store)->get("12");
   ASSERT_TRUE(run.ok()) << run.status().message();
   EXPECT_EQ(run->summary.seed, 11u);
@@ -153,6 +153,15 @@ TEST_F(RunStoreTest, WriterKilledMidStreamLeavesAReadableStore) {
     EXPECT_EQ(*id, canonical_run_id(std::to_string(runs_before + 1)));
     ++runs_before;
   }
+}
+
+// A summary's verdict is stored as its word and read back as the same verdict; no other word is one.
+TEST(RunSummaryTest, VerdictWordsRoundTrip) {
+  for (auto v : {RunSummary::Verdict::kAgree, RunSummary::Verdict::kDisagree, RunSummary::Verdict::kError,
+                 RunSummary::Verdict::kCounterexample})
+    EXPECT_EQ(parse_run_verdict(to_string(v)), v);
+  EXPECT_FALSE(parse_run_verdict("maybe").has_value());
+  EXPECT_EQ(run_verdict(Verification::Verdict::kDisagree), RunSummary::Verdict::kDisagree);
 }
 
 }  // namespace

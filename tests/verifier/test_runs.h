@@ -40,7 +40,7 @@ inline NodeFinal node(const std::string& name, const std::string& state,
                       std::initializer_list<std::pair<const std::string, Presence>> presence) {
   NodeFinal n;
   n.name = name;
-  n.state = state;
+  n.state = node_state(state);
   n.presence = presence;
   return n;
 }

@@ -58,10 +58,10 @@ RunResult run(const char* source, Presence charlie_on_replica) {
 TEST(VerificationTest, AgreeingDrillPasses) {
   Scenario s = drill();
   Verification v = verify_runs(s, run("simulator", kAbsent), run("postgresql", kAbsent));
-  EXPECT_EQ(v.verdict, "agree");
+  EXPECT_EQ(v.verdict, Verification::Verdict::kAgree);
   EXPECT_TRUE(v.history_findings.empty());
   ASSERT_EQ(v.observed_expectations.size(), 2u);
-  EXPECT_EQ(v.observed_expectations[1].verdict, "held") << v.observed_expectations[1].explanation;
+  EXPECT_EQ(v.observed_expectations[1].verdict, ExpectationResult::Verdict::kHeld) << v.observed_expectations[1].explanation;
   EXPECT_TRUE(v.passed());
   const std::string report = render_report(v, nullptr, nullptr);
   EXPECT_NE(report.find("verdict: AGREE"), std::string::npos) << report;
@@ -73,7 +73,7 @@ TEST(VerificationTest, WrongModelFailsWithTheDiffInTheReport) {
   Prediction p = run("simulator", kPresent);
   History h = run("postgresql", kAbsent);
   Verification v = verify_runs(s, p, h);
-  EXPECT_EQ(v.verdict, "disagree");
+  EXPECT_EQ(v.verdict, Verification::Verdict::kDisagree);
   EXPECT_FALSE(v.passed());
   const std::string report = render_report(v, &p, &h);
   EXPECT_NE(report.find("PREDICTED (simulator)"), std::string::npos) << report;
@@ -88,6 +88,24 @@ TEST(VerificationTest, SurvivesJson) {
   auto back = verification_from_json(to_json(v));
   ASSERT_TRUE(back.ok()) << back.status().message();
   EXPECT_EQ(to_json(*back).dump(), to_json(v).dump());
+}
+
+// Verdicts are enums in memory and words in JSON; an unknown word is an error that says which.
+TEST(VerificationTest, UnknownVerdictWordsAreErrorsNamingThem) {
+  Scenario s = drill();
+  const nlohmann::json j = to_json(verify_runs(s, run("simulator", kAbsent), run("postgresql", kAbsent)));
+  EXPECT_EQ(j["verdict"], "agree");
+  EXPECT_EQ(j["observed_expectations"][1]["verdict"], "held");
+  nlohmann::json bad = j;
+  bad["verdict"] = "maybe";
+  auto back = verification_from_json(bad);
+  ASSERT_FALSE(back.ok());
+  EXPECT_NE(back.status().message().find("unknown verdict 'maybe'"), std::string::npos) << back.status().message();
+  bad = j;
+  bad["observed_expectations"][1]["verdict"] = "sort of";
+  back = verification_from_json(bad);
+  ASSERT_FALSE(back.ok());
+  EXPECT_NE(back.status().message().find("unknown verdict 'sort of'"), std::string::npos) << back.status().message();
 }
 
 TEST(VerificationTest, ASideThatCouldNotRunIsAnError) {

@@ -44,11 +44,11 @@ RunResult observed(Presence on_replica, std::vector<TxOutcome> outcomes) {
   r.transactions.push_back(tx);
   NodeFinal replica;
   replica.name = "replica";
-  replica.state = "primary";
+  replica.state = NodeState::kPrimary;
   replica.presence["charlie"] = on_replica;
   replica.row_counts["customers"] = 6;
   r.nodes.push_back(replica);
-  r.nodes.push_back(NodeFinal{"primary", "crashed", 1, {}, {}, "", ""});
+  r.nodes.push_back(NodeFinal{"primary", NodeState::kCrashed, 1, {}, {}, "", ""});
   LagMeasure lag;
   lag.name = "l";
   lag.transactions = 1;

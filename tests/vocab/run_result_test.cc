@@ -33,7 +33,7 @@ RunResult sample() {
   r.lags.push_back({"l", "replica", Lsn{0x3000148}, Lsn{0x3000100}, Lsn{0x3000100}, 72, 72, 1, true, {"charlie"}});
   NodeFinal n;
   n.name = "replica";
-  n.state = "primary";
+  n.state = NodeState::kPrimary;
   n.timeline = 2;
   n.presence = {{"charlie", Presence::kEither}};
   n.row_counts = {{"customers", 6}};
@@ -63,6 +63,20 @@ TEST(RunResultTest, MalformedJsonIsAnErrorValue) {
   j.erase("nodes");
   EXPECT_FALSE(run_result_from_json(j).ok());
   EXPECT_FALSE(run_result_from_json(nlohmann::json::array()).ok());
+}
+
+// A node's state is a NodeState in memory and a word in JSON; a word that names no state is
+// an error that says which.
+TEST(RunResultTest, UnknownNodeStateIsAnErrorNamingIt) {
+  nlohmann::json j = to_json(sample());
+  EXPECT_EQ(j["nodes"][0]["state"], "primary");
+  j["nodes"][0]["state"] = "zombie";
+  auto back = run_result_from_json(j);
+  ASSERT_FALSE(back.ok());
+  EXPECT_NE(back.status().message().find("unknown node state 'zombie'"), std::string::npos) << back.status().message();
+  for (auto s : {NodeState::kPrimary, NodeState::kStandby, NodeState::kPaused, NodeState::kCrashed, NodeState::kStopped,
+                 NodeState::kWiped, NodeState::kRestoring})
+    EXPECT_EQ(parse_node_state(to_string(s)), s);
 }
 
 }  // namespace

@@ -1,0 +1,118 @@
+// The timeline page's layout: what goes where, before anything is drawn. Columns are the
+// scenario's steps (column i shows the world right after step i), lanes are the nodes, bands
+// are the faults the steps open and close, and each run (predicted, observed) is a view with
+// its own LSN scale. TimelineSvg and TimelinePage draw from it; docs/timelines.md says how
+// to read the result.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vocab/lsn.h"
+#include "vocab/run_result.h"
+#include "vocab/scenario.h"
+
+namespace replsim::cli {
+
+// Page geometry, in CSS pixels.
+inline constexpr double kTimelineLeft = 190;        // Lane names and LSN ticks.
+inline constexpr double kTimelineRight = 120;       // Room for the labels of the last column's marks.
+inline constexpr double kTimelinePlotWidth = 1030;  // Shared by the columns, within the limits below.
+inline constexpr double kTimelineColumnMin = 84;
+inline constexpr double kTimelineColumnMax = 170;
+inline constexpr double kTimelineAxisHeight = 64;
+inline constexpr double kTimelineGroupHeader = 66;
+inline constexpr double kTimelineGroupGap = 18;
+inline constexpr double kTimelineLaneHeight = 112;
+inline constexpr double kTimelineLaneGap = 8;
+inline constexpr double kTimelineRibbonHeight = 16;
+inline constexpr double kTimelinePlotTop = 24;     // Below the lane's top: room for band labels.
+inline constexpr double kTimelinePlotBottom = 12;  // Above the state ribbon.
+
+// The kinds of fault band, in the order the legend lists them. `kind` is the page's
+// data-band id; "noprimary" belongs to the whole cluster (node "*").
+struct TimelineBandKind {
+  const char* kind;
+  const char* label;
+};
+inline constexpr TimelineBandKind kTimelineBandKinds[] = {
+    {"partition", "partitioned"}, {"pause", "paused"}, {"crash", "crashed"}, {"stop", "stopped"},
+    {"wipe", "wiped"},            {"noprimary", "no primary"}, {"stall", "disk stalled"},
+};
+
+struct TimelineColumn {
+  int step = -1;
+  std::string head;  // "step 3" or "start".
+  std::string text;  // The step as written.
+};
+
+// A fault shading cells first..last (inclusive) of one node's lane.
+struct TimelineBand {
+  std::string node;  // "*" for the whole cluster.
+  size_t first = 0;
+  size_t last = 0;
+  std::string kind;
+  std::string label;
+};
+
+// One run as the page lays it out.
+struct RunView {
+  const RunResult* run = nullptr;
+  std::string id;  // "predicted" or "observed".
+  std::string title;
+  std::vector<const TimelineEntry*> entries;  // By column; null where the run has none.
+  std::vector<std::optional<Lsn>> head;       // By column: the newest primary's flush LSN.
+  Lsn lo, hi;                                 // The run's LSN range, for the lanes' y axis.
+  const NodeFinal* final_primary = nullptr;
+};
+
+// `entry`'s position of `node`, or null.
+const NodePosition* position_of(const TimelineEntry* entry, const std::string& node);
+// A primary, or a node with no standby positions: drawn with insert and flush LSNs.
+bool is_primary_like(const NodePosition& p);
+
+class TimelineLayout {
+ public:
+  // `predicted` and `observed` may each be null; both must outlive the layout, as must `scenario`.
+  TimelineLayout(const Scenario& scenario, const RunResult* predicted, const RunResult* observed);
+
+  const Scenario& scenario() const { return scenario_; }
+  const std::vector<TimelineColumn>& columns() const { return columns_; }
+  const std::vector<std::string>& nodes() const { return nodes_; }  // One lane each, per run.
+  const std::vector<TimelineBand>& bands() const { return bands_; }
+  const std::vector<RunView>& views() const { return views_; }  // The prediction first.
+  double col_width() const { return col_width_; }
+
+  double x_left(size_t column) const { return kTimelineLeft + static_cast<double>(column) * col_width_; }
+  double x_mid(size_t column) const { return x_left(column) + col_width_ / 2; }
+  // The height of `lsn` in a lane whose top is `top`; mid-lane for LSN 0 (never committed).
+  double y_of(const RunView& view, Lsn lsn, double top) const;
+  double chart_width() const {
+    return kTimelineLeft + static_cast<double>(columns_.size()) * col_width_ + kTimelineRight;
+  }
+  // The height of one run's group: its header and a lane per node.
+  double group_height() const {
+    return kTimelineGroupHeader + static_cast<double>(nodes_.size()) * (kTimelineLaneHeight + kTimelineLaneGap);
+  }
+  double chart_height() const;
+  std::optional<size_t> column_of(int step) const;
+
+ private:
+  void build_columns();
+  void build_nodes();
+  void build_bands();
+  RunView view_of(const RunResult* run, std::string id, std::string title) const;
+
+  const Scenario& scenario_;
+  const RunResult* predicted_;
+  const RunResult* observed_;
+  std::vector<TimelineColumn> columns_;
+  std::vector<std::string> nodes_;
+  std::vector<TimelineBand> bands_;
+  std::vector<RunView> views_;
+  double col_width_ = kTimelineColumnMax;
+};
+
+}  // namespace replsim::cli
