@@ -159,7 +159,7 @@ std::vector<Finding> check_acknowledged_commit_lost(const Scenario& scenario, co
       if (generation(during, standby) != generation(walk.at_end(), standby)) continue;
       // remote_write: the standby had written it, not flushed it; its OS crash may lose it (20.5.1).
       if (level == SyncCommit::kRemoteWrite && walk.any_step(StepKind::kOsCrash, standby, p.step, end)) continue;
-      const NodeState& last = walk.at_end().at(standby);
+      const NodeAtStep& last = walk.at_end().at(standby);
       const bool promoted = last.primary && walk.any_step(StepKind::kPromote, standby, p.step, end);
       // remote_apply: replayed before the acknowledgement, so visible on a standby that kept running.
       const bool applied = level == SyncCommit::kRemoteApply && !last.primary && last.running() &&

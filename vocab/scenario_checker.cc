@@ -104,19 +104,19 @@ class Checker {
 
   // Faults.
   Status on_pause(const Step& step) {
-    return require(step, [](const NodeState& n) { return n.run == NodeRun::kRunning; }, "cannot pause '{}': it is not running");
+    return require(step, [](const NodeAtStep& n) { return n.run == NodeRun::kRunning; }, "cannot pause '{}': it is not running");
   }
   Status on_resume(const Step& step) {
-    return require(step, [](const NodeState& n) { return n.run == NodeRun::kPaused; }, "cannot resume '{}': it is not paused");
+    return require(step, [](const NodeAtStep& n) { return n.run == NodeRun::kPaused; }, "cannot resume '{}': it is not paused");
   }
   Status on_crash(const Step& step) {
-    return require(step, [](const NodeState& n) { return n.running(); }, "cannot crash '{}': it is not running");
+    return require(step, [](const NodeAtStep& n) { return n.running(); }, "cannot crash '{}': it is not running");
   }
   Status on_stop(const Step& step) {
-    return require(step, [](const NodeState& n) { return n.run == NodeRun::kRunning; }, "cannot stop '{}': it is not running");
+    return require(step, [](const NodeAtStep& n) { return n.run == NodeRun::kRunning; }, "cannot stop '{}': it is not running");
   }
   Status on_start(const Step& step) {
-    Result<const NodeState*> n = need_node(step);
+    Result<const NodeAtStep*> n = need_node(step);
     if (!n.ok()) return n.status();
     if ((*n)->run != NodeRun::kDown)
       return error(step.pos, fmt::format("cannot start '{}': it is {}", step.node,
@@ -124,10 +124,10 @@ class Checker {
     return Status::Ok();
   }
   Status on_wipe(const Step& step) {
-    return require(step, [](const NodeState& n) { return n.run == NodeRun::kDown; }, "cannot wipe '{}': stop or crash it first");
+    return require(step, [](const NodeAtStep& n) { return n.run == NodeRun::kDown; }, "cannot wipe '{}': stop or crash it first");
   }
   Status on_partition(const Step& step) {
-    Result<const NodeState*> n = need_node(step);
+    Result<const NodeAtStep*> n = need_node(step);
     if (!n.ok()) return n.status();
     if ((*n)->primary && step.node == s_.cluster.nodes[0].name)
       return error(step.pos, fmt::format("partition takes a standby (the link to its primary); '{}' is the primary", step.node));
@@ -135,19 +135,19 @@ class Checker {
     return Status::Ok();
   }
   Status on_heal(const Step& step) {
-    return require(step, [](const NodeState& n) { return n.partitioned; }, "cannot heal '{}': it is not partitioned");
+    return require(step, [](const NodeAtStep& n) { return n.partitioned; }, "cannot heal '{}': it is not partitioned");
   }
   Status on_stall_disk(const Step& step) {
-    return require(step, [](const NodeState& n) { return n.run == NodeRun::kRunning; },
+    return require(step, [](const NodeAtStep& n) { return n.run == NodeRun::kRunning; },
                    "cannot stall the disk of '{}': it is not running");
   }
   Status on_os_crash(const Step& step) {
-    return require(step, [](const NodeState& n) { return n.running(); }, "cannot os_crash '{}': it is not running");
+    return require(step, [](const NodeAtStep& n) { return n.running(); }, "cannot os_crash '{}': it is not running");
   }
 
   // Operations.
   Status on_promote(const Step& step) {
-    Result<const NodeState*> n = need_node(step);
+    Result<const NodeAtStep*> n = need_node(step);
     if (!n.ok()) return n.status();
     if ((*n)->primary) return error(step.pos, fmt::format("cannot promote '{}': it is already a primary", step.node));
     if ((*n)->run != NodeRun::kRunning) return error(step.pos, fmt::format("cannot promote '{}': it is not running", step.node));
@@ -155,7 +155,7 @@ class Checker {
   }
   Status on_base_backup(const Step& step) {
     if (!step.node.empty()) {
-      Result<const NodeState*> n = need_node(step);
+      Result<const NodeAtStep*> n = need_node(step);
       if (!n.ok()) return n.status();
       if ((*n)->run != NodeRun::kRunning) return error(step.pos, fmt::format("cannot back up '{}': it is not running", step.node));
     }
@@ -167,7 +167,7 @@ class Checker {
   Status on_restore(const Step& step);
   Status on_checkpoint(const Step& step) {
     const std::string target = step.node.empty() ? state_.primary() : step.node;
-    const NodeState* node = state_.find(target);
+    const NodeAtStep* node = state_.find(target);
     if (node == nullptr) return error(step.pos, fmt::format("unknown node '{}' in step 'checkpoint'", target));
     if (!node->primary || node->run != NodeRun::kRunning)
       return error(step.pos, fmt::format("checkpoint takes a running primary; '{}' is not one", target));
@@ -182,8 +182,8 @@ class Checker {
     return Status::InvalidInput(fmt::format("{}:{}:{}: {}", s_.file, pos.line, pos.column, message));
   }
 
-  Result<const NodeState*> need_node(const Step& step) const {
-    const NodeState* n = state_.find(step.node);
+  Result<const NodeAtStep*> need_node(const Step& step) const {
+    const NodeAtStep* n = state_.find(step.node);
     if (n == nullptr) return error(step.pos, fmt::format("unknown node '{}' in step '{}'", step.node, to_string(step.kind)));
     return n;
   }
@@ -193,7 +193,7 @@ class Checker {
   // The step's node must exist and be in a state `allowed` accepts; `refusal` formats the node's name.
   template <typename Allowed>
   Status require(const Step& step, Allowed allowed, fmt::format_string<const std::string&> refusal) const {
-    Result<const NodeState*> n = need_node(step);
+    Result<const NodeAtStep*> n = need_node(step);
     if (!n.ok()) return n.status();
     if (!allowed(**n)) return error(step.pos, fmt::format(refusal, step.node));
     return Status::Ok();
@@ -252,7 +252,7 @@ class Checker {
       return Status::Ok();
     }
     const std::string on = step.node.empty() && flushes == Flushes::kItsNodeOrPrimary ? state_.primary() : step.node;
-    const NodeState* n = state_.find(on);
+    const NodeAtStep* n = state_.find(on);
     if (n == nullptr || !n->stalled) return Status::Ok();
     return error(step.pos, fmt::format("cannot {} '{}': its disk is stalled (line {}), so it would hang in fsync; only "
                                        "os_crash: {} ends a stall", to_string(step.kind), on, n->stalled_at.line, on));
@@ -284,7 +284,7 @@ class Checker {
 
 Status Checker::on_naive_copy(const Step& step) {
   const std::string source = step.node.empty() ? state_.primary() : step.node;
-  const NodeState* node = state_.find(source);
+  const NodeAtStep* node = state_.find(source);
   if (node == nullptr) return error(step.pos, fmt::format("unknown node '{}' in step 'naive_copy'", source));
   if (!node->primary || node->run != NodeRun::kRunning)
     return error(step.pos, fmt::format("naive_copy copies a running primary's data directory; '{}' is not one", source));
@@ -325,7 +325,7 @@ Result<int> Checker::target_step(const Step& step) const {
 }
 
 Status Checker::on_restore(const Step& step) {
-  const NodeState* existing = state_.find(step.node);
+  const NodeAtStep* existing = state_.find(step.node);
   if (existing != nullptr && existing->run != NodeRun::kWiped)
     return error(step.pos, fmt::format("cannot restore into '{}': the node exists (wipe it first, or name a new node)", step.node));
   if (auto copy = copies_.find(step.backup); copy != copies_.end()) return check_restore_copy(step, copy->second);

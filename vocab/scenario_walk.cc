@@ -12,7 +12,7 @@ namespace replsim {
 struct ClusterState::Transition {
   ClusterState& c;
 
-  NodeState* node(const Step& step) {
+  NodeAtStep* node(const Step& step) {
     auto it = c.nodes_.find(step.node);
     return it == c.nodes_.end() ? nullptr : &it->second;
   }
@@ -45,56 +45,56 @@ struct ClusterState::Transition {
       if (step.node.empty() || step.node == name) n.reconnecting = false;
   }
   void on_pause(const Step& step) {
-    if (NodeState* n = node(step)) n->run = NodeRun::kPaused;
+    if (NodeAtStep* n = node(step)) n->run = NodeRun::kPaused;
   }
   void on_resume(const Step& step) {
-    NodeState* n = node(step);
+    NodeAtStep* n = node(step);
     if (n == nullptr) return;
     n->run = NodeRun::kRunning;
     n->reconnecting = true;
     if (n->primary) standbys_reconnect(step.node);
   }
   void on_partition(const Step& step) {
-    if (NodeState* n = node(step)) n->partitioned = true;
+    if (NodeAtStep* n = node(step)) n->partitioned = true;
   }
   void on_heal(const Step& step) {
-    NodeState* n = node(step);
+    NodeAtStep* n = node(step);
     if (n == nullptr) return;
     n->partitioned = false;
     n->reconnecting = true;
   }
   void on_crash(const Step& step) {
-    if (NodeState* n = node(step)) n->run = NodeRun::kDown;
+    if (NodeAtStep* n = node(step)) n->run = NodeRun::kDown;
   }
   void on_stop(const Step& step) { on_crash(step); }
   // The operating system's crash is the only end of a disk stall.
   void on_os_crash(const Step& step) {
-    NodeState* n = node(step);
+    NodeAtStep* n = node(step);
     if (n == nullptr) return;
     n->run = NodeRun::kDown;
     n->stalled = false;
   }
   void on_stall_disk(const Step& step) {
-    NodeState* n = node(step);
+    NodeAtStep* n = node(step);
     if (n == nullptr) return;
     n->stalled = true;
     n->stalled_at = step.pos;
   }
   void on_start(const Step& step) {
-    NodeState* n = node(step);
+    NodeAtStep* n = node(step);
     if (n == nullptr) return;
     n->run = NodeRun::kRunning;
     n->reconnecting = true;
     if (n->primary) standbys_reconnect(step.node);
   }
   void on_wipe(const Step& step) {
-    NodeState* n = node(step);
+    NodeAtStep* n = node(step);
     if (n == nullptr) return;
     n->run = NodeRun::kWiped;
     ++n->generation;
   }
   void on_promote(const Step& step) {
-    if (NodeState* n = node(step)) {
+    if (NodeAtStep* n = node(step)) {
       n->primary = true;
       n->upstream.clear();
     }
@@ -103,8 +103,8 @@ struct ClusterState::Transition {
   // A new data directory: recovered from a base backup (running as its target's action says),
   // or a naive copy started, which runs as a primary whatever its target says.
   void on_restore(const Step& step) {
-    const NodeState* old = node(step);
-    NodeState restored;
+    const NodeAtStep* old = node(step);
+    NodeAtStep restored;
     restored.generation = old != nullptr ? old->generation + 1 : 1;
     const bool copy = c.scenario_.restores_naive_copy(step);
     restored.primary = copy || step.target.action == RecoveryTarget::Action::kPromote;
@@ -116,7 +116,7 @@ struct ClusterState::Transition {
 
 ClusterState::ClusterState(const Scenario& scenario) : scenario_(scenario) {
   for (const auto& spec : scenario.cluster.nodes) {
-    NodeState n;
+    NodeAtStep n;
     n.primary = spec.role == NodeRole::kPrimary;
     if (n.primary && primary_.empty()) primary_ = spec.name;
     nodes_[spec.name] = n;
@@ -131,7 +131,7 @@ void ClusterState::apply(const Step& step) {
   visit_step(step, t);
 }
 
-const NodeState* ClusterState::find(const std::string& name) const {
+const NodeAtStep* ClusterState::find(const std::string& name) const {
   auto it = nodes_.find(name);
   return it == nodes_.end() ? nullptr : &it->second;
 }

@@ -19,7 +19,7 @@ namespace replsim {
 // wipe leaves it kWiped (only restore brings a node back from that).
 enum class NodeRun { kRunning, kPaused, kDown, kWiped };
 
-struct NodeState {
+struct NodeAtStep {
   bool primary = false;
   NodeRun run = NodeRun::kRunning;
   bool partitioned = false;  // Its replication link is cut (either direction).
@@ -41,7 +41,7 @@ struct NodeState {
   bool streams() const { return may_stream() && !reconnecting; }
 };
 
-using NodeStates = std::map<std::string, NodeState>;
+using NodeStates = std::map<std::string, NodeAtStep>;
 
 // The nodes of one scenario as its steps leave them, advanced one step at a time.
 class ClusterState {
@@ -57,7 +57,7 @@ class ClusterState {
 
   const NodeStates& nodes() const { return nodes_; }
   // The node called `name`, or nullptr.
-  const NodeState* find(const std::string& name) const;
+  const NodeAtStep* find(const std::string& name) const;
   // The primary that writes without `node:` go to: the last one promoted, else the first.
   const std::string& primary() const { return primary_; }
 

@@ -19,7 +19,7 @@ using Run = NodeRun;
 // one the checker judges steps by, advanced by the walk after every realised step; and what
 // only the generator asks about the node's past. (fault() still sets the walk's fields it
 // changes; advance() then sets the same values, so those assignments may go.)
-struct NodeModel : NodeState {
+struct NodeModel : NodeAtStep {
   std::string name;
   bool promoted = false;
   bool os_crashed = false;  // Its operating system crashed at some step.
@@ -73,7 +73,7 @@ class Realizer {
     walk_.emplace(scenario_);
     for (const NodeSpec& node : spec.nodes) {
       nodes_.emplace_back().name = node.name;
-      static_cast<NodeState&>(nodes_.back()) = *walk_->find(node.name);
+      static_cast<NodeAtStep&>(nodes_.back()) = *walk_->find(node.name);
     }
     spec.archive_mode = profile_.archive_mode;
     spec.synchronous_commit = profile_.levels[static_cast<size_t>(c.level) % profile_.levels.size()];
@@ -84,7 +84,7 @@ class Realizer {
   // The walk takes the realised step; the models read their states from it.
   void advance(const Step& step) {
     walk_->apply(step);
-    for (NodeModel& n : nodes_) static_cast<NodeState&>(n) = *walk_->find(n.name);
+    for (NodeModel& n : nodes_) static_cast<NodeAtStep&>(n) = *walk_->find(n.name);
   }
 
   // 0 empty, 1 a plain list, 2 FIRST n (...), 3 ANY n (...), 4 '*'.

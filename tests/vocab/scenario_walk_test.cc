@@ -56,7 +56,7 @@ TEST(ScenarioWalkTest, StallWipeRestoreAndPromotion) {
   EXPECT_FALSE(walk.before(3).at("a").stalled);
   EXPECT_EQ(walk.before(4).at("a").run, NodeRun::kWiped);
   EXPECT_EQ(walk.before(4).at("a").generation, 1);
-  const NodeState& restored = walk.before(5).at("a");
+  const NodeAtStep& restored = walk.before(5).at("a");
   EXPECT_EQ(restored.generation, 2);
   EXPECT_TRUE(restored.upstream.empty());
   EXPECT_EQ(walk.current_primary(5), "p");
