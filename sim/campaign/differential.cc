@@ -6,7 +6,15 @@
 
 namespace replsim::campaign {
 
-const Profile& differential_profile() { return general_disk_profile(); }
+const Profile& differential_profile() {
+  static const Profile profile = [] {
+    Profile p = general_disk_profile();
+    p.name = "differential";
+    p.writes_on_paused_primary = false;  // The harness cannot stage one (scenario_gen.h).
+    return p;
+  }();
+  return profile;
+}
 
 uint64_t differential_seed(const DifferentialOptions& options, int64_t run) {
   return run_seed("differential", options.seed, run);

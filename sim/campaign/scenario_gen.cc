@@ -195,6 +195,7 @@ class Realizer {
   }
 
   bool insert(const StepIntent& in, Step& step) {
+    if (!writes_drawable()) return false;
     step.kind = StepKind::kInsert;
     step.label = next_label();
     if (in.variant % 3 != 2) {
@@ -210,6 +211,7 @@ class Realizer {
   }
 
   bool update(const StepIntent& in, Step& step) {
+    if (!writes_drawable()) return false;
     step.kind = StepKind::kUpdate;
     step.label = next_label();
     if (in.variant % 2 == 0) {
@@ -228,6 +230,7 @@ class Realizer {
   // Mostly order items (nothing references them); sometimes an order, which fails while
   // its items reference it: a failed transaction for the phantom-row checks.
   bool erase(const StepIntent& in, Step& step) {
+    if (!writes_drawable()) return false;
     step.kind = StepKind::kDelete;
     step.label = next_label();
     if (in.variant % 4 != 3) {
@@ -280,6 +283,13 @@ class Realizer {
 
   size_t current_step() const { return scenario_.steps.size() - 1; }
   bool primary_running() const { return !promoted_ && nodes_[0].run == Run::kRunning; }
+
+  // A write may be drawn now (Profile::writes_on_paused_primary).
+  bool writes_drawable() const {
+    if (profile_.writes_on_paused_primary || !walk_) return true;
+    const NodeAtStep* target = walk_->find(walk_->primary());
+    return target == nullptr || target->run != Run::kPaused;
+  }
 
   // Inserts and updates on a running first primary commit for certain (nothing references
   // customers or orders rows away): they are the transactions an xid target may name.

@@ -52,6 +52,12 @@ struct Profile {
   std::array<int, kIntentCount> weights{};  // Relative frequency of each intent kind.
   // archive_mode = true for the cluster (the WAL archive that point-in-time recovery reads).
   bool archive_mode = false;
+  // Whether writes are drawn while the primary they go to is paused. The simulator predicts
+  // such a write `blocked` until the resume, as a client of a SIGSTOPped server waits; the real
+  // harness cannot stage it (its client's connection to the stopped postmaster never completes,
+  // so it records the write failed at once: docs/harness.md), so the differential profile, whose
+  // scenarios also run on real PostgreSQL, draws none.
+  bool writes_on_paused_primary = true;
 };
 
 const Profile& general_profile();
