@@ -221,6 +221,7 @@ void Cluster::start(int n) {
   since_.erase(n);
   note("{} started: crash recovery replayed its WAL to {}", node.name(), node.flush_lsn().to_string());
   if (node.is_primary()) {
+    reset_archive_timer(n, node.insert_lsn());
     for (int l : links_of(links_, n, true)) schedule_reconnect(l);
     if (n != current_primary_) report_divergence(n);
   } else {
@@ -240,6 +241,7 @@ void Cluster::promote(int n) {
   drop_connection(l);
   const Lsn fork = node.promote(++max_timeline_, kEpochUs + world_.now_us());
   fork_lsn_[n] = fork;
+  reset_archive_timer(n, fork);
   current_primary_ = n;
   promoted_at_step_ = step_index_;
   note("{} promoted: selected new timeline ID: {}, switch point {}", node.name(), max_timeline_, fork.to_string());

@@ -27,24 +27,59 @@ void Cluster::run_archiver(int p) {
   }
 }
 
-// archive_timeout (20.5.3 "Archiving"): a segment with WAL in it is switched out this long after
-// it began filling, so the archive lags by at most that much.
+// archive_timeout (20.5.3 "Archiving"; checkpointer.c CheckArchiveTimeout). The setting is whole
+// seconds (archive_timeout_seconds). The checkpointer looks archive_timeout after the last
+// segment switch (XLogCtl->lastSegSwitchTime: a segment completed, by filling up or by a switch,
+// or the server's start) and switches only if WAL was written since that switch; a look that
+// finds nothing counts as a switch for the next look. So the timer runs from the last switch,
+// not from the first write into the segment, and the archive lags by at most archive_timeout.
+// The setting does not depend on archive_mode: it switches segments either way.
 void Cluster::schedule_archive_timeout(int p) {
-  const int64_t timeout_us = scenario_.cluster.archive_timeout_ms * 1000;
-  if (!scenario_.cluster.archive_mode || timeout_us <= 0 || archive_timeout_armed_[p]) return;
-  archive_timeout_armed_[p] = true;
-  const uint64_t incarnation = nodes_[static_cast<size_t>(p)]->incarnation();
-  world_.after(timeout_us, [this, p, incarnation] {
-    archive_timeout_armed_[p] = false;
-    Node& node = *nodes_[static_cast<size_t>(p)];
-    if (!node.running() || !node.is_primary() || node.incarnation() != incarnation) return;
-    if (node.insert_lsn().value % archive_.segment_size() == 0) return;
-    node.writer().switch_segment();
-    node.flush_to(node.insert_lsn());
-    node.make_visible();
-    note("archive_timeout on {}: switched to a new segment at {}", node.name(), node.insert_lsn().to_string());
-    wake_walsenders(p);
-  });
+  const int64_t timeout_s = archive_timeout_seconds(scenario_.cluster.archive_timeout_ms);
+  if (timeout_s <= 0) return;  // Off: also what PostgreSQL makes of anything below 500 ms.
+  Node& node = *nodes_[static_cast<size_t>(p)];
+  if (!node.running() || !node.is_primary()) return;
+  if (!archive_timers_.count(p)) reset_archive_timer(p, node.insert_lsn());
+  ArchiveTimer& t = archive_timers_[p];
+  if (archive_.segno(node.flush_lsn()) > archive_.segno(t.last_switch_lsn)) {
+    // XLogWrite finished a segment: lastSegSwitchTime/LSN move to now and its end.
+    t.last_switch_us = world_.now_us();
+    t.last_switch_lsn = archive_.segment_start(archive_.segno(node.flush_lsn()));
+    ++t.generation;
+    t.armed = false;
+  }
+  if (t.armed || node.insert_lsn() <= t.last_switch_lsn) return;
+  // The looks fall every archive_timeout after the last switch; the next one decides.
+  const int64_t period_us = timeout_s * 1'000'000;
+  const int64_t next = t.last_switch_us + ((world_.now_us() - t.last_switch_us) / period_us + 1) * period_us;
+  t.armed = true;
+  const uint64_t generation = t.generation;
+  world_.after(next - world_.now_us(), [this, p, generation] { check_archive_timeout(p, generation); });
+}
+
+void Cluster::check_archive_timeout(int p, uint64_t generation) {
+  ArchiveTimer& t = archive_timers_[p];
+  if (t.generation != generation) return;  // A switch or a restart since: another look is armed.
+  t.armed = false;
+  Node& node = *nodes_[static_cast<size_t>(p)];
+  if (!node.running() || !node.is_primary()) return;
+  t.last_switch_us = world_.now_us();  // "Update state in any case".
+  if (node.insert_lsn() <= t.last_switch_lsn || node.insert_lsn().value % archive_.segment_size() == 0) return;
+  node.writer().switch_segment();
+  node.flush_to(node.insert_lsn());
+  node.make_visible();
+  note("archive_timeout on {}: switched to a new segment at {}", node.name(), node.insert_lsn().to_string());
+  wake_walsenders(p);
+}
+
+// StartupXLOG sets lastSegSwitchTime to the start and lastSegSwitchLSN to the end of the WAL.
+void Cluster::reset_archive_timer(int p, Lsn end_of_log) {
+  ArchiveTimer& t = archive_timers_[p];
+  t.last_switch_us = world_.now_us();
+  t.last_switch_lsn = end_of_log;
+  ++t.generation;
+  t.armed = false;
+  schedule_archive_timeout(p);
 }
 
 void Cluster::set_archive_broken(bool broken) {
@@ -299,6 +334,7 @@ void Cluster::finish_recovery(int n, const Step& step, const wal::StopInfo& stop
   const TimelineId tli = archive_.newest_timeline(recovery_timeline) + 1;
   max_timeline_ = std::max(max_timeline_, tli);
   const Lsn end = node.promote(tli, kEpochUs + world_.now_us());
+  reset_archive_timer(n, end);
   note("{}: selected new timeline ID: {} at {}; archive recovery complete", node.name(), tli, end.to_string());
 }
 
@@ -328,6 +364,7 @@ void Cluster::restore_copy(const Step& step, const NaiveCopy& copy) {
   }
   nodes_[static_cast<size_t>(n)]->adopt_copy(copy_wal(*copy.wal, copy.wal->end_lsn()), started.end_of_wal,
                                              started.last_record, started.next_xid, std::move(rows));
+  reset_archive_timer(n, nodes_[static_cast<size_t>(n)]->insert_lsn());
 }
 
 }  // namespace replsim::sim

@@ -30,6 +30,7 @@ std::vector<int> Cluster::walsenders_of(int primary) const {
 
 void Cluster::wake_walsenders(int primary) {
   run_archiver(primary);
+  schedule_archive_timeout(primary);
   for (size_t l = 0; l < links_.size(); ++l)
     if (links_[l]->upstream() == primary) send_pending(static_cast<int>(l));
 }

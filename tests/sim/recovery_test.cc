@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "verifier/expectations.h"
+#include "sim/archive.h"
 #include "sim_test_util.h"
 #include "vocab/scenario_parser.h"
 
@@ -125,6 +126,51 @@ TEST(ArchivingTest, ArchiveTimeoutSwitchesAPartlyFilledSegment) {
   EXPECT_EQ(error_of(waited, "x"), "");
   EXPECT_EQ(presence(waited, "x", "a"), "present");
   EXPECT_EQ(error_of(quick, "x"), "recovery_target_not_reached");
+}
+
+// guc.c rounds a value in milliseconds to archive_timeout's unit, seconds, with rint().
+TEST(ArchivingTest, ArchiveTimeoutIsWholeSecondsRoundedToNearestEven) {
+  EXPECT_EQ(archive_timeout_seconds(0), 0);
+  EXPECT_EQ(archive_timeout_seconds(400), 0);
+  EXPECT_EQ(archive_timeout_seconds(500), 0);  // Disabled, as on PostgreSQL 15.18.
+  EXPECT_EQ(archive_timeout_seconds(501), 1);
+  EXPECT_EQ(archive_timeout_seconds(1499), 1);
+  EXPECT_EQ(archive_timeout_seconds(1500), 2);
+  EXPECT_EQ(archive_timeout_seconds(2500), 2);
+  EXPECT_EQ(archive_timeout_seconds(2501), 3);
+  EXPECT_EQ(archive_timeout_seconds(3500), 4);
+  EXPECT_EQ(archive_timeout_seconds(60000), 60);
+}
+
+// 500ms is 0 s: no timeout, so the partly filled segment is never archived.
+TEST(ArchivingTest, ArchiveTimeoutOfHalfASecondIsOff) {
+  const std::string steps = "  - base_backup: b\n" + insert("a") + "  - wait: 3000ms\n  - crash: p\n";
+  auto p = run_yaml(archived(steps + restore("x", "{xid: a}"), "  archive_timeout: 500ms\n"));
+  EXPECT_EQ(error_of(p, "x"), "recovery_target_not_reached") << all_notes(p);
+  EXPECT_EQ(all_notes(p).find("archive_timeout on"), std::string::npos);
+}
+
+// 2500ms is 2 s: the segment is switched 2 s after the backup's switch, not 2.5 s.
+TEST(ArchivingTest, ArchiveTimeoutOf2500msIsTwoSeconds) {
+  const std::string steps = "  - base_backup: b\n" + insert("a") + "  - wait: 2200ms\n  - crash: p\n";
+  auto p = run_yaml(archived(steps + restore("x", "{xid: a}"), "  archive_timeout: 2500ms\n"));
+  EXPECT_EQ(error_of(p, "x"), "") << all_notes(p);
+  EXPECT_EQ(presence(p, "x", "a"), "present");
+}
+
+// The timer runs from the last segment switch (the backup's), not from the first write into
+// the new segment: a written 2 s after the switch is archived at 3 s, 1 s after it was written.
+TEST(ArchivingTest, ArchiveTimeoutRunsFromTheLastSegmentSwitch) {
+  const std::string before = "  - base_backup: b\n  - wait: 2000ms\n" + insert("a");
+  auto after_look = run_yaml(archived(before + "  - wait: 1200ms\n  - crash: p\n" + restore("x", "{xid: a}"), "  archive_timeout: 3s\n"));
+  EXPECT_EQ(error_of(after_look, "x"), "") << all_notes(after_look);
+  EXPECT_EQ(presence(after_look, "x", "a"), "present");
+  // A look that finds no WAL since the switch counts as one: the next is 3 s later.
+  const std::string idle = "  - base_backup: b\n  - wait: 3500ms\n" + insert("a");
+  auto early = run_yaml(archived(idle + "  - wait: 2000ms\n  - crash: p\n" + restore("x", "{xid: a}"), "  archive_timeout: 3s\n"));
+  auto late = run_yaml(archived(idle + "  - wait: 2800ms\n  - crash: p\n" + restore("x", "{xid: a}"), "  archive_timeout: 3s\n"));
+  EXPECT_EQ(error_of(early, "x"), "recovery_target_not_reached") << all_notes(early);
+  EXPECT_EQ(error_of(late, "x"), "") << all_notes(late);
 }
 
 TEST(ArchivingTest, ABrokenArchiveKeepsSegmentsUntilRepaired) {
