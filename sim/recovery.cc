@@ -155,8 +155,11 @@ void Cluster::lose_wal(int l, const std::string& segment) {
 }
 
 // pg_basebackup -X stream -c fast (26.3.2 "Making a Base Backup", 26.3.3 with the low-level
-// API's steps): an immediate checkpoint whose redo point starts the backup, the files, a
-// backup-end record, and a segment switch so the last segment it needs can be archived.
+// API's steps; xlog.c do_pg_backup_start and do_pg_backup_stop): a segment switch
+// (RequestXLogSwitch, so the backup's WAL starts in a fresh segment), an immediate checkpoint
+// whose redo point starts the backup, the files, a backup-end record, and a segment switch so
+// the last segment it needs can be archived. The first switch is why the checkpoint lies in a
+// new segment and can remove the one that was being written (WAL retention).
 void Cluster::base_backup(const Step& step) {
   const int n = step.node.empty() ? current_primary_ : node_index(step.node);
   Node& node = *nodes_[static_cast<size_t>(n)];
@@ -165,6 +168,9 @@ void Cluster::base_backup(const Step& step) {
   BaseBackup b;
   b.timeline = node.timeline();
   if (node.is_primary()) {
+    node.writer().switch_segment();  // Writes nothing at a segment boundary, as RequestXLogSwitch.
+    node.flush_to(node.insert_lsn());
+    node.make_visible();
     b.start = checkpoint(n);
     node.writer().backup_end(b.start);
     b.end = node.writer().end_lsn();

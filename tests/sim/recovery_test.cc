@@ -210,6 +210,20 @@ TEST(WalRetentionTest, AnInvalidatedSlotKeepsNothing) {
   EXPECT_NE(all_notes(p).find("invalidating slot \"r\""), std::string::npos) << all_notes(p);
 }
 
+// do_pg_backup_start switches segments before its checkpoint: the backup starts in a fresh
+// segment, and its checkpoint may remove the one that was being written, which a standby that
+// was cut off still needs.
+TEST(WalRetentionTest, TheBaseBackupsCheckpointLiesInAFreshSegment) {
+  const std::string steps = "  - catchup\n  - partition: r\n  - wait: 3s\n" + insert("w0") +
+                            "  - base_backup: b\n  - heal: r\n  - catchup: r\n";
+  auto p = run_yaml(scenario("r", "on", "", steps));
+  EXPECT_EQ(error_of(p, "r"), "cannot_catch_up") << all_notes(p);
+  EXPECT_EQ(presence(p, "r", "w0"), "absent");
+  EXPECT_NE(all_notes(p).find("has already been removed"), std::string::npos);
+  // The backup starts at a segment boundary's checkpoint, past w0's segment.
+  EXPECT_NE(all_notes(p).find("base backup b of p: starts at 0/3100000"), std::string::npos) << all_notes(p);
+}
+
 TEST(NaiveCopyTest, TheCopyOfARestartedServerIgnoresItsStaleLockFile) {
   auto p = run_yaml(scenario("r", "on", "", insert("a") + "  - naive_copy: c\n  - stop: p\n  - start: p\n  - restore: x\n    from: c\n"));
   EXPECT_EQ(error_of(p, "x"), "");
