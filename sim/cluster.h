@@ -134,6 +134,8 @@ class Cluster {
   void finish_recovery(int n, const Step& step, const wal::StopInfo& stop, TimelineId recovery_timeline);
   std::optional<wal::RecoveryTarget> recovery_target(const Step& step, const BaseBackup& backup) const;
   int fresh_node(const std::string& name);
+  // The timeline a promotion of `n` selects. REQUIRES: n is a running standby or restoring.
+  TimelineId new_timeline_at_promotion(int n) const;
   void fail_node(int n, const std::string& error, const std::string& detail);
 
   // faults.cc: the nemesis and operations.
@@ -169,7 +171,6 @@ class Cluster {
   std::vector<Tx> txs_;
   int current_primary_ = 0;
   int promoted_at_step_ = -1;  // Step of the last promotion.
-  TimelineId max_timeline_ = 1;
   int step_index_ = -1;
   std::map<int, std::string> since_;  // Per node: "partitioned since step 2", "paused since step 1".
   std::map<int, int> os_crashed_at_;  // Per node: the step of its last operating-system crash.

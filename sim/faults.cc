@@ -239,15 +239,16 @@ void Cluster::promote(int n) {
   for (auto& [lsn, bytes] : socket_[l]) receive(l, lsn, bytes);
   socket_.erase(l);
   drop_connection(l);
-  const Lsn fork = node.promote(++max_timeline_, kEpochUs + world_.now_us());
+  const TimelineId tli = new_timeline_at_promotion(n);
+  const Lsn fork = node.promote(tli, kEpochUs + world_.now_us());
   fork_lsn_[n] = fork;
   reset_archive_timer(n, fork);
   current_primary_ = n;
   promoted_at_step_ = step_index_;
-  note("{} promoted: selected new timeline ID: {}, switch point {}", node.name(), max_timeline_, fork.to_string());
+  note("{} promoted: selected new timeline ID: {}, switch point {}", node.name(), tli, fork.to_string());
   if (scenario_.cluster.archive_mode) {
     // The new timeline's history file goes to the archive; its segments follow as they complete.
-    archive_.put_history(max_timeline_, {nodes_[static_cast<size_t>(old)]->timeline(), fork});
+    archive_.put_history(tli, {nodes_[static_cast<size_t>(old)]->timeline(), fork});
     archived_next_[n] = archive_.segno(fork);
     run_archiver(n);
   }

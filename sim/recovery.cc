@@ -337,11 +337,23 @@ void Cluster::finish_recovery(int n, const Step& step, const wal::StopInfo& stop
     note("{}: shutdown at recovery target", node.name());
     return node.stop();
   }
-  const TimelineId tli = archive_.newest_timeline(recovery_timeline) + 1;
-  max_timeline_ = std::max(max_timeline_, tli);
+  REPLSIM_ASSERT(node.timeline() == recovery_timeline, "archive recovery follows the timeline it was told");
+  const TimelineId tli = new_timeline_at_promotion(n);
   const Lsn end = node.promote(tli, kEpochUs + world_.now_us());
   reset_archive_timer(n, end);
   note("{}: selected new timeline ID: {} at {}; archive recovery complete", node.name(), tli, end.to_string());
+}
+
+// findNewestTimeLine(recoveryTargetTLI) + 1, as StartupXLOG chooses it at the end of recovery
+// (timeline.c findNewestTimeLine and existsTimeLineHistory): probing upwards from the node's own
+// timeline for history files it can find itself — with restore_command (a restored node) in the
+// archive, without one (a streaming standby, as the harness configures them) in its own pg_wal,
+// which holds only its own timeline's history. Not a cluster-wide counter: a standby that cannot
+// see another's promotion chooses the same number.
+TimelineId Cluster::new_timeline_at_promotion(int n) const {
+  const Node& node = *nodes_[static_cast<size_t>(n)];
+  const TimelineId newest = node.restoring() ? archive_.newest_timeline(node.timeline()) : node.timeline();
+  return newest + 1;
 }
 
 // The copy is started as it is: no recovery.signal, so crash recovery from pg_control's checkpoint.

@@ -224,6 +224,34 @@ TEST(WalRetentionTest, TheBaseBackupsCheckpointLiesInAFreshSegment) {
   EXPECT_NE(all_notes(p).find("base backup b of p: starts at 0/3100000"), std::string::npos) << all_notes(p);
 }
 
+// findNewestTimeLine: a standby without restore_command sees only its own pg_wal, so a second
+// standby promoted after the first, which never saw the first's history file, also selects
+// timeline 2; no timeline 3 exists for a restore to follow.
+TEST(TimelineTest, TwoStandbysThatCannotSeeEachOtherChooseTheSameTimeline) {
+  const std::string steps = "  - base_backup: b\n" + insert("a") + "  - catchup\n  - crash: p\n  - promote: r\n"
+                            "  - promote: s\n" + restore("x", "", "    timeline: 3\n");
+  auto p = run_yaml(archived(steps, "", "r, s"));
+  ASSERT_NE(p.find_node("r"), nullptr);
+  ASSERT_NE(p.find_node("s"), nullptr);
+  EXPECT_EQ(p.find_node("r")->timeline, 2u) << all_notes(p);
+  EXPECT_EQ(p.find_node("s")->timeline, 2u);
+  EXPECT_EQ(presence(p, "r", "a"), "present");
+  EXPECT_EQ(presence(p, "s", "a"), "present");
+  EXPECT_EQ(error_of(p, "x"), "refuses_to_start");
+  EXPECT_NE(p.find_node("x")->error_detail.find("recovery target timeline 3 does not exist"), std::string::npos);
+}
+
+// A restored node has restore_command: it probes the archive, so it chooses above every
+// timeline whose history file is there.
+TEST(TimelineTest, ARestoredNodeChoosesAboveTheArchivesNewestTimeline) {
+  const std::string steps = "  - base_backup: b\n" + insert("a") + "  - catchup\n  - stop: p\n  - promote: r\n" +
+                            restore("x", "", "    timeline: current\n");
+  auto p = run_yaml(archived(steps));
+  EXPECT_EQ(p.find_node("r")->timeline, 2u) << all_notes(p);
+  EXPECT_EQ(error_of(p, "x"), "");
+  EXPECT_EQ(p.find_node("x")->timeline, 3u) << all_notes(p);
+}
+
 TEST(NaiveCopyTest, TheCopyOfARestartedServerIgnoresItsStaleLockFile) {
   auto p = run_yaml(scenario("r", "on", "", insert("a") + "  - naive_copy: c\n  - stop: p\n  - start: p\n  - restore: x\n    from: c\n"));
   EXPECT_EQ(error_of(p, "x"), "");
