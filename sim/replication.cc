@@ -147,12 +147,15 @@ void Cluster::release_waiters(int primary) {
   }
   const SyncRepDecision decision = decide_sync_rep(names, views);
   if (!decision.can_release) return;
-  std::vector<std::string> sync_names;
-  for (size_t i : decision.sync_standbys) sync_names.push_back(views[i].application_name);
   for (Tx& tx : txs_) {
     if (!tx.waiting || tx.flush_wait || tx.node != primary) continue;
     if (release_position(decision, tx.level) < tx.record.commit_lsn) continue;
-    acknowledge(tx, fmt::format("confirmed by {}", fmt::join(sync_names, ", ")));
+    // The standbys that confirmed it, not every candidate: with ANY, a quorum member that is
+    // behind (or cut off) has not.
+    std::vector<std::string> confirmers;
+    for (size_t i : confirmed_by(decision, views, tx.level, tx.record.commit_lsn))
+      confirmers.push_back(views[i].application_name);
+    acknowledge(tx, fmt::format("confirmed by {}", fmt::join(confirmers, ", ")));
   }
 }
 
