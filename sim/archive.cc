@@ -2,7 +2,18 @@
 
 #include <algorithm>
 
+#include "vocab/assert.h"
+
 namespace replsim::sim {
+
+int64_t archive_timeout_seconds(int64_t milliseconds) {
+  REPLSIM_ASSERT(milliseconds >= 0, "archive_timeout is never negative");
+  // rint() in the default rounding mode, in integers: the remainder decides, a tie goes to even.
+  int64_t seconds = milliseconds / 1000;
+  const int64_t rest = milliseconds % 1000;
+  if (rest > 500 || (rest == 500 && seconds % 2 == 1)) ++seconds;
+  return seconds;
+}
 
 void WalArchive::put_segment(TimelineId timeline, uint64_t segno, ArchivedSegment segment) {
   segments_.try_emplace({timeline, segno}, std::move(segment));

@@ -15,6 +15,12 @@
 
 namespace replsim::sim {
 
+// archive_timeout as PostgreSQL 15 holds it: a whole number of seconds. A value given in
+// milliseconds is rounded to the nearest second, ties to even (guc.c parse_int/
+// convert_to_base_unit round with rint()): 500ms is 0, which disables the timeout; 1500ms and
+// 2500ms are both 2 s. REQUIRES: milliseconds >= 0.
+int64_t archive_timeout_seconds(int64_t milliseconds);
+
 struct ArchivedSegment {
   Lsn start;          // First byte held: the segment's start (later only for the cluster's first segment).
   std::string bytes;  // To the end of the segment.

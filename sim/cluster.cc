@@ -66,6 +66,7 @@ void Cluster::setup() {
   archived_next_[0] = archive_.segno(nodes_[0]->wal().oldest_lsn());
   // Standbys start streaming in the order they are listed: that is their connection order.
   for (size_t l = 0; l < links_.size(); ++l) try_connect(static_cast<int>(l));
+  reset_archive_timer(0, nodes_[0]->insert_lsn());
   world_.run_until(kStepGapUs);
 }
 

@@ -161,7 +161,13 @@ class Cluster {
   void on_break_archive(const Step& step);
   void on_repair_archive(const Step& step);
   void run_archiver(int primary);
+  // The checkpointer's archive_timeout (CheckArchiveTimeout): notes segment switches and arms
+  // the next check once WAL follows the last one. Called after every write and flush.
   void schedule_archive_timeout(int primary);
+  void check_archive_timeout(int primary, uint64_t generation);
+  // A primary's server (re)started or was promoted: StartupXLOG's last segment switch is now.
+  // `end_of_log`: where its WAL ended before it wrote anything (a promotion's switch point).
+  void reset_archive_timer(int primary, Lsn end_of_log);
   void set_archive_broken(bool broken);
   Lsn checkpoint(int n);
   void remove_old_wal(int primary, Lsn checkpoint);
@@ -170,6 +176,8 @@ class Cluster {
   void finish_recovery(int n, const Step& step, const wal::StopInfo& stop, TimelineId recovery_timeline);
   std::optional<wal::RecoveryTarget> recovery_target(const Step& step, const BaseBackup& backup) const;
   int fresh_node(const std::string& name);
+  // The timeline a promotion of `n` selects. REQUIRES: n is a running standby or restoring.
+  TimelineId new_timeline_at_promotion(int n) const;
   void fail_node(int n, const std::string& error, const std::string& detail);
 
   const Scenario& scenario_;
@@ -190,14 +198,20 @@ class Cluster {
   std::vector<Tx> txs_;
   int current_primary_ = 0;
   int promoted_at_step_ = -1;  // Step of the last promotion.
-  TimelineId max_timeline_ = 1;
   int step_index_ = -1;
   std::map<int, std::string> since_;  // Per node: "partitioned since step 2", "paused since step 1".
   std::map<int, int> os_crashed_at_;  // Per node: the step of its last operating-system crash.
   std::map<int, Lsn> fork_lsn_;       // Promoted node -> where its timeline left its parent's.
   WalArchive archive_;
   std::map<int, uint64_t> archived_next_;  // Per archiving primary: the next segment it archives.
-  std::map<int, bool> archive_timeout_armed_;
+  // Per primary: what CheckArchiveTimeout compares against (lastSegSwitchTime/LSN).
+  struct ArchiveTimer {
+    int64_t last_switch_us = 0;  // The last segment switch, or the server's start.
+    Lsn last_switch_lsn;         // Where the WAL stood then: WAL past it was written since.
+    uint64_t generation = 0;     // A reset or a switch makes a pending check stale.
+    bool armed = false;
+  };
+  std::map<int, ArchiveTimer> archive_timers_;
   std::map<std::string, BaseBackup> backups_;
   std::map<std::string, NaiveCopy> copies_;
   std::map<std::string, Mark> marks_;

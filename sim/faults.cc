@@ -200,6 +200,7 @@ void Cluster::on_start(const Step& step) {
   since_.erase(n);
   note("{} started: crash recovery replayed its WAL to {}", node.name(), node.flush_lsn().to_string());
   if (node.is_primary()) {
+    reset_archive_timer(n, node.insert_lsn());
     for (int l : links_of(links_, n, true)) schedule_reconnect(l);
     if (n != current_primary_) report_divergence(n);
   } else {
@@ -226,14 +227,16 @@ void Cluster::on_promote(const Step& step) {
   for (auto& [lsn, bytes] : socket_[l]) receive(l, lsn, bytes);
   socket_.erase(l);
   drop_connection(l);
-  const Lsn fork = node.promote(++max_timeline_, kEpochUs + world_.now_us());
+  const TimelineId tli = new_timeline_at_promotion(n);
+  const Lsn fork = node.promote(tli, kEpochUs + world_.now_us());
   fork_lsn_[n] = fork;
+  reset_archive_timer(n, fork);
   current_primary_ = n;
   promoted_at_step_ = step_index_;
-  note("{} promoted: selected new timeline ID: {}, switch point {}", node.name(), max_timeline_, fork.to_string());
+  note("{} promoted: selected new timeline ID: {}, switch point {}", node.name(), tli, fork.to_string());
   if (scenario_.cluster.archive_mode) {
     // The new timeline's history file goes to the archive; its segments follow as they complete.
-    archive_.put_history(max_timeline_, {nodes_[static_cast<size_t>(old)]->timeline(), fork});
+    archive_.put_history(tli, {nodes_[static_cast<size_t>(old)]->timeline(), fork});
     archived_next_[n] = archive_.segno(fork);
     run_archiver(n);
   }

@@ -27,24 +27,59 @@ void Cluster::run_archiver(int p) {
   }
 }
 
-// archive_timeout (20.5.3 "Archiving"): a segment with WAL in it is switched out this long after
-// it began filling, so the archive lags by at most that much.
+// archive_timeout (20.5.3 "Archiving"; checkpointer.c CheckArchiveTimeout). The setting is whole
+// seconds (archive_timeout_seconds). The checkpointer looks archive_timeout after the last
+// segment switch (XLogCtl->lastSegSwitchTime: a segment completed, by filling up or by a switch,
+// or the server's start) and switches only if WAL was written since that switch; a look that
+// finds nothing counts as a switch for the next look. So the timer runs from the last switch,
+// not from the first write into the segment, and the archive lags by at most archive_timeout.
+// The setting does not depend on archive_mode: it switches segments either way.
 void Cluster::schedule_archive_timeout(int p) {
-  const int64_t timeout_us = scenario_.cluster.archive_timeout_ms * 1000;
-  if (!scenario_.cluster.archive_mode || timeout_us <= 0 || archive_timeout_armed_[p]) return;
-  archive_timeout_armed_[p] = true;
-  const uint64_t incarnation = nodes_[static_cast<size_t>(p)]->incarnation();
-  world_.after(timeout_us, [this, p, incarnation] {
-    archive_timeout_armed_[p] = false;
-    Node& node = *nodes_[static_cast<size_t>(p)];
-    if (!node.running() || !node.is_primary() || node.incarnation() != incarnation) return;
-    if (node.insert_lsn().value % archive_.segment_size() == 0) return;
-    node.writer().switch_segment();
-    node.flush_to(node.insert_lsn());
-    node.make_visible();
-    note("archive_timeout on {}: switched to a new segment at {}", node.name(), node.insert_lsn().to_string());
-    wake_walsenders(p);
-  });
+  const int64_t timeout_s = archive_timeout_seconds(scenario_.cluster.archive_timeout_ms);
+  if (timeout_s <= 0) return;  // Off: also what PostgreSQL makes of anything below 500 ms.
+  Node& node = *nodes_[static_cast<size_t>(p)];
+  if (!node.running() || !node.is_primary()) return;
+  if (!archive_timers_.count(p)) reset_archive_timer(p, node.insert_lsn());
+  ArchiveTimer& t = archive_timers_[p];
+  if (archive_.segno(node.flush_lsn()) > archive_.segno(t.last_switch_lsn)) {
+    // XLogWrite finished a segment: lastSegSwitchTime/LSN move to now and its end.
+    t.last_switch_us = world_.now_us();
+    t.last_switch_lsn = archive_.segment_start(archive_.segno(node.flush_lsn()));
+    ++t.generation;
+    t.armed = false;
+  }
+  if (t.armed || node.insert_lsn() <= t.last_switch_lsn) return;
+  // The looks fall every archive_timeout after the last switch; the next one decides.
+  const int64_t period_us = timeout_s * 1'000'000;
+  const int64_t next = t.last_switch_us + ((world_.now_us() - t.last_switch_us) / period_us + 1) * period_us;
+  t.armed = true;
+  const uint64_t generation = t.generation;
+  world_.after(next - world_.now_us(), [this, p, generation] { check_archive_timeout(p, generation); });
+}
+
+void Cluster::check_archive_timeout(int p, uint64_t generation) {
+  ArchiveTimer& t = archive_timers_[p];
+  if (t.generation != generation) return;  // A switch or a restart since: another look is armed.
+  t.armed = false;
+  Node& node = *nodes_[static_cast<size_t>(p)];
+  if (!node.running() || !node.is_primary()) return;
+  t.last_switch_us = world_.now_us();  // "Update state in any case".
+  if (node.insert_lsn() <= t.last_switch_lsn || node.insert_lsn().value % archive_.segment_size() == 0) return;
+  node.writer().switch_segment();
+  node.flush_to(node.insert_lsn());
+  node.make_visible();
+  note("archive_timeout on {}: switched to a new segment at {}", node.name(), node.insert_lsn().to_string());
+  wake_walsenders(p);
+}
+
+// StartupXLOG sets lastSegSwitchTime to the start and lastSegSwitchLSN to the end of the WAL.
+void Cluster::reset_archive_timer(int p, Lsn end_of_log) {
+  ArchiveTimer& t = archive_timers_[p];
+  t.last_switch_us = world_.now_us();
+  t.last_switch_lsn = end_of_log;
+  ++t.generation;
+  t.armed = false;
+  schedule_archive_timeout(p);
 }
 
 // pg_switch_wal() on a running primary; elsewhere it fails, and changes nothing.
@@ -160,8 +195,11 @@ void Cluster::lose_wal(int l, const std::string& segment) {
 }
 
 // pg_basebackup -X stream -c fast (26.3.2 "Making a Base Backup", 26.3.3 with the low-level
-// API's steps): an immediate checkpoint whose redo point starts the backup, the files, a
-// backup-end record, and a segment switch so the last segment it needs can be archived.
+// API's steps; xlog.c do_pg_backup_start and do_pg_backup_stop): a segment switch
+// (RequestXLogSwitch, so the backup's WAL starts in a fresh segment), an immediate checkpoint
+// whose redo point starts the backup, the files, a backup-end record, and a segment switch so
+// the last segment it needs can be archived. The first switch is why the checkpoint lies in a
+// new segment and can remove the one that was being written (WAL retention).
 void Cluster::on_base_backup(const Step& step) {
   const int n = step.node.empty() ? current_primary_ : node_index(step.node);
   Node& node = *nodes_[static_cast<size_t>(n)];
@@ -170,6 +208,9 @@ void Cluster::on_base_backup(const Step& step) {
   BaseBackup b;
   b.timeline = node.timeline();
   if (node.is_primary()) {
+    node.writer().switch_segment();  // Writes nothing at a segment boundary, as RequestXLogSwitch.
+    node.flush_to(node.insert_lsn());
+    node.make_visible();
     b.start = checkpoint(n);
     node.writer().backup_end(b.start);
     b.end = node.writer().end_lsn();
@@ -336,10 +377,23 @@ void Cluster::finish_recovery(int n, const Step& step, const wal::StopInfo& stop
     note("{}: shutdown at recovery target", node.name());
     return node.stop();
   }
-  const TimelineId tli = archive_.newest_timeline(recovery_timeline) + 1;
-  max_timeline_ = std::max(max_timeline_, tli);
+  REPLSIM_ASSERT(node.timeline() == recovery_timeline, "archive recovery follows the timeline it was told");
+  const TimelineId tli = new_timeline_at_promotion(n);
   const Lsn end = node.promote(tli, kEpochUs + world_.now_us());
+  reset_archive_timer(n, end);
   note("{}: selected new timeline ID: {} at {}; archive recovery complete", node.name(), tli, end.to_string());
+}
+
+// findNewestTimeLine(recoveryTargetTLI) + 1, as StartupXLOG chooses it at the end of recovery
+// (timeline.c findNewestTimeLine and existsTimeLineHistory): probing upwards from the node's own
+// timeline for history files it can find itself — with restore_command (a restored node) in the
+// archive, without one (a streaming standby, as the harness configures them) in its own pg_wal,
+// which holds only its own timeline's history. Not a cluster-wide counter: a standby that cannot
+// see another's promotion chooses the same number.
+TimelineId Cluster::new_timeline_at_promotion(int n) const {
+  const Node& node = *nodes_[static_cast<size_t>(n)];
+  const TimelineId newest = node.restoring() ? archive_.newest_timeline(node.timeline()) : node.timeline();
+  return newest + 1;
 }
 
 // The copy is started as it is: no recovery.signal, so crash recovery from pg_control's checkpoint.
@@ -368,6 +422,7 @@ void Cluster::restore_copy(const Step& step, const NaiveCopy& copy) {
   }
   nodes_[static_cast<size_t>(n)]->adopt_copy(copy_wal(*copy.wal, copy.wal->end_lsn()), started.end_of_wal,
                                              started.last_record, started.next_xid, std::move(rows));
+  reset_archive_timer(n, nodes_[static_cast<size_t>(n)]->insert_lsn());
 }
 
 }  // namespace replsim::sim

@@ -75,6 +75,25 @@ Lsn release_position(const SyncRepDecision& d, SyncCommit level) {
   return Lsn{};
 }
 
+std::vector<size_t> confirmed_by(const SyncRepDecision& d, const std::vector<WalSenderView>& ws, SyncCommit level,
+                                 Lsn lsn) {
+  auto position = [level](const WalSenderView& w) {
+    switch (level) {
+      case SyncCommit::kRemoteWrite: return w.write_lsn;
+      case SyncCommit::kOn: return w.flush_lsn;
+      case SyncCommit::kRemoteApply: return w.apply_lsn;
+      default: REPLSIM_ASSERT(false, "only remote_write, on and remote_apply wait for standbys");
+    }
+    return Lsn{};
+  };
+  std::vector<size_t> out;
+  for (size_t i : d.sync_standbys) {
+    REPLSIM_ASSERT(i < ws.size(), "the decision was made from these walsenders");
+    if (position(ws[i]) >= lsn) out.push_back(i);
+  }
+  return out;
+}
+
 bool commit_waits_for_standbys(SyncCommit level, const StandbyNames& names) {
   return names.enabled() &&
          (level == SyncCommit::kRemoteWrite || level == SyncCommit::kOn || level == SyncCommit::kRemoteApply);

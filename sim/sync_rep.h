@@ -36,6 +36,14 @@ SyncRepDecision decide_sync_rep(const StandbyNames& names, const std::vector<Wal
 // for remote_apply). REQUIRES: level is remote_write, on or remote_apply.
 Lsn release_position(const SyncRepDecision& decision, SyncCommit level);
 
+// The synchronous standbys (indexes into `walsenders`) that confirmed a commit ending at `lsn`:
+// those whose reported position for `level` has reached it. With FIRST every sync standby has
+// (the release position is their minimum); with ANY only some of the quorum need have, and the
+// others are still candidates, not confirmers. REQUIRES: level waits for standbys and
+// `decision` was made from `walsenders`.
+std::vector<size_t> confirmed_by(const SyncRepDecision& decision, const std::vector<WalSenderView>& walsenders,
+                                 SyncCommit level, Lsn lsn);
+
 // Whether a commit at `level` waits for standbys at all, given the standby names.
 bool commit_waits_for_standbys(SyncCommit level, const StandbyNames& names);
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "verifier/expectations.h"
+#include "sim/archive.h"
 #include "sim_test_util.h"
 #include "vocab/scenario_parser.h"
 
@@ -127,6 +128,51 @@ TEST(ArchivingTest, ArchiveTimeoutSwitchesAPartlyFilledSegment) {
   EXPECT_EQ(error_of(quick, "x"), "recovery_target_not_reached");
 }
 
+// guc.c rounds a value in milliseconds to archive_timeout's unit, seconds, with rint().
+TEST(ArchivingTest, ArchiveTimeoutIsWholeSecondsRoundedToNearestEven) {
+  EXPECT_EQ(archive_timeout_seconds(0), 0);
+  EXPECT_EQ(archive_timeout_seconds(400), 0);
+  EXPECT_EQ(archive_timeout_seconds(500), 0);  // Disabled, as on PostgreSQL 15.18.
+  EXPECT_EQ(archive_timeout_seconds(501), 1);
+  EXPECT_EQ(archive_timeout_seconds(1499), 1);
+  EXPECT_EQ(archive_timeout_seconds(1500), 2);
+  EXPECT_EQ(archive_timeout_seconds(2500), 2);
+  EXPECT_EQ(archive_timeout_seconds(2501), 3);
+  EXPECT_EQ(archive_timeout_seconds(3500), 4);
+  EXPECT_EQ(archive_timeout_seconds(60000), 60);
+}
+
+// 500ms is 0 s: no timeout, so the partly filled segment is never archived.
+TEST(ArchivingTest, ArchiveTimeoutOfHalfASecondIsOff) {
+  const std::string steps = "  - base_backup: b\n" + insert("a") + "  - wait: 3000ms\n  - crash: p\n";
+  auto p = run_yaml(archived(steps + restore("x", "{xid: a}"), "  archive_timeout: 500ms\n"));
+  EXPECT_EQ(error_of(p, "x"), "recovery_target_not_reached") << all_notes(p);
+  EXPECT_EQ(all_notes(p).find("archive_timeout on"), std::string::npos);
+}
+
+// 2500ms is 2 s: the segment is switched 2 s after the backup's switch, not 2.5 s.
+TEST(ArchivingTest, ArchiveTimeoutOf2500msIsTwoSeconds) {
+  const std::string steps = "  - base_backup: b\n" + insert("a") + "  - wait: 2200ms\n  - crash: p\n";
+  auto p = run_yaml(archived(steps + restore("x", "{xid: a}"), "  archive_timeout: 2500ms\n"));
+  EXPECT_EQ(error_of(p, "x"), "") << all_notes(p);
+  EXPECT_EQ(presence(p, "x", "a"), "present");
+}
+
+// The timer runs from the last segment switch (the backup's), not from the first write into
+// the new segment: a written 2 s after the switch is archived at 3 s, 1 s after it was written.
+TEST(ArchivingTest, ArchiveTimeoutRunsFromTheLastSegmentSwitch) {
+  const std::string before = "  - base_backup: b\n  - wait: 2000ms\n" + insert("a");
+  auto after_look = run_yaml(archived(before + "  - wait: 1200ms\n  - crash: p\n" + restore("x", "{xid: a}"), "  archive_timeout: 3s\n"));
+  EXPECT_EQ(error_of(after_look, "x"), "") << all_notes(after_look);
+  EXPECT_EQ(presence(after_look, "x", "a"), "present");
+  // A look that finds no WAL since the switch counts as one: the next is 3 s later.
+  const std::string idle = "  - base_backup: b\n  - wait: 3500ms\n" + insert("a");
+  auto early = run_yaml(archived(idle + "  - wait: 2000ms\n  - crash: p\n" + restore("x", "{xid: a}"), "  archive_timeout: 3s\n"));
+  auto late = run_yaml(archived(idle + "  - wait: 2800ms\n  - crash: p\n" + restore("x", "{xid: a}"), "  archive_timeout: 3s\n"));
+  EXPECT_EQ(error_of(early, "x"), "recovery_target_not_reached") << all_notes(early);
+  EXPECT_EQ(error_of(late, "x"), "") << all_notes(late);
+}
+
 TEST(ArchivingTest, ABrokenArchiveKeepsSegmentsUntilRepaired) {
   const std::string before = "  - base_backup: b\n" + insert("a") + "  - break_archive\n  - switch_wal\n";
   auto broken = run_yaml(archived(before + "  - crash: p\n" + restore("x", "{xid: a}")));
@@ -162,6 +208,48 @@ TEST(WalRetentionTest, AnInvalidatedSlotKeepsNothing) {
   auto p = run_yaml(archived(falls_behind(), "  max_slot_wal_keep_size: 1MB\n", "{name: r, slot: true}"));
   EXPECT_EQ(error_of(p, "r"), "cannot_catch_up");
   EXPECT_NE(all_notes(p).find("invalidating slot \"r\""), std::string::npos) << all_notes(p);
+}
+
+// do_pg_backup_start switches segments before its checkpoint: the backup starts in a fresh
+// segment, and its checkpoint may remove the one that was being written, which a standby that
+// was cut off still needs.
+TEST(WalRetentionTest, TheBaseBackupsCheckpointLiesInAFreshSegment) {
+  const std::string steps = "  - catchup\n  - partition: r\n  - wait: 3s\n" + insert("w0") +
+                            "  - base_backup: b\n  - heal: r\n  - catchup: r\n";
+  auto p = run_yaml(scenario("r", "on", "", steps));
+  EXPECT_EQ(error_of(p, "r"), "cannot_catch_up") << all_notes(p);
+  EXPECT_EQ(presence(p, "r", "w0"), "absent");
+  EXPECT_NE(all_notes(p).find("has already been removed"), std::string::npos);
+  // The backup starts at a segment boundary's checkpoint, past w0's segment.
+  EXPECT_NE(all_notes(p).find("base backup b of p: starts at 0/3100000"), std::string::npos) << all_notes(p);
+}
+
+// findNewestTimeLine: a standby without restore_command sees only its own pg_wal, so a second
+// standby promoted after the first, which never saw the first's history file, also selects
+// timeline 2; no timeline 3 exists for a restore to follow.
+TEST(TimelineTest, TwoStandbysThatCannotSeeEachOtherChooseTheSameTimeline) {
+  const std::string steps = "  - base_backup: b\n" + insert("a") + "  - catchup\n  - crash: p\n  - promote: r\n"
+                            "  - promote: s\n" + restore("x", "", "    timeline: 3\n");
+  auto p = run_yaml(archived(steps, "", "r, s"));
+  ASSERT_NE(p.find_node("r"), nullptr);
+  ASSERT_NE(p.find_node("s"), nullptr);
+  EXPECT_EQ(p.find_node("r")->timeline, 2u) << all_notes(p);
+  EXPECT_EQ(p.find_node("s")->timeline, 2u);
+  EXPECT_EQ(presence(p, "r", "a"), "present");
+  EXPECT_EQ(presence(p, "s", "a"), "present");
+  EXPECT_EQ(error_of(p, "x"), "refuses_to_start");
+  EXPECT_NE(p.find_node("x")->error_detail.find("recovery target timeline 3 does not exist"), std::string::npos);
+}
+
+// A restored node has restore_command: it probes the archive, so it chooses above every
+// timeline whose history file is there.
+TEST(TimelineTest, ARestoredNodeChoosesAboveTheArchivesNewestTimeline) {
+  const std::string steps = "  - base_backup: b\n" + insert("a") + "  - catchup\n  - stop: p\n  - promote: r\n" +
+                            restore("x", "", "    timeline: current\n");
+  auto p = run_yaml(archived(steps));
+  EXPECT_EQ(p.find_node("r")->timeline, 2u) << all_notes(p);
+  EXPECT_EQ(error_of(p, "x"), "");
+  EXPECT_EQ(p.find_node("x")->timeline, 3u) << all_notes(p);
 }
 
 TEST(NaiveCopyTest, TheCopyOfARestartedServerIgnoresItsStaleLockFile) {

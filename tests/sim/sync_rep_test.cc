@@ -38,6 +38,20 @@ TEST(SyncRepTest, AnyIsQuorumAndReleasesAtTheNthHighest) {
   EXPECT_EQ(d.apply_lsn, Lsn{10});
 }
 
+// The text output's "confirmed by" names the standbys that reached the commit, not the quorum.
+TEST(SyncRepTest, ConfirmedByListsOnlyTheStandbysThatReachedTheCommit) {
+  const std::vector<WalSenderView> any = {ws("a", 10, 10, 10), ws("b", 30, 30, 30), ws("c", 20, 20, 5)};
+  auto d = decide_sync_rep(names("ANY 1 (a, b, c)"), any);
+  EXPECT_EQ(confirmed_by(d, any, SyncCommit::kOn, Lsn{25}), (std::vector<size_t>{1}));
+  EXPECT_EQ(confirmed_by(d, any, SyncCommit::kOn, Lsn{20}), (std::vector<size_t>{1, 2}));
+  EXPECT_EQ(confirmed_by(d, any, SyncCommit::kRemoteApply, Lsn{20}), (std::vector<size_t>{1}));
+  EXPECT_EQ(confirmed_by(d, any, SyncCommit::kRemoteWrite, Lsn{5}), (std::vector<size_t>{0, 1, 2}));
+  // FIRST: every sync standby has reached what the minimum released; potential ones are not listed.
+  const std::vector<WalSenderView> first = {ws("c", 9, 9, 9), ws("a", 8, 7, 6), ws("b", 5, 4, 3)};
+  auto f = decide_sync_rep(names("FIRST 2 (a, b, c)"), first);
+  EXPECT_EQ(confirmed_by(f, first, SyncCommit::kOn, Lsn{4}), (std::vector<size_t>{1, 2}));
+}
+
 TEST(SyncRepTest, UnlistedStandbysAreAsync) {
   auto d = decide_sync_rep(names("FIRST 1 (a)"), {ws("x", 1, 1, 1), ws("a", 2, 2, 2)});
   EXPECT_EQ(d.sync_state, (std::vector<std::string>{"async", "sync"}));
