@@ -22,7 +22,7 @@ namespace replsim::cli {
 namespace {
 
 struct CalibrateOptions {
-  int64_t samples = 10;
+  int64_t samples = 20;
   std::string out;
   bool json = false;
   bool keep = false;
@@ -96,7 +96,7 @@ void add_calibrate_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<CalibrateOptions>();
   CLI::App* cmd = app.add_subcommand(
       "calibrate", "Measure this machine's step, WAL shipping and commit latencies on a real cluster; write a timing profile");
-  cmd->add_option("--samples", o->samples, "Samples per measurement (default 10)")->check(CLI::Range(1, 1000));
+  cmd->add_option("--samples", o->samples, "Samples per measurement (default 20; about 30 s in all)")->check(CLI::Range(1, 1000));
   cmd->add_option("--out", o->out, "Write the timing profile (JSON, docs/timing.md) to FILE");
   cmd->add_flag("--json", o->json, "Print the profile as JSON instead of a table");
   cmd->add_flag("--keep", o->keep, "Keep the cluster's directory (data, logs, archive)");

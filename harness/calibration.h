@@ -16,7 +16,7 @@
 namespace replsim::harness {
 
 struct CalibrationOptions {
-  int64_t samples = 10;     // Per measurement. REQUIRES: 1..1000.
+  int64_t samples = 20;     // Per measurement. REQUIRES: 1..1000.
   std::string command;      // Recorded in the profile as the command that measured it.
   HarnessOptions harness;   // Its progress callback, if set, gets the cluster's own lines.
   // One line per measurement as it starts ("insert"), nullptr = quiet.
