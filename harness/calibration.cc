@@ -74,9 +74,8 @@ class Calibrator {
     if (o_.progress) o_.progress(line);
   }
 
-  std::map<std::string, std::vector<int64_t>> steps;
-  std::map<std::string, std::vector<int64_t>> commits;
-  std::vector<int64_t> shipping;
+  // Summarizes what was measured into `p`'s steps, wal_shipping and commit.
+  void fill(MeasuredTiming* p) const;
 
  private:
   // Runs the step through the harness's handler and records its wall time under its kind.
@@ -89,7 +88,16 @@ class Calibrator {
   Cluster& c_;
   Runner& r_;
   std::string primary_ = kPrimary;
+  std::map<std::string, std::vector<int64_t>> steps_;    // Wall times by step kind.
+  std::map<std::string, std::vector<int64_t>> commits_;  // By synchronous_commit level.
+  std::vector<int64_t> shipping_;
 };
+
+void Calibrator::fill(MeasuredTiming* p) const {
+  for (const auto& [name, samples] : steps_) p->steps[name] = summarize_latencies(samples);
+  for (const auto& [level, samples] : commits_) p->commit[level] = summarize_latencies(samples);
+  p->wal_shipping = summarize_latencies(shipping_);
+}
 
 Status Calibrator::timed(const Step& st) {
   if (interrupted()) return Status::Interrupted("interrupted; every server stopped");
@@ -97,7 +105,7 @@ Status Calibrator::timed(const Step& st) {
   Status s = visit_step(st, r_);
   const int64_t us = since_us(t0);
   if (!s.ok()) return Status::Failed(fmt::format("{}: {}", st.text, s.message()));
-  steps[to_string(st.kind)].push_back(us);
+  steps_[to_string(st.kind)].push_back(us);
   return Status::Ok();
 }
 
@@ -183,7 +191,7 @@ Status Calibrator::measure_commit_levels() {
       Status s = exec(**conn, "INSERT INTO customers (firstname, lastname) VALUES ($1, 'Commit')",
                       {fmt::format("{}-{}", level, i)});
       if (!s.ok()) return s;
-      commits[level].push_back(since_us(t0));
+      commits_[level].push_back(since_us(t0));
     }
   }
   if (Status s = exec(**admin, "ALTER SYSTEM RESET synchronous_standby_names"); !s.ok()) return s;
@@ -216,7 +224,7 @@ Status Calibrator::measure_wal_shipping() {
       if (interrupted()) return Status::Interrupted("interrupted; every server stopped");
       if (Clock::now() > deadline) return Status::Timeout(fmt::format("{} never received {}", kStandby, ins.at(0, 0)));
     }
-    shipping.push_back(since_us(acked));
+    shipping_.push_back(since_us(acked));
   }
   return Status::Ok();
 }
@@ -280,9 +288,7 @@ Result<MeasuredTiming> measure(const CalibrationOptions& o, Cluster& cluster, Ru
   p.machine = this_machine();
   p.machine.postgresql = *version;
   p.samples = o.samples;
-  for (const auto& [name, samples] : cal.steps) p.steps[name] = summarize_latencies(samples);
-  for (const auto& [level, samples] : cal.commits) p.commit[level] = summarize_latencies(samples);
-  p.wal_shipping = summarize_latencies(cal.shipping);
+  cal.fill(&p);
   return p;
 }
 
