@@ -81,6 +81,8 @@ enum class StepKind {
   // (fsync) is lost. The node is down until `start`.
   kOsCrash,
 };
+// How many step kinds there are: kOsCrash, the last, plus one. A kind added after it moves this.
+inline constexpr int kStepKindCount = static_cast<int>(StepKind::kOsCrash) + 1;
 const char* to_string(StepKind kind);
 
 enum class PartitionDirection { kBoth, kToStandby, kToPrimary };

@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "vocab/assert.h"
 #include "vocab/dataset.h"
 
 namespace replsim {
@@ -107,37 +108,49 @@ struct Verb {
   std::vector<std::string> modifiers;
 };
 
+// How each step kind is written. An exhaustive switch, so that a new StepKind does not compile
+// until it has its line here (docs/architecture.md, "Adding a step kind").
+Verb verb_of(StepKind kind) {
+  switch (kind) {
+    case StepKind::kInsert: return {"insert", kind, Arg::kLabel, {"table", "values", "node"}};
+    case StepKind::kUpdate: return {"update", kind, Arg::kLabel, {"table", "set", "where", "node"}};
+    case StepKind::kDelete: return {"delete", kind, Arg::kLabel, {"table", "where", "node"}};
+    case StepKind::kTruncate: return {"truncate", kind, Arg::kLabel, {"table", "cascade", "node"}};
+    case StepKind::kMark: return {"mark", kind, Arg::kName, {"node"}};
+    case StepKind::kCatchup: return {"catchup", kind, Arg::kOptionalNode, {}};
+    case StepKind::kWait: return {"wait", kind, Arg::kDuration, {}};
+    case StepKind::kCheckLag: return {"check_lag", kind, Arg::kName, {"node"}};
+    case StepKind::kCancel: return {"cancel", kind, Arg::kLabel, {}};
+    case StepKind::kPause: return {"pause", kind, Arg::kNode, {}};
+    case StepKind::kResume: return {"resume", kind, Arg::kNode, {}};
+    case StepKind::kPartition: return {"partition", kind, Arg::kNode, {"direction"}};
+    case StepKind::kHeal: return {"heal", kind, Arg::kNode, {}};
+    case StepKind::kCrash: return {"crash", kind, Arg::kNode, {}};
+    case StepKind::kStop: return {"stop", kind, Arg::kNode, {}};
+    case StepKind::kStart: return {"start", kind, Arg::kNode, {}};
+    case StepKind::kWipe: return {"wipe", kind, Arg::kNode, {}};
+    case StepKind::kPromote: return {"promote", kind, Arg::kNode, {}};
+    case StepKind::kBaseBackup: return {"base_backup", kind, Arg::kName, {"node"}};
+    case StepKind::kSwitchWal: return {"switch_wal", kind, Arg::kOptionalNode, {}};
+    case StepKind::kRestorePoint: return {"restore_point", kind, Arg::kName, {"node"}};
+    case StepKind::kRestore: return {"restore", kind, Arg::kNode, {"from", "target", "inclusive", "action", "timeline"}};
+    case StepKind::kCheckpoint: return {"checkpoint", kind, Arg::kOptionalNode, {}};
+    case StepKind::kNaiveCopy: return {"naive_copy", kind, Arg::kName, {"node", "files"}};
+    case StepKind::kBreakArchive: return {"break_archive", kind, Arg::kNone, {}};
+    case StepKind::kRepairArchive: return {"repair_archive", kind, Arg::kNone, {}};
+    case StepKind::kStallDisk: return {"stall_disk", kind, Arg::kNode, {}};
+    case StepKind::kOsCrash: return {"os_crash", kind, Arg::kNode, {}};
+  }
+  ::replsim::assert_fail("kind", __FILE__, __LINE__, "a StepKind with no verb");
+}
+
+// Every verb, in StepKind's order (the order "expected one of" lists them in).
 const std::vector<Verb>& verbs() {
-  static const std::vector<Verb> table = {
-      {"insert", StepKind::kInsert, Arg::kLabel, {"table", "values", "node"}},
-      {"update", StepKind::kUpdate, Arg::kLabel, {"table", "set", "where", "node"}},
-      {"delete", StepKind::kDelete, Arg::kLabel, {"table", "where", "node"}},
-      {"truncate", StepKind::kTruncate, Arg::kLabel, {"table", "cascade", "node"}},
-      {"mark", StepKind::kMark, Arg::kName, {"node"}},
-      {"catchup", StepKind::kCatchup, Arg::kOptionalNode, {}},
-      {"wait", StepKind::kWait, Arg::kDuration, {}},
-      {"check_lag", StepKind::kCheckLag, Arg::kName, {"node"}},
-      {"cancel", StepKind::kCancel, Arg::kLabel, {}},
-      {"pause", StepKind::kPause, Arg::kNode, {}},
-      {"resume", StepKind::kResume, Arg::kNode, {}},
-      {"partition", StepKind::kPartition, Arg::kNode, {"direction"}},
-      {"heal", StepKind::kHeal, Arg::kNode, {}},
-      {"crash", StepKind::kCrash, Arg::kNode, {}},
-      {"stop", StepKind::kStop, Arg::kNode, {}},
-      {"start", StepKind::kStart, Arg::kNode, {}},
-      {"wipe", StepKind::kWipe, Arg::kNode, {}},
-      {"promote", StepKind::kPromote, Arg::kNode, {}},
-      {"base_backup", StepKind::kBaseBackup, Arg::kName, {"node"}},
-      {"switch_wal", StepKind::kSwitchWal, Arg::kOptionalNode, {}},
-      {"restore_point", StepKind::kRestorePoint, Arg::kName, {"node"}},
-      {"restore", StepKind::kRestore, Arg::kNode, {"from", "target", "inclusive", "action", "timeline"}},
-      {"checkpoint", StepKind::kCheckpoint, Arg::kOptionalNode, {}},
-      {"naive_copy", StepKind::kNaiveCopy, Arg::kName, {"node", "files"}},
-      {"break_archive", StepKind::kBreakArchive, Arg::kNone, {}},
-      {"repair_archive", StepKind::kRepairArchive, Arg::kNone, {}},
-      {"stall_disk", StepKind::kStallDisk, Arg::kNode, {}},
-      {"os_crash", StepKind::kOsCrash, Arg::kNode, {}},
-  };
+  static const std::vector<Verb> table = [] {
+    std::vector<Verb> all;
+    for (int k = 0; k < kStepKindCount; ++k) all.push_back(verb_of(static_cast<StepKind>(k)));
+    return all;
+  }();
   return table;
 }
 
