@@ -5,13 +5,13 @@
 // docs/timing.md. Exit 0 ok, 1 the cluster could not be built or a measurement failed (as
 // `replsim compare`), 2 bad input (nothing is run then); an interrupted run exits 128 + the
 // signal after cleaning up.
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "cli/command.h"
 #include "harness/calibration.h"
@@ -38,8 +38,8 @@ std::string row(const std::string& name, const LatencySummary& s) {
 std::string format_table(const MeasuredTiming& p) {
   std::string t = fmt::format("Timing profile, {} on {} ({} cores), PostgreSQL {}\n\n", p.created, p.machine.cpu,
                               p.machine.cores, p.machine.postgresql);
-  t += fmt::format("  {:<28} {:>5} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "measured (ms)", "n", "min", "p50", "p90",
-                   "p99", "max");
+  t += fmt::format("  {:<28} {:>5} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "measured (ms)", "n", "min", "p50", "p90", "p99",
+                   "max");
   for (const std::string& name : calibrated_steps())
     if (auto it = p.steps.find(name); it != p.steps.end()) t += row("step " + name, it->second);
   t += row("WAL shipping primary -> s1", p.wal_shipping);
@@ -95,8 +95,10 @@ int run_calibrate(const CalibrateOptions& o) {
 void add_calibrate_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<CalibrateOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "calibrate", "Measure this machine's step, WAL shipping and commit latencies on a real cluster; write a timing profile");
-  cmd->add_option("--samples", o->samples, "Samples per measurement (default 20; about 30 s in all)")->check(CLI::Range(1, 1000));
+      "calibrate",
+      "Measure this machine's step, WAL shipping and commit latencies on a real cluster; write a timing profile");
+  cmd->add_option("--samples", o->samples, "Samples per measurement (default 20; about 30 s in all)")
+      ->check(CLI::Range(1, 1000));
   cmd->add_option("--out", o->out, "Write the timing profile (JSON, docs/timing.md) to FILE");
   cmd->add_flag("--json", o->json, "Print the profile as JSON instead of a table");
   cmd->add_flag("--keep", o->keep, "Keep the cluster's directory (data, logs, archive)");

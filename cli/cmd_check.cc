@@ -14,9 +14,10 @@
 // find them in agreement; the first disagreement is shrunk (each candidate a real run) and
 // written like a counterexample. Exit 0 when every run agreed, 1 on a disagreement or a run
 // the harness could not finish, 2 on bad input.
+#include <unistd.h>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -29,14 +30,14 @@
 #include <thread>
 #include <vector>
 
+#include "cli/command.h"
+#include "cli/html_timeline.h"
+#include "harness/scenario_runner.h"
 #include "sim/campaign/campaign.h"
 #include "sim/campaign/differential.h"
 #include "sim/campaign/scenario_writer.h"
-#include "cli/command.h"
-#include "cli/html_timeline.h"
 #include "verifier/report_text.h"
 #include "verifier/run_store.h"
-#include "harness/scenario_runner.h"
 #include "verifier/verification.h"
 
 namespace replsim::cli {
@@ -117,7 +118,8 @@ PropertyReport run_parallel(const Property& p, const CampaignOptions& options, i
   const bool tty = isatty(STDERR_FILENO) != 0;
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> workers;
-  for (int w = 0; w < jobs; ++w) workers.emplace_back(work, std::cref(p), std::cref(options), w, jobs, std::ref(shared));
+  for (int w = 0; w < jobs; ++w)
+    workers.emplace_back(work, std::cref(p), std::cref(options), w, jobs, std::ref(shared));
   std::thread progress([&] {
     auto last_line = start;
     while (shared.done.load() < options.runs && shared.first_counting.load() == std::numeric_limits<int64_t>::max()) {
@@ -174,11 +176,12 @@ std::string write_counterexample(const CheckArgs& args, const campaign::Countere
 // `replsim runs` lists it; verdict "counterexample". A store that cannot be opened (another
 // replsim holds it) costs a warning, never the campaign's result.
 // A failed run's record, stamped now; the caller fills in what it knows.
-RunRecord failed_record(const std::string& scenario, const std::string& file, uint64_t seed, RunSummary::Verdict verdict,
-                        const std::string& yaml) {
+RunRecord failed_record(const std::string& scenario, const std::string& file, uint64_t seed,
+                        RunSummary::Verdict verdict, const std::string& yaml) {
   RunRecord record;
   record.summary.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::system_clock::now().time_since_epoch()).count();
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
   record.summary.scenario = scenario;
   record.summary.file = file;
   record.summary.seed = seed;
@@ -203,9 +206,14 @@ void record_counterexample(const campaign::Counterexample& c, const std::string&
   RunRecord record = failed_record(c.scenario.name, file, c.run_seed, RunSummary::Verdict::kCounterexample, c.yaml);
   sim::SimOptions options;
   options.seed = c.run_seed;
-  if (auto prediction = sim::simulate(c.scenario, options); prediction.ok()) record.prediction_json = to_json(*prediction).dump();
-  record.verification_json = nlohmann::json{{"property", c.property}, {"campaign_seed", c.campaign_seed}, {"run", c.run},
-                                            {"witness", c.verdict.witness}}.dump();
+  if (auto prediction = sim::simulate(c.scenario, options); prediction.ok())
+    record.prediction_json = to_json(*prediction).dump();
+  record.verification_json = nlohmann::json{
+      {"property", c.property},
+      {"campaign_seed", c.campaign_seed},
+      {"run", c.run},
+      {"witness",
+       c.verdict.witness}}.dump();
   add_to_store(record);
 }
 
@@ -216,8 +224,10 @@ std::string write_counterexample_page(const std::string& path, const campaign::C
   sim::SimOptions options;
   options.seed = c.run_seed;
   auto prediction = sim::simulate(c.scenario, options);
-  if (!prediction.ok()) return fmt::format("cannot simulate the counterexample for {}: {}", path, prediction.status().message());
-  if (Status s = write_counterexample_html(path, c.property, c.verdict.witness, yaml_file, c.scenario, *prediction); !s.ok())
+  if (!prediction.ok())
+    return fmt::format("cannot simulate the counterexample for {}: {}", path, prediction.status().message());
+  if (Status s = write_counterexample_html(path, c.property, c.verdict.witness, yaml_file, c.scenario, *prediction);
+      !s.ok())
     return s.message();
   return "";
 }
@@ -231,7 +241,8 @@ void print_text(const PropertyReport& r, const std::string& file, const std::str
   }
   const bool ok = r.as_expected();
   fmt::print("{}  {} ({}): {} after {} runs ({} applicable{})\n", ok ? "OK  " : "FAIL", p.name, to_string(p.kind), word,
-             r.runs, r.applicable, r.possible > 0 ? fmt::format(", {} with a timing-dependent violation", r.possible) : "");
+             r.runs, r.applicable,
+             r.possible > 0 ? fmt::format(", {} with a timing-dependent violation", r.possible) : "");
   if (!r.counterexample) return;
   const auto& c = *r.counterexample;
   fmt::print("      run {} (seed {:#x}): {}\n", c.run, c.run_seed, c.verdict.witness);
@@ -245,15 +256,25 @@ void print_text(const PropertyReport& r, const std::string& file, const std::str
 
 nlohmann::json to_json(const PropertyReport& r, const std::string& file, const std::string& page) {
   const Property& p = *r.property;
-  nlohmann::json j = {{"name", p.name}, {"kind", to_string(p.kind)}, {"sentence", p.sentence},
-                      {"result", verdict_word(r)}, {"as_expected", r.as_expected()}, {"runs", r.runs},
-                      {"applicable", r.applicable}, {"possible", r.possible}};
+  nlohmann::json j = {{"name", p.name},
+                      {"kind", to_string(p.kind)},
+                      {"sentence", p.sentence},
+                      {"result", verdict_word(r)},
+                      {"as_expected", r.as_expected()},
+                      {"runs", r.runs},
+                      {"applicable", r.applicable},
+                      {"possible", r.possible}};
   if (!r.error.empty()) j["unavailable"] = p.unavailable;
   if (r.counterexample) {
     const auto& c = *r.counterexample;
-    j["counterexample"] = {{"run", c.run}, {"run_seed", c.run_seed}, {"original_steps", c.original_steps},
-                           {"steps", c.scenario.steps.size()}, {"shrink_runs", c.shrink_runs}, {"file", file},
-                           {"witness", c.verdict.witness}, {"yaml", c.yaml}};
+    j["counterexample"] = {{"run", c.run},
+                           {"run_seed", c.run_seed},
+                           {"original_steps", c.original_steps},
+                           {"steps", c.scenario.steps.size()},
+                           {"shrink_runs", c.shrink_runs},
+                           {"file", file},
+                           {"witness", c.verdict.witness},
+                           {"yaml", c.yaml}};
     if (!page.empty()) j["counterexample"]["html"] = page;
   }
   return j;
@@ -263,8 +284,11 @@ void list_properties(bool json) {
   nlohmann::json all = nlohmann::json::array();
   for (const Property& p : campaign::all_properties()) {
     if (json) {
-      all.push_back({{"name", p.name}, {"kind", to_string(p.kind)}, {"sentence", p.sentence},
-                     {"checkable", p.unavailable.empty()}, {"unavailable", p.unavailable}});
+      all.push_back({{"name", p.name},
+                     {"kind", to_string(p.kind)},
+                     {"sentence", p.sentence},
+                     {"checkable", p.unavailable.empty()},
+                     {"unavailable", p.unavailable}});
     } else {
       fmt::print("{:<40} {:<13} {}\n", p.name, to_string(p.kind), p.sentence);
       if (!p.unavailable.empty()) fmt::print("{:<40} {:<13} (not checkable: {})\n", "", "", p.unavailable);
@@ -302,7 +326,8 @@ BothSides run_both_sides(const Scenario& scenario, uint64_t seed) {
 }
 
 void record_disagreement(const BothSides& both, const std::string& yaml, const std::string& file, uint64_t seed) {
-  RunRecord record = failed_record(both.verification.scenario, file, seed, run_verdict(both.verification.verdict), yaml);
+  RunRecord record = failed_record(both.verification.scenario, file, seed, run_verdict(both.verification.verdict),
+                                   yaml);
   if (both.prediction) record.prediction_json = to_json(*both.prediction).dump();
   if (both.history) record.history_json = to_json(*both.history).dump();
   record.verification_json = to_json(both.verification).dump();
@@ -334,8 +359,8 @@ bool report_disagreement(const CheckArgs& args, const campaign::DifferentialOpti
       "# Reproduce the campaign: replsim check --real --seed {} --runs {} --max-steps {}\n"
       "# Replay it: replsim verify --seed {} FILE\n",
       run,
-      reproduced ? fmt::format("shrunk from {} to {} steps in {} real runs", original.steps.size(),
-                               shown.steps.size(), shrunk.runs)
+      reproduced ? fmt::format("shrunk from {} to {} steps in {} real runs", original.steps.size(), shown.steps.size(),
+                               shrunk.runs)
                  : fmt::format("not reproduced by {} reruns of it and its shrinks (timing-dependent); as generated",
                                shrunk.runs + 1),
       options.seed, run + 1, options.max_steps, seed);
@@ -424,7 +449,8 @@ bool report_property(const CheckArgs& args, const PropertyReport& report, size_t
   std::string page;
   if (report.counterexample && !args.html.empty()) {
     page = html_path_for(args.html, report.counterexample->scenario.name, count);
-    if (const std::string html_error = write_counterexample_page(page, *report.counterexample, file); !html_error.empty()) {
+    if (const std::string html_error = write_counterexample_page(page, *report.counterexample, file);
+        !html_error.empty()) {
       fmt::print(stderr, "replsim check: {}\n", html_error);
       return false;
     }
@@ -438,7 +464,9 @@ bool report_property(const CheckArgs& args, const PropertyReport& report, size_t
 int run_check(const CheckArgs& args) {
   if (args.real) {
     if (!args.properties.empty() || args.list || args.json || !args.html.empty()) {
-      fmt::print(stderr, "replsim check: --real runs a differential campaign; it takes no --property, --list, --json or --html\n");
+      fmt::print(
+          stderr,
+          "replsim check: --real runs a differential campaign; it takes no --property, --list, --json or --html\n");
       return kExitBadInput;
     }
     return run_real(args);
@@ -457,11 +485,12 @@ int run_check(const CheckArgs& args) {
   // The job count goes to stderr: stdout must not depend on it.
   fmt::print(stderr, "replsim check: {} jobs\n", jobs);
   if (!args.json)
-    fmt::print("replsim check: seed {}, {} runs per property, at most {} steps\n", args.seed, args.runs, args.max_steps);
+    fmt::print("replsim check: seed {}, {} runs per property, at most {} steps\n", args.seed, args.runs,
+               args.max_steps);
 
   bool all_expected = true;
-  nlohmann::json doc = {{"seed", args.seed}, {"runs", args.runs}, {"max_steps", args.max_steps},
-                        {"properties", nlohmann::json::array()}};
+  nlohmann::json doc = {
+      {"seed", args.seed}, {"runs", args.runs}, {"max_steps", args.max_steps}, {"properties", nlohmann::json::array()}};
   for (const Property* p : chosen) {
     PropertyReport report;
     if (!p->unavailable.empty()) {

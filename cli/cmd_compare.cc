@@ -4,6 +4,8 @@
 // synchronous_commit level x standby setup x added latency, and prints each measured row
 // beside the simulator's predicted loss window (sim/loss_window.h). docs/compare.md.
 // Exit 0 ok, 1 the cluster could not be built or a measurement failed, 2 bad input.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -12,8 +14,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "cli/command.h"
 #include "cli/compare_report.h"
@@ -28,7 +28,7 @@ struct CompareOptions {
   bool quick = false;
   bool json = false;
   std::string html;
-  int clients = 0;       // 0 = the mode's default.
+  int clients = 0;        // 0 = the mode's default.
   double duration_s = 0;  // 0 = the mode's default.
   std::string latencies, levels, setups;
   double partition_s = 0;  // 0 = the mode's default.
@@ -40,7 +40,7 @@ struct Config {
   sim::StandbySetup setup;
   SyncCommit level;
   int64_t latency_ms;
-  int64_t partition_ms;  // 0 = no partition phase.
+  int64_t partition_ms;            // 0 = no partition phase.
   int64_t predicted_partition_ms;  // The window the prediction assumes (measured or not).
 };
 
@@ -171,7 +171,7 @@ Result<CompareRow> measure_row(harness::LatencyBench& bench, const Config& c, in
   in.tps = m->tps;
   in.wal_sender_timeout_us = wal_sender_timeout_ms * 1000;
   in.partition_window_us = c.predicted_partition_ms * 1000;
-  return CompareRow{sim::to_string(c.setup), bc.standby_names, to_string(c.level), c.latency_ms, *m,
+  return CompareRow{sim::to_string(c.setup),     bc.standby_names, to_string(c.level), c.latency_ms, *m,
                     sim::predict_loss_window(in)};
 }
 
@@ -259,7 +259,8 @@ void add_compare_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--latencies", o->latencies, "Added one-way latencies in ms (default 0,1,5,20; 0,5 with --quick)");
   cmd->add_option("--levels", o->levels, "synchronous_commit levels (default off,local,remote_write,on,remote_apply)");
   cmd->add_option("--setups", o->setups, "Standby setups: async, first1 (FIRST 1 (s1, s2)), any1 (ANY 1 (s1, s2))");
-  cmd->add_option("--partition", o->partition_s, "Seconds the sync standby is partitioned (default 3; 1.2 with --quick)")
+  cmd->add_option("--partition", o->partition_s,
+                  "Seconds the sync standby is partitioned (default 3; 1.2 with --quick)")
       ->check(CLI::Range(0.1, 60.0));
   cmd->add_flag("--keep", o->keep, "Keep the run directory (data directories, server logs)");
   cmd->callback([o, &exit_code] { exit_code = run_compare(*o); });

@@ -3,20 +3,20 @@
 // PostgreSQL 15 cluster), prints the timeline in one shape for both, and checks the
 // scenario's expectations. Exit 0 when every expectation held, 1 when one did not, 2 on
 // bad input; an interrupted real run exits 128 + the signal after cleaning up.
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include <cstdio>
 #include <string>
 #include <vector>
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
 #include "cli/command.h"
-#include "verifier/expectations.h"
 #include "cli/html_timeline.h"
-#include "harness/interrupt.h"
 #include "cli/report_printer.h"
+#include "harness/interrupt.h"
 #include "harness/scenario_runner.h"
 #include "sim/simulator.h"
+#include "verifier/expectations.h"
 #include "vocab/scenario_parser.h"
 
 namespace replsim::cli {
@@ -91,7 +91,9 @@ int run_one(const std::string& file, const RunOptions& o, size_t file_count) {
 
 void add_run_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<RunOptions>();
-  CLI::App* cmd = app.add_subcommand("run", "Predict scenarios with the simulator (or observe them on real PostgreSQL with --real) and check their expectations");
+  CLI::App* cmd = app.add_subcommand(
+      "run",
+      "Predict scenarios with the simulator (or observe them on real PostgreSQL with --real) and check their expectations");
   cmd->add_option("files", options->files, "Scenario files (YAML; see docs/scenario.md)")->required();
   cmd->add_option("--seed", options->seed, "Simulation seed (same seed, same output)");
   cmd->add_flag("--json", options->json, "Print the run and verdicts as JSON");
@@ -99,7 +101,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--html", options->html, "Write a self-contained timeline page to FILE (one per scenario)");
   cmd->add_flag("--real", options->real, "Run on a fresh real PostgreSQL 15 cluster instead of the simulator");
   cmd->add_flag("--keep", options->keep, "With --real: keep the cluster's directory (data, logs, archive)");
-  cmd->add_option("--pg-bindir", options->pg_bindir, "With --real: PostgreSQL server binaries (default: $REPLSIM_PG_BINDIR, else /usr/lib/postgresql/15/bin)");
+  cmd->add_option(
+      "--pg-bindir", options->pg_bindir,
+      "With --real: PostgreSQL server binaries (default: $REPLSIM_PG_BINDIR, else /usr/lib/postgresql/15/bin)");
   cmd->callback([options, &exit_code] {
     int worst = kExitOk;
     for (size_t i = 0; i < options->files.size(); ++i) {

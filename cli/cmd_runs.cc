@@ -2,14 +2,14 @@
 // verdict); `replsim runs show ID [--store DIR] [--json]` prints one of them again: both
 // timelines, the verdict, the history checks and the expectations, as `replsim verify` did.
 // Exit 0 on success, 2 for an unknown id or an unreadable store.
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <memory>
 #include <string>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "cli/command.h"
 #include "verifier/report_text.h"
@@ -65,8 +65,14 @@ int list(const RunsOptions& o) {
   if (o.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& r : *runs)
-      out.push_back({{"id", r.id}, {"time_ms", r.time_ms}, {"time", utc(r.time_ms) + "Z"}, {"scenario", r.scenario},
-                     {"file", r.file}, {"seed", r.seed}, {"verdict", to_string(r.verdict)}, {"passed", r.passed}});
+      out.push_back({{"id", r.id},
+                     {"time_ms", r.time_ms},
+                     {"time", utc(r.time_ms) + "Z"},
+                     {"scenario", r.scenario},
+                     {"file", r.file},
+                     {"seed", r.seed},
+                     {"verdict", to_string(r.verdict)},
+                     {"passed", r.passed}});
     std::puts(out.dump(2).c_str());
     return kExitOk;
   }
@@ -111,8 +117,13 @@ int show(const RunsOptions& o) {
   auto history = stored_run(record->history_json, "history", o.id);
   const RunSummary& s = record->summary;
   if (o.json) {
-    nlohmann::json out = {{"id", s.id}, {"time", utc(s.time_ms) + "Z"}, {"scenario", s.scenario}, {"file", s.file},
-                          {"seed", s.seed}, {"scenario_text", record->scenario_text}, {"verification", doc},
+    nlohmann::json out = {{"id", s.id},
+                          {"time", utc(s.time_ms) + "Z"},
+                          {"scenario", s.scenario},
+                          {"file", s.file},
+                          {"seed", s.seed},
+                          {"scenario_text", record->scenario_text},
+                          {"verification", doc},
                           {"prediction", prediction ? to_json(*prediction) : nlohmann::json()},
                           {"history", history ? to_json(*history) : nlohmann::json()}};
     std::puts(out.dump(2).c_str());
@@ -131,7 +142,8 @@ void add_runs_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--store", options->store, "Run store directory (default: $REPLSIM_HOME/runs, else ./.replsim/runs)");
   cmd->add_flag("--json", options->json, "Print as JSON");
   CLI::App* show_cmd = cmd->add_subcommand("show", "Print one recorded run again: timelines, verdict, checks");
-  show_cmd->add_option("id", options->id, "The run's id, as `replsim runs` lists it (leading zeros optional)")->required();
+  show_cmd->add_option("id", options->id, "The run's id, as `replsim runs` lists it (leading zeros optional)")
+      ->required();
   show_cmd->add_option("--store", options->store, "Run store directory");
   show_cmd->add_flag("--json", options->json, "Print the stored run as JSON");
   show_cmd->callback([options, &exit_code] { exit_code = show(*options); });

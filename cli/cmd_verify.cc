@@ -3,21 +3,21 @@
 // with the verdict, the history checks and the expectations, and records the run in the
 // run store. Exit 0 only if every scenario agrees, every history check passes and no
 // expectation failed; 1 otherwise; 2 on bad input (nothing is run then).
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
 #include "cli/command.h"
 #include "cli/html_timeline.h"
-#include "verifier/report_text.h"
-#include "verifier/run_store.h"
 #include "harness/scenario_runner.h"
 #include "sim/simulator.h"
+#include "verifier/report_text.h"
+#include "verifier/run_store.h"
 #include "verifier/verification.h"
 #include "vocab/scenario_parser.h"
 
@@ -80,7 +80,8 @@ void record(Outcome& out, const Scenario& scenario, const VerifyOptions& o) {
   }
   RunRecord r;
   r.summary.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count();
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
   r.summary.scenario = scenario.name;
   r.summary.file = scenario.file;
   r.summary.seed = o.seed;
@@ -133,7 +134,8 @@ int verify(const VerifyOptions& o) {
     if (!o.html.empty()) write_html(out, scenarios[i], o, scenarios.size());
     const Verification& v = out.verification;
     all_passed = all_passed && v.passed() && !out.html_failed;
-    progress(fmt::format("{} {}: {} ({})", counter, scenarios[i].name, to_string(v.verdict), v.passed() ? "pass" : "FAIL"));
+    progress(
+        fmt::format("{} {}: {} ({})", counter, scenarios[i].name, to_string(v.verdict), v.passed() ? "pass" : "FAIL"));
     if (o.json) {
       report["runs"].push_back({{"run_id", out.run_id},
                                 {"verification", to_json(v)},
@@ -143,7 +145,8 @@ int verify(const VerifyOptions& o) {
       if (i > 0) std::fputs("\n", stdout);
       const std::string text = render_report(v, out.prediction.get(), out.history.get());
       std::fwrite(text.data(), 1, text.size(), stdout);
-      if (!out.run_id.empty()) std::fprintf(stdout, "  run: %s (replsim runs show %s)\n", out.run_id.c_str(), out.run_id.c_str());
+      if (!out.run_id.empty())
+        std::fprintf(stdout, "  run: %s (replsim runs show %s)\n", out.run_id.c_str(), out.run_id.c_str());
       std::fflush(stdout);
     }
     if (out.interrupted) break;
@@ -167,7 +170,8 @@ void add_verify_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--store", options->store, "Run store directory (default: $REPLSIM_HOME/runs, else ./.replsim/runs)");
   cmd->add_flag("--keep", options->keep, "Keep each real cluster's directory (data, logs, archive) for inspection");
   cmd->add_flag("--no-store", options->no_store, "Do not record the runs");
-  cmd->add_option("--html", options->html, "Write a self-contained page with the predicted and observed timelines to FILE (one per scenario)");
+  cmd->add_option("--html", options->html,
+                  "Write a self-contained page with the predicted and observed timelines to FILE (one per scenario)");
   cmd->callback([options, &exit_code] { exit_code = verify(*options); });
 }
 

@@ -1,19 +1,19 @@
 // `replsim wal dump FILE|DIR [--stats] [--json]`: prints records the way pg_waldump does.
 // `replsim wal generate DIR --records N --seed S`: writes a deterministic, realistic WAL to dump.
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include <bit>
 #include <cstdio>
 #include <filesystem>
 #include <map>
 #include <string>
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
 #include "cli/command.h"
 #include "sim/wal/segment_store.h"
-#include "storage/segment_files.h"
 #include "sim/wal/wal_generator.h"
 #include "sim/wal/wal_reader.h"
+#include "storage/segment_files.h"
 
 namespace replsim::cli {
 namespace {
@@ -38,7 +38,8 @@ struct TypeStats {
 Result<SegmentStore> open_wal(const DumpOptions& o) {
   std::error_code ec;
   if (std::filesystem::is_directory(o.path, ec)) return storage::load_segments(o.path, o.segment_size);
-  if (!std::filesystem::exists(o.path, ec)) return Status::NotFound(fmt::format("{}: no such file or directory", o.path));
+  if (!std::filesystem::exists(o.path, ec))
+    return Status::NotFound(fmt::format("{}: no such file or directory", o.path));
   return storage::load_segment_file(o.path);
 }
 
@@ -159,8 +160,9 @@ void add_wal_command(CLI::App& app, int& exit_code) {
   d->callback([dump_options, &exit_code] { exit_code = dump(*dump_options); });
 
   auto gen_options = std::make_shared<GenerateOptions>();
-  CLI::App* g = wal->add_subcommand("generate", "Write a deterministic, realistic WAL (inserts, updates, deletes, "
-                                                "commits, some aborts) as segment files");
+  CLI::App* g = wal->add_subcommand("generate",
+                                    "Write a deterministic, realistic WAL (inserts, updates, deletes, "
+                                    "commits, some aborts) as segment files");
   g->add_option("dir", gen_options->dir, "Directory to write segment files to")->required();
   g->add_option("--records", gen_options->records, "Approximate number of records");
   g->add_option("--seed", gen_options->seed, "Seed of the workload");

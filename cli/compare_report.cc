@@ -1,11 +1,12 @@
 #include "cli/compare_report.h"
-#include "cli/html_escape.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
+
+#include "cli/html_escape.h"
 
 namespace replsim::cli {
 namespace {
@@ -36,13 +37,12 @@ std::string marker(const std::string& setup, double x, double y, const char* col
   if (setup == "first1")
     return fmt::format(R"(<rect x="{:.1f}" y="{:.1f}" width="8" height="8" fill="{}"/>)", x - 4, y - 4, colour);
   if (setup == "any1")
-    return fmt::format(R"(<polygon points="{:.1f},{:.1f} {:.1f},{:.1f} {:.1f},{:.1f}" fill="{}"/>)", x, y - 5,
-                       x - 5, y + 4, x + 5, y + 4, colour);
+    return fmt::format(R"(<polygon points="{:.1f},{:.1f} {:.1f},{:.1f} {:.1f},{:.1f}" fill="{}"/>)", x, y - 5, x - 5,
+                       y + 4, x + 5, y + 4, colour);
   return fmt::format(R"(<circle cx="{:.1f}" cy="{:.1f}" r="4" fill="{}"/>)", x, y, colour);
 }
 
 }  // namespace
-
 
 std::string format_table(const CompareReport& r) {
   std::string out = fmt::format("replsim compare: {} clients, {:.1f} s per configuration\n", r.clients,
@@ -54,13 +54,15 @@ std::string format_table(const CompareReport& r) {
   for (const auto& row : r.rows) {
     const auto& m = row.measured;
     const auto& p = row.predicted;
-    out += fmt::format("{:<7} {:<13} {:>4} | {:>8.0f} {:>8.2f} {:>8.2f} {:>8.2f} | {:<20} || {:>10.1f} {:>9.2f} | {:<20}\n",
-                       row.setup, row.level, row.latency_ms, m.tps, m.commit_p50_ms, m.commit_p95_ms,
-                       m.commit_p99_ms, partition_cell(m), ms(p.window_us), p.transactions, predicted_block_cell(p));
+    out += fmt::format(
+        "{:<7} {:<13} {:>4} | {:>8.0f} {:>8.2f} {:>8.2f} {:>8.2f} | {:<20} || {:>10.1f} {:>9.2f} | {:<20}\n", row.setup,
+        row.level, row.latency_ms, m.tps, m.commit_p50_ms, m.commit_p95_ms, m.commit_p99_ms, partition_cell(m),
+        ms(p.window_us), p.transactions, predicted_block_cell(p));
   }
-  out += "lat: added one-way latency (ms) on each standby link. loss ms / tx risk: predicted acknowledged commits a\n"
-         "primary crash + failover loses (typical; worst case in --json). stall: longest commit wait while the\n"
-         "sync standby (async, first1: s1; any1: s1 and s2) is partitioned, and what released it.\n";
+  out +=
+      "lat: added one-way latency (ms) on each standby link. loss ms / tx risk: predicted acknowledged commits a\n"
+      "primary crash + failover loses (typical; worst case in --json). stall: longest commit wait while the\n"
+      "sync standby (async, first1: s1; any1: s1 and s2) is partitioned, and what released it.\n";
   return out;
 }
 
@@ -71,8 +73,11 @@ nlohmann::json to_json(const CompareReport& r) {
     const auto& p = row.predicted;
     nlohmann::json partition = nullptr;
     if (m.partitioned) {
-      partition = {{"window_ms", m.partition_window_ms}, {"stall_ms", m.stall_ms},      {"blocked", m.blocked},
-                   {"released_by", m.released_by},       {"commits", m.partition_commits}};
+      partition = {{"window_ms", m.partition_window_ms},
+                   {"stall_ms", m.stall_ms},
+                   {"blocked", m.blocked},
+                   {"released_by", m.released_by},
+                   {"commits", m.partition_commits}};
     }
     rows.push_back({
         {"setup", row.setup},
@@ -82,7 +87,8 @@ nlohmann::json to_json(const CompareReport& r) {
         {"measured",
          {{"commits", m.commits},
           {"tps", m.tps},
-          {"commit_ms", {{"p50", m.commit_p50_ms}, {"p95", m.commit_p95_ms}, {"p99", m.commit_p99_ms}, {"max", m.commit_max_ms}}},
+          {"commit_ms",
+           {{"p50", m.commit_p50_ms}, {"p95", m.commit_p95_ms}, {"p99", m.commit_p99_ms}, {"max", m.commit_max_ms}}},
           {"sync_states", m.sync_states},
           {"partition", partition}}},
         {"predicted",
@@ -96,8 +102,11 @@ nlohmann::json to_json(const CompareReport& r) {
           {"rule", p.rule}}},
     });
   }
-  return {{"command", r.command}, {"machine", r.machine}, {"clients", r.clients},
-          {"duration_ms", r.duration_ms}, {"rows", rows}};
+  return {{"command", r.command},
+          {"machine", r.machine},
+          {"clients", r.clients},
+          {"duration_ms", r.duration_ms},
+          {"rows", rows}};
 }
 
 namespace {
@@ -135,23 +144,26 @@ std::string chart_axes(const ChartScale& sc, bool use_p99) {
                               kLeft, kTop, kPlotW, kPlotH);
   for (double l = sc.lx_min; l <= sc.lx_max; l += 1) {
     const double x = sc.px(std::pow(10, l));
-    s += fmt::format(R"(<line x1="{0:.1f}" y1="{1}" x2="{0:.1f}" y2="{2}" stroke="#ddd"/><text x="{0:.1f}" y="{3}" text-anchor="middle">{4:g}</text>)"
-                     "\n",
-                     x, kTop, kTop + kPlotH, kTop + kPlotH + 15, std::pow(10, l));
+    s += fmt::format(
+        R"(<line x1="{0:.1f}" y1="{1}" x2="{0:.1f}" y2="{2}" stroke="#ddd"/><text x="{0:.1f}" y="{3}" text-anchor="middle">{4:g}</text>)"
+        "\n",
+        x, kTop, kTop + kPlotH, kTop + kPlotH + 15, std::pow(10, l));
   }
   // Ticks at 0, 1, 10, 100, ... ms, placed on the log(1 + ms) scale.
   for (double v = 0; std::log10(1 + v) <= sc.ly_max + 1e-9; v = v == 0 ? 1 : v * 10) {
     const double y = sc.py(v);
-    s += fmt::format(R"(<line x1="{0}" y1="{1:.1f}" x2="{2}" y2="{1:.1f}" stroke="#ddd"/><text x="{3}" y="{4:.1f}" text-anchor="end">{5:g}</text>)"
-                     "\n",
-                     kLeft, y, kLeft + kPlotW, kLeft - 5, y + 4, v);
+    s += fmt::format(
+        R"(<line x1="{0}" y1="{1:.1f}" x2="{2}" y2="{1:.1f}" stroke="#ddd"/><text x="{3}" y="{4:.1f}" text-anchor="end">{5:g}</text>)"
+        "\n",
+        kLeft, y, kLeft + kPlotW, kLeft - 5, y + 4, v);
   }
   s += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle">commit latency {} (ms, log scale)</text>)"
                    "\n",
                    kLeft + kPlotW / 2, kHeight - 20, use_p99 ? "p99" : "p50");
-  s += fmt::format(R"~(<text transform="translate(18,{}) rotate(-90)" text-anchor="middle">predicted loss window (ms, log(1+ms) scale)</text>)~"
-                   "\n",
-                   kTop + kPlotH / 2);
+  s += fmt::format(
+      R"~(<text transform="translate(18,{}) rotate(-90)" text-anchor="middle">predicted loss window (ms, log(1+ms) scale)</text>)~"
+      "\n",
+      kTop + kPlotH / 2);
   return s;
 }
 

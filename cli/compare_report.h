@@ -4,12 +4,12 @@
 // no PostgreSQL, no I/O.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "harness/latency_bench.h"
 #include "sim/loss_window.h"
@@ -19,15 +19,15 @@ namespace replsim::cli {
 struct CompareRow {
   std::string setup;  // "async", "first1", "any1"
   std::string standby_names;
-  std::string level;  // synchronous_commit
+  std::string level;       // synchronous_commit
   int64_t latency_ms = 0;  // Added one-way latency.
   harness::BenchMeasure measured;
   sim::LossWindow predicted;
 };
 
 struct CompareReport {
-  std::string command;   // As run, for the record.
-  std::string machine;   // CPU model and core count, when known.
+  std::string command;  // As run, for the record.
+  std::string machine;  // CPU model and core count, when known.
   int clients = 0;
   int64_t duration_ms = 0;
   std::vector<CompareRow> rows;

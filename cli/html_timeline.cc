@@ -1,8 +1,8 @@
 #include "cli/html_timeline.h"
 
-#include <cctype>
 #include <fmt/format.h>
 
+#include <cctype>
 #include <fstream>
 #include <string>
 

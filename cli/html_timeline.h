@@ -7,11 +7,10 @@
 // (timeline_page.h); this header is the way in.
 #pragma once
 
-#include "cli/html_escape.h"
-
 #include <string>
 #include <string_view>
 
+#include "cli/html_escape.h"
 #include "vocab/run_result.h"
 #include "vocab/scenario.h"
 #include "vocab/status.h"
@@ -64,7 +63,6 @@ std::string render_counterexample_html(const std::string& property, const std::s
                                        const RunResult& prediction);
 Status write_counterexample_html(const std::string& path, const std::string& property, const std::string& witness,
                                  const std::string& yaml_file, const Scenario& scenario, const RunResult& prediction);
-
 
 }  // namespace replsim::cli
 

@@ -29,8 +29,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "replsim 0.1.0");
   int exit_code = kExitOk;
   auto& commands = registry();
-  std::stable_sort(commands.begin(), commands.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::stable_sort(commands.begin(), commands.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   for (auto& [order, setup] : commands) setup(app, exit_code);
   try {
     app.parse(argc, argv);

@@ -32,7 +32,8 @@ const char* mark(ExpectationResult::Verdict v) {
 // position (standbys stream from it), as pg_wal_lsn_diff would.
 std::string position_line(const NodePosition& p, const NodePosition& primary) {
   std::string line = fmt::format("{:<10} {:<8} tl {}", p.node, p.state, p.timeline);
-  if (p.state == "primary") return line + fmt::format("  insert {}  flush {}", p.insert_lsn.to_string(), p.flush_lsn.to_string());
+  if (p.state == "primary")
+    return line + fmt::format("  insert {}  flush {}", p.insert_lsn.to_string(), p.flush_lsn.to_string());
   if (p.write_lsn.value == 0 && p.replay_lsn.value == 0)
     return line + (p.insert_lsn.value ? fmt::format("  flush {}", p.flush_lsn.to_string())
                                       : fmt::format("  flush {}", p.flush_lsn.to_string()));
@@ -63,8 +64,7 @@ void transactions(std::string& out, const RunResult& run) {
     if (tx.xid != 0)
       out += fmt::format(" xid {} commit {} at {} on {} (timeline {})", tx.xid, tx.commit_lsn.to_string(),
                          ms(tx.commit_time_us), tx.node, tx.timeline);
-    else
-      out += fmt::format(" on {}", tx.node);
+    else out += fmt::format(" on {}", tx.node);
     if (tx.waited_for_sync) out += ", waited for sync";
     out += "\n";
     if (!tx.detail.empty()) out += fmt::format("{:44}{}\n", "", tx.detail);
@@ -75,11 +75,12 @@ void lags(std::string& out, const RunResult& run) {
   if (run.lags.empty()) return;
   out += "\nlag checks\n";
   for (const auto& m : run.lags) {
-    out += fmt::format("  {} on {}: primary {}, received {}, replayed {}: receive lag {} B, replay lag {} B, {} commit(s) "
-                       "not replayed; failover {}\n",
-                       m.name, m.standby, m.primary_lsn.to_string(), m.receive_lsn.to_string(), m.replay_lsn.to_string(),
-                       m.receive_lag_bytes, m.replay_lag_bytes, m.transactions,
-                       m.failover_loses_data ? fmt::format("loses {}", fmt::join(m.at_risk, ", ")) : "loses nothing acknowledged");
+    out += fmt::format(
+        "  {} on {}: primary {}, received {}, replayed {}: receive lag {} B, replay lag {} B, {} commit(s) "
+        "not replayed; failover {}\n",
+        m.name, m.standby, m.primary_lsn.to_string(), m.receive_lsn.to_string(), m.replay_lsn.to_string(),
+        m.receive_lag_bytes, m.replay_lag_bytes, m.transactions,
+        m.failover_loses_data ? fmt::format("loses {}", fmt::join(m.at_risk, ", ")) : "loses nothing acknowledged");
   }
 }
 
@@ -113,13 +114,14 @@ void expectations(std::string& out, const std::vector<ExpectationResult>& verdic
 
 }  // namespace
 
-std::string format_report(const Scenario& scenario, const RunResult& run, const std::vector<ExpectationResult>& verdicts,
-                          const ReportOptions& options) {
+std::string format_report(const Scenario& scenario, const RunResult& run,
+                          const std::vector<ExpectationResult>& verdicts, const ReportOptions& options) {
   std::string out;
   const auto held = std::count_if(verdicts.begin(), verdicts.end(),
                                   [](const auto& v) { return v.verdict == ExpectationResult::Verdict::kHeld; });
-  const std::string summary = fmt::format("{}: {} of {} expectations held ({}, seed {})\n", run.file.empty() ? scenario.name : run.file,
-                                          held, verdicts.size(), run.source, run.seed);
+  const std::string summary = fmt::format("{}: {} of {} expectations held ({}, seed {})\n",
+                                          run.file.empty() ? scenario.name : run.file, held, verdicts.size(),
+                                          run.source, run.seed);
   if (options.quiet) {
     expectations(out, verdicts, true);
     return out + summary;

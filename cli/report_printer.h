@@ -4,10 +4,10 @@
 // node, what was lost and why, and each expectation with its verdict.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "verifier/expectations.h"
 #include "vocab/run_result.h"

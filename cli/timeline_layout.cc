@@ -25,9 +25,10 @@ class BandBuilder {
   void finish(size_t columns);
 
   void on_partition(const Step& s) {
-    open(s.node, "partition", s.direction == PartitionDirection::kBoth        ? "partitioned"
-                              : s.direction == PartitionDirection::kToStandby ? "partitioned (to standby)"
-                                                                              : "partitioned (to primary)");
+    open(s.node, "partition",
+         s.direction == PartitionDirection::kBoth        ? "partitioned"
+         : s.direction == PartitionDirection::kToStandby ? "partitioned (to standby)"
+                                                         : "partitioned (to primary)");
   }
   void on_heal(const Step& s) { close(s.node, "partition", column_); }
   void on_pause(const Step& s) { open(s.node, "pause"); }

@@ -80,7 +80,8 @@ void TimelinePage::header() {
         b.kind, band_color(b.kind));
   out_ += "</defs></svg>\n<header>\n";
   out_ += fmt::format("<h1>{}</h1>\n", html_escape(scenario_.name));
-  if (!scenario_.description.empty()) out_ += fmt::format("<p class=\"desc\">{}</p>\n", html_escape(scenario_.description));
+  if (!scenario_.description.empty())
+    out_ += fmt::format("<p class=\"desc\">{}</p>\n", html_escape(scenario_.description));
   const ClusterSpec& c = scenario_.cluster;
   std::string standbys;
   for (size_t i = 1; i < c.nodes.size(); ++i) standbys += (i > 1 ? ", " : "") + html_escape(c.nodes[i].name);
@@ -99,7 +100,8 @@ void TimelinePage::header() {
 // One card per run: what was lost, in one line.
 void TimelinePage::summary() {
   out_ += "<div class=\"cards\">\n";
-  if (layout_.views().empty()) out_ += "<div class=\"card\"><b>No run</b><br>Nothing was simulated or observed yet.</div>\n";
+  if (layout_.views().empty())
+    out_ += "<div class=\"card\"><b>No run</b><br>Nothing was simulated or observed yet.</div>\n";
   for (const auto& v : layout_.views()) {
     std::map<TxFate, std::vector<std::string>> by_fate;
     for (const auto& t : v.run->transactions) by_fate[tx_fate(*v.run, t)].push_back(t.label);
@@ -126,16 +128,20 @@ void TimelinePage::legend() {
     out_ += fmt::format(R"(<span data-legend="{}"><svg width="18" height="18">{}</svg>{}</span>)", s.id,
                         mark_shape(s.fate, 9, 9, 6.5), s.name);
   out_ += R"(<span class="sep"></span>)";
-  out_ += R"(<span><svg width="26" height="10"><line x1="1" y1="5" x2="25" y2="5" stroke="#9ecae1" stroke-width="5"/>)"
-          R"(<line x1="1" y1="5" x2="25" y2="5" stroke="#2166ac" stroke-width="2"/></svg>primary insert / flush LSN</span>)";
-  out_ += R"(<span><svg width="26" height="10"><line x1="1" y1="5" x2="25" y2="5" stroke="#a6dba0" stroke-width="5"/>)"
-          R"(<line x1="1" y1="5" x2="25" y2="5" stroke="#1b7837" stroke-width="2"/></svg>standby write / replay LSN</span>)";
-  out_ += R"(<span><svg width="26" height="12"><rect x="1" y="1" width="24" height="10" fill="#d62728" fill-opacity="0.16"/>)"
-          R"(<line x1="1" y1="1" x2="25" y2="1" stroke="#999" stroke-dasharray="3 2"/></svg>behind the primary (lag)</span>)";
+  out_ +=
+      R"(<span><svg width="26" height="10"><line x1="1" y1="5" x2="25" y2="5" stroke="#9ecae1" stroke-width="5"/>)"
+      R"(<line x1="1" y1="5" x2="25" y2="5" stroke="#2166ac" stroke-width="2"/></svg>primary insert / flush LSN</span>)";
+  out_ +=
+      R"(<span><svg width="26" height="10"><line x1="1" y1="5" x2="25" y2="5" stroke="#a6dba0" stroke-width="5"/>)"
+      R"(<line x1="1" y1="5" x2="25" y2="5" stroke="#1b7837" stroke-width="2"/></svg>standby write / replay LSN</span>)";
+  out_ +=
+      R"(<span><svg width="26" height="12"><rect x="1" y="1" width="24" height="10" fill="#d62728" fill-opacity="0.16"/>)"
+      R"(<line x1="1" y1="1" x2="25" y2="1" stroke="#999" stroke-dasharray="3 2"/></svg>behind the primary (lag)</span>)";
   out_ += R"(<span class="sep"></span>)";
   for (const auto& b : kTimelineBandKinds)
-    out_ += fmt::format(R"~(<span><svg width="22" height="14"><rect width="22" height="14" fill="url(#hatch-{})" stroke="{}" stroke-opacity="0.4"/></svg>{}</span>)~",
-                        b.kind, band_color(b.kind), b.label);
+    out_ += fmt::format(
+        R"~(<span><svg width="22" height="14"><rect width="22" height="14" fill="url(#hatch-{})" stroke="{}" stroke-opacity="0.4"/></svg>{}</span>)~",
+        b.kind, band_color(b.kind), b.label);
   out_ += "</div>\n";
 }
 
@@ -172,14 +178,15 @@ void TimelinePage::transactions_table() {
         continue;
       }
       const TxFate fate = tx_fate(*v.run, *tx);
-      out_ += fmt::format("<td data-fate=\"{}\" style=\"color:{}\">{}</td>", fate_style(fate).id, fate_style(fate).color,
-                          fate_style(fate).name);
+      out_ += fmt::format("<td data-fate=\"{}\" style=\"color:{}\">{}</td>", fate_style(fate).id,
+                          fate_style(fate).color, fate_style(fate).name);
       presence_cells(v, label, fate);
     }
     out_ += "</tr>\n";
   }
-  out_ += "</tbody></table>\n<p class=\"muted\">★ the run's final primary. A red outline marks a cell where prediction "
-          "and observation disagree.</p>\n";
+  out_ +=
+      "</tbody></table>\n<p class=\"muted\">★ the run's final primary. A red outline marks a cell where prediction "
+      "and observation disagree.</p>\n";
 }
 
 // One cell per node: is `label`'s effect there at the end of `view`'s run? A cell where
@@ -202,7 +209,10 @@ void TimelinePage::presence_cells(const RunView& view, const std::string& label,
                             p != Presence::kEither);
     }
     const bool acked = fate == TxFate::kLost || fate == TxFate::kKept || fate == TxFate::kAcknowledged;
-    const char* cls = p == Presence::kPresent ? "present" : p == Presence::kEither ? "either" : acked ? "lost" : "absent";
+    const char* cls = p == Presence::kPresent  ? "present"
+                      : p == Presence::kEither ? "either"
+                      : acked                  ? "lost"
+                                               : "absent";
     const char* text = p == Presence::kPresent ? "✓ present" : p == Presence::kEither ? "? either" : "✗ absent";
     out_ += fmt::format("<td class=\"{}{}\">{}</td>", cls, differs ? " differs" : "", text);
   }
@@ -212,9 +222,10 @@ void TimelinePage::lags_table() {
   bool any = false;
   for (const auto& v : layout_.views()) any = any || !v.run->lags.empty();
   if (!any) return;
-  out_ += "<h2>Lag checks</h2>\n<table><thead><tr><th>run</th><th>check</th><th>standby</th><th>primary LSN</th>"
-          "<th>received / replayed</th><th>receive lag</th><th>replay lag</th><th>commits not replayed</th>"
-          "<th>failover loses data</th></tr></thead><tbody>\n";
+  out_ +=
+      "<h2>Lag checks</h2>\n<table><thead><tr><th>run</th><th>check</th><th>standby</th><th>primary LSN</th>"
+      "<th>received / replayed</th><th>receive lag</th><th>replay lag</th><th>commits not replayed</th>"
+      "<th>failover loses data</th></tr></thead><tbody>\n";
   for (const auto& v : layout_.views())
     for (const auto& l : v.run->lags) {
       std::string risk;
@@ -223,9 +234,9 @@ void TimelinePage::lags_table() {
           "<tr><td>{}</td><td><b>{}</b></td><td>{}</td><td><code>{}</code></td><td><code>{}</code> / <code>{}</code></td>"
           "<td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}{}</td></tr>\n",
           html_escape(v.title), html_escape(l.name), html_escape(l.standby), l.primary_lsn.to_string(),
-          l.receive_lsn.to_string(), l.replay_lsn.to_string(), fmt_bytes(l.receive_lag_bytes), fmt_bytes(l.replay_lag_bytes),
-          l.transactions, l.failover_loses_data ? "lost" : "present", l.failover_loses_data ? "yes" : "no",
-          risk.empty() ? "" : ": " + risk);
+          l.receive_lsn.to_string(), l.replay_lsn.to_string(), fmt_bytes(l.receive_lag_bytes),
+          fmt_bytes(l.replay_lag_bytes), l.transactions, l.failover_loses_data ? "lost" : "present",
+          l.failover_loses_data ? "yes" : "no", risk.empty() ? "" : ": " + risk);
     }
   out_ += "</tbody></table>\n";
 }
@@ -250,7 +261,8 @@ void TimelinePage::steps_table() {
   for (const auto& v : layout_.views()) out_ += fmt::format("<th>{}: time</th><th>{}: what it caused</th>", v.id, v.id);
   out_ += "</tr></thead><tbody>\n";
   for (size_t c = 0; c < layout_.columns().size(); ++c) {
-    out_ += fmt::format("<tr><td>{}</td><td><code>{}</code></td>", html_escape(layout_.columns()[c].head), html_escape(layout_.columns()[c].text));
+    out_ += fmt::format("<tr><td>{}</td><td><code>{}</code></td>", html_escape(layout_.columns()[c].head),
+                        html_escape(layout_.columns()[c].text));
     for (const auto& v : layout_.views()) {
       const TimelineEntry* e = v.entries[c];
       std::string caused;

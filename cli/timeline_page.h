@@ -17,8 +17,7 @@ namespace replsim::cli {
 class TimelinePage {
  public:
   // `scenario`, `predicted` and `observed` (each may be null) must outlive the page.
-  TimelinePage(const Scenario& scenario, const RunResult* predicted, const RunResult* observed,
-               PageBanner banner = {});
+  TimelinePage(const Scenario& scenario, const RunResult* predicted, const RunResult* observed, PageBanner banner = {});
   std::string render();
 
  private:

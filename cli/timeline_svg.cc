@@ -20,7 +20,7 @@ struct BandColor {
   const char* color;
 };
 constexpr BandColor kBandColors[] = {
-    {"partition", "#e6550d"}, {"pause", "#c9a100"}, {"crash", "#444444"}, {"stop", "#777777"},
+    {"partition", "#e6550d"}, {"pause", "#c9a100"},     {"crash", "#444444"}, {"stop", "#777777"},
     {"wipe", "#a50f15"},      {"noprimary", "#d62728"}, {"stall", "#6a3d9a"},
 };
 
@@ -101,19 +101,20 @@ std::string mark_shape(TxFate fate, double x, double y, double r) {
       return fmt::format(R"(<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="{}" stroke="#fff"/>)",
                          x - r * 0.9, y - r * 0.9, r * 1.8, r * 1.8, c);
     case TxFate::kInDoubt:
-      return fmt::format(R"(<polygon points="{0:.1f},{1:.1f} {2:.1f},{3:.1f} {0:.1f},{4:.1f} {5:.1f},{3:.1f}" fill="{6}" stroke="#fff"/>)",
-                         x, y - r * 1.2, x + r * 1.2, y, y + r * 1.2, x - r * 1.2, c);
+      return fmt::format(
+          R"(<polygon points="{0:.1f},{1:.1f} {2:.1f},{3:.1f} {0:.1f},{4:.1f} {5:.1f},{3:.1f}" fill="{6}" stroke="#fff"/>)",
+          x, y - r * 1.2, x + r * 1.2, y, y + r * 1.2, x - r * 1.2, c);
     case TxFate::kCancelled:
       return fmt::format(R"(<polygon points="{:.1f},{:.1f} {:.1f},{:.1f} {:.1f},{:.1f}" fill="{}" stroke="#fff"/>)",
                          x - r * 1.1, y - r * 0.8, x + r * 1.1, y - r * 0.8, x, y + r * 1.1, c);
     case TxFate::kFailed:
-      return fmt::format(R"(<path d="M{0:.1f},{1:.1f}L{2:.1f},{3:.1f}M{0:.1f},{3:.1f}L{2:.1f},{1:.1f}" stroke="{4}" stroke-width="3.5" stroke-linecap="round"/>)",
-                         x - r * 0.8, y - r * 0.8, x + r * 0.8, y + r * 0.8, c);
-    case TxFate::kEither:
       return fmt::format(
-          R"(<circle cx="{0:.1f}" cy="{1:.1f}" r="{2:.1f}" fill="#fff" stroke="{3}" stroke-width="2"/>)"
-          R"(<path d="M{0:.1f},{4:.1f}A{2:.1f},{2:.1f} 0 0 0 {0:.1f},{5:.1f}Z" fill="{3}"/>)",
-          x, y, r - 1, c, y - r + 1, y + r - 1);
+          R"(<path d="M{0:.1f},{1:.1f}L{2:.1f},{3:.1f}M{0:.1f},{3:.1f}L{2:.1f},{1:.1f}" stroke="{4}" stroke-width="3.5" stroke-linecap="round"/>)",
+          x - r * 0.8, y - r * 0.8, x + r * 0.8, y + r * 0.8, c);
+    case TxFate::kEither:
+      return fmt::format(R"(<circle cx="{0:.1f}" cy="{1:.1f}" r="{2:.1f}" fill="#fff" stroke="{3}" stroke-width="2"/>)"
+                         R"(<path d="M{0:.1f},{4:.1f}A{2:.1f},{2:.1f} 0 0 0 {0:.1f},{5:.1f}Z" fill="{3}"/>)",
+                         x, y, r - 1, c, y - r + 1, y + r - 1);
   }
   return "";
 }
@@ -148,19 +149,19 @@ void TimelineSvg::axis(double height) {
         for (const auto& n : v.entries[c]->notes) notes += "\n" + v.id + ": " + n;
     out_ += fmt::format(R"(<g class="tip" data-column="{}"><title>{}: {}{}</title>)", c, html_escape(columns[c].head),
                         html_escape(columns[c].text), html_escape(notes));
-    out_ += fmt::format(R"(<rect x="{:.1f}" y="2" width="{:.1f}" height="{:.0f}" fill="{}"/>)", layout_.x_left(c), col_width,
-                        kTimelineAxisHeight - 6, c % 2 == 0 ? "#f3f5f9" : "#fafbfc");
+    out_ += fmt::format(R"(<rect x="{:.1f}" y="2" width="{:.1f}" height="{:.0f}" fill="{}"/>)", layout_.x_left(c),
+                        col_width, kTimelineAxisHeight - 6, c % 2 == 0 ? "#f3f5f9" : "#fafbfc");
     out_ += fmt::format(R"(<text x="{:.1f}" y="20" text-anchor="middle" font-size="11" fill="#5b6475">{}</text>)", x,
                         html_escape(columns[c].head));
     const auto [first, rest] = split_line(columns[c].text, chars);
-    out_ += fmt::format(R"(<text x="{:.1f}" y="38" text-anchor="middle" font-size="12.5" font-weight="600">{}</text>)", x,
-                        html_escape(first));
+    out_ += fmt::format(R"(<text x="{:.1f}" y="38" text-anchor="middle" font-size="12.5" font-weight="600">{}</text>)",
+                        x, html_escape(first));
     if (!rest.empty())
       out_ += fmt::format(R"(<text x="{:.1f}" y="53" text-anchor="middle" font-size="11" fill="#5b6475">{}</text>)", x,
                           html_escape(shorten(rest, chars)));
     out_ += "</g>\n";
-    out_ += fmt::format(R"(<line x1="{0:.1f}" y1="{1:.0f}" x2="{0:.1f}" y2="{2:.0f}" stroke="#e3e7ee"/>)", layout_.x_left(c),
-                        kTimelineAxisHeight - 4, height);
+    out_ += fmt::format(R"(<line x1="{0:.1f}" y1="{1:.0f}" x2="{0:.1f}" y2="{2:.0f}" stroke="#e3e7ee"/>)",
+                        layout_.x_left(c), kTimelineAxisHeight - 4, height);
   }
   out_ += fmt::format(R"(<text x="12" y="38" font-size="12" fill="#5b6475">steps →</text>)");
 }
@@ -169,8 +170,8 @@ void TimelineSvg::axis(double height) {
 void TimelineSvg::group(const RunView& view, double top) {
   const auto& columns = layout_.columns();
   out_ += fmt::format(R"(<g class="run" data-run="{}">)", view.id);
-  out_ += fmt::format(R"(<rect x="0" y="{:.1f}" width="{:.0f}" height="{:.0f}" fill="{}"/>)", top, layout_.chart_width(),
-                      kTimelineGroupHeader - 6, view.id == "predicted" ? "#eef3fb" : "#eef8f1");
+  out_ += fmt::format(R"(<rect x="0" y="{:.1f}" width="{:.0f}" height="{:.0f}" fill="{}"/>)", top,
+                      layout_.chart_width(), kTimelineGroupHeader - 6, view.id == "predicted" ? "#eef3fb" : "#eef8f1");
   out_ += fmt::format(R"(<text x="12" y="{:.1f}" font-size="14.5" font-weight="700">{}</text>)", top + 20,
                       html_escape(view.title));
   std::string sub = view.run->seed != 0 ? fmt::format("seed {} · ", view.run->seed) : "";
@@ -178,8 +179,9 @@ void TimelineSvg::group(const RunView& view, double top) {
   out_ += fmt::format(R"(<text x="12" y="{:.1f}" font-size="11.5" fill="#5b6475">{}</text>)", top + 38, sub);
   for (size_t c = 0; c < columns.size(); ++c)
     if (view.entries[c] != nullptr)
-      out_ += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" text-anchor="middle" font-size="11" fill="#5b6475">t = {}</text>)",
-                          layout_.x_mid(c), top + 38, fmt_time(view.entries[c]->time_us));
+      out_ += fmt::format(
+          R"(<text x="{:.1f}" y="{:.1f}" text-anchor="middle" font-size="11" fill="#5b6475">t = {}</text>)",
+          layout_.x_mid(c), top + 38, fmt_time(view.entries[c]->time_us));
   for (const auto& b : layout_.bands()) {
     if (b.node != "*") continue;
     const double x = layout_.x_left(b.first), w = layout_.x_left(b.last + 1) - x;
@@ -187,8 +189,8 @@ void TimelineSvg::group(const RunView& view, double top) {
         R"(<g class="tip band" data-band="{0}"><title>No primary: the cluster takes no writes ({1} to {2})</title>)"
         R"~(<rect x="{3:.1f}" y="{4:.1f}" width="{5:.1f}" height="16" fill="url(#hatch-noprimary)" stroke="#d62728" stroke-opacity="0.5"/>)~"
         R"(<text x="{6:.1f}" y="{7:.1f}" font-size="11" fill="#a50f15" font-weight="600">no primary: writes unavailable</text></g>)",
-        b.kind, html_escape(columns[b.first].head), html_escape(columns[std::min(b.last + 1, columns.size() - 1)].head), x,
-        top + 42, w, x + 6, top + 54);
+        b.kind, html_escape(columns[b.first].head), html_escape(columns[std::min(b.last + 1, columns.size() - 1)].head),
+        x, top + 42, w, x + 6, top + 54);
   }
   out_ += "</g>\n";
   double lane_top = top + kTimelineGroupHeader;
@@ -201,7 +203,8 @@ void TimelineSvg::group(const RunView& view, double top) {
 void TimelineSvg::lane(const RunView& view, const std::string& node, double top) {
   out_ += fmt::format(R"(<g class="lane" data-run="{}" data-node="{}">)", view.id, html_escape(node));
   out_ += fmt::format(R"(<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.0f}" fill="#fff" stroke="#cfd6e2"/>)",
-                      kTimelineLeft, top, static_cast<double>(layout_.columns().size()) * layout_.col_width(), kTimelineLaneHeight);
+                      kTimelineLeft, top, static_cast<double>(layout_.columns().size()) * layout_.col_width(),
+                      kTimelineLaneHeight);
   lane_label(view, node, top);
   lane_bands(node, top);
   lane_states(view, node, top);
@@ -215,9 +218,12 @@ void TimelineSvg::lane(const RunView& view, const std::string& node, double top)
 
 void TimelineSvg::lane_label(const RunView& view, const std::string& node, double top) {
   const NodeSpec* spec = layout_.scenario().cluster.find_node(node);
-  std::string role = spec == nullptr ? "not in the scenario" : spec->role == NodeRole::kPrimary ? "starts as primary" : "starts as standby";
+  std::string role = spec == nullptr                    ? "not in the scenario"
+                     : spec->role == NodeRole::kPrimary ? "starts as primary"
+                                                        : "starts as standby";
   if (spec != nullptr && spec->replication_slot) role += ", slot";
-  out_ += fmt::format(R"(<text x="12" y="{:.1f}" font-size="15" font-weight="700">{}</text>)", top + 24, html_escape(node));
+  out_ += fmt::format(R"(<text x="12" y="{:.1f}" font-size="15" font-weight="700">{}</text>)", top + 24,
+                      html_escape(node));
   out_ += fmt::format(R"(<text x="12" y="{:.1f}" font-size="11.5" fill="#5b6475">{}</text>)", top + 41, role);
   if (const NodeFinal* f = view.run->find_node(node)) {
     const std::string end = fmt::format("ends {}, timeline {}", to_string(f->state), f->timeline);
@@ -225,35 +231,40 @@ void TimelineSvg::lane_label(const RunView& view, const std::string& node, doubl
     out_ += fmt::format(R"(<text x="12" y="{:.1f}" font-size="11.5" fill="{}" font-weight="{}">{}{}</text>)", top + 57,
                         primary ? "#2166ac" : "#5b6475", primary ? 600 : 400, html_escape(end), primary ? " ★" : "");
     if (!f->error.empty())
-      out_ += fmt::format(R"(<text x="12" y="{:.1f}" font-size="11.5" fill="#a50f15" font-weight="600">error: {}</text>)",
-                          top + 73, html_escape(f->error));
+      out_ += fmt::format(
+          R"(<text x="12" y="{:.1f}" font-size="11.5" fill="#a50f15" font-weight="600">error: {}</text>)", top + 73,
+          html_escape(f->error));
   }
   const double y_hi = layout_.y_of(view, view.hi, top), y_lo = layout_.y_of(view, view.lo, top);
-  out_ += fmt::format(R"(<text class="mono" x="{0:.1f}" y="{1:.1f}" text-anchor="end" font-size="10" fill="#8a93a3">{2}</text>)"
-                      R"(<text class="mono" x="{0:.1f}" y="{3:.1f}" text-anchor="end" font-size="10" fill="#8a93a3">{4}</text>)",
-                      kTimelineLeft - 5, y_hi + 3, view.hi.to_string(), y_lo + 3, view.lo.to_string());
-  out_ += fmt::format(R"(<line x1="{0:.1f}" y1="{1:.1f}" x2="{0:.1f}" y2="{2:.1f}" stroke="#b8c0cc"/>)", kTimelineLeft - 2, y_hi, y_lo);
+  out_ += fmt::format(
+      R"(<text class="mono" x="{0:.1f}" y="{1:.1f}" text-anchor="end" font-size="10" fill="#8a93a3">{2}</text>)"
+      R"(<text class="mono" x="{0:.1f}" y="{3:.1f}" text-anchor="end" font-size="10" fill="#8a93a3">{4}</text>)",
+      kTimelineLeft - 5, y_hi + 3, view.hi.to_string(), y_lo + 3, view.lo.to_string());
+  out_ += fmt::format(R"(<line x1="{0:.1f}" y1="{1:.1f}" x2="{0:.1f}" y2="{2:.1f}" stroke="#b8c0cc"/>)",
+                      kTimelineLeft - 2, y_hi, y_lo);
 }
 
 // The state ribbon along the lane's bottom: what the node was after each step.
 void TimelineSvg::lane_states(const RunView& view, const std::string& node, double top) {
   const double col_width = layout_.col_width();
   static const std::map<std::string, std::pair<const char*, const char*>> colors = {
-      {"primary", {"#2166ac", "#fff"}},  {"standby", {"#d1e5f0", "#1d2330"}}, {"paused", {"#f6e27f", "#1d2330"}},
-      {"crashed", {"#444", "#fff"}},     {"stopped", {"#999", "#fff"}},       {"wiped", {"#a50f15", "#fff"}},
+      {"primary", {"#2166ac", "#fff"}},     {"standby", {"#d1e5f0", "#1d2330"}}, {"paused", {"#f6e27f", "#1d2330"}},
+      {"crashed", {"#444", "#fff"}},        {"stopped", {"#999", "#fff"}},       {"wiped", {"#a50f15", "#fff"}},
       {"restoring", {"#c7e9c0", "#1d2330"}}};
   const double y = top + kTimelineLaneHeight - kTimelineRibbonHeight;
   for (size_t c = 0; c < layout_.columns().size(); ++c) {
     const NodePosition* p = position_of(view.entries[c], node);
     if (p == nullptr) continue;
     auto it = colors.find(p->state);
-    const auto [fill, ink] = it == colors.end() ? std::pair<const char*, const char*>{"#e0e0e0", "#1d2330"} : it->second;
+    const auto [fill, ink] = it == colors.end() ? std::pair<const char*, const char*>{"#e0e0e0", "#1d2330"}
+                                                : it->second;
     std::string text = p->state;
     if (!p->sync_state.empty() && p->state != "primary") text += " · " + p->sync_state;
-    out_ += fmt::format(R"(<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.0f}" fill="{}"/>)", layout_.x_left(c) + 1, y,
-                        col_width - 2, kTimelineRibbonHeight - 1, fill);
-    out_ += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" text-anchor="middle" font-size="10.5" fill="{}">{}</text>)", layout_.x_mid(c),
-                        y + 11.5, ink, html_escape(shorten(text, static_cast<size_t>(col_width / 6))));
+    out_ += fmt::format(R"(<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.0f}" fill="{}"/>)",
+                        layout_.x_left(c) + 1, y, col_width - 2, kTimelineRibbonHeight - 1, fill);
+    out_ += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" text-anchor="middle" font-size="10.5" fill="{}">{}</text>)",
+                        layout_.x_mid(c), y + 11.5, ink,
+                        html_escape(shorten(text, static_cast<size_t>(col_width / 6))));
   }
 }
 
@@ -268,8 +279,8 @@ void TimelineSvg::lane_bands(const std::string& node, double top) {
         R"~(<rect x="{5:.1f}" y="{6:.1f}" width="{7:.1f}" height="{8:.1f}" fill="url(#hatch-{0})" stroke="{9}" stroke-opacity="0.45"/>)~"
         R"(<text x="{10:.1f}" y="{11:.1f}" font-size="11.5" font-weight="700" fill="{9}">{2}</text></g>)",
         b.kind, html_escape(node), html_escape(b.label), html_escape(columns[b.first].head),
-        b.last + 1 < columns.size() ? " until " + html_escape(columns[b.last + 1].head) : ", to the end", x, top + 1,
-        w, kTimelineLaneHeight - kTimelineRibbonHeight - 2, color, x + 6, top + 15);
+        b.last + 1 < columns.size() ? " until " + html_escape(columns[b.last + 1].head) : ", to the end", x, top + 1, w,
+        kTimelineLaneHeight - kTimelineRibbonHeight - 2, color, x + 6, top + 15);
   }
 }
 
@@ -282,13 +293,15 @@ void TimelineSvg::lane_cells(const RunView& view, const std::string& node, doubl
     std::string t = fmt::format("{} after {} ({})\nstate: {}", node, columns[c].head, columns[c].text, p->state);
     if (!p->sync_state.empty()) t += " · " + p->sync_state;
     t += fmt::format(" · timeline {}", p->timeline);
-    if (is_primary_like(*p)) t += fmt::format("\ninsert {} · flush {}", p->insert_lsn.to_string(), p->flush_lsn.to_string());
+    if (is_primary_like(*p))
+      t += fmt::format("\ninsert {} · flush {}", p->insert_lsn.to_string(), p->flush_lsn.to_string());
     else t += fmt::format("\nwrite {} · replay {}", p->write_lsn.to_string(), p->replay_lsn.to_string());
     if (!is_primary_like(*p) && view.head[c] && p->replay_lsn < *view.head[c])
       t += fmt::format("\nbehind the primary's flush ({}) by {}", view.head[c]->to_string(),
                        fmt_bytes(lsn_diff(*view.head[c], p->replay_lsn)));
-    out_ += fmt::format(R"(<rect class="cell tip" x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}"><title>{}</title></rect>)",
-                        layout_.x_left(c), top, layout_.col_width(), kTimelineLaneHeight - kTimelineRibbonHeight, html_escape(t));
+    out_ += fmt::format(
+        R"(<rect class="cell tip" x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}"><title>{}</title></rect>)",
+        layout_.x_left(c), top, layout_.col_width(), kTimelineLaneHeight - kTimelineRibbonHeight, html_escape(t));
   }
 }
 
@@ -299,24 +312,28 @@ void TimelineSvg::lane_lag(const RunView& view, const std::string& node, double 
   std::vector<std::optional<Lsn>> behind(columns.size());  // The standby's replay LSN where it lags.
   for (size_t c = 0; c < columns.size(); ++c) {
     const NodePosition* p = position_of(view.entries[c], node);
-    if (p == nullptr || is_primary_like(*p) || !view.head[c] || p->replay_lsn.value == 0 || p->state == "crashed") continue;
+    if (p == nullptr || is_primary_like(*p) || !view.head[c] || p->replay_lsn.value == 0 || p->state == "crashed")
+      continue;
     if (p->replay_lsn < *view.head[c]) behind[c] = p->replay_lsn;
   }
   for (size_t c = 0; c < columns.size(); ++c) {
     if (!behind[c]) continue;
     const double y_head = layout_.y_of(view, *view.head[c], top), y_replay = layout_.y_of(view, *behind[c], top);
-    out_ += fmt::format(R"(<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="#d62728" fill-opacity="0.14" pointer-events="none"/>)",
-                        layout_.x_left(c), y_head, layout_.col_width(), std::max(1.0, y_replay - y_head));
-    out_ += fmt::format(R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" stroke="#999" stroke-dasharray="3 2" pointer-events="none"/>)",
-                        layout_.x_left(c), y_head, layout_.x_left(c + 1), y_head);
+    out_ += fmt::format(
+        R"(<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="#d62728" fill-opacity="0.14" pointer-events="none"/>)",
+        layout_.x_left(c), y_head, layout_.col_width(), std::max(1.0, y_replay - y_head));
+    out_ += fmt::format(
+        R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" stroke="#999" stroke-dasharray="3 2" pointer-events="none"/>)",
+        layout_.x_left(c), y_head, layout_.x_left(c + 1), y_head);
   }
   for (size_t c = 0; c < columns.size(); ++c) {
     if (!behind[c]) continue;
     const int64_t bytes = lsn_diff(*view.head[c], *behind[c]);
     if (c > 0 && behind[c - 1] && lsn_diff(*view.head[c - 1], *behind[c - 1]) == bytes) continue;
     const double y_head = layout_.y_of(view, *view.head[c], top), y_replay = layout_.y_of(view, *behind[c], top);
-    out_ += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" text-anchor="middle" font-size="11" font-weight="600" fill="#b2182b" pointer-events="none">{} behind</text>)",
-                        layout_.x_mid(c), std::max(y_replay - 7, y_head + 12), fmt_bytes(bytes));
+    out_ += fmt::format(
+        R"(<text x="{:.1f}" y="{:.1f}" text-anchor="middle" font-size="11" font-weight="600" fill="#b2182b" pointer-events="none">{} behind</text>)",
+        layout_.x_mid(c), std::max(y_replay - 7, y_head + 12), fmt_bytes(bytes));
   }
 }
 
@@ -330,14 +347,16 @@ void TimelineSvg::lane_lines(const RunView& view, const std::string& node, doubl
     std::vector<std::pair<double, double>> run;  // Points of the current unbroken segment.
     auto flush_run = [&] {
       if (run.size() == 1) {  // A lone position: a short level stroke, so it still reads as a line.
-        out_ += fmt::format(R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" stroke="{}" stroke-width="{}" pointer-events="none"/>)",
-                            run[0].first - col_width / 4, run[0].second, run[0].first + col_width / 4, run[0].second,
-                            color, wide ? 5 : 2);
+        out_ += fmt::format(
+            R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" stroke="{}" stroke-width="{}" pointer-events="none"/>)",
+            run[0].first - col_width / 4, run[0].second, run[0].first + col_width / 4, run[0].second, color,
+            wide ? 5 : 2);
       } else if (run.size() >= 2) {
         std::string points;
         for (const auto& [x, y] : run) points += fmt::format("{:.1f},{:.1f} ", x, y);
-        out_ += fmt::format(R"(<polyline class="lsn" data-series="{}" points="{}" fill="none" stroke="{}" stroke-width="{}" stroke-linejoin="round" pointer-events="none"/>)",
-                            s.id, points, color, wide ? 5 : 2);
+        out_ += fmt::format(
+            R"(<polyline class="lsn" data-series="{}" points="{}" fill="none" stroke="{}" stroke-width="{}" stroke-linejoin="round" pointer-events="none"/>)",
+            s.id, points, color, wide ? 5 : 2);
       }
       run.clear();
     };
@@ -355,8 +374,8 @@ void TimelineSvg::lane_lines(const RunView& view, const std::string& node, doubl
     for (size_t c = 0; c < columns.size(); ++c) {  // Dots on the thin line: one per step.
       const NodePosition* p = position_of(view.entries[c], node);
       if (const std::optional<Lsn> lsn = p == nullptr ? std::nullopt : s.of(*p))
-        out_ += fmt::format(R"(<circle cx="{:.1f}" cy="{:.1f}" r="2.6" fill="{}" pointer-events="none"/>)", layout_.x_mid(c),
-                            layout_.y_of(view, *lsn, top), color);
+        out_ += fmt::format(R"(<circle cx="{:.1f}" cy="{:.1f}" r="2.6" fill="{}" pointer-events="none"/>)",
+                            layout_.x_mid(c), layout_.y_of(view, *lsn, top), color);
     }
   }
 }
@@ -371,8 +390,7 @@ std::string TimelineSvg::tx_title(const RunView& view, const TxRecord& tx, TxFat
   if (tx.waited_for_sync) t += "\nwaited for synchronous replication";
   if (const NodeFinal* f = view.final_primary) {
     auto it = f->presence.find(tx.label);
-    if (it != f->presence.end())
-      t += fmt::format("\non the final primary ({}): {}", f->name, to_string(it->second));
+    if (it != f->presence.end()) t += fmt::format("\non the final primary ({}): {}", f->name, to_string(it->second));
   }
   if (!tx.detail.empty()) t += "\n" + tx.detail;
   return t;
@@ -386,18 +404,23 @@ void TimelineSvg::lane_marks(const RunView& view, const std::string& node, doubl
     const TxFate fate = tx_fate(*view.run, tx);
     const FateStyle& st = fate_style(fate);
     const double x = layout_.x_mid(*c), y = layout_.y_of(view, tx.commit_lsn, top);
-    out_ += fmt::format(R"(<g class="tx tip" data-run="{}" data-label="{}" data-fate="{}" data-node="{}" data-lsn="{}"><title>{}</title>)",
-                        view.id, html_escape(tx.label), st.id, html_escape(node), tx.commit_lsn.to_string(),
-                        html_escape(tx_title(view, tx, fate)));
-    out_ += fmt::format(R"(<circle class="halo" cx="{:.1f}" cy="{:.1f}" r="11" fill="#fff" fill-opacity="0.85" stroke="none"/>)", x, y);
+    out_ += fmt::format(
+        R"(<g class="tx tip" data-run="{}" data-label="{}" data-fate="{}" data-node="{}" data-lsn="{}"><title>{}</title>)",
+        view.id, html_escape(tx.label), st.id, html_escape(node), tx.commit_lsn.to_string(),
+        html_escape(tx_title(view, tx, fate)));
+    out_ += fmt::format(
+        R"(<circle class="halo" cx="{:.1f}" cy="{:.1f}" r="11" fill="#fff" fill-opacity="0.85" stroke="none"/>)", x, y);
     if (tx.waited_for_sync)
-      out_ += fmt::format(R"(<circle cx="{:.1f}" cy="{:.1f}" r="12" fill="none" stroke="#555" stroke-dasharray="2 2"/>)", x, y);
+      out_ += fmt::format(
+          R"(<circle cx="{:.1f}" cy="{:.1f}" r="12" fill="none" stroke="#555" stroke-dasharray="2 2"/>)", x, y);
     out_ += mark_shape(fate, x, y, 7.5);
     const bool lost = fate == TxFate::kLost;
-    out_ += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" font-size="12.5" font-weight="700" fill="{}" paint-order="stroke" stroke="#fff" stroke-width="3">{}</text>)",
-                        x + 12, y - 4, lost ? st.color : "#1d2330", html_escape(shorten(tx.label, 18)));
-    out_ += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" font-size="10.5" fill="{}" paint-order="stroke" stroke="#fff" stroke-width="3">{}</text>)",
-                        x + 12, y + 9, lost ? st.color : "#5b6475", lost ? "acknowledged, LOST" : st.id);
+    out_ += fmt::format(
+        R"(<text x="{:.1f}" y="{:.1f}" font-size="12.5" font-weight="700" fill="{}" paint-order="stroke" stroke="#fff" stroke-width="3">{}</text>)",
+        x + 12, y - 4, lost ? st.color : "#1d2330", html_escape(shorten(tx.label, 18)));
+    out_ += fmt::format(
+        R"(<text x="{:.1f}" y="{:.1f}" font-size="10.5" fill="{}" paint-order="stroke" stroke="#fff" stroke-width="3">{}</text>)",
+        x + 12, y + 9, lost ? st.color : "#5b6475", lost ? "acknowledged, LOST" : st.id);
     out_ += "</g>\n";
   }
 }
@@ -415,8 +438,8 @@ void TimelineSvg::lane_ghosts(const RunView& view, const std::string& node, doub
         R"(<circle cx="{5:.1f}" cy="{6:.1f}" r="8" fill="#fff" stroke="#d62728" stroke-width="2" stroke-dasharray="3 2"/>)"
         R"(<text x="{5:.1f}" y="{7:.1f}" text-anchor="middle" font-size="11" font-weight="700" fill="#d62728">?</text>)"
         R"(<text x="{8:.1f}" y="{7:.1f}" font-size="11" fill="#d62728" paint-order="stroke" stroke="#fff" stroke-width="3">{1} missing here</text></g>)",
-        view.id, html_escape(tx.label), html_escape(node), html_escape(tx.node), tx.commit_lsn.to_string(), x, y,
-        y + 4, x + 12);
+        view.id, html_escape(tx.label), html_escape(node), html_escape(tx.node), tx.commit_lsn.to_string(), x, y, y + 4,
+        x + 12);
   }
 }
 }  // namespace replsim::cli

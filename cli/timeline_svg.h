@@ -39,8 +39,8 @@ const char* band_color(std::string_view kind);
 std::string mark_shape(TxFate fate, double x, double y, double r);
 
 // Text as the page shows it.
-std::string fmt_time(int64_t us);       // "412 µs", "3.1 ms", "1.25 s".
-std::string fmt_bytes(int64_t bytes);   // "184 B", "24.8 kB", "1.2 MB".
+std::string fmt_time(int64_t us);      // "412 µs", "3.1 ms", "1.25 s".
+std::string fmt_bytes(int64_t bytes);  // "184 B", "24.8 kB", "1.2 MB".
 // `text` cut to `max_chars` bytes (at a UTF-8 boundary) with "…".
 std::string shorten(const std::string& text, size_t max_chars);
 // Splits `text` in two at the last space that keeps the first line within `max_chars`.

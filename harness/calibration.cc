@@ -55,7 +55,8 @@ Step write_step(StepKind kind, const std::string& label, const std::string& tabl
 Scenario calibration_scenario() {
   Scenario sc;
   sc.name = "calibrate";
-  sc.cluster.nodes = {NodeSpec{kPrimary, NodeRole::kPrimary, false, {}}, NodeSpec{kStandby, NodeRole::kStandby, false, {}}};
+  sc.cluster.nodes = {NodeSpec{kPrimary, NodeRole::kPrimary, false, {}},
+                      NodeSpec{kStandby, NodeRole::kStandby, false, {}}};
   sc.cluster.archive_mode = true;
   sc.cluster.link_latency_us = 0;
   return sc;
@@ -138,17 +139,30 @@ Status Calibrator::measure_steps(int64_t i) {
   restore.target.action = RecoveryTarget::Action::kPromote;
   Step copy = make_step(StepKind::kNaiveCopy, "", "copy-" + tag);
   copy.files = naive_copy_parts();
-  const std::vector<Step> round = {
-      insert, update, del, write_step(StepKind::kTruncate, "truncate-" + tag, "orderitems"),
-      make_step(StepKind::kMark, "", "mark-" + tag), make_step(StepKind::kCatchup, kStandby),
-      make_step(StepKind::kCheckLag, kStandby, "lag-" + tag), make_step(StepKind::kPause, kStandby),
-      make_step(StepKind::kResume, kStandby), make_step(StepKind::kPartition, kStandby),
-      make_step(StepKind::kHeal, kStandby), make_step(StepKind::kCrash, kStandby),
-      make_step(StepKind::kStart, kStandby), make_step(StepKind::kStop, kStandby),
-      make_step(StepKind::kStart, kStandby), make_step(StepKind::kCheckpoint),
-      make_step(StepKind::kRestorePoint, "", "rp-" + tag), make_step(StepKind::kSwitchWal),
-      make_step(StepKind::kBaseBackup, "", "backup-" + tag), restore, make_step(StepKind::kWipe, "r" + tag),
-      make_step(StepKind::kBreakArchive), make_step(StepKind::kRepairArchive), copy};
+  const std::vector<Step> round = {insert,
+                                   update,
+                                   del,
+                                   write_step(StepKind::kTruncate, "truncate-" + tag, "orderitems"),
+                                   make_step(StepKind::kMark, "", "mark-" + tag),
+                                   make_step(StepKind::kCatchup, kStandby),
+                                   make_step(StepKind::kCheckLag, kStandby, "lag-" + tag),
+                                   make_step(StepKind::kPause, kStandby),
+                                   make_step(StepKind::kResume, kStandby),
+                                   make_step(StepKind::kPartition, kStandby),
+                                   make_step(StepKind::kHeal, kStandby),
+                                   make_step(StepKind::kCrash, kStandby),
+                                   make_step(StepKind::kStart, kStandby),
+                                   make_step(StepKind::kStop, kStandby),
+                                   make_step(StepKind::kStart, kStandby),
+                                   make_step(StepKind::kCheckpoint),
+                                   make_step(StepKind::kRestorePoint, "", "rp-" + tag),
+                                   make_step(StepKind::kSwitchWal),
+                                   make_step(StepKind::kBaseBackup, "", "backup-" + tag),
+                                   restore,
+                                   make_step(StepKind::kWipe, "r" + tag),
+                                   make_step(StepKind::kBreakArchive),
+                                   make_step(StepKind::kRepairArchive),
+                                   copy};
   for (const Step& st : round) {
     if (Status s = timed(st); !s.ok()) return s;
     // A restore's failure is its node's error, not the handler's Status.

@@ -16,9 +16,9 @@
 namespace replsim::harness {
 
 struct CalibrationOptions {
-  int64_t samples = 20;     // Per measurement. REQUIRES: 1..1000.
-  std::string command;      // Recorded in the profile as the command that measured it.
-  HarnessOptions harness;   // Its progress callback, if set, gets the cluster's own lines.
+  int64_t samples = 20;    // Per measurement. REQUIRES: 1..1000.
+  std::string command;     // Recorded in the profile as the command that measured it.
+  HarnessOptions harness;  // Its progress callback, if set, gets the cluster's own lines.
   // One line per measurement as it starts ("insert"), nullptr = quiet.
   std::function<void(const std::string&)> progress;
 };

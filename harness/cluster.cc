@@ -72,10 +72,10 @@ Result<std::unique_ptr<Cluster>> Cluster::create(const HarnessOptions& options, 
   c->bindir_ = options.bindir.empty() ? env_or("REPLSIM_PG_BINDIR", "/usr/lib/postgresql/15/bin") : options.bindir;
   for (const char* tool : {"postgres", "initdb", "pg_basebackup"}) {
     if (access((c->bindir_ + "/" + tool).c_str(), X_OK) != 0) {
-      return Status::NotFound(fmt::format(
-          "PostgreSQL server binary {}/{} not found or not executable; install postgresql-15 or set "
-          "--pg-bindir / REPLSIM_PG_BINDIR to the directory `pg_config --bindir` prints",
-          c->bindir_, tool));
+      return Status::NotFound(
+          fmt::format("PostgreSQL server binary {}/{} not found or not executable; install postgresql-15 or set "
+                      "--pg-bindir / REPLSIM_PG_BINDIR to the directory `pg_config --bindir` prints",
+                      c->bindir_, tool));
     }
   }
   const std::string parent = options.work_parent.empty() ? env_or("TMPDIR", "/tmp") : options.work_parent;
@@ -96,8 +96,10 @@ Result<std::unique_ptr<Cluster>> Cluster::create(const HarnessOptions& options, 
     if (Status s = c->make_dir(d); !s.ok()) return s;
   }
   if (!shell_safe_path(c->archive_dir_)) {
-    return Status::InvalidInput(fmt::format("run directory {} holds characters unsafe in archive_command; "
-                                            "choose another --work-dir", c->dir_));
+    return Status::InvalidInput(
+        fmt::format("run directory {} holds characters unsafe in archive_command; "
+                    "choose another --work-dir",
+                    c->dir_));
   }
   if (Status s = c->ensure_template(); !s.ok()) return s;
   if (options.disk_faults) {
@@ -164,16 +166,15 @@ Status Cluster::ensure_template() {
   }
   // The cache does not follow work_parent: every run of this user and version shares it.
   const std::string parent = env_or("TMPDIR", "/tmp");
-  template_ = !options_.template_dir.empty()
-                  ? options_.template_dir
-                  : fmt::format("{}/replsim-template-{}-{}-{}", parent, run_as_.uid, version_,
-                                size_mb(spec_.wal_segment_size));
+  template_ = !options_.template_dir.empty() ? options_.template_dir
+                                             : fmt::format("{}/replsim-template-{}-{}-{}", parent, run_as_.uid,
+                                                           version_, size_mb(spec_.wal_segment_size));
   struct stat st = {};
   if (stat(template_.c_str(), &st) == 0) {
     // A template someone else could write to would be copied into every cluster: refuse it.
     if (st.st_uid != run_as_.uid || (st.st_mode & 0077) != 0 || !fs::exists(template_ + "/PG_VERSION")) {
-      return Status::InvalidInput(fmt::format("template {} is not a private initdb directory of {}; remove it",
-                                              template_, run_as_.user));
+      return Status::InvalidInput(
+          fmt::format("template {} is not a private initdb directory of {}; remove it", template_, run_as_.user));
     }
     return Status::Ok();
   }
@@ -186,8 +187,18 @@ Status Cluster::ensure_template() {
     return Status::IoError(fmt::format("chown {}: {}", build, strerror(errno)));
   }
   SpawnOptions o;
-  o.argv = {bindir_ + "/initdb", "-D", build + "/data", "-U", "postgres", "-A", "trust", "-N", "-E", "UTF8",
-            "--locale=C", fmt::format("--wal-segsize={}", spec_.wal_segment_size >> 20)};
+  o.argv = {bindir_ + "/initdb",
+            "-D",
+            build + "/data",
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-N",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            fmt::format("--wal-segsize={}", spec_.wal_segment_size >> 20)};
   o.output_path = log_dir_ + "/initdb.log";
   Status s = run_program(o, run_as_, 120000);
   if (s.ok()) s = slim_template(build);
@@ -308,25 +319,26 @@ Status Cluster::setup_disk_gate() {
                                  ? options_.disk_gate_library
                                  : env_or("REPLSIM_DISK_GATE_LIBRARY", REPLSIM_DISK_GATE_LIBRARY);
   if (access(source.c_str(), R_OK) != 0) {
-    return Status::NotFound(fmt::format("disk gate library {} not readable ({}); build target replsim_disk_gate or "
-                                        "set REPLSIM_DISK_GATE_LIBRARY",
-                                        source, strerror(errno)));
+    return Status::NotFound(
+        fmt::format("disk gate library {} not readable ({}); build target replsim_disk_gate or "
+                    "set REPLSIM_DISK_GATE_LIBRARY",
+                    source, strerror(errno)));
   }
   std::error_code ec;
   canonical_dir_ = fs::canonical(dir_, ec).string();
   if (ec) return Status::IoError(fmt::format("realpath {}: {}", dir_, ec.message()));
   // LD_PRELOAD splits its value at spaces and colons.
   if (!shell_safe_path(canonical_dir_)) {
-    return Status::InvalidInput(fmt::format("run directory {} holds characters LD_PRELOAD cannot carry; choose "
-                                            "another --work-dir",
-                                            canonical_dir_));
+    return Status::InvalidInput(
+        fmt::format("run directory {} holds characters LD_PRELOAD cannot carry; choose "
+                    "another --work-dir",
+                    canonical_dir_));
   }
   if (Status s = make_dir(dir_ + "/disk-gate"); !s.ok()) return s;
   const std::string copy = canonical_dir_ + "/disk-gate/replsim_disk_gate.so";
   fs::copy_file(source, copy, ec);
   if (ec) return Status::IoError(fmt::format("copy {} to {}: {}", source, copy, ec.message()));
-  if (chmod(copy.c_str(), 0500) != 0 ||
-      (run_as_.switch_user && chown(copy.c_str(), run_as_.uid, run_as_.gid) != 0)) {
+  if (chmod(copy.c_str(), 0500) != 0 || (run_as_.switch_user && chown(copy.c_str(), run_as_.uid, run_as_.gid) != 0)) {
     return Status::IoError(fmt::format("chmod/chown {}: {}", copy, strerror(errno)));
   }
   disk_gate_library_ = copy;
@@ -495,24 +507,34 @@ Status Cluster::add_standby(const NodeSpec& spec, const std::string& upstream_na
   proxy_->set_faults(n.link, f);
 
   SpawnOptions o;
-  o.argv = {bindir_ + "/pg_basebackup", "-h", sock_dir_, "-p", std::to_string(up_port), "-U", "postgres",
-            "-D", n.data_dir, "-X", "stream", "-c", "fast", "--no-sync"};
+  o.argv = {bindir_ + "/pg_basebackup",
+            "-h",
+            sock_dir_,
+            "-p",
+            std::to_string(up_port),
+            "-U",
+            "postgres",
+            "-D",
+            n.data_dir,
+            "-X",
+            "stream",
+            "-c",
+            "fast",
+            "--no-sync"};
   if (spec.replication_slot) {
     o.argv.insert(o.argv.end(), {"-C", "-S", spec.name});  // The parser allows only [a-z0-9_] names.
   }
   o.output_path = fmt::format("{}/basebackup-{}.log", log_dir_, n.index);
   if (Status s = run_program(o, run_as_, 60000); !s.ok()) return s;
-  {
-    std::ofstream sig(n.data_dir + "/standby.signal");
-  }
+  { std::ofstream sig(n.data_dir + "/standby.signal"); }
   if (run_as_.switch_user) (void)!chown((n.data_dir + "/standby.signal").c_str(), run_as_.uid, run_as_.gid);
   // primary_conninfo is a conninfo string inside a configuration string: the node name is a
   // validated identifier, so neither quoting level can be escaped from.
   std::vector<std::pair<std::string, std::string>> conf = {
       {"port", std::to_string(n.port)},
       {"cluster_name", spec.name},
-      {"primary_conninfo", fmt::format("host=127.0.0.1 port={} user=postgres application_name={}", *proxy_port,
-                                       spec.name)},
+      {"primary_conninfo",
+       fmt::format("host=127.0.0.1 port={} user=postgres application_name={}", *proxy_port, spec.name)},
       // A standby's own configuration does not make it wait for itself once promoted.
       {"synchronous_standby_names", ""},
   };
@@ -536,8 +558,8 @@ Status Cluster::wait_streaming(const std::string& standby, int64_t timeout_ms) {
     if (!r.rows.empty() && !r.null_at(0, 0) && r.at(0, 0) == "streaming") return Status::Ok();
     if (interrupted()) return Status::Interrupted("interrupted");
     if (Clock::now() > deadline) {
-      return Status::Timeout(fmt::format("{} not streaming after {} ms; its log:\n{}", standby, timeout_ms,
-                                         n->server->log_tail(15)));
+      return Status::Timeout(
+          fmt::format("{} not streaming after {} ms; its log:\n{}", standby, timeout_ms, n->server->log_tail(15)));
     }
     std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
   }
@@ -657,8 +679,7 @@ Result<ClusterNode*> Cluster::gated_node(const std::string& name) {
   if (n == nullptr) return Status::InvalidInput(fmt::format("no node {}", name));
   if (!n->disk_gate) {
     return Status::InvalidInput(fmt::format(
-        "{}: disk faults need a cluster created with HarnessOptions::disk_faults (the disk gate is not loaded)",
-        name));
+        "{}: disk faults need a cluster created with HarnessOptions::disk_faults (the disk gate is not loaded)", name));
   }
   return n;
 }
@@ -712,8 +733,20 @@ Result<std::string> Cluster::base_backup(const std::string& from) {
   ClusterNode* n = node(from);
   const std::string dir = fmt::format("{}/backup-{}", backup_dir_, backups_++);
   SpawnOptions o;
-  o.argv = {bindir_ + "/pg_basebackup", "-h", sock_dir_, "-p", std::to_string(n->port), "-U", "postgres",
-            "-D", dir, "-X", "stream", "-c", "fast", "--no-sync"};
+  o.argv = {bindir_ + "/pg_basebackup",
+            "-h",
+            sock_dir_,
+            "-p",
+            std::to_string(n->port),
+            "-U",
+            "postgres",
+            "-D",
+            dir,
+            "-X",
+            "stream",
+            "-c",
+            "fast",
+            "--no-sync"};
   o.output_path = fmt::format("{}/backup-{}.log", log_dir_, backups_ - 1);
   if (Status s = run_program(o, run_as_, 60000); !s.ok()) return s;
   return dir;
@@ -746,8 +779,11 @@ Result<ClusterNode*> Cluster::node_for_restore(const std::string& name) {
 // its new timeline would otherwise land in the archive it restores from
 // (docs/postgresql-notes.md, "A restored copy and the archive").
 std::vector<std::pair<std::string, std::string>> Cluster::restored_conf(const ClusterNode& n) const {
-  return {{"port", std::to_string(n.port)}, {"cluster_name", n.name}, {"archive_mode", "off"},
-          {"primary_conninfo", ""}, {"synchronous_standby_names", ""}};
+  return {{"port", std::to_string(n.port)},
+          {"cluster_name", n.name},
+          {"archive_mode", "off"},
+          {"primary_conninfo", ""},
+          {"synchronous_standby_names", ""}};
 }
 
 Result<ClusterNode*> Cluster::restore(const std::string& name, const std::string& backup_dir,
@@ -756,9 +792,7 @@ Result<ClusterNode*> Cluster::restore(const std::string& name, const std::string
   if (!made.ok()) return made.status();
   ClusterNode& n = **made;
   if (Status s = copy_tree(backup_dir, n.data_dir); !s.ok()) return s;
-  {
-    std::ofstream sig(n.data_dir + "/recovery.signal");
-  }
+  { std::ofstream sig(n.data_dir + "/recovery.signal"); }
   if (run_as_.switch_user) (void)!chown((n.data_dir + "/recovery.signal").c_str(), run_as_.uid, run_as_.gid);
   std::vector<std::pair<std::string, std::string>> conf = restored_conf(n);
   conf.emplace_back("restore_command", fmt::format("/bin/cp {}/%f %p", archive_dir_));
@@ -830,8 +864,8 @@ Result<ClusterNode*> Cluster::restore_copy(const std::string& name, const std::s
       return g;
     }
     n.state = "primary";
-    progress(fmt::format("{}: started from naive copy {}, pid {}, port {}, {:.3f} s", name, copy_dir,
-                         n.server->pid(), n.port, std::chrono::duration<double>(Clock::now() - t0).count()));
+    progress(fmt::format("{}: started from naive copy {}, pid {}, port {}, {:.3f} s", name, copy_dir, n.server->pid(),
+                         n.port, std::chrono::duration<double>(Clock::now() - t0).count()));
     return &n;
   }
   n.server->crash();  // Still running only when it was not ready in time.

@@ -39,8 +39,8 @@ struct ClusterNode {
   // "primary", "standby", "paused", "crashed", "stopped", "wiped", "restoring" (vocab NodePosition).
   std::string state;
   std::string state_before_pause;
-  std::string error;         // "refuses_to_start", "recovery_target_not_reached", "cannot_catch_up".
-  std::string error_detail;  // The server's own log lines.
+  std::string error;                    // "refuses_to_start", "recovery_target_not_reached", "cannot_catch_up".
+  std::string error_detail;             // The server's own log lines.
   std::unique_ptr<DiskGate> disk_gate;  // Set when the cluster runs with HarnessOptions::disk_faults.
   DiskJournalSummary lost_writes;       // What the last os_crash undid.
 };

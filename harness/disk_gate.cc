@@ -32,15 +32,14 @@ constexpr int64_t kLockTimeoutMs = 5000;
 // such plain name directly in pg_wal, opened without following symlinks.
 bool plain_file_name(const std::string& name) {
   if (name.empty() || name == "." || name == "..") return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
-  });
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-'; });
 }
 
 struct Record {
   DiskGateRecord header;
-  std::string name;     // The file name within pg_wal.
-  size_t old_at = 0;    // Where the old bytes start in the journal text.
+  std::string name;   // The file name within pg_wal.
+  size_t old_at = 0;  // Where the old bytes start in the journal text.
 };
 
 Result<std::vector<Record>> parse_journal(const std::string& text, const std::string& wal_dir) {
@@ -61,8 +60,8 @@ Result<std::vector<Record>> parse_journal(const std::string& text, const std::st
     const std::string path = text.substr(at + sizeof h, h.path_length);
     r.name = path.rfind(prefix, 0) == 0 ? path.substr(prefix.size()) : "";
     if (!plain_file_name(r.name)) {
-      return Status::Corruption(fmt::format("disk gate journal: record at byte {} names {}, not a file in {}", at,
-                                            path, wal_dir));
+      return Status::Corruption(
+          fmt::format("disk gate journal: record at byte {} names {}, not a file in {}", at, path, wal_dir));
     }
     r.old_at = at + sizeof h + h.path_length;
     at = r.old_at + h.old_length;
@@ -98,7 +97,9 @@ std::string DiskJournalSummary::describe() const {
 }
 
 DiskGate::DiskGate(std::string control_dir, std::string wal_dir, std::string library, const RunAs& run_as)
-    : control_dir_(std::move(control_dir)), wal_dir_(std::move(wal_dir)), library_(std::move(library)),
+    : control_dir_(std::move(control_dir)),
+      wal_dir_(std::move(wal_dir)),
+      library_(std::move(library)),
       run_as_(run_as) {}
 
 Result<std::unique_ptr<DiskGate>> DiskGate::create(const std::string& control_dir, const std::string& wal_dir,
@@ -166,7 +167,8 @@ Result<int> DiskGate::lock(int64_t timeout_ms) const {
 Status DiskGate::remove_control_files() const {
   for (const char* file : {DISK_GATE_STALL_FILE, DISK_GATE_JOURNAL_FILE}) {
     const std::string p = path(file);
-    if (unlink(p.c_str()) != 0 && errno != ENOENT) return Status::IoError(fmt::format("unlink {}: {}", p, strerror(errno)));
+    if (unlink(p.c_str()) != 0 && errno != ENOENT)
+      return Status::IoError(fmt::format("unlink {}: {}", p, strerror(errno)));
   }
   return Status::Ok();
 }

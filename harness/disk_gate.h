@@ -19,10 +19,10 @@ namespace replsim::harness {
 
 // What a journal holds, or what an undo did.
 struct DiskJournalSummary {
-  int64_t writes = 0;               // Journal records (one per write, or per 16 KiB of a larger one).
-  uint64_t bytes = 0;               // Bytes those writes wrote.
-  std::vector<std::string> files;   // File names (not paths) they wrote, in write order.
-  std::vector<std::string> missing; // Undo only: files gone since (renamed or removed), skipped.
+  int64_t writes = 0;                // Journal records (one per write, or per 16 KiB of a larger one).
+  uint64_t bytes = 0;                // Bytes those writes wrote.
+  std::vector<std::string> files;    // File names (not paths) they wrote, in write order.
+  std::vector<std::string> missing;  // Undo only: files gone since (renamed or removed), skipped.
 
   // "3 WAL writes (24576 bytes) to 000000010000000000000003" / "no WAL write".
   std::string describe() const;

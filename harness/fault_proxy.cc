@@ -121,8 +121,7 @@ struct FaultProxy::Impl {
       const int64_t bw = link->faults.bandwidth_bytes_per_s;
       if (bw > 0 && !conn->closed) {
         auto& free_at = conn->next_free[to_standby ? 0 : 1];
-        free_at = std::max(free_at, Clock::now()) +
-                  std::chrono::microseconds(static_cast<int64_t>(n) * 1'000'000 / bw);
+        free_at = std::max(free_at, Clock::now()) + std::chrono::microseconds(static_cast<int64_t>(n) * 1'000'000 / bw);
         timer.expires_at(free_at);
         co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }

@@ -17,9 +17,9 @@
 namespace replsim::harness {
 
 struct LinkFaults {
-  bool refuse_new = false;        // Accept and close new connections at once.
-  bool hold_to_standby = false;   // Keep bytes from the primary; forward them on heal.
-  bool hold_to_primary = false;   // Keep bytes from the standby; forward them on heal.
+  bool refuse_new = false;       // Accept and close new connections at once.
+  bool hold_to_standby = false;  // Keep bytes from the primary; forward them on heal.
+  bool hold_to_primary = false;  // Keep bytes from the standby; forward them on heal.
   int64_t latency_to_standby_us = 0;
   int64_t latency_to_primary_us = 0;
   int64_t bandwidth_bytes_per_s = 0;  // Each direction; 0 = unlimited.

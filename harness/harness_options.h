@@ -32,7 +32,7 @@ struct HarnessOptions {
   int64_t ready_timeout_ms = 15000;  // Server start, standby streaming.
   int64_t catchup_timeout_ms = 10000;
   int64_t restore_timeout_ms = 30000;
-  int64_t stop_timeout_ms = 10000;   // Fast shutdown before it escalates to SIGKILL.
+  int64_t stop_timeout_ms = 10000;  // Fast shutdown before it escalates to SIGKILL.
   int64_t statement_timeout_ms = 10000;
 
   // Progress lines ("primary: started, pid 1234, port 5433"); nullptr = quiet.

@@ -56,8 +56,7 @@ struct OrderWorkload {
   Status run_one(PgConnection& c, uint64_t& rng, Clock::time_point origin, CommitSample* sample) const {
     const std::string customer = std::to_string(1 + next_random(rng) % customers);
     if (Status s = c.exec("BEGIN").status(); !s.ok()) return s;
-    PgReply order = c.exec("INSERT INTO orders (customerid, status) VALUES ($1, $2) RETURNING id",
-                           {customer, "new"});
+    PgReply order = c.exec("INSERT INTO orders (customerid, status) VALUES ($1, $2) RETURNING id", {customer, "new"});
     if (!order.ok) return order.status();
     const std::string order_id = order.at(0, 0);
     const int items = 1 + static_cast<int>(next_random(rng) % 3);
@@ -79,8 +78,8 @@ struct OrderWorkload {
 // Values written into ALTER SYSTEM, which takes no bind parameters: only these characters.
 bool safe_setting(const std::string& value) {
   return std::all_of(value.begin(), value.end(), [](char ch) {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == ' ' ||
-           ch == ',' || ch == '(' || ch == ')' || ch == '_';
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == ' ' || ch == ',' ||
+           ch == '(' || ch == ')' || ch == '_';
   });
 }
 
@@ -159,10 +158,9 @@ Status LatencyBench::apply_settings(const BenchConfig& config) {
     return Status::InvalidInput(fmt::format("unsupported synchronous_standby_names '{}'", config.standby_names));
   // Both values come from fixed tables (to_string of the enum, checked names above), so
   // pasting them into ALTER SYSTEM cannot inject anything.
-  for (const std::string& sql :
-       {fmt::format("ALTER SYSTEM SET synchronous_commit = '{}'", to_string(config.level)),
-        fmt::format("ALTER SYSTEM SET synchronous_standby_names = '{}'", config.standby_names),
-        std::string("SELECT pg_reload_conf()")}) {
+  for (const std::string& sql : {fmt::format("ALTER SYSTEM SET synchronous_commit = '{}'", to_string(config.level)),
+                                 fmt::format("ALTER SYSTEM SET synchronous_standby_names = '{}'", config.standby_names),
+                                 std::string("SELECT pg_reload_conf()")}) {
     if (Status s = admin_->exec(sql).status(); !s.ok()) return fail(fmt::format("{}: {}", sql, s.message()));
   }
   for (const char* link : {"s1", "s2"}) {
@@ -181,8 +179,9 @@ Status LatencyBench::wait_replicas_ready(const BenchConfig& config, int64_t time
   for (int sleep_ms = 2;; sleep_ms = std::min(sleep_ms * 2, 50)) {
     auto probe = cluster_->connect(*cluster_->node("primary"));
     if (!probe.ok()) return fail(probe.status().message());
-    PgReply names = (*probe)->exec("SELECT current_setting('synchronous_standby_names'), "
-                                   "current_setting('synchronous_commit')");
+    PgReply names = (*probe)->exec(
+        "SELECT current_setting('synchronous_standby_names'), "
+        "current_setting('synchronous_commit')");
     PgReply rows = (*probe)->exec(
         "SELECT application_name, sync_state FROM pg_stat_replication WHERE state = 'streaming' "
         "ORDER BY application_name");
@@ -202,8 +201,8 @@ Status LatencyBench::wait_replicas_ready(const BenchConfig& config, int64_t time
     }
     if (interrupted()) return Status::Interrupted("interrupted");
     if (Clock::now() > deadline) {
-      return fail(fmt::format("standbys not ready for '{}' after {} ms (pg_stat_replication: {})",
-                              config.standby_names, timeout_ms, last));
+      return fail(fmt::format("standbys not ready for '{}' after {} ms (pg_stat_replication: {})", config.standby_names,
+                              timeout_ms, last));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));
   }

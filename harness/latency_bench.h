@@ -41,9 +41,9 @@ struct BenchMeasure {
   // Partition phase.
   bool partitioned = false;
   int64_t partition_window_ms = 0;
-  double stall_ms = 0;        // Longest commit that was in flight during the partition.
-  bool blocked = false;       // stall_ms >= HarnessOptions::block_after_ms.
-  std::string released_by;    // "" (not blocked), "failover" (before the heal) or "heal".
+  double stall_ms = 0;            // Longest commit that was in flight during the partition.
+  bool blocked = false;           // stall_ms >= HarnessOptions::block_after_ms.
+  std::string released_by;        // "" (not blocked), "failover" (before the heal) or "heal".
   int64_t partition_commits = 0;  // Commits completed while the partition lasted.
 };
 

@@ -59,8 +59,13 @@ Result<std::unique_ptr<PgConnection>> PgConnection::connect(const ConnTarget& ta
                                                             const std::string& application_name) {
   const std::string port = std::to_string(target.port);
   const char* keys[] = {"host", "port", "user", "dbname", "application_name", "connect_timeout", nullptr};
-  const char* values[] = {target.host.c_str(), port.c_str(), target.user.c_str(), target.dbname.c_str(),
-                          application_name.c_str(), "5", nullptr};
+  const char* values[] = {target.host.c_str(),
+                          port.c_str(),
+                          target.user.c_str(),
+                          target.dbname.c_str(),
+                          application_name.c_str(),
+                          "5",
+                          nullptr};
   PGconn* conn = PQconnectStartParams(keys, values, 0);
   if (conn == nullptr) return Status::IoError("libpq: out of memory");
   const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
@@ -68,8 +73,8 @@ Result<std::unique_ptr<PgConnection>> PgConnection::connect(const ConnTarget& ta
   while (PQstatus(conn) != CONNECTION_BAD && st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
     if (!wait_socket(conn, st == PGRES_POLLING_WRITING, deadline)) {
       PQfinish(conn);
-      return Status::Timeout(fmt::format("connecting to {}:{} {}", target.host, target.port,
-                                         interrupted() ? "interrupted" : "timed out"));
+      return Status::Timeout(
+          fmt::format("connecting to {}:{} {}", target.host, target.port, interrupted() ? "interrupted" : "timed out"));
     }
     st = PQconnectPoll(conn);
   }
@@ -83,8 +88,7 @@ Result<std::unique_ptr<PgConnection>> PgConnection::connect(const ConnTarget& ta
   return std::unique_ptr<PgConnection>(new PgConnection(conn));
 }
 
-PgConnection::PgConnection(PGconn* conn)
-    : conn_(conn), notices_(std::make_unique<std::vector<std::string>>()) {
+PgConnection::PgConnection(PGconn* conn) : conn_(conn), notices_(std::make_unique<std::vector<std::string>>()) {
   PQsetNoticeReceiver(conn_, on_notice, notices_.get());
 }
 
@@ -97,8 +101,8 @@ Status PgConnection::send(const std::string& sql, const std::vector<std::string>
   REPLSIM_ASSERT(!busy_, "PgConnection::send while a statement is in flight");
   std::vector<const char*> values;
   for (const auto& p : params) values.push_back(p.c_str());
-  if (PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
-                        nullptr, 0) == 0) {
+  if (PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr,
+                        0) == 0) {
     return Status::IoError(PQerrorMessage(conn_));
   }
   busy_ = true;

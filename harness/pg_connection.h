@@ -27,7 +27,7 @@ struct ConnTarget {
 // What a statement returned: rows as text (nullopt = NULL), or an error.
 struct PgReply {
   bool ok = false;
-  std::string error;             // The server's or libpq's message.
+  std::string error;  // The server's or libpq's message.
   std::string sqlstate;
   bool connection_lost = false;  // The connection broke: the outcome of a COMMIT is unknown.
   bool timed_out = false;        // Still running when the wait ended (the statement goes on).

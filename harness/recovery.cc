@@ -119,12 +119,14 @@ void Runner::wait_archived(ClusterNode* n, const std::string& segment) {
 void Runner::wait_archive_failed(ClusterNode* n, const std::string& segment, int64_t failed_before) {
   const auto deadline = Clock::now() + std::chrono::milliseconds(opt_.catchup_timeout_ms);
   for (int sleep_us = 500; Clock::now() < deadline && !interrupted(); sleep_us = std::min(sleep_us * 2, 10000)) {
-    PgReply a = observe(n, "SELECT failed_count::text, coalesce(last_failed_wal, ''), coalesce(last_archived_wal, '') "
-                           "FROM pg_stat_archiver");
+    PgReply a = observe(n,
+                        "SELECT failed_count::text, coalesce(last_failed_wal, ''), coalesce(last_archived_wal, '') "
+                        "FROM pg_stat_archiver");
     if (a.ok && std::stoll(a.at(0, 0)) > failed_before) {
-      note(fmt::format("segment {} not archived: archive_command failed (pg_stat_archiver failed_count {} -> {}, "
-                       "last_failed_wal {}, last_archived_wal {})",
-                       segment, failed_before, a.at(0, 0), a.at(0, 1), a.at(0, 2).empty() ? "-" : a.at(0, 2)));
+      note(
+          fmt::format("segment {} not archived: archive_command failed (pg_stat_archiver failed_count {} -> {}, "
+                      "last_failed_wal {}, last_archived_wal {})",
+                      segment, failed_before, a.at(0, 0), a.at(0, 1), a.at(0, 2).empty() ? "-" : a.at(0, 2)));
       return;
     }
     std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
@@ -156,17 +158,19 @@ Status Runner::on_naive_copy(const Step& st) {
   event(EventType::kFault, "operator", n->name, fmt::format("naive_copy {}: {}", st.name, fmt::join(parts, ", ")));
   // The moment these parts come from: the source's WAL position and the checkpoint its
   // pg_control names on disk.
-  PgReply r = observe(n, "SELECT pg_current_wal_insert_lsn()::text, redo_lsn::text, checkpoint_lsn::text "
-                         "FROM pg_control_checkpoint()");
+  PgReply r = observe(n,
+                      "SELECT pg_current_wal_insert_lsn()::text, redo_lsn::text, checkpoint_lsn::text "
+                      "FROM pg_control_checkpoint()");
   auto copy = copies_.find(st.name);
   auto dir = c_.naive_copy(n->name, copy == copies_.end() ? "" : copy->second, parts);
   if (!dir.ok()) return dir.status();
   copies_[st.name] = *dir;
   if (r.ok) {
     h_.events[at].lsn = lsn_at(r, 0, 0);
-    note(fmt::format("naive copy {}: {} of {} copied at insert LSN {} (pg_control names the checkpoint at {}, "
-                     "redo {})",
-                     st.name, fmt::join(parts, ", "), n->name, r.at(0, 0), r.at(0, 2), r.at(0, 1)));
+    note(
+        fmt::format("naive copy {}: {} of {} copied at insert LSN {} (pg_control names the checkpoint at {}, "
+                    "redo {})",
+                    st.name, fmt::join(parts, ", "), n->name, r.at(0, 0), r.at(0, 2), r.at(0, 1)));
   }
   return Status::Ok();
 }
@@ -204,8 +208,8 @@ void Runner::wait_archive_caught_up() {
     for (int sleep_us = 500;; sleep_us = std::min(sleep_us * 2, 10000)) {
       r = observe(n, pending_sql);
       if (r.ok && r.at(0, 1) == "0") {
-        note(fmt::format("archive repaired: nothing left to archive on {} (last_archived_wal {})", n->name,
-                         r.at(0, 2)));
+        note(
+            fmt::format("archive repaired: nothing left to archive on {} (last_archived_wal {})", n->name, r.at(0, 2)));
         break;
       }
       if (interrupted()) return;
@@ -332,8 +336,9 @@ Status Runner::wait_restored(ClusterNode* n, RecoveryTarget::Action action) {
       return Status::Failed(fmt::format("exited during recovery:\n{}", n->error_detail));
     }
     if (action != RecoveryTarget::Action::kShutdown) {
-      PgReply r = observe(n, "SELECT pg_is_in_recovery(), CASE WHEN pg_is_in_recovery() THEN "
-                             "pg_get_wal_replay_pause_state() END");
+      PgReply r = observe(n,
+                          "SELECT pg_is_in_recovery(), CASE WHEN pg_is_in_recovery() THEN "
+                          "pg_get_wal_replay_pause_state() END");
       if (r.ok && r.at(0, 0) == "f") {
         n->state = "primary";
         if (const std::string l = log_line_with(n->log_path, "recovery stopping"); !l.empty()) note(l);

@@ -238,8 +238,8 @@ Status Runner::on_catchup(const Step& st) {
     // Without a node: the standbys streaming from the current primary over a working link (a
     // cut-off standby, or one following a primary that is gone, cannot catch up: the simulator's
     // rule too). A named standby is waited for whatever its state; a primary has nothing to do.
-    const bool streaming_here =
-        n->state == "standby" && !n->link.empty() && n->upstream == primary_ && !c_.partitioned(n->name);
+    const bool streaming_here = n->state == "standby" && !n->link.empty() && n->upstream == primary_ &&
+                                !c_.partitioned(n->name);
     if (st.node.empty() ? streaming_here : (n->name == st.node && n->state != "primary" && n->state != "restoring"))
       standbys.push_back(n);
   }

@@ -95,8 +95,8 @@ Status Runner::checkpoint_after_setup() {
       if (replayed.ok && lsn_at(replayed, 0, 0) >= checkpointed) break;
       if (interrupted()) return Status::Interrupted("interrupted");
       if (Clock::now() > deadline) {
-        return Status::Timeout(fmt::format("{} did not replay the setup checkpoint in {} ms", standby->name,
-                                           opt_.ready_timeout_ms));
+        return Status::Timeout(
+            fmt::format("{} did not replay the setup checkpoint in {} ms", standby->name, opt_.ready_timeout_ms));
       }
       std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
     }
@@ -149,16 +149,18 @@ Status Runner::run_steps() {
   ran_ = true;
   if (interrupted()) {
     const int sig = interrupt_signal();
-    return Status::Interrupted(fmt::format("interrupted by {}; every server stopped",
-                                           sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal"));
+    return Status::Interrupted(fmt::format("interrupted by {}; every server stopped", sig == SIGINT    ? "SIGINT"
+                                                                                      : sig == SIGTERM ? "SIGTERM"
+                                                                                                       : "a signal"));
   }
   return Status::Ok();
 }
 
 Status Runner::on_mark(const Step& st) {
   ClusterNode* n = node_or_primary(st.node);
-  PgReply r = observe(n, "SELECT clock_timestamp()::text, CASE WHEN pg_is_in_recovery() THEN "
-                         "pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END::text");
+  PgReply r = observe(n,
+                      "SELECT clock_timestamp()::text, CASE WHEN pg_is_in_recovery() THEN "
+                      "pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END::text");
   if (!r.ok) return r.status();
   marks_[st.name] = Mark{r.at(0, 0), lsn_at(r, 0, 1)};
   note(fmt::format("mark {} at {} ({})", st.name, r.at(0, 0), marks_[st.name].lsn.to_string()));
@@ -189,14 +191,13 @@ void Runner::record_positions(int index, const Step& st) {
     p.node = n->name;
     p.state = n->state;
     p.sync_state = sync_states.count(n->name) ? sync_states[n->name] : "";
-    PgReply r = observe(
-        n,
-        "SELECT pg_is_in_recovery(), "
-        "CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_insert_lsn()::text END, "
-        "CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_flush_lsn()::text END, "
-        "pg_last_wal_receive_lsn()::text, pg_last_wal_replay_lsn()::text, "
-        "CASE WHEN pg_is_in_recovery() THEN (SELECT timeline_id FROM pg_control_checkpoint()) "
-        "ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END::text");
+    PgReply r = observe(n,
+                        "SELECT pg_is_in_recovery(), "
+                        "CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_insert_lsn()::text END, "
+                        "CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_flush_lsn()::text END, "
+                        "pg_last_wal_receive_lsn()::text, pg_last_wal_replay_lsn()::text, "
+                        "CASE WHEN pg_is_in_recovery() THEN (SELECT timeline_id FROM pg_control_checkpoint()) "
+                        "ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END::text");
     if (r.ok && !r.rows.empty()) {
       p.insert_lsn = lsn_at(r, 0, 1);
       p.flush_lsn = lsn_at(r, 0, 2);

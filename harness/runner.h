@@ -172,7 +172,7 @@ class Runner {
   int64_t start_wall_us_ = 0;
   bool set_up_ = false;  // setup() succeeded.
   bool ran_ = false;     // run_steps() returned.
-  int step_index_ = 0;  // The step in progress: a write's client process and TxRecord::step.
+  int step_index_ = 0;   // The step in progress: a write's client process and TxRecord::step.
   std::vector<Pending> pending_;
   std::map<std::string, std::unique_ptr<PgConnection>> observers_;
   std::map<std::string, TimelineId> timelines_;

@@ -52,8 +52,8 @@ Status validate_for_harness(const Scenario& scenario) {
     }
   }
   if (!scenario.resolved()) {
-    return Status::InvalidInput(fmt::format("the scenario is not resolved (resolve_scenario): data set '{}'",
-                                            scenario.cluster.dataset));
+    return Status::InvalidInput(
+        fmt::format("the scenario is not resolved (resolve_scenario): data set '{}'", scenario.cluster.dataset));
   }
   const uint64_t seg = scenario.cluster.wal_segment_size;
   if (seg < (1u << 20) || seg > (1u << 30) || (seg & (seg - 1)) != 0) {
@@ -69,7 +69,9 @@ Result<History> run_scenario(const Scenario& scenario, const HarnessOptions& opt
   // Disk faults need every server under the disk gate with fsync on (docs/harness.md "Disk
   // stalls and operating-system crashes"); other scenarios keep the faster settings.
   HarnessOptions effective = options;
-  const auto disk_step = [](const Step& st) { return st.kind == StepKind::kStallDisk || st.kind == StepKind::kOsCrash; };
+  const auto disk_step = [](const Step& st) {
+    return st.kind == StepKind::kStallDisk || st.kind == StepKind::kOsCrash;
+  };
   effective.disk_faults = options.disk_faults || std::any_of(scenario.steps.begin(), scenario.steps.end(), disk_step);
   auto cluster = Cluster::create(effective, scenario.cluster);
   if (!cluster.ok()) return cluster.status();

@@ -64,8 +64,7 @@ Status ServerProcess::wait_ready(int64_t timeout_ms) {
   const std::string pidfile = data_dir_ + "/postmaster.pid";
   for (int sleep_us = 500;; sleep_us = std::min(sleep_us * 2, 5000)) {
     if (!running()) {
-      return Status::Failed(fmt::format("postgres -D {} exited during startup; its log:\n{}", data_dir_,
-                                        log_tail(25)));
+      return Status::Failed(fmt::format("postgres -D {} exited during startup; its log:\n{}", data_dir_, log_tail(25)));
     }
     std::ifstream in(pidfile);
     std::string first, line;
@@ -76,8 +75,8 @@ Status ServerProcess::wait_ready(int64_t timeout_ms) {
     if (ours && (line.rfind("ready", 0) == 0 || line.rfind("standby", 0) == 0)) return Status::Ok();
     if (interrupted()) return Status::Interrupted("interrupted");
     if (Clock::now() > deadline) {
-      return Status::Timeout(fmt::format("postgres -D {} not ready after {} ms; its log:\n{}", data_dir_,
-                                         timeout_ms, log_tail(25)));
+      return Status::Timeout(
+          fmt::format("postgres -D {} not ready after {} ms; its log:\n{}", data_dir_, timeout_ms, log_tail(25)));
     }
     std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
   }

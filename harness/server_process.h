@@ -35,7 +35,7 @@ class ServerProcess {
   // Waits for the postmaster to exit on its own (a recovery target with action shutdown).
   Status wait_exit(int64_t timeout_ms);
 
-  bool running();                // Reaps the postmaster if it exited.
+  bool running();  // Reaps the postmaster if it exited.
   std::optional<int> exit_status() const { return exit_status_; }
   pid_t pid() const { return pid_; }
   bool paused() const { return paused_; }

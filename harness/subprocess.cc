@@ -62,10 +62,10 @@ Result<RunAs> RunAs::resolve(const std::string& server_user) {
   std::vector<char> buf(16384);
   getpwnam_r(server_user.c_str(), &pwd, buf.data(), buf.size(), &found);
   if (found == nullptr || found->pw_uid == 0) {
-    return Status::InvalidInput(fmt::format(
-        "running as root, the harness runs PostgreSQL as the system user '{}' (PostgreSQL refuses to run "
-        "as root), but there is no such non-root user; create it or run as an ordinary user",
-        server_user));
+    return Status::InvalidInput(
+        fmt::format("running as root, the harness runs PostgreSQL as the system user '{}' (PostgreSQL refuses to run "
+                    "as root), but there is no such non-root user; create it or run as an ordinary user",
+                    server_user));
   }
   r.switch_user = true;
   r.uid = found->pw_uid;

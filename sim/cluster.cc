@@ -1,17 +1,16 @@
 #include "sim/cluster.h"
 
-#include <fmt/format.h>
-
 #include <absl/container/flat_hash_set.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 
 #include "sim/executor.h"
 #include "sim/initial_data.h"
 #include "sim/sync_rep.h"
+#include "sim/wal/row_image.h"
 #include "vocab/assert.h"
 #include "vocab/step_visitor.h"
-#include "sim/wal/row_image.h"
 
 namespace replsim::sim {
 namespace {
@@ -49,12 +48,11 @@ void Cluster::setup() {
   for (size_t i = 0; i < specs.size(); ++i)
     nodes_.push_back(std::make_unique<Node>(specs[i].name, i == 0, scenario_.cluster.wal_segment_size, dataset_));
   // Every run loads the same seed rows: from the saved load when there is one (initial_data.h).
-  const InitialData* saved =
-      options_.saved_initial_data ? saved_initial_data(dataset_, scenario_.cluster.wal_segment_size) : nullptr;
-  if (saved != nullptr)
-    nodes_[0]->load_initial_data(*saved);
-  else
-    nodes_[0]->load_initial_data(kEpochUs);
+  const InitialData* saved = options_.saved_initial_data
+                                 ? saved_initial_data(dataset_, scenario_.cluster.wal_segment_size)
+                                 : nullptr;
+  if (saved != nullptr) nodes_[0]->load_initial_data(*saved);
+  else nodes_[0]->load_initial_data(kEpochUs);
   for (size_t i = 1; i < nodes_.size(); ++i) {
     if (saved != nullptr) nodes_[i]->clone_from(*nodes_[0], *saved);
     else nodes_[i]->clone_from(*nodes_[0]);
@@ -150,10 +148,12 @@ void Cluster::write(const Step& step) {
           step.label, why, &tx);
     note("{} {}: {}", step.label, to_string(outcome), why);
   };
-  if (n.run_state() == RunState::kPaused) return fail(fmt::format("{} is paused: the statement hangs", n.name()), TxOutcome::kBlocked);
+  if (n.run_state() == RunState::kPaused)
+    return fail(fmt::format("{} is paused: the statement hangs", n.name()), TxOutcome::kBlocked);
   if (!n.running()) return fail(fmt::format("could not connect to {}: it is {}", n.name(), to_string(n.run_state())));
   if (!n.is_primary())
-    return fail(fmt::format("cannot execute {} in a read-only transaction ({} is a standby)", to_string(step.kind), n.name()));
+    return fail(
+        fmt::format("cannot execute {} in a read-only transaction ({} is a standby)", to_string(step.kind), n.name()));
   ExecutionResult exec = Executor(dataset_, n.store()).execute(step, n.sequences());
   if (!exec.ok) return fail(exec.error);
 
@@ -165,10 +165,13 @@ void Cluster::write(const Step& step) {
       case wal::RecordType::kUpdate: w.update(xid, c.table, c.key, c.row); break;
       case wal::RecordType::kDelete: w.erase(xid, c.table, c.key); break;
       case wal::RecordType::kTruncate: w.truncate(xid, c.truncated); break;
-      case wal::RecordType::kCommit: case wal::RecordType::kAbort: case wal::RecordType::kRestorePoint:
-      case wal::RecordType::kSwitch: case wal::RecordType::kCheckpoint: case wal::RecordType::kBackupStart:
-      case wal::RecordType::kBackupEnd:
-        REPLSIM_ASSERT(false, "the executor makes only row changes");
+      case wal::RecordType::kCommit:
+      case wal::RecordType::kAbort:
+      case wal::RecordType::kRestorePoint:
+      case wal::RecordType::kSwitch:
+      case wal::RecordType::kCheckpoint:
+      case wal::RecordType::kBackupStart:
+      case wal::RecordType::kBackupEnd: REPLSIM_ASSERT(false, "the executor makes only row changes");
     }
   }
   w.insert(xid, marker_table_id(dataset_), n.next_marker_key(), Executor::initial_row({step.label}));
@@ -180,7 +183,8 @@ void Cluster::write(const Step& step) {
   tx.record.commit_time_us = world_.now_us();
   tx.record.timeline = n.timeline();
   for (const auto& link : links_)
-    if (link->upstream() == p && !link->promoted_away) tx.standby_view[link->standby()] = why_not_received(link->standby());
+    if (link->upstream() == p && !link->promoted_away)
+      tx.standby_view[link->standby()] = why_not_received(link->standby());
 
   const bool waits = commit_waits_for_standbys(tx.level, names_on(p));
   schedule_archive_timeout(p);
@@ -207,8 +211,8 @@ void Cluster::write(const Step& step) {
 void Cluster::wait_for_flush(Tx& tx) {
   tx.waiting = tx.flush_wait = true;
   tx.record.waited_for_sync = true;
-  note("{} wrote its commit record at {} (xid {}) and waits in XLogFlush: the disk of {} is stalled",
-       tx.record.label, tx.record.commit_lsn.to_string(), tx.record.xid, tx.record.node);
+  note("{} wrote its commit record at {} (xid {}) and waits in XLogFlush: the disk of {} is stalled", tx.record.label,
+       tx.record.commit_lsn.to_string(), tx.record.xid, tx.record.node);
 }
 
 void Cluster::acknowledge(Tx& tx, const std::string& how) {
@@ -217,8 +221,8 @@ void Cluster::acknowledge(Tx& tx, const std::string& how) {
   if (!how.empty()) tx.record.detail = how;
   event(HistoryEvent::Type::kOk, "client", tx.node, tx.record.label, how, &tx);
   if (recording())  // Its arguments cost as much as the formatting.
-    note("{} acknowledged at {} (xid {}, synchronous_commit={}){}", tx.record.label,
-         tx.record.commit_lsn.to_string(), tx.record.xid, to_string(tx.level), how.empty() ? "" : ": " + how);
+    note("{} acknowledged at {} (xid {}, synchronous_commit={}){}", tx.record.label, tx.record.commit_lsn.to_string(),
+         tx.record.xid, to_string(tx.level), how.empty() ? "" : ": " + how);
 }
 
 bool Cluster::can_catch_up(int standby) const {
@@ -269,7 +273,9 @@ void Cluster::on_catchup(const Step& step) {
   });
   for (int t : targets) {
     if (links_[static_cast<size_t>(t - 1)]->wal_removed) wal_gone_at_catchup(t);
-    else if (!caught_up(t)) cannot_catch_up(t, fmt::format("replay at {} after {} ms", nodes_[static_cast<size_t>(t)]->replay_lsn().to_string(), kCatchupLimitUs / 1000));
+    else if (!caught_up(t))
+      cannot_catch_up(t, fmt::format("replay at {} after {} ms",
+                                     nodes_[static_cast<size_t>(t)]->replay_lsn().to_string(), kCatchupLimitUs / 1000));
   }
   if (!done) note("catchup gave up after {} ms", kCatchupLimitUs / 1000);
   else if (!targets.empty() && world_.now_us() > start) note("caught up in {} us", world_.now_us() - start);
@@ -284,8 +290,9 @@ void Cluster::cannot_catch_up(int standby, const std::string& why) {
 // The walreceiver keeps asking for a segment the primary removed: only a new clone helps.
 void Cluster::wal_gone_at_catchup(int standby) {
   const Node& s = *nodes_[static_cast<size_t>(standby)];
-  cannot_catch_up(standby, fmt::format("requested WAL segment {} has already been removed",
-                                        wal_segment_name(s.timeline(), s.flush_lsn(), scenario_.cluster.wal_segment_size)));
+  cannot_catch_up(standby,
+                  fmt::format("requested WAL segment {} has already been removed",
+                              wal_segment_name(s.timeline(), s.flush_lsn(), scenario_.cluster.wal_segment_size)));
 }
 
 void Cluster::on_check_lag(const Step& step) {
@@ -309,10 +316,9 @@ void Cluster::on_check_lag(const Step& step) {
     if (acked && tx.record.commit_lsn > m.receive_lsn) m.at_risk.push_back(tx.record.label);
   }
   m.failover_loses_data = !m.at_risk.empty();
-  note("lag {} of {}: primary {} received {} replayed {}: {} bytes behind, {} commit(s) not replayed{}",
-       m.name, m.standby, m.primary_lsn.to_string(), m.receive_lsn.to_string(), m.replay_lsn.to_string(),
-       m.replay_lag_bytes, m.transactions,
-       m.failover_loses_data ? fmt::format("; failover now loses {}", fmt::join(m.at_risk, ", ")) : "");
+  note("lag {} of {}: primary {} received {} replayed {}: {} bytes behind, {} commit(s) not replayed{}", m.name,
+       m.standby, m.primary_lsn.to_string(), m.receive_lsn.to_string(), m.replay_lsn.to_string(), m.replay_lag_bytes,
+       m.transactions, m.failover_loses_data ? fmt::format("; failover now loses {}", fmt::join(m.at_risk, ", ")) : "");
   result_.lags.push_back(std::move(m));
 }
 
@@ -325,8 +331,9 @@ void Cluster::on_cancel(const Step& step) {
     }
     tx.waiting = false;
     tx.record.outcomes = {TxOutcome::kCancelled};
-    tx.record.detail = "canceling wait for synchronous replication due to user request: the transaction has already "
-                       "committed locally, but might not have been replicated to the standby";
+    tx.record.detail =
+        "canceling wait for synchronous replication due to user request: the transaction has already "
+        "committed locally, but might not have been replicated to the standby";
     event(HistoryEvent::Type::kInfo, "client", tx.node, tx.record.label, tx.record.detail, &tx);
     note("{} cancelled: committed locally on {}, never confirmed by a standby", step.label, tx.record.node);
   }
@@ -358,7 +365,9 @@ NodePosition Cluster::position(int n) const {
   const Node& node = *nodes_[static_cast<size_t>(n)];
   NodePosition p;
   p.node = node.name();
-  p.state = node.restoring() ? "restoring" : node.running() ? (node.is_primary() ? "primary" : "standby") : to_string(node.run_state());
+  p.state = node.restoring() ? "restoring"
+            : node.running() ? (node.is_primary() ? "primary" : "standby")
+                             : to_string(node.run_state());
   p.timeline = node.timeline();
   p.flush_lsn = node.flush_lsn();
   if (node.is_primary()) {
@@ -384,9 +393,8 @@ void Cluster::finish() {
     tx.record.outcomes = {TxOutcome::kBlocked};
     tx.record.detail = fmt::format("still waiting for {} when the scenario ended", names_on(tx.node).to_string());
     event(HistoryEvent::Type::kBlocked, "client", tx.node, tx.record.label, tx.record.detail, &tx);
-    run_note("{} never returned: committed locally on {} at {}, still waiting for {} at the end",
-             tx.record.label, tx.record.node, tx.record.commit_lsn.to_string(),
-             names_on(tx.node).to_string());
+    run_note("{} never returned: committed locally on {} at {}, still waiting for {} at the end", tx.record.label,
+             tx.record.node, tx.record.commit_lsn.to_string(), names_on(tx.node).to_string());
   }
   for (size_t i = 0; i < nodes_.size(); ++i) {
     const Node& n = *nodes_[i];
@@ -405,7 +413,8 @@ void Cluster::finish() {
       for (const Tx& tx : txs_) {
         // A commit still waiting for its standbys is not visible to other sessions.
         const bool hidden = tx.waiting && tx.node == static_cast<int>(i);
-        f.presence[tx.record.label] = tx.committed && !hidden && labels.contains(tx.record.label) ? Presence::kPresent : Presence::kAbsent;
+        f.presence[tx.record.label] = tx.committed && !hidden && labels.contains(tx.record.label) ? Presence::kPresent
+                                                                                                  : Presence::kAbsent;
       }
       for (const auto& t : dataset_.tables) f.row_counts[t.name] = n.row_count(t.name);
     }
@@ -417,11 +426,13 @@ void Cluster::finish() {
     if (!nodes_[static_cast<size_t>(current_primary_)]->running()) continue;
     std::vector<std::string> own;
     for (const Tx& tx : txs_)
-      if (tx.node == static_cast<int>(i) && tx.committed && !tx.erased && tx.record.step > promoted_at_step_) own.push_back(tx.record.label);
-    run_note("split brain: {} (timeline {}) and {} (timeline {}) both run as primaries{}", n.name(),
-             n.timeline(), nodes_[static_cast<size_t>(current_primary_)]->name(),
-             nodes_[static_cast<size_t>(current_primary_)]->timeline(),
-             own.empty() ? "" : fmt::format("; written only on {} after the promotion: {}", n.name(), fmt::join(own, ", ")));
+      if (tx.node == static_cast<int>(i) && tx.committed && !tx.erased && tx.record.step > promoted_at_step_)
+        own.push_back(tx.record.label);
+    run_note(
+        "split brain: {} (timeline {}) and {} (timeline {}) both run as primaries{}", n.name(), n.timeline(),
+        nodes_[static_cast<size_t>(current_primary_)]->name(),
+        nodes_[static_cast<size_t>(current_primary_)]->timeline(),
+        own.empty() ? "" : fmt::format("; written only on {} after the promotion: {}", n.name(), fmt::join(own, ", ")));
   }
   result_.transactions.reserve(txs_.size());
   for (Tx& tx : txs_) {

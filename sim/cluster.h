@@ -9,8 +9,8 @@
 #include <fmt/format.h>
 
 #include <map>
-#include <set>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,12 +21,12 @@
 #include "sim/simulator.h"
 #include "sim/timing.h"
 #include "sim/timing_use.h"
+#include "sim/world.h"
 #include "vocab/dataset.h"
 #include "vocab/run_result.h"
 #include "vocab/scenario.h"
 #include "vocab/standby_names.h"
 #include "vocab/step_visitor.h"
-#include "sim/world.h"
 
 namespace replsim::sim {
 
@@ -51,11 +51,11 @@ class Cluster {
   struct Tx {
     TxRecord record;
     int node = -1;
-    bool waiting = false;      // Waiting for synchronous replication, or (flush_wait) its own flush.
-    bool flush_wait = false;   // Waiting in XLogFlush: the disk of its node is stalled.
-    bool committed = false;    // Its commit record was written (acknowledged or not).
-    bool local_only = false;   // synchronous_commit = off: acknowledged before its flush.
-    bool erased = false;       // Its node crashed before flushing it: it exists nowhere.
+    bool waiting = false;     // Waiting for synchronous replication, or (flush_wait) its own flush.
+    bool flush_wait = false;  // Waiting in XLogFlush: the disk of its node is stalled.
+    bool committed = false;   // Its commit record was written (acknowledged or not).
+    bool local_only = false;  // synchronous_commit = off: acknowledged before its flush.
+    bool erased = false;      // Its node crashed before flushing it: it exists nowhere.
     SyncCommit level = SyncCommit::kOn;
     std::map<int, std::string> standby_view;  // Per standby: why it lacks the commit, at commit time.
   };
@@ -144,8 +144,8 @@ class Cluster {
   // and restores (point-in-time recovery, or starting a copy).
   struct BaseBackup {
     TimelineId timeline = 1;
-    Lsn start;  // The redo point of its checkpoint: where recovery from it begins.
-    Lsn end;    // Recovery is consistent once it has replayed this far.
+    Lsn start;                             // The redo point of its checkpoint: where recovery from it begins.
+    Lsn end;                               // Recovery is consistent once it has replayed this far.
     std::optional<wal::SegmentStore> wal;  // Its data files (the WAL before start) and its pg_wal.
   };
   struct Mark {

@@ -6,9 +6,9 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "sim/wal/row_image.h"
 #include "vocab/assert.h"
 #include "vocab/step_visitor.h"
-#include "sim/wal/row_image.h"
 
 namespace replsim::sim {
 namespace {
@@ -114,7 +114,8 @@ std::string Executor::check_row(const TableSpec& table, const std::vector<std::s
     const std::string& v = row[i - 1];
     if (v.empty()) {
       if (c.not_null)
-        return fmt::format("null value in column \"{}\" of relation \"{}\" violates not-null constraint", c.name, table.name);
+        return fmt::format("null value in column \"{}\" of relation \"{}\" violates not-null constraint", c.name,
+                           table.name);
       continue;
     }
     int64_t n = 0;
@@ -123,19 +124,22 @@ std::string Executor::check_row(const TableSpec& table, const std::vector<std::s
     if (c.references.empty()) continue;
     std::string ignored;
     if (n <= 0 || !store_.get(table_id(dataset_, c.references), static_cast<uint64_t>(n), &ignored).ok())
-      return fmt::format("insert or update on table \"{}\" violates foreign key constraint: key ({})=({}) is not present in table \"{}\"",
-                         table.name, c.name, v, c.references);
+      return fmt::format(
+          "insert or update on table \"{}\" violates foreign key constraint: key ({})=({}) is not present in table \"{}\"",
+          table.name, c.name, v, c.references);
   }
   return "";
 }
 
-ExecutionResult Executor::insert(const Step& step, const TableSpec& table, std::map<std::string, uint64_t>& next_id) const {
+ExecutionResult Executor::insert(const Step& step, const TableSpec& table,
+                                 std::map<std::string, uint64_t>& next_id) const {
   std::vector<std::string> row(table.columns.size() - 1);
   for (const auto& [column, value] : step.values) row[static_cast<size_t>(image_index(table, column))] = value;
   const uint64_t key = next_id[table.name]++;
   if (std::string e = check_row(table, row); !e.empty()) return failure(e);
   ExecutionResult r;
-  r.changes.push_back(RowChange{wal::RecordType::kInsert, table_id(dataset_, table.name), key, wal::encode_row(row), {}});
+  r.changes.push_back(
+      RowChange{wal::RecordType::kInsert, table_id(dataset_, table.name), key, wal::encode_row(row), {}});
   return r;
 }
 
@@ -162,7 +166,8 @@ ExecutionResult Executor::update(const Step& step, const TableSpec& table) const
     std::vector<std::string> row = decode(image);
     for (const auto& [column, value] : step.values) row[static_cast<size_t>(image_index(table, column))] = value;
     if (std::string e = check_row(table, row); !e.empty()) return failure(e);
-    r.changes.push_back(RowChange{wal::RecordType::kUpdate, table_id(dataset_, table.name), key, wal::encode_row(row), {}});
+    r.changes.push_back(
+        RowChange{wal::RecordType::kUpdate, table_id(dataset_, table.name), key, wal::encode_row(row), {}});
   }
   return r;
 }
@@ -202,8 +207,9 @@ ExecutionResult Executor::erase(const Step& step, const TableSpec& table) const 
 ExecutionResult Executor::truncate(const Step& step, const TableSpec& table) const {
   const std::vector<std::string> cascade = dataset_.truncate_cascade(table.name);
   if (!step.cascade && cascade.size() > 1)
-    return failure(fmt::format("cannot truncate a table referenced in a foreign key constraint: table \"{}\" references \"{}\"",
-                               cascade[1], table.name));
+    return failure(
+        fmt::format("cannot truncate a table referenced in a foreign key constraint: table \"{}\" references \"{}\"",
+                    cascade[1], table.name));
   RowChange change{wal::RecordType::kTruncate, 0, 0, "", {}};
   for (const auto& t : cascade) change.truncated.push_back(table_id(dataset_, t));
   ExecutionResult r;

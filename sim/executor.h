@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "vocab/dataset.h"
-#include "vocab/scenario.h"
 #include "sim/wal/log_format.h"
 #include "sim/wal/store.h"
+#include "vocab/dataset.h"
+#include "vocab/scenario.h"
 
 namespace replsim::sim {
 
@@ -20,8 +20,8 @@ struct RowChange {
   wal::RecordType type = wal::RecordType::kInsert;  // Insert, update, delete or truncate.
   wal::TableId table = 0;
   uint64_t key = 0;
-  std::string row;                       // Insert, update: the new row image.
-  std::vector<wal::TableId> truncated;   // Truncate: every table it empties.
+  std::string row;                      // Insert, update: the new row image.
+  std::vector<wal::TableId> truncated;  // Truncate: every table it empties.
 };
 
 struct ExecutionResult {
@@ -56,7 +56,8 @@ class Executor {
   ExecutionResult truncate(const Step& step, const TableSpec& table) const;
 
   // Keys of the rows of `table` matching every `where` equality.
-  std::vector<uint64_t> matching(const TableSpec& table, const std::vector<std::pair<std::string, std::string>>& where) const;
+  std::vector<uint64_t> matching(const TableSpec& table,
+                                 const std::vector<std::pair<std::string, std::string>>& where) const;
   // Empty if `row` (every column but id) satisfies NOT NULL, integer types and foreign keys.
   std::string check_row(const TableSpec& table, const std::vector<std::string>& row) const;
   bool referenced(const TableSpec& table, uint64_t key, std::string* by) const;

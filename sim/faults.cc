@@ -112,8 +112,8 @@ void Cluster::on_stall_disk(const Step& step) {
   const int n = nemesis(step);
   Node& node = *nodes_[static_cast<size_t>(n)];
   node.stall_disk();
-  note("the disk of {} stalls at flush position {}: writes reach its page cache, fsync never returns",
-       node.name(), node.flush_lsn().to_string());
+  note("the disk of {} stalls at flush position {}: writes reach its page cache, fsync never returns", node.name(),
+       node.flush_lsn().to_string());
 }
 
 void Cluster::on_crash(const Step& step) {
@@ -177,7 +177,8 @@ void Cluster::on_stop(const Step& step) {
     std::vector<int> reachable;
     for (int l : links_of(links_, n, true)) {
       const Link& link = *links_[static_cast<size_t>(l)];
-      if (link.connected() && !link.partitioned() && nodes_[static_cast<size_t>(link.standby())]->running()) reachable.push_back(l);
+      if (link.connected() && !link.partitioned() && nodes_[static_cast<size_t>(link.standby())]->running())
+        reachable.push_back(l);
     }
     world_.run_until_true(world_.now_us() + kCleanStopLimitUs, [&] {
       return std::all_of(reachable.begin(), reachable.end(),
@@ -244,26 +245,27 @@ void Cluster::on_promote(const Step& step) {
     if (tx.node != old || !tx.committed || tx.erased || node.has_label(tx.record.label)) continue;
     const auto view = tx.standby_view.find(n);
     const auto os_crash = os_crashed_at_.find(n);
-    std::string why = view == tx.standby_view.end() || view->second.empty() ? "its WAL had not reached it yet" : view->second;
+    std::string why = view == tx.standby_view.end() || view->second.empty() ? "its WAL had not reached it yet"
+                                                                            : view->second;
     if (os_crash != os_crashed_at_.end() && os_crash->second > tx.record.step)
-      why = fmt::format("or not durably: its operating system crashed at step {} before its disk flushed what it had "
-                        "written", os_crash->second + 1);
+      why = fmt::format(
+          "or not durably: its operating system crashed at step {} before its disk flushed what it had "
+          "written",
+          os_crash->second + 1);
     if (acknowledged(tx.record) || tx.local_only) {
-      run_note("{} was acknowledged on {} at {} but never reached {} ({}); promoting {} lost it",
-               tx.record.label, tx.record.node, tx.record.commit_lsn.to_string(), node.name(),
-               why, node.name());
+      run_note("{} was acknowledged on {} at {} but never reached {} ({}); promoting {} lost it", tx.record.label,
+               tx.record.node, tx.record.commit_lsn.to_string(), node.name(), why, node.name());
     } else {
-      run_note("{} (never acknowledged: {}) committed on {} at {} is not on {} ({}); "
-               "nothing the client was promised is lost",
-               tx.record.label,
-               tx.record.outcomes.empty() ? "waiting" : to_string(tx.record.outcomes[0]),
-               tx.record.node, tx.record.commit_lsn.to_string(), node.name(), why);
+      run_note(
+          "{} (never acknowledged: {}) committed on {} at {} is not on {} ({}); "
+          "nothing the client was promised is lost",
+          tx.record.label, tx.record.outcomes.empty() ? "waiting" : to_string(tx.record.outcomes[0]), tx.record.node,
+          tx.record.commit_lsn.to_string(), node.name(), why);
     }
   }
   if (nodes_[static_cast<size_t>(old)]->running())
-    run_note("split brain risk: {} was promoted while {} still runs as a primary on timeline {}",
-             node.name(), nodes_[static_cast<size_t>(old)]->name(),
-             nodes_[static_cast<size_t>(old)]->timeline());
+    run_note("split brain risk: {} was promoted while {} still runs as a primary on timeline {}", node.name(),
+             nodes_[static_cast<size_t>(old)]->name(), nodes_[static_cast<size_t>(old)]->timeline());
 }
 
 // An old primary that comes back after a standby of its was promoted has diverged: its
@@ -276,12 +278,11 @@ void Cluster::report_divergence(int n) {
     for (const Tx& tx : txs_)
       if (tx.node == n && tx.committed && !tx.erased && tx.record.commit_lsn > fork)
         divergent.push_back(tx.record.label);
-    const std::string list =
-        divergent.empty() ? std::string("none of its commits lie past the switch point yet")
-                          : fmt::format("its commits {} past the switch point exist only on {}", fmt::join(divergent, ", "), node.name());
-    run_note("{} came back on timeline {} after {} was promoted at {}: it has diverged ({})",
-             node.name(), node.timeline(), nodes_[static_cast<size_t>(promoted)]->name(),
-             fork.to_string(), list);
+    const std::string list = divergent.empty() ? std::string("none of its commits lie past the switch point yet")
+                                               : fmt::format("its commits {} past the switch point exist only on {}",
+                                                             fmt::join(divergent, ", "), node.name());
+    run_note("{} came back on timeline {} after {} was promoted at {}: it has diverged ({})", node.name(),
+             node.timeline(), nodes_[static_cast<size_t>(promoted)]->name(), fork.to_string(), list);
   }
 }
 

@@ -5,8 +5,8 @@
 #include "sim/executor.h"
 #include "sim/node.h"
 #include "sim/timing.h"
-#include "vocab/assert.h"
 #include "sim/wal/row_image.h"
+#include "vocab/assert.h"
 
 namespace replsim::sim {
 namespace {
@@ -30,15 +30,16 @@ const std::vector<InitialData>& saved_for_size() {
 template <int... kOffsets>
 const std::vector<InitialData>* saved_for(uint64_t segment_size, std::integer_sequence<int, kOffsets...>) {
   const std::vector<InitialData>* found = nullptr;
-  ((segment_size == uint64_t{1} << (kMinShift + kOffsets) ? (found = &saved_for_size<kMinShift + kOffsets>()) : found), ...);
+  ((segment_size == uint64_t{1} << (kMinShift + kOffsets) ? (found = &saved_for_size<kMinShift + kOffsets>()) : found),
+   ...);
   return found;
 }
 
 }  // namespace
 
 const InitialData* saved_initial_data(const Dataset& dataset, uint64_t segment_size) {
-  const std::vector<InitialData>* saved =
-      saved_for(segment_size, std::make_integer_sequence<int, kMaxShift - kMinShift + 1>{});
+  const std::vector<InitialData>* saved = saved_for(segment_size,
+                                                    std::make_integer_sequence<int, kMaxShift - kMinShift + 1>{});
   if (saved == nullptr) return nullptr;
   const std::vector<Dataset>& datasets = all_datasets();
   for (size_t i = 0; i < datasets.size(); ++i)

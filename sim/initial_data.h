@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "sim/wal/log_format.h"
 #include "vocab/dataset.h"
 #include "vocab/lsn.h"
-#include "sim/wal/log_format.h"
 
 namespace replsim::sim {
 
@@ -22,13 +22,13 @@ struct InitialData {
     uint64_t key = 0;
     std::string image;  // wal::encode_row of the seed values.
   };
-  Lsn start;        // The WAL bytes [start, end), as the seed transaction and its checkpoint wrote them.
+  Lsn start;  // The WAL bytes [start, end), as the seed transaction and its checkpoint wrote them.
   Lsn end;
   std::string wal;
-  Lsn last_record;  // Start of the last record (the checkpoint): the next one's prev link.
-  Lsn commit;       // The seed transaction's commit record, and its prev link (none when it is
+  Lsn last_record;                 // Start of the last record (the checkpoint): the next one's prev link.
+  Lsn commit;                      // The seed transaction's commit record, and its prev link (none when it is
   std::optional<Lsn> commit_prev;  // the first record): a clone replays from there.
-  Lsn checkpoint;   // pg_control's checkpoint.
+  Lsn checkpoint;                  // pg_control's checkpoint.
   Xid next_xid = 0;
   std::vector<Row> rows;  // In the order the seed transaction inserts them (its replay's order).
 };

@@ -9,8 +9,8 @@
 #include <optional>
 #include <string>
 
-#include "vocab/lsn.h"
 #include "sim/world.h"
+#include "vocab/lsn.h"
 
 namespace replsim::sim {
 

@@ -54,8 +54,9 @@ LossWindow predict_loss_window(const LossWindowInput& in) {
     // so these commits are lost even with no standby; then the link adds its delay.
     out.window_us = in.wal_writer_delay_us + to_standby_us;
     out.window_worst_us = 3 * in.wal_writer_delay_us + to_standby_us;
-    out.rule = "off: acknowledged before the WAL write; the WAL writer writes within wal_writer_delay, "
-               "3x at worst (30.4), then the standby lags by the link (27.2.5)";
+    out.rule =
+        "off: acknowledged before the WAL write; the WAL writer writes within wal_writer_delay, "
+        "3x at worst (30.4), then the standby lags by the link (27.2.5)";
   } else if (!waits_for_standby(in.level, in.setup)) {
     out.window_us = out.window_worst_us = to_standby_us;
     out.rule = in.setup == StandbySetup::kAsync

@@ -27,11 +27,11 @@ const char* standby_names_of(StandbySetup setup);
 struct LossWindowInput {
   SyncCommit level = SyncCommit::kOn;
   StandbySetup setup = StandbySetup::kAsync;
-  int64_t one_way_latency_us = 0;     // Added primary <-> standby latency, each direction.
-  double tps = 0;                     // Measured throughput, to turn milliseconds into commits.
-  int64_t wal_writer_delay_us = 200'000;   // PostgreSQL's default.
+  int64_t one_way_latency_us = 0;             // Added primary <-> standby latency, each direction.
+  double tps = 0;                             // Measured throughput, to turn milliseconds into commits.
+  int64_t wal_writer_delay_us = 200'000;      // PostgreSQL's default.
   int64_t wal_sender_timeout_us = 2'000'000;  // As the harness configures it.
-  int64_t partition_window_us = 0;    // How long the partition of the sync standby lasts.
+  int64_t partition_window_us = 0;            // How long the partition of the sync standby lasts.
 };
 
 struct LossWindow {
@@ -43,9 +43,9 @@ struct LossWindow {
   double transactions_worst = 0;  // window_worst_us of commits at `tps`.
   // A partition of the sync standby (s1; s1 and s2 for ANY 1) makes commits wait.
   bool blocks_under_partition = false;
-  int64_t stall_us = 0;           // How long the longest commit waits (<= the partition window).
-  std::string released_by;        // "", "failover" (another standby takes over) or "heal".
-  std::string rule;               // One sentence: why, with the documentation section.
+  int64_t stall_us = 0;     // How long the longest commit waits (<= the partition window).
+  std::string released_by;  // "", "failover" (another standby takes over) or "heal".
+  std::string rule;         // One sentence: why, with the documentation section.
 };
 
 // REQUIRES: one_way_latency_us >= 0, tps >= 0, wal_writer_delay_us > 0.

@@ -6,9 +6,9 @@
 #include <functional>
 
 #include "sim/executor.h"
-#include "vocab/assert.h"
 #include "sim/wal/row_image.h"
 #include "sim/wal/wal_reader.h"
+#include "vocab/assert.h"
 
 namespace replsim::sim {
 namespace {
@@ -39,7 +39,9 @@ CopiedWal decode(const wal::SegmentStore& store) {
     out.max_xid = std::max(out.max_xid, r.xid);
     Change c{r.lsn, r.end_lsn, r.xid, r.type, {}, r.key, std::string(r.row)};
     switch (r.type) {
-      case wal::RecordType::kInsert: case wal::RecordType::kUpdate: case wal::RecordType::kDelete:
+      case wal::RecordType::kInsert:
+      case wal::RecordType::kUpdate:
+      case wal::RecordType::kDelete:
         c.tables = {r.table_id};
         out.changes.push_back(std::move(c));
         break;
@@ -49,9 +51,12 @@ CopiedWal decode(const wal::SegmentStore& store) {
         break;
       case wal::RecordType::kCommit: out.commits[r.xid] = {r.lsn, r.end_lsn}; break;
       // Neither a row change nor a commit: nothing a page or pg_xact holds.
-      case wal::RecordType::kAbort: case wal::RecordType::kRestorePoint: case wal::RecordType::kSwitch:
-      case wal::RecordType::kCheckpoint: case wal::RecordType::kBackupStart: case wal::RecordType::kBackupEnd:
-        break;
+      case wal::RecordType::kAbort:
+      case wal::RecordType::kRestorePoint:
+      case wal::RecordType::kSwitch:
+      case wal::RecordType::kCheckpoint:
+      case wal::RecordType::kBackupStart:
+      case wal::RecordType::kBackupEnd: break;
     }
   }
   return out;
@@ -68,13 +73,17 @@ void apply(const CopiedWal& w, const ChangePredicate& in_page, const std::functi
     for (wal::TableId t : c.tables) {
       if (!in_page(c, t)) continue;
       switch (c.type) {
-        case wal::RecordType::kInsert: case wal::RecordType::kUpdate: rows->put(t, c.key, c.row); break;
+        case wal::RecordType::kInsert:
+        case wal::RecordType::kUpdate: rows->put(t, c.key, c.row); break;
         case wal::RecordType::kDelete: rows->erase(t, c.key); break;
         case wal::RecordType::kTruncate: rows->truncate(t); break;
-        case wal::RecordType::kCommit: case wal::RecordType::kAbort: case wal::RecordType::kRestorePoint:
-        case wal::RecordType::kSwitch: case wal::RecordType::kCheckpoint: case wal::RecordType::kBackupStart:
-        case wal::RecordType::kBackupEnd:
-          REPLSIM_ASSERT(false, "decode keeps only row changes");
+        case wal::RecordType::kCommit:
+        case wal::RecordType::kAbort:
+        case wal::RecordType::kRestorePoint:
+        case wal::RecordType::kSwitch:
+        case wal::RecordType::kCheckpoint:
+        case wal::RecordType::kBackupStart:
+        case wal::RecordType::kBackupEnd: REPLSIM_ASSERT(false, "decode keeps only row changes");
       }
     }
   }
@@ -111,8 +120,10 @@ CopyStartup start_naive_copy(const NaiveCopy& copy, const Dataset& dataset, wal:
   auto cp = w.record_end.find(checkpoint.value);
   if (cp == w.record_end.end() || cp->second > wal_end) {
     // pg_control names a checkpoint record that the copied pg_wal does not hold (xlogrecovery.c).
-    out.log = fmt::format("PANIC:  could not locate a valid checkpoint record (pg_control names {}, the copied "
-                          "pg_wal ends at {})", checkpoint.to_string(), wal_end.to_string());
+    out.log = fmt::format(
+        "PANIC:  could not locate a valid checkpoint record (pg_control names {}, the copied "
+        "pg_wal ends at {})",
+        checkpoint.to_string(), wal_end.to_string());
     return out;
   }
   out.starts = true;
@@ -136,9 +147,13 @@ CopyStartup start_naive_copy(const NaiveCopy& copy, const Dataset& dataset, wal:
 
   // What a crash-consistent image (every part from one instant) would have recovered.
   wal::MemoryStore consistent;
-  apply(w, [&](const Change& c, wal::TableId) { return c.end <= out.end_of_wal; },
-        [&](Xid x) { auto it = w.commits.find(x); return it != w.commits.end() && it->second.second <= out.end_of_wal; },
-        &consistent);
+  apply(
+      w, [&](const Change& c, wal::TableId) { return c.end <= out.end_of_wal; },
+      [&](Xid x) {
+        auto it = w.commits.find(x);
+        return it != w.commits.end() && it->second.second <= out.end_of_wal;
+      },
+      &consistent);
   const std::vector<std::string> have = labels_of(*rows, dataset), should = labels_of(consistent, dataset);
   out.missing = minus(should, have);
   out.resurrected = minus(have, should);

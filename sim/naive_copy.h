@@ -16,28 +16,28 @@
 #include <string>
 #include <vector>
 
-#include "vocab/dataset.h"
-#include "vocab/lsn.h"
 #include "sim/wal/memory_store.h"
 #include "sim/wal/segment_store.h"
+#include "vocab/dataset.h"
+#include "vocab/lsn.h"
 
 namespace replsim::sim {
 
 struct NaiveCopy {
-  int source = -1;                  // The node copied.
-  uint64_t source_incarnation = 0;  // The postmaster whose postmaster.pid the first part carried.
-  std::map<std::string, Lsn> parts; // Part -> its moment (a checkpoint LSN, or pg_wal's end).
+  int source = -1;                       // The node copied.
+  uint64_t source_incarnation = 0;       // The postmaster whose postmaster.pid the first part carried.
+  std::map<std::string, Lsn> parts;      // Part -> its moment (a checkpoint LSN, or pg_wal's end).
   std::optional<wal::SegmentStore> wal;  // The source's WAL as of the latest part (covers every moment).
 };
 
 struct CopyStartup {
   bool starts = false;
-  std::string log;        // What the server logs: the refusal, or where crash recovery ended.
-  Lsn checkpoint;         // pg_control's checkpoint.
-  Lsn end_of_wal;         // Where crash recovery ended (the copy's last complete record).
-  Lsn last_record;        // Start of that record (the next record's prev link).
-  Xid next_xid = 0;       // Above every transaction id in the copied WAL.
-  bool torn = false;      // The rows differ from a crash-consistent image at end_of_wal.
+  std::string log;                       // What the server logs: the refusal, or where crash recovery ended.
+  Lsn checkpoint;                        // pg_control's checkpoint.
+  Lsn end_of_wal;                        // Where crash recovery ended (the copy's last complete record).
+  Lsn last_record;                       // Start of that record (the next record's prev link).
+  Xid next_xid = 0;                      // Above every transaction id in the copied WAL.
+  bool torn = false;                     // The rows differ from a crash-consistent image at end_of_wal.
   std::vector<std::string> missing;      // Marker labels of commits up to end_of_wal that are not there.
   std::vector<std::string> resurrected;  // Marker labels present that crash recovery would not have.
 };

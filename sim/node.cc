@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "sim/executor.h"
-#include "vocab/assert.h"
 #include "sim/wal/row_image.h"
+#include "vocab/assert.h"
 
 namespace replsim::sim {
 namespace {
@@ -151,11 +151,13 @@ void Node::init_sequences() {
   sequences_.clear();
   for (const auto& table : dataset_.tables) {
     uint64_t max_key = 0;
-    (void)store_->for_each(table_id(dataset_, table.name), [&](uint64_t key, std::string_view) { max_key = std::max(max_key, key); });
+    (void)store_->for_each(table_id(dataset_, table.name),
+                           [&](uint64_t key, std::string_view) { max_key = std::max(max_key, key); });
     sequences_[table.name] = max_key + 1;
   }
   uint64_t max_marker = 0;
-  (void)store_->for_each(marker_table_id(dataset_), [&](uint64_t key, std::string_view) { max_marker = std::max(max_marker, key); });
+  (void)store_->for_each(marker_table_id(dataset_),
+                         [&](uint64_t key, std::string_view) { max_marker = std::max(max_marker, key); });
   next_marker_key_ = max_marker + 1;
 }
 

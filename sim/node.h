@@ -12,14 +12,14 @@
 #include <optional>
 #include <string>
 
-#include "vocab/dataset.h"
-#include "vocab/lsn.h"
 #include "sim/wal/memory_store.h"
 #include "sim/wal/recovery_target.h"
 #include "sim/wal/replay_engine.h"
 #include "sim/wal/segment_store.h"
 #include "sim/wal/wal_reader.h"
 #include "sim/wal/wal_writer.h"
+#include "vocab/dataset.h"
+#include "vocab/lsn.h"
 
 namespace replsim::sim {
 
@@ -121,7 +121,8 @@ class Node {
   // A started naive copy: a running primary over `wal` (cut at `end`, whose last record starts
   // at `last_record`) holding `rows`, which crash recovery of the copy produced. The rows are
   // not the replay of the WAL: a torn copy is exactly that (naive_copy.h).
-  void adopt_copy(wal::SegmentStore wal, Lsn end, Lsn last_record, Xid next_xid, std::unique_ptr<wal::MemoryStore> rows);
+  void adopt_copy(wal::SegmentStore wal, Lsn end, Lsn last_record, Xid next_xid,
+                  std::unique_ptr<wal::MemoryStore> rows);
 
   // Loads the initial rows as one transaction (the harness loads them before cloning).
   // REQUIRES: a fresh primary.
@@ -153,7 +154,7 @@ class Node {
   std::map<std::string, uint64_t> sequences_;
   uint64_t next_marker_key_ = 1;
   uint64_t incarnation_ = 0;
-  Lsn last_checkpoint_;   // pg_control's checkpoint: durable, kept through crashes.
+  Lsn last_checkpoint_;  // pg_control's checkpoint: durable, kept through crashes.
   Lsn removed_before_;
   bool restoring_ = false;
   bool disk_stalled_ = false;

@@ -124,7 +124,8 @@ void Cluster::on_repair_archive(const Step& step) {
 
 void Cluster::set_archive_broken(bool broken) {
   archive_.set_broken(broken);
-  if (broken) return note("archive_command now fails: completed segments stay in pg_wal, marked .ready, and are retried");
+  if (broken)
+    return note("archive_command now fails: completed segments stay in pg_wal, marked .ready, and are retried");
   note("archive_command works again: the archiver catches up");
   for (size_t i = 0; i < nodes_.size(); ++i) run_archiver(static_cast<int>(i));
 }
@@ -156,8 +157,11 @@ void Cluster::remove_old_wal(int p, Lsn at) {
         oldest = std::min(oldest.value_or(link->slot_restart_lsn), link->slot_restart_lsn);
     if (oldest && *oldest < at) {
       keep = archive_.segno(*oldest);
-      const int64_t max_segs = c.max_slot_wal_keep_size < 0 ? -1 : c.max_slot_wal_keep_size / static_cast<int64_t>(c.wal_segment_size);
-      if (max_segs >= 0 && current - keep > static_cast<uint64_t>(max_segs)) keep = current - static_cast<uint64_t>(max_segs);
+      const int64_t max_segs = c.max_slot_wal_keep_size < 0
+                                   ? -1
+                                   : c.max_slot_wal_keep_size / static_cast<int64_t>(c.wal_segment_size);
+      if (max_segs >= 0 && current - keep > static_cast<uint64_t>(max_segs))
+        keep = current - static_cast<uint64_t>(max_segs);
     }
     const uint64_t keep_segs = c.wal_keep_size / c.wal_segment_size;
     if (keep_segs > 0 && current - keep < keep_segs) keep = current <= keep_segs ? 1 : current - keep_segs;
@@ -245,7 +249,8 @@ void Cluster::on_naive_copy(const Step& step) {
   for (const std::string& part : step.files) {
     const Lsn moment = part == "pg_wal" ? src.flush_lsn() : src.last_checkpoint();
     copy.parts[part] = moment;
-    what.push_back(fmt::format("{} ({} {})", part, part == "pg_wal" ? "WAL to" : "as of the checkpoint at", moment.to_string()));
+    what.push_back(
+        fmt::format("{} ({} {})", part, part == "pg_wal" ? "WAL to" : "as of the checkpoint at", moment.to_string()));
   }
   copy.wal = src.copy_wal(src.flush_lsn());
   note("naive copy {} of {}: {}", step.name, src.name(), fmt::join(what, ", "));
@@ -293,13 +298,15 @@ std::optional<wal::RecoveryTarget> Cluster::recovery_target(const Step& step, co
     case RecoveryTarget::Kind::kNone: return wal::RecoveryTarget::none();
     case RecoveryTarget::Kind::kImmediate: return wal::RecoveryTarget::immediate(b.end);
     case RecoveryTarget::Kind::kTime:
-      if (auto m = marks_.find(t.ref); m != marks_.end()) return wal::RecoveryTarget::at_time(m->second.time_us, t.inclusive);
+      if (auto m = marks_.find(t.ref); m != marks_.end())
+        return wal::RecoveryTarget::at_time(m->second.time_us, t.inclusive);
       return std::nullopt;
     case RecoveryTarget::Kind::kXid:
       if (const Tx* x = tx()) return wal::RecoveryTarget::at_xid(x->record.xid, t.inclusive);
       return std::nullopt;
     case RecoveryTarget::Kind::kLsn:
-      if (auto m = marks_.find(t.ref); m != marks_.end()) return wal::RecoveryTarget::at_lsn(m->second.lsn, t.inclusive);
+      if (auto m = marks_.find(t.ref); m != marks_.end())
+        return wal::RecoveryTarget::at_lsn(m->second.lsn, t.inclusive);
       if (const Tx* x = tx()) return wal::RecoveryTarget::at_lsn(x->record.commit_lsn, t.inclusive);
       return std::nullopt;
     case RecoveryTarget::Kind::kName: return wal::RecoveryTarget::at_name(t.ref);
@@ -317,11 +324,14 @@ void Cluster::on_restore(const Step& step) {
   if (found == backups_.end()) return note("restore {}: base backup {} was never taken", step.node, step.backup);
   const BaseBackup& b = found->second;
   const std::optional<wal::RecoveryTarget> target = recovery_target(step, b);
-  if (!target) return note("restore {}: target '{}' names no mark, committed transaction or restore point", step.node, step.target.ref);
+  if (!target)
+    return note("restore {}: target '{}' names no mark, committed transaction or restore point", step.node,
+                step.target.ref);
   const int n = fresh_node(step.node);
-  event(HistoryEvent::Type::kFault, "operator", n, fmt::format("restore {} from {}", step.node, step.backup), step.text);
+  event(HistoryEvent::Type::kFault, "operator", n, fmt::format("restore {} from {}", step.node, step.backup),
+        step.text);
   const std::string& wanted = step.target.timeline;
-  const TimelineId tli = wanted == "current" ? b.timeline
+  const TimelineId tli = wanted == "current"  ? b.timeline
                          : wanted == "latest" ? archive_.newest_timeline(b.timeline)
                                               : static_cast<TimelineId>(std::stoul(wanted));
   const auto path = archive_.path(b.timeline, tli, b.start);
@@ -346,13 +356,15 @@ void Cluster::on_restore(const Step& step) {
       if (archive_.segment_start(segno + 1) <= wal.end_lsn()) continue;  // The backup's pg_wal has it.
       break;
     }
-    const uint64_t size = std::min<uint64_t>(seg->bytes.size(), limit.value > seg->start.value ? limit.value - seg->start.value : 0);
+    const uint64_t size = std::min<uint64_t>(seg->bytes.size(),
+                                             limit.value > seg->start.value ? limit.value - seg->start.value : 0);
     wal.write(seg->start, std::string_view(seg->bytes).substr(0, size));
     ++fetched;
   }
-  note("{}: starting point-in-time recovery to {} from backup {} ({} segment(s) restored from the archive, "
-       "WAL available to {})",
-       step.node, target->to_string(), step.backup, fetched, wal.end_lsn().to_string());
+  note(
+      "{}: starting point-in-time recovery to {} from backup {} ({} segment(s) restored from the archive, "
+      "WAL available to {})",
+      step.node, target->to_string(), step.backup, fetched, wal.end_lsn().to_string());
   const wal::StopInfo stop = nodes_[static_cast<size_t>(n)]->recover(std::move(wal), b.start, *target);
   finish_recovery(n, step, stop, tli);
 }
@@ -364,9 +376,10 @@ void Cluster::finish_recovery(int n, const Step& step, const wal::StopInfo& stop
   Node& node = *nodes_[static_cast<size_t>(n)];
   const bool has_target = step.target.kind != RecoveryTarget::Kind::kNone;
   if (has_target && !stop.reached) {
-    return fail_node(n, "recovery_target_not_reached",
-                     fmt::format("FATAL:  recovery ended before configured recovery target was reached (WAL ends at {})",
-                                 node.flush_lsn().to_string()));
+    return fail_node(
+        n, "recovery_target_not_reached",
+        fmt::format("FATAL:  recovery ended before configured recovery target was reached (WAL ends at {})",
+                    node.flush_lsn().to_string()));
   }
   if (!stop.reason.empty()) note("{}: {}", node.name(), stop.reason);
   const auto action = has_target ? step.target.action : RecoveryTarget::Action::kPromote;
@@ -399,14 +412,16 @@ TimelineId Cluster::new_timeline_at_promotion(int n) const {
 // The copy is started as it is: no recovery.signal, so crash recovery from pg_control's checkpoint.
 void Cluster::restore_copy(const Step& step, const NaiveCopy& copy) {
   const int n = fresh_node(step.node);
-  event(HistoryEvent::Type::kFault, "operator", n, fmt::format("restore {} from {}", step.node, step.backup), step.text);
+  event(HistoryEvent::Type::kFault, "operator", n, fmt::format("restore {} from {}", step.node, step.backup),
+        step.text);
   const Node& src = *nodes_[static_cast<size_t>(copy.source)];
   const bool source_alive = src.running() || src.run_state() == RunState::kPaused;
   if (source_alive && src.incarnation() == copy.source_incarnation) {
     // The copied postmaster.pid names a live process (miscinit.c, CreateLockFile).
     return fail_node(n, "refuses_to_start",
                      fmt::format("FATAL:  lock file \"postmaster.pid\" already exists (the copy names {}'s postmaster, "
-                                 "which still runs)", src.name()));
+                                 "which still runs)",
+                                 src.name()));
   }
   auto rows = std::make_unique<wal::MemoryStore>();
   const CopyStartup started = start_naive_copy(copy, dataset_, rows.get());
@@ -418,7 +433,9 @@ void Cluster::restore_copy(const Step& step, const NaiveCopy& copy) {
         "(base as of {}), so crash recovery skipped the WAL between them{}{}",
         step.node, step.backup, started.checkpoint.to_string(), copy.parts.at("base").to_string(),
         started.missing.empty() ? "" : fmt::format("; committed but missing: {}", fmt::join(started.missing, ", ")),
-        started.resurrected.empty() ? "" : fmt::format("; present though not committed: {}", fmt::join(started.resurrected, ", ")));
+        started.resurrected.empty()
+            ? ""
+            : fmt::format("; present though not committed: {}", fmt::join(started.resurrected, ", ")));
   }
   nodes_[static_cast<size_t>(n)]->adopt_copy(copy_wal(*copy.wal, copy.wal->end_lsn()), started.end_of_wal,
                                              started.last_record, started.next_xid, std::move(rows));

@@ -24,7 +24,9 @@ std::vector<int> Cluster::walsenders_of(int primary) const {
   std::vector<int> out;
   for (size_t l = 0; l < links_.size(); ++l)
     if (links_[l]->upstream() == primary && links_[l]->connected()) out.push_back(static_cast<int>(l));
-  std::sort(out.begin(), out.end(), [&](int a, int b) { return links_[static_cast<size_t>(a)]->slot() < links_[static_cast<size_t>(b)]->slot(); });
+  std::sort(out.begin(), out.end(), [&](int a, int b) {
+    return links_[static_cast<size_t>(a)]->slot() < links_[static_cast<size_t>(b)]->slot();
+  });
   return out;
 }
 
@@ -138,12 +140,13 @@ void Cluster::release_waiters(int primary) {
   const StandbyNames& names = names_on(primary);
   if (!names.enabled()) return;
   // Nobody to release: the decision below would change nothing (it runs on every feedback).
-  if (std::none_of(txs_.begin(), txs_.end(), [primary](const Tx& tx) { return tx.waiting && tx.node == primary; })) return;
+  if (std::none_of(txs_.begin(), txs_.end(), [primary](const Tx& tx) { return tx.waiting && tx.node == primary; }))
+    return;
   std::vector<WalSenderView> views;
   for (int l : walsenders_of(primary)) {
     const Link& link = *links_[static_cast<size_t>(l)];
-    views.push_back({nodes_[static_cast<size_t>(link.standby())]->name(), true, link.has_feedback,
-                     link.reported_write, link.reported_flush, link.reported_apply});
+    views.push_back({nodes_[static_cast<size_t>(link.standby())]->name(), true, link.has_feedback, link.reported_write,
+                     link.reported_flush, link.reported_apply});
   }
   const SyncRepDecision decision = decide_sync_rep(names, views);
   if (!decision.can_release) return;
@@ -173,8 +176,8 @@ void Cluster::try_connect(int l) {
     return lose_wal(l, wal_segment_name(up.timeline(), s.flush_lsn(), up.wal().segment_size()));
   }
   if (s.flush_lsn() > up.flush_lsn()) {
-    note("{} cannot stream from {}: requested starting point {} is ahead of the WAL flush position {}",
-         s.name(), up.name(), s.flush_lsn().to_string(), up.flush_lsn().to_string());
+    note("{} cannot stream from {}: requested starting point {} is ahead of the WAL flush position {}", s.name(),
+         up.name(), s.flush_lsn().to_string(), up.flush_lsn().to_string());
     return;
   }
   int slot = 0;
@@ -200,7 +203,8 @@ void Cluster::drop_connection(int l) {
 void Cluster::update_silence(int l) {
   Link& link = *links_[static_cast<size_t>(l)];
   const Node& s = *nodes_[static_cast<size_t>(link.standby())];
-  const bool silent = link.connected() && (link.partitioned() || s.run_state() == RunState::kPaused || s.walreceiver_stuck());
+  const bool silent = link.connected() &&
+                      (link.partitioned() || s.run_state() == RunState::kPaused || s.walreceiver_stuck());
   if (!silent) {
     link.silent_since_us.reset();
     return;

@@ -32,8 +32,8 @@ void merge(RunResult& base, const RunResult& other, const char* profile) {
     NodeFinal& node = base.nodes[i];
     const NodeFinal& alt = other.nodes[i];
     if (node.state != alt.state) {
-      base.notes.push_back(fmt::format("{} ends {} or {} depending on timing", node.name, to_string(node.state),
-                                       to_string(alt.state)));
+      base.notes.push_back(
+          fmt::format("{} ends {} or {} depending on timing", node.name, to_string(node.state), to_string(alt.state)));
     }
     for (auto& [label, presence] : node.presence) {
       auto it = alt.presence.find(label);

@@ -69,8 +69,8 @@ Lsn release_position(const SyncRepDecision& d, SyncCommit level) {
     case SyncCommit::kRemoteWrite: return d.write_lsn;
     case SyncCommit::kOn: return d.flush_lsn;
     case SyncCommit::kRemoteApply: return d.apply_lsn;
-    case SyncCommit::kOff: case SyncCommit::kLocal:
-      REPLSIM_ASSERT(false, "only remote_write, on and remote_apply wait for standbys");
+    case SyncCommit::kOff:
+    case SyncCommit::kLocal: REPLSIM_ASSERT(false, "only remote_write, on and remote_apply wait for standbys");
   }
   return Lsn{};
 }

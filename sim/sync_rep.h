@@ -17,15 +17,15 @@ namespace replsim::sim {
 // vector passed below, which is connection order).
 struct WalSenderView {
   std::string application_name;
-  bool streaming = false;     // State "streaming" (connected and past the start of replication).
-  bool has_feedback = false;  // The standby has reported a valid flush position.
+  bool streaming = false;               // State "streaming" (connected and past the start of replication).
+  bool has_feedback = false;            // The standby has reported a valid flush position.
   Lsn write_lsn, flush_lsn, apply_lsn;  // As last reported by the standby.
 };
 
 struct SyncRepDecision {
   std::vector<std::string> sync_state;  // Per walsender: "async", "potential", "sync" or "quorum".
   std::vector<size_t> sync_standbys;    // Indexes of the chosen synchronous standbys.
-  bool can_release = false;  // Enough synchronous standbys to release anybody (>= num_sync).
+  bool can_release = false;             // Enough synchronous standbys to release anybody (>= num_sync).
   Lsn write_lsn, flush_lsn, apply_lsn;  // Release positions when can_release.
 };
 

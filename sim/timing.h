@@ -12,14 +12,14 @@ namespace replsim::sim {
 inline constexpr int64_t kEpochUs = 1'767'225'600'000'000;
 
 // Fixed timings of the model, PostgreSQL's settings as the harness configures them.
-inline constexpr int64_t kStepGapUs = 1000;                 // Between two scenario steps.
-inline constexpr int64_t kWalWriterDelayUs = 200'000;       // wal_writer_delay (default 200ms).
+inline constexpr int64_t kStepGapUs = 1000;                      // Between two scenario steps.
+inline constexpr int64_t kWalWriterDelayUs = 200'000;            // wal_writer_delay (default 200ms).
 inline constexpr int64_t kWalRetrieveRetryIntervalUs = 100'000;  // wal_retrieve_retry_interval = 100ms.
-inline constexpr int64_t kWalSenderTimeoutUs = 2'000'000;   // wal_sender_timeout = 2s, as the harness sets it.
-inline constexpr int64_t kReplayDelayUs = 10;               // Startup process picks up flushed WAL.
-inline constexpr uint64_t kReceiveBufferBytes = 212'992;    // Linux's default socket receive buffer.
-inline constexpr int64_t kCatchupLimitUs = 10'000'000;      // `catchup` gives up after 10 s.
-inline constexpr int64_t kCleanStopLimitUs = 1'000'000;     // A clean stop waits this long for walsenders.
+inline constexpr int64_t kWalSenderTimeoutUs = 2'000'000;        // wal_sender_timeout = 2s, as the harness sets it.
+inline constexpr int64_t kReplayDelayUs = 10;                    // Startup process picks up flushed WAL.
+inline constexpr uint64_t kReceiveBufferBytes = 212'992;         // Linux's default socket receive buffer.
+inline constexpr int64_t kCatchupLimitUs = 10'000'000;           // `catchup` gives up after 10 s.
+inline constexpr int64_t kCleanStopLimitUs = 1'000'000;          // A clean stop waits this long for walsenders.
 
 struct TimingProfile {
   const char* name;

@@ -24,9 +24,7 @@ uint64_t decode_key(const char* p) {
   for (int i = 0; i < 8; ++i) k = (k << 8) | static_cast<unsigned char>(p[2 + i]);
   return k;
 }
-std::string table_prefix(TableId table) {
-  return std::string{static_cast<char>(table >> 8), static_cast<char>(table)};
-}
+std::string table_prefix(TableId table) { return std::string{static_cast<char>(table >> 8), static_cast<char>(table)}; }
 Status convert(const rocksdb::Status& s) {
   if (s.ok()) return Status::Ok();
   if (s.IsNotFound()) return Status::NotFound(s.ToString());

@@ -23,7 +23,7 @@ using wal::Store;
 using wal::TableId;
 
 struct RocksDbOptions {
-  bool sync = false;              // fsync RocksDB's WAL on every commit batch.
+  bool sync = false;  // fsync RocksDB's WAL on every commit batch.
   bool create_if_missing = true;
 };
 

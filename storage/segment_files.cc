@@ -1,5 +1,7 @@
 #include "storage/segment_files.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <bit>
 #include <fstream>
@@ -7,8 +9,6 @@
 #include <string>
 #include <system_error>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "vocab/lsn.h"
 
@@ -29,7 +29,8 @@ Result<std::string> read_whole_file(const std::filesystem::path& path, uint64_t 
   std::string bytes(size, '\0');
   std::ifstream f(path, std::ios::binary);
   f.read(bytes.data(), static_cast<std::streamsize>(size));
-  if (!f || static_cast<uint64_t>(f.gcount()) != size) return Status::IoError(fmt::format("cannot read {}", path.string()));
+  if (!f || static_cast<uint64_t>(f.gcount()) != size)
+    return Status::IoError(fmt::format("cannot read {}", path.string()));
   return bytes;
 }
 
@@ -80,12 +81,14 @@ Result<SegmentStore> load_segments(const std::filesystem::path& dir, uint64_t se
     return Status::InvalidInput(fmt::format("invalid segment size {}", segment_size));
   }
   std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) return Status::NotFound(fmt::format("{}: no such directory", dir.string()));
+  if (!std::filesystem::is_directory(dir, ec))
+    return Status::NotFound(fmt::format("{}: no such directory", dir.string()));
   std::map<uint64_t, std::pair<TimelineId, std::filesystem::path>> files;  // segno -> newest timeline.
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     TimelineId tli;
     Lsn start;
-    if (!entry.is_regular_file() || !wal::parse_segment_name(entry.path().filename().string(), segment_size, &tli, &start)) {
+    if (!entry.is_regular_file() ||
+        !wal::parse_segment_name(entry.path().filename().string(), segment_size, &tli, &start)) {
       continue;
     }
     if (entry.file_size() != segment_size) {

@@ -1,10 +1,10 @@
 #include "verifier/comparison.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdlib>
-#include <nlohmann/json.hpp>
 #include <set>
 
 namespace replsim {
@@ -56,7 +56,8 @@ class Comparer {
 
   void differ(Difference::Kind kind, std::string label, std::string node, std::string predicted, std::string observed,
               std::string explanation, const std::string& context_label) {
-    Difference d{kind, std::move(label), std::move(node), std::move(predicted), std::move(observed), std::move(explanation), {}};
+    Difference d{
+        kind, std::move(label), std::move(node), std::move(predicted), std::move(observed), std::move(explanation), {}};
     d.context = context(context_label, d.node);
     c_.differences.push_back(std::move(d));
   }
@@ -68,7 +69,8 @@ class Comparer {
       else ++c_.outcomes.determinate;
       if (ht == nullptr) {
         differ(Difference::Kind::kMissing, pt.label, "", outcomes_text(pt.outcomes), "no record",
-               fmt::format("{} was predicted {} but the history has no record of it", pt.label, outcomes_text(pt.outcomes)),
+               fmt::format("{} was predicted {} but the history has no record of it", pt.label,
+                           outcomes_text(pt.outcomes)),
                pt.label);
         continue;
       }
@@ -84,14 +86,15 @@ class Comparer {
         continue;
       }
       differ(Difference::Kind::kOutcome, pt.label, "", outcomes_text(pt.outcomes), outcomes_text(ht->outcomes),
-             fmt::format("{}: predicted {}, observed {}{}", pt.label, outcomes_text(pt.outcomes), outcomes_text(ht->outcomes),
-                         ht->detail.empty() ? "" : " (" + ht->detail + ")"),
+             fmt::format("{}: predicted {}, observed {}{}", pt.label, outcomes_text(pt.outcomes),
+                         outcomes_text(ht->outcomes), ht->detail.empty() ? "" : " (" + ht->detail + ")"),
              pt.label);
     }
     for (const auto& ht : h_.transactions) {
       if (p_.find_tx(ht.label) != nullptr) continue;
       differ(Difference::Kind::kMissing, ht.label, "", "no record", outcomes_text(ht.outcomes),
-             fmt::format("{} was observed {} but the prediction has no record of it", ht.label, outcomes_text(ht.outcomes)),
+             fmt::format("{} was observed {} but the prediction has no record of it", ht.label,
+                         outcomes_text(ht.outcomes)),
              ht.label);
     }
   }
@@ -186,12 +189,15 @@ class Comparer {
       field(pl.failover_loses_data == hl->failover_loses_data, "failover_loses_data",
             pl.failover_loses_data ? "true" : "false", hl->failover_loses_data ? "true" : "false");
       std::set<std::string> pr(pl.at_risk.begin(), pl.at_risk.end()), hr(hl->at_risk.begin(), hl->at_risk.end());
-      field(pr == hr, "commits at risk", fmt::format("[{}]", fmt::join(pr, ", ")), fmt::format("[{}]", fmt::join(hr, ", ")));
+      field(pr == hr, "commits at risk", fmt::format("[{}]", fmt::join(pr, ", ")),
+            fmt::format("[{}]", fmt::join(hr, ", ")));
       const ByteTolerance& t = c_.tolerance;
       field(t.within(pl.receive_lag_bytes, hl->receive_lag_bytes), "receive lag bytes",
-            std::to_string(pl.receive_lag_bytes), fmt::format("{} (tolerance: {})", hl->receive_lag_bytes, t.to_string()));
+            std::to_string(pl.receive_lag_bytes),
+            fmt::format("{} (tolerance: {})", hl->receive_lag_bytes, t.to_string()));
       field(t.within(pl.replay_lag_bytes, hl->replay_lag_bytes), "replay lag bytes",
-            std::to_string(pl.replay_lag_bytes), fmt::format("{} (tolerance: {})", hl->replay_lag_bytes, t.to_string()));
+            std::to_string(pl.replay_lag_bytes),
+            fmt::format("{} (tolerance: {})", hl->replay_lag_bytes, t.to_string()));
       if (c_.differences.size() == before) ++c_.lags.agreed;
     }
   }
@@ -281,8 +287,13 @@ std::string format_event(const HistoryEvent& e) {
 nlohmann::json to_json(const Comparison& c) {
   nlohmann::json diffs = nlohmann::json::array();
   for (const auto& d : c.differences)
-    diffs.push_back({{"kind", to_string(d.kind)}, {"label", d.label}, {"node", d.node}, {"predicted", d.predicted},
-                     {"observed", d.observed}, {"explanation", d.explanation}, {"context", d.context}});
+    diffs.push_back({{"kind", to_string(d.kind)},
+                     {"label", d.label},
+                     {"node", d.node},
+                     {"predicted", d.predicted},
+                     {"observed", d.observed},
+                     {"explanation", d.explanation},
+                     {"context", d.context}});
   return {{"agree", c.agree},
           {"differences", diffs},
           {"outcomes", tally_json(c.outcomes)},

@@ -11,11 +11,11 @@
 // - row counts per node and table, unless a predicted "either" on that node makes them open.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "vocab/run_result.h"
 
@@ -48,10 +48,10 @@ const char* to_string(Difference::Kind kind);
 
 // How many comparisons of one kind were made and how they came out.
 struct Tally {
-  int determinate = 0;  // The prediction named one answer.
-  int either = 0;       // The prediction left it open ("either", or several outcomes).
-  int agreed = 0;       // Determinate ones that matched.
-  int unobserved = 0;   // Predicted, but the history could not observe it (a node that was down).
+  int determinate = 0;            // The prediction named one answer.
+  int either = 0;                 // The prediction left it open ("either", or several outcomes).
+  int agreed = 0;                 // Determinate ones that matched.
+  int unobserved = 0;             // Predicted, but the history could not observe it (a node that was down).
   std::string to_string() const;  // "3 determinate (3 agree), 1 either, 0 unobserved"
 };
 

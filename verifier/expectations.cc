@@ -27,7 +27,8 @@ ExpectationResult check_outcome(const TxRecord& tx, TxOutcome wanted) {
 }
 
 // Looks up `label` on `node`; returns false with `why` set when it cannot be observed there.
-bool presence_on(const RunResult& r, const std::string& node, const std::string& label, Presence* out, std::string* why) {
+bool presence_on(const RunResult& r, const std::string& node, const std::string& label, Presence* out,
+                 std::string* why) {
   const NodeFinal* n = r.find_node(node);
   if (n == nullptr) {
     *why = fmt::format("node {} does not exist at the end of the run", node);
@@ -47,7 +48,8 @@ ExpectationResult check_presence(const RunResult& r, const Expectation& e, const
   std::string why;
   if (!presence_on(r, node, e.label, &p, &why)) return failed(why);
   const Presence wanted = e.kind == ExpectKind::kAbsent ? Presence::kAbsent : Presence::kPresent;
-  if (p == Presence::kEither) return undetermined(fmt::format("{} may or may not be on {}: timing decides", e.label, node));
+  if (p == Presence::kEither)
+    return undetermined(fmt::format("{} may or may not be on {}: timing decides", e.label, node));
   if (p == wanted) return held(fmt::format("{} is {} on {}", e.label, to_string(p), node));
   return failed(fmt::format("{} is {} on {}, expected {}", e.label, to_string(p), node, to_string(wanted)));
 }
@@ -59,7 +61,8 @@ ExpectationResult check_lost(const RunResult& r, const TxRecord& tx, const std::
   Presence p{};
   std::string why;
   if (!presence_on(r, node, tx.label, &p, &why)) return failed(why);
-  if (p == Presence::kEither) return undetermined(fmt::format("{} may or may not be on {}: timing decides", tx.label, node));
+  if (p == Presence::kEither)
+    return undetermined(fmt::format("{} may or may not be on {}: timing decides", tx.label, node));
   if (p == Presence::kAbsent) return held(fmt::format("{} was acknowledged, yet is absent on {}", tx.label, node));
   return failed(fmt::format("{} was acknowledged and is present on {}: nothing was lost", tx.label, node));
 }
@@ -73,9 +76,11 @@ ExpectationResult check_lag(const RunResult& r, const Expectation& e) {
   if (e.lag_bytes_max && bytes > *e.lag_bytes_max)
     return failed(fmt::format("{}: replay lag {} bytes, expected at most {}", e.name, bytes, *e.lag_bytes_max));
   if (e.lag_transactions && lag->transactions != *e.lag_transactions)
-    return failed(fmt::format("{}: {} transactions behind, expected {}", e.name, lag->transactions, *e.lag_transactions));
+    return failed(
+        fmt::format("{}: {} transactions behind, expected {}", e.name, lag->transactions, *e.lag_transactions));
   if (e.failover_loses_data && lag->failover_loses_data != *e.failover_loses_data)
-    return failed(fmt::format("{}: failover would {}lose data, expected the opposite", e.name, lag->failover_loses_data ? "" : "not "));
+    return failed(fmt::format("{}: failover would {}lose data, expected the opposite", e.name,
+                              lag->failover_loses_data ? "" : "not "));
   return held(fmt::format("{}: {} bytes and {} transactions behind; failover {} data", e.name, bytes, lag->transactions,
                           lag->failover_loses_data ? "loses" : "loses no"));
 }
@@ -96,26 +101,36 @@ ExpectationResult check_one(const Scenario& s, const RunResult& r, const Expecta
       const NodeFinal* n = r.find_node(node);
       if (n == nullptr) return failed(fmt::format("node {} does not exist", node));
       if (n->error == e.error) return held(fmt::format("{} ended with {}", node, e.error));
-      return failed(fmt::format("{} ended with {}, expected {}", node, n->error.empty() ? "no error" : n->error, e.error));
+      return failed(
+          fmt::format("{} ended with {}, expected {}", node, n->error.empty() ? "no error" : n->error, e.error));
     }
     // The rest judge one transaction: below.
-    case ExpectKind::kLost: case ExpectKind::kPresent: case ExpectKind::kAbsent: case ExpectKind::kAcknowledged:
-    case ExpectKind::kBlocks: case ExpectKind::kCancelled: case ExpectKind::kFailed: case ExpectKind::kInDoubt:
-      break;
+    case ExpectKind::kLost:
+    case ExpectKind::kPresent:
+    case ExpectKind::kAbsent:
+    case ExpectKind::kAcknowledged:
+    case ExpectKind::kBlocks:
+    case ExpectKind::kCancelled:
+    case ExpectKind::kFailed:
+    case ExpectKind::kInDoubt: break;
   }
   const TxRecord* tx = r.find_tx(e.label);
   if (tx == nullptr) return failed(fmt::format("{} never ran", e.label));
   switch (e.kind) {
     case ExpectKind::kLost: return check_lost(r, *tx, node);
-    case ExpectKind::kPresent: case ExpectKind::kAbsent: return check_presence(r, e, node);
+    case ExpectKind::kPresent:
+    case ExpectKind::kAbsent: return check_presence(r, e, node);
     case ExpectKind::kAcknowledged: return check_outcome(*tx, TxOutcome::kAcknowledged);
     case ExpectKind::kCancelled: return check_outcome(*tx, TxOutcome::kCancelled);
     case ExpectKind::kFailed: return check_outcome(*tx, TxOutcome::kFailed);
     case ExpectKind::kInDoubt: return check_outcome(*tx, TxOutcome::kInDoubt);
     case ExpectKind::kBlocks:
       if (tx->waited_for_sync) return held(fmt::format("{}'s commit waited for synchronous replication", tx->label));
-      return failed(fmt::format("{}'s commit never waited for synchronous replication (it was {})", tx->label, outcomes_text(*tx)));
-    case ExpectKind::kRows: case ExpectKind::kLag: case ExpectKind::kError: break;  // Judged above.
+      return failed(fmt::format("{}'s commit never waited for synchronous replication (it was {})", tx->label,
+                                outcomes_text(*tx)));
+    case ExpectKind::kRows:
+    case ExpectKind::kLag:
+    case ExpectKind::kError: break;  // Judged above.
   }
   return failed("unknown expectation");
 }
@@ -126,7 +141,8 @@ std::string final_primary(const Scenario& scenario, const RunResult& result) {
   std::string primary = scenario.cluster.nodes.empty() ? "" : scenario.cluster.nodes[0].name;
   for (const auto& step : scenario.steps) {
     const bool restored_primary = step.kind == StepKind::kRestore &&
-                                  (step.target.action == RecoveryTarget::Action::kPromote || scenario.restores_naive_copy(step));
+                                  (step.target.action == RecoveryTarget::Action::kPromote ||
+                                   scenario.restores_naive_copy(step));
     if (step.kind != StepKind::kPromote && !restored_primary) continue;
     const NodeFinal* n = result.find_node(step.node);
     if (n == nullptr || n->error.empty()) primary = step.node;  // A restore that failed made no primary.

@@ -1,9 +1,9 @@
 #include "verifier/history_checks.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 
@@ -40,9 +40,8 @@ std::optional<Presence> observed(const RunResult& run, const std::string& node, 
 }
 
 bool blocked_at_some_point(const RunResult& run, const std::string& label) {
-  return std::any_of(run.events.begin(), run.events.end(), [&](const HistoryEvent& e) {
-    return e.label == label && e.type == HistoryEvent::Type::kBlocked;
-  });
+  return std::any_of(run.events.begin(), run.events.end(),
+                     [&](const HistoryEvent& e) { return e.label == label && e.type == HistoryEvent::Type::kBlocked; });
 }
 
 // Where and when a transaction ran, from the scenario (authoritative) and the run.
@@ -78,8 +77,8 @@ int generation(const NodeStates& nodes, const std::string& name) {
 // The steps bound the connected set from below (certain: streaming and caught up since the
 // last heal or restart) and above (possible: reachable at all); ties in priority (`*`, ANY)
 // count against the standby.
-bool certainly_acknowledged_by(const StandbyNames& names, const NodeStates& nodes,
-                               const std::string& writer, const std::string& standby) {
+bool certainly_acknowledged_by(const StandbyNames& names, const NodeStates& nodes, const std::string& writer,
+                               const std::string& standby) {
   std::set<std::string> possible, certain;
   for (const auto& [name, n] : nodes) {
     if (n.upstream != writer || names.priority_of(name) == 0 || !n.may_stream()) continue;
@@ -194,10 +193,10 @@ std::vector<Finding> check_phantom_write(const Scenario& scenario, const RunResu
         f.explanation = fmt::format("{} holds {}, which no step of the scenario wrote", node.name, label);
         findings.push_back(std::move(f));
       } else if (t != nullptr && certainly(*t, TxOutcome::kFailed)) {
-        findings.push_back(make_finding(
-            kPhantomWrite, node.name, {t},
-            fmt::format("{} holds {}, whose transaction failed ({}): a failed transaction never commits", node.name,
-                        label, t->detail.empty() ? "an error" : t->detail)));
+        findings.push_back(
+            make_finding(kPhantomWrite, node.name, {t},
+                         fmt::format("{} holds {}, whose transaction failed ({}): a failed transaction never commits",
+                                     node.name, label, t->detail.empty() ? "an error" : t->detail)));
       }
     }
   }
@@ -229,8 +228,7 @@ std::vector<Finding> check_standby_not_prefix(const Scenario& scenario, const Ru
         if (node.name == writer && may_be(*a.tx, TxOutcome::kBlocked)) continue;
         // A new data directory, or a crash that may drop an unflushed commit, starts a new history.
         if (generation(walk.before(a.step), writer) != generation(walk.before(b.step), writer)) continue;
-        if (scenario.cluster.synchronous_commit == SyncCommit::kOff &&
-            any_crash(walk, writer, a.step, b.step))
+        if (scenario.cluster.synchronous_commit == SyncCommit::kOff && any_crash(walk, writer, a.step, b.step))
           continue;
         if (observed(run, node.name, a.tx->label) == Presence::kAbsent) gaps.push_back(a.tx);
       }
@@ -242,8 +240,7 @@ std::vector<Finding> check_standby_not_prefix(const Scenario& scenario, const Ru
           kStandbyNotPrefix, node.name, gaps,
           fmt::format("{} holds {}{}, committed on {} at step {}, but not the earlier {} committed on {}: WAL is "
                       "replayed in order, so a node cannot hold a commit without every commit before it",
-                      node.name, b.tx->label, commit_at(*b.tx), writer, b.step + 1, fmt::join(missing, ", "),
-                      writer)));
+                      node.name, b.tx->label, commit_at(*b.tx), writer, b.step + 1, fmt::join(missing, ", "), writer)));
     }
   }
   return findings;
@@ -350,8 +347,8 @@ std::vector<Finding> check_pitr_not_exact_prefix(const Scenario& scenario, const
 
 std::vector<Finding> check_history(const Scenario& scenario, const RunResult& run) {
   std::vector<Finding> all;
-  for (auto check : {check_acknowledged_commit_lost, check_phantom_write, check_standby_not_prefix,
-                     check_pitr_not_exact_prefix}) {
+  for (auto check :
+       {check_acknowledged_commit_lost, check_phantom_write, check_standby_not_prefix, check_pitr_not_exact_prefix}) {
     auto found = check(scenario, run);
     all.insert(all.end(), found.begin(), found.end());
   }

@@ -8,10 +8,10 @@
 // absent; "either" and unobservable nodes are never evidence).
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "vocab/run_result.h"
 #include "vocab/scenario.h"

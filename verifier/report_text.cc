@@ -85,7 +85,8 @@ std::string outcomes_text(const TxRecord* t) {
 std::vector<std::string> node_lines(const NodeFinal* n) {
   if (n == nullptr) return {"-"};
   std::vector<std::string> lines;
-  lines.push_back(fmt::format("{} tl{}{}", to_string(n->state), n->timeline, n->error.empty() ? "" : " ERROR " + n->error));
+  lines.push_back(
+      fmt::format("{} tl{}{}", to_string(n->state), n->timeline, n->error.empty() ? "" : " ERROR " + n->error));
   std::vector<std::string> present, absent, either;
   for (const auto& [label, p] : n->presence)
     (p == Presence::kPresent ? present : p == Presence::kAbsent ? absent : either).push_back(label);
@@ -136,15 +137,18 @@ std::string render_timelines(const Prediction* prediction, const History* histor
   }
   std::vector<std::string> labels;
   for (const RunResult* run : {static_cast<const RunResult*>(prediction), static_cast<const RunResult*>(history)})
-    if (run) for (const auto& t : run->transactions)
+    if (run)
+      for (const auto& t : run->transactions)
         if (std::find(labels.begin(), labels.end(), t.label) == labels.end()) labels.push_back(t.label);
   if (!labels.empty()) out += "  transactions\n";
   for (const auto& label : labels)
-    two_columns(out, {fmt::format("{:<12} {}", label, outcomes_text(prediction ? prediction->find_tx(label) : nullptr))},
+    two_columns(out,
+                {fmt::format("{:<12} {}", label, outcomes_text(prediction ? prediction->find_tx(label) : nullptr))},
                 {outcomes_text(history ? history->find_tx(label) : nullptr)}, width);
   std::vector<std::string> nodes;
   for (const RunResult* run : {static_cast<const RunResult*>(prediction), static_cast<const RunResult*>(history)})
-    if (run) for (const auto& n : run->nodes)
+    if (run)
+      for (const auto& n : run->nodes)
         if (std::find(nodes.begin(), nodes.end(), n.name) == nodes.end()) nodes.push_back(n.name);
   if (!nodes.empty()) out += "  final state\n";
   for (const auto& name : nodes) {
@@ -154,7 +158,8 @@ std::string render_timelines(const Prediction* prediction, const History* histor
   }
   std::vector<std::string> lags;
   for (const RunResult* run : {static_cast<const RunResult*>(prediction), static_cast<const RunResult*>(history)})
-    if (run) for (const auto& l : run->lags)
+    if (run)
+      for (const auto& l : run->lags)
         if (std::find(lags.begin(), lags.end(), l.name) == lags.end()) lags.push_back(l.name);
   if (!lags.empty()) out += "  lag checks\n";
   for (const auto& name : lags) {
@@ -174,9 +179,9 @@ std::string render_verdict(const Verification& v) {
     out += v.verdict == Verification::Verdict::kAgree
                ? "  verdict: AGREE\n"
                : fmt::format("  verdict: DISAGREE ({} difference(s))\n", c.differences.size());
-    out += fmt::format("    outcomes: {}\n    presence: {}\n    node errors: {}\n    lag checks: {}\n    row counts: {}\n",
-                       c.outcomes.to_string(), c.presence.to_string(), c.errors.to_string(), c.lags.to_string(),
-                       c.rows.to_string());
+    out += fmt::format(
+        "    outcomes: {}\n    presence: {}\n    node errors: {}\n    lag checks: {}\n    row counts: {}\n",
+        c.outcomes.to_string(), c.presence.to_string(), c.errors.to_string(), c.lags.to_string(), c.rows.to_string());
     for (size_t i = 0; i < c.differences.size(); ++i) {
       const Difference& d = c.differences[i];
       out += fmt::format("    DIFFERENCE {} ({}): {}\n", i + 1, to_string(d.kind), d.explanation);
@@ -196,7 +201,8 @@ std::string render_verdict(const Verification& v) {
                        o ? to_string(o->verdict) : "-");
     for (const ExpectationOutcome* e : {p, o})
       if (e && e->verdict != ExpectationResult::Verdict::kHeld)
-        out += fmt::format("      {} ({}): {}\n", to_string(e->verdict), e == p ? "predicted" : "observed", e->explanation);
+        out += fmt::format("      {} ({}): {}\n", to_string(e->verdict), e == p ? "predicted" : "observed",
+                           e->explanation);
   }
   out += fmt::format("  result: {}\n", v.passed() ? "PASS" : "FAIL");
   return out;
@@ -205,7 +211,8 @@ std::string render_verdict(const Verification& v) {
 std::string render_report(const Verification& v, const Prediction* prediction, const History* history,
                           const ReportLayout& options) {
   std::string out = fmt::format("== {} ({}, seed {})\n", v.scenario, v.file, v.seed);
-  if (options.timelines && (prediction != nullptr || history != nullptr)) out += render_timelines(prediction, history, options);
+  if (options.timelines && (prediction != nullptr || history != nullptr))
+    out += render_timelines(prediction, history, options);
   out += render_verdict(v);
   return out;
 }

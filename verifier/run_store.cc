@@ -1,6 +1,7 @@
 #include "verifier/run_store.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
@@ -9,7 +10,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <nlohmann/json.hpp>
 #include <system_error>
 #include <thread>
 
@@ -36,8 +36,9 @@ std::string summary_key(const std::string& id) { return "summary/" + id; }
 std::string part_key(const std::string& id, const char* part) { return "run/" + id + "/" + part; }
 
 nlohmann::json summary_json(const RunSummary& s) {
-  return {{"id", s.id},     {"time_ms", s.time_ms}, {"scenario", s.scenario}, {"file", s.file},
-          {"seed", s.seed}, {"verdict", to_string(s.verdict)}, {"passed", s.passed}};
+  return {{"id", s.id},        {"time_ms", s.time_ms}, {"scenario", s.scenario},
+          {"file", s.file},    {"seed", s.seed},       {"verdict", to_string(s.verdict)},
+          {"passed", s.passed}};
 }
 
 Result<RunSummary> read_summary(const std::string& text) {
@@ -190,7 +191,8 @@ Result<std::vector<RunSummary>> RunStore::list() const {
 
 Result<RunRecord> RunStore::get(const std::string& id_text) const {
   const std::string id = canonical_run_id(id_text);
-  if (id.empty()) return Status::InvalidInput(fmt::format("'{}' is not a run id (a number, as `replsim runs` lists)", id_text));
+  if (id.empty())
+    return Status::InvalidInput(fmt::format("'{}' is not a run id (a number, as `replsim runs` lists)", id_text));
   RunRecord record;
   std::string text;
   rocksdb::Status s = db_->db->Get(rocksdb::ReadOptions(), summary_key(id), &text);
@@ -200,9 +202,9 @@ Result<RunRecord> RunStore::get(const std::string& id_text) const {
   if (!summary.ok()) return summary.status();
   record.summary = std::move(summary).value();
   const std::pair<const char*, std::string*> parts[] = {{"scenario", &record.scenario_text},
-                                                         {"prediction", &record.prediction_json},
-                                                         {"history", &record.history_json},
-                                                         {"verification", &record.verification_json}};
+                                                        {"prediction", &record.prediction_json},
+                                                        {"history", &record.history_json},
+                                                        {"verification", &record.verification_json}};
   for (const auto& [part, out] : parts) {
     s = db_->db->Get(rocksdb::ReadOptions(), part_key(id, part), out);
     if (!s.ok()) return convert(s, fmt::format("run store: reading {} of run {}", part, id));

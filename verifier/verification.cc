@@ -25,7 +25,8 @@ bool none_failed(const std::vector<ExpectationOutcome>& outcomes) {
 
 nlohmann::json expectations_json(const std::vector<ExpectationOutcome>& outcomes) {
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& o : outcomes) out.push_back({{"text", o.text}, {"verdict", to_string(o.verdict)}, {"explanation", o.explanation}});
+  for (const auto& o : outcomes)
+    out.push_back({{"text", o.text}, {"verdict", to_string(o.verdict)}, {"explanation", o.explanation}});
   return out;
 }
 
@@ -150,7 +151,8 @@ Result<Verification> verification_from_json(const nlohmann::json& j) {
       for (const auto& e : j.at(key)) {
         ExpectationOutcome o{e.at("text").get<std::string>(), verdict_at(e, "verdict", parse_expectation_verdict),
                              e.at("explanation").get<std::string>()};
-        (std::string(key) == "predicted_expectations" ? v.predicted_expectations : v.observed_expectations).push_back(o);
+        (std::string(key) == "predicted_expectations" ? v.predicted_expectations : v.observed_expectations)
+            .push_back(o);
       }
     }
     return v;

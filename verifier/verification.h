@@ -4,13 +4,13 @@
 // `replsim runs show` can print it again without the scenario file.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "verifier/comparison.h"
 #include "verifier/expectations.h"
@@ -38,7 +38,7 @@ struct Verification {
   std::string file;
   uint64_t seed = 0;
   Verdict verdict = Verdict::kError;
-  std::string error;     // Why a side could not run ("harness: ...").
+  std::string error;  // Why a side could not run ("harness: ...").
   Comparison comparison;
   std::vector<Finding> history_findings;     // Checks on the observed history.
   std::vector<Finding> prediction_findings;  // The same checks on the prediction: a model bug if any.

@@ -8,7 +8,7 @@ namespace {
 // Per thread: `replsim check --jobs` runs one simulation per thread. Only read once an
 // invariant has already failed.
 thread_local uint64_t g_seed = 0;
-}
+}  // namespace
 
 void set_assert_seed(uint64_t seed) { g_seed = seed; }
 

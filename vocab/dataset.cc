@@ -1,9 +1,10 @@
 #include "vocab/dataset.h"
 
+#include <strings.h>
+
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <strings.h>
 
 namespace replsim {
 namespace {

@@ -20,8 +20,8 @@ struct ColumnSpec {
 };
 
 struct TableSpec {
-  std::string name;                // Lower case: customers, products, orders, orderitems.
-  std::vector<ColumnSpec> columns; // columns[0] is "id", the serial primary key.
+  std::string name;                                              // Lower case: customers, products, orders, orderitems.
+  std::vector<ColumnSpec> columns;                               // columns[0] is "id", the serial primary key.
   const ColumnSpec* find_column(const std::string& name) const;  // Case-insensitive.
 };
 

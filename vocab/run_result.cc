@@ -54,7 +54,8 @@ const char* to_string(HistoryEvent::Type type) {
 }
 
 std::optional<TxOutcome> parse_tx_outcome(const std::string& text) {
-  for (auto o : {TxOutcome::kAcknowledged, TxOutcome::kFailed, TxOutcome::kBlocked, TxOutcome::kCancelled, TxOutcome::kInDoubt})
+  for (auto o :
+       {TxOutcome::kAcknowledged, TxOutcome::kFailed, TxOutcome::kBlocked, TxOutcome::kCancelled, TxOutcome::kInDoubt})
     if (text == to_string(o)) return o;
   return std::nullopt;
 }
@@ -81,44 +82,68 @@ NodeState node_state(std::string_view text) {
 namespace {
 
 std::optional<HistoryEvent::Type> parse_event_type(const std::string& text) {
-  for (auto t : {HistoryEvent::Type::kInvoke, HistoryEvent::Type::kOk, HistoryEvent::Type::kFail, HistoryEvent::Type::kInfo,
-                 HistoryEvent::Type::kBlocked, HistoryEvent::Type::kFault})
+  for (auto t : {HistoryEvent::Type::kInvoke, HistoryEvent::Type::kOk, HistoryEvent::Type::kFail,
+                 HistoryEvent::Type::kInfo, HistoryEvent::Type::kBlocked, HistoryEvent::Type::kFault})
     if (text == to_string(t)) return t;
   return std::nullopt;
 }
 
 json position_json(const NodePosition& p) {
-  return {{"node", p.node}, {"state", p.state}, {"timeline", p.timeline},
-          {"insert_lsn", p.insert_lsn.to_string()}, {"flush_lsn", p.flush_lsn.to_string()},
-          {"write_lsn", p.write_lsn.to_string()}, {"replay_lsn", p.replay_lsn.to_string()},
+  return {{"node", p.node},
+          {"state", p.state},
+          {"timeline", p.timeline},
+          {"insert_lsn", p.insert_lsn.to_string()},
+          {"flush_lsn", p.flush_lsn.to_string()},
+          {"write_lsn", p.write_lsn.to_string()},
+          {"replay_lsn", p.replay_lsn.to_string()},
           {"sync_state", p.sync_state}};
 }
 
 json tx_json(const TxRecord& t) {
   json outcomes = json::array();
   for (auto o : t.outcomes) outcomes.push_back(to_string(o));
-  return {{"label", t.label}, {"step", t.step}, {"node", t.node}, {"outcomes", outcomes}, {"xid", t.xid},
-          {"commit_lsn", t.commit_lsn.to_string()}, {"commit_time_us", t.commit_time_us}, {"timeline", t.timeline},
-          {"waited_for_sync", t.waited_for_sync}, {"detail", t.detail}};
+  return {{"label", t.label},
+          {"step", t.step},
+          {"node", t.node},
+          {"outcomes", outcomes},
+          {"xid", t.xid},
+          {"commit_lsn", t.commit_lsn.to_string()},
+          {"commit_time_us", t.commit_time_us},
+          {"timeline", t.timeline},
+          {"waited_for_sync", t.waited_for_sync},
+          {"detail", t.detail}};
 }
 
 json lag_json(const LagMeasure& l) {
-  return {{"name", l.name}, {"standby", l.standby}, {"primary_lsn", l.primary_lsn.to_string()},
-          {"receive_lsn", l.receive_lsn.to_string()}, {"replay_lsn", l.replay_lsn.to_string()},
-          {"receive_lag_bytes", l.receive_lag_bytes}, {"replay_lag_bytes", l.replay_lag_bytes},
-          {"transactions", l.transactions}, {"failover_loses_data", l.failover_loses_data}, {"at_risk", l.at_risk}};
+  return {{"name", l.name},
+          {"standby", l.standby},
+          {"primary_lsn", l.primary_lsn.to_string()},
+          {"receive_lsn", l.receive_lsn.to_string()},
+          {"replay_lsn", l.replay_lsn.to_string()},
+          {"receive_lag_bytes", l.receive_lag_bytes},
+          {"replay_lag_bytes", l.replay_lag_bytes},
+          {"transactions", l.transactions},
+          {"failover_loses_data", l.failover_loses_data},
+          {"at_risk", l.at_risk}};
 }
 
 json node_json(const NodeFinal& n) {
   json presence = json::object();
   for (const auto& [label, p] : n.presence) presence[label] = to_string(p);
-  return {{"name", n.name}, {"state", to_string(n.state)}, {"timeline", n.timeline}, {"presence", presence},
-          {"row_counts", n.row_counts}, {"error", n.error}, {"error_detail", n.error_detail}};
+  return {{"name", n.name},
+          {"state", to_string(n.state)},
+          {"timeline", n.timeline},
+          {"presence", presence},
+          {"row_counts", n.row_counts},
+          {"error", n.error},
+          {"error_detail", n.error_detail}};
 }
 
 json event_json(const HistoryEvent& e) {
-  return {{"type", to_string(e.type)}, {"time_us", e.time_us}, {"process", e.process}, {"node", e.node},
-          {"label", e.label}, {"xid", e.xid}, {"lsn", e.lsn.to_string()}, {"commit_time_us", e.commit_time_us},
+  return {{"type", to_string(e.type)}, {"time_us", e.time_us},
+          {"process", e.process},      {"node", e.node},
+          {"label", e.label},          {"xid", e.xid},
+          {"lsn", e.lsn.to_string()},  {"commit_time_us", e.commit_time_us},
           {"detail", e.detail}};
 }
 
@@ -236,15 +261,20 @@ const LagMeasure* RunResult::find_lag(const std::string& name) const {
 }
 
 json to_json(const RunResult& r) {
-  json j = {{"schema", "replsim.run_result/1"}, {"scenario", r.scenario}, {"file", r.file}, {"source", r.source},
-            {"seed", r.seed}, {"notes", r.notes}};
+  json j = {{"schema", "replsim.run_result/1"},
+            {"scenario", r.scenario},
+            {"file", r.file},
+            {"source", r.source},
+            {"seed", r.seed},
+            {"notes", r.notes}};
   j["events"] = json::array();
   for (const auto& e : r.events) j["events"].push_back(event_json(e));
   j["timeline"] = json::array();
   for (const auto& t : r.timeline) {
     json positions = json::array();
     for (const auto& p : t.positions) positions.push_back(position_json(p));
-    j["timeline"].push_back({{"step", t.step}, {"time_us", t.time_us}, {"text", t.text}, {"positions", positions}, {"notes", t.notes}});
+    j["timeline"].push_back(
+        {{"step", t.step}, {"time_us", t.time_us}, {"text", t.text}, {"positions", positions}, {"notes", t.notes}});
   }
   j["transactions"] = json::array();
   for (const auto& t : r.transactions) j["transactions"].push_back(tx_json(t));
@@ -257,7 +287,8 @@ json to_json(const RunResult& r) {
 
 Result<RunResult> run_result_from_json(const json& j) {
   try {
-    if (j.at("schema").get<std::string>() != "replsim.run_result/1") return Status::InvalidInput("unknown run result schema");
+    if (j.at("schema").get<std::string>() != "replsim.run_result/1")
+      return Status::InvalidInput("unknown run result schema");
     RunResult r;
     r.scenario = j.at("scenario").get<std::string>();
     r.file = j.at("file").get<std::string>();

@@ -5,14 +5,14 @@
 // and checks histories without knowing who made them. JSON schema: docs/history.md.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "vocab/lsn.h"
 #include "vocab/status.h"
@@ -52,25 +52,25 @@ NodeState node_state(std::string_view text);
 
 struct TxRecord {
   std::string label;
-  int step = -1;                   // Index of the scenario step that ran it.
-  std::string node;                // Where it ran.
-  std::vector<TxOutcome> outcomes; // One outcome; more than one only in a prediction ("either of").
+  int step = -1;                    // Index of the scenario step that ran it.
+  std::string node;                 // Where it ran.
+  std::vector<TxOutcome> outcomes;  // One outcome; more than one only in a prediction ("either of").
   Xid xid = 0;
-  Lsn commit_lsn;                  // End of its commit record; 0 if it never committed.
-  int64_t commit_time_us = 0;      // Commit timestamp, microseconds since the run's start.
+  Lsn commit_lsn;              // End of its commit record; 0 if it never committed.
+  int64_t commit_time_us = 0;  // Commit timestamp, microseconds since the run's start.
   TimelineId timeline = 1;
-  bool waited_for_sync = false;    // Its commit waited for synchronous replication at some point.
-  std::string detail;              // Why: "blocked on FIRST 1 (replica): replica unreachable", ...
+  bool waited_for_sync = false;  // Its commit waited for synchronous replication at some point.
+  std::string detail;            // Why: "blocked on FIRST 1 (replica): replica unreachable", ...
 };
 
 // One node's replication positions, as pg_stat_replication and the recovery functions report.
 struct NodePosition {
   std::string node;
-  std::string state;       // "primary", "standby", "paused", "crashed", "stopped", "wiped", "restoring"
+  std::string state;  // "primary", "standby", "paused", "crashed", "stopped", "wiped", "restoring"
   TimelineId timeline = 1;
-  Lsn insert_lsn, flush_lsn;           // Primary: pg_current_wal_insert_lsn / pg_current_wal_flush_lsn.
-  Lsn write_lsn, replay_lsn;           // Standby: received-and-written, replayed.
-  std::string sync_state;              // Standby as the primary sees it: async, potential, sync, quorum.
+  Lsn insert_lsn, flush_lsn;  // Primary: pg_current_wal_insert_lsn / pg_current_wal_flush_lsn.
+  Lsn write_lsn, replay_lsn;  // Standby: received-and-written, replayed.
+  std::string sync_state;     // Standby as the primary sees it: async, potential, sync, quorum.
 };
 
 // One line of the timeline: a step and everyone's positions right after it.
@@ -100,9 +100,9 @@ struct NodeFinal {
   std::string name;
   NodeState state = NodeState::kStopped;  // kPrimary for a promoted standby.
   TimelineId timeline = 1;
-  std::map<std::string, Presence> presence;  // Transaction label -> is its effect here?
-  std::map<std::string, int64_t> row_counts; // Table -> rows (absent when not observable).
-  std::string error;  // "", "recovery_target_not_reached", "refuses_to_start", "cannot_catch_up"
+  std::map<std::string, Presence> presence;   // Transaction label -> is its effect here?
+  std::map<std::string, int64_t> row_counts;  // Table -> rows (absent when not observable).
+  std::string error;         // "", "recovery_target_not_reached", "refuses_to_start", "cannot_catch_up"
   std::string error_detail;  // The server's own words where there are some.
 };
 
@@ -113,7 +113,7 @@ struct HistoryEvent {
   int64_t time_us = 0;
   std::string process;  // Client or "nemesis".
   std::string node;
-  std::string label;    // Transaction label, or the fault ("partition replica").
+  std::string label;  // Transaction label, or the fault ("partition replica").
   Xid xid = 0;
   Lsn lsn;
   int64_t commit_time_us = 0;
@@ -124,7 +124,7 @@ const char* to_string(HistoryEvent::Type type);
 struct RunResult {
   std::string scenario;  // Scenario name.
   std::string file;
-  std::string source;    // "simulator" or "postgresql".
+  std::string source;  // "simulator" or "postgresql".
   uint64_t seed = 0;
   std::vector<HistoryEvent> events;
   std::vector<TimelineEntry> timeline;

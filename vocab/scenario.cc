@@ -1,7 +1,8 @@
 #include "vocab/scenario.h"
 
-#include <fmt/format.h>
 #include <strings.h>
+
+#include <fmt/format.h>
 
 #include "vocab/assert.h"
 
@@ -10,7 +11,8 @@ namespace {
 
 // A value of the scenario is wrong: where it was written, or which scenario when built in code.
 Status invalid(const Scenario& scenario, SourcePos pos, const std::string& message) {
-  if (pos.line > 0) return Status::InvalidInput(fmt::format("{}:{}:{}: {}", scenario.file, pos.line, pos.column, message));
+  if (pos.line > 0)
+    return Status::InvalidInput(fmt::format("{}:{}:{}: {}", scenario.file, pos.line, pos.column, message));
   return Status::InvalidInput(fmt::format("{}: {}", scenario.file.empty() ? scenario.name : scenario.file, message));
 }
 
@@ -28,8 +30,8 @@ const char* to_string(SyncCommit level) {
 }
 
 std::optional<SyncCommit> parse_sync_commit(const std::string& text) {
-  for (auto level : {SyncCommit::kOff, SyncCommit::kLocal, SyncCommit::kRemoteWrite, SyncCommit::kOn,
-                     SyncCommit::kRemoteApply}) {
+  for (auto level :
+       {SyncCommit::kOff, SyncCommit::kLocal, SyncCommit::kRemoteWrite, SyncCommit::kOn, SyncCommit::kRemoteApply}) {
     if (strcasecmp(text.c_str(), to_string(level)) == 0) return level;
   }
   // PostgreSQL also accepts the boolean spellings of on and off.
@@ -126,13 +128,14 @@ Status resolve_scenario(Scenario& scenario) {
   auto names = parse_standby_names(c.synchronous_standby_names, &column);
   if (!names.ok()) {
     return invalid(scenario, c.standby_names_pos,
-                   fmt::format("invalid synchronous_standby_names '{}' at character {}: {}", c.synchronous_standby_names,
-                               column, names.status().message()));
+                   fmt::format("invalid synchronous_standby_names '{}' at character {}: {}",
+                               c.synchronous_standby_names, column, names.status().message()));
   }
   const Dataset* dataset = find_dataset(c.dataset);
   if (dataset == nullptr) {
-    return invalid(scenario, c.dataset_pos, fmt::format("unknown data set '{}'; expected one of: {}", c.dataset,
-                                                        fmt::join(dataset_names(), ", ")));
+    return invalid(
+        scenario, c.dataset_pos,
+        fmt::format("unknown data set '{}'; expected one of: {}", c.dataset, fmt::join(dataset_names(), ", ")));
   }
   scenario.dataset_ = dataset;
   scenario.standby_names_ = std::move(names).value();

@@ -26,7 +26,7 @@ struct SourcePos {
 enum class NodeRole { kPrimary, kStandby };
 
 struct NodeSpec {
-  std::string name;             // Also the standby's application_name.
+  std::string name;  // Also the standby's application_name.
   NodeRole role = NodeRole::kStandby;
   bool replication_slot = false;  // Standby streams through a physical slot.
   SourcePos pos;
@@ -43,13 +43,13 @@ struct ClusterSpec {
   // As PostgreSQL reads it (standby_names.h); the harness writes this text to postgresql.conf.
   // Scenario::standby_names() is it parsed.
   std::string synchronous_standby_names;
-  uint64_t wal_segment_size = 1 << 20;    // Bytes; a power of two from 1 MB to 1 GB.
-  bool archive_mode = false;              // Archive completed segments to the WAL archive.
-  int64_t archive_timeout_ms = 0;         // 0 = off.
-  uint64_t wal_keep_size = 0;             // Bytes.
-  int64_t max_slot_wal_keep_size = -1;    // Bytes; -1 = unlimited.
-  int64_t link_latency_us = 100;          // One-way network latency of each replication link.
-  std::string dataset = "seed";           // Named initial data loaded before the first step.
+  uint64_t wal_segment_size = 1 << 20;  // Bytes; a power of two from 1 MB to 1 GB.
+  bool archive_mode = false;            // Archive completed segments to the WAL archive.
+  int64_t archive_timeout_ms = 0;       // 0 = off.
+  uint64_t wal_keep_size = 0;           // Bytes.
+  int64_t max_slot_wal_keep_size = -1;  // Bytes; -1 = unlimited.
+  int64_t link_latency_us = 100;        // One-way network latency of each replication link.
+  std::string dataset = "seed";         // Named initial data loaded before the first step.
   SourcePos pos;
   SourcePos standby_names_pos;  // Of the synchronous_standby_names value; 0 = not from a file.
   SourcePos dataset_pos;        // Of the data value; 0 = not from a file.
@@ -59,7 +59,10 @@ struct ClusterSpec {
 
 enum class StepKind {
   // Transactions (each step is one transaction; `label` names it).
-  kInsert, kUpdate, kDelete, kTruncate,
+  kInsert,
+  kUpdate,
+  kDelete,
+  kTruncate,
   // Observation and pacing.
   kMark,      // Remember this instant (its time and insert LSN) under `name`.
   kCatchup,   // Wait until `node` (or every reachable standby) has replayed all WAL.
@@ -67,9 +70,20 @@ enum class StepKind {
   kCheckLag,  // Measure lag of `node` as checkReplicationLag should, under `name`.
   kCancel,    // Cancel the waiting commit of transaction `label` (pg_cancel_backend).
   // Faults.
-  kPause, kResume, kPartition, kHeal, kCrash, kStop, kStart, kWipe,
+  kPause,
+  kResume,
+  kPartition,
+  kHeal,
+  kCrash,
+  kStop,
+  kStart,
+  kWipe,
   // Operations.
-  kPromote, kBaseBackup, kSwitchWal, kRestorePoint, kRestore,
+  kPromote,
+  kBaseBackup,
+  kSwitchWal,
+  kRestorePoint,
+  kRestore,
   kCheckpoint,     // CHECKPOINT on a primary: dirty pages written, pg_control updated, old WAL removed.
   kNaiveCopy,      // Copy parts (`files`) of a live data directory, as tar would (drill 3.1).
   kBreakArchive,   // The archive_command starts failing: segments pile up in pg_wal.
@@ -159,7 +173,7 @@ struct Expectation {
 };
 
 struct Scenario {
-  std::string file;    // Path it was read from.
+  std::string file;  // Path it was read from.
   // The text it was read from, as read (the run store keeps it); empty for a scenario built in
   // code, and left as it was when code edits a parsed one.
   std::string source;

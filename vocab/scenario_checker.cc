@@ -19,9 +19,9 @@ namespace {
 // fsync, so every step that needs a flush of its node, or waits for what only its flush would
 // release, would hang.
 enum class Flushes {
-  kNothing,        // The step needs no flush the stall could withhold.
-  kEveryNode,      // It waits for the standbys: any stalled disk may hold it forever.
-  kItsNode,        // It acts on `node`, which must flush.
+  kNothing,           // The step needs no flush the stall could withhold.
+  kEveryNode,         // It waits for the standbys: any stalled disk may hold it forever.
+  kItsNode,           // It acts on `node`, which must flush.
   kItsNodeOrPrimary,  // It acts on `node`, or on the current primary when none is named.
 };
 
@@ -73,7 +73,8 @@ class Checker {
     for (const auto& [name, n] : state_.nodes()) {
       if (n.stalled)
         return error(n.stalled_at, fmt::format("the disk of '{}' stalls here and never recovers: only os_crash: {} "
-                                               "ends a stall (a clean end would hang in fsync)", name, name));
+                                               "ends a stall (a clean end would hang in fsync)",
+                                               name, name));
     }
     for (const auto& e : s_.expectations) {
       if (Status st = check_expectation(e); !st.ok()) return st;
@@ -92,57 +93,69 @@ class Checker {
   Status on_check_lag(const Step& step) {
     if (Status st = check_name(step, lag_checks_, "lag check"); !st.ok()) return st;
     if (!step.node.empty()) return need_node(step).status();
-    if (s_.cluster.nodes.size() != 2) return error(step.pos, "check_lag needs 'node:' when there is not exactly one standby");
+    if (s_.cluster.nodes.size() != 2)
+      return error(step.pos, "check_lag needs 'node:' when there is not exactly one standby");
     return Status::Ok();
   }
   Status on_catchup(const Step& step) { return optional_node(step); }
   Status on_wait(const Step&) { return Status::Ok(); }
   Status on_cancel(const Step& step) {
-    if (!labels_.count(step.label)) return error(step.pos, fmt::format("cannot cancel '{}': no earlier step wrote it", step.label));
+    if (!labels_.count(step.label))
+      return error(step.pos, fmt::format("cannot cancel '{}': no earlier step wrote it", step.label));
     return Status::Ok();
   }
 
   // Faults.
   Status on_pause(const Step& step) {
-    return require(step, [](const NodeAtStep& n) { return n.run == NodeRun::kRunning; }, "cannot pause '{}': it is not running");
+    return require(
+        step, [](const NodeAtStep& n) { return n.run == NodeRun::kRunning; }, "cannot pause '{}': it is not running");
   }
   Status on_resume(const Step& step) {
-    return require(step, [](const NodeAtStep& n) { return n.run == NodeRun::kPaused; }, "cannot resume '{}': it is not paused");
+    return require(
+        step, [](const NodeAtStep& n) { return n.run == NodeRun::kPaused; }, "cannot resume '{}': it is not paused");
   }
   Status on_crash(const Step& step) {
-    return require(step, [](const NodeAtStep& n) { return n.running(); }, "cannot crash '{}': it is not running");
+    return require(
+        step, [](const NodeAtStep& n) { return n.running(); }, "cannot crash '{}': it is not running");
   }
   Status on_stop(const Step& step) {
-    return require(step, [](const NodeAtStep& n) { return n.run == NodeRun::kRunning; }, "cannot stop '{}': it is not running");
+    return require(
+        step, [](const NodeAtStep& n) { return n.run == NodeRun::kRunning; }, "cannot stop '{}': it is not running");
   }
   Status on_start(const Step& step) {
     Result<const NodeAtStep*> n = need_node(step);
     if (!n.ok()) return n.status();
     if ((*n)->run != NodeRun::kDown)
-      return error(step.pos, fmt::format("cannot start '{}': it is {}", step.node,
-                                         (*n)->run == NodeRun::kWiped ? "wiped (restore it instead)" : "already running"));
+      return error(step.pos,
+                   fmt::format("cannot start '{}': it is {}", step.node,
+                               (*n)->run == NodeRun::kWiped ? "wiped (restore it instead)" : "already running"));
     return Status::Ok();
   }
   Status on_wipe(const Step& step) {
-    return require(step, [](const NodeAtStep& n) { return n.run == NodeRun::kDown; }, "cannot wipe '{}': stop or crash it first");
+    return require(
+        step, [](const NodeAtStep& n) { return n.run == NodeRun::kDown; }, "cannot wipe '{}': stop or crash it first");
   }
   Status on_partition(const Step& step) {
     Result<const NodeAtStep*> n = need_node(step);
     if (!n.ok()) return n.status();
     if ((*n)->primary && step.node == s_.cluster.nodes[0].name)
-      return error(step.pos, fmt::format("partition takes a standby (the link to its primary); '{}' is the primary", step.node));
+      return error(step.pos,
+                   fmt::format("partition takes a standby (the link to its primary); '{}' is the primary", step.node));
     if ((*n)->partitioned) return error(step.pos, fmt::format("'{}' is already partitioned", step.node));
     return Status::Ok();
   }
   Status on_heal(const Step& step) {
-    return require(step, [](const NodeAtStep& n) { return n.partitioned; }, "cannot heal '{}': it is not partitioned");
+    return require(
+        step, [](const NodeAtStep& n) { return n.partitioned; }, "cannot heal '{}': it is not partitioned");
   }
   Status on_stall_disk(const Step& step) {
-    return require(step, [](const NodeAtStep& n) { return n.run == NodeRun::kRunning; },
-                   "cannot stall the disk of '{}': it is not running");
+    return require(
+        step, [](const NodeAtStep& n) { return n.run == NodeRun::kRunning; },
+        "cannot stall the disk of '{}': it is not running");
   }
   Status on_os_crash(const Step& step) {
-    return require(step, [](const NodeAtStep& n) { return n.running(); }, "cannot os_crash '{}': it is not running");
+    return require(
+        step, [](const NodeAtStep& n) { return n.running(); }, "cannot os_crash '{}': it is not running");
   }
 
   // Operations.
@@ -150,14 +163,16 @@ class Checker {
     Result<const NodeAtStep*> n = need_node(step);
     if (!n.ok()) return n.status();
     if ((*n)->primary) return error(step.pos, fmt::format("cannot promote '{}': it is already a primary", step.node));
-    if ((*n)->run != NodeRun::kRunning) return error(step.pos, fmt::format("cannot promote '{}': it is not running", step.node));
+    if ((*n)->run != NodeRun::kRunning)
+      return error(step.pos, fmt::format("cannot promote '{}': it is not running", step.node));
     return Status::Ok();
   }
   Status on_base_backup(const Step& step) {
     if (!step.node.empty()) {
       Result<const NodeAtStep*> n = need_node(step);
       if (!n.ok()) return n.status();
-      if ((*n)->run != NodeRun::kRunning) return error(step.pos, fmt::format("cannot back up '{}': it is not running", step.node));
+      if ((*n)->run != NodeRun::kRunning)
+        return error(step.pos, fmt::format("cannot back up '{}': it is not running", step.node));
     }
     if (copies_.count(step.name)) return error(step.pos, fmt::format("'{}' already names a naive copy", step.name));
     return check_name(step, backups_, "base backup");
@@ -184,7 +199,8 @@ class Checker {
 
   Result<const NodeAtStep*> need_node(const Step& step) const {
     const NodeAtStep* n = state_.find(step.node);
-    if (n == nullptr) return error(step.pos, fmt::format("unknown node '{}' in step '{}'", step.node, to_string(step.kind)));
+    if (n == nullptr)
+      return error(step.pos, fmt::format("unknown node '{}' in step '{}'", step.node, to_string(step.kind)));
     return n;
   }
 
@@ -223,14 +239,18 @@ class Checker {
       return error(step.pos, fmt::format("naive copy '{}' is incomplete: it lacks some of {}", step.backup,
                                          fmt::join(naive_copy_parts(), ", ")));
     if (step.target.kind != RecoveryTarget::Kind::kNone)
-      return error(step.pos, fmt::format("'{}' is a naive copy: it starts with crash recovery and takes no recovery target", step.backup));
+      return error(
+          step.pos,
+          fmt::format("'{}' is a naive copy: it starts with crash recovery and takes no recovery target", step.backup));
     return Status::Ok();
   }
 
   Status check_archive(const Step& step, bool breaking) {
-    if (!s_.cluster.archive_mode) return error(step.pos, fmt::format("{} needs cluster archive_mode: true", to_string(step.kind)));
+    if (!s_.cluster.archive_mode)
+      return error(step.pos, fmt::format("{} needs cluster archive_mode: true", to_string(step.kind)));
     if (breaking == archive_broken_)
-      return error(step.pos, breaking ? "the archive is already broken" : "cannot repair the archive: it is not broken");
+      return error(step.pos,
+                   breaking ? "the archive is already broken" : "cannot repair the archive: it is not broken");
     archive_broken_ = breaking;
     return Status::Ok();
   }
@@ -246,8 +266,9 @@ class Checker {
     if (flushes == Flushes::kEveryNode) {
       for (const auto& [name, n] : state_.nodes()) {
         if (n.stalled)
-          return error(step.pos, fmt::format("{} while the disk of '{}' is stalled could wait forever: os_crash it first",
-                                             to_string(step.kind), name));
+          return error(step.pos,
+                       fmt::format("{} while the disk of '{}' is stalled could wait forever: os_crash it first",
+                                   to_string(step.kind), name));
       }
       return Status::Ok();
     }
@@ -255,20 +276,29 @@ class Checker {
     const NodeAtStep* n = state_.find(on);
     if (n == nullptr || !n->stalled) return Status::Ok();
     return error(step.pos, fmt::format("cannot {} '{}': its disk is stalled (line {}), so it would hang in fsync; only "
-                                       "os_crash: {} ends a stall", to_string(step.kind), on, n->stalled_at.line, on));
+                                       "os_crash: {} ends a stall",
+                                       to_string(step.kind), on, n->stalled_at.line, on));
   }
 
   Status check_expectation(const Expectation& e) const {
-    if (!e.node.empty() && state_.find(e.node) == nullptr) return error(e.pos, fmt::format("unknown node '{}'", e.node));
+    if (!e.node.empty() && state_.find(e.node) == nullptr)
+      return error(e.pos, fmt::format("unknown node '{}'", e.node));
     switch (e.kind) {
       case ExpectKind::kRows: return Status::Ok();
       case ExpectKind::kLag:
         if (!lag_checks_.count(e.name)) return error(e.pos, fmt::format("no check_lag step named '{}'", e.name));
         return Status::Ok();
       case ExpectKind::kError: return Status::Ok();
-      case ExpectKind::kLost: case ExpectKind::kPresent: case ExpectKind::kAbsent: case ExpectKind::kAcknowledged:
-      case ExpectKind::kBlocks: case ExpectKind::kCancelled: case ExpectKind::kFailed: case ExpectKind::kInDoubt:
-        if (!labels_.count(e.label)) return error(e.pos, fmt::format("no step wrote a transaction labelled '{}'", e.label));
+      case ExpectKind::kLost:
+      case ExpectKind::kPresent:
+      case ExpectKind::kAbsent:
+      case ExpectKind::kAcknowledged:
+      case ExpectKind::kBlocks:
+      case ExpectKind::kCancelled:
+      case ExpectKind::kFailed:
+      case ExpectKind::kInDoubt:
+        if (!labels_.count(e.label))
+          return error(e.pos, fmt::format("no step wrote a transaction labelled '{}'", e.label));
         return Status::Ok();
     }
     return Status::Ok();
@@ -287,11 +317,13 @@ Status Checker::on_naive_copy(const Step& step) {
   const NodeAtStep* node = state_.find(source);
   if (node == nullptr) return error(step.pos, fmt::format("unknown node '{}' in step 'naive_copy'", source));
   if (!node->primary || node->run != NodeRun::kRunning)
-    return error(step.pos, fmt::format("naive_copy copies a running primary's data directory; '{}' is not one", source));
+    return error(step.pos,
+                 fmt::format("naive_copy copies a running primary's data directory; '{}' is not one", source));
   if (backups_.count(step.name)) return error(step.pos, fmt::format("'{}' already names a base backup", step.name));
   auto [it, fresh] = copies_.try_emplace(step.name, NaiveCopy{source, {}});
   if (!fresh && it->second.source != source)
-    return error(step.pos, fmt::format("naive copy '{}' was started from '{}', not '{}'", step.name, it->second.source, source));
+    return error(step.pos,
+                 fmt::format("naive copy '{}' was started from '{}', not '{}'", step.name, it->second.source, source));
   for (const std::string& part : step.files) {
     if (!it->second.parts.insert(part).second)
       return error(step.pos, fmt::format("naive copy '{}' already holds part '{}'", step.name, part));
@@ -306,17 +338,21 @@ Result<int> Checker::target_step(const Step& step) const {
     return it == names.end() ? -1 : it->second;
   };
   switch (t.kind) {
-    case RecoveryTarget::Kind::kNone: case RecoveryTarget::Kind::kImmediate: return -1;
+    case RecoveryTarget::Kind::kNone:
+    case RecoveryTarget::Kind::kImmediate: return -1;
     case RecoveryTarget::Kind::kTime:
-      if (!marks_.count(t.ref)) return error(step.pos, fmt::format("recovery target time '{}' is not a mark defined before this step", t.ref));
+      if (!marks_.count(t.ref))
+        return error(step.pos, fmt::format("recovery target time '{}' is not a mark defined before this step", t.ref));
       return in(marks_, t.ref);
     case RecoveryTarget::Kind::kXid:
-      if (!labels_.count(t.ref)) return error(step.pos, fmt::format("recovery target xid '{}' is not a transaction before this step", t.ref));
+      if (!labels_.count(t.ref))
+        return error(step.pos, fmt::format("recovery target xid '{}' is not a transaction before this step", t.ref));
       return in(labels_, t.ref);
     case RecoveryTarget::Kind::kLsn:
       if (marks_.count(t.ref)) return in(marks_, t.ref);
       if (labels_.count(t.ref)) return in(labels_, t.ref);
-      return error(step.pos, fmt::format("recovery target lsn '{}' is neither a mark nor a transaction before this step", t.ref));
+      return error(step.pos,
+                   fmt::format("recovery target lsn '{}' is neither a mark nor a transaction before this step", t.ref));
     case RecoveryTarget::Kind::kName:
       if (!restore_points_.count(t.ref)) return error(step.pos, fmt::format("unknown restore point '{}'", t.ref));
       return in(restore_points_, t.ref);
@@ -327,7 +363,8 @@ Result<int> Checker::target_step(const Step& step) const {
 Status Checker::on_restore(const Step& step) {
   const NodeAtStep* existing = state_.find(step.node);
   if (existing != nullptr && existing->run != NodeRun::kWiped)
-    return error(step.pos, fmt::format("cannot restore into '{}': the node exists (wipe it first, or name a new node)", step.node));
+    return error(step.pos, fmt::format("cannot restore into '{}': the node exists (wipe it first, or name a new node)",
+                                       step.node));
   if (auto copy = copies_.find(step.backup); copy != copies_.end()) return check_restore_copy(step, copy->second);
   auto backup = backups_.find(step.backup);
   if (backup == backups_.end())
@@ -335,7 +372,8 @@ Status Checker::on_restore(const Step& step) {
   Result<int> ref_step = target_step(step);
   if (!ref_step.ok()) return ref_step.status();
   if (*ref_step >= 0 && *ref_step < backup->second)
-    return error(step.pos, fmt::format("recovery target '{}' lies before the end of base backup '{}'", step.target.ref, step.backup));
+    return error(step.pos, fmt::format("recovery target '{}' lies before the end of base backup '{}'", step.target.ref,
+                                       step.backup));
   return Status::Ok();
 }
 
@@ -370,7 +408,9 @@ namespace {
 // describe_step's words for each kind of step.
 struct Describer {
   static std::string on(const Step& step) { return step.node.empty() ? "" : " on " + step.node; }
-  static std::string optional_node(const Step& step) { return step.node.empty() ? to_string(step.kind) : fmt::format("{} {}", to_string(step.kind), step.node); }
+  static std::string optional_node(const Step& step) {
+    return step.node.empty() ? to_string(step.kind) : fmt::format("{} {}", to_string(step.kind), step.node);
+  }
   // The faults and promote name only their kind and node.
   static std::string kind_and_node(const Step& step) { return fmt::format("{} {}", to_string(step.kind), step.node); }
 
@@ -378,7 +418,8 @@ struct Describer {
     return fmt::format("insert {}: {} ({}){}", step.label, step.table, pairs(step.values), on(step));
   }
   std::string on_update(const Step& step) const {
-    return fmt::format("update {}: {} set {} where {}{}", step.label, step.table, pairs(step.values), pairs(step.where), on(step));
+    return fmt::format("update {}: {} set {} where {}{}", step.label, step.table, pairs(step.values), pairs(step.where),
+                       on(step));
   }
   std::string on_delete(const Step& step) const {
     return fmt::format("delete {}: {} where {}{}", step.label, step.table, pairs(step.where), on(step));
@@ -394,7 +435,9 @@ struct Describer {
   std::string on_pause(const Step& step) const { return kind_and_node(step); }
   std::string on_resume(const Step& step) const { return kind_and_node(step); }
   std::string on_partition(const Step& step) const {
-    const char* dir = step.direction == PartitionDirection::kBoth ? "" : step.direction == PartitionDirection::kToStandby ? " (to standby)" : " (to primary)";
+    const char* dir = step.direction == PartitionDirection::kBoth        ? ""
+                      : step.direction == PartitionDirection::kToStandby ? " (to standby)"
+                                                                         : " (to primary)";
     return fmt::format("partition {}{}", step.node, dir);
   }
   std::string on_heal(const Step& step) const { return kind_and_node(step); }
@@ -412,15 +455,18 @@ struct Describer {
   std::string on_restore_point(const Step& step) const { return fmt::format("restore_point {}", step.name); }
   std::string on_checkpoint(const Step& step) const { return optional_node(step); }
   std::string on_naive_copy(const Step& step) const {
-    return fmt::format("naive_copy {}: {}{}", step.name, fmt::join(step.files, ", "), step.node.empty() ? "" : " of " + step.node);
+    return fmt::format("naive_copy {}: {}{}", step.name, fmt::join(step.files, ", "),
+                       step.node.empty() ? "" : " of " + step.node);
   }
   std::string on_break_archive(const Step&) const { return "break_archive"; }
   std::string on_repair_archive(const Step&) const { return "repair_archive"; }
   std::string on_restore(const Step& step) const {
-    if (step.target.kind == RecoveryTarget::Kind::kNone) return fmt::format("restore {} from {}", step.node, step.backup);
+    if (step.target.kind == RecoveryTarget::Kind::kNone)
+      return fmt::format("restore {} from {}", step.node, step.backup);
     return fmt::format("restore {} from {} to {}{}{} ({}, action {}, timeline {})", step.node, step.backup,
                        target_kind(step.target.kind), step.target.ref.empty() ? "" : " ", step.target.ref,
-                       step.target.inclusive ? "inclusive" : "exclusive", action_name(step.target.action), step.target.timeline);
+                       step.target.inclusive ? "inclusive" : "exclusive", action_name(step.target.action),
+                       step.target.timeline);
   }
 };
 

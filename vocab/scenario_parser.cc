@@ -58,7 +58,8 @@ std::string scalar(const YAML::Node& node, const char* what) {
 std::string identifier(const YAML::Node& node, const char* what) {
   std::string s = scalar(node, what);
   if (!is_identifier(s))
-    fail(node, fmt::format("expected {}: lower-case letters, digits and '_', starting with a letter; got '{}'", what, s));
+    fail(node,
+         fmt::format("expected {}: lower-case letters, digits and '_', starting with a letter; got '{}'", what, s));
   return s;
 }
 
@@ -73,7 +74,8 @@ int64_t integer(const YAML::Node& node, const char* what) {
   const std::string s = scalar(node, what);
   int64_t v = 0;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || ptr != s.data() + s.size()) fail(node, fmt::format("expected {} (a whole number), got '{}'", what, s));
+  if (ec != std::errc() || ptr != s.data() + s.size())
+    fail(node, fmt::format("expected {} (a whole number), got '{}'", what, s));
   return v;
 }
 
@@ -94,7 +96,8 @@ void check_keys(const YAML::Node& map, const std::vector<std::string>& allowed, 
   for (const auto& kv : map) {
     const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      fail(kv.first, fmt::format("unknown key '{}' in {}; expected one of: {}", key, context, fmt::join(allowed, ", ")));
+      fail(kv.first,
+           fmt::format("unknown key '{}' in {}; expected one of: {}", key, context, fmt::join(allowed, ", ")));
     }
   }
 }
@@ -133,7 +136,8 @@ Verb verb_of(StepKind kind) {
     case StepKind::kBaseBackup: return {"base_backup", kind, Arg::kName, {"node"}};
     case StepKind::kSwitchWal: return {"switch_wal", kind, Arg::kOptionalNode, {}};
     case StepKind::kRestorePoint: return {"restore_point", kind, Arg::kName, {"node"}};
-    case StepKind::kRestore: return {"restore", kind, Arg::kNode, {"from", "target", "inclusive", "action", "timeline"}};
+    case StepKind::kRestore:
+      return {"restore", kind, Arg::kNode, {"from", "target", "inclusive", "action", "timeline"}};
     case StepKind::kCheckpoint: return {"checkpoint", kind, Arg::kOptionalNode, {}};
     case StepKind::kNaiveCopy: return {"naive_copy", kind, Arg::kName, {"node", "files"}};
     case StepKind::kBreakArchive: return {"break_archive", kind, Arg::kNone, {}};
@@ -161,8 +165,8 @@ std::vector<std::string> verb_words() {
 }
 
 const std::vector<std::string>& expectation_words() {
-  static const std::vector<std::string> words = {"lost", "present", "absent", "acknowledged", "blocks", "cancelled",
-                                                 "failed", "in_doubt", "rows", "lag", "error"};
+  static const std::vector<std::string> words = {"lost",   "present",  "absent", "acknowledged", "blocks", "cancelled",
+                                                 "failed", "in_doubt", "rows",   "lag",          "error"};
   return words;
 }
 
@@ -183,7 +187,8 @@ class Reader {
     if (root["description"]) scenario_.description = scalar(root["description"], "a description");
     if (!root["cluster"]) fail(root, "expected key 'cluster'");
     read_cluster(root["cluster"]);
-    if (!root["steps"] || !root["steps"].IsSequence()) fail(root["steps"] ? root["steps"] : root, "expected 'steps': a list of steps");
+    if (!root["steps"] || !root["steps"].IsSequence())
+      fail(root["steps"] ? root["steps"] : root, "expected 'steps': a list of steps");
     for (const auto& step : root["steps"]) scenario_.steps.push_back(read_step(step));
     if (root["expect"]) {
       if (!root["expect"].IsSequence()) fail(root["expect"], "expected 'expect': a list of expectations");
@@ -197,15 +202,18 @@ class Reader {
     ClusterSpec& cluster = scenario_.cluster;
     cluster.pos = pos_of(c);
     if (!c.IsMap()) fail(c, "expected 'cluster': a map with primary and standbys");
-    check_keys(c, {"primary", "standbys", "synchronous_commit", "synchronous_standby_names", "wal_segment_size",
-                   "archive_mode", "archive_timeout", "wal_keep_size", "max_slot_wal_keep_size", "link_latency", "data"},
+    check_keys(c,
+               {"primary", "standbys", "synchronous_commit", "synchronous_standby_names", "wal_segment_size",
+                "archive_mode", "archive_timeout", "wal_keep_size", "max_slot_wal_keep_size", "link_latency", "data"},
                "cluster");
     if (!c["primary"]) fail(c, "expected key 'primary': the primary's name");
-    cluster.nodes.push_back({identifier(c["primary"], "the primary's name"), NodeRole::kPrimary, false, pos_of(c["primary"])});
+    cluster.nodes.push_back(
+        {identifier(c["primary"], "the primary's name"), NodeRole::kPrimary, false, pos_of(c["primary"])});
     if (c["standbys"]) read_standbys(c["standbys"]);
     if (c["synchronous_commit"]) {
       auto level = parse_sync_commit(scalar(c["synchronous_commit"], "synchronous_commit"));
-      if (!level) fail(c["synchronous_commit"], "expected synchronous_commit: off, local, remote_write, on or remote_apply");
+      if (!level)
+        fail(c["synchronous_commit"], "expected synchronous_commit: off, local, remote_write, on or remote_apply");
       cluster.synchronous_commit = *level;
     }
     if (c["synchronous_standby_names"]) read_standby_names(c["synchronous_standby_names"]);
@@ -217,10 +225,12 @@ class Reader {
     }
     if (c["archive_mode"]) cluster.archive_mode = boolean(c["archive_mode"], "archive_mode");
     if (c["archive_timeout"]) cluster.archive_timeout_ms = duration_us(c["archive_timeout"], "archive_timeout") / 1000;
-    if (c["wal_keep_size"]) cluster.wal_keep_size = static_cast<uint64_t>(size_bytes(c["wal_keep_size"], "wal_keep_size"));
+    if (c["wal_keep_size"])
+      cluster.wal_keep_size = static_cast<uint64_t>(size_bytes(c["wal_keep_size"], "wal_keep_size"));
     if (c["max_slot_wal_keep_size"]) {
       const std::string v = scalar(c["max_slot_wal_keep_size"], "max_slot_wal_keep_size");
-      cluster.max_slot_wal_keep_size = v == "-1" ? -1 : size_bytes(c["max_slot_wal_keep_size"], "max_slot_wal_keep_size");
+      cluster.max_slot_wal_keep_size = v == "-1" ? -1
+                                                 : size_bytes(c["max_slot_wal_keep_size"], "max_slot_wal_keep_size");
     }
     if (c["link_latency"]) cluster.link_latency_us = duration_us(c["link_latency"], "link_latency");
     if (c["data"]) {
@@ -244,7 +254,8 @@ class Reader {
       } else {
         node.name = identifier(s, "a standby name");
       }
-      if (scenario_.cluster.find_node(node.name) != nullptr) fail(s, fmt::format("node '{}' is named twice", node.name));
+      if (scenario_.cluster.find_node(node.name) != nullptr)
+        fail(s, fmt::format("node '{}' is named twice", node.name));
       scenario_.cluster.nodes.push_back(node);
     }
   }
@@ -265,7 +276,8 @@ class Reader {
     } else if (node.IsMap()) {
       for (const auto& kv : node) {
         if (kv.first.IsScalar() && lookup_verb(kv.first.Scalar()) != nullptr) {
-          if (verb != nullptr) fail(kv.first, fmt::format("a step has one verb; found '{}' after '{}'", kv.first.Scalar(), verb->word));
+          if (verb != nullptr)
+            fail(kv.first, fmt::format("a step has one verb; found '{}' after '{}'", kv.first.Scalar(), verb->word));
           verb = lookup_verb(kv.first.Scalar());
           arg = kv.second;
           step.pos = pos_of(kv.first);
@@ -293,8 +305,10 @@ class Reader {
 
   const Verb* find_verb(const YAML::Node& at, const std::string& word) {
     const Verb* v = lookup_verb(word);
-    if (v == nullptr) fail(at, fmt::format("unknown step '{}'; expected one of: {}", word, fmt::join(verb_words(), ", ")));
-    if (v->arg != Arg::kOptionalNode && v->arg != Arg::kNone) fail(at, fmt::format("step '{}' needs an argument ({}: ...)", word, word));
+    if (v == nullptr)
+      fail(at, fmt::format("unknown step '{}'; expected one of: {}", word, fmt::join(verb_words(), ", ")));
+    if (v->arg != Arg::kOptionalNode && v->arg != Arg::kNone)
+      fail(at, fmt::format("step '{}' needs an argument ({}: ...)", word, word));
     return v;
   }
 
@@ -361,16 +375,19 @@ class Reader {
         check_keys(target, {"time", "xid", "lsn", "name", "immediate"}, "target");
         const auto kv = *target.begin();
         const std::string key = kv.first.Scalar();
-        t.kind = key == "time" ? RecoveryTarget::Kind::kTime : key == "xid" ? RecoveryTarget::Kind::kXid
-               : key == "lsn" ? RecoveryTarget::Kind::kLsn : key == "name" ? RecoveryTarget::Kind::kName
-               : RecoveryTarget::Kind::kImmediate;
+        t.kind = key == "time"   ? RecoveryTarget::Kind::kTime
+                 : key == "xid"  ? RecoveryTarget::Kind::kXid
+                 : key == "lsn"  ? RecoveryTarget::Kind::kLsn
+                 : key == "name" ? RecoveryTarget::Kind::kName
+                                 : RecoveryTarget::Kind::kImmediate;
         if (t.kind == RecoveryTarget::Kind::kImmediate) {
           if (!boolean(kv.second, "immediate")) fail(kv.second, "expected 'immediate: true'");
         } else {
           t.ref = identifier(kv.second, "a mark, transaction label or restore point");
         }
       } else {
-        fail(target, "expected target: immediate, or one of {time: MARK}, {xid: LABEL}, {lsn: MARK}, {name: RESTORE_POINT}");
+        fail(target,
+             "expected target: immediate, or one of {time: MARK}, {xid: LABEL}, {lsn: MARK}, {name: RESTORE_POINT}");
       }
     }
     if (node["inclusive"]) t.inclusive = boolean(node["inclusive"], "inclusive");
@@ -398,7 +415,8 @@ class Reader {
       const std::string part = scalar(item, "a data directory part");
       if (std::find(known.begin(), known.end(), part) == known.end())
         fail(item, fmt::format("unknown part '{}'; {}", part, expected));
-      if (std::find(parts.begin(), parts.end(), part) != parts.end()) fail(item, fmt::format("part '{}' is listed twice", part));
+      if (std::find(parts.begin(), parts.end(), part) != parts.end())
+        fail(item, fmt::format("part '{}' is listed twice", part));
       parts.push_back(part);
     }
     return parts;
@@ -415,7 +433,8 @@ class Reader {
     return t->name;
   }
 
-  std::vector<std::pair<std::string, std::string>> column_values(const YAML::Node& map, const Step& step, const char* key) {
+  std::vector<std::pair<std::string, std::string>> column_values(const YAML::Node& map, const Step& step,
+                                                                 const char* key) {
     if (!map.IsMap() || map.size() == 0) fail(map, fmt::format("expected '{}': a map of column: value", key));
     if (step.table.empty()) fail(map, fmt::format("'{}' needs 'table' first", key));
     const TableSpec* table = dataset().find_table(step.table);
@@ -426,7 +445,8 @@ class Reader {
       if (spec == nullptr) {
         std::vector<std::string> names;
         for (const auto& c : table->columns) names.push_back(c.name);
-        fail(kv.first, fmt::format("unknown column '{}' of table {}; expected one of: {}", column, table->name, fmt::join(names, ", ")));
+        fail(kv.first, fmt::format("unknown column '{}' of table {}; expected one of: {}", column, table->name,
+                                   fmt::join(names, ", ")));
       }
       if (spec->type == ColumnSpec::Type::kSerial && std::string(key) != "where")
         fail(kv.first, fmt::format("column '{}' is assigned by its serial sequence; leave it out", spec->name));
@@ -440,7 +460,8 @@ class Reader {
   Expectation read_expectation(const YAML::Node& node) {
     Expectation e;
     e.pos = pos_of(node);
-    if (!node.IsMap()) fail(node, fmt::format("expected an expectation: one of {}", fmt::join(expectation_words(), ", ")));
+    if (!node.IsMap())
+      fail(node, fmt::format("expected an expectation: one of {}", fmt::join(expectation_words(), ", ")));
     std::string word;
     YAML::Node arg;
     for (const auto& kv : node) {
@@ -453,7 +474,8 @@ class Reader {
         e.pos = pos_of(kv.first);
       }
     }
-    if (word.empty()) fail(node, fmt::format("expected an expectation: one of {}", fmt::join(expectation_words(), ", ")));
+    if (word.empty())
+      fail(node, fmt::format("expected an expectation: one of {}", fmt::join(expectation_words(), ", ")));
     if (word == "rows") {
       e.kind = ExpectKind::kRows;
       check_keys(node, {"rows", "count", "on"}, "expectation 'rows'");
@@ -467,7 +489,8 @@ class Reader {
       if (node["bytes_min"]) e.lag_bytes_min = size_bytes(node["bytes_min"], "bytes_min");
       if (node["bytes_max"]) e.lag_bytes_max = size_bytes(node["bytes_max"], "bytes_max");
       if (node["transactions"]) e.lag_transactions = integer(node["transactions"], "a number of transactions");
-      if (node["failover_loses_data"]) e.failover_loses_data = boolean(node["failover_loses_data"], "failover_loses_data");
+      if (node["failover_loses_data"])
+        e.failover_loses_data = boolean(node["failover_loses_data"], "failover_loses_data");
     } else if (word == "error") {
       e.kind = ExpectKind::kError;
       check_keys(node, {"error", "on"}, "expectation 'error'");
@@ -477,12 +500,15 @@ class Reader {
       if (!node["on"]) fail(node, "expectation 'error' needs 'on': the node");
     } else {
       static const std::map<std::string, ExpectKind> kinds = {
-          {"lost", ExpectKind::kLost}, {"present", ExpectKind::kPresent}, {"absent", ExpectKind::kAbsent},
-          {"acknowledged", ExpectKind::kAcknowledged}, {"blocks", ExpectKind::kBlocks},
-          {"cancelled", ExpectKind::kCancelled}, {"failed", ExpectKind::kFailed}, {"in_doubt", ExpectKind::kInDoubt}};
+          {"lost", ExpectKind::kLost},     {"present", ExpectKind::kPresent},
+          {"absent", ExpectKind::kAbsent}, {"acknowledged", ExpectKind::kAcknowledged},
+          {"blocks", ExpectKind::kBlocks}, {"cancelled", ExpectKind::kCancelled},
+          {"failed", ExpectKind::kFailed}, {"in_doubt", ExpectKind::kInDoubt}};
       e.kind = kinds.at(word);
-      const bool per_node = e.kind == ExpectKind::kLost || e.kind == ExpectKind::kPresent || e.kind == ExpectKind::kAbsent;
-      check_keys(node, per_node ? std::vector<std::string>{word, "on"} : std::vector<std::string>{word}, "expectation '" + word + "'");
+      const bool per_node = e.kind == ExpectKind::kLost || e.kind == ExpectKind::kPresent ||
+                            e.kind == ExpectKind::kAbsent;
+      check_keys(node, per_node ? std::vector<std::string>{word, "on"} : std::vector<std::string>{word},
+                 "expectation '" + word + "'");
       e.label = identifier(arg, "a transaction label");
     }
     if (node["on"]) e.node = identifier(node["on"], "a node name");
@@ -514,8 +540,8 @@ Result<Scenario> parse_scenario_text(const std::string& text, const std::string&
   } catch (const ParseError& e) {
     return Status::InvalidInput(fmt::format("{}:{}:{}: {}", file_name, e.pos.line, e.pos.column, e.message));
   } catch (const YAML::Exception& e) {
-    return Status::InvalidInput(fmt::format("{}:{}:{}: YAML syntax error: {}", file_name, e.mark.line + 1,
-                                            e.mark.column + 1, e.msg));
+    return Status::InvalidInput(
+        fmt::format("{}:{}:{}: YAML syntax error: {}", file_name, e.mark.line + 1, e.mark.column + 1, e.msg));
   }
 }
 
@@ -532,7 +558,8 @@ Result<int64_t> parse_duration_us(const std::string& text) {
       {"us", 1}, {"ms", 1000}, {"s", 1000000}, {"min", 60000000}};
   size_t digits = 0;
   while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
-  if (digits == 0 || digits > 12) return Status::InvalidInput(fmt::format("'{}' is not a duration such as 200ms", text));
+  if (digits == 0 || digits > 12)
+    return Status::InvalidInput(fmt::format("'{}' is not a duration such as 200ms", text));
   const int64_t value = std::stoll(text.substr(0, digits));
   std::string unit = text.substr(digits);
   if (unit.empty()) return value * 1000;

@@ -1,7 +1,8 @@
 #include "vocab/standby_names.h"
 
-#include <fmt/format.h>
 #include <strings.h>
+
+#include <fmt/format.h>
 
 #include <cctype>
 
@@ -29,8 +30,10 @@ class Scanner {
     const char c = text_[pos_];
     if (c == '(' || c == ')' || c == ',' || c == '*') {
       ++pos_;
-      t.kind = c == '(' ? Token::Kind::kOpen : c == ')' ? Token::Kind::kClose
-             : c == ',' ? Token::Kind::kComma : Token::Kind::kStar;
+      t.kind = c == '('   ? Token::Kind::kOpen
+               : c == ')' ? Token::Kind::kClose
+               : c == ',' ? Token::Kind::kComma
+                          : Token::Kind::kStar;
       t.text = std::string(1, c);
       return t;
     }
@@ -124,8 +127,8 @@ class Parser {
 
   Status expect(Token::Kind kind, const char* what) {
     if (tok_.kind != kind) {
-      return Status::InvalidInput(
-          fmt::format("expected {} but found {}", what, tok_.kind == Token::Kind::kEnd ? "end of value" : "'" + tok_.text + "'"));
+      return Status::InvalidInput(fmt::format("expected {} but found {}", what,
+                                              tok_.kind == Token::Kind::kEnd ? "end of value" : "'" + tok_.text + "'"));
     }
     return advance();
   }
@@ -141,7 +144,8 @@ class Parser {
   Result<StandbyNames> numbered_list(const Token& number, StandbyNames& out) {
     out.num_sync = std::atoi(number.text.c_str());
     if (out.num_sync <= 0)
-      return Status::InvalidInput(fmt::format("number of synchronous standbys ({}) must be greater than zero", out.num_sync));
+      return Status::InvalidInput(
+          fmt::format("number of synchronous standbys ({}) must be greater than zero", out.num_sync));
     if (auto s = expect(Token::Kind::kOpen, "'('"); !s.ok()) return s;
     if (auto s = name(out); !s.ok()) return s;
     while (tok_.kind == Token::Kind::kComma) {

@@ -13,8 +13,16 @@ namespace replsim {
 
 class Status {
  public:
-  enum class Code { kOk, kInvalidInput, kNotFound, kIoError, kCorruption, kFailed, kTimeout,
-                    kInterrupted };  // kInterrupted: the user stopped the run (SIGINT/SIGTERM).
+  enum class Code {
+    kOk,
+    kInvalidInput,
+    kNotFound,
+    kIoError,
+    kCorruption,
+    kFailed,
+    kTimeout,
+    kInterrupted
+  };  // kInterrupted: the user stopped the run (SIGINT/SIGTERM).
 
   Status() = default;
   static Status Ok() { return Status(); }
@@ -40,16 +48,25 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : value_(std::move(value)) {}               // NOLINT(google-explicit-constructor)
-  Result(Status status) : status_(std::move(status)) {         // NOLINT(google-explicit-constructor)
+  Result(T value) : value_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
+  Result(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     REPLSIM_ASSERT(!status_.ok(), "a Result built from an ok Status carries no value");
   }
   bool ok() const { return value_.has_value(); }
   const Status& status() const { return status_; }
   // REQUIRES: ok(). Reading an error's value is a programmer error, caught in every build.
-  T& value() & { REPLSIM_ASSERT(ok(), "value() of an error Result"); return *value_; }
-  const T& value() const& { REPLSIM_ASSERT(ok(), "value() of an error Result"); return *value_; }
-  T&& value() && { REPLSIM_ASSERT(ok(), "value() of an error Result"); return std::move(*value_); }
+  T& value() & {
+    REPLSIM_ASSERT(ok(), "value() of an error Result");
+    return *value_;
+  }
+  const T& value() const& {
+    REPLSIM_ASSERT(ok(), "value() of an error Result");
+    return *value_;
+  }
+  T&& value() && {
+    REPLSIM_ASSERT(ok(), "value() of an error Result");
+    return std::move(*value_);
+  }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }

@@ -2,15 +2,15 @@
 
 #include <unistd.h>
 
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "vocab/assert.h"
 
@@ -22,8 +22,8 @@ using Json = nlohmann::ordered_json;
 constexpr const char* kFormatName = "replsim-timing-profile";
 
 Json summary_json(const LatencySummary& s) {
-  return Json{{"count", s.count}, {"min_us", s.min_us}, {"p50_us", s.p50_us}, {"p90_us", s.p90_us},
-              {"p99_us", s.p99_us}, {"max_us", s.max_us}};
+  return Json{{"count", s.count},   {"min_us", s.min_us}, {"p50_us", s.p50_us},
+              {"p90_us", s.p90_us}, {"p99_us", s.p99_us}, {"max_us", s.max_us}};
 }
 
 // Reads a profile's fields one by one; the first problem wins and names where it is.
@@ -102,8 +102,8 @@ LatencySummary ProfileReader::summary(const Json& obj, const std::string& at) {
   s.p99_us = integer(obj, at, "p99_us", 0);
   s.max_us = integer(obj, at, "max_us", 0);
   if (!failed() && !(s.min_us <= s.p50_us && s.p50_us <= s.p90_us && s.p90_us <= s.p99_us && s.p99_us <= s.max_us)) {
-    fail(at, fmt::format("min_us <= p50_us <= p90_us <= p99_us <= max_us (got {}, {}, {}, {}, {})", s.min_us,
-                         s.p50_us, s.p90_us, s.p99_us, s.max_us));
+    fail(at, fmt::format("min_us <= p50_us <= p90_us <= p99_us <= max_us (got {}, {}, {}, {}, {})", s.min_us, s.p50_us,
+                         s.p90_us, s.p99_us, s.max_us));
   }
   return s;
 }
@@ -166,10 +166,10 @@ LatencySummary summarize_latencies(std::vector<int64_t> samples_us) {
 
 const std::vector<std::string>& calibrated_steps() {
   static const std::vector<std::string> kSteps = {
-      "insert",     "update",        "delete",    "truncate",   "mark",           "catchup",
-      "check_lag",  "pause",         "resume",    "partition",  "heal",           "crash",
-      "stop",       "start",         "wipe",      "base_backup", "switch_wal",    "restore_point",
-      "checkpoint", "break_archive", "repair_archive", "naive_copy", "restore",   "promote"};
+      "insert",     "update",        "delete",         "truncate",    "mark",       "catchup",
+      "check_lag",  "pause",         "resume",         "partition",   "heal",       "crash",
+      "stop",       "start",         "wipe",           "base_backup", "switch_wal", "restore_point",
+      "checkpoint", "break_archive", "repair_archive", "naive_copy",  "restore",    "promote"};
   return kSteps;
 }
 

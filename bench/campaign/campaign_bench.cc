@@ -108,8 +108,8 @@ void BM_CampaignRun(benchmark::State& state) {
   // After the timed loop: the same runs' scenarios again, to count those that needed the simulator.
   int64_t simulated = 0;
   for (int64_t r = 0; r < run; ++r) {
-    const Scenario s =
-        realize(draw_plan(run_seed(p, options.seed, r), kSteps, kSteps), p.profile, "generated", StepText::kOmit);
+    const Scenario s = realize(draw_plan(run_seed(p, options.seed, r), kSteps, kSteps), p.profile, "generated",
+                               StepText::kOmit);
     simulated += p.may_apply == nullptr || p.may_apply(s) ? 1 : 0;
   }
   state.counters["simulated"] = static_cast<double>(simulated) / static_cast<double>(state.iterations());

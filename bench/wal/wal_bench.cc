@@ -3,12 +3,14 @@
 // aborts), beside the machine's limits for the same bytes: memcpy and CRC32C alone.
 //
 //   build-wal/bench/wal/wal_bench --benchmark_counters_tabular=true
+#include <unistd.h>
+
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
-#include <ctime>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -16,15 +18,14 @@
 #include <memory>
 #include <span>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "sim/wal/crc32c.h"
 #include "sim/wal/memory_store.h"
 #include "sim/wal/replay_engine.h"
-#include "storage/rocksdb_store.h"
 #include "sim/wal/wal_generator.h"
 #include "sim/wal/wal_reader.h"
+#include "storage/rocksdb_store.h"
 
 namespace replsim::wal {
 namespace {
@@ -95,8 +96,8 @@ double g_memcpy_bytes_per_second = 0;
 void set_rates(benchmark::State& state, uint64_t records, uint64_t bytes) {
   state.SetItemsProcessed(static_cast<int64_t>(records * state.iterations()));
   state.SetBytesProcessed(static_cast<int64_t>(bytes * state.iterations()));
-  state.counters["records_per_s"] =
-      benchmark::Counter(static_cast<double>(records), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["records_per_s"] = benchmark::Counter(static_cast<double>(records),
+                                                       benchmark::Counter::kIsIterationInvariantRate);
 }
 
 // Fraction of memcpy's bandwidth, as a counter (memcpy runs first in the same process).
@@ -121,8 +122,8 @@ void BM_Memcpy(benchmark::State& state) {
     benchmark::DoNotOptimize(dst.data());
     benchmark::ClobberMemory();
   }
-  g_memcpy_bytes_per_second =
-      static_cast<double>(s.bytes) * static_cast<double>(state.iterations()) / (cpu_seconds() - t0);
+  g_memcpy_bytes_per_second = static_cast<double>(s.bytes) * static_cast<double>(state.iterations()) /
+                              (cpu_seconds() - t0);
   set_rates(state, s.records, s.bytes);
 }
 
@@ -249,19 +250,23 @@ void apply_all(benchmark::State& state, const Decoded& d, MakeStore make_store, 
 
 void BM_ApplyToMemory(benchmark::State& state) {
   const Decoded& d = decoded(state);
-  apply_all(state, d, [] { return std::make_unique<MemoryStore>(); }, state.range(2) != 0);
+  apply_all(
+      state, d, [] { return std::make_unique<MemoryStore>(); }, state.range(2) != 0);
   set_rates(state, d.records.size(), stream(state).bytes);
 }
 
 void BM_ApplyToRocksDb(benchmark::State& state) {
   const Decoded& d = decoded(state);
   const auto dir = std::filesystem::temp_directory_path() / ("replsim_wal_bench_" + std::to_string(getpid()));
-  apply_all(state, d, [&]() -> std::unique_ptr<storage::RocksDbStore> {
-    std::filesystem::remove_all(dir);
-    auto s = storage::RocksDbStore::open(dir.string());
-    if (!s.ok()) std::abort();
-    return std::move(*s);
-  }, false);
+  apply_all(
+      state, d,
+      [&]() -> std::unique_ptr<storage::RocksDbStore> {
+        std::filesystem::remove_all(dir);
+        auto s = storage::RocksDbStore::open(dir.string());
+        if (!s.ok()) std::abort();
+        return std::move(*s);
+      },
+      false);
   std::filesystem::remove_all(dir);
   set_rates(state, d.records.size(), stream(state).bytes);
 }

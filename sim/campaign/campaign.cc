@@ -1,7 +1,8 @@
 #include "sim/campaign/campaign.h"
 
-#include <fmt/format.h>
 #include <malloc.h>
+
+#include <fmt/format.h>
 
 #include <map>
 #include <optional>
@@ -134,7 +135,8 @@ class Shrinker {
     for (Step& step : out.steps) {
       if (step.kind == StepKind::kCancel && renamed.count(step.label)) step.label = renamed[step.label];
       // A recovery target may name a transaction (xid, or lsn by label).
-      const bool names_label = step.target.kind == RecoveryTarget::Kind::kXid || step.target.kind == RecoveryTarget::Kind::kLsn;
+      const bool names_label = step.target.kind == RecoveryTarget::Kind::kXid ||
+                               step.target.kind == RecoveryTarget::Kind::kLsn;
       if (step.kind == StepKind::kRestore && names_label && renamed.count(step.target.ref))
         step.target.ref = renamed[step.target.ref];
     }
@@ -166,8 +168,8 @@ std::string header(const Counterexample& c, const Property& p, const CampaignOpt
                                 c.original_steps, c.scenario.steps.size());
   out += fmt::format("# Claim: {}\n", p.sentence);
   out += fmt::format("# Seen: {}\n", c.verdict.witness);
-  out += fmt::format("# Reproduce the campaign: replsim check --property {} --seed {} --runs {} --max-steps {}\n", p.name,
-                     options.seed, c.run + 1, options.max_steps);
+  out += fmt::format("# Reproduce the campaign: replsim check --property {} --seed {} --runs {} --max-steps {}\n",
+                     p.name, options.seed, c.run + 1, options.max_steps);
   out += "# Replay it: replsim run FILE (simulator); replsim verify FILE (real PostgreSQL).\n";
   return out;
 }
@@ -236,8 +238,8 @@ Counterexample shrink_run(const Property& property, const CampaignOptions& optio
   const Judgement last = judge(property, scenario, options, c.run_seed);
   c.verdict = last.verdict;
   if (!last.error.empty()) c.verdict.witness = "the simulator refused it: " + last.error;
-  scenario.description = fmt::format("{} {}", property.kind == PropertyKind::kGuarantee ? "Violates:" : "Refutes:",
-                                     property.sentence);
+  scenario.description = fmt::format(
+      "{} {}", property.kind == PropertyKind::kGuarantee ? "Violates:" : "Refutes:", property.sentence);
   scenario.expectations = c.verdict.expectations;
   c.scenario = scenario;
   c.yaml = header(c, property, options) + write_scenario(scenario);

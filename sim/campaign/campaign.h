@@ -18,10 +18,10 @@ namespace replsim::campaign {
 struct CampaignOptions {
   uint64_t seed = 1;
   int64_t runs = 1000;
-  int max_steps = 30;  // Intents per generated plan (realised scenarios may have fewer steps).
-  int exact_steps = 0; // > 0: every plan has exactly this many intents (benchmarks).
+  int max_steps = 30;   // Intents per generated plan (realised scenarios may have fewer steps).
+  int exact_steps = 0;  // > 0: every plan has exactly this many intents (benchmarks).
   sim::Perturbation perturbation = sim::Perturbation::kNone;  // Model errors, for "can it fail?" tests.
-  int shrink_budget = 4000;  // Simulator runs the shrinker may spend.
+  int shrink_budget = 4000;                                   // Simulator runs the shrinker may spend.
 };
 
 // The seed of run `run`: mixes the campaign seed, the property's (or campaign's) name and
@@ -57,7 +57,7 @@ struct Counterexample {
   int shrink_runs = 0;  // Simulator runs the shrinker spent.
   Scenario scenario;    // Shrunk, with expectations that state the violation.
   Verdict verdict;
-  std::string yaml;     // write_scenario(scenario), with a header comment saying how to reproduce it.
+  std::string yaml;  // write_scenario(scenario), with a header comment saying how to reproduce it.
 };
 
 // Shrinks run `run` (which must count against the property) with shrink_scenario; a

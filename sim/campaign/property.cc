@@ -101,10 +101,8 @@ bool promotes_some(const Scenario& s, Pred promotes) {
 }
 
 bool promotes_required_standby(const Scenario& s) {
-  return waits_for_flush_or_apply(s) &&
-         promotes_some(s, [](const std::set<std::string>& required, const std::string& n) {
-           return required.count(n) > 0;
-         });
+  return waits_for_flush_or_apply(s) && promotes_some(s, [](const std::set<std::string>& required,
+                                                            const std::string& n) { return required.count(n) > 0; });
 }
 
 bool promotes_unrequired_standby(const Scenario& s) {
@@ -162,7 +160,8 @@ Verdict standby_is_prefix(const Evaluation& e) {
   const Prediction& p = e.prediction;
   std::vector<const TxRecord*> commits;
   for (const TxRecord& tx : p.transactions)
-    if (tx.node == first_primary(s) && tx.commit_lsn.value != 0 && !only(tx, TxOutcome::kFailed)) commits.push_back(&tx);
+    if (tx.node == first_primary(s) && tx.commit_lsn.value != 0 && !only(tx, TxOutcome::kFailed))
+      commits.push_back(&tx);
   Verdict result;
   for (size_t n = 1; n < s.cluster.nodes.size(); ++n) {
     const std::string& node = s.cluster.nodes[n].name;
@@ -173,11 +172,11 @@ Verdict standby_is_prefix(const Evaluation& e) {
         const TxRecord& gap = *commits[i];
         if (gap.commit_lsn >= commits[j]->commit_lsn || !same_epoch(s, gap.step, commits[j]->step)) continue;
         if (presence_on(p, node, gap.label) != Presence::kAbsent) continue;
-        return violated(Kind::kViolated,
-                        fmt::format("{} holds {} (commit {}) but not the earlier {} (commit {}) of the same primary",
-                                    node, commits[j]->label, commits[j]->commit_lsn.to_string(), gap.label,
-                                    gap.commit_lsn.to_string()),
-                        {expect(ExpectKind::kPresent, commits[j]->label, node), expect(ExpectKind::kAbsent, gap.label, node)});
+        return violated(
+            Kind::kViolated,
+            fmt::format("{} holds {} (commit {}) but not the earlier {} (commit {}) of the same primary", node,
+                        commits[j]->label, commits[j]->commit_lsn.to_string(), gap.label, gap.commit_lsn.to_string()),
+            {expect(ExpectKind::kPresent, commits[j]->label, node), expect(ExpectKind::kAbsent, gap.label, node)});
       }
     }
   }
@@ -195,8 +194,9 @@ Verdict no_phantom_rows(const Evaluation& e) {
       const TxRecord* tx = p.find_tx(label);
       if (presence != Presence::kPresent) continue;
       if (tx == nullptr || only(*tx, TxOutcome::kFailed)) {
-        return violated(Kind::kViolated, fmt::format("{} is present on {} but {}", label, node.name,
-                                                     tx == nullptr ? "no transaction wrote it" : "its transaction failed"),
+        return violated(Kind::kViolated,
+                        fmt::format("{} is present on {} but {}", label, node.name,
+                                    tx == nullptr ? "no transaction wrote it" : "its transaction failed"),
                         {expect(ExpectKind::kFailed, label), expect(ExpectKind::kAbsent, label, node.name)});
       }
     }
@@ -215,8 +215,10 @@ Verdict no_phantom_rows(const Evaluation& e) {
         rows.table = table;
         rows.count = bound;
         rows.node = node.name;
-        return violated(Kind::kViolated, fmt::format("{} holds {} rows of {}, more than the {} the seed and every committed insert make",
-                                                     node.name, count, table, bound), {rows});
+        return violated(Kind::kViolated,
+                        fmt::format("{} holds {} rows of {}, more than the {} the seed and every committed insert make",
+                                    node.name, count, table, bound),
+                        {rows});
       }
     }
   }
@@ -233,7 +235,8 @@ Verdict determinism(const Evaluation& e) {
     size_t at = 0;
     while (at < first.size() && at < second.size() && first[at] == second[at]) ++at;
     return violated(Kind::kViolated,
-                    fmt::format("two runs with seed {} differ at byte {} of the prediction's JSON", e.options.seed, at), {});
+                    fmt::format("two runs with seed {} differ at byte {} of the prediction's JSON", e.options.seed, at),
+                    {});
   }
   return result;
 }
@@ -303,7 +306,8 @@ Verdict cancelled_sync_commit_invisible(const Evaluation& e) {
     if (!only(tx, TxOutcome::kCancelled) || presence != Presence::kPresent) continue;
     return violated(Kind::kViolated,
                     fmt::format("{} waited for synchronous replication and was cancelled, yet it is committed and "
-                                "visible on {}, where it ran", tx.label, tx.node),
+                                "visible on {}, where it ran",
+                                tx.label, tx.node),
                     {expect(ExpectKind::kCancelled, tx.label), expect(ExpectKind::kPresent, tx.label, tx.node)});
   }
   return result;
@@ -325,8 +329,8 @@ Verdict sync_off_crash_loses_nothing(const Evaluation& e) {
     const bool certain = presence == Presence::kAbsent;
     Verdict v = violated(certain ? Kind::kViolated : Kind::kPossiblyViolated,
                          fmt::format("{} was acknowledged under synchronous_commit = off; {} crashed before its WAL "
-                                     "was flushed, and after the restart it {} absent", tx.label, tx.node,
-                                     certain ? "is" : "may be"),
+                                     "was flushed, and after the restart it {} absent",
+                                     tx.label, tx.node, certain ? "is" : "may be"),
                          {expect(ExpectKind::kAcknowledged, tx.label)});
     if (certain) {
       v.expectations.push_back(expect(ExpectKind::kLost, tx.label, tx.node));
@@ -381,20 +385,42 @@ bool primary_running_before(const Scenario& s, int at) {
 }
 
 bool restores_from_backup_to_target(const Scenario& s, const Step& step) {
-  return step.kind == StepKind::kRestore && step.target.kind != RecoveryTarget::Kind::kNone && !s.restores_naive_copy(step);
+  return step.kind == StepKind::kRestore && step.target.kind != RecoveryTarget::Kind::kNone &&
+         !s.restores_naive_copy(step);
 }
 
 // Insert, update, delete and truncate: the steps that are a transaction. Every kind is named, so
 // that a new one is a compile error here rather than a silent "no".
 bool runs_transaction(StepKind kind) {
   switch (kind) {
-    case StepKind::kInsert: case StepKind::kUpdate: case StepKind::kDelete: case StepKind::kTruncate: return true;
-    case StepKind::kMark: case StepKind::kCatchup: case StepKind::kWait: case StepKind::kCheckLag:
-    case StepKind::kCancel: case StepKind::kPause: case StepKind::kResume: case StepKind::kPartition:
-    case StepKind::kHeal: case StepKind::kCrash: case StepKind::kStop: case StepKind::kStart: case StepKind::kWipe:
-    case StepKind::kPromote: case StepKind::kBaseBackup: case StepKind::kSwitchWal: case StepKind::kRestorePoint:
-    case StepKind::kRestore: case StepKind::kCheckpoint: case StepKind::kNaiveCopy: case StepKind::kBreakArchive:
-    case StepKind::kRepairArchive: case StepKind::kStallDisk: case StepKind::kOsCrash: return false;
+    case StepKind::kInsert:
+    case StepKind::kUpdate:
+    case StepKind::kDelete:
+    case StepKind::kTruncate: return true;
+    case StepKind::kMark:
+    case StepKind::kCatchup:
+    case StepKind::kWait:
+    case StepKind::kCheckLag:
+    case StepKind::kCancel:
+    case StepKind::kPause:
+    case StepKind::kResume:
+    case StepKind::kPartition:
+    case StepKind::kHeal:
+    case StepKind::kCrash:
+    case StepKind::kStop:
+    case StepKind::kStart:
+    case StepKind::kWipe:
+    case StepKind::kPromote:
+    case StepKind::kBaseBackup:
+    case StepKind::kSwitchWal:
+    case StepKind::kRestorePoint:
+    case StepKind::kRestore:
+    case StepKind::kCheckpoint:
+    case StepKind::kNaiveCopy:
+    case StepKind::kBreakArchive:
+    case StepKind::kRepairArchive:
+    case StepKind::kStallDisk:
+    case StepKind::kOsCrash: return false;
   }
   REPLSIM_ASSERT(false, "a step whose kind is no StepKind");
   return false;
@@ -410,8 +436,7 @@ bool judges_pitr(const Scenario& s) {
     if (step.kind == StepKind::kPromote || step.kind == StepKind::kBreakArchive || step.kind == StepKind::kNaiveCopy)
       return false;
     if (step.kind == StepKind::kBaseBackup && !step.node.empty() && step.node != first_primary(s)) return false;
-    if (!step.node.empty() && runs_transaction(step.kind) && step.node != first_primary(s))
-      return false;
+    if (!step.node.empty() && runs_transaction(step.kind) && step.node != first_primary(s)) return false;
     restores |= restores_from_backup_to_target(s, step);
   }
   if (!restores) return false;
@@ -473,8 +498,10 @@ std::optional<TargetRule> xid_rule(const Evaluation& e, const RecoveryTarget& t)
 }
 
 // Only commit and abort records carry a time: the first one after the mark decides.
-std::optional<TargetRule> time_rule(const Evaluation& e, const RecoveryTarget& t, const std::vector<const TxRecord*>& txs) {
-  TargetRule rule{step_of(e.scenario, StepKind::kMark, t.ref), false, std::nullopt, fmt::format("time of mark {}", t.ref)};
+std::optional<TargetRule> time_rule(const Evaluation& e, const RecoveryTarget& t,
+                                    const std::vector<const TxRecord*>& txs) {
+  TargetRule rule{step_of(e.scenario, StepKind::kMark, t.ref), false, std::nullopt,
+                  fmt::format("time of mark {}", t.ref)};
   for (const TxRecord* tx : txs) {
     if (tx->step <= rule.cut) continue;
     if (committed(*tx)) {
@@ -498,7 +525,8 @@ std::optional<TargetRule> name_rule(const Evaluation& e, const RecoveryTarget& t
 // record that decides is the first starting at or after it; every transaction writes its rows
 // before its commit record, so that record is never a commit and `inclusive` keeps no transaction.
 std::optional<TargetRule> lsn_rule(const Evaluation& e, const RecoveryTarget& t, int r) {
-  TargetRule rule{step_of(e.scenario, StepKind::kMark, t.ref), false, std::nullopt, fmt::format("lsn of mark {}", t.ref)};
+  TargetRule rule{step_of(e.scenario, StepKind::kMark, t.ref), false, std::nullopt,
+                  fmt::format("lsn of mark {}", t.ref)};
   if (rule.cut < 0) return std::nullopt;
   const NodePosition* mark = primary_after(e, rule.cut);
   if (mark == nullptr) return std::nullopt;
@@ -547,10 +575,11 @@ Verdict judge_unreached(const RestoreCase& c) {
   Verdict v;
   v.applicable = true;
   if (c.node.error == "recovery_target_not_reached") return v;
-  const std::string why =
-      c.rule.decides ? fmt::format("the record at {} that decides it lies in a segment never archived before step {}",
-                                   c.rule.decides->to_string(), c.r + 1)
-                     : fmt::format("no record after the target was written before step {}", c.r + 1);
+  const std::string why = c.rule.decides
+                              ? fmt::format(
+                                    "the record at {} that decides it lies in a segment never archived before step {}",
+                                    c.rule.decides->to_string(), c.r + 1)
+                              : fmt::format("no record after the target was written before step {}", c.r + 1);
   return violated(Kind::kViolated,
                   fmt::format("{}: {}, yet it ended {}", c.what, why,
                               c.node.error.empty() ? std::string("without an error") : "in " + c.node.error),
@@ -568,9 +597,9 @@ Verdict judge_recovery_error(const RestoreCase& c) {
     }
   return violated(Kind::kViolated,
                   fmt::format("{}: the WAL up to the target was archived (segment of {} complete before step {}), yet "
-                              "{} ended in {}", c.what,
-                              c.rule.decides ? c.rule.decides->to_string() : std::string("the backup's end"), c.r + 1,
-                              c.restore.node, c.node.error),
+                              "{} ended in {}",
+                              c.what, c.rule.decides ? c.rule.decides->to_string() : std::string("the backup's end"),
+                              c.r + 1, c.restore.node, c.node.error),
                   std::move(expectations));
 }
 
@@ -584,10 +613,10 @@ std::optional<Verdict> judge_restored_rows(const Evaluation& e, const RestoreCas
     const auto presence = presence_on(e.prediction, c.restore.node, tx->label);
     if (!presence) return std::nullopt;
     if (*presence == (kept ? Presence::kPresent : Presence::kAbsent)) continue;
-    const std::string witness =
-        fmt::format("{}: {} committed on {} at step {} ({} the target), yet it {} {} on {}", c.what, tx->label,
-                    tx->node, tx->step + 1, kept ? "before" : "not before", *presence == Presence::kEither ? "may be" : "is",
-                    kept ? "absent" : "present", c.restore.node);
+    const std::string witness = fmt::format("{}: {} committed on {} at step {} ({} the target), yet it {} {} on {}",
+                                            c.what, tx->label, tx->node, tx->step + 1, kept ? "before" : "not before",
+                                            *presence == Presence::kEither ? "may be" : "is",
+                                            kept ? "absent" : "present", c.restore.node);
     if (*presence != Presence::kEither)
       return violated(Kind::kViolated, witness,
                       {expect(kept ? ExpectKind::kPresent : ExpectKind::kAbsent, tx->label, c.restore.node)});
@@ -607,10 +636,11 @@ std::optional<Verdict> judge_restore(const Evaluation& e, int r) {
   if (!txs) return std::nullopt;
   const auto rule = target_rule(e, r, backup, *txs);
   if (!rule || rule->cut < 0) return std::nullopt;
-  const RestoreCase c{r, restore, *node, *rule, *txs,
-                      fmt::format("restore of {} from {} to {}", restore.node, restore.backup, rule->text)};
-  const bool reached =
-      restore.target.kind == RecoveryTarget::Kind::kImmediate || (rule->decides && segment_completed(e, *rule->decides, r));
+  const RestoreCase c{r,     restore,
+                      *node, *rule,
+                      *txs,  fmt::format("restore of {} from {} to {}", restore.node, restore.backup, rule->text)};
+  const bool reached = restore.target.kind == RecoveryTarget::Kind::kImmediate ||
+                       (rule->decides && segment_completed(e, *rule->decides, r));
   if (!reached) return judge_unreached(c);
   if (!node->error.empty()) return judge_recovery_error(c);
   return judge_restored_rows(e, c);
@@ -643,7 +673,8 @@ std::vector<Property> make_properties() {
   const std::array<int, kIntentCount> failover{{22, 3, 2, 6, 4, 12, 6, 4, 3, 9, 4, 1, 12, 3}};
   // The same with disk stalls and OS crashes: on and remote_apply wait for the standby's flush,
   // so its OS crash loses nothing they acknowledged (the contrast with remote_write).
-  const std::array<int, kIntentCount> failover_disks{{22, 3, 2, 6, 4, 12, 6, 4, 3, 9, 10, 1, 12, 3, 0, 0, 0, 0, 0, 12, 12}};
+  const std::array<int, kIntentCount> failover_disks{
+      {22, 3, 2, 6, 4, 12, 6, 4, 3, 9, 10, 1, 12, 3, 0, 0, 0, 0, 0, 12, 12}};
   const std::array<int, kIntentCount> cancelling{{20, 3, 2, 5, 3, 14, 5, 5, 3, 5, 3, 1, 4, 14}};
   //                     ins upd del cat wait part heal pause res crash start stop prom cancel
   //                     backup switch mark restore_point restore stall_disk os_crash
@@ -656,11 +687,12 @@ std::vector<Property> make_properties() {
   // predictions and `pitr-exact-prefix` reads the timeline's positions: they keep the default.
   constexpr sim::Recording kOutcomes = sim::Recording::kOutcomes;
   std::vector<Property> p;
-  p.push_back({"sync-promotion-loses-nothing", PropertyKind::kGuarantee,
-               "Promoting a standby that every commit must wait for (FIRST or ANY naming it, num_sync covering all "
-               "listed standbys) under synchronous_commit = on or remote_apply loses no acknowledged commit.",
-               profile("sync-required", {SyncCommit::kOn, SyncCommit::kRemoteApply}, NamesShape::kRequired, failover_disks),
-               "", sync_promotion_loses_nothing, promotes_required_standby, kOutcomes});
+  p.push_back(
+      {"sync-promotion-loses-nothing", PropertyKind::kGuarantee,
+       "Promoting a standby that every commit must wait for (FIRST or ANY naming it, num_sync covering all "
+       "listed standbys) under synchronous_commit = on or remote_apply loses no acknowledged commit.",
+       profile("sync-required", {SyncCommit::kOn, SyncCommit::kRemoteApply}, NamesShape::kRequired, failover_disks), "",
+       sync_promotion_loses_nothing, promotes_required_standby, kOutcomes});
   p.push_back({"standby-is-prefix", PropertyKind::kGuarantee,
                "Every standby holds a prefix of its primary's commits in commit order: never a later commit without "
                "an earlier one of the same primary.",
@@ -669,8 +701,8 @@ std::vector<Property> make_properties() {
                "No node holds a transaction that failed or that no step wrote, nor more rows than the seed data and "
                "the inserts that may have committed.",
                general_disk_profile(), "", no_phantom_rows, nullptr, kOutcomes});
-  p.push_back({"determinism", PropertyKind::kGuarantee,
-               "The same scenario and seed give a byte-identical prediction.", general_disk_profile(), "", determinism});
+  p.push_back({"determinism", PropertyKind::kGuarantee, "The same scenario and seed give a byte-identical prediction.",
+               general_disk_profile(), "", determinism});
   //                     ins upd del cat wait part heal pause res crash start stop prom cancel
   //                     backup switch mark restore_point restore
   const std::array<int, kIntentCount> recovering{{20, 6, 0, 3, 3, 2, 2, 0, 0, 3, 3, 3, 0, 0, 7, 8, 6, 4, 14}};
@@ -692,8 +724,8 @@ std::vector<Property> make_properties() {
                "", cancelled_sync_commit_invisible, has_cancel_step, kOutcomes});
   p.push_back({"sync-off-crash-loses-nothing", PropertyKind::kFalsePromise,
                "With synchronous_commit = off, an acknowledged commit survives a crash of the server.",
-               profile("sync-off", {SyncCommit::kOff}, NamesShape::kAny, crashing), "",
-               sync_off_crash_loses_nothing, crashes_primary_under_sync_off, kOutcomes});
+               profile("sync-off", {SyncCommit::kOff}, NamesShape::kAny, crashing), "", sync_off_crash_loses_nothing,
+               crashes_primary_under_sync_off, kOutcomes});
   p.push_back({"remote-write-survives-standby-os-crash", PropertyKind::kFalsePromise,
                "With synchronous_commit = remote_write, an acknowledged commit survives an operating-system crash of "
                "the synchronous standby followed by its promotion.",

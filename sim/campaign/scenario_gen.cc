@@ -22,7 +22,7 @@ using Run = NodeRun;
 struct NodeModel : NodeAtStep {
   std::string name;
   bool promoted = false;
-  bool os_crashed = false;  // Its operating system crashed at some step.
+  bool os_crashed = false;           // Its operating system crashed at some step.
   bool written_since_stall = false;  // A write step came after its disk stalled.
 };
 
@@ -110,7 +110,8 @@ class Realizer {
     // and a plain list (= FIRST 1) only when it lists one standby.
     if (profile_.names == NamesShape::kRequired) {
       if (shape == 1 && count > 1) shape = 2;
-      return shape == 1 ? listed[0] : fmt::format("{} {} ({})", shape == 2 ? "FIRST" : "ANY", count, fmt::join(listed, ", "));
+      return shape == 1 ? listed[0]
+                        : fmt::format("{} {} ({})", shape == 2 ? "FIRST" : "ANY", count, fmt::join(listed, ", "));
     }
     if (shape == 1) return fmt::format("{}", fmt::join(listed, ", "));
     return fmt::format("{} {} ({})", shape == 2 ? "FIRST" : "ANY", 1 + c.num_sync % count, fmt::join(listed, ", "));
@@ -200,7 +201,8 @@ class Realizer {
     step.label = next_label();
     if (in.variant % 3 != 2) {
       step.table = "customers";
-      step.values = {{"firstname", fmt::format("Gen{}", labels_)}, {"lastname", "Campaign"},
+      step.values = {{"firstname", fmt::format("Gen{}", labels_)},
+                     {"lastname", "Campaign"},
                      {"email", fmt::format("{}@example.com", step.label)}};
     } else {
       step.table = "orders";
@@ -250,9 +252,8 @@ class Realizer {
     if (any_stalled()) return false;  // It could wait for a flush that never completes.
     step.kind = StepKind::kCatchup;
     if (in.variant % 2 == 0 || promoted_ || nodes_[0].run != Run::kRunning) return true;
-    NodeModel* n = pick(in.target, [](const NodeModel& m) {
-      return !m.primary && m.run == Run::kRunning && !m.partitioned;
-    });
+    NodeModel* n = pick(in.target,
+                        [](const NodeModel& m) { return !m.primary && m.run == Run::kRunning && !m.partitioned; });
     if (n != nullptr) step.node = n->name;
     return true;
   }
@@ -375,12 +376,14 @@ class Realizer {
   // Not a stalled standby before anything was written to it: what it wrote is the point.
   bool partition(const StepIntent& in, Step& step) {
     NodeModel* n = pick_preferring(
-        in.target, [](const NodeModel& m) { return !m.primary && !m.partitioned && (!m.stalled || m.written_since_stall); },
+        in.target,
+        [](const NodeModel& m) { return !m.primary && !m.partitioned && (!m.stalled || m.written_since_stall); },
         [](const NodeModel& m) { return m.stalled || m.os_crashed; });
     if (n == nullptr) return false;
     step.kind = StepKind::kPartition;
-    step.direction = in.variant % 4 == 2 ? PartitionDirection::kToStandby
-                   : in.variant % 4 == 3 ? PartitionDirection::kToPrimary : PartitionDirection::kBoth;
+    step.direction = in.variant % 4 == 2   ? PartitionDirection::kToStandby
+                     : in.variant % 4 == 3 ? PartitionDirection::kToPrimary
+                                           : PartitionDirection::kBoth;
     n->partitioned = true;
     step.node = n->name;
     return true;
@@ -432,8 +435,9 @@ class Realizer {
   }
 
   bool start(const StepIntent& in, Step& step) {
-    NodeModel* n = pick_preferring(in.target, [](const NodeModel& m) { return m.run == Run::kDown; },
-                                   [](const NodeModel& m) { return m.os_crashed; });
+    NodeModel* n = pick_preferring(
+        in.target, [](const NodeModel& m) { return m.run == Run::kDown; },
+        [](const NodeModel& m) { return m.os_crashed; });
     if (n == nullptr) return false;
     step.node = n->name;
     // Half the time a standby whose OS crashed is first cut off from its primary: restarted
@@ -464,8 +468,9 @@ class Realizer {
   // survives is what synchronous replication's levels differ in.
   bool stall_disk(const StepIntent& in, Step& step) {
     const bool prefer_standby = sync_ && in.variant % 4 != 0;
-    NodeModel* n = pick_preferring(in.target, [](const NodeModel& m) { return m.run == Run::kRunning && !m.stalled; },
-                                   [prefer_standby](const NodeModel& m) { return !prefer_standby || !m.primary; });
+    NodeModel* n = pick_preferring(
+        in.target, [](const NodeModel& m) { return m.run == Run::kRunning && !m.stalled; },
+        [prefer_standby](const NodeModel& m) { return !prefer_standby || !m.primary; });
     if (n == nullptr) return false;
     step.kind = StepKind::kStallDisk;
     n->stalled = true;
@@ -504,11 +509,10 @@ class Realizer {
 }  // namespace
 
 const char* to_string(Intent intent) {
-  static constexpr const char* kNames[kIntentCount] = {"insert", "update", "delete", "catchup", "wait",
-                                                       "partition", "heal", "pause", "resume", "crash",
-                                                       "start", "stop", "promote", "cancel", "base_backup",
-                                                       "switch_wal", "mark", "restore_point", "restore",
-                                                       "stall_disk", "os_crash"};
+  static constexpr const char* kNames[kIntentCount] = {
+      "insert",      "update",     "delete", "catchup",       "wait",    "partition",  "heal",
+      "pause",       "resume",     "crash",  "start",         "stop",    "promote",    "cancel",
+      "base_backup", "switch_wal", "mark",   "restore_point", "restore", "stall_disk", "os_crash"};
   return kNames[static_cast<int>(intent)];
 }
 
@@ -574,13 +578,17 @@ rc::Seq<StepIntent> shrink_intent(const StepIntent& s) {
 
 rc::Seq<Plan> shrink_cluster(const Plan& p) {
   const ClusterPlan& c = p.cluster;
-  return rc::seq::concat(
-      rc::seq::map(rc::shrink::towards(c.standbys, 1), [p](int v) { Plan q = p; q.cluster.standbys = v; return q; }),
-      shrink_field(p, c.level, [](Plan& q, int v) { q.cluster.level = v; }),
-      shrink_field(p, c.names_shape, [](Plan& q, int v) { q.cluster.names_shape = v; }),
-      shrink_field(p, c.listed, [](Plan& q, int v) { q.cluster.listed = v; }),
-      shrink_field(p, c.rotate, [](Plan& q, int v) { q.cluster.rotate = v; }),
-      shrink_field(p, c.num_sync, [](Plan& q, int v) { q.cluster.num_sync = v; }));
+  return rc::seq::concat(rc::seq::map(rc::shrink::towards(c.standbys, 1),
+                                      [p](int v) {
+                                        Plan q = p;
+                                        q.cluster.standbys = v;
+                                        return q;
+                                      }),
+                         shrink_field(p, c.level, [](Plan& q, int v) { q.cluster.level = v; }),
+                         shrink_field(p, c.names_shape, [](Plan& q, int v) { q.cluster.names_shape = v; }),
+                         shrink_field(p, c.listed, [](Plan& q, int v) { q.cluster.listed = v; }),
+                         shrink_field(p, c.rotate, [](Plan& q, int v) { q.cluster.rotate = v; }),
+                         shrink_field(p, c.num_sync, [](Plan& q, int v) { q.cluster.num_sync = v; }));
 }
 
 }  // namespace
@@ -607,11 +615,23 @@ rc::Seq<Plan> shrink_plan(const Plan& plan) {
   // each remaining intent towards an insert on the first eligible node.
   return rc::seq::concat(
       rc::seq::map(rc::shrink::removeChunks(plan.steps),
-                   [plan](std::vector<StepIntent> steps) { Plan q = plan; q.steps = std::move(steps); return q; }),
-      rc::seq::map(rc::shrink::towards<uint32_t>(plan.swarm, 0u), [plan](uint32_t v) { Plan q = plan; q.swarm = v; return q; }),
+                   [plan](std::vector<StepIntent> steps) {
+                     Plan q = plan;
+                     q.steps = std::move(steps);
+                     return q;
+                   }),
+      rc::seq::map(rc::shrink::towards<uint32_t>(plan.swarm, 0u),
+                   [plan](uint32_t v) {
+                     Plan q = plan;
+                     q.swarm = v;
+                     return q;
+                   }),
       shrink_cluster(plan),
-      rc::seq::map(rc::shrink::eachElement(plan.steps, &shrink_intent),
-                   [plan](std::vector<StepIntent> steps) { Plan q = plan; q.steps = std::move(steps); return q; }));
+      rc::seq::map(rc::shrink::eachElement(plan.steps, &shrink_intent), [plan](std::vector<StepIntent> steps) {
+        Plan q = plan;
+        q.steps = std::move(steps);
+        return q;
+      }));
 }
 
 rc::Shrinkable<Plan> shrinkable_plan(uint64_t seed, int max_steps, int exact_steps) {

@@ -25,8 +25,27 @@ namespace replsim::campaign {
 // they drew before these kinds existed. So do the disk intents after them (stall a node's disk,
 // crash its operating system).
 enum class Intent {
-  kInsert, kUpdate, kDelete, kCatchup, kWait, kPartition, kHeal, kPause, kResume, kCrash, kStart,
-  kStop, kPromote, kCancel, kBaseBackup, kSwitchWal, kMark, kRestorePoint, kRestore, kStallDisk, kOsCrash,
+  kInsert,
+  kUpdate,
+  kDelete,
+  kCatchup,
+  kWait,
+  kPartition,
+  kHeal,
+  kPause,
+  kResume,
+  kCrash,
+  kStart,
+  kStop,
+  kPromote,
+  kCancel,
+  kBaseBackup,
+  kSwitchWal,
+  kMark,
+  kRestorePoint,
+  kRestore,
+  kStallDisk,
+  kOsCrash,
 };
 inline constexpr int kIntentCount = 21;
 // Swarm testing may disable the first kSwarmIntents kinds; the recovery intents are never
@@ -47,7 +66,7 @@ enum class NamesShape {
 // often ("swarm testing": each run also disables a random subset of intents).
 struct Profile {
   std::string name;
-  std::vector<SyncCommit> levels;        // synchronous_commit choices; the first is the shrink target.
+  std::vector<SyncCommit> levels;  // synchronous_commit choices; the first is the shrink target.
   NamesShape names = NamesShape::kAny;
   std::array<int, kIntentCount> weights{};  // Relative frequency of each intent kind.
   // archive_mode = true for the cluster (the WAL archive that point-in-time recovery reads).
@@ -65,12 +84,12 @@ const Profile& general_profile();
 const Profile& general_disk_profile();
 
 struct ClusterPlan {
-  int standbys = 1;    // 1..3, named s1..s3.
-  int level = 0;       // Index into Profile::levels (modulo).
-  int names_shape = 0; // See realize(): empty, plain list, FIRST, ANY, '*'.
-  int listed = 0;      // Which standbys are listed (a non-empty subset, modulo).
-  int rotate = 0;      // Rotates the listed names: the priority order.
-  int num_sync = 0;    // num_sync - 1 (modulo the number listed).
+  int standbys = 1;     // 1..3, named s1..s3.
+  int level = 0;        // Index into Profile::levels (modulo).
+  int names_shape = 0;  // See realize(): empty, plain list, FIRST, ANY, '*'.
+  int listed = 0;       // Which standbys are listed (a non-empty subset, modulo).
+  int rotate = 0;       // Rotates the listed names: the priority order.
+  int num_sync = 0;     // num_sync - 1 (modulo the number listed).
 };
 
 struct StepIntent {

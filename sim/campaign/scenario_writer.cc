@@ -48,7 +48,8 @@ void write_cluster(const ClusterSpec& c, std::string& out) {
   if (!standbys.empty()) out += fmt::format("  standbys: [{}]\n", fmt::join(standbys, ", "));
   out += fmt::format("  synchronous_commit: {}\n", quote(to_string(c.synchronous_commit)));
   out += fmt::format("  synchronous_standby_names: {}\n", quote(c.synchronous_standby_names));
-  if (c.wal_segment_size != defaults.wal_segment_size) out += fmt::format("  wal_segment_size: {}\n", c.wal_segment_size);
+  if (c.wal_segment_size != defaults.wal_segment_size)
+    out += fmt::format("  wal_segment_size: {}\n", c.wal_segment_size);
   if (c.archive_mode != defaults.archive_mode) out += fmt::format("  archive_mode: {}\n", c.archive_mode);
   if (c.archive_timeout_ms != defaults.archive_timeout_ms)
     out += fmt::format("  archive_timeout: {}ms\n", c.archive_timeout_ms);
@@ -60,7 +61,9 @@ void write_cluster(const ClusterSpec& c, std::string& out) {
 }
 
 const char* direction(PartitionDirection d) {
-  return d == PartitionDirection::kToStandby ? "to_standby" : d == PartitionDirection::kToPrimary ? "to_primary" : "both";
+  return d == PartitionDirection::kToStandby   ? "to_standby"
+         : d == PartitionDirection::kToPrimary ? "to_primary"
+                                               : "both";
 }
 
 std::string target(const RecoveryTarget& t) {
@@ -82,7 +85,8 @@ void write_restore(const Step& s, std::string& out) {
   if (s.target.kind != RecoveryTarget::Kind::kNone) out += fmt::format("    target: {}\n", target(s.target));
   if (s.target.inclusive != defaults.inclusive) out += fmt::format("    inclusive: {}\n", s.target.inclusive);
   if (s.target.action != defaults.action) {
-    out += fmt::format("    action: {}\n", s.target.action == RecoveryTarget::Action::kPromote ? "promote" : "shutdown");
+    out += fmt::format("    action: {}\n",
+                       s.target.action == RecoveryTarget::Action::kPromote ? "promote" : "shutdown");
   }
   if (s.target.timeline != defaults.timeline) out += fmt::format("    timeline: {}\n", quote(s.target.timeline));
 }
@@ -147,7 +151,8 @@ class StepWriter {
   void of_node(const Step& s) { out_ += fmt::format("  - {}: {}\n", to_string(s.kind), s.node); }
   // A step of the whole cluster, or of one node when it names one.
   void optional_node(const Step& s) {
-    out_ += s.node.empty() ? fmt::format("  - {}\n", to_string(s.kind)) : fmt::format("  - {}: {}\n", to_string(s.kind), s.node);
+    out_ += s.node.empty() ? fmt::format("  - {}\n", to_string(s.kind))
+                           : fmt::format("  - {}: {}\n", to_string(s.kind), s.node);
   }
   // A step that names what it makes (a mark, a base backup, ...), on the primary unless `node` says.
   void named(const Step& s) {
@@ -165,9 +170,7 @@ class StepWriter {
 void write_expectation(const Expectation& e, std::string& out) {
   const std::string kind = to_string(e.kind);
   switch (e.kind) {
-    case ExpectKind::kRows:
-      out += fmt::format("  - rows: {}\n    count: {}\n", e.table, e.count);
-      break;
+    case ExpectKind::kRows: out += fmt::format("  - rows: {}\n    count: {}\n", e.table, e.count); break;
     case ExpectKind::kLag:
       out += fmt::format("  - lag: {}\n", e.name);
       if (e.lag_bytes_min) out += fmt::format("    bytes_min: {}\n", *e.lag_bytes_min);
@@ -175,12 +178,8 @@ void write_expectation(const Expectation& e, std::string& out) {
       if (e.lag_transactions) out += fmt::format("    transactions: {}\n", *e.lag_transactions);
       if (e.failover_loses_data) out += fmt::format("    failover_loses_data: {}\n", *e.failover_loses_data);
       return;  // A lag expectation takes no node.
-    case ExpectKind::kError:
-      out += fmt::format("  - error: {}\n", e.error);
-      break;
-    default:
-      out += fmt::format("  - {}: {}\n", kind, e.label);
-      break;
+    case ExpectKind::kError: out += fmt::format("  - error: {}\n", e.error); break;
+    default: out += fmt::format("  - {}: {}\n", kind, e.label); break;
   }
   if (!e.node.empty()) out += fmt::format("    on: {}\n", e.node);
 }
@@ -214,7 +213,8 @@ void compare_cluster(const ClusterSpec& a, const ClusterSpec& b, Diff& d) {
     d.field(fmt::format("cluster.nodes[{}].role", i), a.nodes[i].role != b.nodes[i].role);
     d.field(fmt::format("cluster.nodes[{}].slot", i), a.nodes[i].replication_slot, b.nodes[i].replication_slot);
   }
-  d.field("cluster.synchronous_commit", std::string(to_string(a.synchronous_commit)), std::string(to_string(b.synchronous_commit)));
+  d.field("cluster.synchronous_commit", std::string(to_string(a.synchronous_commit)),
+          std::string(to_string(b.synchronous_commit)));
   d.field("cluster.synchronous_standby_names", a.synchronous_standby_names, b.synchronous_standby_names);
   d.field("cluster.wal_segment_size", a.wal_segment_size, b.wal_segment_size);
   d.field("cluster.archive_mode", a.archive_mode, b.archive_mode);

@@ -5,9 +5,9 @@
 #include <bit>
 #include <cstring>
 
-#include "vocab/assert.h"
 #include "sim/wal/crc32c_clmul.h"
 #include "sim/wal/log_format.h"
+#include "vocab/assert.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -73,7 +73,8 @@ constexpr uint32_t x_pow(uint64_t n) {
 // One record's CRC is a serial chain of crc32q (3-cycle latency); buffers of a few KB and up are
 // split into three independent streams combined with a carry-less-free shift table, which is
 // what makes "CRC32C alone" reach the instruction's throughput rather than its latency.
-__attribute__((target("sse4.2"), always_inline)) inline uint32_t crc_hw_serial(uint32_t crc, const unsigned char* p, size_t n) {
+__attribute__((target("sse4.2"), always_inline)) inline uint32_t crc_hw_serial(uint32_t crc, const unsigned char* p,
+                                                                               size_t n) {
   uint64_t c = crc;
   while (n >= 8) {
     uint64_t v;
@@ -140,7 +141,7 @@ constexpr size_t kLanes = 4;
 constexpr size_t kMaxGroupedWords = 15;
 
 __attribute__((target("sse4.2"))) uint64_t check_records_hw(const char* const* records, const uint32_t* aligned,
-                                                             size_t n) {
+                                                            size_t n) {
   // Group the records by length, so that the lanes of the loop below always have the same
   // number of steps: no branch depends on one record's length, and nothing is computed twice
   // except when a group's size is not a multiple of kLanes. A group is a bit mask of record
@@ -327,7 +328,8 @@ bool crc32c_clmul_available() {
 #if defined(__x86_64__)
 __attribute__((target("sse4.2")))
 #endif
-uint32_t crc32c_extend_hardware(uint32_t crc, const void* data, size_t n) {
+uint32_t
+crc32c_extend_hardware(uint32_t crc, const void* data, size_t n) {
 #if defined(__x86_64__)
   return ~crc_hw(~crc, static_cast<const unsigned char*>(data), n);
 #else
@@ -378,7 +380,8 @@ uint64_t check_records_resolve(const char* const* records, const uint32_t* align
 
 Crc32cPath crc32c_path() {
   const int path = g_path.load(std::memory_order_relaxed);
-  if (path >= 0) [[likely]] return static_cast<Crc32cPath>(path);
+  if (path >= 0) [[likely]]
+    return static_cast<Crc32cPath>(path);
   // Two threads may both get here: they install the same choice.
   const Crc32cPath best = best_path();
   install(best);

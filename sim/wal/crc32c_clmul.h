@@ -34,7 +34,7 @@ struct ClmulTables {
   std::array<uint32_t, kMaxClmulWords + 1> start_term{};  // ~0 * x^(8*(8n-4)) mod P.
   std::array<uint16_t, kMaxClmulWords + 1> low_mask{};    // 32-bit lanes of words 0..7, minus the CRC.
   std::array<uint8_t, kMaxClmulWords + 1> high_mask{};    // 64-bit lanes of words 8..15.
-  constexpr ClmulTables();  // In crc32c.cc, with the GF(2) arithmetic.
+  constexpr ClmulTables();                                // In crc32c.cc, with the GF(2) arithmetic.
 };
 extern const ClmulTables kClmulTables;
 
@@ -58,7 +58,7 @@ REPLSIM_CLMUL_TARGET __attribute__((always_inline)) inline uint32_t record_crc_c
       0x96);  // a ^ b ^ c
   // Zero-masked shuffles and a vector subscript rather than extracts and casts: GCC 12's
   // versions of those start from an "undefined" register, which -Wmaybe-uninitialized reports.
-  const __m512i half = _mm512_xor_si512(sum, _mm512_maskz_shuffle_i64x2(0xFF, sum, sum, 0x4E));     // Lanes 2,3 onto 0,1.
+  const __m512i half = _mm512_xor_si512(sum, _mm512_maskz_shuffle_i64x2(0xFF, sum, sum, 0x4E));  // Lanes 2,3 onto 0,1.
   const __m512i all = _mm512_xor_si512(half, _mm512_maskz_shuffle_i64x2(0xFF, half, half, 0xB1));  // Lane 1 onto 0.
   using Words = uint64_t __attribute__((vector_size(64)));
   const Words words_of_all = reinterpret_cast<Words>(all);

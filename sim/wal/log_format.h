@@ -81,8 +81,7 @@ static_assert(kMaxRecordLength % kAlignment == 0);
 constexpr uint64_t align_up(uint64_t n) { return (n + kAlignment - 1) & ~uint64_t{kAlignment - 1}; }
 
 constexpr bool is_data_type(RecordType t) {
-  return t == RecordType::kInsert || t == RecordType::kUpdate || t == RecordType::kDelete ||
-         t == RecordType::kTruncate;
+  return t == RecordType::kInsert || t == RecordType::kUpdate || t == RecordType::kDelete || t == RecordType::kTruncate;
 }
 // Types that belong to a transaction and therefore carry a valid (non-zero) xid.
 constexpr bool is_transactional_type(RecordType t) {

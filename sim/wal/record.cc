@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
-#include "vocab/assert.h"
 #include "sim/wal/crc32c.h"
 #include "sim/wal/recovery_target.h"
+#include "vocab/assert.h"
 
 namespace replsim::wal {
 namespace {
@@ -181,8 +181,7 @@ std::string_view record_type_name(RecordType t) {
 std::string describe_record(const Record& r) {
   switch (r.type) {
     case RecordType::kInsert:
-    case RecordType::kUpdate:
-      return fmt::format("table {} key {} row {} bytes", r.table_id, r.key, r.row.size());
+    case RecordType::kUpdate: return fmt::format("table {} key {} row {} bytes", r.table_id, r.key, r.row.size());
     case RecordType::kDelete: return fmt::format("table {} key {}", r.table_id, r.key);
     case RecordType::kTruncate: {
       std::string s = fmt::format("{} tables:", r.truncated_count());

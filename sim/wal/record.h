@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "vocab/lsn.h"
 #include "sim/wal/log_format.h"
+#include "vocab/lsn.h"
 
 namespace replsim::wal {
 
@@ -42,10 +42,10 @@ struct Record {
 struct RecordView {
   const char* bytes;  // The record, header first: the row image is at bytes + kHeaderSize + kKeySize.
   Lsn lsn;
-  uint64_t word;        // Insert, update, delete: the key. Commit, abort: the time (microseconds).
-  Xid xid;              // Never 0: all five types are transactional.
-  uint32_t length;      // total_length (header + payload, before alignment).
-  TableId table_id;     // Insert, update, delete.
+  uint64_t word;     // Insert, update, delete: the key. Commit, abort: the time (microseconds).
+  Xid xid;           // Never 0: all five types are transactional.
+  uint32_t length;   // total_length (header + payload, before alignment).
+  TableId table_id;  // Insert, update, delete.
   RecordType type;
 
   Lsn end_lsn() const { return Lsn{lsn.value + align_up(length)}; }

@@ -40,13 +40,13 @@ struct RecoveryTarget {
 };
 
 struct StopInfo {
-  bool reached = false;   // The target was reached (false: WAL ended first, or no target).
-  bool after = false;     // Stopped after the record at `lsn` (it was applied) rather than before it.
-  Lsn lsn;                // Start of the record replay stopped at.
-  Xid xid = 0;            // Commit/abort targets: the transaction.
-  int64_t time_us = 0;    // Commit/abort/restore point: the record's time.
-  std::string reason;     // PostgreSQL's log line, e.g. "recovery stopping before commit of
-                          // transaction 727, time 2026-11-25 14:13:44.5+00".
+  bool reached = false;  // The target was reached (false: WAL ended first, or no target).
+  bool after = false;    // Stopped after the record at `lsn` (it was applied) rather than before it.
+  Lsn lsn;               // Start of the record replay stopped at.
+  Xid xid = 0;           // Commit/abort targets: the transaction.
+  int64_t time_us = 0;   // Commit/abort/restore point: the record's time.
+  std::string reason;    // PostgreSQL's log line, e.g. "recovery stopping before commit of
+                         // transaction 727, time 2026-11-25 14:13:44.5+00".
 };
 
 // PostgreSQL's timestamptz_to_str in UTC: "2026-11-25 14:13:44.123456+00", trailing fractional

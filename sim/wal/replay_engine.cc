@@ -1,11 +1,11 @@
 #include "sim/wal/replay_engine.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
 
-#include "vocab/assert.h"
+#include <algorithm>
+
 #include "sim/wal/memory_store.h"
+#include "vocab/assert.h"
 
 namespace replsim::wal {
 
@@ -23,7 +23,8 @@ void ReplayEngine::ChangeBuffer::grow() {
 
 ReplayEngine::PendingTxn& ReplayEngine::pending(Xid xid) {
   const uint32_t slot = xid_slots_[xid % kXidSlots];
-  if (slot != 0 && pool_[slot - 1].xid == xid) [[likely]] return pool_[slot - 1];
+  if (slot != 0 && pool_[slot - 1].xid == xid) [[likely]]
+    return pool_[slot - 1];
   return pending_slow(xid);
 }
 
@@ -139,7 +140,8 @@ void ReplayEngine::end_transaction_in(S& store, Xid xid, Lsn lsn, int64_t time_u
     for (const auto& [change, offset] : t.owned) t.changes[change].row = t.bytes.data() + offset;
     store.begin_batch();
     store.apply_changes(t.changes.span());
-    if (Status s = store.commit_batch(xid, lsn); !s.ok()) [[unlikely]] store_status_ = std::move(s);
+    if (Status s = store.commit_batch(xid, lsn); !s.ok()) [[unlikely]]
+      store_status_ = std::move(s);
   }
   close(xid, index);
 }
@@ -193,7 +195,8 @@ bool ReplayEngine::stops_after(const Record& r) {
   using Kind = RecoveryTarget::Kind;
   if (target_.kind == Kind::kName && r.type == RecordType::kRestorePoint && r.name == target_.name) {
     stop(r, true,
-         fmt::format("recovery stopping at restore point \"{}\", time {}", r.name, format_timestamp_us(r.commit_time_us)));
+         fmt::format("recovery stopping at restore point \"{}\", time {}", r.name,
+                     format_timestamp_us(r.commit_time_us)));
     stop_.time_us = r.commit_time_us;
     return true;
   }
@@ -253,7 +256,8 @@ constexpr size_t kPrefetchAhead = 16;
 
 size_t ReplayEngine::apply_batch(std::span<const RecordView> batch) {
   if (stopped_) return 0;
-  REPLSIM_ASSERT(!started_ || batch.front().lsn == replay_lsn_, "records are replayed in order, each where the last ended");
+  REPLSIM_ASSERT(!started_ || batch.front().lsn == replay_lsn_,
+                 "records are replayed in order, each where the last ended");
   const size_t done = memory_store_ != nullptr ? apply_batch_to(*memory_store_, batch) : apply_batch_to(*store_, batch);
   const RecordView& last = batch[done - 1];
   started_ = true;
@@ -322,8 +326,8 @@ ReplayStop ReplayEngine::replay_records(WalReader& reader, Lsn up_to) {
     if (started_ && replay_lsn_ >= up_to) return ReplayStop::kUpTo;
     const std::span<const RecordView> batch = reader.next_batch(up_to);
     if (!batch.empty()) {
-      const size_t used =
-          target_.kind == RecoveryTarget::Kind::kNone ? apply_batch(batch) : apply_batch_with_target(batch);
+      const size_t used = target_.kind == RecoveryTarget::Kind::kNone ? apply_batch(batch)
+                                                                      : apply_batch_with_target(batch);
       reader.put_back(batch.size() - used);
       continue;
     }

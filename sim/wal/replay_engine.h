@@ -3,6 +3,8 @@
 // the end of recovery), and applied in commit order; replay stops at a RecoveryTarget.
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
+
 #include <array>
 #include <cstdint>
 #include <limits>
@@ -12,10 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include <absl/container/flat_hash_map.h>
-
-#include "sim/wal/recovery_target.h"
 #include "sim/wal/record.h"
+#include "sim/wal/recovery_target.h"
 #include "sim/wal/store.h"
 #include "sim/wal/wal_reader.h"
 
@@ -54,7 +54,7 @@ class ReplayEngine {
   const StopInfo& stop_info() const { return stop_; }
   const Status& store_status() const { return store_status_; }
 
-  Lsn replay_lsn() const { return replay_lsn_; }  // End of the last replayed record.
+  Lsn replay_lsn() const { return replay_lsn_; }     // End of the last replayed record.
   Lsn last_record_lsn() const { return last_lsn_; }  // Start of the last replayed record.
   uint64_t records_applied() const { return records_applied_; }
   uint64_t commits_applied() const { return commits_applied_; }
@@ -71,7 +71,8 @@ class ReplayEngine {
   class ChangeBuffer {
    public:
     void push_back(const RowChange& c) {
-      if (size_ == capacity_) [[unlikely]] grow();
+      if (size_ == capacity_) [[unlikely]]
+        grow();
       data_[size_++] = c;
     }
     RowChange& operator[](size_t i) { return data_[i]; }
@@ -137,8 +138,8 @@ class ReplayEngine {
   // that do go to `overflow_`. Looking up a change's transaction is then two loads, where a hash
   // map lookup per change (and an insert and an erase per transaction) was 15% of replay.
   static constexpr size_t kXidSlots = 256;
-  std::array<uint32_t, kXidSlots> xid_slots_{};       // pool_ index + 1; 0 when empty.
-  absl::flat_hash_map<Xid, uint32_t> overflow_;       // xid -> pool_ index.
+  std::array<uint32_t, kXidSlots> xid_slots_{};  // pool_ index + 1; 0 when empty.
+  absl::flat_hash_map<Xid, uint32_t> overflow_;  // xid -> pool_ index.
   size_t open_count_ = 0;
   std::vector<PendingTxn> pool_;
   std::vector<uint32_t> free_;

@@ -39,7 +39,7 @@ std::unique_ptr<RowTable::Slot[], RowTable::FreeSlots> RowTable::allocate(uint64
   const size_t bytes = capacity * sizeof(Slot);
   const bool huge = bytes >= kHugePage;
   const size_t alignment = huge ? kHugePage : alignof(Slot);
-  void* p = ::operator new(bytes, std::align_val_t{alignment});
+  void* p = ::operator new (bytes, std::align_val_t{alignment});
 #if defined(MADV_HUGEPAGE)
   // A hint only (the kernel may have no huge page to give): its result changes nothing here.
   if (huge) (void)madvise(p, bytes, MADV_HUGEPAGE);
@@ -49,7 +49,7 @@ std::unique_ptr<RowTable::Slot[], RowTable::FreeSlots> RowTable::allocate(uint64
 }
 
 void RowTable::FreeSlots::operator()(Slot* slots) const {
-  ::operator delete(static_cast<void*>(slots), std::align_val_t{alignment});
+  ::operator delete (static_cast<void*>(slots), std::align_val_t{alignment});
 }
 
 void RowTable::grow() {

@@ -79,7 +79,8 @@ class RowTable {
     void operator()(Slot* slots) const;
   };
   static void release(Slot& s) {
-    if (s.size > kInline) [[unlikely]] release_heap(s);
+    if (s.size > kInline) [[unlikely]]
+      release_heap(s);
     s.size = 0;
   }
   static void release_heap(Slot& s);
@@ -92,9 +93,8 @@ class RowTable {
   std::unique_ptr<Slot[], FreeSlots> slots_{nullptr, FreeSlots{alignof(Slot)}};
   uint64_t capacity_ = 0;  // A power of two, or 0.
   uint64_t size_ = 0;
-  int shift_ = 64;         // 64 - log2(capacity_).
+  int shift_ = 64;  // 64 - log2(capacity_).
 };
-
 
 // put, erase and assign are defined here so that MemoryStore::apply_changes inlines them: as
 // calls they were a fifth of a replay's time on a table in cache.
@@ -122,13 +122,15 @@ inline void copy_small(char* dst, const char* src, uint32_t n) {
 }
 
 inline void RowTable::assign(Slot& s, std::string_view row) {
-  if (row.size() > kInline || s.size > kInline) [[unlikely]] return assign_heap(s, row);
+  if (row.size() > kInline || s.size > kInline) [[unlikely]]
+    return assign_heap(s, row);
   s.size = static_cast<uint32_t>(row.size());
   copy_small(s.inline_bytes, row.data(), s.size);
 }
 
 [[gnu::always_inline]] inline void RowTable::put(uint64_t key, std::string_view row) {
-  if ((size_ + 1) * 4 > capacity_ * 3) [[unlikely]] grow();  // Load factor at most 3/4.
+  if ((size_ + 1) * 4 > capacity_ * 3) [[unlikely]]
+    grow();  // Load factor at most 3/4.
   const uint64_t mask = capacity_ - 1;
   uint64_t i = home(key);
   while (slots_[i].used) {

@@ -1,12 +1,12 @@
 #include "sim/wal/segment_store.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <atomic>
 #include <bit>
 #include <charconv>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "vocab/assert.h"
 
@@ -14,9 +14,9 @@ namespace replsim::wal {
 
 SegmentStore::SegmentStore(uint64_t segment_size, TimelineId timeline)
     : segment_size_(segment_size), segment_shift_(std::countr_zero(segment_size)), timeline_(timeline) {
-  REPLSIM_ASSERT(std::has_single_bit(segment_size) && segment_size >= kMinSegmentSize &&
-                     segment_size <= kMaxSegmentSize,
-                 "segment size must be a power of two within the format's limits");
+  REPLSIM_ASSERT(
+      std::has_single_bit(segment_size) && segment_size >= kMinSegmentSize && segment_size <= kMaxSegmentSize,
+      "segment size must be a power of two within the format's limits");
 }
 
 SegmentStore::SegmentStore(SegmentStore&& other) noexcept

@@ -11,9 +11,9 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/wal/log_format.h"
 #include "vocab/lsn.h"
 #include "vocab/status.h"
-#include "sim/wal/log_format.h"
 
 namespace replsim::wal {
 
@@ -90,8 +90,8 @@ class SegmentStore {
   TimelineId timeline_;
   Lsn begin_;
   Lsn end_;
-  uint64_t first_segno_ = 0;     // Segment number of segments_.front().
-  std::deque<Segment> segments_; // Consecutive segments from first_segno_.
+  uint64_t first_segno_ = 0;      // Segment number of segments_.front().
+  std::deque<Segment> segments_;  // Consecutive segments from first_segno_.
   uint64_t version_ = new_version();
 };
 

@@ -8,19 +8,19 @@
 #include <string>
 #include <string_view>
 
+#include "sim/wal/log_format.h"
 #include "vocab/lsn.h"
 #include "vocab/status.h"
-#include "sim/wal/log_format.h"
 
 namespace replsim::wal {
 
 // One change of a committed transaction, as ReplayEngine hands it to Store::apply_changes().
 struct RowChange {
-  const char* row;    // Insert, update: the row image; valid during the call only.
-  uint64_t key;       // Insert, update, delete.
+  const char* row;  // Insert, update: the row image; valid during the call only.
+  uint64_t key;     // Insert, update, delete.
   uint32_t row_size;
   TableId table;
-  RecordType type;    // kInsert, kUpdate, kDelete or kTruncate.
+  RecordType type;  // kInsert, kUpdate, kDelete or kTruncate.
 
   std::string_view row_view() const { return {row, row_size}; }
 };

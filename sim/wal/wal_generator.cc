@@ -1,17 +1,17 @@
 #include "sim/wal/wal_generator.h"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <string_view>
 
-#include <fmt/format.h>
-
-#include "vocab/assert.h"
 #include "sim/wal/row_image.h"
+#include "vocab/assert.h"
 
 namespace replsim::wal {
 namespace {
-constexpr std::array<std::string_view, 8> kLastNames = {"Johnson", "Smith",  "Garcia", "Nguyen",
-                                                         "Okafor",  "Müller", "Kowalski", "Tanaka"};
+constexpr std::array<std::string_view, 8> kLastNames = {"Johnson", "Smith",  "Garcia",   "Nguyen",
+                                                        "Okafor",  "Müller", "Kowalski", "Tanaka"};
 }
 
 WalGenerator::WalGenerator(GeneratorOptions options)

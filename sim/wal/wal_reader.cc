@@ -1,15 +1,15 @@
 #include "sim/wal/wal_reader.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <bit>
 #include <cstring>
 
-#include <fmt/format.h>
-
-#include "vocab/assert.h"
 #include "sim/wal/crc32c.h"
 #include "sim/wal/crc32c_clmul.h"
+#include "vocab/assert.h"
 
 namespace replsim::wal {
 

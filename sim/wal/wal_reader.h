@@ -20,9 +20,9 @@ enum class ReadStatus {
 };
 
 struct Corruption {
-  Lsn lsn;              // Start of the bad record.
-  std::string segment;  // Segment file holding that LSN.
-  std::string reason;   // "bad CRC", "impossible record length", "prev_lsn mismatch", "torn record", ...
+  Lsn lsn;                        // Start of the bad record.
+  std::string segment;            // Segment file holding that LSN.
+  std::string reason;             // "bad CRC", "impossible record length", "prev_lsn mismatch", "torn record", ...
   std::string to_string() const;  // "invalid record at 0/3000148 in segment 00000001...: bad CRC"
 };
 

@@ -44,8 +44,8 @@ class WalWriter {
   // Appends any record; lsn, prev_lsn and end_lsn of `r` are ignored and filled in.
   Appended append(const Record& r);
 
-  Lsn end_lsn() const { return end_; }           // Where the next record will start.
-  Lsn last_lsn() const { return prev_; }         // Start of the last record written (its prev link).
+  Lsn end_lsn() const { return end_; }    // Where the next record will start.
+  Lsn last_lsn() const { return prev_; }  // Start of the last record written (its prev link).
   SegmentStore* store() const { return store_; }
 
  private:

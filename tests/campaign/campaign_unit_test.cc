@@ -176,15 +176,17 @@ std::string pitr_yaml(const std::string& target, bool inclusive, bool clean_stop
   std::string steps = "  - base_backup: b\n";
   for (int i = 0; i < 4; ++i) {
     if (i == 1) steps += "  - mark: before_t1\n";
-    steps += "  - insert: t" + std::to_string(i) + "\n    table: customers\n    values: {firstname: A, lastname: B, email: e" +
-             std::to_string(i) + "}\n";
+    steps += "  - insert: t" + std::to_string(i) +
+             "\n    table: customers\n    values: {firstname: A, lastname: B, email: e" + std::to_string(i) + "}\n";
     if (i == 1) steps += "  - restore_point: after_t1\n  - mark: after_t1\n  - switch_wal\n";
     if (i == 2) steps += "  - restore_point: after_t2\n  - mark: after_t2\n";
   }
   steps += clean_stop ? "  - stop: p\n" : "  - crash: p\n";
-  steps += "  - restore: x\n    from: b\n    target: " + target + "\n    inclusive: " + (inclusive ? "true" : "false") + "\n";
+  steps += "  - restore: x\n    from: b\n    target: " + target + "\n    inclusive: " + (inclusive ? "true" : "false") +
+           "\n";
   return "name: pitr\ncluster:\n  primary: p\n  standbys: [r]\n  synchronous_standby_names: \"\"\n"
-         "  archive_mode: true\nsteps:\n" + steps;
+         "  archive_mode: true\nsteps:\n" +
+         steps;
 }
 
 TEST(PitrPropertyTest, HoldsForEveryTargetKindWhetherReachedOrNot) {
@@ -193,9 +195,8 @@ TEST(PitrPropertyTest, HoldsForEveryTargetKindWhetherReachedOrNot) {
     bool crash_decides;  // The deciding record lies in the segment a crash leaves unarchived.
   };
   const std::vector<Case> cases = {
-      {"{xid: t1}", false},          {"{xid: t2}", true},          {"{time: before_t1}", false},
-      {"{name: after_t1}", false},   {"{name: after_t2}", true},   {"{lsn: after_t1}", false},
-      {"{lsn: after_t2}", true},     {"immediate", false},
+      {"{xid: t1}", false},       {"{xid: t2}", true},        {"{time: before_t1}", false}, {"{name: after_t1}", false},
+      {"{name: after_t2}", true}, {"{lsn: after_t1}", false}, {"{lsn: after_t2}", true},    {"immediate", false},
   };
   for (const Case& c : cases) {
     for (bool inclusive : {true, false}) {
@@ -218,7 +219,9 @@ TEST(PitrPropertyTest, HoldsForEveryTargetKindWhetherReachedOrNot) {
 TEST(PitrPropertyTest, WrongRestoreOutcomesAreViolations) {
   const Property& p = *find_property("pitr-exact-prefix");
   sim::SimOptions options;
-  auto verdict_of = [&](const Judged& j, const Prediction& changed) { return p.check(Evaluation{j.scenario, changed, options}); };
+  auto verdict_of = [&](const Judged& j, const Prediction& changed) {
+    return p.check(Evaluation{j.scenario, changed, options});
+  };
 
   const Judged xid = judge_pitr_text(pitr_yaml("{xid: t1}", false, true));
   ASSERT_EQ(xid.verdict.kind, Verdict::Kind::kHolds) << xid.verdict.witness;

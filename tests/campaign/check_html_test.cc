@@ -1,9 +1,9 @@
 // `replsim check --html FILE` (issue 8): the counterexample of a false promise gets its timeline
 // page — the shrunk scenario as the simulator runs it with the run's seed — and the page is one
 // self-contained HTML file that shows the transaction the failover lost.
-#include <gtest/gtest.h>
-
 #include <sys/wait.h>
+
+#include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -74,9 +74,10 @@ TEST_F(CheckHtmlTest, AsyncFailoverCounterexamplePageShowsTheLostTransaction) {
 
 TEST_F(CheckHtmlTest, SeveralPropertiesGetOnePageEachAndAHeldGuaranteeNone) {
   const auto base = dir_ / "check.html";
-  const Check c = run_check(dir_, "--property async-failover-loses-nothing --property cancelled-sync-commit-invisible "
-                                  "--property standby-is-prefix --runs 200 --seed 1 --jobs 2 --out " +
-                                      (dir_ / "out").string() + " --html " + base.string());
+  const Check c = run_check(dir_,
+                            "--property async-failover-loses-nothing --property cancelled-sync-commit-invisible "
+                            "--property standby-is-prefix --runs 200 --seed 1 --jobs 2 --out " +
+                                (dir_ / "out").string() + " --html " + base.string());
   ASSERT_EQ(c.exit_code, 0) << c.stdout_text;
   EXPECT_FALSE(std::filesystem::exists(base));
   const auto async = dir_ / "check-counterexample-async-failover-loses-nothing.html";
@@ -91,7 +92,8 @@ TEST_F(CheckHtmlTest, SeveralPropertiesGetOnePageEachAndAHeldGuaranteeNone) {
 
 TEST_F(CheckHtmlTest, UnwritablePageIsBadInput) {
   const Check c = run_check(dir_, "--property async-failover-loses-nothing --runs 200 --seed 1 --jobs 1 --out " +
-                                      (dir_ / "out").string() + " --html " + (dir_ / "no" / "such" / "dir.html").string());
+                                      (dir_ / "out").string() + " --html " +
+                                      (dir_ / "no" / "such" / "dir.html").string());
   EXPECT_EQ(c.exit_code, 2);
 }
 

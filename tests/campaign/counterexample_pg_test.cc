@@ -4,9 +4,9 @@
 // `present: t1 on: primary`; ...) hold and the simulator's prediction agrees with what was
 // observed. The two promises about crashes are refuted through a stalled disk and an emulated
 // operating-system crash (docs/harness.md "Disk stalls and operating-system crashes").
-#include <gtest/gtest.h>
-
 #include <sys/wait.h>
+
+#include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -43,7 +43,8 @@ INSTANTIATE_TEST_SUITE_P(Campaign, CounterexamplePgTest,
                                          "sync-off-crash-loses-nothing", "remote-write-survives-standby-os-crash"),
                          [](const auto& info) {
                            std::string name;
-                           for (char c : info.param) if (c != '-') name += c;
+                           for (char c : info.param)
+                             if (c != '-') name += c;
                            return name;
                          });
 

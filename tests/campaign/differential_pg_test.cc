@@ -11,11 +11,11 @@
 #include <chrono>
 #include <cstdio>
 
+#include "harness/scenario_runner.h"
 #include "sim/campaign/differential.h"
 #include "sim/campaign/scenario_writer.h"
-#include "verifier/report_text.h"
-#include "harness/scenario_runner.h"
 #include "sim/simulator.h"
+#include "verifier/report_text.h"
 #include "verifier/verification.h"
 
 namespace replsim::campaign {
@@ -41,7 +41,8 @@ TEST(DifferentialPgTest, SimulatorAndPostgresAgreeOnTwentyGeneratedScenarios) {
     const Verification v = verify_runs(*scenario, *prediction, *history);
     EXPECT_EQ(v.verdict, Verification::Verdict::kAgree)
         << "run " << run << " (seed " << differential_seed(options, run) << "):\n"
-        << file << "\n" << render_report(v, &*prediction, &*history);
+        << file << "\n"
+        << render_report(v, &*prediction, &*history);
     steps += static_cast<int64_t>(scenario->steps.size());
     transactions += static_cast<int64_t>(prediction->transactions.size());
     // Each run compares something (at least how each node ended: a run may end with every node

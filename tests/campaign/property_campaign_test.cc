@@ -26,7 +26,10 @@ std::string test_name(const std::string& property) {
   std::string out;
   bool upper = true;
   for (char c : property) {
-    if (c == '-') { upper = true; continue; }
+    if (c == '-') {
+      upper = true;
+      continue;
+    }
     out += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
     upper = false;
   }
@@ -44,7 +47,8 @@ TEST_P(GuaranteeTest, HoldsForEveryGeneratedRun) {
   const PropertyReport report = check_property(*p, options);
   ASSERT_TRUE(report.error.empty()) << report.error;
   EXPECT_FALSE(report.first_counting_run.has_value())
-      << p->name << " failed at run " << *report.first_counting_run << ":\n" << report.counterexample->yaml;
+      << p->name << " failed at run " << *report.first_counting_run << ":\n"
+      << report.counterexample->yaml;
   EXPECT_EQ(report.runs, options.runs);
   // A guarantee whose precondition never arises proves nothing: the profile must reach it.
   EXPECT_GT(report.applicable, options.runs / 10) << p->name << " applied in " << report.applicable << " runs";

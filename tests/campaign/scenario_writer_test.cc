@@ -1,12 +1,13 @@
 // The scenario writer's contract: every generated scenario, written and parsed back,
 // is the same scenario — so generated scenarios obey the parser's own validity rules
 // (the state walk of scenario_checker.cc), and counterexample files are ordinary files.
+#include "sim/campaign/scenario_writer.h"
+
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
 #include "sim/campaign/property.h"
 #include "sim/campaign/scenario_gen.h"
-#include "sim/campaign/scenario_writer.h"
 #include "vocab/scenario_parser.h"
 
 namespace replsim::campaign {
@@ -64,9 +65,10 @@ constexpr const char* kArchivingCluster =
     "  archive_mode: true\nsteps:\n";
 
 TEST(ScenarioWriterTest, CheckpointWithAndWithoutNodeReadsBackAsItself) {
-  const Scenario s = expect_file_round_trip(std::string(kArchivingCluster) +
-                                            "  - checkpoint\n  - checkpoint: p\n  - insert: t1\n    table: customers\n"
-                                            "    values: {firstname: A, lastname: B, email: a@b}\n  - checkpoint: all\n");
+  const Scenario s = expect_file_round_trip(
+      std::string(kArchivingCluster) +
+      "  - checkpoint\n  - checkpoint: p\n  - insert: t1\n    table: customers\n"
+      "    values: {firstname: A, lastname: B, email: a@b}\n  - checkpoint: all\n");
   ASSERT_EQ(s.steps.size(), 4u);
   EXPECT_EQ(s.steps[0].kind, StepKind::kCheckpoint);
   EXPECT_EQ(s.steps[0].node, "");
@@ -132,8 +134,8 @@ TEST(ScenarioWriterTest, EveryRecoveryTargetReadsBackAsItself) {
   };
   for (size_t i = 0; i < restores.size(); ++i) {
     SCOPED_TRACE(restores[i]);
-    const Scenario s = expect_file_round_trip(std::string(kArchivingCluster) + writes + "  - restore: x\n    from: b\n" +
-                                              restores[i]);
+    const Scenario s = expect_file_round_trip(std::string(kArchivingCluster) + writes +
+                                              "  - restore: x\n    from: b\n" + restores[i]);
     ASSERT_FALSE(s.steps.empty());
     EXPECT_EQ(s.steps.back().kind, StepKind::kRestore);
     EXPECT_EQ(s.steps.back().backup, "b");

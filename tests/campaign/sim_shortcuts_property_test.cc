@@ -4,9 +4,8 @@
 // 50 intents, any seed, with and without the deliberate model error), the prediction with the
 // shortcut is byte-for-byte (as JSON) the prediction of every profile run and merged.
 #include <gtest/gtest.h>
-#include <rapidcheck.h>
-
 #include <nlohmann/json.hpp>
+#include <rapidcheck.h>
 
 #include "sim/campaign/campaign.h"
 #include "sim/campaign/property.h"
@@ -28,7 +27,8 @@ void skipping_unread_profiles_gives_the_full_prediction() {
   const Scenario scenario = realize(*gen_plan(50), property.profile);
   sim::SimOptions full;
   full.seed = *rc::gen::arbitrary<uint64_t>();
-  full.perturbation = *rc::gen::element(sim::Perturbation::kNone, sim::Perturbation::kAsyncCommitsReachStandbyInstantly);
+  full.perturbation = *rc::gen::element(sim::Perturbation::kNone,
+                                        sim::Perturbation::kAsyncCommitsReachStandbyInstantly);
   full.recording = *rc::gen::element(sim::Recording::kEverything, sim::Recording::kOutcomes);
   full.profile_runs = sim::ProfileRuns::kAll;
   sim::SimOptions shortcut = full;

@@ -8,7 +8,6 @@
 //    gives the prediction of a run that loads them itself;
 // checked on every drill in scenarios/ and on generated scenarios of every property's profile.
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
 
 #include <algorithm>

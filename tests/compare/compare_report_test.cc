@@ -1,8 +1,9 @@
 // The compare report: the table, the JSON shape, and the HTML page (SVG chart, escaping,
 // nothing fetched from outside).
+#include "cli/compare_report.h"
+
 #include <gtest/gtest.h>
 
-#include "cli/compare_report.h"
 #include "cli/html_escape.h"
 
 namespace replsim::cli {

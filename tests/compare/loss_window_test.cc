@@ -1,7 +1,7 @@
 // The loss-window rules of sim/loss_window.h, one PostgreSQL 15 documentation rule per test.
-#include <gtest/gtest.h>
-
 #include "sim/loss_window.h"
+
+#include <gtest/gtest.h>
 
 namespace replsim::sim {
 namespace {

@@ -17,10 +17,10 @@
 namespace replsim::testing {
 
 struct CourseCommand {
-  std::string chapter;                      // File name, e.g. "2.1-replication-lag.md".
-  int line = 0;                             // 1-based line of the command in the chapter.
-  std::string text;                         // As written (continuations joined), without comment.
-  std::vector<std::string> args;            // The words after `replsim`.
+  std::string chapter;            // File name, e.g. "2.1-replication-lag.md".
+  int line = 0;                   // 1-based line of the command in the chapter.
+  std::string text;               // As written (continuations joined), without comment.
+  std::vector<std::string> args;  // The words after `replsim`.
   int expected_exit = 0;
   std::vector<std::string> expected_lines;  // From the ```text blocks after it.
   bool needs_pg = false;                    // verify, compare, runs, or run --real.
@@ -28,13 +28,13 @@ struct CourseCommand {
 };
 
 struct Chapter {
-  std::string file;                        // File name.
-  std::string title;                       // The first `# ` heading.
+  std::string file;   // File name.
+  std::string title;  // The first `# ` heading.
   std::vector<CourseCommand> commands;
-  std::vector<std::string> images;         // Targets of ![..](..), as written.
+  std::vector<std::string> images;           // Targets of ![..](..), as written.
   std::vector<std::string> inline_commands;  // `replsim ...` code spans in the prose.
-  std::vector<std::string> links;          // Targets of [..](x.md) links, as written.
-  std::vector<std::string> errors;         // Broken conventions, as "file:line: message".
+  std::vector<std::string> links;            // Targets of [..](x.md) links, as written.
+  std::vector<std::string> errors;           // Broken conventions, as "file:line: message".
 };
 
 // Parses one chapter's text; `file` names it in errors and commands.

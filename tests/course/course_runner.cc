@@ -88,7 +88,8 @@ int run_and_check_commands(const std::vector<Chapter>& chapters, bool pg) {
       EXPECT_EQ(run.exit_code, cmd.expected_exit) << "it printed:\n" << run.out;
       std::string missing;
       EXPECT_TRUE(output_matches(cmd.expected_lines, run.out, &missing))
-          << "the chapter says it prints\n  " << missing << "\n(in this order after the lines before it), but it printed:\n"
+          << "the chapter says it prints\n  " << missing
+          << "\n(in this order after the lines before it), but it printed:\n"
           << run.out;
       if (!cmd.html.empty()) {
         const std::string page = read_text(dir.path() + "/" + cmd.html);

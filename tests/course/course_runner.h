@@ -13,7 +13,7 @@ namespace replsim::testing {
 struct CommandRun {
   int exit_code = -1;  // 128 + signal if killed.
   bool timed_out = false;
-  std::string out;     // stdout, then stderr.
+  std::string out;  // stdout, then stderr.
   double seconds = 0;
 };
 

@@ -98,8 +98,8 @@ TEST(CourseTest, TheIndexLinksEveryChapterAndEachLinkExists) {
 TEST(CourseTest, EverySeedDrillAndSyncVersusAsyncHasAChapter) {
   const std::vector<Chapter> chapters = read_chapters();
   for (const std::string prefix : {"1.1-", "2.1-", "3.1-", "4.1-", "sync-vs-async"}) {
-    EXPECT_TRUE(std::any_of(chapters.begin(), chapters.end(),
-                            [&](const Chapter& c) { return c.file.rfind(prefix, 0) == 0; }))
+    EXPECT_TRUE(
+        std::any_of(chapters.begin(), chapters.end(), [&](const Chapter& c) { return c.file.rfind(prefix, 0) == 0; }))
         << "no chapter docs/course/" << prefix << "*.md";
   }
 }
@@ -109,7 +109,8 @@ TEST(CourseTest, EveryChapterFollowsTheConventions) {
     EXPECT_FALSE(c.title.empty()) << c.file << " has no `# ` title";
     for (const auto& e : c.errors) ADD_FAILURE() << e;
     for (const auto& l : c.links)
-      EXPECT_TRUE(std::filesystem::exists(course_dir() + "/" + l)) << c.file << " links " << l << ", which does not exist";
+      EXPECT_TRUE(std::filesystem::exists(course_dir() + "/" + l))
+          << c.file << " links " << l << ", which does not exist";
   }
 }
 
@@ -117,7 +118,8 @@ TEST(CourseTest, EveryChapterHasACommand) {
   const std::vector<Chapter> chapters = read_chapters();
   ASSERT_FALSE(chapters.empty()) << "no chapters in " << course_dir();
   for (const Chapter& c : chapters)
-    EXPECT_FALSE(c.commands.empty()) << "docs/course/" << c.file << " has no command to run (a ```sh block of replsim lines)";
+    EXPECT_FALSE(c.commands.empty()) << "docs/course/" << c.file
+                                     << " has no command to run (a ```sh block of replsim lines)";
 }
 
 TEST(CourseTest, EveryChapterShowsATimelinePictureThatExists) {
@@ -126,7 +128,8 @@ TEST(CourseTest, EveryChapterShowsATimelinePictureThatExists) {
                             [](const std::string& i) { return i.find("timeline-") != std::string::npos; }))
         << "docs/course/" << c.file << " shows no timeline picture";
     for (const auto& image : c.images)
-      EXPECT_TRUE(std::filesystem::exists(course_dir() + "/" + image)) << c.file << " shows " << image << ", which does not exist";
+      EXPECT_TRUE(std::filesystem::exists(course_dir() + "/" + image))
+          << c.file << " shows " << image << ", which does not exist";
   }
 }
 

@@ -62,8 +62,7 @@ steps:
   const NodeFinal* too_early = h.find_node("too_early");
   ASSERT_NE(too_early, nullptr) << dump(h);
   EXPECT_EQ(too_early->error, "recovery_target_not_reached") << dump(h);
-  EXPECT_NE(notes_of(h, 6).find("archive repaired: nothing left to archive on primary"), std::string::npos)
-      << dump(h);
+  EXPECT_NE(notes_of(h, 6).find("archive repaired: nothing left to archive on primary"), std::string::npos) << dump(h);
   const NodeFinal* after_repair = h.find_node("after_repair");
   ASSERT_NE(after_repair, nullptr) << dump(h);
   EXPECT_EQ(after_repair->state, NodeState::kPrimary) << dump(h);

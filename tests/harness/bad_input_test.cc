@@ -1,7 +1,7 @@
 // Bad input gives a clear error with the server's own words, and leaves nothing behind.
-#include <sys/socket.h>
-#include <netinet/in.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>

@@ -1,9 +1,10 @@
 // `replsim calibrate`'s measurement on real PostgreSQL: the profile is complete and each
 // summary is a plausible distribution. Nothing here asserts a speed.
+#include "harness/calibration.h"
+
 #include <cstdio>
 #include <string>
 
-#include "harness/calibration.h"
 #include "harness_test_util.h"
 #include "vocab/timing_profile.h"
 

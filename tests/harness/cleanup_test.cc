@@ -7,16 +7,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <thread>
 
-#include <fmt/format.h>
-
-#include "harness_test_util.h"
 #include "harness/subprocess.h"
+#include "harness_test_util.h"
 
 namespace replsim::harness {
 namespace {
@@ -75,7 +75,8 @@ DriverRun run_and_signal(int sig) {
       std::regex dir_re("run directory (\\S+)");
       if (std::regex_search(run.output, m, dir_re)) run.dir = m[1];
       std::regex pid_re("pid (\\d+)");
-      for (auto it = std::sregex_iterator(run.output.begin(), run.output.end(), pid_re); it != std::sregex_iterator(); ++it)
+      for (auto it = std::sregex_iterator(run.output.begin(), run.output.end(), pid_re); it != std::sregex_iterator();
+           ++it)
         run.pids.push_back(std::stoi((*it)[1]));
       // Every server process, not just the postmasters the driver printed.
       std::vector<pid_t> more;

@@ -57,11 +57,12 @@ TEST(HarnessDataFilesTest, DataFilesChangeOnlyAtCheckpoints) {
   EXPECT_EQ(query(pg, "SHOW checkpoint_timeout"), "1d");
   // Every relation of the database (tables, indexes, TOAST, catalogs, all forks) fits in
   // shared_buffers at once: no backend ever has to evict, and so write, a dirty page.
-  const int64_t relations_bytes = std::stoll(query(
-      pg, "SELECT sum(pg_relation_size(oid, 'main') + pg_relation_size(oid, 'fsm') + pg_relation_size(oid, 'vm'))"
-          "::text FROM pg_class"));
-  const int64_t shared_buffers_bytes =
-      std::stoll(query(pg, "SELECT pg_size_bytes(current_setting('shared_buffers'))::text"));
+  const int64_t relations_bytes = std::stoll(
+      query(pg,
+            "SELECT sum(pg_relation_size(oid, 'main') + pg_relation_size(oid, 'fsm') + pg_relation_size(oid, 'vm'))"
+            "::text FROM pg_class"));
+  const int64_t shared_buffers_bytes = std::stoll(
+      query(pg, "SELECT pg_size_bytes(current_setting('shared_buffers'))::text"));
   RecordProperty("relations_bytes", std::to_string(relations_bytes));
   EXPECT_LT(relations_bytes, shared_buffers_bytes / 2);
 

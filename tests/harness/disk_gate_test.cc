@@ -3,6 +3,8 @@
 // fdatasync does not return until the stall is lifted, and an undo restores the old bytes and
 // the old size. dd writes with write() at the current offset after an lseek (seek=), the path
 // PostgreSQL's pwrite() shares all but the offset with.
+#include "harness/disk_gate.h"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,7 +17,6 @@
 #include <string>
 #include <thread>
 
-#include "harness/disk_gate.h"
 #include "harness/subprocess.h"
 
 namespace replsim::harness {
@@ -54,8 +55,8 @@ class DiskGateTest : public ::testing::Test {
   // dd of new-bytes (4096 'b') into `target` at block `block`, keeping the rest of the file.
   SpawnOptions dd(const std::string& target, int block, bool sync) const {
     SpawnOptions o;
-    o.argv = {"/bin/dd", "if=" + dir_ + "/new-bytes", "of=" + target, "bs=4096", "seek=" + std::to_string(block),
-              sync ? "conv=notrunc,fdatasync" : "conv=notrunc"};
+    o.argv = {"/bin/dd", "if=" + dir_ + "/new-bytes",     "of=" + target,
+              "bs=4096", "seek=" + std::to_string(block), sync ? "conv=notrunc,fdatasync" : "conv=notrunc"};
     o.output_path = dir_ + "/dd.log";
     o.extra_env = gate_->environment();
     return o;
@@ -76,8 +77,8 @@ TEST_F(DiskGateTest, UnstalledWritesPassThroughUnjournaled) {
 
 TEST_F(DiskGateTest, UndoRestoresOverwrittenBytesAndTheOldSize) {
   ASSERT_TRUE(gate_->stall().ok());
-  ASSERT_TRUE(run_program(dd(wal_ + "/segment", 1, false), me_, 10000).ok());  // Overwrites.
-  ASSERT_TRUE(run_program(dd(wal_ + "/segment", 2, false), me_, 10000).ok());  // Extends.
+  ASSERT_TRUE(run_program(dd(wal_ + "/segment", 1, false), me_, 10000).ok());    // Overwrites.
+  ASSERT_TRUE(run_program(dd(wal_ + "/segment", 2, false), me_, 10000).ok());    // Extends.
   ASSERT_TRUE(run_program(dd(dir_ + "/elsewhere", 0, false), me_, 10000).ok());  // Not WAL.
   EXPECT_EQ(read_file(wal_ + "/segment").size(), 12288u);
 

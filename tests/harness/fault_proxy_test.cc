@@ -1,5 +1,7 @@
 // FaultProxy against a local echo server: bytes pass, are held while partitioned and
 // delivered on heal, new connections are refused, resets drop held bytes, latency delays.
+#include "harness/fault_proxy.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -12,8 +14,6 @@
 #include <chrono>
 #include <string>
 #include <thread>
-
-#include "harness/fault_proxy.h"
 
 namespace replsim::harness {
 namespace {

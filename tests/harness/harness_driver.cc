@@ -1,19 +1,18 @@
 // harness_driver FILE [--keep] [--json] [--block-after-ms N]: runs one scenario file on a real cluster
 // and prints the History's transactions and final states. Used by the cleanup tests (which
 // signal it mid-run) and by bench/harness_bench.sh; progress lines go to stderr.
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 
-#include <fmt/format.h>
-
 #include "harness/interrupt.h"
 #include "harness/scenario_runner.h"
 #include "vocab/scenario_parser.h"
-
-#include <nlohmann/json.hpp>
 
 int main(int argc, char** argv) {
   if (argc < 2) {
@@ -56,8 +55,8 @@ int main(int argc, char** argv) {
                 tx.commit_lsn.to_string().c_str(), tx.detail.c_str());
   }
   for (const auto& lag : history->lags) {
-    std::printf("lag %s of %s: receive %lld bytes, replay %lld bytes, %lld commits, loses data: %s\n",
-                lag.name.c_str(), lag.standby.c_str(), static_cast<long long>(lag.receive_lag_bytes),
+    std::printf("lag %s of %s: receive %lld bytes, replay %lld bytes, %lld commits, loses data: %s\n", lag.name.c_str(),
+                lag.standby.c_str(), static_cast<long long>(lag.receive_lag_bytes),
                 static_cast<long long>(lag.replay_lag_bytes), static_cast<long long>(lag.transactions),
                 lag.failover_loses_data ? "yes" : "no");
   }

@@ -56,7 +56,8 @@ inline std::string dump(const History& h) {
     for (const auto& n : t.notes) out += "  note: " + n + "\n";
   }
   for (const auto& tx : h.transactions) out += "tx " + tx.label + ": " + tx.detail + "\n";
-  for (const auto& n : h.nodes) out += "node " + n.name + ": " + to_string(n.state) + " " + n.error + " " + n.error_detail + "\n";
+  for (const auto& n : h.nodes)
+    out += "node " + n.name + ": " + to_string(n.state) + " " + n.error + " " + n.error_detail + "\n";
   for (const auto& n : h.notes) out += "note: " + n + "\n";
   return out;
 }

@@ -47,8 +47,7 @@ steps:
   EXPECT_EQ(presence(h, "primary", "before"), "present") << dump(h);
   EXPECT_EQ(restored->row_counts.at("customers"), kSeedCustomers + 1) << dump(h);
   EXPECT_EQ(restored->row_counts.at("products"), 5) << dump(h);
-  EXPECT_TRUE(any_note_has(h, "database system was not properly shut down; automatic recovery in progress"))
-      << dump(h);
+  EXPECT_TRUE(any_note_has(h, "database system was not properly shut down; automatic recovery in progress")) << dump(h);
 }
 
 // The same copy restored while its source still runs: the copied postmaster.pid names a live

@@ -88,18 +88,28 @@ RunResult drill_2_1_result(const std::string& source, uint64_t lsn_base, int64_t
   tx.commit_time_us = 3 * time_scale_us * 4;
   tx.detail = "asynchronous: synchronous_standby_names is empty";
   r.transactions.push_back(tx);
-  r.events.push_back({HistoryEvent::Type::kFault, 2 * time_scale_us * 4, "nemesis", "replica", "partition replica", 0, Lsn{}, 0, ""});
-  r.events.push_back({HistoryEvent::Type::kInvoke, 3 * time_scale_us * 4 - 10, "client", "primary", "charlie", 0, Lsn{}, 0, ""});
+  r.events.push_back(
+      {HistoryEvent::Type::kFault, 2 * time_scale_us * 4, "nemesis", "replica", "partition replica", 0, Lsn{}, 0, ""});
+  r.events.push_back(
+      {HistoryEvent::Type::kInvoke, 3 * time_scale_us * 4 - 10, "client", "primary", "charlie", 0, Lsn{}, 0, ""});
   r.events.push_back({HistoryEvent::Type::kOk, 3 * time_scale_us * 4, "client", "primary", "charlie", 741, Lsn{charlie},
                       tx.commit_time_us, ""});
-  r.lags.push_back({"before_failover", "replica", Lsn{charlie}, Lsn{caught_up}, Lsn{caught_up},
-                    static_cast<int64_t>(charlie - caught_up), static_cast<int64_t>(charlie - caught_up), 1, true,
+  r.lags.push_back({"before_failover",
+                    "replica",
+                    Lsn{charlie},
+                    Lsn{caught_up},
+                    Lsn{caught_up},
+                    static_cast<int64_t>(charlie - caught_up),
+                    static_cast<int64_t>(charlie - caught_up),
+                    1,
+                    true,
                     {"charlie"}});
   NodeFinal primary{"primary", NodeState::kCrashed, 1, {{"charlie", Presence::kPresent}}, {}, "", ""};
   NodeFinal replica{"replica", NodeState::kPrimary, 2, {{"charlie", Presence::kAbsent}}, {{"customers", 5}}, "", ""};
   r.nodes = {primary, replica};
-  r.notes = {"charlie was acknowledged on primary while replica was partitioned; replica was promoted without it: "
-             "1 acknowledged transaction lost."};
+  r.notes = {
+      "charlie was acknowledged on primary while replica was partitioned; replica was promoted without it: "
+      "1 acknowledged transaction lost."};
   return r;
 }
 

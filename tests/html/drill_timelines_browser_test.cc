@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "cli/html_timeline.h"
 #include "drill_fixture.h"
 #include "headless_chromium.h"
-#include "cli/html_timeline.h"
 #include "sim/simulator.h"
 #include "timeline_browser_check.h"
 #include "vocab/scenario_parser.h"

@@ -52,10 +52,20 @@ BrowserRun HeadlessChromium::render(const std::string& html_path, const std::str
   const int n = ++runs_;
   const std::string out_path = dir_ + "/out-" + std::to_string(n), err_path = dir_ + "/err-" + std::to_string(n);
   // The flags the machine documents for headless Chromium as root on a closed network.
-  std::vector<std::string> args = {browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                                   "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                                   "--disable-sync", "--disable-extensions", "--disable-dev-shm-usage",
-                                   "--no-default-browser-check", "--enable-logging=stderr", "--v=0",
+  std::vector<std::string> args = {browser,
+                                   "--headless",
+                                   "--no-sandbox",
+                                   "--disable-gpu",
+                                   "--disable-quic",
+                                   "--no-first-run",
+                                   "--disable-background-networking",
+                                   "--disable-component-update",
+                                   "--disable-sync",
+                                   "--disable-extensions",
+                                   "--disable-dev-shm-usage",
+                                   "--no-default-browser-check",
+                                   "--enable-logging=stderr",
+                                   "--v=0",
                                    "--user-data-dir=" + dir_ + "/profile-" + std::to_string(n)};
   // One start does both: starting Chromium is most of the cost.
   args.insert(args.end(), {"--dump-dom", "--screenshot=" + png_path, "--hide-scrollbars",

@@ -1,11 +1,12 @@
 // The timeline page's content, without a browser: fates, escaping, bands, layout of runs.
+#include "cli/html_timeline.h"
+
 #include <gtest/gtest.h>
 
 #include <regex>
 #include <string>
 
 #include "drill_fixture.h"
-#include "cli/html_timeline.h"
 
 namespace replsim::cli {
 namespace {
@@ -35,7 +36,8 @@ TEST(HtmlTimelineTest, LostTransactionIsMarkedAcknowledgedAndLost) {
   EXPECT_NE(mark.find(R"(data-fate="acknowledged-lost")"), std::string::npos) << mark;
   EXPECT_NE(mark.find(R"(data-lsn="0/3000200")"), std::string::npos) << mark;
   // The promoted replica's lane shows where charlie should have been.
-  EXPECT_NE(html.find(R"(class="tx tip ghost" data-run="predicted" data-label="charlie" data-fate="missing")"), std::string::npos);
+  EXPECT_NE(html.find(R"(class="tx tip ghost" data-run="predicted" data-label="charlie" data-fate="missing")"),
+            std::string::npos);
   EXPECT_NE(html.find("charlie — acknowledged, then LOST"), std::string::npos);
 }
 

@@ -3,8 +3,8 @@
 // the primary and lost on the promoted replica, and the page must run without script errors.
 #include <gtest/gtest.h>
 
-#include "drill_fixture.h"
 #include "cli/html_timeline.h"
+#include "drill_fixture.h"
 #include "sim/simulator.h"
 #include "timeline_browser_check.h"
 

@@ -4,8 +4,8 @@
 // gives a full-size screenshot. Needs no PostgreSQL; needs scripts/setup-browser.sh.
 #include <gtest/gtest.h>
 
-#include "drill_fixture.h"
 #include "cli/html_timeline.h"
+#include "drill_fixture.h"
 #include "timeline_browser_check.h"
 
 namespace replsim::testing {

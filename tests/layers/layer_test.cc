@@ -3,7 +3,10 @@
 // nothing else), including one header: a header of the library itself or of what it links must
 // compile, any other layer's must fail with "No such file or directory" for that header. The
 // allowed cases show that the failures come from the layering, not from a broken command.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <array>
 #include <cstdio>
@@ -11,9 +14,6 @@
 #include <fstream>
 #include <regex>
 #include <string>
-#include <unistd.h>
-
-#include <nlohmann/json.hpp>
 
 namespace {
 
@@ -98,7 +98,8 @@ TEST(LayerTest, EachLibrarySeesItsOwnAndItsDependenciesHeadersAndNoOtherLayers) 
     } else {
       EXPECT_NE(status, 0) << c.library_source << "'s library compiled an include of " << c.header;
       EXPECT_NE(output.find(std::string(c.header) + ": No such file or directory"), std::string::npos)
-          << c.library_source << " including " << c.header << " failed, but not for the layering:\n" << output;
+          << c.library_source << " including " << c.header << " failed, but not for the layering:\n"
+          << output;
     }
   }
   std::filesystem::remove_all(dir);

@@ -116,7 +116,8 @@ TEST(TidyTest, IncludesAreWrittenFromTheRepositoryRoot) {
       const bool library = under(rel, "vocab/") || under(rel, "sim/") || under(rel, "storage/") ||
                            under(rel, "harness/") || under(rel, "verifier/") || under(rel, "cli/");
       if (library && !under(rel, "harness/disk_gate/")) {
-        EXPECT_TRUE(fs::exists(kRoot / h)) << rel << ":" << n << ": \"" << h << "\" is not a path from the repository root";
+        EXPECT_TRUE(fs::exists(kRoot / h))
+            << rel << ":" << n << ": \"" << h << "\" is not a path from the repository root";
       }
     });
   }
@@ -144,8 +145,8 @@ TEST(TidyTest, SimulatorUsesNoWallClockThreadsOrForeignRandomness) {
     for_each_line(read(path), [&](int n, const std::string& line) {
       const std::string code = line.substr(0, line.find("//"));
       for (const auto& b : banned) {
-        EXPECT_FALSE(std::regex_search(code, b.pattern)) << rel << ":" << n << ": banned in sim/ (use " << b.instead
-                                                         << "): " << line;
+        EXPECT_FALSE(std::regex_search(code, b.pattern))
+            << rel << ":" << n << ": banned in sim/ (use " << b.instead << "): " << line;
       }
     });
   }
@@ -161,8 +162,10 @@ TEST(TidyTest, ProgrammerErrorsAreAssertionsThatStayOn) {
     if (!is_source(path) || under(rel, "tests/") || under(rel, "bench/") || under(rel, "harness/disk_gate/")) continue;
     for_each_line(read(path), [&](int n, const std::string& line) {
       const std::string code = line.substr(0, line.find("//"));
-      EXPECT_FALSE(std::regex_search(code, plain_assert)) << rel << ":" << n << ": assert() is off under NDEBUG; use REPLSIM_ASSERT";
-      EXPECT_FALSE(std::regex_search(code, logic_error)) << rel << ":" << n << ": a programmer error is a REPLSIM_ASSERT";
+      EXPECT_FALSE(std::regex_search(code, plain_assert))
+          << rel << ":" << n << ": assert() is off under NDEBUG; use REPLSIM_ASSERT";
+      EXPECT_FALSE(std::regex_search(code, logic_error))
+          << rel << ":" << n << ": a programmer error is a REPLSIM_ASSERT";
     });
   }
 }
@@ -180,10 +183,12 @@ TEST(TidyTest, NothingRefersToFilesOutsideTheRepository) {
       continue;
     }
     for_each_line(read(path), [&](int n, const std::string& line) {
-      EXPECT_EQ(line.find(outside), std::string::npos) << rel << ":" << n << ": refers outside the repository: " << line;
+      EXPECT_EQ(line.find(outside), std::string::npos)
+          << rel << ":" << n << ": refers outside the repository: " << line;
       for (const auto& name : names) {
         EXPECT_EQ(line.find(name), std::string::npos)
-            << rel << ":" << n << ": refers to " << name << ", which is not in the repository (docs/postgresql-notes.md): " << line;
+            << rel << ":" << n << ": refers to " << name
+            << ", which is not in the repository (docs/postgresql-notes.md): " << line;
       }
     });
   }
@@ -212,8 +217,8 @@ std::string code_only(const std::string& text) {
 }
 
 // The folders whose switches over a StepKind are checked: all of the project's code.
-const std::vector<std::string> kStepKindSwitchFolders = {"vocab/", "sim/",   "verifier/", "harness/",
-                                                         "cli/",   "storage/", "tests/",  "bench/"};
+const std::vector<std::string> kStepKindSwitchFolders = {"vocab/", "sim/",     "verifier/", "harness/",
+                                                         "cli/",   "storage/", "tests/",    "bench/"};
 
 // No `default:` in a switch over a step's kind: adding a StepKind must stop the build at every
 // switch that does not handle it (-Wswitch -Werror), not slip through a catch-all. A switch is over
@@ -246,7 +251,8 @@ TEST(TidyTest, NoDefaultInASwitchOverAStepKind) {
         }
       }
       if (!over_step_kind || default_at == std::string::npos) continue;
-      const int line = 1 + static_cast<int>(std::count(code.begin(), code.begin() + static_cast<std::ptrdiff_t>(default_at), '\n'));
+      const int line = 1 + static_cast<int>(
+                               std::count(code.begin(), code.begin() + static_cast<std::ptrdiff_t>(default_at), '\n'));
       ADD_FAILURE() << rel << ":" << line << ": default: in a switch over a StepKind; handle every kind (visit_step, "
                     << "vocab/step_visitor.h, when a Step is at hand)";
     }

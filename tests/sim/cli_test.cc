@@ -1,5 +1,8 @@
 // `replsim run` as a user runs it: the drills' outcomes, exit codes, and a file:line:column
 // message with exit 2 for every class of bad input.
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -8,8 +11,6 @@
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
-#include <unistd.h>
 
 namespace {
 
@@ -44,14 +45,14 @@ std::string write_temp(const std::string& name, const std::string& text) {
   return path.string();
 }
 
-const std::string kHeader =
-    "name: bad\ncluster:\n  primary: p\n  standbys: [r]\nsteps:\n";
+const std::string kHeader = "name: bad\ncluster:\n  primary: p\n  standbys: [r]\nsteps:\n";
 
 TEST(RunCommandTest, LagDrillLosesCharlieOnThePromotedReplica) {
   CliRun r = replsim(std::string("run ") + REPLSIM_SCENARIOS + "/drill-2.1-replication-lag.yaml");
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("charlie was acknowledged on primary at"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("never reached replica (partitioned since step 2); promoting replica lost it"), std::string::npos);
+  EXPECT_NE(r.out.find("never reached replica (partitioned since step 2); promoting replica lost it"),
+            std::string::npos);
   EXPECT_NE(r.out.find("3 of 3 expectations held"), std::string::npos);
 }
 
@@ -87,9 +88,11 @@ TEST(RunCommandTest, SameSeedGivesByteIdenticalJson) {
 }
 
 TEST(RunCommandTest, FailedExpectationExitsOneAndSaysWhy) {
-  const std::string file = write_temp("replsim_fail.yaml", kHeader +
-      "  - partition: r\n  - insert: a\n    table: customers\n    values: {firstName: A, lastName: B}\n"
-      "  - crash: p\n  - promote: r\nexpect:\n  - present: a\n    on: r\n");
+  const std::string file = write_temp(
+      "replsim_fail.yaml",
+      kHeader +
+          "  - partition: r\n  - insert: a\n    table: customers\n    values: {firstName: A, lastName: B}\n"
+          "  - crash: p\n  - promote: r\nexpect:\n  - present: a\n    on: r\n");
   CliRun r = replsim("run " + file);
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("✗"), std::string::npos) << r.out;
@@ -120,17 +123,22 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadInput{"syntax", kHeader + "  - insert: [a\n", "YAML syntax error"},
         BadInput{"unknown_node", kHeader + "  - crash: nosuch\n", "unknown node 'nosuch'"},
-        BadInput{"unknown_table", kHeader + "  - insert: a\n    table: nosuch\n    values: {x: 1}\n", "unknown table 'nosuch'"},
+        BadInput{"unknown_table", kHeader + "  - insert: a\n    table: nosuch\n    values: {x: 1}\n",
+                 "unknown table 'nosuch'"},
         BadInput{"unknown_column", kHeader + "  - insert: a\n    table: customers\n    values: {nosuch: 1}\n",
                  "unknown column 'nosuch'"},
         BadInput{"promote_primary", kHeader + "  - promote: p\n", "cannot promote 'p': it is already a primary"},
         BadInput{"resume_running", kHeader + "  - resume: r\n", "cannot resume 'r': it is not paused"},
         BadInput{"unknown_verb", kHeader + "  - explode: r\n", "expected a step verb"},
-        BadInput{"missing_backup", kHeader + "  - restore: n\n    from: nightly\n", "no base backup or naive copy named 'nightly'"},
-        BadInput{"unknown_restore_point", kHeader + "  - base_backup: b\n  - restore: n\n    from: b\n    target: {name: nowhere}\n",
+        BadInput{"missing_backup", kHeader + "  - restore: n\n    from: nightly\n",
+                 "no base backup or naive copy named 'nightly'"},
+        BadInput{"unknown_restore_point",
+                 kHeader + "  - base_backup: b\n  - restore: n\n    from: b\n    target: {name: nowhere}\n",
                  "unknown restore point 'nowhere'"},
-        BadInput{"target_before_backup", kHeader + "  - mark: early\n  - base_backup: b\n  - restore: n\n    from: b\n    target: {time: early}\n",
-                 "lies before the end of base backup 'b'"}),
+        BadInput{
+            "target_before_backup",
+            kHeader + "  - mark: early\n  - base_backup: b\n  - restore: n\n    from: b\n    target: {time: early}\n",
+            "lies before the end of base backup 'b'"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(RunCommandTest, MissingFileIsBadInput) {

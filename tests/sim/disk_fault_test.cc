@@ -25,40 +25,40 @@ TEST(DiskFaultTest, RemoteWriteIsReleasedByTheWriteAndLostWithTheStandbysOperati
 TEST(DiskFaultTest, ProcessCrashKeepsWhatTheStandbyWrote) {
   // The checker refuses a process crash of a stalled node; without the stall the same schedule
   // keeps the row, which is what makes the OS crash the cause above.
-  const Prediction p = run_yaml(scenario("s1", "remote_write", "s1",
-                                         insert("a") + "  - partition: s1\n  - crash: s1\n  - start: s1\n  - promote: s1\n"));
+  const Prediction p = run_yaml(scenario(
+      "s1", "remote_write", "s1", insert("a") + "  - partition: s1\n  - crash: s1\n  - start: s1\n  - promote: s1\n"));
   EXPECT_EQ(outcome(p, "a"), "acknowledged");
   EXPECT_EQ(presence(p, "s1", "a"), "present");
 }
 
 TEST(DiskFaultTest, OnWaitsForTheStalledStandbysFlush) {
   // synchronous_commit = on waits for the flush the stalled standby never completes.
-  const Prediction p = run_yaml(scenario("s1", "on", "s1",
-                                         "  - stall_disk: s1\n" + insert("a") + "  - os_crash: s1\n"));
+  const Prediction p = run_yaml(
+      scenario("s1", "on", "s1", "  - stall_disk: s1\n" + insert("a") + "  - os_crash: s1\n"));
   EXPECT_EQ(outcome(p, "a"), "blocked");
 }
 
 TEST(DiskFaultTest, TheStuckWalreceiverTakesOnlyItsFirstBatch) {
   // After its first write under the stall the walreceiver hangs in fsync: b's WAL waits in the
   // socket, so b is not released even under remote_write.
-  const Prediction p = run_yaml(scenario("s1", "remote_write", "s1",
-                                         "  - stall_disk: s1\n" + insert("a") + insert("b") +
-                                             "  - wait: 100ms\n  - os_crash: s1\n"));
+  const Prediction p = run_yaml(
+      scenario("s1", "remote_write", "s1",
+               "  - stall_disk: s1\n" + insert("a") + insert("b") + "  - wait: 100ms\n  - os_crash: s1\n"));
   EXPECT_EQ(outcome(p, "a"), "acknowledged");
   EXPECT_NE(outcome(p, "b"), "acknowledged");
 }
 
 TEST(DiskFaultTest, SyncOffCommitOnAStalledPrimaryIsLostByItsOperatingSystemCrash) {
-  const Prediction p = run_yaml(scenario("s1", "off", "",
-                                         "  - stall_disk: p\n" + insert("a") + "  - os_crash: p\n  - start: p\n"));
+  const Prediction p = run_yaml(
+      scenario("s1", "off", "", "  - stall_disk: p\n" + insert("a") + "  - os_crash: p\n  - start: p\n"));
   EXPECT_EQ(outcome(p, "a"), "acknowledged");
   EXPECT_EQ(presence(p, "p", "a"), "absent");
   EXPECT_EQ(presence(p, "s1", "a"), "absent");
 }
 
 TEST(DiskFaultTest, LocalCommitOnAStalledPrimaryWaitsInXLogFlushAndEndsInDoubt) {
-  const Prediction p = run_yaml(scenario("s1", "local", "",
-                                         "  - stall_disk: p\n" + insert("a") + "  - os_crash: p\n  - start: p\n"));
+  const Prediction p = run_yaml(
+      scenario("s1", "local", "", "  - stall_disk: p\n" + insert("a") + "  - os_crash: p\n  - start: p\n"));
   EXPECT_EQ(outcome(p, "a"), "in_doubt");
   EXPECT_EQ(presence(p, "p", "a"), "absent");
 }

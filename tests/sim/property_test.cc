@@ -2,12 +2,11 @@
 // scenario file generated from a small state model (so every step is possible), parsed
 // like a user's file and simulated. Run longer campaigns with
 //   RC_PARAMS="max_success=2000" build/tests/sim/sim_property_test
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <map>
@@ -37,9 +36,11 @@ Schedule gen_schedule(int standbys, bool primary_faults) {
   run["p"] = Run::kUp;
   const int n = *rc::gen::inRange(3, 16);
   for (int i = 0; i < n; ++i) {
-    const std::string node = i % 3 == 0 && primary_faults ? "p" : fmt::format("s{}", *rc::gen::inRange(1, standbys + 1));
+    const std::string node = i % 3 == 0 && primary_faults ? "p"
+                                                          : fmt::format("s{}", *rc::gen::inRange(1, standbys + 1));
     switch (*rc::gen::inRange(0, 7)) {
-      case 0: case 1: {
+      case 0:
+      case 1: {
         if (run["p"] != Run::kUp) break;
         const std::string label = fmt::format("t{}", s.labels.size());
         s.labels.push_back(label);
@@ -54,12 +55,22 @@ Schedule gen_schedule(int standbys, bool primary_faults) {
         cut[node] = !cut[node];
         break;
       case 5:
-        if (run[node] == Run::kUp) { s.steps += fmt::format("  - pause: {}\n", node); run[node] = Run::kPaused; }
-        else if (run[node] == Run::kPaused) { s.steps += fmt::format("  - resume: {}\n", node); run[node] = Run::kUp; }
+        if (run[node] == Run::kUp) {
+          s.steps += fmt::format("  - pause: {}\n", node);
+          run[node] = Run::kPaused;
+        } else if (run[node] == Run::kPaused) {
+          s.steps += fmt::format("  - resume: {}\n", node);
+          run[node] = Run::kUp;
+        }
         break;
       case 6:
-        if (run[node] == Run::kDown) { s.steps += fmt::format("  - start: {}\n", node); run[node] = Run::kUp; }
-        else { s.steps += fmt::format("  - crash: {}\n", node); run[node] = Run::kDown; }
+        if (run[node] == Run::kDown) {
+          s.steps += fmt::format("  - start: {}\n", node);
+          run[node] = Run::kUp;
+        } else {
+          s.steps += fmt::format("  - crash: {}\n", node);
+          run[node] = Run::kDown;
+        }
         break;
     }
   }

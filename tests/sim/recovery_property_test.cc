@@ -2,11 +2,10 @@
 // a restore to any transaction holds exactly the committed prefix it names when the WAL up to
 // it was archived, and otherwise fails with recovery_target_not_reached; a standby without a
 // slot that falls further behind than wal_keep_size never silently catches up.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
-
-#include <fmt/format.h>
 
 #include <string>
 #include <vector>
@@ -42,9 +41,12 @@ RC_GTEST_PROP(RecoveryPropertyTest, PitrRestoresExactlyTheCommittedPrefixOrSaysT
   }
   steps += clean_stop ? "  - stop: p\n" : "  - crash: p\n";
   const std::string ref = kind == "xid" ? fmt::format("t{}", k) : "target";
-  steps += fmt::format("  - restore: x\n    from: b\n    target: {{{}: {}}}\n    inclusive: {}\n", kind, ref, inclusive);
-  const Prediction p = run_yaml("name: t\ncluster:\n  primary: p\n  standbys: [r]\n  synchronous_standby_names: \"\"\n"
-                                "  archive_mode: true\nsteps:\n" + steps);
+  steps += fmt::format("  - restore: x\n    from: b\n    target: {{{}: {}}}\n    inclusive: {}\n", kind, ref,
+                       inclusive);
+  const Prediction p = run_yaml(
+      "name: t\ncluster:\n  primary: p\n  standbys: [r]\n  synchronous_standby_names: \"\"\n"
+      "  archive_mode: true\nsteps:\n" +
+      steps);
   // The record that decides lies right around t_k's commit: it must be in an archived segment,
   // archived by a later switch or by the clean shutdown's switch.
   bool archived = clean_stop;
@@ -71,7 +73,8 @@ RC_GTEST_PROP(RecoveryPropertyTest, AStandbyWithoutASlotPastWalKeepSizeNeverSile
   steps += insert("last") + "  - checkpoint\n  - heal: r\n  - catchup: r\n";
   const Prediction p = run_yaml(fmt::format(
       "name: t\ncluster:\n  primary: p\n  standbys: [{}]\n  synchronous_standby_names: \"\"\n  wal_keep_size: {}MB\n"
-      "steps:\n{}", slot ? "{name: r, slot: true}" : "r", keep_segments, steps));
+      "steps:\n{}",
+      slot ? "{name: r, slot: true}" : "r", keep_segments, steps));
   const NodeFinal& r = node_of(p, "r");
   // The standby needs the segment it was in when cut off; the checkpoint keeps keep_segments
   // segments before its own (1 MB segments), and a slot keeps everything from the standby on.

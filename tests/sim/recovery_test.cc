@@ -5,9 +5,9 @@
 
 #include <filesystem>
 
-#include "verifier/expectations.h"
 #include "sim/archive.h"
 #include "sim_test_util.h"
+#include "verifier/expectations.h"
 #include "vocab/scenario_parser.h"
 
 namespace replsim::sim::testing {
@@ -20,8 +20,10 @@ std::string scenarios_dir() {
 
 // A primary p with standby r, archiving on; `cluster` adds settings.
 std::string archived(const std::string& steps, const std::string& cluster = "", const std::string& standbys = "r") {
-  return "name: t\ncluster:\n  primary: p\n  standbys: [" + standbys + "]\n  synchronous_standby_names: \"\"\n"
-         "  archive_mode: true\n" + cluster + "steps:\n" + steps;
+  return "name: t\ncluster:\n  primary: p\n  standbys: [" + standbys +
+         "]\n  synchronous_standby_names: \"\"\n"
+         "  archive_mode: true\n" +
+         cluster + "steps:\n" + steps;
 }
 
 std::string restore(const std::string& node, const std::string& target, const std::string& extra = "") {
@@ -43,9 +45,9 @@ const std::string kHistory = "  - base_backup: b\n" + insert("a") + "  - mark: m
                              "  - restore_point: rp\n" + insert("c") + "  - stop: p\n";
 
 TEST(RecoveryTargetTest, EveryKindStopsAtItsPlace) {
-  auto p = run_yaml(archived(kHistory + restore("x_in", "{xid: b2}") + restore("x_ex", "{xid: b2}", "    inclusive: false\n") +
-                             restore("t", "{time: m}") + restore("l", "{lsn: b2}") + restore("n", "{name: rp}") +
-                             restore("i", "immediate")));
+  auto p = run_yaml(archived(kHistory + restore("x_in", "{xid: b2}") +
+                             restore("x_ex", "{xid: b2}", "    inclusive: false\n") + restore("t", "{time: m}") +
+                             restore("l", "{lsn: b2}") + restore("n", "{name: rp}") + restore("i", "immediate")));
   auto expect = [&](const std::string& node, const std::string& a, const std::string& b2, const std::string& c) {
     EXPECT_EQ(presence(p, node, "a"), a) << node << "\n" << all_notes(p);
     EXPECT_EQ(presence(p, node, "b2"), b2) << node;
@@ -91,7 +93,8 @@ TEST(RecoveryTargetTest, RecoveryFollowsTheTimelineItIsTold) {
   const std::string steps = "  - base_backup: b\n" + insert("a") + "  - catchup\n  - crash: p\n  - promote: r\n" +
                             insert("after") + "  - switch_wal: r\n";
   auto p = run_yaml(archived(steps + restore("latest", "") + restore("two", "", "    timeline: 2\n") +
-                             restore("current", "", "    timeline: current\n") + restore("seven", "", "    timeline: 7\n")));
+                             restore("current", "", "    timeline: current\n") +
+                             restore("seven", "", "    timeline: 7\n")));
   for (const char* node : {"latest", "two"}) {
     EXPECT_EQ(presence(p, node, "a"), "present") << node << "\n" << all_notes(p);
     EXPECT_EQ(presence(p, node, "after"), "present") << node;
@@ -121,7 +124,8 @@ TEST(ArchivingTest, SwitchWalArchivesTheCurrentSegment) {
 
 TEST(ArchivingTest, ArchiveTimeoutSwitchesAPartlyFilledSegment) {
   const std::string before = "  - base_backup: b\n" + insert("a");
-  auto waited = run_yaml(archived(before + "  - wait: 1500ms\n  - crash: p\n" + restore("x", "{xid: a}"), "  archive_timeout: 1s\n"));
+  auto waited = run_yaml(
+      archived(before + "  - wait: 1500ms\n  - crash: p\n" + restore("x", "{xid: a}"), "  archive_timeout: 1s\n"));
   auto quick = run_yaml(archived(before + "  - crash: p\n" + restore("x", "{xid: a}"), "  archive_timeout: 1s\n"));
   EXPECT_EQ(error_of(waited, "x"), "");
   EXPECT_EQ(presence(waited, "x", "a"), "present");
@@ -162,13 +166,16 @@ TEST(ArchivingTest, ArchiveTimeoutOf2500msIsTwoSeconds) {
 // the new segment: a written 2 s after the switch is archived at 3 s, 1 s after it was written.
 TEST(ArchivingTest, ArchiveTimeoutRunsFromTheLastSegmentSwitch) {
   const std::string before = "  - base_backup: b\n  - wait: 2000ms\n" + insert("a");
-  auto after_look = run_yaml(archived(before + "  - wait: 1200ms\n  - crash: p\n" + restore("x", "{xid: a}"), "  archive_timeout: 3s\n"));
+  auto after_look = run_yaml(
+      archived(before + "  - wait: 1200ms\n  - crash: p\n" + restore("x", "{xid: a}"), "  archive_timeout: 3s\n"));
   EXPECT_EQ(error_of(after_look, "x"), "") << all_notes(after_look);
   EXPECT_EQ(presence(after_look, "x", "a"), "present");
   // A look that finds no WAL since the switch counts as one: the next is 3 s later.
   const std::string idle = "  - base_backup: b\n  - wait: 3500ms\n" + insert("a");
-  auto early = run_yaml(archived(idle + "  - wait: 2000ms\n  - crash: p\n" + restore("x", "{xid: a}"), "  archive_timeout: 3s\n"));
-  auto late = run_yaml(archived(idle + "  - wait: 2800ms\n  - crash: p\n" + restore("x", "{xid: a}"), "  archive_timeout: 3s\n"));
+  auto early = run_yaml(
+      archived(idle + "  - wait: 2000ms\n  - crash: p\n" + restore("x", "{xid: a}"), "  archive_timeout: 3s\n"));
+  auto late = run_yaml(
+      archived(idle + "  - wait: 2800ms\n  - crash: p\n" + restore("x", "{xid: a}"), "  archive_timeout: 3s\n"));
   EXPECT_EQ(error_of(early, "x"), "recovery_target_not_reached") << all_notes(early);
   EXPECT_EQ(error_of(late, "x"), "") << all_notes(late);
 }
@@ -228,8 +235,10 @@ TEST(WalRetentionTest, TheBaseBackupsCheckpointLiesInAFreshSegment) {
 // standby promoted after the first, which never saw the first's history file, also selects
 // timeline 2; no timeline 3 exists for a restore to follow.
 TEST(TimelineTest, TwoStandbysThatCannotSeeEachOtherChooseTheSameTimeline) {
-  const std::string steps = "  - base_backup: b\n" + insert("a") + "  - catchup\n  - crash: p\n  - promote: r\n"
-                            "  - promote: s\n" + restore("x", "", "    timeline: 3\n");
+  const std::string steps = "  - base_backup: b\n" + insert("a") +
+                            "  - catchup\n  - crash: p\n  - promote: r\n"
+                            "  - promote: s\n" +
+                            restore("x", "", "    timeline: 3\n");
   auto p = run_yaml(archived(steps, "", "r, s"));
   ASSERT_NE(p.find_node("r"), nullptr);
   ASSERT_NE(p.find_node("s"), nullptr);
@@ -253,7 +262,8 @@ TEST(TimelineTest, ARestoredNodeChoosesAboveTheArchivesNewestTimeline) {
 }
 
 TEST(NaiveCopyTest, TheCopyOfARestartedServerIgnoresItsStaleLockFile) {
-  auto p = run_yaml(scenario("r", "on", "", insert("a") + "  - naive_copy: c\n  - stop: p\n  - start: p\n  - restore: x\n    from: c\n"));
+  auto p = run_yaml(scenario(
+      "r", "on", "", insert("a") + "  - naive_copy: c\n  - stop: p\n  - start: p\n  - restore: x\n    from: c\n"));
   EXPECT_EQ(error_of(p, "x"), "");
   EXPECT_EQ(presence(p, "x", "a"), "present");
 }
@@ -267,7 +277,7 @@ TEST_P(RecoveryDrillTest, PredictionMeetsEveryExpectation) {
   ASSERT_TRUE(prediction.ok()) << prediction.status().message();
   for (const auto& r : check_expectations(*scenario, *prediction))
     EXPECT_EQ(r.verdict, ExpectationResult::Verdict::kHeld) << r.expectation->text << ": " << r.explanation << "\n"
-                                                             << all_notes(*prediction);
+                                                            << all_notes(*prediction);
 }
 
 INSTANTIATE_TEST_SUITE_P(Drills, RecoveryDrillTest,
@@ -277,7 +287,8 @@ INSTANTIATE_TEST_SUITE_P(Drills, RecoveryDrillTest,
                                            "drill-4.1-full-disaster-recovery.yaml"),
                          [](const auto& info) {
                            std::string name = info.param.substr(0, info.param.size() - 5);
-                           for (char& c : name) if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+                           for (char& c : name)
+                             if (!isalnum(static_cast<unsigned char>(c))) c = '_';
                            return name;
                          });
 

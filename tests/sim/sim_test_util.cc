@@ -53,8 +53,8 @@ std::string scenario(const std::string& standbys, const std::string& sync_commit
 }
 
 std::string insert(const std::string& label, const std::string& node) {
-  return fmt::format("  - insert: {}\n    table: customers\n    values: {{firstName: X, lastName: {}}}\n{}", label, label,
-                     node.empty() ? "" : fmt::format("    node: {}\n", node));
+  return fmt::format("  - insert: {}\n    table: customers\n    values: {{firstName: X, lastName: {}}}\n{}", label,
+                     label, node.empty() ? "" : fmt::format("    node: {}\n", node));
 }
 
 }  // namespace replsim::sim::testing

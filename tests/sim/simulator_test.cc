@@ -8,24 +8,26 @@ namespace replsim::sim::testing {
 namespace {
 
 TEST(SimulatorTest, AsyncCommitSurvivesPromotionAfterCatchup) {
-  auto p = run_yaml(scenario("r", "on", "", "  - catchup\n" + insert("a") + "  - catchup\n  - crash: p\n  - promote: r\n"));
+  auto p = run_yaml(
+      scenario("r", "on", "", "  - catchup\n" + insert("a") + "  - catchup\n  - crash: p\n  - promote: r\n"));
   EXPECT_EQ(outcome(p, "a"), "acknowledged");
   EXPECT_EQ(presence(p, "r", "a"), "present");
 }
 
-
 const char* kOneStandbyAsync = "r";
 
 TEST(SimulatorTest, PartitionedAsyncCommitIsAcknowledgedThenLostOnPromotion) {
-  auto p = run_yaml(scenario(kOneStandbyAsync, "on", "",
-                             "  - catchup\n  - partition: r\n" + insert("a") + "  - crash: p\n  - heal: r\n  - promote: r\n"));
+  auto p = run_yaml(
+      scenario(kOneStandbyAsync, "on", "",
+               "  - catchup\n  - partition: r\n" + insert("a") + "  - crash: p\n  - heal: r\n  - promote: r\n"));
   EXPECT_EQ(outcome(p, "a"), "acknowledged");
   EXPECT_EQ(presence(p, "r", "a"), "absent");
   EXPECT_NE(all_notes(p).find("never reached r (partitioned since step 2)"), std::string::npos) << all_notes(p);
 }
 
 TEST(SimulatorTest, SyncCommitBlocksWhilePartitionedAndIsReleasedOnHeal) {
-  auto p = run_yaml(scenario("r", "on", "FIRST 1 (r)", "  - partition: r\n" + insert("a") + "  - heal: r\n  - catchup\n"));
+  auto p = run_yaml(
+      scenario("r", "on", "FIRST 1 (r)", "  - partition: r\n" + insert("a") + "  - heal: r\n  - catchup\n"));
   EXPECT_EQ(outcome(p, "a"), "acknowledged");
   EXPECT_TRUE(p.find_tx("a")->waited_for_sync);
   EXPECT_EQ(presence(p, "r", "a"), "present");
@@ -60,7 +62,8 @@ TEST(SimulatorTest, CancelledWaitIsCommittedLocallyButNeverAcknowledged) {
 }
 
 TEST(SimulatorTest, WaitingCommitWhosePrimaryCrashesIsInDoubtAndPresentAfterRestart) {
-  auto p = run_yaml(scenario("r", "on", "FIRST 1 (r)", "  - partition: r\n" + insert("a") + "  - crash: p\n  - start: p\n"));
+  auto p = run_yaml(
+      scenario("r", "on", "FIRST 1 (r)", "  - partition: r\n" + insert("a") + "  - crash: p\n  - start: p\n"));
   EXPECT_EQ(outcome(p, "a"), "in_doubt");
   EXPECT_EQ(presence(p, "p", "a"), "present");
 }
@@ -79,14 +82,17 @@ TEST(SimulatorTest, SyncOffCommitIsDurableAfterTheWalWriterDelay) {
 }
 
 TEST(SimulatorTest, PauseIsNotAPartitionTheSocketDeliversAfterResume) {
-  auto p = run_yaml(scenario("r", "on", "", "  - pause: r\n" + insert("a") + "  - crash: p\n  - resume: r\n  - promote: r\n"));
+  auto p = run_yaml(
+      scenario("r", "on", "", "  - pause: r\n" + insert("a") + "  - crash: p\n  - resume: r\n  - promote: r\n"));
   EXPECT_EQ(outcome(p, "a"), "acknowledged");
   EXPECT_EQ(presence(p, "r", "a"), "present");
 }
 
 TEST(SimulatorTest, PausedSyncStandbyBlocksCommitsUntilResumed) {
-  auto p = run_yaml(scenario("r", "on", "FIRST 1 (r)", "  - pause: r\n" + insert("a") + "  - check_lag: l\n    node: r\n"
-                             "  - resume: r\n  - catchup\n"));
+  auto p = run_yaml(scenario("r", "on", "FIRST 1 (r)",
+                             "  - pause: r\n" + insert("a") +
+                                 "  - check_lag: l\n    node: r\n"
+                                 "  - resume: r\n  - catchup\n"));
   EXPECT_EQ(outcome(p, "a"), "acknowledged");
   EXPECT_TRUE(p.find_tx("a")->waited_for_sync);
   ASSERT_NE(p.find_lag("l"), nullptr);
@@ -109,12 +115,14 @@ TEST(SimulatorTest, FirstOnePromotesThePotentialStandbyWhenTheSyncOneCrashes) {
 }
 
 TEST(SimulatorTest, PromotionStartsANewTimelineAndTheOldPrimaryDiverges) {
-  auto p = run_yaml(scenario("r", "on", "", "  - partition: r\n" + insert("a") + "  - crash: p\n  - promote: r\n  - start: p\n"));
+  auto p = run_yaml(
+      scenario("r", "on", "", "  - partition: r\n" + insert("a") + "  - crash: p\n  - promote: r\n  - start: p\n"));
   EXPECT_EQ(p.find_node("r")->timeline, 2u);
   EXPECT_EQ(p.find_node("p")->timeline, 1u);
   EXPECT_EQ(presence(p, "p", "a"), "present");
   EXPECT_EQ(presence(p, "r", "a"), "absent");
-  EXPECT_NE(all_notes(p).find("it has diverged (its commits a past the switch point exist only on p)"), std::string::npos)
+  EXPECT_NE(all_notes(p).find("it has diverged (its commits a past the switch point exist only on p)"),
+            std::string::npos)
       << all_notes(p);
 }
 
@@ -167,14 +175,16 @@ TEST(SimulatorTest, CleanStopSendsTheRemainingWalToReachableStandbys) {
 }
 
 TEST(SimulatorTest, PerturbationLetsAsyncCommitsCrossAPartition) {
-  const std::string yaml = scenario("r", "on", "", "  - partition: r\n" + insert("a") + "  - crash: p\n  - promote: r\n");
+  const std::string yaml = scenario("r", "on", "",
+                                    "  - partition: r\n" + insert("a") + "  - crash: p\n  - promote: r\n");
   EXPECT_EQ(presence(run_yaml(yaml), "r", "a"), "absent");
   EXPECT_EQ(presence(run_yaml(yaml, 1, Perturbation::kAsyncCommitsReachStandbyInstantly), "r", "a"), "present");
 }
 
 TEST(SimulatorTest, SameSeedGivesTheSameBytes) {
-  const std::string yaml = scenario("r1, r2", "on", "ANY 1 (r1, r2)",
-                                    "  - pause: r1\n" + insert("a") + "  - partition: r2\n" + insert("b") + "  - resume: r1\n  - catchup\n");
+  const std::string yaml = scenario(
+      "r1, r2", "on", "ANY 1 (r1, r2)",
+      "  - pause: r1\n" + insert("a") + "  - partition: r2\n" + insert("b") + "  - resume: r1\n  - catchup\n");
   EXPECT_EQ(to_json(run_yaml(yaml, 7)).dump(), to_json(run_yaml(yaml, 7)).dump());
 }
 

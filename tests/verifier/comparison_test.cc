@@ -3,7 +3,6 @@
 #include "verifier/comparison.h"
 
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
 
 #include "test_runs.h"
@@ -140,10 +139,10 @@ TEST(ByteToleranceTest, BothZeroOrBothNonZeroWithinMaxOfThirtyTwoKilobytesAndHal
   EXPECT_TRUE(t.within(0, 0));
   EXPECT_FALSE(t.within(0, 1));
   EXPECT_FALSE(t.within(1, 0));
-  EXPECT_TRUE(t.within(184, 25400));         // Drill 2.1 as measured: catalog full-page images.
-  EXPECT_TRUE(t.within(184, 32768 + 184));   // The absolute floor.
+  EXPECT_TRUE(t.within(184, 25400));        // Drill 2.1 as measured: catalog full-page images.
+  EXPECT_TRUE(t.within(184, 32768 + 184));  // The absolute floor.
   EXPECT_FALSE(t.within(184, 32768 + 185));
-  EXPECT_TRUE(t.within(100000, 150000));     // 50% of the larger.
+  EXPECT_TRUE(t.within(100000, 150000));  // 50% of the larger.
   EXPECT_FALSE(t.within(100000, 250000));
 }
 

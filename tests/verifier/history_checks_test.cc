@@ -2,7 +2,6 @@
 #include "verifier/history_checks.h"
 
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
 
 #include "test_runs.h"
@@ -15,12 +14,11 @@ using namespace replsim::testing;
 // A cluster with a primary and one standby, and the steps of drill 2.1 under the given
 // settings: catchup, partition?, insert a, crash primary, heal?, promote replica.
 Scenario failover(const std::string& sync_commit, const std::string& names, bool partition) {
-  return scenario(
-      "name: t\ncluster:\n  primary: primary\n  standbys: [replica]\n  synchronous_commit: \"" + sync_commit +
-      "\"\n  synchronous_standby_names: \"" + names + "\"\nsteps:\n  - catchup\n" +
-      (partition ? "  - partition: replica\n" : "  - wait: 1ms\n") +
-      "  - insert: a\n    table: customers\n    values: {firstName: A}\n  - crash: primary\n" +
-      (partition ? "  - heal: replica\n" : "  - wait: 1ms\n") + "  - promote: replica\n");
+  return scenario("name: t\ncluster:\n  primary: primary\n  standbys: [replica]\n  synchronous_commit: \"" +
+                  sync_commit + "\"\n  synchronous_standby_names: \"" + names + "\"\nsteps:\n  - catchup\n" +
+                  (partition ? "  - partition: replica\n" : "  - wait: 1ms\n") +
+                  "  - insert: a\n    table: customers\n    values: {firstName: A}\n  - crash: primary\n" +
+                  (partition ? "  - heal: replica\n" : "  - wait: 1ms\n") + "  - promote: replica\n");
 }
 
 RunResult after_failover(TxOutcome outcome, Presence on_replica) {
@@ -95,14 +93,16 @@ Scenario quorum(const std::string& promoted) {
   return scenario(
       "name: t\ncluster:\n  primary: primary\n  standbys: [s1, s2]\n  synchronous_standby_names: \"ANY 1 (s1, s2)\"\n"
       "steps:\n  - catchup\n  - partition: s1\n  - insert: a\n    table: customers\n    values: {firstName: A}\n"
-      "  - crash: primary\n  - promote: " + promoted + "\n");
+      "  - crash: primary\n  - promote: " +
+      promoted + "\n");
 }
 
 TEST(AcknowledgedCommitLostTest, QuorumStandbyThatMustHaveAckedIsCaughtWithoutTheCommit) {
   // ANY 1 (s1, s2) with s1 cut off: only s2 can have released the commit.
   RunResult r;
   r.transactions = {tx("a", 2, "primary", {kAck})};
-  r.nodes = {node("primary", "crashed", {}), node("s1", "standby", {{"a", kAbsent}}), node("s2", "primary", {{"a", kAbsent}})};
+  r.nodes = {node("primary", "crashed", {}), node("s1", "standby", {{"a", kAbsent}}),
+             node("s2", "primary", {{"a", kAbsent}})};
   auto findings = check_acknowledged_commit_lost(quorum("s2"), r);
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].node, "s2");
@@ -111,7 +111,8 @@ TEST(AcknowledgedCommitLostTest, QuorumStandbyThatMustHaveAckedIsCaughtWithoutTh
 TEST(AcknowledgedCommitLostTest, PartitionedQuorumMemberPromotedMayLackTheCommit) {
   RunResult r;
   r.transactions = {tx("a", 2, "primary", {kAck})};
-  r.nodes = {node("primary", "crashed", {}), node("s1", "primary", {{"a", kAbsent}}), node("s2", "standby", {{"a", kPresent}})};
+  r.nodes = {node("primary", "crashed", {}), node("s1", "primary", {{"a", kAbsent}}),
+             node("s2", "standby", {{"a", kPresent}})};
   EXPECT_TRUE(check_acknowledged_commit_lost(quorum("s1"), r).empty());
 }
 
@@ -123,7 +124,8 @@ TEST(AcknowledgedCommitLostTest, PotentialStandbyPromotedMayLackTheCommit) {
       "  - crash: primary\n  - promote: s2\n");
   RunResult r;
   r.transactions = {tx("a", 1, "primary", {kAck})};
-  r.nodes = {node("primary", "crashed", {}), node("s1", "standby", {{"a", kPresent}}), node("s2", "primary", {{"a", kAbsent}})};
+  r.nodes = {node("primary", "crashed", {}), node("s1", "standby", {{"a", kPresent}}),
+             node("s2", "primary", {{"a", kAbsent}})};
   EXPECT_TRUE(check_acknowledged_commit_lost(s, r).empty());
 }
 
@@ -156,7 +158,8 @@ TEST(PhantomWriteTest, UnknownLabelPresentIsCaught) {
 
 TEST(PhantomWriteTest, InDoubtCancelledAndBlockedMayAllBePresent) {
   RunResult r;
-  r.transactions = {tx("a", 0, "primary", {kInDoubt}), tx("b", 1, "primary", {kCancelled}), tx("c", 2, "primary", {kBlocked})};
+  r.transactions = {tx("a", 0, "primary", {kInDoubt}), tx("b", 1, "primary", {kCancelled}),
+                    tx("c", 2, "primary", {kBlocked})};
   r.nodes = {node("primary", "primary", {{"a", kPresent}, {"b", kPresent}, {"c", kPresent}})};
   EXPECT_TRUE(check_phantom_write(two_writes(), r).empty());
 }

@@ -2,11 +2,12 @@
 // killed with SIGKILL mid-loop leaving a store that reopens with every run whole.
 #include "verifier/run_store.h"
 
-#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdlib>

@@ -3,16 +3,14 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <initializer_list>
 #include <string>
 #include <utility>
-
-#include <nlohmann/json.hpp>
-
-#include "verifier/comparison.h"
 #include <vector>
 
+#include "verifier/comparison.h"
 #include "vocab/run_result.h"
 #include "vocab/scenario.h"
 #include "vocab/scenario_parser.h"

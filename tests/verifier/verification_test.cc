@@ -3,11 +3,10 @@
 #include "verifier/verification.h"
 
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
 
-#include "verifier/report_text.h"
 #include "test_runs.h"
+#include "verifier/report_text.h"
 
 namespace replsim {
 namespace {
@@ -61,7 +60,8 @@ TEST(VerificationTest, AgreeingDrillPasses) {
   EXPECT_EQ(v.verdict, Verification::Verdict::kAgree);
   EXPECT_TRUE(v.history_findings.empty());
   ASSERT_EQ(v.observed_expectations.size(), 2u);
-  EXPECT_EQ(v.observed_expectations[1].verdict, ExpectationResult::Verdict::kHeld) << v.observed_expectations[1].explanation;
+  EXPECT_EQ(v.observed_expectations[1].verdict, ExpectationResult::Verdict::kHeld)
+      << v.observed_expectations[1].explanation;
   EXPECT_TRUE(v.passed());
   const std::string report = render_report(v, nullptr, nullptr);
   EXPECT_NE(report.find("verdict: AGREE"), std::string::npos) << report;

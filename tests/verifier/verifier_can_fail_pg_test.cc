@@ -3,15 +3,15 @@
 // the real cluster loses him. The verifier must say "disagree", and name charlie on the
 // replica, predicted present, observed absent.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <string>
 
-#include "verifier/comparison.h"
-#include "test_runs.h"
-#include <nlohmann/json.hpp>
 #include "harness/scenario_runner.h"
 #include "sim/simulator.h"
+#include "test_runs.h"
+#include "verifier/comparison.h"
 #include "vocab/scenario_parser.h"
 
 namespace replsim {

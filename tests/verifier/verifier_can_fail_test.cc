@@ -4,14 +4,14 @@
 // faithful simulator stands in for the observation (the pg test does it against real
 // PostgreSQL), so this runs in the unit loop.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <string>
 
-#include "verifier/comparison.h"
-#include "test_runs.h"
-#include <nlohmann/json.hpp>
 #include "sim/simulator.h"
+#include "test_runs.h"
+#include "verifier/comparison.h"
 #include "verifier/verification.h"
 #include "vocab/scenario_parser.h"
 

@@ -1,11 +1,12 @@
 // Every scenario in scenarios/ verifies end to end: the built `replsim verify` runs it on
 // the simulator and on a fresh real cluster and must exit 0 (agree, every history check
 // passed, no expectation failed). One test per file, so a failure names its scenario.
-#include <gtest/gtest.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
-#include <fcntl.h>
 #include <unistd.h>
+
+#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cctype>

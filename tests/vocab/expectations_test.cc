@@ -1,6 +1,7 @@
+#include "verifier/expectations.h"
+
 #include <gtest/gtest.h>
 
-#include "verifier/expectations.h"
 #include "vocab/scenario_parser.h"
 
 namespace replsim {

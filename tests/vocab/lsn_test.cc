@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "vocab/lsn.h"
+
+#include <gtest/gtest.h>
 
 namespace replsim {
 namespace {

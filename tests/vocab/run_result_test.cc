@@ -1,8 +1,7 @@
-#include <gtest/gtest.h>
-
-#include <nlohmann/json.hpp>
-
 #include "vocab/run_result.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace replsim {
 namespace {

@@ -1,9 +1,9 @@
 // Scenario files: what parses, and every bad-input class with its file:line:column.
+#include "vocab/scenario_parser.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
-
-#include "vocab/scenario_parser.h"
 
 namespace replsim {
 namespace {
@@ -110,8 +110,9 @@ TEST(ScenarioParserTest, ImpossibleSteps) {
 }
 
 TEST(ScenarioParserTest, DiskStallsEndOnlyInAnOperatingSystemCrash) {
-  auto r = parse("  - stall_disk: replica\n  - insert: a\n    table: customers\n    values: {firstName: A}\n"
-                 "  - partition: replica\n  - os_crash: replica\n  - start: replica\n");
+  auto r = parse(
+      "  - stall_disk: replica\n  - insert: a\n    table: customers\n    values: {firstName: A}\n"
+      "  - partition: replica\n  - os_crash: replica\n  - start: replica\n");
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->steps[0].kind, StepKind::kStallDisk);
   EXPECT_EQ(r->steps[3].kind, StepKind::kOsCrash);
@@ -132,9 +133,10 @@ TEST(ScenarioParserTest, RecoveryBadInput) {
   expect_error(parse("  - restore: r\n    from: nope\n"), 7, 5, "no base backup or naive copy named 'nope'");
   expect_error(parse("  - base_backup: b\n  - restore: r\n    from: b\n    target: {name: nowhere}\n"), 8, 5,
                "unknown restore point 'nowhere'");
-  expect_error(parse("  - mark: early\n  - base_backup: b\n  - restore: r\n    from: b\n    target: {time: early}\n"), 9, 5,
-               "lies before the end of base backup 'b'");
-  expect_error(parse("  - base_backup: b\n  - restore: r\n    from: b\n    action: explode\n"), 10, 13, "expected action");
+  expect_error(parse("  - mark: early\n  - base_backup: b\n  - restore: r\n    from: b\n    target: {time: early}\n"),
+               9, 5, "lies before the end of base backup 'b'");
+  expect_error(parse("  - base_backup: b\n  - restore: r\n    from: b\n    action: explode\n"), 10, 13,
+               "expected action");
 }
 
 TEST(ScenarioParserTest, NaiveCopiesCheckpointsAndArchiveSteps) {
@@ -167,7 +169,8 @@ TEST(ScenarioParserTest, NaiveCopiesCheckpointsAndArchiveSteps) {
   expect_error(parse("  - naive_copy: c\n    files: [base]\n  - naive_copy: c\n    files: [base]\n"), 9, 5,
                "already holds part 'base'");
   expect_error(parse("  - naive_copy: c\n    files: [base]\n  - restore: r\n    from: c\n"), 9, 5, "incomplete");
-  expect_error(parse("  - naive_copy: c\n  - restore: r\n    from: c\n    target: immediate\n"), 8, 5, "takes no recovery target");
+  expect_error(parse("  - naive_copy: c\n  - restore: r\n    from: c\n    target: immediate\n"), 8, 5,
+               "takes no recovery target");
   expect_error(parse("  - naive_copy: c\n    node: replica\n"), 7, 5, "running primary");
   expect_error(parse("  - stop: primary\n  - checkpoint\n"), 8, 5, "checkpoint takes a running primary");
   expect_error(parse("  - break_archive\n"), 7, 5, "archive_mode");
@@ -190,11 +193,14 @@ TEST(ScenarioParserTest, LabelsAndExpectations) {
 }
 
 TEST(ScenarioParserTest, ClusterSettingsAreValidated) {
-  auto bad_names = parse_scenario_text("name: t\ncluster:\n  primary: p\n  synchronous_standby_names: \"FIRST 1 (s1\"\nsteps: []\n", "t.yaml");
+  auto bad_names = parse_scenario_text(
+      "name: t\ncluster:\n  primary: p\n  synchronous_standby_names: \"FIRST 1 (s1\"\nsteps: []\n", "t.yaml");
   expect_error(bad_names, 4, 30, "invalid synchronous_standby_names");
-  auto bad_level = parse_scenario_text("name: t\ncluster:\n  primary: p\n  synchronous_commit: sometimes\nsteps: []\n", "t.yaml");
+  auto bad_level = parse_scenario_text("name: t\ncluster:\n  primary: p\n  synchronous_commit: sometimes\nsteps: []\n",
+                                       "t.yaml");
   expect_error(bad_level, 4, 23, "expected synchronous_commit");
-  auto bad_segment = parse_scenario_text("name: t\ncluster:\n  primary: p\n  wal_segment_size: 3MB\nsteps: []\n", "t.yaml");
+  auto bad_segment = parse_scenario_text("name: t\ncluster:\n  primary: p\n  wal_segment_size: 3MB\nsteps: []\n",
+                                         "t.yaml");
   expect_error(bad_segment, 4, 21, "power of two");
   auto twice = parse_scenario_text("name: t\ncluster:\n  primary: p\n  standbys: [p]\nsteps: []\n", "t.yaml");
   expect_error(twice, 4, 14, "named twice");

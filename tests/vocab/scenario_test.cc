@@ -1,10 +1,11 @@
 // resolve_scenario: a scenario's data set and synchronous_standby_names are looked up and
 // parsed once, by the parser or by code that builds a Scenario itself, and read from it after.
+#include "vocab/scenario.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "vocab/scenario.h"
 #include "vocab/scenario_parser.h"
 
 namespace replsim {
@@ -88,7 +89,8 @@ TEST(ResolveScenarioDeathTest, AnUnresolvedScenarioHasNoDataSet) {
 const char* kFile = "name: t\ncluster:\n  primary: p\n  standbys: [s1]\n";
 
 TEST(ResolveScenarioTest, TheParserResolvesAndKeepsTheSource) {
-  const std::string text = std::string(kFile) + "  synchronous_standby_names: \"FIRST 1 (s1)\"\n  data: empty\nsteps: []\n";
+  const std::string text = std::string(kFile) +
+                           "  synchronous_standby_names: \"FIRST 1 (s1)\"\n  data: empty\nsteps: []\n";
   auto r = parse_scenario_text(text, "t.yaml");
   ASSERT_TRUE(r.ok()) << r.status().message();
   ASSERT_TRUE(r->resolved());
@@ -98,9 +100,12 @@ TEST(ResolveScenarioTest, TheParserResolvesAndKeepsTheSource) {
 }
 
 TEST(ResolveScenarioTest, ParsedErrorsNameFileLineAndColumn) {
-  auto bad_names = parse_scenario_text(std::string(kFile) + "  synchronous_standby_names: \"ANY (s1)\"\nsteps: []\n", "t.yaml");
+  auto bad_names = parse_scenario_text(std::string(kFile) + "  synchronous_standby_names: \"ANY (s1)\"\nsteps: []\n",
+                                       "t.yaml");
   ASSERT_FALSE(bad_names.ok());
-  EXPECT_EQ(bad_names.status().message().rfind("t.yaml:5:30: invalid synchronous_standby_names 'ANY (s1)' at character", 0), 0u)
+  EXPECT_EQ(
+      bad_names.status().message().rfind("t.yaml:5:30: invalid synchronous_standby_names 'ANY (s1)' at character", 0),
+      0u)
       << bad_names.status().message();
   auto bad_data = parse_scenario_text(std::string(kFile) + "  data: nope\nsteps: []\n", "t.yaml");
   ASSERT_FALSE(bad_data.ok());

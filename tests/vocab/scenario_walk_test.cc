@@ -1,8 +1,9 @@
 // The scenario walk: what the steps do to the nodes' states, before each step.
+#include "vocab/scenario_walk.h"
+
 #include <gtest/gtest.h>
 
 #include "vocab/scenario_parser.h"
-#include "vocab/scenario_walk.h"
 
 namespace replsim {
 namespace {
@@ -14,7 +15,8 @@ cluster:
   standbys: [a, b]
   archive_mode: true
 steps:
-)yaml" + steps, "t.yaml");
+)yaml" + steps,
+                               "t.yaml");
   EXPECT_TRUE(r.ok()) << r.status().message();
   return r.ok() ? *r : Scenario{};
 }

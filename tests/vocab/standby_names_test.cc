@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "vocab/standby_names.h"
+
+#include <gtest/gtest.h>
 
 namespace replsim {
 namespace {
@@ -58,7 +58,8 @@ TEST(StandbyNamesTest, PriorityIsPositionOfFirstMatch) {
 }
 
 TEST(StandbyNamesTest, RejectsMalformedValuesWithColumn) {
-  for (const char* bad : {"FIRST 1 (s1", "ANY 0 (s1)", "FIRST 1 ()", "s1,,s2", "(s1)", "ANY 1 (s1) x", "\"open", "s1 s2"}) {
+  for (const char* bad :
+       {"FIRST 1 (s1", "ANY 0 (s1)", "FIRST 1 ()", "s1,,s2", "(s1)", "ANY 1 (s1) x", "\"open", "s1 s2"}) {
     int column = 0;
     auto r = parse_standby_names(bad, &column);
     EXPECT_FALSE(r.ok()) << bad;

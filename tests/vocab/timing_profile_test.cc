@@ -1,4 +1,7 @@
+#include "vocab/timing_profile.h"
+
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -7,10 +10,7 @@
 #include <functional>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "vocab/scenario.h"
-#include "vocab/timing_profile.h"
 
 namespace replsim {
 namespace {
@@ -22,7 +22,8 @@ MeasuredTiming sample_profile() {
   p.machine = MachineInfo{"Test CPU @ 2.0GHz", 2, "15.18 (Debian 15.18-1.pgdg120+1)"};
   p.samples = 3;
   int64_t base = 100;
-  for (const std::string& name : calibrated_steps()) p.steps[name] = summarize_latencies({base, base * 2, base * 3}), base += 10;
+  for (const std::string& name : calibrated_steps())
+    p.steps[name] = summarize_latencies({base, base * 2, base * 3}), base += 10;
   p.wal_shipping = summarize_latencies({150, 180, 400});
   for (const std::string& level : calibrated_commit_levels()) p.commit[level] = summarize_latencies({900, 1000, 2500});
   return p;
@@ -52,7 +53,8 @@ TEST(TimingProfileTest, CalibratedStepsAreStepKindNames) {
   for (int k = 0; k <= static_cast<int>(StepKind::kOsCrash); ++k) kinds.push_back(to_string(static_cast<StepKind>(k)));
   for (const std::string& name : calibrated_steps())
     EXPECT_NE(std::find(kinds.begin(), kinds.end(), name), kinds.end()) << name;
-  for (const std::string& level : calibrated_commit_levels()) EXPECT_TRUE(parse_sync_commit(level).has_value()) << level;
+  for (const std::string& level : calibrated_commit_levels())
+    EXPECT_TRUE(parse_sync_commit(level).has_value()) << level;
 }
 
 TEST(TimingProfileTest, RoundTripsThroughJson) {
@@ -92,12 +94,12 @@ TEST(TimingProfileTest, RejectsWhatIsNotJson) {
   auto r = parse_timing_profile("{ not json", "p.json");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message(), "p.json: expected a JSON document");
-  EXPECT_EQ(parse_timing_profile("[1, 2]", "p.json").status().message(), "p.json: the document: expected a JSON object");
+  EXPECT_EQ(parse_timing_profile("[1, 2]", "p.json").status().message(),
+            "p.json: the document: expected a JSON object");
 }
 
 TEST(TimingProfileTest, NamesTheFormatAndVersionItExpects) {
-  EXPECT_EQ(error_after([](auto& d) { d["format"] = "other"; }),
-            "p.json: format: expected \"replsim-timing-profile\"");
+  EXPECT_EQ(error_after([](auto& d) { d["format"] = "other"; }), "p.json: format: expected \"replsim-timing-profile\"");
   EXPECT_EQ(error_after([](auto& d) { d["version"] = 2; }), "p.json: version: expected 1 (got 2)");
   EXPECT_EQ(error_after([](auto& d) { d.erase("format"); }), "p.json: format: expected a string (missing)");
 }
@@ -106,18 +108,21 @@ TEST(TimingProfileTest, NamesEachMissingOrMistypedField) {
   EXPECT_EQ(error_after([](auto& d) { d.erase("created"); }), "p.json: created: expected a string (missing)");
   EXPECT_EQ(error_after([](auto& d) { d["command"] = 3; }), "p.json: command: expected a non-empty string");
   EXPECT_EQ(error_after([](auto& d) { d["machine"] = "x"; }), "p.json: machine: expected an object");
-  EXPECT_EQ(error_after([](auto& d) { d["machine"].erase("cpu"); }), "p.json: machine.cpu: expected a string (missing)");
+  EXPECT_EQ(error_after([](auto& d) { d["machine"].erase("cpu"); }),
+            "p.json: machine.cpu: expected a string (missing)");
   EXPECT_EQ(error_after([](auto& d) { d["machine"]["cores"] = 0; }), "p.json: machine.cores: expected an integer >= 1");
   EXPECT_EQ(error_after([](auto& d) { d["machine"]["postgresql"] = ""; }),
             "p.json: machine.postgresql: expected a non-empty string");
   EXPECT_EQ(error_after([](auto& d) { d["samples"] = 1.5; }), "p.json: samples: expected an integer >= 1");
   EXPECT_EQ(error_after([](auto& d) { d.erase("steps"); }), "p.json: steps: expected an object (missing)");
-  EXPECT_EQ(error_after([](auto& d) { d.erase("wal_shipping"); }), "p.json: wal_shipping: expected a summary (missing)");
+  EXPECT_EQ(error_after([](auto& d) { d.erase("wal_shipping"); }),
+            "p.json: wal_shipping: expected a summary (missing)");
   EXPECT_EQ(error_after([](auto& d) { d["commit"] = nlohmann::json::array(); }), "p.json: commit: expected an object");
 }
 
 TEST(TimingProfileTest, NamesAMissingOrUnknownStepOrLevel) {
-  EXPECT_EQ(error_after([](auto& d) { d["steps"].erase("promote"); }), "p.json: steps.promote: expected a summary (missing)");
+  EXPECT_EQ(error_after([](auto& d) { d["steps"].erase("promote"); }),
+            "p.json: steps.promote: expected a summary (missing)");
   EXPECT_EQ(error_after([](auto& d) { d["commit"].erase("remote_apply"); }),
             "p.json: commit.remote_apply: expected a summary (missing)");
   const std::string unknown = error_after([](auto& d) { d["steps"]["insrt"] = d["steps"]["insert"]; });

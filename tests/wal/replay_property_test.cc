@@ -36,21 +36,20 @@ void showValue(const Step& s, std::ostream& os) {  // NOLINT: rapidcheck's custo
 }
 
 rc::Gen<Step> gen_step() {
-  return rc::gen::build<Step>(
-      rc::gen::set(&Step::kind, rc::gen::weightedElement<Step::Kind>({{10, Step::kInsert},
-                                                                      {6, Step::kUpdate},
-                                                                      {4, Step::kDelete},
-                                                                      {1, Step::kTruncate},
-                                                                      {5, Step::kCommit},
-                                                                      {2, Step::kAbort},
-                                                                      {1, Step::kRestorePoint},
-                                                                      {1, Step::kCheckpoint},
-                                                                      {1, Step::kSwitch}})),
-      rc::gen::set(&Step::slot, rc::gen::inRange(0, 4)),
-      rc::gen::set(&Step::table, rc::gen::inRange<TableId>(1, 4)),
-      rc::gen::set(&Step::key, rc::gen::inRange<uint64_t>(0, 16)),
-      rc::gen::set(&Step::row, rc::gen::container<std::string>(rc::gen::inRange<char>(0, 127))),
-      rc::gen::set(&Step::time_step, rc::gen::inRange(0, 3)));
+  return rc::gen::build<Step>(rc::gen::set(&Step::kind, rc::gen::weightedElement<Step::Kind>({{10, Step::kInsert},
+                                                                                              {6, Step::kUpdate},
+                                                                                              {4, Step::kDelete},
+                                                                                              {1, Step::kTruncate},
+                                                                                              {5, Step::kCommit},
+                                                                                              {2, Step::kAbort},
+                                                                                              {1, Step::kRestorePoint},
+                                                                                              {1, Step::kCheckpoint},
+                                                                                              {1, Step::kSwitch}})),
+                              rc::gen::set(&Step::slot, rc::gen::inRange(0, 4)),
+                              rc::gen::set(&Step::table, rc::gen::inRange<TableId>(1, 4)),
+                              rc::gen::set(&Step::key, rc::gen::inRange<uint64_t>(0, 16)),
+                              rc::gen::set(&Step::row, rc::gen::container<std::string>(rc::gen::inRange<char>(0, 127))),
+                              rc::gen::set(&Step::time_step, rc::gen::inRange(0, 3)));
 }
 
 // What the writer wrote, in a form the reference replay understands.
@@ -102,12 +101,12 @@ std::vector<Written> write_steps(const std::vector<Step>& steps, WalWriter* w) {
     wr.rec.lsn = a.lsn;
     wr.rec.end_lsn = a.end_lsn;
     wr.rec.xid = (data || end) ? xid : 0;
-    wr.rec.type = s.kind == Step::kInsert     ? RecordType::kInsert
-                  : s.kind == Step::kUpdate   ? RecordType::kUpdate
-                  : s.kind == Step::kDelete   ? RecordType::kDelete
-                  : s.kind == Step::kTruncate ? RecordType::kTruncate
-                  : s.kind == Step::kCommit   ? RecordType::kCommit
-                  : s.kind == Step::kAbort    ? RecordType::kAbort
+    wr.rec.type = s.kind == Step::kInsert         ? RecordType::kInsert
+                  : s.kind == Step::kUpdate       ? RecordType::kUpdate
+                  : s.kind == Step::kDelete       ? RecordType::kDelete
+                  : s.kind == Step::kTruncate     ? RecordType::kTruncate
+                  : s.kind == Step::kCommit       ? RecordType::kCommit
+                  : s.kind == Step::kAbort        ? RecordType::kAbort
                   : s.kind == Step::kRestorePoint ? RecordType::kRestorePoint
                   : s.kind == Step::kCheckpoint   ? RecordType::kCheckpoint
                                                   : RecordType::kSwitch;
@@ -181,7 +180,8 @@ RC_GTEST_PROP(ReplayPropertyTest, AnyRecordSequenceDecodesToItselfAndReplaysLike
       RC_ASSERT(r.key == w.rec.key);
     }
     if (r.type == RecordType::kInsert || r.type == RecordType::kUpdate) RC_ASSERT(std::string(r.row) == w.row);
-    if (r.type == RecordType::kCommit || r.type == RecordType::kAbort) RC_ASSERT(r.commit_time_us == w.rec.commit_time_us);
+    if (r.type == RecordType::kCommit || r.type == RecordType::kAbort)
+      RC_ASSERT(r.commit_time_us == w.rec.commit_time_us);
   }
   RC_ASSERT(reader.next(&r) == ReadStatus::kEndOfWal);
 

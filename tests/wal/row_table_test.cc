@@ -24,7 +24,13 @@ TEST(RowTableTest, MatchesAStdMapUnderRandomPutsErasesAndClears) {
     const uint64_t r = next();
     const uint64_t key = (r >> 8) % 3000 * 1024;  // Multiples of 1024: stresses the hash's spread.
     switch (r % 16) {
-      case 0: case 1: case 2: case 3: case 4: case 5: case 6: {
+      case 0:
+      case 1:
+      case 2:
+      case 3:
+      case 4:
+      case 5:
+      case 6: {
         const size_t len = (r >> 40) % 3 == 0 ? 41 + (r >> 20) % 100 : (r >> 20) % 41;
         std::string row(len, '\0');
         for (size_t i = 0; i < len; ++i) row[i] = static_cast<char>('a' + (step + 7 * i) % 26);
@@ -38,8 +44,7 @@ TEST(RowTableTest, MatchesAStdMapUnderRandomPutsErasesAndClears) {
           model.clear();
         }
         break;
-      default:
-        ASSERT_EQ(table.erase(key), model.erase(key) == 1) << "step " << step;
+      default: ASSERT_EQ(table.erase(key), model.erase(key) == 1) << "step " << step;
     }
     if (step % 997 == 0) {
       ASSERT_EQ(table.size(), model.size());

@@ -1,10 +1,12 @@
 #include "sim/wal/segment_store.h"
-#include "storage/segment_files.h"
+
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <unistd.h>
+
+#include "storage/segment_files.h"
 
 namespace replsim::wal {
 namespace {
@@ -101,7 +103,7 @@ TEST(SegmentStoreTest, UnwrittenBytesAreNeverReadAndAreSavedAsZeros) {
   std::filesystem::remove_all(dir);
   SegmentStore s(128);
   s.write(Lsn{128 + 40}, std::string(100, 'a'));  // Starts mid-segment.
-  s.truncate_from(Lsn{128 + 90});                   // Ends mid-segment.
+  s.truncate_from(Lsn{128 + 90});                 // Ends mid-segment.
   std::string scratch;
   std::string_view view;
   EXPECT_FALSE(s.read(Lsn{128 + 90}, 1, &scratch, &view));

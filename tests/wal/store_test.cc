@@ -1,14 +1,15 @@
 // Both stores behave the same behind the Store interface, and RocksDbStore keeps its state and
 // its applied LSN across a reopen.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <unistd.h>
 
 #include "sim/wal/memory_store.h"
 #include "sim/wal/replay_engine.h"
-#include "storage/rocksdb_store.h"
 #include "sim/wal/wal_generator.h"
+#include "storage/rocksdb_store.h"
 
 namespace replsim::wal {
 namespace {

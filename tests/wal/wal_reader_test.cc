@@ -181,9 +181,7 @@ TEST(WalReaderTest, WindowDecodingAgreesWithTheGeneralDecoderForEveryType) {
     EXPECT_EQ(r.type, g.type) << i;
     switch (g.type) {
       case RecordType::kInsert:
-      case RecordType::kUpdate:
-        EXPECT_EQ(r.row, g.row) << i;
-        [[fallthrough]];
+      case RecordType::kUpdate: EXPECT_EQ(r.row, g.row) << i; [[fallthrough]];
       case RecordType::kDelete:
         EXPECT_EQ(r.table_id, g.table_id) << i;
         EXPECT_EQ(r.key, g.key) << i;
