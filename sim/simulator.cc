@@ -13,10 +13,10 @@ namespace {
 
 bool contains(const std::vector<TxOutcome>& v, TxOutcome o) { return std::find(v.begin(), v.end(), o) != v.end(); }
 
-// Folds `other` (the same scenario under another timing profile) into `base`: outcomes
-// become "either of", presence that differs becomes kEither, row counts that differ are
-// not predicted. Positions, lags and the timeline stay those of `base`.
-void merge(RunResult& base, const RunResult& other, const char* profile) {
+// Folds `other` (the same scenario under timing profile `profile`) into `base` (under
+// `base_profile`): outcomes become "either of", presence that differs becomes kEither, row
+// counts that differ are not predicted. Positions, lags and the timeline stay those of `base`.
+void merge(RunResult& base, const char* base_profile, const RunResult& other, const char* profile) {
   REPLSIM_ASSERT(base.transactions.size() == other.transactions.size(), "profiles run the same transactions");
   for (size_t i = 0; i < base.transactions.size(); ++i) {
     TxRecord& tx = base.transactions[i];
@@ -40,8 +40,7 @@ void merge(RunResult& base, const RunResult& other, const char* profile) {
       const Presence theirs = it == alt.presence.end() ? Presence::kEither : it->second;
       if (presence == theirs || presence == Presence::kEither) continue;
       base.notes.push_back(fmt::format("{} on {}: either (timing decides: {} with {} timing, {} with {} timing)", label,
-                                       node.name, to_string(presence), base.timeline.empty() ? "slow" : "slow",
-                                       to_string(theirs), profile));
+                                       node.name, to_string(presence), base_profile, to_string(theirs), profile));
       presence = Presence::kEither;
     }
     for (auto it = node.row_counts.begin(); it != node.row_counts.end();) {
@@ -77,7 +76,7 @@ Result<Prediction> simulate(const Scenario& scenario, const SimOptions& options,
   if (stats != nullptr) stats->profiles_run = others_differ ? static_cast<int>(profiles.size()) : 1;
   for (size_t i = 1; others_differ && i < profiles.size(); ++i) {
     const RunResult other = Cluster(scenario, options, profiles[i]).run();
-    merge(prediction, other, profiles[i].name);
+    merge(prediction, profiles[0].name, other, profiles[i].name);
   }
   if (options.recording == Recording::kOutcomes) prediction.notes.clear();  // merge's sentences too.
   return prediction;
