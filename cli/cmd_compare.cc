@@ -8,15 +8,13 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "cli/command.h"
 #include "cli/compare_report.h"
+#include "harness/calibration.h"
 #include "harness/interrupt.h"
 #include "harness/latency_bench.h"
 #include "sim/loss_window.h"
@@ -120,15 +118,8 @@ Result<std::vector<Config>> plan(const CompareOptions& o, int64_t partition_ms, 
 }
 
 std::string machine_description() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string model;
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("model name", 0) == 0) {
-      model = line.substr(line.find(':') + 2);
-      break;
-    }
-  }
-  return fmt::format("{}, {} cores", model.empty() ? "unknown CPU" : model, std::thread::hardware_concurrency());
+  const MachineInfo m = harness::this_machine();
+  return fmt::format("{}, {} cores", m.cpu, m.cores);
 }
 
 std::string command_line(const CompareOptions& o, int clients, double duration_s, int64_t partition_ms) {

@@ -166,9 +166,10 @@ Status Calibrator::measure_steps(int64_t i) {
   for (const Step& st : round) {
     if (Status s = timed(st); !s.ok()) return s;
     // A restore's failure is its node's error, not the handler's Status.
-    if (st.kind == StepKind::kRestore && c_.node(st.node)->state != "primary") {
+    if (st.kind == StepKind::kRestore && c_.node(st.node)->state != NodeState::kPrimary) {
       const ClusterNode* n = c_.node(st.node);
-      return Status::Failed(fmt::format("{}: ended {} {}: {}", st.text, n->state, n->error, n->error_detail));
+      return Status::Failed(
+          fmt::format("{}: ended {} {}: {}", st.text, to_string(n->state), n->error, n->error_detail));
     }
   }
   return Status::Ok();

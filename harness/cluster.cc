@@ -449,7 +449,7 @@ Status Cluster::init_primary(const std::string& name) {
   }
   if (Status s = append_conf(n, conf); !s.ok()) return s;
   if (Status s = start_and_wait(n); !s.ok()) return s;
-  n.state = "primary";
+  n.state = NodeState::kPrimary;
   return Status::Ok();
 }
 
@@ -541,7 +541,7 @@ Status Cluster::add_standby(const NodeSpec& spec, const std::string& upstream_na
   if (spec.replication_slot) conf.emplace_back("primary_slot_name", spec.name);
   if (Status s = append_conf(n, conf); !s.ok()) return s;
   if (Status s = start_and_wait(n); !s.ok()) return s;
-  n.state = "standby";
+  n.state = NodeState::kStandby;
   return Status::Ok();
 }
 
@@ -591,7 +591,7 @@ void Cluster::drop_held_bytes(const std::string& name) {
 Status Cluster::crash(const std::string& name) {
   ClusterNode* n = node(name);
   n->server->crash();
-  n->state = "crashed";
+  n->state = NodeState::kCrashed;
   drop_held_bytes(name);
   // A process crash: the host and its page cache live on, so the stalled disk's writes are
   // kept and the stall ends (else the restart would hang on its first fsync).
@@ -607,7 +607,7 @@ Status Cluster::stop(const std::string& name) {
     if (Status s = n->disk_gate->lift(); !s.ok()) return s;
   }
   Status s = n->server->stop(options_.stop_timeout_ms);
-  n->state = "stopped";
+  n->state = NodeState::kStopped;
   return s;
 }
 
@@ -626,7 +626,7 @@ Status Cluster::start(const std::string& name) {
     return s;
   }
   const bool standby = fs::exists(n->data_dir + "/standby.signal") || fs::exists(n->data_dir + "/recovery.signal");
-  n->state = standby ? "standby" : "primary";
+  n->state = standby ? NodeState::kStandby : NodeState::kPrimary;
   return Status::Ok();
 }
 
@@ -634,15 +634,15 @@ Status Cluster::pause(const std::string& name) {
   ClusterNode* n = node(name);
   if (!n->server->running()) return Status::Failed(fmt::format("{} is not running", name));
   n->server->pause();
-  if (n->state != "paused") n->state_before_pause = n->state;
-  n->state = "paused";
+  if (n->state != NodeState::kPaused) n->state_before_pause = n->state;
+  n->state = NodeState::kPaused;
   return Status::Ok();
 }
 
 Status Cluster::resume(const std::string& name) {
   ClusterNode* n = node(name);
   n->server->resume();
-  if (n->state == "paused") n->state = n->state_before_pause;
+  if (n->state == NodeState::kPaused) n->state = n->state_before_pause;
   return Status::Ok();
 }
 
@@ -651,7 +651,7 @@ Status Cluster::wipe(const std::string& name) {
   if (n->server->running()) (void)crash(name);
   std::error_code ec;
   fs::remove_all(n->data_dir, ec);
-  n->state = "wiped";
+  n->state = NodeState::kWiped;
   return ec ? Status::IoError(fmt::format("wipe {}: {}", name, ec.message())) : Status::Ok();
 }
 
@@ -704,7 +704,7 @@ Status Cluster::os_crash(const std::string& name) {
   if (!made.ok()) return made.status();
   ClusterNode& n = **made;
   auto undone = n.disk_gate->crash_and_undo([&n] { n.server->crash(); });
-  n.state = "crashed";
+  n.state = NodeState::kCrashed;
   drop_held_bytes(name);
   if (!undone.ok()) return undone.status();
   n.lost_writes = *undone;
@@ -725,7 +725,7 @@ Status Cluster::promote(const std::string& name) {
   PgReply r = (*conn)->exec("SELECT pg_promote(true, 60)", {}, 65000);
   if (!r.ok) return r.status();
   if (r.at(0, 0) != "t") return Status::Failed(fmt::format("pg_promote on {} returned false", name));
-  n->state = "primary";
+  n->state = NodeState::kPrimary;
   return Status::Ok();
 }
 
@@ -755,8 +755,9 @@ Result<std::string> Cluster::base_backup(const std::string& from) {
 Result<ClusterNode*> Cluster::node_for_restore(const std::string& name) {
   if (ClusterNode* n = node(name)) {
     // The checker allows a restore only into a new or a wiped node.
-    if (n->state != "wiped" || n->server->running() || fs::exists(n->data_dir)) {
-      return Status::InvalidInput(fmt::format("cannot restore into {}: it is {}, not wiped", name, n->state));
+    if (n->state != NodeState::kWiped || n->server->running() || fs::exists(n->data_dir)) {
+      return Status::InvalidInput(
+          fmt::format("cannot restore into {}: it is {}, not wiped", name, to_string(n->state)));
     }
     n->error.clear();
     n->error_detail.clear();
@@ -799,7 +800,7 @@ Result<ClusterNode*> Cluster::restore(const std::string& name, const std::string
   conf.insert(conf.end(), recovery_settings.begin(), recovery_settings.end());
   if (Status s = append_conf(n, conf); !s.ok()) return s;
   if (Status s = n.server->start(); !s.ok()) return s;
-  n.state = "restoring";
+  n.state = NodeState::kRestoring;
   progress(fmt::format("{}: restoring from {}, pid {}, port {}", name, backup_dir, n.server->pid(), n.port));
   return &n;
 }
@@ -863,13 +864,13 @@ Result<ClusterNode*> Cluster::restore_copy(const std::string& name, const std::s
       n.server->crash();
       return g;
     }
-    n.state = "primary";
+    n.state = NodeState::kPrimary;
     progress(fmt::format("{}: started from naive copy {}, pid {}, port {}, {:.3f} s", name, copy_dir, n.server->pid(),
                          n.port, std::chrono::duration<double>(Clock::now() - t0).count()));
     return &n;
   }
   n.server->crash();  // Still running only when it was not ready in time.
-  n.state = "stopped";
+  n.state = NodeState::kStopped;
   n.error = "refuses_to_start";
   n.error_detail = s.message();
   for (const std::string& line : n.server->log_since_start(200)) {

@@ -22,6 +22,7 @@
 #include "harness/server_process.h"
 #include "harness/subprocess.h"
 #include "vocab/dataset.h"
+#include "vocab/run_result.h"
 #include "vocab/scenario.h"
 #include "vocab/status.h"
 
@@ -36,9 +37,8 @@ struct ClusterNode {
   std::string link;      // Proxy link it streams through ("" = none).
   std::string upstream;  // The node it streams from.
   std::unique_ptr<ServerProcess> server;
-  // "primary", "standby", "paused", "crashed", "stopped", "wiped", "restoring" (vocab NodePosition).
-  std::string state;
-  std::string state_before_pause;
+  NodeState state = NodeState::kStopped;  // What it is now, as the history records it.
+  NodeState state_before_pause = NodeState::kStopped;
   std::string error;                    // "refuses_to_start", "recovery_target_not_reached", "cannot_catch_up".
   std::string error_detail;             // The server's own log lines.
   std::unique_ptr<DiskGate> disk_gate;  // Set when the cluster runs with HarnessOptions::disk_faults.

@@ -5,12 +5,12 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cmath>
 #include <mutex>
 #include <thread>
 
 #include "harness/interrupt.h"
 #include "vocab/dataset.h"
+#include "vocab/nearest_rank.h"
 
 namespace replsim::harness {
 namespace {
@@ -97,12 +97,6 @@ NodeSpec standby_spec(const std::string& name) {
 }
 
 }  // namespace
-
-double percentile(const std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  const size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
-  return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
-}
 
 LatencyBench::LatencyBench(const HarnessOptions& options, std::unique_ptr<Cluster> cluster)
     : options_(options), cluster_(std::move(cluster)) {}
@@ -319,9 +313,11 @@ void summarise(const BenchConfig& config, const std::vector<ClientLog>& logs, co
   std::sort(latencies.begin(), latencies.end());
   m->commits = static_cast<int64_t>(latencies.size());
   m->tps = static_cast<double>(m->commits) * 1000.0 / static_cast<double>(config.duration_ms);
-  m->commit_p50_ms = percentile(latencies, 50);
-  m->commit_p95_ms = percentile(latencies, 95);
-  m->commit_p99_ms = percentile(latencies, 99);
+  if (!latencies.empty()) {
+    m->commit_p50_ms = nearest_rank(latencies, 50);
+    m->commit_p95_ms = nearest_rank(latencies, 95);
+    m->commit_p99_ms = nearest_rank(latencies, 99);
+  }
   m->commit_max_ms = latencies.empty() ? 0 : latencies.back();
   if (w.partition) {
     m->partitioned = true;

@@ -74,7 +74,4 @@ class LatencyBench {
   std::unique_ptr<PgConnection> admin_;  // On the primary, for settings and observation.
 };
 
-// Nearest-rank percentile of `sorted` (ascending). REQUIRES: 0 < p <= 100. Empty -> 0.
-double percentile(const std::vector<double>& sorted, double p);
-
 }  // namespace replsim::harness

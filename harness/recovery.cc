@@ -140,7 +140,7 @@ Status Runner::on_checkpoint(const Step& st) {
   const size_t at = h_.events.size();
   event(EventType::kFault, "operator", n->name, "checkpoint");
   PgConnection* conn = observer(n);
-  if (conn == nullptr) return Status::Failed(fmt::format("{} is {}", n->name, n->state));
+  if (conn == nullptr) return Status::Failed(fmt::format("{} is {}", n->name, to_string(n->state)));
   PgReply r = conn->exec("CHECKPOINT", {}, opt_.statement_timeout_ms);
   // pg_control_checkpoint() reads global/pg_control from disk: what a copy of it would hold.
   if (r.ok) r = conn->exec("SELECT redo_lsn::text, checkpoint_lsn::text FROM pg_control_checkpoint()");
@@ -294,7 +294,7 @@ void Runner::refused_to_start(const Step& st, const Status& why) {
   if (ClusterNode* made = c_.node(st.node)) {
     made->error = "refuses_to_start";
     made->error_detail = why.message();
-    made->state = "stopped";
+    made->state = NodeState::kStopped;
   }
 }
 
@@ -320,7 +320,7 @@ Status Runner::wait_restored(ClusterNode* n, RecoveryTarget::Action action) {
     if (!n->server->running()) {
       const std::string not_reached = log_line_with(n->log_path, kNotReached);
       const std::string stopping = log_line_with(n->log_path, "recovery stopping");
-      n->state = "stopped";
+      n->state = NodeState::kStopped;
       if (!not_reached.empty()) {
         n->error = "recovery_target_not_reached";
         n->error_detail = not_reached;
@@ -340,12 +340,12 @@ Status Runner::wait_restored(ClusterNode* n, RecoveryTarget::Action action) {
                           "SELECT pg_is_in_recovery(), CASE WHEN pg_is_in_recovery() THEN "
                           "pg_get_wal_replay_pause_state() END");
       if (r.ok && r.at(0, 0) == "f") {
-        n->state = "primary";
+        n->state = NodeState::kPrimary;
         if (const std::string l = log_line_with(n->log_path, "recovery stopping"); !l.empty()) note(l);
         return Status::Ok();
       }
       if (r.ok && action == RecoveryTarget::Action::kPause && !r.null_at(0, 1) && r.at(0, 1) == "paused") {
-        n->state = "restoring";
+        n->state = NodeState::kRestoring;
         if (const std::string l = log_line_with(n->log_path, "recovery stopping"); !l.empty()) note(l);
         return Status::Ok();
       }

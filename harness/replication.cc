@@ -230,7 +230,8 @@ Status Runner::on_cancel(const Step& st) {
 Status Runner::on_catchup(const Step& st) {
   ClusterNode* primary = c_.node(primary_);
   if (!queryable(primary)) {
-    note(fmt::format("catchup: the primary {} is {}", primary_, primary == nullptr ? "gone" : primary->state));
+    note(fmt::format("catchup: the primary {} is {}", primary_,
+                     primary == nullptr ? "gone" : to_string(primary->state)));
     return Status::Ok();
   }
   std::vector<ClusterNode*> standbys;
@@ -238,9 +239,10 @@ Status Runner::on_catchup(const Step& st) {
     // Without a node: the standbys streaming from the current primary over a working link (a
     // cut-off standby, or one following a primary that is gone, cannot catch up: the simulator's
     // rule too). A named standby is waited for whatever its state; a primary has nothing to do.
-    const bool streaming_here = n->state == "standby" && !n->link.empty() && n->upstream == primary_ &&
+    const bool streaming_here = n->state == NodeState::kStandby && !n->link.empty() && n->upstream == primary_ &&
                                 !c_.partitioned(n->name);
-    if (st.node.empty() ? streaming_here : (n->name == st.node && n->state != "primary" && n->state != "restoring"))
+    if (st.node.empty() ? streaming_here
+                        : (n->name == st.node && n->state != NodeState::kPrimary && n->state != NodeState::kRestoring))
       standbys.push_back(n);
   }
   const auto deadline = Clock::now() + std::chrono::milliseconds(opt_.catchup_timeout_ms);

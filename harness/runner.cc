@@ -120,7 +120,7 @@ PgReply Runner::observe(ClusterNode* n, const std::string& sql, const std::vecto
   PgConnection* conn = observer(n);
   if (conn == nullptr) {
     PgReply r;
-    r.error = n == nullptr ? "no such node" : fmt::format("{} is {}", n->name, n->state);
+    r.error = n == nullptr ? "no such node" : fmt::format("{} is {}", n->name, to_string(n->state));
     return r;
   }
   PgReply r = conn->exec(sql, params, 2000);
@@ -189,7 +189,7 @@ void Runner::record_positions(int index, const Step& st) {
   for (ClusterNode* n : c_.nodes()) {
     NodePosition p;
     p.node = n->name;
-    p.state = n->state;
+    p.state = to_string(n->state);
     p.sync_state = sync_states.count(n->name) ? sync_states[n->name] : "";
     PgReply r = observe(n,
                         "SELECT pg_is_in_recovery(), "
@@ -218,7 +218,7 @@ void Runner::record_positions(int index, const Step& st) {
 NodeFinal Runner::final_state(ClusterNode* n) {
   NodeFinal f;
   f.name = n->name;
-  f.state = node_state(n->state);
+  f.state = n->state;
   f.timeline = timelines_[n->name] == 0 ? 1 : timelines_[n->name];
   f.error = n->error;
   f.error_detail = n->error_detail;

@@ -15,6 +15,21 @@
 namespace replsim::sim {
 namespace {
 
+// What a node is, in the vocabulary's terms: a running node is a primary, a standby, or a
+// restore on its way to a target; the others are their run state.
+NodeState state_of(const Node& n) {
+  switch (n.run_state()) {
+    case RunState::kRunning:
+      return n.restoring() ? NodeState::kRestoring : n.is_primary() ? NodeState::kPrimary : NodeState::kStandby;
+    case RunState::kPaused: return NodeState::kPaused;
+    case RunState::kCrashed: return NodeState::kCrashed;
+    case RunState::kStopped: return NodeState::kStopped;
+    case RunState::kWiped: return NodeState::kWiped;
+  }
+  REPLSIM_ASSERT(false, "a RunState with no NodeState");
+  return NodeState::kStopped;
+}
+
 // The labels in `node`'s replsim_tx marker table, in one pass (Node::has_label is one per label).
 absl::flat_hash_set<std::string> labels_on(const Node& node, const Dataset& dataset) {
   absl::flat_hash_set<std::string> labels;
@@ -365,9 +380,8 @@ NodePosition Cluster::position(int n) const {
   const Node& node = *nodes_[static_cast<size_t>(n)];
   NodePosition p;
   p.node = node.name();
-  p.state = node.restoring() ? "restoring"
-            : node.running() ? (node.is_primary() ? "primary" : "standby")
-                             : to_string(node.run_state());
+  // A restore that stopped short of its target still shows as restoring in the positions.
+  p.state = to_string(node.restoring() ? NodeState::kRestoring : state_of(node));
   p.timeline = node.timeline();
   p.flush_lsn = node.flush_lsn();
   if (node.is_primary()) {
@@ -400,9 +414,7 @@ void Cluster::finish() {
     const Node& n = *nodes_[i];
     NodeFinal f;
     f.name = n.name();
-    f.state = node_state(n.restoring() && n.running() ? "restoring"
-                         : n.running()                ? (n.is_primary() ? "primary" : "standby")
-                                                      : to_string(n.run_state()));
+    f.state = state_of(n);
     f.timeline = n.timeline();
     if (auto e = errors_.find(static_cast<int>(i)); e != errors_.end()) {
       f.error = e->second.first;

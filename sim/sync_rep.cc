@@ -64,32 +64,33 @@ SyncRepDecision decide_sync_rep(const StandbyNames& names, const std::vector<Wal
   return d;
 }
 
-Lsn release_position(const SyncRepDecision& d, SyncCommit level) {
+namespace {
+
+// Of a write, a flush and an apply position, the one a commit at `level` waits for
+// (syncrep.c SyncRepWaitForLSN's mode: SYNC_REP_WAIT_WRITE, _FLUSH or _APPLY).
+Lsn position_for(SyncCommit level, Lsn write, Lsn flush, Lsn apply) {
   switch (level) {
-    case SyncCommit::kRemoteWrite: return d.write_lsn;
-    case SyncCommit::kOn: return d.flush_lsn;
-    case SyncCommit::kRemoteApply: return d.apply_lsn;
+    case SyncCommit::kRemoteWrite: return write;
+    case SyncCommit::kOn: return flush;
+    case SyncCommit::kRemoteApply: return apply;
     case SyncCommit::kOff:
     case SyncCommit::kLocal: REPLSIM_ASSERT(false, "only remote_write, on and remote_apply wait for standbys");
   }
   return Lsn{};
 }
 
+}  // namespace
+
+Lsn release_position(const SyncRepDecision& d, SyncCommit level) {
+  return position_for(level, d.write_lsn, d.flush_lsn, d.apply_lsn);
+}
+
 std::vector<size_t> confirmed_by(const SyncRepDecision& d, const std::vector<WalSenderView>& ws, SyncCommit level,
                                  Lsn lsn) {
-  auto position = [level](const WalSenderView& w) {
-    switch (level) {
-      case SyncCommit::kRemoteWrite: return w.write_lsn;
-      case SyncCommit::kOn: return w.flush_lsn;
-      case SyncCommit::kRemoteApply: return w.apply_lsn;
-      default: REPLSIM_ASSERT(false, "only remote_write, on and remote_apply wait for standbys");
-    }
-    return Lsn{};
-  };
   std::vector<size_t> out;
   for (size_t i : d.sync_standbys) {
     REPLSIM_ASSERT(i < ws.size(), "the decision was made from these walsenders");
-    if (position(ws[i]) >= lsn) out.push_back(i);
+    if (position_for(level, ws[i].write_lsn, ws[i].flush_lsn, ws[i].apply_lsn) >= lsn) out.push_back(i);
   }
   return out;
 }

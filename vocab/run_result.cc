@@ -73,12 +73,6 @@ std::optional<NodeState> parse_node_state(std::string_view text) {
   return std::nullopt;
 }
 
-NodeState node_state(std::string_view text) {
-  const std::optional<NodeState> state = parse_node_state(text);
-  REPLSIM_ASSERT(state.has_value(), "a node state is one of NodeState's words");
-  return *state;
-}
-
 namespace {
 
 std::optional<HistoryEvent::Type> parse_event_type(const std::string& text) {

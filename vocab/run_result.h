@@ -46,9 +46,6 @@ const char* to_string(NodeState state);  // "primary", "standby", ..., as JSON a
 std::optional<TxOutcome> parse_tx_outcome(const std::string& text);
 std::optional<Presence> parse_presence(const std::string& text);
 std::optional<NodeState> parse_node_state(std::string_view text);
-// The state named `text`, which the caller knows to be one of NodeState's words.
-// REQUIRES: parse_node_state(text) has a value.
-NodeState node_state(std::string_view text);
 
 struct TxRecord {
   std::string label;

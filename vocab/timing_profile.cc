@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "vocab/assert.h"
+#include "vocab/nearest_rank.h"
 
 namespace replsim {
 namespace {
@@ -155,13 +156,12 @@ LatencySummary summarize_latencies(std::vector<int64_t> samples_us) {
   REPLSIM_ASSERT(!samples_us.empty(), "a summary of no samples");
   std::sort(samples_us.begin(), samples_us.end());
   REPLSIM_ASSERT(samples_us.front() >= 0, "a negative latency");
-  const size_t n = samples_us.size();
-  // Nearest rank: the smallest sample with at least p% of the samples at or below it.
-  const auto rank = [&](int p) {
-    const size_t r = (static_cast<size_t>(p) * n + 99) / 100;
-    return samples_us[std::max<size_t>(r, 1) - 1];
-  };
-  return LatencySummary{static_cast<int64_t>(n), samples_us.front(), rank(50), rank(90), rank(99), samples_us.back()};
+  return LatencySummary{static_cast<int64_t>(samples_us.size()),
+                        samples_us.front(),
+                        nearest_rank(samples_us, 50),
+                        nearest_rank(samples_us, 90),
+                        nearest_rank(samples_us, 99),
+                        samples_us.back()};
 }
 
 const std::vector<std::string>& calibrated_steps() {

@@ -16,9 +16,9 @@ namespace {
 using Run = NodeRun;
 
 // What keeps generation legal: the node's state in the scenario walk (vocab/scenario_walk.h), the
-// one the checker judges steps by, advanced by the walk after every realised step; and what
-// only the generator asks about the node's past. (fault() still sets the walk's fields it
-// changes; advance() then sets the same values, so those assignments may go.)
+// one the checker judges steps by, copied from the walk after every realised step (advance());
+// and what only the generator asks about the node's past. The step functions below set only the
+// latter: the walk's fields follow from the step itself.
 struct NodeModel : NodeAtStep {
   std::string name;
   bool promoted = false;
@@ -384,7 +384,6 @@ class Realizer {
     step.direction = in.variant % 4 == 2   ? PartitionDirection::kToStandby
                      : in.variant % 4 == 3 ? PartitionDirection::kToPrimary
                                            : PartitionDirection::kBoth;
-    n->partitioned = true;
     step.node = n->name;
     return true;
   }
@@ -393,7 +392,6 @@ class Realizer {
     NodeModel* n = pick(in.target, [](const NodeModel& m) { return m.partitioned; });
     if (n == nullptr) return false;
     step.kind = StepKind::kHeal;
-    n->partitioned = false;
     step.node = n->name;
     return true;
   }
@@ -402,7 +400,6 @@ class Realizer {
     NodeModel* n = pick(in.target, [](const NodeModel& m) { return m.run == Run::kRunning && !m.stalled; });
     if (n == nullptr) return false;
     step.kind = StepKind::kPause;
-    n->run = Run::kPaused;
     step.node = n->name;
     return true;
   }
@@ -411,7 +408,6 @@ class Realizer {
     NodeModel* n = pick(in.target, [](const NodeModel& m) { return m.run == Run::kPaused; });
     if (n == nullptr) return false;
     step.kind = StepKind::kResume;
-    n->run = Run::kRunning;
     step.node = n->name;
     return true;
   }
@@ -420,7 +416,6 @@ class Realizer {
     NodeModel* n = pick(in.target, [](const NodeModel& m) { return m.run != Run::kDown && !m.stalled; });
     if (n == nullptr) return false;
     step.kind = StepKind::kCrash;
-    n->run = Run::kDown;
     step.node = n->name;
     return true;
   }
@@ -429,7 +424,6 @@ class Realizer {
     NodeModel* n = pick(in.target, [](const NodeModel& m) { return m.run == Run::kRunning && !m.stalled; });
     if (n == nullptr) return false;
     step.kind = StepKind::kStop;
-    n->run = Run::kDown;
     step.node = n->name;
     return true;
   }
@@ -444,11 +438,9 @@ class Realizer {
     // within reach, it fetches again whatever its crash lost, and shows nothing.
     if (n->os_crashed && !n->primary && !n->partitioned && in.variant % 2 == 0) {
       step.kind = StepKind::kPartition;
-      n->partitioned = true;
       return true;
     }
     step.kind = StepKind::kStart;
-    n->run = Run::kRunning;
     return true;
   }
 
@@ -458,7 +450,7 @@ class Realizer {
         [](const NodeModel& m) { return m.os_crashed; });
     if (n == nullptr) return false;
     step.kind = StepKind::kPromote;
-    n->primary = n->promoted = true;
+    n->promoted = true;
     promoted_ = true;
     step.node = n->name;
     return true;
@@ -473,7 +465,6 @@ class Realizer {
         [prefer_standby](const NodeModel& m) { return !prefer_standby || !m.primary; });
     if (n == nullptr) return false;
     step.kind = StepKind::kStallDisk;
-    n->stalled = true;
     n->written_since_stall = false;
     step.node = n->name;
     return true;
@@ -484,8 +475,6 @@ class Realizer {
     NodeModel* n = pick(in.target, [](const NodeModel& m) { return m.stalled && m.written_since_stall; });
     if (n == nullptr) return false;
     step.kind = StepKind::kOsCrash;
-    n->run = Run::kDown;
-    n->stalled = false;
     n->os_crashed = true;
     step.node = n->name;
     return true;

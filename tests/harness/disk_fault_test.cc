@@ -122,7 +122,7 @@ std::vector<std::string> remote_write_then(bool os_crash) {
   } else {
     EXPECT_TRUE(c->crash("s1").ok());
   }
-  EXPECT_EQ(c->node("s1")->state, "crashed");
+  EXPECT_EQ(c->node("s1")->state, NodeState::kCrashed);
   Status started = c->start("s1");
   EXPECT_TRUE(started.ok()) << started.message();
   Status promoted = c->promote("s1");

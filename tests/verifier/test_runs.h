@@ -38,7 +38,7 @@ inline NodeFinal node(const std::string& name, const std::string& state,
                       std::initializer_list<std::pair<const std::string, Presence>> presence) {
   NodeFinal n;
   n.name = name;
-  n.state = node_state(state);
+  n.state = parse_node_state(state).value();  // The fixtures name states by their words.
   n.presence = presence;
   return n;
 }
