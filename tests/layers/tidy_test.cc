@@ -310,16 +310,20 @@ struct ModelSection {
 std::vector<ModelSection> model_sections(const std::string& text) {
   std::vector<ModelSection> sections(1);  // The intro, before the first "## ".
   bool in_rule = false;
+  bool in_code = false;  // A fenced code block is part of the rule before it.
   for_each_line(text, [&](int n, const std::string& line) {
     auto& rules = sections.back().rules;
-    if (line.rfind("## ", 0) == 0) {
+    if (line.rfind("```", 0) == 0) in_code = !in_code;
+    if (in_code || line.rfind("```", 0) == 0) {
+      if (in_rule) rules.back().text += "\n" + line;
+    } else if (line.rfind("## ", 0) == 0) {
       sections.push_back({n, line.substr(3), {}});
       in_rule = false;
     } else if (line.rfind("|---", 0) == 0) {
       if (!rules.empty() && rules.back().text.rfind("|", 0) == 0) rules.back().table_header = true;
       in_rule = false;
-    } else if (line.find_first_not_of(" \t") == std::string::npos) {
-      in_rule = false;  // A blank line ends a rule.
+    } else if (line.find_first_not_of(" \t") == std::string::npos || line.rfind("#", 0) == 0) {
+      in_rule = false;  // A blank line ends a rule; a subsection's heading ("### ") is none.
     } else if (line.rfind("- ", 0) == 0 || line.rfind("|", 0) == 0 || !in_rule) {
       rules.push_back({n, line});
       in_rule = line.rfind("|", 0) != 0;  // A table row is one rule by itself.
