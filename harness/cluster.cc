@@ -426,8 +426,10 @@ Status Cluster::init_primary(const std::string& name) {
       {"wal_receiver_status_interval", "1s"},
       {"synchronous_commit", to_string(spec_.synchronous_commit)},
       {"synchronous_standby_names", spec_.synchronous_standby_names},
-      {"wal_keep_size", size_mb(spec_.wal_keep_size)},
-      {"max_slot_wal_keep_size", spec_.max_slot_wal_keep_size < 0 ? "-1" : size_mb(spec_.max_slot_wal_keep_size)},
+      // In bytes, as the scenario gave them: PostgreSQL rounds to its MB unit itself.
+      {"wal_keep_size", fmt::format("{}B", spec_.wal_keep_size)},
+      {"max_slot_wal_keep_size",
+       spec_.max_slot_wal_keep_size < 0 ? "-1" : fmt::format("{}B", spec_.max_slot_wal_keep_size)},
       {"archive_mode", spec_.archive_mode ? "on" : "off"},
       // A fixed command with a harness-chosen path (checked shell-safe in create()).
       {"archive_command", fmt::format("/bin/cp %p {}/%f", archive_dir_)},
