@@ -225,6 +225,20 @@ TEST(WalRetentionTest, WalKeepSizeOrASlotKeepsIt) {
   }
 }
 
+// Crash recovery ends with a checkpoint (PerformRecoveryXLogAction): it removes WAL as a
+// CHECKPOINT does (as a clean stop's shutdown checkpoint would). Without either, the WAL stays.
+TEST(WalRetentionTest, TheEndOfCrashRecoveryIsACheckpointThatRemovesWal) {
+  std::string behind = "  - catchup\n  - partition: r\n  - wait: 3s\n";
+  for (int i = 0; i < 3; ++i) behind += insert("w" + std::to_string(i)) + "  - switch_wal\n";
+  const std::string after = "  - heal: r\n  - catchup: r\n";
+  auto crashed = run_yaml(archived(behind + "  - crash: p\n  - start: p\n" + after));
+  auto running = run_yaml(archived(behind + after));
+  EXPECT_EQ(error_of(crashed, "r"), "cannot_catch_up") << all_notes(crashed);
+  EXPECT_EQ(presence(crashed, "p", "w2"), "present");
+  EXPECT_EQ(error_of(running, "r"), "");
+  EXPECT_EQ(presence(running, "r", "w2"), "present");
+}
+
 TEST(WalRetentionTest, AnInvalidatedSlotKeepsNothing) {
   auto p = run_yaml(archived(falls_behind(), "  max_slot_wal_keep_size: 1MB\n", "{name: r, slot: true}"));
   EXPECT_EQ(error_of(p, "r"), "cannot_catch_up");
