@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -19,6 +20,7 @@
 #include <thread>
 
 #include "harness/interrupt.h"
+#include "harness/leftovers.h"
 #include "vocab/assert.h"
 
 namespace replsim::harness {
@@ -90,6 +92,10 @@ Result<std::unique_ptr<Cluster>> Cluster::create(const HarnessOptions& options, 
   if (run_as->switch_user && chown(c->dir_.c_str(), run_as->uid, run_as->gid) != 0) {
     return Status::IoError(fmt::format("chown {}: {}", c->dir_, strerror(errno)));
   }
+  if (Status s = record_owner(c->dir_); !s.ok()) return s;
+  // What runs killed earlier left behind (their servers, maybe stopped; their directories).
+  for (const std::string& line : remove_dead_runs(parent, run_as->uid))
+    std::fprintf(stderr, "replsim: %s\n", line.c_str());
   c->sock_dir_ = c->dir_ + "/sock";
   c->archive_dir_ = c->dir_ + "/archive";
   c->backup_dir_ = c->dir_ + "/backups";
@@ -482,6 +488,8 @@ Status Cluster::set_password(ClusterNode& primary) {
                       return isalnum(static_cast<unsigned char>(ch)) || std::strchr("$:+/=-", ch) != nullptr;
                     });
   REPLSIM_ASSERT(safe, "a SCRAM verifier is base64 and punctuation only");
+  // No standby exists yet: a commit must not wait for synchronous_standby_names.
+  if (Status s = (*conn)->exec("SET synchronous_commit = local").status(); !s.ok()) return s;
   return (*conn)->exec("ALTER ROLE postgres PASSWORD '" + *verifier + "'").status();
 }
 
