@@ -151,13 +151,13 @@ TEST(RunCommandTest, MissingFileIsBadInput) {
 
 namespace {
 
-// Nothing untrusted reaches a terminal raw: a scenario whose name and description carry
-// terminal escapes (clear screen, retitle the window, a one-byte C1 CSI) is printed with each
-// control character shown as an escape, in the report and in error messages alike.
+// Nothing untrusted reaches a terminal raw: a scenario whose values carry terminal escapes
+// (clear screen, retitle the window, a C1 CSI) is printed with each control character shown as
+// an escape, in the report and in error messages alike. (Names and settings refuse them.)
 TEST(TerminalSafetyTest, ControlCharactersFromAScenarioArePrintedEscaped) {
   const std::string evil =
-      "name: \"evil\\e[2J\\e]0;pwned\\a\"\ndescription: \"x\\u009b31m\"\n"
-      "cluster:\n  primary: p\n  standbys: [r]\nsteps:\n  - catchup\n";
+      "name: evil\ndescription: \"x\\u009b31m\"\ncluster:\n  primary: p\n  standbys: [r]\nsteps:\n"
+      "  - insert: a\n    table: customers\n    values: {firstName: \"evil\\e[2J\\e]0;pwned\\a\\u009b31m\"}\n";
   CliRun r = replsim("run " + write_temp("evil.yaml", evil));
   EXPECT_EQ(r.out.find('\x1b'), std::string::npos);
   EXPECT_EQ(r.out.find('\a'), std::string::npos);
