@@ -79,10 +79,24 @@ std::string target(const RecoveryTarget& t) {
   return "";
 }
 
+// A target with a second kind set with it: {name: a, xid: b}.
+std::string targets(const RecoveryTarget& t) {
+  if (t.second_kind == RecoveryTarget::Kind::kNone) return target(t);
+  RecoveryTarget second;
+  second.kind = t.second_kind;
+  second.ref = t.second_ref;
+  auto inner = [](const RecoveryTarget& one) {
+    const std::string text = target(one);
+    return one.kind == RecoveryTarget::Kind::kImmediate ? std::string("immediate: true")
+                                                        : text.substr(1, text.size() - 2);
+  };
+  return fmt::format("{{{}, {}}}", inner(t), inner(second));
+}
+
 void write_restore(const Step& s, std::string& out) {
   const RecoveryTarget defaults;
   out += fmt::format("    from: {}\n", s.backup);
-  if (s.target.kind != RecoveryTarget::Kind::kNone) out += fmt::format("    target: {}\n", target(s.target));
+  if (s.target.kind != RecoveryTarget::Kind::kNone) out += fmt::format("    target: {}\n", targets(s.target));
   if (s.target.inclusive != defaults.inclusive) out += fmt::format("    inclusive: {}\n", s.target.inclusive);
   if (s.target.action != defaults.action) {
     out += fmt::format("    action: {}\n",
@@ -179,6 +193,7 @@ void write_expectation(const Expectation& e, std::string& out) {
       if (e.failover_loses_data) out += fmt::format("    failover_loses_data: {}\n", *e.failover_loses_data);
       return;  // A lag expectation takes no node.
     case ExpectKind::kError: out += fmt::format("  - error: {}\n", e.error); break;
+    case ExpectKind::kStepError: out += fmt::format("  - error: {}\n    step: {}\n", e.error, e.step_ref); return;
     default: out += fmt::format("  - {}: {}\n", kind, e.label); break;
   }
   if (!e.node.empty()) out += fmt::format("    on: {}\n", e.node);
@@ -240,8 +255,9 @@ void compare_step(size_t i, const Step& a, const Step& b, Diff& d) {
   d.field(at + ".backup", a.backup, b.backup);
   d.field(at + ".files", fmt::format("{}", fmt::join(a.files, ", ")), fmt::format("{}", fmt::join(b.files, ", ")));
   d.field(at + ".target", a.target.kind != b.target.kind || a.target.ref != b.target.ref ||
-                              a.target.inclusive != b.target.inclusive || a.target.action != b.target.action ||
-                              a.target.timeline != b.target.timeline);
+                              a.target.second_kind != b.target.second_kind ||
+                              a.target.second_ref != b.target.second_ref || a.target.inclusive != b.target.inclusive ||
+                              a.target.action != b.target.action || a.target.timeline != b.target.timeline);
 }
 
 void compare_expectation(size_t i, const Expectation& a, const Expectation& b, Diff& d) {
