@@ -135,7 +135,10 @@ void Runner::refused(const PgReply& reply, int step) {
     if (r.step != index) continue;
     r.refused = true;
     r.sqlstate = reply.sqlstate;
-    r.message = reply.error;
+    // The primary message: libpq's text is "ERROR:  message", then DETAIL, HINT or LINE lines.
+    r.message = reply.error.substr(0, reply.error.find('\n'));
+    for (const char* severity : {"ERROR:  ", "FATAL:  "})
+      if (r.message.rfind(severity, 0) == 0) r.message.erase(0, std::string(severity).size());
   }
 }
 
