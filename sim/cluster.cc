@@ -40,6 +40,13 @@ absl::flat_hash_set<std::string> labels_on(const Node& node, const Dataset& data
   return labels;
 }
 
+// A write step's SQL command, as PostgreSQL names it in its messages: "INSERT".
+std::string statement_word(StepKind kind) {
+  std::string word = to_string(kind);
+  for (char& c : word) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return word;
+}
+
 }  // namespace
 
 Cluster::Cluster(const Scenario& scenario, const SimOptions& options, const TimingProfile& timing)
@@ -177,8 +184,7 @@ void Cluster::write(const Step& step) {
     return fail(fmt::format("{} is paused: the statement hangs", n.name()), TxOutcome::kBlocked);
   if (!n.running()) return fail(fmt::format("could not connect to {}: it is {}", n.name(), to_string(n.run_state())));
   if (!n.is_primary()) {
-    std::string statement = to_string(step.kind);
-    for (char& c : statement) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    const std::string statement = statement_word(step.kind);
     refuse("25006", fmt::format("cannot execute {} in a read-only transaction", statement));
     return fail(fmt::format("cannot execute {} in a read-only transaction ({} is a standby)", statement, n.name()));
   }
