@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <string_view>
 #include <vector>
 
@@ -181,7 +182,9 @@ class StepWriter {
   std::string& out_;
 };
 
-void write_expectation(const Expectation& e, std::string& out) {
+// `step_lines`: the line each step's verb stands on in `out`, for an `error:` expectation that
+// names its step by a line (the written file's lines are not the original's).
+void write_expectation(const Expectation& e, std::string& out, const std::vector<int>& step_lines) {
   const std::string kind = to_string(e.kind);
   switch (e.kind) {
     case ExpectKind::kRows: out += fmt::format("  - rows: {}\n    count: {}\n", e.table, e.count); break;
@@ -193,7 +196,13 @@ void write_expectation(const Expectation& e, std::string& out) {
       if (e.failover_loses_data) out += fmt::format("    failover_loses_data: {}\n", *e.failover_loses_data);
       return;  // A lag expectation takes no node.
     case ExpectKind::kError: out += fmt::format("  - error: {}\n", e.error); break;
-    case ExpectKind::kStepError: out += fmt::format("  - error: {}\n    step: {}\n", e.error, e.step_ref); return;
+    case ExpectKind::kStepError: {
+      const bool by_line = !e.step_ref.empty() && std::all_of(e.step_ref.begin(), e.step_ref.end(), ::isdigit);
+      const bool known = e.step >= 0 && static_cast<size_t>(e.step) < step_lines.size();
+      out += fmt::format("  - error: {}\n    step: {}\n", quote(e.error),
+                         by_line && known ? std::to_string(step_lines[static_cast<size_t>(e.step)]) : e.step_ref);
+      return;
+    }
     default: out += fmt::format("  - {}: {}\n", kind, e.label); break;
   }
   if (!e.node.empty()) out += fmt::format("    on: {}\n", e.node);
@@ -271,6 +280,8 @@ void compare_expectation(size_t i, const Expectation& a, const Expectation& b, D
   d.field(at + ".lag", a.lag_bytes_min != b.lag_bytes_min || a.lag_bytes_max != b.lag_bytes_max ||
                            a.lag_transactions != b.lag_transactions || a.failover_loses_data != b.failover_loses_data);
   d.field(at + ".error", a.error, b.error);
+  d.field(at + ".step", a.step, b.step);
+  d.field(at + ".sqlstate", a.sqlstate, b.sqlstate);
 }
 
 }  // namespace
@@ -286,10 +297,14 @@ std::string write_scenario(const Scenario& scenario) {
   write_cluster(scenario.cluster, out);
   out += scenario.steps.empty() ? "steps: []\n" : "steps:\n";
   StepWriter writer(out);
-  for (const Step& s : scenario.steps) visit_step(s, writer);
+  std::vector<int> step_lines;
+  for (const Step& s : scenario.steps) {
+    step_lines.push_back(static_cast<int>(std::count(out.begin(), out.end(), '\n')) + 1);
+    visit_step(s, writer);
+  }
   if (!scenario.expectations.empty()) {
     out += "expect:\n";
-    for (const Expectation& e : scenario.expectations) write_expectation(e, out);
+    for (const Expectation& e : scenario.expectations) write_expectation(e, out, step_lines);
   }
   return out;
 }
