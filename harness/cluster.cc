@@ -758,11 +758,12 @@ Result<DiskJournalSummary> Cluster::unsynced_writes(const std::string& name) {
   return (*n)->disk_gate->journal();
 }
 
-Status Cluster::promote(const std::string& name) {
+Status Cluster::promote(const std::string& name, PgReply* reply) {
   ClusterNode* n = node(name);
   auto conn = connect(*n);
   if (!conn.ok()) return conn.status();
   PgReply r = (*conn)->exec("SELECT pg_promote(true, 60)", {}, 65000);
+  if (reply != nullptr) *reply = r;
   if (!r.ok) return r.status();
   if (r.at(0, 0) != "t") return Status::Failed(fmt::format("pg_promote on {} returned false", name));
   n->state = NodeState::kPrimary;

@@ -101,7 +101,8 @@ class Cluster {
   Result<DiskJournalSummary> unsynced_writes(const std::string& name);
 
   // Operations.
-  Status promote(const std::string& name);
+  // pg_promote(); `reply`, if set, receives the server's answer (an ERROR on a primary).
+  Status promote(const std::string& name, PgReply* reply = nullptr);
   // Returns the backup's directory.
   Result<std::string> base_backup(const std::string& from);
   // Copies `backup_dir` into node `name` (new, or wiped: its directory name and port are

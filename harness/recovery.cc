@@ -47,7 +47,9 @@ bool archived(const std::string& last_archived_wal, const std::string& segment) 
 
 Status Runner::on_promote(const Step& st) {
   event(EventType::kFault, "operator", st.node, fmt::format("promote {}", st.node));
-  Status s = c_.promote(st.node);
+  PgReply reply;
+  Status s = c_.promote(st.node, &reply);
+  refused(reply);  // pg_promote() on a primary: ERROR "recovery is not in progress".
   if (s.ok()) primary_ = st.node;
   return s;
 }
@@ -67,7 +69,10 @@ Status Runner::on_restore_point(const Step& st) {
   REPLSIM_ASSERT(n != nullptr, "restore_point on a node the scenario checker let through but the cluster lacks");
   event(EventType::kFault, "operator", n->name, fmt::format("restore_point {}", st.name));
   PgReply r = observe(n, "SELECT pg_create_restore_point($1)::text", {st.name});
-  if (!r.ok) return r.status();
+  if (!r.ok) {
+    refused(r);  // In recovery: ERROR "recovery is in progress".
+    return r.status();
+  }
   marks_[st.name].lsn = lsn_at(r, 0, 0);
   note(fmt::format("restore point {} at {}", st.name, r.at(0, 0)));
   return Status::Ok();
@@ -84,6 +89,7 @@ Status Runner::on_switch_wal(const Step& st) {
   }
   PgReply r = observe(n, "SELECT pg_walfile_name(pg_switch_wal())");
   if (!r.ok) {
+    refused(r);  // In recovery: ERROR "recovery is in progress".
     note(fmt::format("switch_wal: {}", r.error));
     return Status::Ok();
   }
@@ -144,7 +150,10 @@ Status Runner::on_checkpoint(const Step& st) {
   PgReply r = conn->exec("CHECKPOINT", {}, opt_.statement_timeout_ms);
   // pg_control_checkpoint() reads global/pg_control from disk: what a copy of it would hold.
   if (r.ok) r = conn->exec("SELECT redo_lsn::text, checkpoint_lsn::text FROM pg_control_checkpoint()");
-  if (!r.ok) return r.status();
+  if (!r.ok) {
+    refused(r);
+    return r.status();
+  }
   h_.events[at].lsn = lsn_at(r, 0, 0);
   note(fmt::format("checkpoint on {}: redo at {}, checkpoint record at {}", n->name, r.at(0, 0), r.at(0, 1)));
   return Status::Ok();
@@ -235,40 +244,45 @@ Status Runner::on_restore(const Step& st) {
   return Status::Ok();
 }
 
-// PostgreSQL's recovery settings (docs 20.5.6 "Recovery Target") for the step's target, whose
-// reference is resolved to what this run recorded: a mark's time or LSN, a transaction's xid
-// or commit LSN, a restore point's name.
+// One recovery target's setting (docs 20.5.6 "Recovery Target") and its value, resolved to what
+// this run recorded: a mark's time or LSN, a transaction's xid or commit LSN, a restore point's
+// name. The value is "" when the reference names nothing recorded.
+std::pair<std::string, std::string> Runner::target_setting(RecoveryTarget::Kind kind, const std::string& ref) {
+  std::string value;
+  switch (kind) {
+    case RecoveryTarget::Kind::kNone: return {"", ""};
+    case RecoveryTarget::Kind::kImmediate: return {"recovery_target", "immediate"};
+    case RecoveryTarget::Kind::kTime:
+      if (auto m = marks_.find(ref); m != marks_.end() && !m->second.time.empty()) value = m->second.time;
+      return {"recovery_target_time", value};
+    case RecoveryTarget::Kind::kXid:
+      if (TxRecord* tx = find_tx(ref); tx != nullptr && tx->xid != 0) value = std::to_string(tx->xid);
+      return {"recovery_target_xid", value};
+    case RecoveryTarget::Kind::kLsn:
+      if (auto m = marks_.find(ref); m != marks_.end()) {
+        value = m->second.lsn.to_string();
+      } else if (TxRecord* tx = find_tx(ref)) {
+        value = tx->commit_lsn.to_string();
+      }
+      return {"recovery_target_lsn", value};
+    case RecoveryTarget::Kind::kName: return {"recovery_target_name", ref};
+  }
+  return {"", ""};
+}
+
+// PostgreSQL's recovery settings for st.target: its target (two of them when the scenario sets
+// two at once, which the server refuses at its start), inclusive, action and timeline.
 Result<std::vector<std::pair<std::string, std::string>>> Runner::recovery_settings(const Step& st) {
   const RecoveryTarget& t = st.target;
   std::vector<std::pair<std::string, std::string>> conf;
-  std::string value;
-  switch (t.kind) {
-    case RecoveryTarget::Kind::kNone: break;
-    case RecoveryTarget::Kind::kImmediate: conf.emplace_back("recovery_target", "immediate"); break;
-    case RecoveryTarget::Kind::kTime:
-      if (auto m = marks_.find(t.ref); m != marks_.end() && !m->second.time.empty()) value = m->second.time;
-      conf.emplace_back("recovery_target_time", value);
-      break;
-    case RecoveryTarget::Kind::kXid:
-      if (TxRecord* tx = find_tx(t.ref); tx != nullptr && tx->xid != 0) value = std::to_string(tx->xid);
-      conf.emplace_back("recovery_target_xid", value);
-      break;
-    case RecoveryTarget::Kind::kLsn:
-      if (auto m = marks_.find(t.ref); m != marks_.end()) {
-        value = m->second.lsn.to_string();
-      } else if (TxRecord* tx = find_tx(t.ref)) {
-        value = tx->commit_lsn.to_string();
-      }
-      conf.emplace_back("recovery_target_lsn", value);
-      break;
-    case RecoveryTarget::Kind::kName:
-      value = t.ref;
-      conf.emplace_back("recovery_target_name", value);
-      break;
-  }
-  const bool names_something = t.kind != RecoveryTarget::Kind::kNone && t.kind != RecoveryTarget::Kind::kImmediate;
-  if (names_something && value.empty()) {
-    return Status::InvalidInput(fmt::format("target '{}' names no mark, transaction or restore point", t.ref));
+  bool names_something = false;
+  for (const auto& [kind, ref] : {std::pair{t.kind, t.ref}, std::pair{t.second_kind, t.second_ref}}) {
+    if (kind == RecoveryTarget::Kind::kNone) continue;
+    auto [setting, value] = target_setting(kind, ref);
+    if (value.empty())
+      return Status::InvalidInput(fmt::format("target '{}' names no mark, transaction or restore point", ref));
+    names_something |= kind != RecoveryTarget::Kind::kImmediate;
+    conf.emplace_back(setting, value);
   }
   if (names_something) conf.emplace_back("recovery_target_inclusive", t.inclusive ? "on" : "off");
   const char* action = t.action == RecoveryTarget::Action::kPause     ? "pause"

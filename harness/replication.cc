@@ -114,7 +114,10 @@ void Runner::write(const Step& st, WriteSqlBuilder build) {
   if (r.ok) r = c.exec(*sql, params, t);
   if (r.ok) r = c.exec(fmt::format("INSERT INTO {} (label) VALUES ($1)", kTxMarkerTable), {st.label}, t);
   if (r.ok) r = c.exec("SELECT pg_current_xact_id()::xid::text", {}, t);
-  if (!r.ok) return fail(r.error);
+  if (!r.ok) {
+    refused(r);
+    return fail(r.error);
+  }
   tx.xid = static_cast<Xid>(std::stoul(r.at(0, 0)));
   h_.transactions.push_back(tx);
   Pending p{h_.transactions.size() - 1, std::move(*conn)};
@@ -186,6 +189,7 @@ void Runner::resolve(Pending& p, const PgReply& reply) {
     e.commit_time_us = tx.commit_time_us;
     note(fmt::format("{} in doubt", tx.label));
   } else {
+    refused(reply, tx.step);
     tx.outcomes = {TxOutcome::kFailed};
     tx.detail = reply.error;
     event(EventType::kFail, process, tx.node, tx.label, tx.detail).xid = tx.xid;

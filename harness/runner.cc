@@ -128,6 +128,20 @@ PgReply Runner::observe(ClusterNode* n, const std::string& sql, const std::vecto
   return r;
 }
 
+void Runner::refused(const PgReply& reply, int step) {
+  if (reply.ok || reply.sqlstate.empty()) return;
+  const int index = step < 0 ? step_index_ : step;
+  for (StepResult& r : h_.steps) {
+    if (r.step != index) continue;
+    r.refused = true;
+    r.sqlstate = reply.sqlstate;
+    // The primary message: libpq's text is "ERROR:  message", then DETAIL, HINT or LINE lines.
+    r.message = reply.error.substr(0, reply.error.find('\n'));
+    for (const char* severity : {"ERROR:  ", "FATAL:  "})
+      if (r.message.rfind(severity, 0) == 0) r.message.erase(0, std::string(severity).size());
+  }
+}
+
 TxRecord* Runner::find_tx(const std::string& label) {
   for (auto& t : h_.transactions)
     if (t.label == label) return &t;
@@ -142,6 +156,7 @@ Status Runner::run_steps() {
     step_index_ = static_cast<int>(i);
     notes_.clear();
     if (opt_.progress) opt_.progress(fmt::format("step {}: {}", i, step_text(st)));
+    h_.steps.push_back(StepResult{step_index_, step_text(st), false, "", "", false});
     if (Status s = visit_step(st, *this); !s.ok()) note(fmt::format("{} failed: {}", step_text(st), s.message()));
     poll_pending();
     record_positions(step_index_, st);

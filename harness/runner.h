@@ -134,6 +134,10 @@ class Runner {
   // A statement on n's observer connection, bounded to 2 s; not ok when n cannot answer.
   PgReply observe(ClusterNode* n, const std::string& sql, const std::vector<std::string>& params = {});
   TxRecord* find_tx(const std::string& label);
+  // Records that the server answered step `step` (the one in progress when -1) with an ERROR,
+  // when `reply` is one (RunResult::steps); a reply that is not the server's ERROR (a node that
+  // could not be reached, a timeout without one) records nothing.
+  void refused(const PgReply& reply, int step = -1);
   Status checkpoint_after_setup();
   void record_positions(int index, const Step& st);
   NodeFinal final_state(ClusterNode* n);
@@ -157,6 +161,7 @@ class Runner {
   void wait_archive_caught_up();
   // The recovery settings for st.target, or an error naming a target that refers to nothing.
   Result<std::vector<std::pair<std::string, std::string>>> recovery_settings(const Step& st);
+  std::pair<std::string, std::string> target_setting(RecoveryTarget::Kind kind, const std::string& ref);
   void restore_backup(const Step& st, const std::string& backup_dir);
   void restore_copy(const Step& st, const std::string& copy_dir);
   void refused_to_start(const Step& st, const Status& why);

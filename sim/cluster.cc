@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "sim/executor.h"
 #include "sim/initial_data.h"
@@ -37,6 +38,13 @@ absl::flat_hash_set<std::string> labels_on(const Node& node, const Dataset& data
     if (const auto label = wal::row_column(image, 0)) labels.emplace(*label);
   });
   return labels;
+}
+
+// A write step's SQL command, as PostgreSQL names it in its messages: "INSERT".
+std::string statement_word(StepKind kind) {
+  std::string word = to_string(kind);
+  for (char& c : word) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return word;
 }
 
 }  // namespace
@@ -100,6 +108,7 @@ RunResult Cluster::run() {
       entry.text = step.text;
       result_.timeline.push_back(std::move(entry));
     }
+    result_.steps.push_back(StepResult{step_index_, step.text, false, "", "", false});
     visit_step(step, *this);
     world_.run_until(world_.now_us() + kStepGapUs);
     if (recording()) snapshot(step_index_, step);
@@ -109,6 +118,14 @@ RunResult Cluster::run() {
 }
 
 void Cluster::on_wait(const Step& step) { world_.run_until(world_.now_us() + step.duration_ms * 1000); }
+
+void Cluster::refuse(const std::string& sqlstate, const std::string& message) {
+  StepResult& r = result_.steps.back();
+  r.refused = true;
+  r.sqlstate = sqlstate;
+  r.message = message;
+  note("ERROR:  {} (SQLSTATE {})", message, sqlstate);
+}
 
 void Cluster::note(std::string text) {
   if (!result_.timeline.empty()) result_.timeline.back().notes.push_back(std::move(text));
@@ -166,11 +183,16 @@ void Cluster::write(const Step& step) {
   if (n.run_state() == RunState::kPaused)
     return fail(fmt::format("{} is paused: the statement hangs", n.name()), TxOutcome::kBlocked);
   if (!n.running()) return fail(fmt::format("could not connect to {}: it is {}", n.name(), to_string(n.run_state())));
-  if (!n.is_primary())
-    return fail(
-        fmt::format("cannot execute {} in a read-only transaction ({} is a standby)", to_string(step.kind), n.name()));
+  if (!n.is_primary()) {
+    const std::string statement = statement_word(step.kind);
+    refuse("25006", fmt::format("cannot execute {} in a read-only transaction", statement));
+    return fail(fmt::format("cannot execute {} in a read-only transaction ({} is a standby)", statement, n.name()));
+  }
   ExecutionResult exec = Executor(dataset_, n.store()).execute(step, n.sequences());
-  if (!exec.ok) return fail(exec.error);
+  if (!exec.ok) {
+    refuse(exec.sqlstate, exec.error);
+    return fail(exec.error);
+  }
 
   const Xid xid = n.assign_xid();
   wal::WalWriter& w = n.writer();

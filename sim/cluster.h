@@ -73,6 +73,9 @@ class Cluster {
   void on_check_lag(const Step& step);
   void on_cancel(const Step& step);
   void write(const Step& step);
+  // The server answers the step in progress with an ERROR (RunResult::steps; docs/model.md
+  // "Steps PostgreSQL refuses").
+  void refuse(const std::string& sqlstate, const std::string& message);
   void wait_for_flush(Tx& tx);
   void wal_gone_at_catchup(int standby);
   void cannot_catch_up(int standby, const std::string& why);

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
+#include <optional>
 
+#include "sim/value_input.h"
 #include "sim/wal/row_image.h"
 #include "vocab/assert.h"
 #include "vocab/step_visitor.h"
@@ -18,20 +20,7 @@ bool parse_int(const std::string& s, int64_t* out) {
   return ec == std::errc() && ptr == s.data() + s.size();
 }
 
-bool parse_number(const std::string& s, double* out) {
-  if (s.empty()) return false;
-  char* end = nullptr;
-  *out = std::strtod(s.c_str(), &end);
-  return end == s.c_str() + s.size();
-}
-
-// Equality as PostgreSQL compares a column with a literal: numerically for numbers.
-bool equal_values(const ColumnSpec& column, const std::string& stored, const std::string& literal) {
-  if (column.type == ColumnSpec::Type::kText || column.type == ColumnSpec::Type::kTimestamp) return stored == literal;
-  double a = 0, b = 0;
-  if (parse_number(stored, &a) && parse_number(literal, &b)) return a == b;
-  return stored == literal;
-}
+using Pairs = std::vector<std::pair<std::string, std::string>>;
 
 std::vector<std::string> decode(std::string_view image) {
   auto cols = wal::decode_row(image);
@@ -47,7 +36,54 @@ int image_index(const TableSpec& table, const std::string& column) {
   return -1;
 }
 
-ExecutionResult failure(std::string error) { return ExecutionResult{false, std::move(error), {}}; }
+ExecutionResult failure(std::string sqlstate, std::string error) {
+  return ExecutionResult{false, std::move(error), std::move(sqlstate), {}};
+}
+ExecutionResult failure(const InputValue& v) { return failure(v.sqlstate, v.message); }
+
+// A column named twice: INSERT's column list (analyze.c checkInsertTargets: 42701
+// duplicate_column) or UPDATE's SET (rewriteHandler.c process_matched_tle: 42601 syntax_error).
+// Parse analysis raises it before any value is read.
+std::optional<ExecutionResult> named_twice(const Pairs& columns, bool insert) {
+  for (size_t i = 0; i < columns.size(); ++i)
+    for (size_t j = 0; j < i; ++j) {
+      if (columns[i].first != columns[j].first) continue;
+      if (insert) return failure("42701", fmt::format("column \"{}\" specified more than once", columns[i].first));
+      return failure("42601", fmt::format("multiple assignments to same column \"{}\"", columns[i].first));
+    }
+  return std::nullopt;
+}
+
+// Bind: every parameter goes through its column type's input function, in parameter order (the
+// values, then the WHERE values), before the statement runs. `converted_where`, if not null,
+// receives the WHERE values converted.
+std::optional<ExecutionResult> bind(const TableSpec& table, const Pairs& values, const Pairs& where,
+                                    Pairs* converted_where) {
+  for (const auto& [column, value] : values) {
+    const InputValue v = column_input(*table.find_column(column), value, InputUse::kCompared);
+    if (!v.ok) return failure(v);
+  }
+  for (const auto& [column, value] : where) {
+    const InputValue v = column_input(*table.find_column(column), value, InputUse::kCompared);
+    if (!v.ok) return failure(v);
+    if (converted_where != nullptr) converted_where->emplace_back(column, v.value);
+  }
+  return std::nullopt;
+}
+
+// The row's new values as the target list coerces them to the columns' types (numeric's typmod),
+// in the table's column order.
+std::optional<ExecutionResult> assign(const TableSpec& table, const Pairs& values, std::vector<std::string>& row) {
+  for (size_t i = 1; i < table.columns.size(); ++i) {
+    for (const auto& [column, value] : values) {
+      if (column != table.columns[i].name) continue;
+      const InputValue v = column_input(table.columns[i], value, InputUse::kStored);
+      if (!v.ok) return failure(v);
+      row[i - 1] = v.value;
+    }
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -74,7 +110,7 @@ struct Executor::Write {
   ExecutionResult on_truncate(const Step& step) const { return executor.truncate(step, table); }
   static ExecutionResult not_a_write() {
     REPLSIM_ASSERT(false, "only write steps execute");
-    return failure("not a write");
+    return failure("", "not a write");
   }
   ExecutionResult on_mark(const Step&) const { return not_a_write(); }
   ExecutionResult on_catchup(const Step&) const { return not_a_write(); }
@@ -108,35 +144,38 @@ ExecutionResult Executor::execute(const Step& step, std::map<std::string, uint64
   return visit_step(step, Write{*this, *table, next_id});
 }
 
-std::string Executor::check_row(const TableSpec& table, const std::vector<std::string>& row) const {
+ExecutionResult Executor::check_row(const TableSpec& table, const std::vector<std::string>& row) const {
+  for (size_t i = 1; i < table.columns.size(); ++i) {
+    const ColumnSpec& c = table.columns[i];
+    if (row[i - 1].empty() && c.not_null)  // "" is NULL in a row image.
+      return failure("23502", fmt::format("null value in column \"{}\" of relation \"{}\" violates not-null constraint",
+                                          c.name, table.name));
+  }
   for (size_t i = 1; i < table.columns.size(); ++i) {
     const ColumnSpec& c = table.columns[i];
     const std::string& v = row[i - 1];
-    if (v.empty()) {
-      if (c.not_null)
-        return fmt::format("null value in column \"{}\" of relation \"{}\" violates not-null constraint", c.name,
-                           table.name);
-      continue;
-    }
+    if (c.references.empty() || v.empty()) continue;
     int64_t n = 0;
-    if ((c.type == ColumnSpec::Type::kInteger) && !parse_int(v, &n))
-      return fmt::format("invalid input syntax for type integer: \"{}\"", v);
-    if (c.references.empty()) continue;
     std::string ignored;
-    if (n <= 0 || !store_.get(table_id(dataset_, c.references), static_cast<uint64_t>(n), &ignored).ok())
-      return fmt::format(
-          "insert or update on table \"{}\" violates foreign key constraint: key ({})=({}) is not present in table \"{}\"",
-          table.name, c.name, v, c.references);
+    if (!parse_int(v, &n) || n <= 0 ||
+        !store_.get(table_id(dataset_, c.references), static_cast<uint64_t>(n), &ignored).ok())
+      return failure("23503", fmt::format("insert or update on table \"{}\" violates foreign key constraint: key "
+                                          "({})=({}) is not present in table \"{}\"",
+                                          table.name, c.name, v, c.references));
   }
-  return "";
+  return ExecutionResult{};
 }
 
 ExecutionResult Executor::insert(const Step& step, const TableSpec& table,
                                  std::map<std::string, uint64_t>& next_id) const {
-  std::vector<std::string> row(table.columns.size() - 1);
-  for (const auto& [column, value] : step.values) row[static_cast<size_t>(image_index(table, column))] = value;
+  if (auto e = named_twice(step.values, true)) return *e;
+  if (auto e = bind(table, step.values, {}, nullptr)) return *e;
+  // nextval() runs in the target list, before the typmod coercion and the constraints: a row
+  // that fails from here on has used its id.
   const uint64_t key = next_id[table.name]++;
-  if (std::string e = check_row(table, row); !e.empty()) return failure(e);
+  std::vector<std::string> row(table.columns.size() - 1);
+  if (auto e = assign(table, step.values, row)) return *e;
+  if (ExecutionResult e = check_row(table, row); !e.ok) return e;
   ExecutionResult r;
   r.changes.push_back(
       RowChange{wal::RecordType::kInsert, table_id(dataset_, table.name), key, wal::encode_row(row), {}});
@@ -151,7 +190,7 @@ std::vector<uint64_t> Executor::matching(const TableSpec& table,
     for (const auto& [column, literal] : where) {
       const int i = image_index(table, column);
       const std::string stored = i < 0 ? std::to_string(key) : row[static_cast<size_t>(i)];
-      if (!equal_values(*table.find_column(column), stored, literal)) return;
+      if (!column_equal(*table.find_column(column), stored, literal)) return;
     }
     keys.push_back(key);
   });
@@ -159,13 +198,16 @@ std::vector<uint64_t> Executor::matching(const TableSpec& table,
 }
 
 ExecutionResult Executor::update(const Step& step, const TableSpec& table) const {
+  if (auto e = named_twice(step.values, false)) return *e;
+  Pairs where;
+  if (auto e = bind(table, step.values, step.where, &where)) return *e;
   ExecutionResult r;
-  for (uint64_t key : matching(table, step.where)) {
+  for (uint64_t key : matching(table, where)) {
     std::string image;
     (void)store_.get(table_id(dataset_, table.name), key, &image);
     std::vector<std::string> row = decode(image);
-    for (const auto& [column, value] : step.values) row[static_cast<size_t>(image_index(table, column))] = value;
-    if (std::string e = check_row(table, row); !e.empty()) return failure(e);
+    if (auto e = assign(table, step.values, row)) return *e;
+    if (ExecutionResult e = check_row(table, row); !e.ok) return e;
     r.changes.push_back(
         RowChange{wal::RecordType::kUpdate, table_id(dataset_, table.name), key, wal::encode_row(row), {}});
   }
@@ -192,12 +234,15 @@ bool Executor::referenced(const TableSpec& table, uint64_t key, std::string* by)
 }
 
 ExecutionResult Executor::erase(const Step& step, const TableSpec& table) const {
+  Pairs where;
+  if (auto e = bind(table, {}, step.where, &where)) return *e;
   ExecutionResult r;
-  const std::vector<uint64_t> keys = matching(table, step.where);
+  const std::vector<uint64_t> keys = matching(table, where);
   for (uint64_t key : keys) {
     std::string by;
     if (referenced(table, key, &by))
-      return failure(fmt::format("update or delete on table \"{}\" violates foreign key constraint on table \"{}\"",
+      return failure("23503",
+                     fmt::format("update or delete on table \"{}\" violates foreign key constraint on table \"{}\"",
                                  table.name, by));
     r.changes.push_back(RowChange{wal::RecordType::kDelete, table_id(dataset_, table.name), key, "", {}});
   }
@@ -208,6 +253,7 @@ ExecutionResult Executor::truncate(const Step& step, const TableSpec& table) con
   const std::vector<std::string> cascade = dataset_.truncate_cascade(table.name);
   if (!step.cascade && cascade.size() > 1)
     return failure(
+        "0A000",
         fmt::format("cannot truncate a table referenced in a foreign key constraint: table \"{}\" references \"{}\"",
                     cascade[1], table.name));
   RowChange change{wal::RecordType::kTruncate, 0, 0, "", {}};

@@ -26,7 +26,8 @@ struct RowChange {
 
 struct ExecutionResult {
   bool ok = true;
-  std::string error;  // PostgreSQL's complaint when !ok.
+  std::string error;     // PostgreSQL's complaint when !ok.
+  std::string sqlstate;  // Its SQLSTATE when !ok ("23503", ...).
   std::vector<RowChange> changes;
 };
 
@@ -55,11 +56,13 @@ class Executor {
   ExecutionResult erase(const Step& step, const TableSpec& table) const;
   ExecutionResult truncate(const Step& step, const TableSpec& table) const;
 
-  // Keys of the rows of `table` matching every `where` equality.
+  // Keys of the rows of `table` matching every `where` equality (values already converted by
+  // bind()).
   std::vector<uint64_t> matching(const TableSpec& table,
                                  const std::vector<std::pair<std::string, std::string>>& where) const;
-  // Empty if `row` (every column but id) satisfies NOT NULL, integer types and foreign keys.
-  std::string check_row(const TableSpec& table, const std::vector<std::string>& row) const;
+  // Succeeds if `row` (every column but id, canonical values) satisfies NOT NULL, then the
+  // foreign keys, as PostgreSQL checks them (constraints per row, foreign keys at the end).
+  ExecutionResult check_row(const TableSpec& table, const std::vector<std::string>& row) const;
   bool referenced(const TableSpec& table, uint64_t key, std::string* by) const;
 
   const Dataset& dataset_;

@@ -225,6 +225,8 @@ void Cluster::on_wipe(const Step& step) {
 void Cluster::on_promote(const Step& step) {
   const int n = nemesis(step);
   Node& node = *nodes_[static_cast<size_t>(n)];
+  // pg_promote() on a primary (xlogfuncs.c pg_promote: 55000): nothing changes.
+  if (node.is_primary()) return refuse("55000", "recovery is not in progress");
   const int l = n - 1;
   Link& link = *links_[static_cast<size_t>(l)];
   const int old = link.upstream();

@@ -82,10 +82,13 @@ void Cluster::reset_archive_timer(int p, Lsn end_of_log) {
   schedule_archive_timeout(p);
 }
 
-// pg_switch_wal() on a running primary; elsewhere it fails, and changes nothing.
+// pg_switch_wal() on a running primary. On a server in recovery (a standby, a restore) it is
+// ERROR "recovery is in progress" (xlogfuncs.c pg_switch_wal: 55000); a node that is down or
+// paused cannot be asked. Either way nothing changes.
 void Cluster::on_switch_wal(const Step& step) {
   const int n = nemesis(step);
   Node& node = *nodes_[static_cast<size_t>(n)];
+  if (node.running() && !node.is_primary()) return refuse("55000", "recovery is in progress");
   if (!node.running() || !node.is_primary()) return;
   const wal::Appended a = node.writer().switch_segment();
   node.flush_to(node.insert_lsn());
@@ -94,10 +97,12 @@ void Cluster::on_switch_wal(const Step& step) {
   note("pg_switch_wal() on {}: next segment starts at {}", node.name(), a.end_lsn.to_string());
 }
 
-// pg_create_restore_point() on a running primary; elsewhere it fails, and changes nothing.
+// pg_create_restore_point() on a running primary; in recovery it is ERROR "recovery is in
+// progress" (xlogfuncs.c pg_create_restore_point: 55000); elsewhere it fails; nothing changes.
 void Cluster::on_restore_point(const Step& step) {
   const int n = nemesis(step);
   Node& node = *nodes_[static_cast<size_t>(n)];
+  if (node.running() && !node.is_primary()) return refuse("55000", "recovery is in progress");
   if (!node.running() || !node.is_primary()) return;
   node.writer().restore_point(step.name, kEpochUs + world_.now_us());
   node.flush_to(node.insert_lsn());
@@ -328,9 +333,21 @@ void Cluster::on_restore(const Step& step) {
   if (!target)
     return note("restore {}: target '{}' names no mark, committed transaction or restore point", step.node,
                 step.target.ref);
+  if (step.target.second_kind != RecoveryTarget::Kind::kNone) {
+    Step second = step;
+    second.target.kind = step.target.second_kind;
+    second.target.ref = step.target.second_ref;
+    if (!recovery_target(second, b))
+      return note("restore {}: target '{}' names no mark, committed transaction or restore point", step.node,
+                  second.target.ref);
+  }
   const int n = fresh_node(step.node);
   event(HistoryEvent::Type::kFault, "operator", n, fmt::format("restore {} from {}", step.node, step.backup),
         step.text);
+  // Two recovery targets: the server refuses its configuration before it recovers anything
+  // (xlogrecovery.c error_multiple_recovery_targets, from the settings' assign hooks).
+  if (step.target.second_kind != RecoveryTarget::Kind::kNone)
+    return fail_node(n, "refuses_to_start", "FATAL:  multiple recovery targets specified");
   const std::string& wanted = step.target.timeline;
   const TimelineId tli = wanted == "current"  ? b.timeline
                          : wanted == "latest" ? archive_.newest_timeline(b.timeline)

@@ -27,6 +27,15 @@ void merge(RunResult& base, const char* base_profile, const RunResult& other, co
                                        to_string(o), to_string(tx.outcomes[0])));
     }
   }
+  REPLSIM_ASSERT(base.steps.size() == other.steps.size(), "profiles run the same steps");
+  for (size_t i = 0; i < base.steps.size(); ++i) {
+    StepResult& step = base.steps[i];
+    const StepResult& alt = other.steps[i];
+    if (step.refused == alt.refused && step.sqlstate == alt.sqlstate) continue;
+    step.timing_decides = true;
+    base.notes.push_back(fmt::format("step {}: timing decides whether the server refuses it ({} with {} timing)",
+                                     step.step + 1, alt.refused ? "refused " + alt.sqlstate : "accepted", profile));
+  }
   REPLSIM_ASSERT(base.nodes.size() == other.nodes.size(), "profiles run the same nodes");
   for (size_t i = 0; i < base.nodes.size(); ++i) {
     NodeFinal& node = base.nodes[i];

@@ -29,6 +29,7 @@ class Comparer {
     compare_errors();
     compare_lags();
     compare_rows();
+    compare_steps();
     c_.agree = c_.differences.empty();
     return std::move(c_);
   }
@@ -228,6 +229,48 @@ class Comparer {
     }
   }
 
+  // Each step's own result: the server refused it with an ERROR of one SQLSTATE, or did not.
+  void compare_steps() {
+    for (const StepResult& ps : p_.steps) {
+      const StepResult* hs = h_.find_step(ps.step);
+      if (ps.timing_decides) ++c_.steps.either;
+      else ++c_.steps.determinate;
+      if (hs == nullptr) {
+        ++c_.steps.unobserved;  // The run ended before it (interrupted), or stored no step results.
+        continue;
+      }
+      if (ps.timing_decides) continue;
+      if (ps.refused == hs->refused && ps.sqlstate == hs->sqlstate) {
+        ++c_.steps.agreed;
+        continue;
+      }
+      differ(
+          Difference::Kind::kStepResult, fmt::format("step {}", ps.step + 1), "", step_words(ps), step_words(*hs),
+          fmt::format("step {} ({}): predicted {}, observed {}", ps.step + 1, ps.text, step_words(ps), step_words(*hs)),
+          label_of_step(ps.step));
+    }
+    for (const StepResult& hs : h_.steps) {
+      if (!hs.refused || p_.steps.empty() || p_.find_step(hs.step) != nullptr) continue;
+      differ(Difference::Kind::kMissing, fmt::format("step {}", hs.step + 1), "", "no record", step_words(hs),
+             fmt::format("step {} ({}) was observed {} but the prediction has no record of it", hs.step + 1, hs.text,
+                         step_words(hs)),
+             label_of_step(hs.step));
+    }
+  }
+
+  static std::string step_words(const StepResult& s) {
+    if (!s.refused) return "accepted";
+    return s.message.empty() ? fmt::format("refused ({})", s.sqlstate)
+                             : fmt::format("refused ({}: {})", s.sqlstate, s.message);
+  }
+
+  // The transaction a step ran, whose events give a step difference its context.
+  std::string label_of_step(int step) const {
+    for (const auto& t : h_.transactions)
+      if (t.step == step) return t.label;
+    return "";
+  }
+
   const Prediction& p_;
   const History& h_;
   Comparison c_;
@@ -263,6 +306,7 @@ const char* to_string(Difference::Kind kind) {
     case Difference::Kind::kLag: return "lag";
     case Difference::Kind::kRowCount: return "row_count";
     case Difference::Kind::kMissing: return "missing";
+    case Difference::Kind::kStepResult: return "step_result";
   }
   return "?";
 }
@@ -301,6 +345,7 @@ nlohmann::json to_json(const Comparison& c) {
           {"errors", tally_json(c.errors)},
           {"lags", tally_json(c.lags)},
           {"rows", tally_json(c.rows)},
+          {"steps", tally_json(c.steps)},
           {"byte_tolerance", {{"absolute_bytes", c.tolerance.absolute_bytes}, {"relative", c.tolerance.relative}}}};
 }
 
@@ -313,7 +358,8 @@ Result<Comparison> comparison_from_json(const nlohmann::json& j) {
       const std::string kind = d.at("kind").get<std::string>();
       bool known = false;
       for (auto k : {Difference::Kind::kOutcome, Difference::Kind::kPresence, Difference::Kind::kNodeError,
-                     Difference::Kind::kLag, Difference::Kind::kRowCount, Difference::Kind::kMissing}) {
+                     Difference::Kind::kLag, Difference::Kind::kRowCount, Difference::Kind::kMissing,
+                     Difference::Kind::kStepResult}) {
         if (kind == to_string(k)) {
           diff.kind = k;
           known = true;
@@ -333,6 +379,7 @@ Result<Comparison> comparison_from_json(const nlohmann::json& j) {
     c.errors = read_tally(j.at("errors"));
     c.lags = read_tally(j.at("lags"));
     c.rows = read_tally(j.at("rows"));
+    if (j.contains("steps")) c.steps = read_tally(j.at("steps"));  // Absent from comparisons stored before it.
     c.tolerance.absolute_bytes = j.at("byte_tolerance").at("absolute_bytes").get<int64_t>();
     c.tolerance.relative = j.at("byte_tolerance").at("relative").get<double>();
     return c;

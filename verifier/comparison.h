@@ -8,7 +8,8 @@
 //   everywhere is visibly imprecise;
 // - each node's error (recovery_target_not_reached, refuses_to_start, cannot_catch_up);
 // - each lag check: transactions and failover_loses_data exactly, bytes within ByteTolerance;
-// - row counts per node and table, unless a predicted "either" on that node makes them open.
+// - row counts per node and table, unless a predicted "either" on that node makes them open;
+// - each step's own result: refused by the server with an ERROR of one SQLSTATE, or accepted.
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
@@ -35,7 +36,7 @@ struct ByteTolerance {
 };
 
 struct Difference {
-  enum class Kind { kOutcome, kPresence, kNodeError, kLag, kRowCount, kMissing };
+  enum class Kind { kOutcome, kPresence, kNodeError, kLag, kRowCount, kMissing, kStepResult };
   Kind kind = Kind::kOutcome;
   std::string label;      // Transaction label, lag check name or table; "" for a node error.
   std::string node;       // "" for outcomes and lag checks.
@@ -59,6 +60,7 @@ struct Comparison {
   bool agree = true;
   std::vector<Difference> differences;
   Tally outcomes, presence, errors, lags, rows;
+  Tally steps;  // Step results: refused (and the SQLSTATE) or accepted.
   ByteTolerance tolerance;
 };
 

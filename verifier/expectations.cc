@@ -85,6 +85,19 @@ ExpectationResult check_lag(const RunResult& r, const Expectation& e) {
                           lag->failover_loses_data ? "loses" : "loses no"));
 }
 
+// `error: CONDITION` with `step:`: the server refused that step with an ERROR of that SQLSTATE.
+ExpectationResult check_step_error(const RunResult& r, const Expectation& e) {
+  const StepResult* s = r.find_step(e.step);
+  if (s == nullptr) return failed(fmt::format("step {} ({}) did not run", e.step + 1, e.step_ref));
+  if (s->timing_decides) return undetermined(fmt::format("whether step {} is refused depends on timing", e.step + 1));
+  if (!s->refused)
+    return failed(fmt::format("step {} ({}) was accepted, expected ERROR {}", e.step + 1, s->text, e.sqlstate));
+  if (s->sqlstate != e.sqlstate)
+    return failed(fmt::format("step {} ({}) was refused with {} ({}), expected {}", e.step + 1, s->text, s->sqlstate,
+                              s->message, e.sqlstate));
+  return held(fmt::format("step {} ({}) was refused: ERROR {}: {}", e.step + 1, s->text, s->sqlstate, s->message));
+}
+
 ExpectationResult check_one(const Scenario& s, const RunResult& r, const Expectation& e) {
   const std::string node = e.node.empty() ? final_primary(s, r) : e.node;
   switch (e.kind) {
@@ -104,6 +117,7 @@ ExpectationResult check_one(const Scenario& s, const RunResult& r, const Expecta
       return failed(
           fmt::format("{} ended with {}, expected {}", node, n->error.empty() ? "no error" : n->error, e.error));
     }
+    case ExpectKind::kStepError: return check_step_error(r, e);
     // The rest judge one transaction: below.
     case ExpectKind::kLost:
     case ExpectKind::kPresent:
@@ -130,7 +144,8 @@ ExpectationResult check_one(const Scenario& s, const RunResult& r, const Expecta
                                 outcomes_text(*tx)));
     case ExpectKind::kRows:
     case ExpectKind::kLag:
-    case ExpectKind::kError: break;  // Judged above.
+    case ExpectKind::kError:
+    case ExpectKind::kStepError: break;  // Judged above.
   }
   return failed("unknown expectation");
 }
@@ -144,6 +159,9 @@ std::string final_primary(const Scenario& scenario, const RunResult& result) {
                                   (step.target.action == RecoveryTarget::Action::kPromote ||
                                    scenario.restores_naive_copy(step));
     if (step.kind != StepKind::kPromote && !restored_primary) continue;
+    // A promotion the server refused (pg_promote() on a primary) made no primary.
+    const StepResult* refused = result.find_step(static_cast<int>(&step - scenario.steps.data()));
+    if (refused != nullptr && refused->refused) continue;
     const NodeFinal* n = result.find_node(step.node);
     if (n == nullptr || n->error.empty()) primary = step.node;  // A restore that failed made no primary.
   }

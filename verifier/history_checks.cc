@@ -258,7 +258,19 @@ struct Cut {
   std::string describe;
 };
 
-std::optional<Cut> cut_of(const ScenarioWalk& walk, const Step& restore, int backup_step) {
+// The first restore point called `name` the server made: a restore_point step it refused (on a
+// standby) wrote nothing, and recovery stops at the first of several with one name.
+int restore_point_step(const Scenario& scenario, const RunResult& run, const std::string& name) {
+  for (size_t i = 0; i < scenario.steps.size(); ++i) {
+    const Step& st = scenario.steps[i];
+    const StepResult* result = run.find_step(static_cast<int>(i));
+    if (st.kind == StepKind::kRestorePoint && st.name == name && (result == nullptr || !result->refused))
+      return static_cast<int>(i);
+  }
+  return -1;
+}
+
+std::optional<Cut> cut_of(const ScenarioWalk& walk, const Step& restore, int backup_step, int restore_point) {
   const RecoveryTarget& t = restore.target;
   Cut c;
   switch (t.kind) {
@@ -268,7 +280,7 @@ std::optional<Cut> cut_of(const ScenarioWalk& walk, const Step& restore, int bac
       c.describe = "immediate (the end of the base backup)";
       break;
     case RecoveryTarget::Kind::kName:
-      c.step = walk.step_of_name(StepKind::kRestorePoint, t.ref);
+      c.step = restore_point;
       c.describe = "restore point " + t.ref;
       break;
     case RecoveryTarget::Kind::kTime:
@@ -315,7 +327,7 @@ std::vector<Finding> check_pitr_not_exact_prefix(const Scenario& scenario, const
     bool promoted = false;
     for (int i = b + 1; i < r; ++i) promoted |= scenario.steps[static_cast<size_t>(i)].kind == StepKind::kPromote;
     if (promoted || generation(at_backup, writer) != generation(walk.before(r), writer)) continue;
-    auto cut = cut_of(walk, restore, b);
+    auto cut = cut_of(walk, restore, b, restore_point_step(scenario, run, restore.target.ref));
     if (!cut) continue;
     std::vector<const TxRecord*> missing, extra;
     for (const Placed& p : placed) {

@@ -109,6 +109,20 @@ std::vector<std::string> lag_lines(const LagMeasure* l) {
                       l->at_risk.empty() ? "" : fmt::format(" ({})", fmt::join(l->at_risk, ", ")))};
 }
 
+// A step either side's server refused: "ERROR 55000: recovery is in progress" beside the other
+// side's answer.
+void refusal_lines(std::string& out, const RunResult* prediction, const RunResult* history, int step, size_t width) {
+  const StepResult* p = prediction != nullptr ? prediction->find_step(step) : nullptr;
+  const StepResult* h = history != nullptr ? history->find_step(step) : nullptr;
+  if ((p == nullptr || !p->refused) && (h == nullptr || !h->refused)) return;
+  auto words = [](const StepResult* s) -> std::string {
+    if (s == nullptr) return "-";
+    if (!s->refused) return "accepted";
+    return fmt::format("ERROR {}: {}{}", s->sqlstate, s->message, s->timing_decides ? " (timing decides)" : "");
+  };
+  two_columns(out, {words(p)}, {words(h)}, width);
+}
+
 void findings_section(std::string& out, const char* side, const std::vector<Finding>& findings) {
   if (findings.empty()) {
     out += fmt::format("  history checks on the {}: {} passed\n", side, history_check_names().size());
@@ -134,6 +148,7 @@ std::string render_timelines(const Prediction* prediction, const History* histor
     const std::string text = !l.empty() ? l.front()->text : !r.empty() ? r.front()->text : "";
     out += step < 0 ? fmt::format("  setup: {}\n", text) : fmt::format("  {:>2}. {}\n", step + 1, text);
     two_columns(out, entry_lines(l), entry_lines(r), width);
+    refusal_lines(out, prediction, history, step, width);
   }
   std::vector<std::string> labels;
   for (const RunResult* run : {static_cast<const RunResult*>(prediction), static_cast<const RunResult*>(history)})
@@ -182,6 +197,7 @@ std::string render_verdict(const Verification& v) {
     out += fmt::format(
         "    outcomes: {}\n    presence: {}\n    node errors: {}\n    lag checks: {}\n    row counts: {}\n",
         c.outcomes.to_string(), c.presence.to_string(), c.errors.to_string(), c.lags.to_string(), c.rows.to_string());
+    out += fmt::format("    step results: {}\n", c.steps.to_string());
     for (size_t i = 0; i < c.differences.size(); ++i) {
       const Difference& d = c.differences[i];
       out += fmt::format("    DIFFERENCE {} ({}): {}\n", i + 1, to_string(d.kind), d.explanation);

@@ -19,6 +19,10 @@ struct ColumnSpec {
   bool not_null = false;
 };
 
+// The numeric columns' type modifier: schema_sql writes them numeric(12,2).
+inline constexpr int kNumericPrecision = 12;
+inline constexpr int kNumericScale = 2;
+
 struct TableSpec {
   std::string name;                                              // Lower case: customers, products, orders, orderitems.
   std::vector<ColumnSpec> columns;                               // columns[0] is "id", the serial primary key.

@@ -141,6 +141,11 @@ json event_json(const HistoryEvent& e) {
           {"detail", e.detail}};
 }
 
+json step_json(const StepResult& s) {
+  return {{"step", s.step},         {"text", s.text},       {"refused", s.refused},
+          {"sqlstate", s.sqlstate}, {"message", s.message}, {"timing_decides", s.timing_decides}};
+}
+
 // Reading: every field is required to be of the right type; a wrong one is reported by path.
 struct Bad {
   std::string what;
@@ -234,7 +239,24 @@ HistoryEvent read_event(const json& j) {
   return e;
 }
 
+StepResult read_step(const json& j) {
+  StepResult s;
+  s.step = j.at("step").get<int>();
+  s.text = j.at("text").get<std::string>();
+  s.refused = j.at("refused").get<bool>();
+  s.sqlstate = j.at("sqlstate").get<std::string>();
+  s.message = j.at("message").get<std::string>();
+  s.timing_decides = j.at("timing_decides").get<bool>();
+  return s;
+}
+
 }  // namespace
+
+const StepResult* RunResult::find_step(int step) const {
+  for (const auto& s : steps)
+    if (s.step == step) return &s;
+  return nullptr;
+}
 
 const TxRecord* RunResult::find_tx(const std::string& label) const {
   for (const auto& t : transactions)
@@ -276,6 +298,8 @@ json to_json(const RunResult& r) {
   for (const auto& l : r.lags) j["lags"].push_back(lag_json(l));
   j["nodes"] = json::array();
   for (const auto& n : r.nodes) j["nodes"].push_back(node_json(n));
+  j["steps"] = json::array();
+  for (const auto& s : r.steps) j["steps"].push_back(step_json(s));
   return j;
 }
 
@@ -302,6 +326,9 @@ Result<RunResult> run_result_from_json(const json& j) {
     for (const auto& t : j.at("transactions")) r.transactions.push_back(read_tx(t));
     for (const auto& l : j.at("lags")) r.lags.push_back(read_lag(l));
     for (const auto& n : j.at("nodes")) r.nodes.push_back(read_node(n));
+    // Runs stored before step results were recorded have none.
+    if (j.contains("steps"))
+      for (const auto& s : j.at("steps")) r.steps.push_back(read_step(s));
     return r;
   } catch (const json::exception& e) {
     return Status::InvalidInput(std::string("malformed run result: ") + e.what());

@@ -118,6 +118,19 @@ struct HistoryEvent {
 };
 const char* to_string(HistoryEvent::Type type);
 
+// What PostgreSQL answered one step's own statement or function call: accepted, or refused with
+// an ERROR (a write's INSERT, pg_switch_wal() on a standby, pg_promote() on a primary, ...).
+// A step that reached no server (its node down or paused) or sends none (a partition, a wait)
+// is not refused: refused means the server itself answered with an ERROR.
+struct StepResult {
+  int step = -1;                // Index of the scenario step.
+  std::string text;             // The step as written, for reports.
+  bool refused = false;         // The server answered with an ERROR.
+  std::string sqlstate;         // The ERROR's SQLSTATE ("22P02"); "" when accepted.
+  std::string message;          // The server's primary message; "" when accepted.
+  bool timing_decides = false;  // Prediction only: timing profiles disagree; the first's answer is kept.
+};
+
 struct RunResult {
   std::string scenario;  // Scenario name.
   std::string file;
@@ -129,8 +142,10 @@ struct RunResult {
   std::vector<LagMeasure> lags;
   std::vector<NodeFinal> nodes;
   std::vector<std::string> notes;  // What was lost and why, in sentences.
+  std::vector<StepResult> steps;   // One per step that ran, in step order.
 
   const TxRecord* find_tx(const std::string& label) const;
+  const StepResult* find_step(int step) const;
   const NodeFinal* find_node(const std::string& name) const;
   const LagMeasure* find_lag(const std::string& name) const;
 };

@@ -89,6 +89,7 @@ const char* to_string(ExpectKind kind) {
     case ExpectKind::kRows: return "rows";
     case ExpectKind::kLag: return "lag";
     case ExpectKind::kError: return "error";
+    case ExpectKind::kStepError: return "error";
   }
   return "?";
 }

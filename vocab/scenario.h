@@ -110,6 +110,10 @@ struct RecoveryTarget {
   enum class Action { kPause, kPromote, kShutdown };
   Action action = Action::kPause;  // PostgreSQL's default recovery_target_action.
   std::string timeline = "latest";
+  // A second recovery target set at the same time (`target: {name: a, xid: b}`): PostgreSQL
+  // refuses to start ("multiple recovery targets specified"). kNone = only one target.
+  Kind second_kind = Kind::kNone;
+  std::string second_ref;
 };
 
 struct Step {
@@ -155,6 +159,7 @@ enum class ExpectKind {
   kRows,          // `table` holds exactly `count` rows on `node`.
   kLag,           // The lag check `name` measured within the bounds below.
   kError,         // `node` ended in the error `error`.
+  kStepError,     // PostgreSQL refused step `step` with an ERROR of SQLSTATE `sqlstate`.
 };
 const char* to_string(ExpectKind kind);
 
@@ -170,6 +175,11 @@ struct Expectation {
   std::optional<int64_t> lag_bytes_min, lag_bytes_max, lag_transactions;
   std::optional<bool> failover_loses_data;
   std::string error;  // kError: "recovery_target_not_reached", "refuses_to_start", "cannot_catch_up".
+  // kStepError: the step (its index), as the scenario named it (a label, a name or a line
+  // number), and the SQLSTATE its ERROR must have (`error` holds the word as written).
+  int step = -1;
+  std::string step_ref;
+  std::string sqlstate;
 };
 
 struct Scenario {

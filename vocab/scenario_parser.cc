@@ -14,6 +14,7 @@
 
 #include "vocab/assert.h"
 #include "vocab/dataset.h"
+#include "vocab/sqlstate.h"
 
 namespace replsim {
 namespace {
@@ -384,20 +385,11 @@ class Reader {
       const YAML::Node target = node["target"];
       if (target.IsScalar() && target.Scalar() == "immediate") {
         t.kind = RecoveryTarget::Kind::kImmediate;
-      } else if (target.IsMap() && target.size() == 1) {
+      } else if (target.IsMap() && (target.size() == 1 || target.size() == 2)) {
         check_keys(target, {"time", "xid", "lsn", "name", "immediate"}, "target");
-        const auto kv = *target.begin();
-        const std::string key = kv.first.Scalar();
-        t.kind = key == "time"   ? RecoveryTarget::Kind::kTime
-                 : key == "xid"  ? RecoveryTarget::Kind::kXid
-                 : key == "lsn"  ? RecoveryTarget::Kind::kLsn
-                 : key == "name" ? RecoveryTarget::Kind::kName
-                                 : RecoveryTarget::Kind::kImmediate;
-        if (t.kind == RecoveryTarget::Kind::kImmediate) {
-          if (!boolean(kv.second, "immediate")) fail(kv.second, "expected 'immediate: true'");
-        } else {
-          t.ref = identifier(kv.second, "a mark, transaction label or restore point");
-        }
+        auto it = target.begin();
+        read_target_kind(*it, t.kind, t.ref);
+        if (target.size() == 2) read_target_kind(*++it, t.second_kind, t.second_ref);
       } else {
         fail(target,
              "expected target: immediate, or one of {time: MARK}, {xid: LABEL}, {lsn: MARK}, {name: RESTORE_POINT}");
@@ -419,6 +411,23 @@ class Reader {
                           std::stoull(t.timeline) >= 1 && std::stoull(t.timeline) <= 0xffffffffULL;
       if (t.timeline != "latest" && t.timeline != "current" && !number)
         fail(node["timeline"], "expected timeline: latest, current or a timeline number from 1 to 4294967295");
+    }
+  }
+
+  // One key of a target map: its kind and its reference. Two keys set two recovery targets at
+  // once, which PostgreSQL accepts as settings and refuses at the server's start.
+  static void read_target_kind(const std::pair<YAML::Node, YAML::Node>& kv, RecoveryTarget::Kind& kind,
+                               std::string& ref) {
+    const std::string key = kv.first.Scalar();
+    kind = key == "time"   ? RecoveryTarget::Kind::kTime
+           : key == "xid"  ? RecoveryTarget::Kind::kXid
+           : key == "lsn"  ? RecoveryTarget::Kind::kLsn
+           : key == "name" ? RecoveryTarget::Kind::kName
+                           : RecoveryTarget::Kind::kImmediate;
+    if (kind == RecoveryTarget::Kind::kImmediate) {
+      if (!boolean(kv.second, "immediate")) fail(kv.second, "expected 'immediate: true'");
+    } else {
+      ref = identifier(kv.second, "a mark, transaction label or restore point");
     }
   }
 
@@ -507,6 +516,8 @@ class Reader {
       if (node["transactions"]) e.lag_transactions = integer(node["transactions"], "a number of transactions");
       if (node["failover_loses_data"])
         e.failover_loses_data = boolean(node["failover_loses_data"], "failover_loses_data");
+    } else if (word == "error" && node["step"]) {
+      read_step_error(node, arg, e);
     } else if (word == "error") {
       e.kind = ExpectKind::kError;
       check_keys(node, {"error", "on"}, "expectation 'error'");
@@ -533,6 +544,40 @@ class Reader {
     e.text = text.str();
     std::replace(e.text.begin(), e.text.end(), '\n', ' ');
     return e;
+  }
+
+  // `error: CONDITION` with `step: REF`: PostgreSQL refuses that step with an ERROR of that
+  // SQLSTATE. REF is the step's label or name, or the line its verb stands on.
+  void read_step_error(const YAML::Node& node, const YAML::Node& arg, Expectation& e) {
+    e.kind = ExpectKind::kStepError;
+    check_keys(node, {"error", "step"}, "expectation 'error' of a step");
+    e.error = scalar(arg, "an SQLSTATE or condition name");
+    const std::optional<std::string> code = parse_sqlstate(e.error);
+    if (!code)
+      fail(arg, fmt::format("expected an SQLSTATE (five digits or capital letters, such as 22P02) or a condition "
+                            "name (such as invalid_text_representation); got '{}'",
+                            e.error));
+    e.sqlstate = *code;
+    const YAML::Node ref = node["step"];
+    e.step_ref = scalar(ref, "a step: its label, its name or its line");
+    e.step = step_index(ref, e.step_ref);
+  }
+
+  int step_index(const YAML::Node& at, const std::string& ref) const {
+    const auto& steps = scenario_.steps;
+    const bool line = !ref.empty() && std::all_of(ref.begin(), ref.end(), ::isdigit);
+    std::vector<int> found;
+    for (size_t i = 0; i < steps.size(); ++i) {
+      const Step& st = steps[i];
+      const bool match = line ? std::to_string(st.pos.line) == ref : (st.label == ref || st.name == ref);
+      if (match) found.push_back(static_cast<int>(i));
+    }
+    if (found.empty())
+      fail(at, line ? fmt::format("no step stands on line {}", ref)
+                    : fmt::format("no step is labelled or named '{}'", ref));
+    if (found.size() > 1)
+      fail(at, fmt::format("'{}' names {} steps; name the step by its line instead", ref, found.size()));
+    return found.front();
   }
 
   Scenario scenario_;

@@ -94,6 +94,8 @@ struct ClusterState::Transition {
     ++n->generation;
   }
   void on_promote(const Step& step) {
+    // pg_promote() on a primary is refused ("recovery is not in progress"): nothing changes.
+    if (const NodeAtStep* already = node(step); already != nullptr && already->primary) return;
     if (NodeAtStep* n = node(step)) {
       n->primary = true;
       n->upstream.clear();

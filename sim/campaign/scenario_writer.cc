@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+#include <set>
 #include <string_view>
 #include <vector>
 
@@ -30,9 +33,21 @@ std::string quote(std::string_view text) {
   return out + "\"";
 }
 
+// A column named twice (PostgreSQL's 42701, a step the server refuses) cannot be written as
+// the same YAML key twice: the reader refuses duplicate keys. Column names are
+// case-insensitive, so each repeat is spelled differently and reads back as the same column.
 std::string pairs(const std::vector<std::pair<std::string, std::string>>& kv) {
   std::vector<std::string> parts;
-  for (const auto& [k, v] : kv) parts.push_back(fmt::format("{}: {}", k, quote(v)));
+  std::set<std::string> written;
+  for (const auto& [k, v] : kv) {
+    std::string key = k;
+    // The first 1, 2, ... letters in upper case: a different spelling for each repeat.
+    for (size_t upper = 1; !written.insert(key).second && upper <= k.size(); ++upper) {
+      key = k;
+      for (size_t i = 0; i < upper; ++i) key[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(key[i])));
+    }
+    parts.push_back(fmt::format("{}: {}", key, quote(v)));
+  }
   return fmt::format("{{{}}}", fmt::join(parts, ", "));
 }
 
@@ -79,10 +94,24 @@ std::string target(const RecoveryTarget& t) {
   return "";
 }
 
+// A target with a second kind set with it: {name: a, xid: b}.
+std::string targets(const RecoveryTarget& t) {
+  if (t.second_kind == RecoveryTarget::Kind::kNone) return target(t);
+  RecoveryTarget second;
+  second.kind = t.second_kind;
+  second.ref = t.second_ref;
+  auto inner = [](const RecoveryTarget& one) {
+    const std::string text = target(one);
+    return one.kind == RecoveryTarget::Kind::kImmediate ? std::string("immediate: true")
+                                                        : text.substr(1, text.size() - 2);
+  };
+  return fmt::format("{{{}, {}}}", inner(t), inner(second));
+}
+
 void write_restore(const Step& s, std::string& out) {
   const RecoveryTarget defaults;
   out += fmt::format("    from: {}\n", s.backup);
-  if (s.target.kind != RecoveryTarget::Kind::kNone) out += fmt::format("    target: {}\n", target(s.target));
+  if (s.target.kind != RecoveryTarget::Kind::kNone) out += fmt::format("    target: {}\n", targets(s.target));
   if (s.target.inclusive != defaults.inclusive) out += fmt::format("    inclusive: {}\n", s.target.inclusive);
   if (s.target.action != defaults.action) {
     out += fmt::format("    action: {}\n",
@@ -167,7 +196,9 @@ class StepWriter {
   std::string& out_;
 };
 
-void write_expectation(const Expectation& e, std::string& out) {
+// `step_lines`: the line each step's verb stands on in `out`, for an `error:` expectation that
+// names its step by a line (the written file's lines are not the original's).
+void write_expectation(const Expectation& e, std::string& out, const std::vector<int>& step_lines) {
   const std::string kind = to_string(e.kind);
   switch (e.kind) {
     case ExpectKind::kRows: out += fmt::format("  - rows: {}\n    count: {}\n", e.table, e.count); break;
@@ -179,6 +210,13 @@ void write_expectation(const Expectation& e, std::string& out) {
       if (e.failover_loses_data) out += fmt::format("    failover_loses_data: {}\n", *e.failover_loses_data);
       return;  // A lag expectation takes no node.
     case ExpectKind::kError: out += fmt::format("  - error: {}\n", e.error); break;
+    case ExpectKind::kStepError: {
+      const bool by_line = !e.step_ref.empty() && std::all_of(e.step_ref.begin(), e.step_ref.end(), ::isdigit);
+      const bool known = e.step >= 0 && static_cast<size_t>(e.step) < step_lines.size();
+      out += fmt::format("  - error: {}\n    step: {}\n", quote(e.error),
+                         by_line && known ? std::to_string(step_lines[static_cast<size_t>(e.step)]) : e.step_ref);
+      return;
+    }
     default: out += fmt::format("  - {}: {}\n", kind, e.label); break;
   }
   if (!e.node.empty()) out += fmt::format("    on: {}\n", e.node);
@@ -240,8 +278,9 @@ void compare_step(size_t i, const Step& a, const Step& b, Diff& d) {
   d.field(at + ".backup", a.backup, b.backup);
   d.field(at + ".files", fmt::format("{}", fmt::join(a.files, ", ")), fmt::format("{}", fmt::join(b.files, ", ")));
   d.field(at + ".target", a.target.kind != b.target.kind || a.target.ref != b.target.ref ||
-                              a.target.inclusive != b.target.inclusive || a.target.action != b.target.action ||
-                              a.target.timeline != b.target.timeline);
+                              a.target.second_kind != b.target.second_kind ||
+                              a.target.second_ref != b.target.second_ref || a.target.inclusive != b.target.inclusive ||
+                              a.target.action != b.target.action || a.target.timeline != b.target.timeline);
 }
 
 void compare_expectation(size_t i, const Expectation& a, const Expectation& b, Diff& d) {
@@ -255,6 +294,8 @@ void compare_expectation(size_t i, const Expectation& a, const Expectation& b, D
   d.field(at + ".lag", a.lag_bytes_min != b.lag_bytes_min || a.lag_bytes_max != b.lag_bytes_max ||
                            a.lag_transactions != b.lag_transactions || a.failover_loses_data != b.failover_loses_data);
   d.field(at + ".error", a.error, b.error);
+  d.field(at + ".step", a.step, b.step);
+  d.field(at + ".sqlstate", a.sqlstate, b.sqlstate);
 }
 
 }  // namespace
@@ -270,10 +311,14 @@ std::string write_scenario(const Scenario& scenario) {
   write_cluster(scenario.cluster, out);
   out += scenario.steps.empty() ? "steps: []\n" : "steps:\n";
   StepWriter writer(out);
-  for (const Step& s : scenario.steps) visit_step(s, writer);
+  std::vector<int> step_lines;
+  for (const Step& s : scenario.steps) {
+    step_lines.push_back(static_cast<int>(std::count(out.begin(), out.end(), '\n')) + 1);
+    visit_step(s, writer);
+  }
   if (!scenario.expectations.empty()) {
     out += "expect:\n";
-    for (const Expectation& e : scenario.expectations) write_expectation(e, out);
+    for (const Expectation& e : scenario.expectations) write_expectation(e, out, step_lines);
   }
   return out;
 }

@@ -127,14 +127,16 @@ INSTANTIATE_TEST_SUITE_P(
                  "unknown table 'nosuch'"},
         BadInput{"unknown_column", kHeader + "  - insert: a\n    table: customers\n    values: {nosuch: 1}\n",
                  "unknown column 'nosuch'"},
-        BadInput{"promote_primary", kHeader + "  - promote: p\n", "cannot promote 'p': it is already a primary"},
+        // A promote of a running primary is PostgreSQL's run-time ERROR, not bad input; of a node that is down it is.
+        BadInput{"promote_down", kHeader + "  - crash: r\n  - promote: r\n", "cannot promote 'r': it is not running"},
         BadInput{"resume_running", kHeader + "  - resume: r\n", "cannot resume 'r': it is not paused"},
         BadInput{"unknown_verb", kHeader + "  - explode: r\n", "expected a step verb"},
         BadInput{"missing_backup", kHeader + "  - restore: n\n    from: nightly\n",
                  "no base backup or naive copy named 'nightly'"},
-        BadInput{"unknown_restore_point",
-                 kHeader + "  - base_backup: b\n  - restore: n\n    from: b\n    target: {name: nowhere}\n",
-                 "unknown restore point 'nowhere'"},
+        // An unknown restore point name runs (and is never reached); three targets do not parse.
+        BadInput{"three_targets",
+                 kHeader + "  - base_backup: b\n  - restore: n\n    from: b\n    target: {name: a, xid: b, lsn: c}\n",
+                 "expected target"},
         BadInput{
             "target_before_backup",
             kHeader + "  - mark: early\n  - base_backup: b\n  - restore: n\n    from: b\n    target: {time: early}\n",

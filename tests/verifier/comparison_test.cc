@@ -170,3 +170,74 @@ TEST(ComparisonTest, SurvivesJson) {
 
 }  // namespace
 }  // namespace replsim
+
+namespace replsim::testing {
+namespace {
+
+StepResult step_result(int step, const std::string& text, const std::string& sqlstate = "",
+                       const std::string& message = "") {
+  return StepResult{step, text, !sqlstate.empty(), sqlstate, message, false};
+}
+
+// Each step's own result: a refusal (and its SQLSTATE) must be predicted, and the reverse.
+TEST(ComparisonTest, StepResultsMustMatchRefusalAndSqlstate) {
+  Prediction p = drill_prediction();
+  History h = drill_history();
+  h.steps = {step_result(0, "partition replica"),
+             step_result(1, "promote primary", "55000", "recovery is not in progress"),
+             step_result(2, "insert charlie: customers (...)")};
+  p.steps = h.steps;
+  Comparison same = compare_runs(p, h);
+  EXPECT_TRUE(same.agree);
+  EXPECT_EQ(same.steps.determinate, 3);
+  EXPECT_EQ(same.steps.agreed, 3);
+
+  p.steps[1] = step_result(1, "promote primary");  // Predicted accepted, refused for real.
+  p.steps[2] = step_result(2, "insert charlie: customers (...)", "22P02", "invalid input syntax");  // The reverse.
+  Comparison c = compare_runs(p, h);
+  EXPECT_FALSE(c.agree);
+  ASSERT_EQ(c.differences.size(), 2u);
+  EXPECT_EQ(c.differences[0].kind, Difference::Kind::kStepResult);
+  EXPECT_EQ(c.differences[0].label, "step 2");
+  EXPECT_EQ(c.differences[0].predicted, "accepted");
+  EXPECT_EQ(c.differences[0].observed, "refused (55000: recovery is not in progress)");
+  EXPECT_EQ(c.differences[1].predicted, "refused (22P02: invalid input syntax)");
+  EXPECT_EQ(c.differences[1].observed, "accepted");
+  EXPECT_FALSE(c.differences[1].context.empty());  // The step ran charlie: its events.
+  EXPECT_EQ(c.steps.agreed, 1);
+
+  p.steps[2] = step_result(2, "insert charlie: customers (...)", "23503");  // Refused, but for another reason.
+  p.steps[1] = h.steps[1];
+  h.steps[2] = step_result(2, "insert charlie: customers (...)", "22P02");
+  Comparison other = compare_runs(p, h);
+  ASSERT_EQ(other.differences.size(), 1u);
+  EXPECT_EQ(other.differences[0].predicted, "refused (23503)");
+
+  auto back = comparison_from_json(to_json(other));
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->differences[0].kind, Difference::Kind::kStepResult);
+  EXPECT_EQ(back->steps.to_string(), other.steps.to_string());
+  EXPECT_EQ(std::string(to_string(Difference::Kind::kStepResult)), "step_result");
+}
+
+TEST(ComparisonTest, StepResultsTimingDecidesOrUnobserved) {
+  Prediction p = drill_prediction();
+  History h = drill_history();
+  p.steps = {step_result(0, "a", "55000"), step_result(1, "b")};
+  p.steps[0].timing_decides = true;
+  h.steps = {step_result(0, "a")};  // The run ended before step 1.
+  Comparison c = compare_runs(p, h);
+  EXPECT_TRUE(c.agree);
+  EXPECT_EQ(c.steps.either, 1);
+  EXPECT_EQ(c.steps.determinate, 1);
+  EXPECT_EQ(c.steps.unobserved, 1);
+  // A refusal the prediction has no record of is a difference.
+  p.steps.pop_back();
+  h.steps.push_back(step_result(1, "b", "25006"));
+  Comparison missing = compare_runs(p, h);
+  ASSERT_EQ(missing.differences.size(), 1u);
+  EXPECT_EQ(missing.differences[0].kind, Difference::Kind::kMissing);
+}
+
+}  // namespace
+}  // namespace replsim::testing

@@ -311,3 +311,48 @@ TEST(HistoryChecksTest, FindingSurvivesJson) {
 
 }  // namespace
 }  // namespace replsim
+
+namespace replsim::testing {
+namespace {
+
+// Two restore points with one name: recovery stops at the first the server made; one a standby
+// refused (pg_create_restore_point() in recovery) wrote nothing and is not the cut.
+TEST(PitrNotExactPrefixTest, RestorePointNamedTwiceCutsAtTheFirstTheServerMade) {
+  const Scenario s = scenario(R"(name: t
+cluster:
+  primary: primary
+  standbys: [replica]
+  archive_mode: on
+steps:
+  - base_backup: bk
+  - restore_point: rp
+    node: replica
+  - insert: b
+    table: customers
+    values: {firstName: B}
+  - restore_point: rp
+  - insert: c
+    table: customers
+    values: {firstName: C}
+  - restore_point: rp
+  - switch_wal
+  - restore: pitr
+    from: bk
+    target: {name: rp}
+    action: promote
+)");
+  RunResult r;
+  r.transactions = {tx("b", 2, "primary", {kAck}), tx("c", 4, "primary", {kAck})};
+  r.nodes = {node("primary", "primary", {{"b", kPresent}, {"c", kPresent}}),
+             node("pitr", "primary", {{"b", kPresent}, {"c", kAbsent}})};
+  for (int i = 0; i < 8; ++i) r.steps.push_back(StepResult{i, "", i == 1, i == 1 ? "55000" : "", "", false});
+  EXPECT_TRUE(check_pitr_not_exact_prefix(s, r).empty());
+  // Had the standby's restore point been made, b would lie beyond the cut.
+  r.steps[1].refused = false;
+  const auto findings = check_pitr_not_exact_prefix(s, r);
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].labels, std::vector<std::string>{"b"});
+}
+
+}  // namespace
+}  // namespace replsim::testing

@@ -105,3 +105,55 @@ TEST(ExpectationsTest, RowCountAndLagMismatches) {
 
 }  // namespace
 }  // namespace replsim
+
+namespace replsim {
+namespace {
+
+// `error: CONDITION` with `step:`: held when that step was refused with that SQLSTATE. A refused
+// promotion makes no primary for expectations without `on:`.
+TEST(ExpectationsTest, StepErrorJudgesTheStepsResult) {
+  auto s = parse_scenario_text(R"(name: t
+cluster:
+  primary: primary
+  standbys: [replica]
+steps:
+  - insert: bad
+    table: products
+    values: {name: X, price: abc}
+  - promote: primary
+expect:
+  - error: invalid_text_representation
+    step: bad
+  - error: object_not_in_prerequisite_state
+    step: 9
+  - failed: bad
+)",
+                               "t.yaml");
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  RunResult r;
+  TxRecord tx;
+  tx.label = "bad";
+  tx.outcomes = {TxOutcome::kFailed};
+  r.transactions.push_back(tx);
+  r.steps = {StepResult{0, "insert bad", true, "22P02", "invalid input syntax for type numeric: \"abc\"", false},
+             StepResult{1, "promote primary", true, "55000", "recovery is not in progress", false}};
+  auto results = check_expectations(*s, r);
+  ASSERT_EQ(results.size(), 3u);
+  for (const auto& e : results) EXPECT_EQ(e.verdict, Verdict::kHeld) << e.explanation;
+  EXPECT_EQ(final_primary(*s, r), "primary");
+
+  r.steps[0].sqlstate = "22003";
+  r.steps[1].refused = false;
+  results = check_expectations(*s, r);
+  EXPECT_EQ(results[0].verdict, Verdict::kFailed);
+  EXPECT_NE(results[0].explanation.find("refused with 22003"), std::string::npos) << results[0].explanation;
+  EXPECT_EQ(results[1].verdict, Verdict::kFailed);
+  EXPECT_NE(results[1].explanation.find("was accepted"), std::string::npos) << results[1].explanation;
+  r.steps[0].timing_decides = true;
+  EXPECT_EQ(check_expectations(*s, r)[0].verdict, Verdict::kUndetermined);
+  r.steps.clear();
+  EXPECT_EQ(check_expectations(*s, r)[0].verdict, Verdict::kFailed);  // The step did not run.
+}
+
+}  // namespace
+}  // namespace replsim

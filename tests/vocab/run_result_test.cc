@@ -38,6 +38,8 @@ RunResult sample() {
   n.row_counts = {{"customers", 6}};
   r.nodes.push_back(n);
   r.notes = {"charlie was lost"};
+  r.steps = {{0, "insert charlie: customers (...)", false, "", "", false},
+             {1, "promote primary", true, "55000", "recovery is not in progress", true}};
   return r;
 }
 
@@ -76,6 +78,37 @@ TEST(RunResultTest, UnknownNodeStateIsAnErrorNamingIt) {
   for (auto s : {NodeState::kPrimary, NodeState::kStandby, NodeState::kPaused, NodeState::kCrashed, NodeState::kStopped,
                  NodeState::kWiped, NodeState::kRestoring})
     EXPECT_EQ(parse_node_state(to_string(s)), s);
+}
+
+}  // namespace
+}  // namespace replsim
+
+namespace replsim {
+namespace {
+
+// Each step's own result travels with the run; a run stored before step results were recorded
+// (no "steps") still reads, with none.
+TEST(RunResultTest, StepResultsRoundTripAndMayBeAbsent) {
+  nlohmann::json j = to_json(sample());
+  auto back = run_result_from_json(j);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  ASSERT_EQ(back->steps.size(), 2u);
+  const StepResult* promote = back->find_step(1);
+  ASSERT_NE(promote, nullptr);
+  EXPECT_TRUE(promote->refused);
+  EXPECT_EQ(promote->sqlstate, "55000");
+  EXPECT_EQ(promote->message, "recovery is not in progress");
+  EXPECT_TRUE(promote->timing_decides);
+  EXPECT_EQ(promote->text, "promote primary");
+  EXPECT_FALSE(back->find_step(0)->refused);
+  EXPECT_EQ(back->find_step(2), nullptr);
+  j.erase("steps");
+  auto old = run_result_from_json(j);
+  ASSERT_TRUE(old.ok()) << old.status().message();
+  EXPECT_TRUE(old->steps.empty());
+  j = to_json(sample());
+  j["steps"][1]["refused"] = "yes";
+  EXPECT_FALSE(run_result_from_json(j).ok());
 }
 
 }  // namespace

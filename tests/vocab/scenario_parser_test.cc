@@ -5,6 +5,9 @@
 
 #include <fstream>
 
+#include "vocab/scenario_walk.h"
+#include "vocab/sqlstate.h"
+
 namespace replsim {
 namespace {
 
@@ -100,7 +103,6 @@ TEST(ScenarioParserTest, UnknownNodeTableColumnAndVerb) {
 }
 
 TEST(ScenarioParserTest, ImpossibleSteps) {
-  expect_error(parse("  - promote: primary\n"), 7, 5, "already a primary");
   expect_error(parse("  - resume: replica\n"), 7, 5, "not paused");
   expect_error(parse("  - pause: replica\n  - pause: replica\n"), 8, 5, "not running");
   expect_error(parse("  - heal: replica\n"), 7, 5, "not partitioned");
@@ -131,8 +133,6 @@ TEST(ScenarioParserTest, DiskStallsEndOnlyInAnOperatingSystemCrash) {
 
 TEST(ScenarioParserTest, RecoveryBadInput) {
   expect_error(parse("  - restore: r\n    from: nope\n"), 7, 5, "no base backup or naive copy named 'nope'");
-  expect_error(parse("  - base_backup: b\n  - restore: r\n    from: b\n    target: {name: nowhere}\n"), 8, 5,
-               "unknown restore point 'nowhere'");
   expect_error(parse("  - mark: early\n  - base_backup: b\n  - restore: r\n    from: b\n    target: {time: early}\n"),
                9, 5, "lies before the end of base backup 'b'");
   expect_error(parse("  - base_backup: b\n  - restore: r\n    from: b\n    action: explode\n"), 10, 13,
@@ -281,6 +281,74 @@ TEST(ScenarioInputHardeningTest, AnEndlessOrHugeFileIsRefusedAfterTheLimit) {
   auto zero = parse_scenario_file("/dev/zero");
   ASSERT_FALSE(zero.ok());
   EXPECT_NE(zero.status().message().find("larger than 1048576 bytes"), std::string::npos) << zero.status().message();
+}
+
+// What PostgreSQL accepts and refuses only while running is a step, not bad input
+// (docs/model.md "Steps PostgreSQL refuses").
+TEST(ScenarioParserTest, WhatTheServerRefusesAtRunTimeIsNotBadInput) {
+  auto r = parse(
+      "  - base_backup: b\n  - promote: primary\n  - switch_wal: replica\n  - restore_point: p\n    node: replica\n"
+      "  - restore_point: p\n  - insert: a\n    table: customers\n    values: {firstName: A, firstname: B}\n"
+      "  - restore: r1\n    from: b\n    target: {name: never_made}\n"
+      "  - restore: r2\n    from: b\n    target: {name: p, xid: a}\n");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->steps[1].kind, StepKind::kPromote);
+  EXPECT_EQ(r->steps[6].target.kind, RecoveryTarget::Kind::kName);
+  EXPECT_EQ(r->steps[6].target.second_kind, RecoveryTarget::Kind::kNone);
+  const RecoveryTarget& two = r->steps[7].target;
+  EXPECT_EQ(two.kind, RecoveryTarget::Kind::kName);
+  EXPECT_EQ(two.ref, "p");
+  EXPECT_EQ(two.second_kind, RecoveryTarget::Kind::kXid);
+  EXPECT_EQ(two.second_ref, "a");
+  EXPECT_NE(describe_step(r->steps[7]).find("to name p and xid a"), std::string::npos) << describe_step(r->steps[7]);
+  // A promote of a primary changes nothing: unqualified writes still go to the first primary.
+  const ScenarioWalk walk(*r);
+  EXPECT_EQ(walk.current_primary(2), "primary");
+
+  // The second target must name something too; three targets are not a target.
+  expect_error(parse("  - base_backup: b\n  - restore: r\n    from: b\n    target: {name: p, xid: nobody}\n"), 8, 5,
+               "recovery target xid 'nobody'");
+  expect_error(parse("  - mark: m\n  - base_backup: b\n  - restore: r\n    from: b\n"
+                     "    target: {name: p, xid: a, time: m}\n"),
+               11, 13, "expected target");
+}
+
+TEST(ScenarioParserTest, StepErrorExpectations) {
+  const std::string steps =
+      "  - insert: bad\n    table: products\n    values: {name: X, price: abc}\n"
+      "  - promote: primary\n  - restore_point: p\n  - restore_point: p\n";
+  auto r = parse(steps,
+                 "  - error: invalid_text_representation\n    step: bad\n"
+                 "  - error: 55000\n    step: 10\n  - error: 22P02\n    step: bad\n");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->expectations.size(), 3u);
+  const Expectation& by_label = r->expectations[0];
+  EXPECT_EQ(by_label.kind, ExpectKind::kStepError);
+  EXPECT_EQ(by_label.step, 0);
+  EXPECT_EQ(by_label.sqlstate, "22P02");
+  EXPECT_EQ(by_label.error, "invalid_text_representation");
+  EXPECT_EQ(by_label.step_ref, "bad");
+  EXPECT_EQ(r->expectations[1].step, 1);  // The promote stands on line 10.
+  EXPECT_EQ(r->expectations[1].sqlstate, "55000");
+  EXPECT_EQ(r->expectations[2].sqlstate, "22P02");
+
+  expect_error(parse(steps, "  - error: no_such_condition\n    step: bad\n"), 14, 12, "expected an SQLSTATE");
+  expect_error(parse(steps, "  - error: 22P02\n    step: nothing\n"), 15, 11, "no step is labelled or named 'nothing'");
+  expect_error(parse(steps, "  - error: 22P02\n    step: 99\n"), 15, 11, "no step stands on line 99");
+  expect_error(parse(steps, "  - error: 22P02\n    step: p\n"), 15, 11, "names 2 steps");
+  expect_error(parse(steps, "  - error: 22P02\n    step: bad\n    on: primary\n"), 16, 5, "unknown key 'on'");
+}
+
+TEST(SqlStateTest, ConditionNamesAndCodes) {
+  EXPECT_EQ(parse_sqlstate("invalid_text_representation"), "22P02");
+  EXPECT_EQ(parse_sqlstate("22P02"), "22P02");
+  EXPECT_EQ(parse_sqlstate("object_not_in_prerequisite_state"), "55000");
+  EXPECT_EQ(parse_sqlstate("XX000"), "XX000");  // A code replsim does not name is still a code.
+  EXPECT_EQ(parse_sqlstate("22p02"), std::nullopt);
+  EXPECT_EQ(parse_sqlstate("invalid"), std::nullopt);
+  EXPECT_EQ(condition_name("42701"), "duplicate_column");
+  EXPECT_EQ(condition_name("XX000"), "");
+  for (const SqlState& s : known_sqlstates()) EXPECT_EQ(parse_sqlstate(s.condition), s.code);
 }
 
 }  // namespace
