@@ -169,8 +169,9 @@ void Cluster::write(const Step& step) {
   if (!n.is_primary())
     return fail(
         fmt::format("cannot execute {} in a read-only transaction ({} is a standby)", to_string(step.kind), n.name()));
-  ExecutionResult exec = Executor(dataset_, n.store()).execute(step, n.sequences());
+  ExecutionResult exec = execute_as_seen(p, step);
   if (!exec.ok) return fail(exec.error);
+  tx.held = held_if_waiting(p, exec);
 
   const Xid xid = n.assign_xid();
   wal::WalWriter& w = n.writer();
@@ -189,7 +190,9 @@ void Cluster::write(const Step& step) {
       case wal::RecordType::kBackupEnd: REPLSIM_ASSERT(false, "the executor makes only row changes");
     }
   }
-  w.insert(xid, marker_table_id(dataset_), n.next_marker_key(), Executor::initial_row({step.label}));
+  const uint64_t marker = n.next_marker_key();
+  w.insert(xid, marker_table_id(dataset_), marker, Executor::initial_row({step.label}));
+  if (tx.held) tx.held->undo.push_back({RowId{marker_table_id(dataset_), marker}, std::nullopt});
   const wal::Appended commit = w.commit(xid, kEpochUs + world_.now_us());
   n.make_visible();
   tx.committed = true;
@@ -428,7 +431,7 @@ void Cluster::finish() {
         f.presence[tx.record.label] = tx.committed && !hidden && labels.contains(tx.record.label) ? Presence::kPresent
                                                                                                   : Presence::kAbsent;
       }
-      for (const auto& t : dataset_.tables) f.row_counts[t.name] = n.row_count(t.name);
+      f.row_counts = row_counts_as_seen(static_cast<int>(i));
     }
     result_.nodes.push_back(std::move(f));
   }
