@@ -23,16 +23,22 @@ ExecutionResult Cluster::execute_as_seen(int p, const Step& step) {
   ExecutionResult exec = Executor(dataset_, *view).execute(step, n.sequences());
   const std::optional<LockWait> wait = lock_conflict(dataset_, *view, step, exec, waiting);
   if (!wait) return exec;
-  if (wait->before_execution) n.sequences() = sequences;  // It never got to draw an id.
   const Tx* holder = nullptr;
   for (const Tx& tx : txs_)
     if (tx.held.get() == waiting[wait->index]) holder = &tx;
-  // The statement waits (XactLockTableWait) until the holder leaves the procarray; the client
-  // gives up first and drops the connection, and the backend keeps waiting with its locks.
-  add_lingering_statement(dataset_, step, *holder->held);
   note("{} waits for {}, held by {}, which is still waiting for {}", step.label, wait->what, holder->record.label,
        holder->flush_wait ? "its flush" : names_on(p).to_string());
-  world_.run_until(world_.now_us() + kClientStatementTimeoutUs);
+  // The statement waits (XactLockTableWait) until the holder leaves the procarray: released by
+  // its standbys (a reconnecting standby may do that within the wait), or never before the
+  // client gives up, drops the connection and leaves the backend waiting with its locks.
+  const int64_t deadline = world_.now_us() + kClientStatementTimeoutUs;
+  if (world_.run_until_true(deadline, [holder] { return !holder->waiting; })) {
+    n.sequences() = sequences;  // The statement goes on with the id it drew, if it drew one.
+    note("{} goes on: {} left the procarray", step.label, holder->record.label);
+    return execute_as_seen(p, step);
+  }
+  if (wait->before_execution) n.sequences() = sequences;  // It never got to draw an id.
+  add_lingering_statement(dataset_, step, *holder->held);
   exec.ok = false;
   exec.changes.clear();
   exec.error = fmt::format(

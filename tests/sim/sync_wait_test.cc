@@ -56,6 +56,18 @@ TEST(SyncWaitTest, UpdatingARowAWaitingCommitUpdatedWaitsForItsLockAndFails) {
   EXPECT_GE(p.find_tx("other")->commit_time_us - p.find_tx("restock")->commit_time_us, kClientStatementTimeoutUs);
 }
 
+TEST(SyncWaitTest, AStatementWaitingForALockGoesOnWhenTheHolderIsReleasedWithinTheTimeout) {
+  // After the heal, r reconnects within wal_retrieve_retry_interval: restock is released while
+  // again waits for its row, and again then runs and commits.
+  auto p = run_yaml(blocked_on_r(std::string(kRestock) + "  - heal: r\n" +
+                                 "  - update: again\n    table: products\n    set: {stock: 1}\n"
+                                 "    where: {name: Mouse}\n  - catchup\n"));
+  EXPECT_EQ(outcome(p, "restock"), "acknowledged");
+  EXPECT_EQ(outcome(p, "again"), "acknowledged");
+  EXPECT_LT(p.find_tx("again")->commit_time_us - p.find_tx("restock")->commit_time_us, kClientStatementTimeoutUs);
+  EXPECT_NE(all_notes(p).find("again goes on: restock left the procarray"), std::string::npos) << all_notes(p);
+}
+
 TEST(SyncWaitTest, DeletesAndForeignKeysWaitForTheLocksOfAWaitingCommit) {
   // waiting-item references order 4 (FOR KEY SHARE); drop-order deletes a row it deleted.
   auto p = run_yaml(
