@@ -3,7 +3,8 @@
 // nemesis and pg_stat_replication would have seen. Four files implement it, each a topic:
 // cluster.cc (steps, transactions, observation), replication.cc (walsender, walreceiver,
 // synchronous replication), faults.cc (the nemesis and the operator) and recovery.cc (archive,
-// checkpoints, base backups, naive copies, restores).
+// checkpoints, base backups, naive copies, restores); sync_wait.cc adds what other sessions of a
+// primary see and wait for while some of its commits wait in the procarray.
 #pragma once
 
 #include <fmt/format.h>
