@@ -37,6 +37,7 @@
 #include "sim/campaign/campaign.h"
 #include "sim/campaign/differential.h"
 #include "sim/campaign/scenario_writer.h"
+#include "verifier/differential_tally.h"
 #include "verifier/report_text.h"
 #include "verifier/run_store.h"
 #include "verifier/verification.h"
@@ -62,6 +63,8 @@ struct CheckArgs {
   bool real = false;
   bool runs_given = false, max_steps_given = false;
   int shrink_budget = 30;  // --real: real-cluster runs the shrinker may spend.
+  // --real --keep-going: run every run, shrink and record every disagreement.
+  bool keep_going = false;
 };
 
 // Shared between the workers of one property's campaign and the progress printer.
@@ -383,7 +386,145 @@ bool report_disagreement(const CheckArgs& args, const campaign::DifferentialOpti
   return true;
 }
 
+// --- --real --keep-going: every run, every disagreement shrunk and recorded, the agreement rate.
+
+// The differences of a disagreement, one sentence each.
+std::vector<std::string> difference_sentences(const Verification& v) {
+  std::vector<std::string> out;
+  for (const Difference& d : v.comparison.differences) out.push_back(d.explanation);
+  return out;
+}
+
+// Writes `d.yaml` to its own file (one per run: a campaign that keeps going finds several);
+// sets d.file, or leaves it empty with the reason on stderr.
+void write_recorded(const CheckArgs& args, RecordedDisagreement& d) {
+  std::error_code ec;
+  std::filesystem::create_directories(args.out, ec);
+  const auto path = std::filesystem::path(args.out) / fmt::format("disagreement-seed-{}-run-{}.yaml", args.seed, d.run);
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file << d.yaml;
+  file.close();
+  if (ec || !file) fmt::print(stderr, "replsim check: cannot write {}\n", path.string());
+  else d.file = path.string();
+}
+
+// Shrinks run `run`'s disagreement (`first`, on `original`) as report_disagreement does, and
+// returns it recorded (written to --out and to the run store) instead of printing it.
+RecordedDisagreement shrink_recorded(const CheckArgs& args, const campaign::DifferentialOptions& options, int64_t run,
+                                     const Scenario& original, const BothSides& first) {
+  RecordedDisagreement d;
+  d.run = run;
+  d.seed = campaign::differential_seed(options, run);
+  d.scenario = original.name;
+  d.differences = difference_sentences(first.verification);
+  d.original_steps = original.steps.size();
+  std::fprintf(stderr, "replsim check --real: shrinking run %lld (at most %d real runs) ...\n",
+               static_cast<long long>(run), options.shrink_budget);
+  const uint64_t seed = d.seed;
+  const auto disagrees = [seed](const Scenario& candidate) {
+    return run_both_sides(candidate, seed).verification.verdict == Verification::Verdict::kDisagree;
+  };
+  campaign::ShrinkResult shrunk = campaign::shrink_disagreement(options, run, disagrees);
+  const BothSides last = run_both_sides(shrunk.scenario, seed);
+  d.reproduced = last.verification.verdict == Verification::Verdict::kDisagree;
+  d.shrink_runs = shrunk.runs;
+  const Scenario& shown = d.reproduced ? shrunk.scenario : original;
+  d.steps = shown.steps.size();
+  if (d.reproduced) d.shrunk_differences = difference_sentences(last.verification);
+  d.yaml = fmt::format(
+      "# Disagreement between the simulator and PostgreSQL 15: run {} of the differential campaign,\n"
+      "# {}.\n"
+      "# Reproduce the campaign: replsim check --real --keep-going --seed {} --runs {} --max-steps {}\n"
+      "# Replay it: replsim verify --seed {} FILE\n",
+      run,
+      d.reproduced ? fmt::format("shrunk from {} to {} steps in {} real runs", d.original_steps, d.steps, d.shrink_runs)
+                   : fmt::format("not reproduced by {} reruns of it and its shrinks (timing-dependent); as generated",
+                                 d.shrink_runs + 1),
+      options.seed, run + 1, options.max_steps, seed);
+  d.yaml += campaign::write_scenario(shown);
+  write_recorded(args, d);
+  record_disagreement(d.reproduced ? last : first, d.yaml, d.file, seed);
+  return d;
+}
+
+void print_recorded(const RecordedDisagreement& d) {
+  fmt::print("FAIL  run {} (seed {:#x}, {}): the simulator and PostgreSQL disagree\n", d.run, d.seed, d.scenario);
+  for (const auto& s : d.differences) fmt::print("      - {}\n", s);
+  if (d.reproduced) {
+    fmt::print("      shrunk from {} to {} steps ({} real runs); it still disagrees:\n", d.original_steps, d.steps,
+               d.shrink_runs);
+    for (const auto& s : d.shrunk_differences) fmt::print("      - {}\n", s);
+  } else {
+    fmt::print("      not reproduced by {} reruns (timing-dependent): kept as generated\n", d.shrink_runs + 1);
+  }
+  fmt::print("      written to {}\n\n{}\n", d.file.empty() ? "(nowhere: see stderr)" : d.file, d.yaml);
+}
+
+// One run of the campaign judged and counted into `tally`; a disagreement is shrunk and
+// recorded, and (without --json) printed at once.
+void keep_going_run(const CheckArgs& args, const campaign::DifferentialOptions& options, int64_t run, int64_t runs,
+                    DifferentialTally& tally) {
+  const uint64_t seed = campaign::differential_seed(options, run);
+  auto scenario = campaign::differential_scenario(options, run);
+  if (!scenario.ok()) {  // A generator bug: the written file does not parse.
+    Verification v;
+    v.verdict = Verification::Verdict::kError;
+    tally.add(v);
+    tally.add_error({run, seed, fmt::format("differential-{}-{}", options.seed, run),
+                     "the generated scenario does not parse: " + scenario.status().message()});
+    return;
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  const BothSides both = run_both_sides(*scenario, seed);
+  const Verification& v = both.verification;
+  tally.add(v);
+  std::fprintf(stderr, "[%lld/%lld] %s: %s (%zu steps, %.1f s); %lld agreed so far\n", static_cast<long long>(run + 1),
+               static_cast<long long>(runs), scenario->name.c_str(), to_string(v.verdict), scenario->steps.size(),
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+               static_cast<long long>(tally.agreed()));
+  if (v.verdict == Verification::Verdict::kAgree) return;
+  if (v.verdict == Verification::Verdict::kError) {
+    tally.add_error({run, seed, scenario->name, v.error});
+    if (!args.json)
+      fmt::print("ERROR run {} ({}): {}\n{}\n", run, scenario->name, v.error, campaign::write_scenario(*scenario));
+    return;
+  }
+  RecordedDisagreement d = shrink_recorded(args, options, run, *scenario, both);
+  if (!args.json) print_recorded(d);
+  tally.add_disagreement(std::move(d));
+}
+
+int run_real_keep_going(const CheckArgs& args) {
+  campaign::DifferentialOptions options;
+  options.seed = args.seed;
+  if (args.max_steps_given) options.max_steps = args.max_steps;
+  options.shrink_budget = args.shrink_budget;
+  const int64_t runs = args.runs_given ? args.runs : 20;
+  if (!args.json)
+    fmt::print(
+        "replsim check --real --keep-going: seed {}, {} runs on the simulator and on PostgreSQL 15, at most {} steps\n",
+        args.seed, runs, options.max_steps);
+  const auto start = std::chrono::steady_clock::now();
+  DifferentialTally tally;
+  for (int64_t run = 0; run < runs; ++run) keep_going_run(args, options, run, runs, tally);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const bool all_agreed = tally.agreed() == tally.runs();
+  const int code = all_agreed ? kExitOk : kExitCheckFailed;
+  if (args.json) {
+    nlohmann::json doc = to_json(tally);
+    doc["seed"] = args.seed;
+    doc["max_steps"] = options.max_steps;
+    doc["seconds"] = seconds;
+    doc["exit_code"] = code;
+    fmt::print("{}\n", doc.dump(2));
+  } else {
+    fmt::print("{}  {} ({:.0f} s)\n", all_agreed ? "OK  " : "FAIL", tally.summary(), seconds);
+  }
+  return code;
+}
+
 int run_real(const CheckArgs& args) {
+  if (args.keep_going) return run_real_keep_going(args);
   campaign::DifferentialOptions options;
   options.seed = args.seed;
   if (args.max_steps_given) options.max_steps = args.max_steps;
@@ -464,11 +605,16 @@ bool report_property(const CheckArgs& args, const PropertyReport& report, size_t
 }
 
 int run_check(const CheckArgs& args) {
+  if (args.keep_going && !args.real) {
+    fmt::print(stderr, "replsim check: --keep-going goes with --real\n");
+    return kExitBadInput;
+  }
   if (args.real) {
-    if (!args.properties.empty() || args.list || args.json || !args.html.empty()) {
+    // --json reports a campaign that keeps going (one document at the end).
+    if (!args.properties.empty() || args.list || (args.json && !args.keep_going) || !args.html.empty()) {
       fmt::print(
           stderr,
-          "replsim check: --real runs a differential campaign; it takes no --property, --list, --json or --html\n");
+          "replsim check: --real runs a differential campaign; it takes no --property, --list, --html, or --json without --keep-going\n");
       return kExitBadInput;
     }
     return run_real(args);
@@ -539,6 +685,10 @@ void add_check_command(CLI::App& app, int& exit_code) {
                 "15 cluster, one at a time; the verifier must find them in agreement, and the first disagreement is "
                 "shrunk and written to --out. Exit 0 all agreed, 1 a disagreement (or a run the harness could not "
                 "finish), 2 bad input");
+  cmd->add_flag("--keep-going", args->keep_going,
+                "With --real: run all --runs instead of stopping at the first disagreement; shrink and record each "
+                "(one file per run in --out), and report the agreement rate and the share of determinate presence "
+                "predictions (with --json, as one JSON document). Exit 1 if any run disagreed or could not run");
   cmd->add_option("--shrink-budget", args->shrink_budget, "With --real: real runs the shrinker may spend")
       ->check(CLI::Range(0, 10'000));
   cmd->footer(

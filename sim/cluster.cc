@@ -162,6 +162,26 @@ std::string Cluster::why_not_received(int standby) const {
   return "";
 }
 
+// The transaction's row changes as WAL records (heap_insert, heap_update, heap_delete,
+// ExecuteTruncate's records), before its marker row and commit record.
+void Cluster::log_row_changes(wal::WalWriter& w, Xid xid, const std::vector<RowChange>& changes) {
+  for (const RowChange& c : changes) {
+    switch (c.type) {
+      case wal::RecordType::kInsert: w.insert(xid, c.table, c.key, c.row); break;
+      case wal::RecordType::kUpdate: w.update(xid, c.table, c.key, c.row); break;
+      case wal::RecordType::kDelete: w.erase(xid, c.table, c.key); break;
+      case wal::RecordType::kTruncate: w.truncate(xid, c.truncated); break;
+      case wal::RecordType::kCommit:
+      case wal::RecordType::kAbort:
+      case wal::RecordType::kRestorePoint:
+      case wal::RecordType::kSwitch:
+      case wal::RecordType::kCheckpoint:
+      case wal::RecordType::kBackupStart:
+      case wal::RecordType::kBackupEnd: REPLSIM_ASSERT(false, "the executor makes only row changes");
+    }
+  }
+}
+
 void Cluster::write(const Step& step) {
   const int p = target_primary(step);
   Node& n = *nodes_[static_cast<size_t>(p)];
@@ -188,30 +208,20 @@ void Cluster::write(const Step& step) {
     refuse("25006", fmt::format("cannot execute {} in a read-only transaction", statement));
     return fail(fmt::format("cannot execute {} in a read-only transaction ({} is a standby)", statement, n.name()));
   }
-  ExecutionResult exec = Executor(dataset_, n.store()).execute(step, n.sequences());
+  ExecutionResult exec = execute_as_seen(p, step);
   if (!exec.ok) {
-    refuse(exec.sqlstate, exec.error);
+    // A statement that waited for a lock until the client gave up got no ERROR: not refused.
+    if (!exec.sqlstate.empty()) refuse(exec.sqlstate, exec.error);
     return fail(exec.error);
   }
+  tx.held = held_if_waiting(p, exec);
 
   const Xid xid = n.assign_xid();
   wal::WalWriter& w = n.writer();
-  for (const RowChange& c : exec.changes) {
-    switch (c.type) {
-      case wal::RecordType::kInsert: w.insert(xid, c.table, c.key, c.row); break;
-      case wal::RecordType::kUpdate: w.update(xid, c.table, c.key, c.row); break;
-      case wal::RecordType::kDelete: w.erase(xid, c.table, c.key); break;
-      case wal::RecordType::kTruncate: w.truncate(xid, c.truncated); break;
-      case wal::RecordType::kCommit:
-      case wal::RecordType::kAbort:
-      case wal::RecordType::kRestorePoint:
-      case wal::RecordType::kSwitch:
-      case wal::RecordType::kCheckpoint:
-      case wal::RecordType::kBackupStart:
-      case wal::RecordType::kBackupEnd: REPLSIM_ASSERT(false, "the executor makes only row changes");
-    }
-  }
-  w.insert(xid, marker_table_id(dataset_), n.next_marker_key(), Executor::initial_row({step.label}));
+  log_row_changes(w, xid, exec.changes);
+  const uint64_t marker = n.next_marker_key();
+  w.insert(xid, marker_table_id(dataset_), marker, Executor::initial_row({step.label}));
+  if (tx.held) tx.held->undo.push_back({RowId{marker_table_id(dataset_), marker}, std::nullopt});
   const wal::Appended commit = w.commit(xid, kEpochUs + world_.now_us());
   n.make_visible();
   tx.committed = true;
@@ -454,7 +464,7 @@ void Cluster::finish() {
         f.presence[tx.record.label] = tx.committed && !hidden && labels.contains(tx.record.label) ? Presence::kPresent
                                                                                                   : Presence::kAbsent;
       }
-      for (const auto& t : dataset_.tables) f.row_counts[t.name] = n.row_count(t.name);
+      f.row_counts = row_counts_as_seen(static_cast<int>(i));
     }
     result_.nodes.push_back(std::move(f));
   }

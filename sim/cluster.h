@@ -3,7 +3,8 @@
 // nemesis and pg_stat_replication would have seen. Four files implement it, each a topic:
 // cluster.cc (steps, transactions, observation), replication.cc (walsender, walreceiver,
 // synchronous replication), faults.cc (the nemesis and the operator) and recovery.cc (archive,
-// checkpoints, base backups, naive copies, restores).
+// checkpoints, base backups, naive copies, restores); sync_wait.cc adds what other sessions of a
+// primary see and wait for while some of its commits wait in the procarray.
 #pragma once
 
 #include <fmt/format.h>
@@ -21,6 +22,7 @@
 #include "sim/simulator.h"
 #include "sim/timing.h"
 #include "sim/timing_use.h"
+#include "sim/waiting_commit.h"
 #include "sim/world.h"
 #include "vocab/dataset.h"
 #include "vocab/run_result.h"
@@ -58,6 +60,9 @@ class Cluster {
     bool erased = false;      // Its node crashed before flushing it: it exists nowhere.
     SyncCommit level = SyncCommit::kOn;
     std::map<int, std::string> standby_view;  // Per standby: why it lacks the commit, at commit time.
+    // What it changed and locks, while it waits in the procarray (waiting_commit.h); set when
+    // its commit may wait.
+    std::shared_ptr<HeldByWaitingCommit> held;
   };
 
   // --- cluster.cc: setup, the client's transactions, observation and pacing.
@@ -73,9 +78,22 @@ class Cluster {
   void on_check_lag(const Step& step);
   void on_cancel(const Step& step);
   void write(const Step& step);
+  static void log_row_changes(wal::WalWriter& w, Xid xid, const std::vector<RowChange>& changes);
   // The server answers the step in progress with an ERROR (RunResult::steps; docs/model.md
   // "Steps PostgreSQL refuses").
   void refuse(const std::string& sqlstate, const std::string& message);
+  // sync_wait.cc: other sessions' view of a primary while some of its commits wait in the
+  // procarray (docs/model.md, "Commits waiting in the procarray").
+  // The committed, still waiting transactions of node `n`, oldest first.
+  std::vector<const HeldByWaitingCommit*> waiting_commits_on(int n) const;
+  // Runs write `step` on primary `p` as its own snapshot sees the rows; a statement that would
+  // wait for a lock of a waiting commit fails after the client's statement timeout.
+  ExecutionResult execute_as_seen(int p, const Step& step);
+  // What the commit of `exec` on `p` will hold if it waits; null when it cannot wait.
+  std::shared_ptr<HeldByWaitingCommit> held_if_waiting(int p, const ExecutionResult& exec) const;
+  // Node `n`'s row counts as count(*) of another session sees them; a table a waiting commit
+  // holds ACCESS EXCLUSIVE cannot be counted (count(*) waits) and is left out.
+  std::map<std::string, int64_t> row_counts_as_seen(int n) const;
   void wait_for_flush(Tx& tx);
   void wal_gone_at_catchup(int standby);
   void cannot_catch_up(int standby, const std::string& why);

@@ -45,6 +45,12 @@ class Executor {
   // REQUIRES: step is an insert, update, delete or truncate on a table of the data set.
   ExecutionResult execute(const Step& step, std::map<std::string, uint64_t>& next_id) const;
 
+  // Keys of the rows an update or delete `step` matches in the store (its WHERE clause).
+  // REQUIRES: step is an update or delete on a table of the data set.
+  std::vector<uint64_t> keys_matching(const Step& step) const {
+    return matching(*dataset_.find_table(step.table), step.where);
+  }
+
   // The row image of the initial row `values` (every column but id) of `table`.
   static std::string initial_row(const std::vector<std::string>& values);
 
