@@ -179,6 +179,11 @@ void write_expectation(const Expectation& e, std::string& out) {
       if (e.failover_loses_data) out += fmt::format("    failover_loses_data: {}\n", *e.failover_loses_data);
       return;  // A lag expectation takes no node.
     case ExpectKind::kError: out += fmt::format("  - error: {}\n", e.error); break;
+    case ExpectKind::kLostCount:
+    case ExpectKind::kPresentCount:
+      out += fmt::format("  - {}: {{min: {}, max: {}{}}}\n", kind, e.count_min, e.count_max,
+                         e.label.empty() ? "" : ", label: " + e.label);
+      break;
     default: out += fmt::format("  - {}: {}\n", kind, e.label); break;
   }
   if (!e.node.empty()) out += fmt::format("    on: {}\n", e.node);

@@ -65,18 +65,18 @@ TEST(BurstTest, LoadExpandsToRateTimesDurationPacedInserts) {
 
 TEST(BurstTest, BadBurstsAreErrorsWithTheirLine) {
   const char* insert = "  - insert: b\n    table: customers\n    values: {firstName: B, lastName: B}\n";
-  expect_error(parse(std::string(insert) + "    repeat: 0\n"), 1, "between 1 and 10000 inserts");
-  expect_error(parse(std::string(insert) + "    repeat: 20000\n"), 1, "between 1 and 10000 inserts");
-  expect_error(parse(std::string(insert) + "    load: {rate: fast, duration: 1s}\n"), 4, "a rate such as 200/s");
-  expect_error(parse(std::string(insert) + "    load: {rate: 10/s}\n"), 4, "{rate: N/s, duration: D}");
-  expect_error(parse(std::string(insert) + "    repeat: 2\n    load: {rate: 10/s, duration: 1s}\n"), 1,
+  expect_error(parse(std::string(insert) + "    repeat: 0\n"), 9, "between 1 and 10000 inserts");
+  expect_error(parse(std::string(insert) + "    repeat: 20000\n"), 9, "between 1 and 10000 inserts");
+  expect_error(parse(std::string(insert) + "    load: {rate: fast, duration: 1s}\n"), 9, "a rate such as 200/s");
+  expect_error(parse(std::string(insert) + "    load: {rate: 10/s}\n"), 9, "{rate: N/s, duration: D}");
+  expect_error(parse(std::string(insert) + "    repeat: 2\n    load: {rate: 10/s, duration: 1s}\n"), 6,
                "'repeat' or 'load', not both");
   // The numbered labels are ordinary labels: b_2 written again is a label used twice.
   expect_error(parse(std::string(insert) + "    repeat: 2\n  - insert: b_2\n    table: customers\n"
                                            "    values: {firstName: B, lastName: B}\n"),
-               5, "b_2");
+               10, "b_2");
   // repeat belongs to insert only.
-  expect_error(parse("  - crash: primary\n    repeat: 2\n"), 2, "unknown key 'repeat'");
+  expect_error(parse("  - crash: primary\n    repeat: 2\n"), 7, "unknown key 'repeat'");
 }
 
 TEST(BurstTest, CountExpectationsParseAndCheckTheirBoundsAndGroup) {
@@ -91,9 +91,9 @@ TEST(BurstTest, CountExpectationsParseAndCheckTheirBoundsAndGroup) {
   EXPECT_EQ(ok->expectations[0].count_max, 2);
   EXPECT_EQ(ok->expectations[1].kind, ExpectKind::kPresentCount);
   EXPECT_EQ(ok->expectations[1].count_min, 1);
-  expect_error(parse(steps, "  - lost_count: {min: 3, max: 2}\n"), 6, "0 <= min <= max");
-  expect_error(parse(steps, "  - lost_count: {min: 0, max: 2, label: nope}\n"), 6, "no repeat or load step");
-  expect_error(parse(steps, "  - lost_count: 3\n"), 6, "{min: N, max: M}");
+  expect_error(parse(steps, "  - lost_count: {min: 3, max: 2}\n"), 11, "0 <= min <= max");
+  expect_error(parse(steps, "  - lost_count: {min: 0, max: 2, label: nope}\n"), 11, "no repeat or load step");
+  expect_error(parse(steps, "  - lost_count: 3\n"), 11, "{min: N, max: M}");
 }
 
 // A prediction's range: certain losses at least, possible ones at most; a real run's is exact.
