@@ -155,11 +155,11 @@ TEST(RunCommandTest, TimingProfileDecidesTheBurstRange) {
     "command": "test", "machine": {"cpu": "x", "cores": 1, "postgresql": "15"}, "samples": 1, "steps": {)";
   const std::string one =
       R"({"count": 1, "min_us": 1000, "p50_us": 1000, "p90_us": 1000, "p99_us": 1000, "max_us": 1000})";
-  for (size_t i = 0; i < calibrated_steps().size(); ++i)
-    flat += (i == 0 ? "\"" : ", \"") + calibrated_steps()[i] + "\": " + one;
+  for (size_t i = 0; i < replsim::calibrated_steps().size(); ++i)
+    flat += (i == 0 ? "\"" : ", \"") + replsim::calibrated_steps()[i] + "\": " + one;
   flat += R"(}, "wal_shipping": )" + one + R"(, "commit": {)";
-  for (size_t i = 0; i < calibrated_commit_levels().size(); ++i)
-    flat += (i == 0 ? "\"" : ", \"") + calibrated_commit_levels()[i] + "\": " + one;
+  for (size_t i = 0; i < replsim::calibrated_commit_levels().size(); ++i)
+    flat += (i == 0 ? "\"" : ", \"") + replsim::calibrated_commit_levels()[i] + "\": " + one;
   flat += "}}\n";
   CliRun fixed = replsim("run --timing " + write_temp("flat.json", flat) + " " + burst);
   EXPECT_NE(fixed.out.find("acknowledged and lost on replica: 20 of 20"), std::string::npos) << fixed.out << fixed.err;
