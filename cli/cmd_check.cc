@@ -32,6 +32,7 @@
 
 #include "cli/command.h"
 #include "cli/html_timeline.h"
+#include "cli/terminal_filter.h"
 #include "cli/timing_option.h"
 #include "harness/scenario_runner.h"
 #include "sim/campaign/campaign.h"
@@ -101,7 +102,8 @@ void show_progress(const Property& p, const Shared& shared, int64_t runs, double
   if (tty) {
     constexpr int kWidth = 30;
     const int filled = runs > 0 ? static_cast<int>(kWidth * std::min(done, runs) / runs) : kWidth;
-    std::fprintf(stderr, "\r\033[K%-40s [%s%s] %lld/%lld runs  %.0f runs/s  failures: %lld%s", p.name.c_str(),
+    write_terminal_control(STDERR_FILENO, "\r\033[K");  // Trusted: past the terminal filter.
+    std::fprintf(stderr, "%-40s [%s%s] %lld/%lld runs  %.0f runs/s  failures: %lld%s", p.name.c_str(),
                  std::string(static_cast<size_t>(filled), '#').c_str(),
                  std::string(static_cast<size_t>(kWidth - filled), '.').c_str(), static_cast<long long>(done),
                  static_cast<long long>(runs), rate, static_cast<long long>(shared.counting.load()), last ? "\n" : "");

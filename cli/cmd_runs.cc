@@ -1,7 +1,8 @@
 // `replsim runs [--store DIR] [--json]` lists the recorded verify runs (id, time, scenario,
 // verdict); `replsim runs show ID [--store DIR] [--json]` prints one of them again: both
 // timelines, the verdict, the history checks and the expectations, as `replsim verify` did.
-// Exit 0 on success, 2 for an unknown id or an unreadable store.
+// `replsim runs repair [--store DIR]` rebuilds a damaged store's metadata. Reading opens the
+// store read-only. Exit 0 on success, 2 for an unknown id or an unreadable store.
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -34,23 +35,36 @@ std::string utc(int64_t time_ms) {
   return buf;
 }
 
-// The store, or nullptr with `code` set; a store that was never created has no runs.
+// The store opened read-only, or nullptr with `code` set; a store that was never created has
+// no runs. Reading never creates, repairs or deletes anything (RunStore::open_read_only).
 std::unique_ptr<RunStore> open_store(const RunsOptions& o, int* code) {
   const std::string dir = o.store.empty() ? RunStore::default_dir() : o.store;
-  std::error_code ec;
-  if (!std::filesystem::exists(dir, ec)) {
+  auto store = RunStore::open_read_only(dir);
+  if (store.status().code() == Status::Code::kNotFound) {
     std::fprintf(stderr, "replsim runs: no runs recorded in %s\n", dir.c_str());
     *code = o.id.empty() ? kExitOk : kExitBadInput;
     if (o.json && o.id.empty()) std::puts("[]");
     return nullptr;
   }
-  auto store = RunStore::open(dir);
   if (!store.ok()) {
     std::fprintf(stderr, "replsim runs: %s\n", store.status().message().c_str());
     *code = kExitBadInput;
     return nullptr;
   }
   return std::move(store).value();
+}
+
+// `replsim runs repair`: the one command that may rewrite a damaged store's metadata.
+int repair(const RunsOptions& o) {
+  const std::string dir = o.store.empty() ? RunStore::default_dir() : o.store;
+  const Status st = RunStore::repair(dir);
+  if (!st.ok()) {
+    std::fprintf(stderr, "replsim runs repair: %s\n", st.message().c_str());
+    return kExitBadInput;
+  }
+  std::fprintf(stderr, "replsim runs repair: %s repaired; `replsim runs --store %s` lists what it holds\n", dir.c_str(),
+               dir.c_str());
+  return kExitOk;
 }
 
 int list(const RunsOptions& o) {
@@ -139,7 +153,9 @@ void add_runs_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<RunsOptions>();
   CLI::App* cmd = app.add_subcommand("runs", "List the recorded verify runs (replsim runs show ID prints one again)");
   cmd->require_subcommand(0, 1);
-  cmd->add_option("--store", options->store, "Run store directory (default: $REPLSIM_HOME/runs, else ./.replsim/runs)");
+  cmd->add_option(
+      "--store", options->store,
+      "Run store directory (default: $REPLSIM_HOME/runs, else $XDG_DATA_HOME/replsim/runs, else ~/.local/share/replsim/runs)");
   cmd->add_flag("--json", options->json, "Print as JSON");
   CLI::App* show_cmd = cmd->add_subcommand("show", "Print one recorded run again: timelines, verdict, checks");
   show_cmd->add_option("id", options->id, "The run's id, as `replsim runs` lists it (leading zeros optional)")
@@ -147,8 +163,12 @@ void add_runs_command(CLI::App& app, int& exit_code) {
   show_cmd->add_option("--store", options->store, "Run store directory");
   show_cmd->add_flag("--json", options->json, "Print the stored run as JSON");
   show_cmd->callback([options, &exit_code] { exit_code = show(*options); });
-  cmd->callback([options, show_cmd, &exit_code] {
-    if (!show_cmd->parsed()) exit_code = list(*options);
+  CLI::App* repair_cmd = cmd->add_subcommand(
+      "repair", "Rebuild a damaged run store's metadata (RocksDB RepairDB); reads never do this themselves");
+  repair_cmd->add_option("--store", options->store, "Run store directory");
+  repair_cmd->callback([options, &exit_code] { exit_code = repair(*options); });
+  cmd->callback([options, show_cmd, repair_cmd, &exit_code] {
+    if (!show_cmd->parsed() && !repair_cmd->parsed()) exit_code = list(*options);
   });
 }
 

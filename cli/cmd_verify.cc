@@ -169,7 +169,7 @@ void add_verify_command(CLI::App& app, int& exit_code) {
   cmd->add_option("files", options->files, "Scenario files (YAML; see docs/scenario.md)")->required();
   cmd->add_option("--seed", options->seed, "Simulation seed");
   cmd->add_flag("--json", options->json, "Print a machine-readable report (verdicts, predictions, histories) as JSON");
-  cmd->add_option("--store", options->store, "Run store directory (default: $REPLSIM_HOME/runs, else ./.replsim/runs)");
+  cmd->add_option("--store", options->store, "Run store directory (default: $REPLSIM_HOME/runs, else $XDG_DATA_HOME/replsim/runs, else ~/.local/share/replsim/runs)");
   cmd->add_flag("--keep", options->keep, "Keep each real cluster's directory (data, logs, archive) for inspection");
   cmd->add_flag("--no-store", options->no_store, "Do not record the runs");
   cmd->add_option("--html", options->html,

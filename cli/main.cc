@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <sstream>
 #include <utility>
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/terminal_filter.h"
 
 namespace replsim::cli {
 namespace {
@@ -24,6 +26,7 @@ bool register_command(int order, CommandSetup setup) {
 
 int main(int argc, char** argv) {
   using namespace replsim::cli;
+  install_terminal_filters();  // Before anything prints: nothing untrusted reaches a terminal raw.
   CLI::App app{"replsim: predict, observe and verify what PostgreSQL replication keeps when things fail"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "replsim 0.1.0");
@@ -34,7 +37,11 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
+    // CLI11 writes to std::cout/std::cerr, which the filter does not see: through it instead.
+    std::ostringstream out, err;
+    const int rc = app.exit(e, out, err);
+    std::fputs(out.str().c_str(), stdout);
+    std::fputs(err.str().c_str(), stderr);
     return rc == 0 ? kExitOk : kExitBadInput;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "replsim: internal error: %s\n", e.what());

@@ -1,6 +1,7 @@
 #include "harness/cluster.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -10,13 +11,17 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <thread>
 
 #include "harness/interrupt.h"
+#include "harness/leftovers.h"
+#include "vocab/assert.h"
 
 namespace replsim::harness {
 
@@ -87,6 +92,10 @@ Result<std::unique_ptr<Cluster>> Cluster::create(const HarnessOptions& options, 
   if (run_as->switch_user && chown(c->dir_.c_str(), run_as->uid, run_as->gid) != 0) {
     return Status::IoError(fmt::format("chown {}: {}", c->dir_, strerror(errno)));
   }
+  if (Status s = record_owner(c->dir_); !s.ok()) return s;
+  // What runs killed earlier left behind (their servers, maybe stopped; their directories).
+  for (const std::string& line : remove_dead_runs(parent, run_as->uid))
+    std::fprintf(stderr, "replsim: %s\n", line.c_str());
   c->sock_dir_ = c->dir_ + "/sock";
   c->archive_dir_ = c->dir_ + "/archive";
   c->backup_dir_ = c->dir_ + "/backups";
@@ -101,6 +110,7 @@ Result<std::unique_ptr<Cluster>> Cluster::create(const HarnessOptions& options, 
                     "choose another --work-dir",
                     c->dir_));
   }
+  if (Status s = c->write_passfile(); !s.ok()) return s;
   if (Status s = c->ensure_template(); !s.ok()) return s;
   if (options.disk_faults) {
     if (Status s = c->setup_disk_gate(); !s.ok()) return s;
@@ -167,7 +177,7 @@ Status Cluster::ensure_template() {
   // The cache does not follow work_parent: every run of this user and version shares it.
   const std::string parent = env_or("TMPDIR", "/tmp");
   template_ = !options_.template_dir.empty() ? options_.template_dir
-                                             : fmt::format("{}/replsim-template-{}-{}-{}", parent, run_as_.uid,
+                                             : fmt::format("{}/replsim-template-{}-{}-{}-scram", parent, run_as_.uid,
                                                            version_, size_mb(spec_.wal_segment_size));
   struct stat st = {};
   if (stat(template_.c_str(), &st) == 0) {
@@ -187,17 +197,10 @@ Status Cluster::ensure_template() {
     return Status::IoError(fmt::format("chown {}: {}", build, strerror(errno)));
   }
   SpawnOptions o;
-  o.argv = {bindir_ + "/initdb",
-            "-D",
-            build + "/data",
-            "-U",
-            "postgres",
-            "-A",
-            "trust",
-            "-N",
-            "-E",
-            "UTF8",
-            "--locale=C",
+  o.argv = {bindir_ + "/initdb", "-D", build + "/data", "-U", "postgres",
+            // Unix sockets (only in the run's private 0700 directory) trust the OS user; TCP,
+            // which any local user can reach, needs the run's password (docs/harness.md, "Security").
+            "--auth-local=trust", "--auth-host=scram-sha-256", "-N", "-E", "UTF8", "--locale=C",
             fmt::format("--wal-segsize={}", spec_.wal_segment_size >> 20)};
   o.output_path = log_dir_ + "/initdb.log";
   Status s = run_program(o, run_as_, 120000);
@@ -426,8 +429,10 @@ Status Cluster::init_primary(const std::string& name) {
       {"wal_receiver_status_interval", "1s"},
       {"synchronous_commit", to_string(spec_.synchronous_commit)},
       {"synchronous_standby_names", spec_.synchronous_standby_names},
-      {"wal_keep_size", size_mb(spec_.wal_keep_size)},
-      {"max_slot_wal_keep_size", spec_.max_slot_wal_keep_size < 0 ? "-1" : size_mb(spec_.max_slot_wal_keep_size)},
+      // In bytes, as the scenario gave them: PostgreSQL rounds to its MB unit itself.
+      {"wal_keep_size", fmt::format("{}B", spec_.wal_keep_size)},
+      {"max_slot_wal_keep_size",
+       spec_.max_slot_wal_keep_size < 0 ? "-1" : fmt::format("{}B", spec_.max_slot_wal_keep_size)},
       {"archive_mode", spec_.archive_mode ? "on" : "off"},
       // A fixed command with a harness-chosen path (checked shell-safe in create()).
       {"archive_command", fmt::format("/bin/cp %p {}/%f", archive_dir_)},
@@ -449,8 +454,43 @@ Status Cluster::init_primary(const std::string& name) {
   }
   if (Status s = append_conf(n, conf); !s.ok()) return s;
   if (Status s = start_and_wait(n); !s.ok()) return s;
+  if (Status s = set_password(n); !s.ok()) return s;
   n.state = NodeState::kPrimary;
   return Status::Ok();
+}
+
+// A fresh random password per run (getrandom through std::random_device), kept only in the
+// run's 0700 directory in a 0600 pgpass file owned by the server's user: the walreceivers read
+// it (primary_conninfo's passfile), nothing else has it, and it is gone with the directory.
+Status Cluster::write_passfile() {
+  std::random_device random;
+  for (int i = 0; i < 8; ++i) password_ += fmt::format("{:08x}", random());
+  passfile_ = dir_ + "/pgpass";
+  const int fd = ::open(passfile_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::IoError(fmt::format("create {}: {}", passfile_, strerror(errno)));
+  const std::string line = "*:*:*:postgres:" + password_ + "\n";
+  const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  const bool owned = !run_as_.switch_user || fchown(fd, run_as_.uid, run_as_.gid) == 0;
+  ::close(fd);
+  if (!written || !owned) return Status::IoError(fmt::format("write {}: {}", passfile_, strerror(errno)));
+  return Status::Ok();
+}
+
+// The postgres role gets the run's password as a SCRAM verifier computed client-side: the
+// statement carries no password, only the verifier, whose characters are checked first.
+Status Cluster::set_password(ClusterNode& primary) {
+  auto conn = connect(primary);
+  if (!conn.ok()) return conn.status();
+  auto verifier = (*conn)->scram_verifier("postgres", password_);
+  if (!verifier.ok()) return verifier.status();
+  const bool safe = verifier->rfind("SCRAM-SHA-256$", 0) == 0 &&
+                    std::all_of(verifier->begin(), verifier->end(), [](char ch) {
+                      return isalnum(static_cast<unsigned char>(ch)) || std::strchr("$:+/=-", ch) != nullptr;
+                    });
+  REPLSIM_ASSERT(safe, "a SCRAM verifier is base64 and punctuation only");
+  // No standby exists yet: a commit must not wait for synchronous_standby_names.
+  if (Status s = (*conn)->exec("SET synchronous_commit = local").status(); !s.ok()) return s;
+  return (*conn)->exec("ALTER ROLE postgres PASSWORD '" + *verifier + "'").status();
 }
 
 Status Cluster::load_dataset(const std::string& primary, const Dataset& dataset) {
@@ -533,8 +573,8 @@ Status Cluster::add_standby(const NodeSpec& spec, const std::string& upstream_na
   std::vector<std::pair<std::string, std::string>> conf = {
       {"port", std::to_string(n.port)},
       {"cluster_name", spec.name},
-      {"primary_conninfo",
-       fmt::format("host=127.0.0.1 port={} user=postgres application_name={}", *proxy_port, spec.name)},
+      {"primary_conninfo", fmt::format("host=127.0.0.1 port={} user=postgres application_name={} passfile={}",
+                                       *proxy_port, spec.name, passfile_)},
       // A standby's own configuration does not make it wait for itself once promoted.
       {"synchronous_standby_names", ""},
   };

@@ -137,6 +137,8 @@ class Cluster {
   Cluster(const HarnessOptions& options, const ClusterSpec& spec, RunAs run_as);
   Status ensure_template();
   Status slim_template(const std::string& build);
+  Status write_passfile();
+  Status set_password(ClusterNode& primary);
   Status make_dir(const std::string& path) const;
   Status copy_tree(const std::string& from, const std::string& to) const;
   Result<uint16_t> pick_port(int index) const;
@@ -159,6 +161,9 @@ class Cluster {
   std::string version_;
   std::string template_;
   std::string dir_, sock_dir_, archive_dir_, backup_dir_, copies_dir_, log_dir_;
+  // This run's password for the postgres role over TCP (scram-sha-256; docs/harness.md
+  // "Security"), random per run, and the 0600 pgpass file in dir_ that hands it to libpq.
+  std::string password_, passfile_;
   std::string canonical_dir_;      // dir_ with symlinks resolved, as /proc/*/fd and maps show it.
   std::string disk_gate_library_;  // The run's copy of the gate ("" = no disk faults).
   double template_seconds_ = 0;

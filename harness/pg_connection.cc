@@ -94,6 +94,14 @@ PgConnection::PgConnection(PGconn* conn) : conn_(conn), notices_(std::make_uniqu
 
 PgConnection::~PgConnection() { PQfinish(conn_); }
 
+Result<std::string> PgConnection::scram_verifier(const std::string& user, const std::string& password) {
+  char* v = PQencryptPasswordConn(conn_, password.c_str(), user.c_str(), "scram-sha-256");
+  if (v == nullptr) return Status::Failed(fmt::format("PQencryptPasswordConn: {}", PQerrorMessage(conn_)));
+  std::string verifier(v);
+  PQfreemem(v);
+  return verifier;
+}
+
 int PgConnection::backend_pid() const { return PQbackendPID(conn_); }
 bool PgConnection::broken() const { return PQstatus(conn_) == CONNECTION_BAD; }
 

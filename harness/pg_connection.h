@@ -57,6 +57,10 @@ class PgConnection {
   // Asks the server to cancel the statement in flight (a client-side cancel request).
   Status cancel();
 
+  // The SCRAM-SHA-256 verifier of `password` for `user` (PQencryptPasswordConn), computed here
+  // so the password itself never travels in a statement or reaches a server log.
+  Result<std::string> scram_verifier(const std::string& user, const std::string& password);
+
   int backend_pid() const;
   bool broken() const;
   // NOTICE/WARNING messages received so far, e.g. the sync-rep cancel warning.

@@ -15,6 +15,17 @@ int64_t archive_timeout_seconds(int64_t milliseconds) {
   return seconds;
 }
 
+int64_t size_setting_segments(int64_t bytes, uint64_t segment_bytes) {
+  REPLSIM_ASSERT(bytes >= 0, "size settings are never negative here");
+  constexpr int64_t kMb = 1 << 20;
+  REPLSIM_ASSERT(segment_bytes >= static_cast<uint64_t>(kMb) && segment_bytes % kMb == 0,
+                 "wal_segment_size is a whole number of MB");
+  int64_t mb = bytes / kMb;
+  const int64_t rest = bytes % kMb;
+  if (rest > kMb / 2 || (rest == kMb / 2 && mb % 2 == 1)) ++mb;
+  return mb / static_cast<int64_t>(segment_bytes / kMb);
+}
+
 void WalArchive::put_segment(TimelineId timeline, uint64_t segno, ArchivedSegment segment) {
   segments_.try_emplace({timeline, segno}, std::move(segment));
 }

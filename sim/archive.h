@@ -21,6 +21,15 @@ namespace replsim::sim {
 // 2500ms are both 2 s. REQUIRES: milliseconds >= 0.
 int64_t archive_timeout_seconds(int64_t milliseconds);
 
+// How many whole segments a size setting whose unit is MB (wal_keep_size,
+// max_slot_wal_keep_size) keeps, as PostgreSQL 15 counts them: the value is first rounded to
+// the nearest MB, ties to even (src/backend/utils/misc/guc.c, parse_int's rint() after
+// convert_to_base_unit), then divided by the segment size in MB, rounding down
+// (src/backend/access/transam/xlog.c, ConvertToXSegs / XLogMBVarToSegs in KeepLogSeg). With
+// 1 MB segments 1536kB keeps 2 segments, 1200kB keeps 1 and 512kB keeps none.
+// REQUIRES: bytes >= 0, segment_bytes a whole number of MB.
+int64_t size_setting_segments(int64_t bytes, uint64_t segment_bytes);
+
 struct ArchivedSegment {
   Lsn start;          // First byte held: the segment's start (later only for the cluster's first segment).
   std::string bytes;  // To the end of the segment.

@@ -223,7 +223,11 @@ void Cluster::write(const Step& step) {
 
   const bool waits = commit_waits_for_standbys(tx.level, names_on(p));
   schedule_archive_timeout(p);
-  if (tx.level == SyncCommit::kOff) {
+  // RecordTransactionCommit flushes at every level but off, and at off too when the
+  // transaction drops relation files (nrels > 0): TRUNCATE always does (it gives the table a
+  // new relfilenode and drops the old one). It still waits for no standby at off.
+  const bool flushes = tx.level != SyncCommit::kOff || step.kind == StepKind::kTruncate;
+  if (!flushes) {
     tx.local_only = true;
     schedule_wal_writer(p);
   } else {
@@ -231,7 +235,7 @@ void Cluster::write(const Step& step) {
   }
   if (!waits && options_.perturbation == Perturbation::kAsyncCommitsReachStandbyInstantly) push_instantly(p);
   wake_walsenders(p);
-  if (tx.level != SyncCommit::kOff && n.flush_lsn() < commit.end_lsn) return wait_for_flush(tx);
+  if (flushes && n.flush_lsn() < commit.end_lsn) return wait_for_flush(tx);
   if (!waits) return acknowledge(txs_.back(), "");
   tx.waiting = true;
   tx.record.waited_for_sync = true;

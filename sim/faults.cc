@@ -201,10 +201,15 @@ void Cluster::on_stop(const Step& step) {
 void Cluster::on_start(const Step& step) {
   const int n = nemesis(step);
   Node& node = *nodes_[static_cast<size_t>(n)];
+  const bool crash_recovery = node.run_state() == RunState::kCrashed;
   node.start();
   since_.erase(n);
   note("{} started: crash recovery replayed its WAL to {}", node.name(), node.flush_lsn().to_string());
   if (node.is_primary()) {
+    // The end of crash recovery is a checkpoint (StartupXLOG → PerformRecoveryXLogAction asks
+    // for CHECKPOINT_END_OF_RECOVERY and waits): it removes WAL as any checkpoint does. A clean
+    // stop left nothing to recover, and so no checkpoint.
+    if (crash_recovery) checkpoint(n);
     reset_archive_timer(n, node.insert_lsn());
     for (int l : links_of(links_, n, true)) schedule_reconnect(l);
     if (n != current_primary_) report_divergence(n);

@@ -159,11 +159,12 @@ void Cluster::remove_old_wal(int p, Lsn at) {
       keep = archive_.segno(*oldest);
       const int64_t max_segs = c.max_slot_wal_keep_size < 0
                                    ? -1
-                                   : c.max_slot_wal_keep_size / static_cast<int64_t>(c.wal_segment_size);
+                                   : size_setting_segments(c.max_slot_wal_keep_size, c.wal_segment_size);
       if (max_segs >= 0 && current - keep > static_cast<uint64_t>(max_segs))
         keep = current - static_cast<uint64_t>(max_segs);
     }
-    const uint64_t keep_segs = c.wal_keep_size / c.wal_segment_size;
+    const auto keep_segs = static_cast<uint64_t>(
+        size_setting_segments(static_cast<int64_t>(c.wal_keep_size), c.wal_segment_size));
     if (keep_segs > 0 && current - keep < keep_segs) keep = current <= keep_segs ? 1 : current - keep_segs;
     return std::min(keep, current);
   };

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -30,6 +31,35 @@ Status convert(const rocksdb::Status& s, const std::string& what) {
 bool lock_busy(const rocksdb::Status& s) {
   const std::string text = s.ToString();
   return s.IsIOError() && (text.find("lock") != std::string::npos || text.find("Lock") != std::string::npos);
+}
+
+// RocksDB writes an info LOG file beside the data unless given a logger: a reader must leave
+// the directory as it found it.
+class DiscardingLogger : public rocksdb::Logger {
+ public:
+  using rocksdb::Logger::Logv;
+  void Logv(const char* /*format*/, va_list /*ap*/) override {}
+};
+
+std::string repair_hint(const std::string& dir) {
+  return fmt::format("if it is a damaged run store, `replsim runs repair --store {}` rebuilds it", dir);
+}
+
+// What `dir` holds: nothing yet (missing or empty), a store (it has RocksDB's CURRENT file), or
+// something else (files but no CURRENT: not a store, or a store that lost its CURRENT).
+enum class DirHolds { kNothing, kStore, kSomethingElse };
+DirHolds what_dir_holds(const std::string& dir) {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir, ec)) return DirHolds::kNothing;
+  if (std::filesystem::is_regular_file(std::filesystem::path(dir) / "CURRENT", ec)) return DirHolds::kStore;
+  if (std::filesystem::is_directory(dir, ec) && std::filesystem::is_empty(dir, ec)) return DirHolds::kNothing;
+  return DirHolds::kSomethingElse;
+}
+
+Status refuse_non_store(const std::string& dir) {
+  return Status::Corruption(
+      fmt::format("{} is not a replsim run store (it has no RocksDB CURRENT file); nothing was changed; {}", dir,
+                  repair_hint(dir)));
 }
 
 std::string summary_key(const std::string& id) { return "summary/" + id; }
@@ -102,8 +132,14 @@ std::string canonical_run_id(const std::string& id) {
 }
 
 std::string RunStore::default_dir() {
-  const char* home = std::getenv("REPLSIM_HOME");
-  if (home != nullptr && *home != '\0') return (std::filesystem::path(home) / "runs").string();
+  const auto set = [](const char* name) -> const char* {
+    const char* v = std::getenv(name);
+    return v != nullptr && *v != '\0' ? v : nullptr;
+  };
+  if (const char* home = set("REPLSIM_HOME")) return (std::filesystem::path(home) / "runs").string();
+  if (const char* data = set("XDG_DATA_HOME")) return (std::filesystem::path(data) / "replsim" / "runs").string();
+  if (const char* home = set("HOME"))
+    return (std::filesystem::path(home) / ".local" / "share" / "replsim" / "runs").string();
   return (std::filesystem::current_path() / ".replsim" / "runs").string();
 }
 
@@ -111,6 +147,7 @@ RunStore::RunStore(std::string dir, std::unique_ptr<Db> db) : dir_(std::move(dir
 RunStore::~RunStore() = default;
 
 Result<std::unique_ptr<RunStore>> RunStore::open(const std::string& dir, int64_t lock_wait_ms) {
+  if (what_dir_holds(dir) == DirHolds::kSomethingElse) return refuse_non_store(dir);
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::IoError(fmt::format("cannot create the run store {}: {}", dir, ec.message()));
@@ -145,6 +182,39 @@ Result<std::unique_ptr<RunStore>> RunStore::open(const std::string& dir, int64_t
     return Status::Corruption(fmt::format("{} is not a replsim run store (format '{}')", dir, format));
   }
   return std::unique_ptr<RunStore>(new RunStore(dir, std::move(db)));
+}
+
+Result<std::unique_ptr<RunStore>> RunStore::open_read_only(const std::string& dir) {
+  switch (what_dir_holds(dir)) {
+    case DirHolds::kNothing: return Status::NotFound(fmt::format("no runs recorded in {}", dir));
+    case DirHolds::kSomethingElse: return refuse_non_store(dir);
+    case DirHolds::kStore: break;
+  }
+  rocksdb::Options options;
+  options.create_if_missing = false;
+  options.max_open_files = 64;
+  options.info_log = std::make_shared<DiscardingLogger>();
+  auto db = std::make_unique<Db>();
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::OpenForReadOnly(options, dir, &raw);
+  db->db.reset(raw);
+  if (!s.ok())
+    return Status::Corruption(fmt::format("cannot read the run store {}: {}; {}", dir, s.ToString(), repair_hint(dir)));
+  std::string format;
+  s = db->db->Get(rocksdb::ReadOptions(), "meta/format", &format);
+  if (!s.ok() || format != kFormat)
+    return Status::Corruption(fmt::format("{} is not a replsim run store (no meta/format '{}')", dir, kFormat));
+  return std::unique_ptr<RunStore>(new RunStore(dir, std::move(db)));
+}
+
+Status RunStore::repair(const std::string& dir) {
+  if (what_dir_holds(dir) == DirHolds::kNothing) return Status::NotFound(fmt::format("no run store in {}", dir));
+  rocksdb::Options options;
+  options.info_log = std::make_shared<DiscardingLogger>();
+  rocksdb::Status s = rocksdb::RepairDB(dir, options);
+  if (!s.ok()) return convert(s, "cannot repair the run store " + dir);
+  auto store = open_read_only(dir);
+  return store.ok() ? Status::Ok() : store.status();
 }
 
 Result<std::string> RunStore::add(const RunRecord& record) {

@@ -14,8 +14,8 @@
 // Crash safety: a run, its summary and the counter go in one WriteBatch, written with
 // sync; RocksDB's own WAL makes the batch all-or-nothing, so a replsim killed at any point
 // leaves either the whole run or none of it, and the store always reopens.
-// One process at a time holds the store open (RocksDB's LOCK file); open() waits briefly
-// for another replsim to let go.
+// One process at a time holds the store open for writing (RocksDB's LOCK file); open() waits
+// briefly for another replsim to let go. Readers (`replsim runs`) open it read-only.
 #pragma once
 
 #include <cstdint>
@@ -59,10 +59,23 @@ struct RunRecord {
 
 class RunStore {
  public:
-  // $REPLSIM_HOME/runs when REPLSIM_HOME is set, else .replsim/runs under the current directory.
+  // One per-user place, whatever the working directory: $REPLSIM_HOME/runs when REPLSIM_HOME is
+  // set, else $XDG_DATA_HOME/replsim/runs, else $HOME/.local/share/replsim/runs (the XDG Base
+  // Directory default); ./.replsim/runs only when none of the three is set.
   static std::string default_dir();
-  // Opens (creating it and its parents if missing) the store in `dir`.
+  // Opens the store in `dir` for writing, creating it (and its parents) when `dir` does not exist
+  // or is empty. A directory that holds anything but a store (or a store whose CURRENT file is
+  // gone) is refused with how to repair it; nothing in it is created, changed or deleted.
   static Result<std::unique_ptr<RunStore>> open(const std::string& dir, int64_t lock_wait_ms = 5000);
+  // Opens the store in `dir` for reading only (rocksdb::DB::OpenForReadOnly): creates, repairs
+  // and writes nothing (no log file either), so it works without write permission and beside a
+  // writer. NotFound when `dir` holds no store yet (missing or empty); a damaged store or a
+  // directory that is not one is an error naming `dir` and the repair command.
+  static Result<std::unique_ptr<RunStore>> open_read_only(const std::string& dir);
+  // `replsim runs repair`: rocksdb::RepairDB rebuilds the store's MANIFEST and CURRENT from the
+  // tables and logs that are left (a store whose CURRENT file was lost, say). Only ever run on
+  // the user's explicit request; then the store must open and carry the replsim format.
+  static Status repair(const std::string& dir);
   ~RunStore();
   RunStore(const RunStore&) = delete;
   RunStore& operator=(const RunStore&) = delete;

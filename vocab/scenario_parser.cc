@@ -8,6 +8,7 @@
 #include <charconv>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -52,7 +53,19 @@ bool is_identifier(const std::string& s) {
 
 std::string scalar(const YAML::Node& node, const char* what) {
   if (!node.IsScalar()) fail(node, fmt::format("expected {} (a single value)", what));
+  // PostgreSQL can hold no NUL in any text, and no setting or name needs one.
+  if (node.Scalar().find('\0') != std::string::npos) fail(node, fmt::format("{} holds a NUL character", what));
   return node.Scalar();
+}
+
+// A value that becomes a setting, a name or a file name: no control characters at all (the
+// harness would refuse them in postgresql.conf later, after the simulator had accepted them).
+std::string plain_text(const YAML::Node& node, const char* what) {
+  std::string s = scalar(node, what);
+  for (const char c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      fail(node, fmt::format("{} holds a control character (code {})", what, static_cast<int>(c)));
+  return s;
 }
 
 std::string identifier(const YAML::Node& node, const char* what) {
@@ -184,7 +197,7 @@ class Reader {
     if (!root.IsMap()) fail(root, "expected a scenario: a map with name, cluster, steps and expect");
     check_keys(root, {"name", "description", "cluster", "steps", "expect"}, "the scenario");
     if (!root["name"]) fail(root, "expected key 'name'");
-    scenario_.name = scalar(root["name"], "the scenario's name");
+    scenario_.name = plain_text(root["name"], "the scenario's name");
     if (root["description"]) scenario_.description = scalar(root["description"], "a description");
     if (!root["cluster"]) fail(root, "expected key 'cluster'");
     read_cluster(root["cluster"]);
@@ -235,7 +248,7 @@ class Reader {
     }
     if (c["link_latency"]) cluster.link_latency_us = duration_us(c["link_latency"], "link_latency");
     if (c["data"]) {
-      cluster.dataset = scalar(c["data"], "a data set name");
+      cluster.dataset = plain_text(c["data"], "a data set name");
       cluster.dataset_pos = pos_of(c["data"]);
     }
     // Steps and expectations name tables of the data set: it is looked up before they are read.
@@ -263,7 +276,7 @@ class Reader {
 
   // Parsed by resolve_scenario() once the whole cluster is read.
   void read_standby_names(const YAML::Node& n) {
-    scenario_.cluster.synchronous_standby_names = n.IsNull() ? "" : scalar(n, "synchronous_standby_names");
+    scenario_.cluster.synchronous_standby_names = n.IsNull() ? "" : plain_text(n, "synchronous_standby_names");
     scenario_.cluster.standby_names_pos = pos_of(n);
   }
 
@@ -452,9 +465,12 @@ class Reader {
     }
     if (node["timeline"]) {
       t.timeline = scalar(node["timeline"], "a timeline");
-      const bool number = !t.timeline.empty() && std::all_of(t.timeline.begin(), t.timeline.end(), ::isdigit);
+      // A TimeLineID is 32 bits (src/include/access/xlogdefs.h); 0 is never a timeline.
+      const bool number = !t.timeline.empty() && t.timeline.size() <= 10 &&
+                          std::all_of(t.timeline.begin(), t.timeline.end(), ::isdigit) &&
+                          std::stoull(t.timeline) >= 1 && std::stoull(t.timeline) <= 0xffffffffULL;
       if (t.timeline != "latest" && t.timeline != "current" && !number)
-        fail(node["timeline"], "expected timeline: latest, current or a timeline number");
+        fail(node["timeline"], "expected timeline: latest, current or a timeline number from 1 to 4294967295");
     }
   }
 
@@ -594,9 +610,58 @@ class Reader {
 // Defined in scenario_checker.cc: the state walk over the parsed steps.
 Status check_scenario(const Scenario& scenario);
 
+namespace {
+
+// Where the first byte that is not UTF-8 lies (line and column, 1-based, the column in bytes),
+// if any: every text replsim prints or writes as JSON must be UTF-8, so it is refused here.
+std::optional<SourcePos> first_invalid_utf8(const std::string& text) {
+  SourcePos pos{1, 1};
+  for (size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    bool ok = n != 0 && i + n <= text.size() && !(c == 0xc0 || c == 0xc1 || c > 0xf4);
+    for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(text[i + k]) >> 6) == 0x2;
+    if (ok && n == 3) {  // No overlong forms, no surrogates.
+      const auto c1 = static_cast<unsigned char>(text[i + 1]);
+      ok = !(c == 0xe0 && c1 < 0xa0) && !(c == 0xed && c1 >= 0xa0);
+    }
+    if (ok && n == 4) {
+      const auto c1 = static_cast<unsigned char>(text[i + 1]);
+      ok = !(c == 0xf0 && c1 < 0x90) && !(c == 0xf4 && c1 >= 0x90);
+    }
+    if (!ok) return pos;
+    if (c == '\n') pos = {pos.line + 1, 1};
+    else pos.column += static_cast<int>(n);
+    i += n;
+  }
+  return std::nullopt;
+}
+
+// yaml-cpp keeps both entries of a key given twice and finds only the first: the second (and
+// whatever it held) would be silently ignored. Refused, at the second.
+void check_no_duplicate_keys(const YAML::Node& node) {
+  if (node.IsSequence()) {
+    for (const auto& item : node) check_no_duplicate_keys(item);
+  } else if (node.IsMap()) {
+    std::set<std::string> seen;
+    for (const auto& kv : node) {
+      const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
+      if (!seen.insert(key).second) fail(kv.first, fmt::format("key '{}' is given twice", key));
+      check_no_duplicate_keys(kv.second);
+    }
+  }
+}
+
+}  // namespace
+
 Result<Scenario> parse_scenario_text(const std::string& text, const std::string& file_name) {
+  if (auto bad = first_invalid_utf8(text))
+    return Status::InvalidInput(fmt::format("{}:{}:{}: not UTF-8 text", file_name, bad->line, bad->column));
   try {
-    YAML::Node root = YAML::Load(text);
+    std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    if (documents.size() > 1) fail(documents[1], "a scenario file holds one YAML document; this is a second one");
+    YAML::Node root = documents.empty() ? YAML::Node() : documents[0];
+    check_no_duplicate_keys(root);
     Scenario scenario = Reader(file_name).read(root);
     scenario.source = text;
     for (auto& step : scenario.steps) step.text = describe_step(step);
@@ -615,38 +680,55 @@ Result<Scenario> parse_scenario_text(const std::string& text, const std::string&
 Result<Scenario> parse_scenario_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::InvalidInput(fmt::format("{}: cannot read the scenario file", path));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return parse_scenario_text(buffer.str(), path);
+  // Read at most one byte past the limit: /dev/zero or a pipe must not be read forever.
+  std::string text(static_cast<size_t>(kMaxScenarioBytes) + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (in.bad()) return Status::InvalidInput(fmt::format("{}: cannot read the scenario file", path));
+  if (static_cast<int64_t>(text.size()) > kMaxScenarioBytes)
+    return Status::InvalidInput(
+        fmt::format("{}: the scenario file is larger than {} bytes, the limit", path, kMaxScenarioBytes));
+  return parse_scenario_text(text, path);
 }
+
+namespace {
+
+// "digits unit" with the unit from `units`: the value in the smallest unit, or an error
+// naming `example`; a value above `max` (in the smallest unit) is refused before it overflows.
+Result<int64_t> parse_with_units(const std::string& text, const std::vector<std::pair<std::string, int64_t>>& units,
+                                 int64_t bare_scale, int64_t max, const char* example, const char* unit_names) {
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  if (digits == 0 || digits > 18) return Status::InvalidInput(fmt::format("'{}' is not {}", text, example));
+  const int64_t value = std::stoll(text.substr(0, digits));
+  const std::string unit = text.substr(digits);
+  int64_t scale = unit.empty() ? bare_scale : 0;
+  for (const auto& [name, factor] : units)
+    if (unit == name) scale = factor;
+  if (scale == 0) return Status::InvalidInput(fmt::format("'{}' has an unknown unit; expected {}", text, unit_names));
+  if (value > max / scale) return Status::InvalidInput(fmt::format("'{}' is more than the maximum", text));
+  return value * scale;
+}
+
+}  // namespace
 
 Result<int64_t> parse_duration_us(const std::string& text) {
   static const std::vector<std::pair<std::string, int64_t>> units = {
       {"us", 1}, {"ms", 1000}, {"s", 1000000}, {"min", 60000000}};
-  size_t digits = 0;
-  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
-  if (digits == 0 || digits > 12)
-    return Status::InvalidInput(fmt::format("'{}' is not a duration such as 200ms", text));
-  const int64_t value = std::stoll(text.substr(0, digits));
-  std::string unit = text.substr(digits);
-  if (unit.empty()) return value * 1000;
-  for (const auto& [name, scale] : units)
-    if (unit == name) return value * scale;
-  return Status::InvalidInput(fmt::format("'{}' has an unknown unit; expected us, ms, s or min", text));
+  auto d = parse_with_units(text, units, 1000, kMaxDurationUs, "a duration such as 200ms", "us, ms, s or min");
+  if (!d.ok() && d.status().message().find("maximum") != std::string::npos)
+    return Status::InvalidInput(
+        fmt::format("'{}' is longer than 10min, the longest duration a scenario may state", text));
+  return d;
 }
 
 Result<int64_t> parse_size_bytes(const std::string& text) {
   static const std::vector<std::pair<std::string, int64_t>> units = {
-      {"B", 1}, {"kB", 1024}, {"MB", 1024 * 1024}, {"GB", 1024LL * 1024 * 1024}};
-  size_t digits = 0;
-  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
-  if (digits == 0 || digits > 15) return Status::InvalidInput(fmt::format("'{}' is not a size such as 16MB", text));
-  const int64_t value = std::stoll(text.substr(0, digits));
-  std::string unit = text.substr(digits);
-  if (unit.empty()) return value;
-  for (const auto& [name, scale] : units)
-    if (unit == name) return value * scale;
-  return Status::InvalidInput(fmt::format("'{}' has an unknown unit; expected B, kB, MB or GB", text));
+      {"B", 1}, {"kB", 1024}, {"MB", 1024 * 1024}, {"GB", 1024LL * 1024 * 1024}, {"TB", 1LL << 40}};
+  auto d = parse_with_units(text, units, 1, kMaxSizeBytes, "a size such as 16MB", "B, kB, MB, GB or TB");
+  if (!d.ok() && d.status().message().find("maximum") != std::string::npos)
+    return Status::InvalidInput(fmt::format("'{}' is more than 1TB, the largest size a scenario may state", text));
+  return d;
 }
 
 }  // namespace replsim

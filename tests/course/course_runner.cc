@@ -45,6 +45,7 @@ CommandRun run_replsim(const std::vector<std::string>& args, const std::string& 
     dup2(out, 1);
     dup2(err, 2);
     unsetenv("REPLSIM_HOME");
+    setenv("XDG_DATA_HOME", dir.c_str(), 1);  // The run store in the test's directory, not the home.
     execv(cargv[0], cargv.data());
     _exit(127);
   }

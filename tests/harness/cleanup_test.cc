@@ -9,12 +9,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <thread>
 
+#include "harness/cluster.h"
 #include "harness/subprocess.h"
 #include "harness_test_util.h"
 
@@ -45,16 +47,20 @@ struct DriverRun {
   std::string output;
 };
 
-DriverRun run_and_signal(int sig) {
+DriverRun run_and_signal(int sig, const char* scenario = kLongScenario,
+                         const char* when = "step 2:", const std::string& work_parent = "") {
   const std::string file = fs::temp_directory_path() / fmt::format("replsim-cleanup-{}.yaml", getpid());
-  std::ofstream(file) << kLongScenario;
+  std::ofstream(file) << scenario;
   int fds[2];
   EXPECT_EQ(pipe(fds), 0);
   pid_t child = fork();
   if (child == 0) {
     dup2(fds[1], 2);
     close(fds[0]);
-    execl(REPLSIM_HARNESS_DRIVER, REPLSIM_HARNESS_DRIVER, file.c_str(), static_cast<char*>(nullptr));
+    if (!work_parent.empty())
+      execl(REPLSIM_HARNESS_DRIVER, REPLSIM_HARNESS_DRIVER, file.c_str(), "--work-parent", work_parent.c_str(),
+            static_cast<char*>(nullptr));
+    else execl(REPLSIM_HARNESS_DRIVER, REPLSIM_HARNESS_DRIVER, file.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
   close(fds[1]);
@@ -69,7 +75,7 @@ DriverRun run_and_signal(int sig) {
       if (n <= 0) break;
       run.output.append(buf, static_cast<size_t>(n));
     }
-    if (!signalled && run.output.find("step 2:") != std::string::npos) {
+    if (!signalled && run.output.find(when) != std::string::npos) {
       // Mid-scenario: a commit is blocked and the driver sits in the 60 s wait.
       std::smatch m;
       std::regex dir_re("run directory (\\S+)");
@@ -142,6 +148,76 @@ steps:
   ASSERT_EQ(pids.size(), 2u);
   for (pid_t p : pids) EXPECT_FALSE(process_alive(p));
   EXPECT_FALSE(fs::exists(dir));
+}
+
+constexpr const char* kPausedScenario = R"yaml(
+name: paused-then-killed
+cluster:
+  primary: primary
+  standbys: [replica]
+steps:
+  - pause: replica
+  - wait: 60s
+)yaml";
+
+// Processes whose working directory lies inside `dir`, with their state letter.
+std::vector<std::pair<pid_t, char>> processes_in(const std::string& dir) {
+  std::vector<std::pair<pid_t, char>> out;
+  std::error_code ec;
+  const std::string real = fs::canonical(dir, ec).string();
+  if (ec) return out;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    std::error_code rec;
+    const std::string cwd = fs::read_symlink(e.path() / "cwd", rec).string();
+    if (rec || cwd.rfind(real, 0) != 0) continue;
+    std::ifstream stat(e.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    const auto close = line.rfind(')');
+    out.emplace_back(std::stoi(e.path().filename()), close != std::string::npos ? line[close + 2] : '?');
+  }
+  return out;
+}
+
+// A SIGKILL cannot be caught: the run leaves its directory, and the paused standby's processes
+// stay stopped (state T). The next run finds the dead owner, kills them and removes it.
+TEST(HarnessCleanupTest, TheNextRunRemovesWhatASigkilledRunLeft) {
+  // A parent directory of its own: no other test's run may clean up first.
+  std::string parent = (fs::temp_directory_path() / "replsim-leftover-test-XXXXXX").string();
+  ASSERT_NE(mkdtemp(parent.data()), nullptr);
+  if (geteuid() == 0) {
+    const RunAs run_as = RunAs::resolve("postgres").value();  // The run directory's owner.
+    ASSERT_EQ(chown(parent.c_str(), run_as.uid, run_as.gid), 0);
+  }
+  DriverRun killed = run_and_signal(SIGKILL, kPausedScenario, "step 1:", parent);
+  ASSERT_FALSE(killed.dir.empty()) << killed.output;
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // PR_SET_PDEATHSIG has fired.
+  ASSERT_TRUE(fs::exists(killed.dir));
+  const auto left = processes_in(killed.dir);
+  ASSERT_FALSE(left.empty()) << "the killed run left no process: nothing to test";
+  EXPECT_TRUE(std::any_of(left.begin(), left.end(), [](const auto& p) { return p.second == 'T'; }))
+      << "the paused standby's processes are stopped";
+
+  ::testing::internal::CaptureStderr();
+  ClusterSpec spec;
+  NodeSpec primary;
+  primary.name = "primary";
+  primary.role = NodeRole::kPrimary;
+  spec.nodes = {primary};
+  HarnessOptions options = testing::test_options();
+  options.work_parent = parent;
+  auto next = Cluster::create(options, spec);
+  const std::string said = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(next.ok()) << next.status().message();
+  EXPECT_NE(said.find("replsim: removed " + fs::canonical(fs::path(killed.dir).parent_path()).string()),
+            std::string::npos)
+      << said;
+  EXPECT_NE(said.find("left by dead replsim PID"), std::string::npos) << said;
+  EXPECT_FALSE(fs::exists(killed.dir));
+  for (const auto& [pid, state] : left) EXPECT_FALSE(process_alive(pid)) << "pid " << pid << " state " << state;
+  EXPECT_TRUE(fs::exists((*next)->dir())) << "the new run's own directory is untouched";
+  next->reset();
+  fs::remove_all(parent);
 }
 
 }  // namespace

@@ -101,5 +101,26 @@ TEST(HarnessDataFilesTest, DataFilesChangeOnlyAtCheckpoints) {
   EXPECT_FALSE(all_zero(page(written, 1)));
 }
 
+// The harness writes wal_keep_size and max_slot_wal_keep_size in bytes, as the scenario
+// gives them, and PostgreSQL rounds them to its MB unit (nearest, ties to even): the
+// simulator's size_setting_segments counts the same whole MBs.
+TEST(HarnessDataFilesTest, SizeSettingsAreRoundedByPostgresToWholeMegabytes) {
+  ClusterSpec spec;
+  NodeSpec primary;
+  primary.name = "primary";
+  primary.role = NodeRole::kPrimary;
+  spec.nodes = {primary};
+  spec.wal_keep_size = 1536 * 1024;
+  spec.max_slot_wal_keep_size = 1200 * 1024;
+  auto cluster = Cluster::create(testing::test_options(), spec);
+  ASSERT_TRUE(cluster.ok()) << cluster.status().message();
+  Cluster& c = **cluster;
+  ASSERT_TRUE(c.init_primary("primary").ok());
+  auto conn = c.connect(*c.node("primary"));
+  ASSERT_TRUE(conn.ok()) << conn.status().message();
+  EXPECT_EQ(query(**conn, "SHOW wal_keep_size"), "2MB");
+  EXPECT_EQ(query(**conn, "SHOW max_slot_wal_keep_size"), "1MB");
+}
+
 }  // namespace
 }  // namespace replsim::harness

@@ -1,4 +1,4 @@
-// harness_driver FILE [--keep] [--json] [--block-after-ms N]: runs one scenario file on a real cluster
+// harness_driver FILE [--keep] [--json] [--block-after-ms N] [--work-parent DIR]: runs one scenario file on a real cluster
 // and prints the History's transactions and final states. Used by the cleanup tests (which
 // signal it mid-run) and by bench/harness_bench.sh; progress lines go to stderr.
 #include <fmt/format.h>
@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--keep") == 0) options.keep = true;
     if (std::strcmp(argv[i], "--json") == 0) json = true;
     if (std::strcmp(argv[i], "--block-after-ms") == 0 && i + 1 < argc) options.block_after_ms = std::atoll(argv[++i]);
+    if (std::strcmp(argv[i], "--work-parent") == 0 && i + 1 < argc) options.work_parent = argv[++i];
   }
   const auto start = std::chrono::steady_clock::now();
   double setup_s = 0;  // Until the first step: template, servers, data set, standbys streaming.

@@ -290,4 +290,86 @@ TEST(TidyTest, FunctionsAreAtMostEightyLines) {
   }
 }
 
+// docs/model.md: every rule the model follows names the PostgreSQL 15 source it follows, as
+// (`src/...`, `Function`) from the root of the PostgreSQL tree, and every section names a manual
+// section (its heading, or one of its rules, holds a number such as 27.2.8). A rule is a bullet
+// ("- " and its indented continuation lines), a paragraph, or a table's data row. The intro and
+// the sections about the simulator's own machinery, what is not modelled and the audit's list of
+// differences are not rules about PostgreSQL.
+struct ModelRule {
+  int line = 0;
+  std::string text;
+  bool table_header = false;  // A table's first row, which its separator row follows: no rule.
+};
+struct ModelSection {
+  int line = 0;
+  std::string title;
+  std::vector<ModelRule> rules;
+};
+
+std::vector<ModelSection> model_sections(const std::string& text) {
+  std::vector<ModelSection> sections(1);  // The intro, before the first "## ".
+  bool in_rule = false;
+  bool in_code = false;  // A fenced code block is part of the rule before it.
+  for_each_line(text, [&](int n, const std::string& line) {
+    auto& rules = sections.back().rules;
+    if (line.rfind("```", 0) == 0) in_code = !in_code;
+    if (in_code || line.rfind("```", 0) == 0) {
+      if (in_rule) rules.back().text += "\n" + line;
+    } else if (line.rfind("## ", 0) == 0) {
+      sections.push_back({n, line.substr(3), {}});
+      in_rule = false;
+    } else if (line.rfind("|---", 0) == 0) {
+      if (!rules.empty() && rules.back().text.rfind("|", 0) == 0) rules.back().table_header = true;
+      in_rule = false;
+    } else if (line.find_first_not_of(" \t") == std::string::npos || line.rfind("#", 0) == 0) {
+      in_rule = false;  // A blank line ends a rule; a subsection's heading ("### ") is none.
+    } else if (line.rfind("- ", 0) == 0 || line.rfind("|", 0) == 0 || !in_rule) {
+      rules.push_back({n, line});
+      in_rule = line.rfind("|", 0) != 0;  // A table row is one rule by itself.
+    } else {
+      rules.back().text += "\n" + line;
+    }
+  });
+  return sections;
+}
+
+TEST(TidyTest, EveryModelRuleCitesThePostgresSourceItFollows) {
+  const std::vector<std::string> not_about_postgres = {"Determinism", "Timing and \"either\"", "Perturbation",
+                                                       "Not modelled", "Known differences found by the source audit"};
+  const std::regex source_path(R"(`src/[\w./-]*`?)");
+  const std::regex real_path(R"(`src/[\w/-]+\.(c|h|y|l)`)");
+  const std::regex manual_section(R"(\b\d{1,2}\.\d{1,2}(\.\d{1,2})? ")");  // 27.2.8 "Synchronous Replication"
+  const std::string text = read(kRoot / "docs" / "model.md");
+  const std::vector<ModelSection> sections = model_sections(text);
+  ASSERT_GT(sections.size(), 10u) << "docs/model.md has lost its sections";
+  int checked = 0;
+  for (size_t i = 1; i < sections.size(); ++i) {
+    const ModelSection& s = sections[i];
+    const bool exempt = std::any_of(not_about_postgres.begin(), not_about_postgres.end(),
+                                    [&](const std::string& t) { return s.title.rfind(t, 0) == 0; });
+    if (exempt) continue;
+    bool names_manual_section = std::regex_search(s.title, manual_section);
+    for (size_t r = 0; r < s.rules.size(); ++r) {
+      const ModelRule& rule = s.rules[r];
+      names_manual_section |= std::regex_search(rule.text, manual_section);
+      if (rule.table_header) continue;
+      ++checked;
+      EXPECT_TRUE(std::regex_search(rule.text, source_path))
+          << "docs/model.md:" << rule.line << ": a rule in \"" << s.title
+          << "\" cites no PostgreSQL source; add (`src/<path>.c`, `Function`) from REL_15_STABLE:\n"
+          << rule.text;
+      for (auto m = std::sregex_iterator(rule.text.begin(), rule.text.end(), source_path); m != std::sregex_iterator();
+           ++m) {
+        const std::string cited = m->str();
+        EXPECT_TRUE(std::regex_match(cited, real_path))
+            << "docs/model.md:" << rule.line << ": " << cited << " is not a source file's path (src/....c, .h, .y)";
+      }
+    }
+    EXPECT_TRUE(names_manual_section) << "docs/model.md:" << s.line << ": section \"" << s.title
+                                      << "\" names no PostgreSQL 15 manual section";
+  }
+  EXPECT_GT(checked, 40) << "docs/model.md: fewer rules than expected were found; is the parser still right?";
+}
+
 }  // namespace

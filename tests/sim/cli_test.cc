@@ -175,3 +175,26 @@ TEST(RunCommandTest, MissingFileIsBadInput) {
 }
 
 }  // namespace
+
+namespace {
+
+// Nothing untrusted reaches a terminal raw: a scenario whose values carry terminal escapes
+// (clear screen, retitle the window, a C1 CSI) is printed with each control character shown as
+// an escape, in the report and in error messages alike. (Names and settings refuse them.)
+TEST(TerminalSafetyTest, ControlCharactersFromAScenarioArePrintedEscaped) {
+  const std::string evil =
+      "name: evil\ndescription: \"x\\u009b31m\"\ncluster:\n  primary: p\n  standbys: [r]\nsteps:\n"
+      "  - insert: a\n    table: customers\n    values: {firstName: \"evil\\e[2J\\e]0;pwned\\a\\u009b31m\"}\n";
+  CliRun r = replsim("run " + write_temp("evil.yaml", evil));
+  EXPECT_EQ(r.out.find('\x1b'), std::string::npos);
+  EXPECT_EQ(r.out.find('\a'), std::string::npos);
+  EXPECT_EQ(r.out.find("\xc2\x9b"), std::string::npos);
+  EXPECT_NE(r.out.find("evil\\x1b[2J\\x1b]0;pwned\\x07"), std::string::npos) << r.out << r.err;
+  // A file name echoed in an error message goes through the same filter.
+  CliRun bad = replsim("run '/nonexistent/\x1b[2J.yaml'");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.err.find('\x1b'), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("\\x1b[2J"), std::string::npos) << bad.err;
+}
+
+}  // namespace

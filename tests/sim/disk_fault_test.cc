@@ -56,6 +56,16 @@ TEST(DiskFaultTest, SyncOffCommitOnAStalledPrimaryIsLostByItsOperatingSystemCras
   EXPECT_EQ(presence(p, "s1", "a"), "absent");
 }
 
+// Even at off, a TRUNCATE's commit is flushed (it drops relation files): on a stalled disk it
+// waits in XLogFlush like a local commit and is in doubt once the node's system crashes.
+TEST(DiskFaultTest, SyncOffTruncateOnAStalledPrimaryWaitsInXLogFlush) {
+  const Prediction p = run_yaml(scenario(
+      "s1", "off", "",
+      "  - stall_disk: p\n  - truncate: t\n    table: products\n    cascade: true\n  - os_crash: p\n  - start: p\n"));
+  EXPECT_EQ(outcome(p, "t"), "in_doubt");
+  EXPECT_EQ(presence(p, "p", "t"), "absent");
+}
+
 TEST(DiskFaultTest, LocalCommitOnAStalledPrimaryWaitsInXLogFlushAndEndsInDoubt) {
   const Prediction p = run_yaml(
       scenario("s1", "local", "", "  - stall_disk: p\n" + insert("a") + "  - os_crash: p\n  - start: p\n"));

@@ -132,6 +132,20 @@ TEST(ArchivingTest, ArchiveTimeoutSwitchesAPartlyFilledSegment) {
   EXPECT_EQ(error_of(quick, "x"), "recovery_target_not_reached");
 }
 
+// guc.c rounds a size to wal_keep_size's unit, MB, with rint(); KeepLogSeg counts whole segments.
+TEST(ArchivingTest, SizeSettingsKeepWholeSegmentsOfRoundedMegabytes) {
+  constexpr int64_t kKb = 1024;
+  constexpr uint64_t kMb = 1 << 20;
+  EXPECT_EQ(size_setting_segments(0, kMb), 0);
+  EXPECT_EQ(size_setting_segments(512 * kKb, kMb), 0);  // 0.5 MB: a tie, to even 0.
+  EXPECT_EQ(size_setting_segments(513 * kKb, kMb), 1);
+  EXPECT_EQ(size_setting_segments(1200 * kKb, kMb), 1);
+  EXPECT_EQ(size_setting_segments(1536 * kKb, kMb), 2);          // 1.5 MB: a tie, to even 2.
+  EXPECT_EQ(size_setting_segments(2560 * kKb, kMb), 2);          // 2.5 MB: a tie, to even 2.
+  EXPECT_EQ(size_setting_segments(3 * 1024 * kKb, 2 * kMb), 1);  // 3 MB of 2 MB segments: 1.
+  EXPECT_EQ(size_setting_segments(3584 * kKb, 2 * kMb), 2);      // 3.5 MB rounds to 4: 2 segments.
+}
+
 // guc.c rounds a value in milliseconds to archive_timeout's unit, seconds, with rint().
 TEST(ArchivingTest, ArchiveTimeoutIsWholeSecondsRoundedToNearestEven) {
   EXPECT_EQ(archive_timeout_seconds(0), 0);
@@ -209,6 +223,20 @@ TEST(WalRetentionTest, WalKeepSizeOrASlotKeepsIt) {
     EXPECT_EQ(error_of(*p, "r"), "");
     EXPECT_EQ(presence(*p, "r", "w2"), "present");
   }
+}
+
+// Crash recovery ends with a checkpoint (PerformRecoveryXLogAction): it removes WAL as a
+// CHECKPOINT does (as a clean stop's shutdown checkpoint would). Without either, the WAL stays.
+TEST(WalRetentionTest, TheEndOfCrashRecoveryIsACheckpointThatRemovesWal) {
+  std::string behind = "  - catchup\n  - partition: r\n  - wait: 3s\n";
+  for (int i = 0; i < 3; ++i) behind += insert("w" + std::to_string(i)) + "  - switch_wal\n";
+  const std::string after = "  - heal: r\n  - catchup: r\n";
+  auto crashed = run_yaml(archived(behind + "  - crash: p\n  - start: p\n" + after));
+  auto running = run_yaml(archived(behind + after));
+  EXPECT_EQ(error_of(crashed, "r"), "cannot_catch_up") << all_notes(crashed);
+  EXPECT_EQ(presence(crashed, "p", "w2"), "present");
+  EXPECT_EQ(error_of(running, "r"), "");
+  EXPECT_EQ(presence(running, "r", "w2"), "present");
 }
 
 TEST(WalRetentionTest, AnInvalidatedSlotKeepsNothing) {

@@ -75,6 +75,18 @@ TEST(SimulatorTest, SyncOffCrashWithinWalWriterDelayMayLoseAnAcknowledgedCommit)
   EXPECT_NE(all_notes(p).find("before the WAL writer flushed it"), std::string::npos) << all_notes(p);
 }
 
+// RecordTransactionCommit flushes a commit that drops relation files even at off, and
+// TRUNCATE drops the table's old file: it survives a crash at once, and so does every async
+// commit before it (the same flush covers their WAL).
+TEST(SimulatorTest, SyncOffTruncateIsFlushedBeforeItReturns) {
+  auto p = run_yaml(scenario(
+      "r", "off", "",
+      insert("a") + "  - truncate: t\n    table: products\n    cascade: true\n" + "  - crash: p\n  - start: p\n"));
+  EXPECT_EQ(outcome(p, "t"), "acknowledged");
+  EXPECT_EQ(presence(p, "p", "t"), "present");
+  EXPECT_EQ(presence(p, "p", "a"), "present");
+}
+
 TEST(SimulatorTest, SyncOffCommitIsDurableAfterTheWalWriterDelay) {
   auto p = run_yaml(scenario("r", "off", "", insert("a") + "  - wait: 300ms\n  - crash: p\n  - start: p\n"));
   EXPECT_EQ(presence(p, "p", "a"), "present");

@@ -12,8 +12,13 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace replsim {
 namespace {
@@ -100,11 +105,116 @@ TEST_F(RunStoreTest, SecondOpenWaitsThenReportsTheStoreInUse) {
   EXPECT_NE(second.status().message().find("in use"), std::string::npos) << second.status().message();
 }
 
-TEST_F(RunStoreTest, DefaultDirectoryFollowsReplsimHome) {
+// Environment variables restored at the end of a test.
+class SavedEnv {
+ public:
+  explicit SavedEnv(std::vector<std::string> names) {
+    for (auto& n : names) {
+      const char* v = std::getenv(n.c_str());
+      saved_.emplace_back(n, v != nullptr ? std::optional<std::string>(v) : std::nullopt);
+    }
+  }
+  ~SavedEnv() {
+    for (const auto& [n, v] : saved_) v ? setenv(n.c_str(), v->c_str(), 1) : unsetenv(n.c_str());
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+};
+
+TEST_F(RunStoreTest, DefaultDirectoryIsOnePerUserPlaceNotTheWorkingDirectory) {
+  SavedEnv saved({"REPLSIM_HOME", "XDG_DATA_HOME", "HOME"});
   setenv("REPLSIM_HOME", dir_.c_str(), 1);
+  setenv("XDG_DATA_HOME", "/xdg", 1);
+  setenv("HOME", "/home/u", 1);
   EXPECT_EQ(RunStore::default_dir(), dir_ + "/runs");
   unsetenv("REPLSIM_HOME");
-  EXPECT_EQ(RunStore::default_dir(), (std::filesystem::current_path() / ".replsim" / "runs").string());
+  EXPECT_EQ(RunStore::default_dir(), "/xdg/replsim/runs");
+  setenv("XDG_DATA_HOME", "", 1);  // Empty is unset, as the XDG specification says.
+  EXPECT_EQ(RunStore::default_dir(), "/home/u/.local/share/replsim/runs");
+}
+
+// Every file of a directory tree with its size: what a reader must leave as it found it.
+std::map<std::string, uintmax_t> files_of(const std::string& dir) {
+  std::map<std::string, uintmax_t> out;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
+    out[e.path().string()] = e.is_regular_file() ? e.file_size() : 0;
+  return out;
+}
+
+TEST_F(RunStoreTest, ReadingCreatesNothingAndWorksBesideAWriter) {
+  {
+    auto store = RunStore::open(store_dir());
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    ASSERT_TRUE((*store)->add(record("drill", 1)).ok());
+  }
+  const auto before = files_of(store_dir());
+  for (int i = 0; i < 3; ++i) {
+    auto reader = RunStore::open_read_only(store_dir());
+    ASSERT_TRUE(reader.ok()) << reader.status().message();
+    auto runs = (*reader)->list();
+    ASSERT_TRUE(runs.ok());
+    EXPECT_EQ(runs->size(), 1u);
+    EXPECT_TRUE((*reader)->get("1").ok());
+  }
+  EXPECT_EQ(files_of(store_dir()), before);
+  auto writer = RunStore::open(store_dir());
+  ASSERT_TRUE(writer.ok());
+  EXPECT_TRUE(RunStore::open_read_only(store_dir()).ok()) << "a reader takes no lock";
+}
+
+TEST_F(RunStoreTest, NoStoreYetIsNotFoundAndStaysAbsent) {
+  auto missing = RunStore::open_read_only(store_dir());
+  EXPECT_EQ(missing.status().code(), Status::Code::kNotFound);
+  EXPECT_FALSE(std::filesystem::exists(store_dir()));
+}
+
+// `runs --store ANY_DIR` must not turn a directory into a store, for reading or writing.
+TEST_F(RunStoreTest, ADirectoryThatIsNotAStoreIsRefusedAndLeftAlone) {
+  std::filesystem::create_directories(store_dir());
+  { std::ofstream(store_dir() + "/notes.txt") << "mine\n"; }
+  const auto before = files_of(store_dir());
+  for (int i = 0; i < 2; ++i) {
+    auto read = RunStore::open_read_only(store_dir());
+    ASSERT_FALSE(read.ok());
+    EXPECT_NE(read.status().message().find("is not a replsim run store"), std::string::npos);
+    EXPECT_NE(read.status().message().find(store_dir()), std::string::npos);
+    EXPECT_FALSE(RunStore::open(store_dir()).ok());
+  }
+  EXPECT_EQ(files_of(store_dir()), before);
+}
+
+// A store whose CURRENT file is gone: reads report it with the repair command and delete
+// nothing, however often they are tried; writes refuse too; `repair` brings every run back.
+TEST_F(RunStoreTest, ADamagedStoreIsReportedNeverWipedAndRepairBringsItBack) {
+  {
+    auto store = RunStore::open(store_dir());
+    ASSERT_TRUE(store.ok());
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE((*store)->add(record("drill", i)).ok());
+  }
+  {
+    auto again = RunStore::open(store_dir());  // Reopening flushes the runs into a table file.
+    ASSERT_TRUE(again.ok());
+  }
+  std::filesystem::remove(store_dir() + "/CURRENT");
+  const auto before = files_of(store_dir());
+  for (int i = 0; i < 3; ++i) {
+    auto read = RunStore::open_read_only(store_dir());
+    ASSERT_FALSE(read.ok());
+    EXPECT_NE(read.status().message().find("replsim runs repair --store " + store_dir()), std::string::npos)
+        << read.status().message();
+    EXPECT_FALSE(RunStore::open(store_dir()).ok());
+  }
+  EXPECT_EQ(files_of(store_dir()), before);
+  ASSERT_TRUE(RunStore::repair(store_dir()).ok());
+  auto repaired = RunStore::open_read_only(store_dir());
+  ASSERT_TRUE(repaired.ok()) << repaired.status().message();
+  auto runs = (*repaired)->list();
+  ASSERT_TRUE(runs.ok());
+  EXPECT_EQ(runs->size(), 5u);
+  auto run = (*repaired)->get("5");
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->verification_json, record("drill", 4).verification_json);
 }
 
 // A replsim killed at any moment must leave a store that reopens with every run whole:

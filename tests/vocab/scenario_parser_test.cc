@@ -227,3 +227,61 @@ TEST(ScenarioParserTest, DurationsAndSizes) {
 
 }  // namespace
 }  // namespace replsim
+
+namespace replsim {
+namespace {
+
+// Input the parser used to misread silently or crash on (issue 21, "Input").
+TEST(ScenarioInputHardeningTest, AKeyGivenTwiceIsRefusedAtTheSecond) {
+  // A second `steps:` used to be ignored, and with it a step on an unknown node.
+  expect_error(parse("  - catchup\nsteps:\n  - crash: ghost\n"), 8, 1, "key 'steps' is given twice");
+  expect_error(parse("  - insert: a\n    table: customers\n    table: orders\n    values: {x: 1}\n"), 9, 5,
+               "key 'table' is given twice");
+}
+
+TEST(ScenarioInputHardeningTest, ASecondYamlDocumentIsRefused) {
+  expect_error(parse("  - catchup\n---\nname: other\n"), 9, 1, "one YAML document");
+}
+
+TEST(ScenarioInputHardeningTest, TextThatIsNotUtf8IsRefusedWithItsPlace) {
+  expect_error(parse("  - mark: m\xff\n"), 7, 12, "not UTF-8");
+  expect_error(parse("  - mark: \xed\xa0\x80x\n"), 7, 11, "not UTF-8");  // A surrogate.
+  EXPECT_TRUE(parse("  - mark: m\n    # Grüße, 日本\n").ok());
+}
+
+TEST(ScenarioInputHardeningTest, ControlCharactersInNamesAndSettingsAndNulAnywhereAreRefused) {
+  auto name = parse_scenario_text("name: \"a\\e[2J\"\ncluster:\n  primary: p\nsteps: []\n", "t.yaml");
+  expect_error(name, 1, 7, "control character");
+  auto setting = parse_scenario_text(
+      "name: t\ncluster:\n  primary: p\n  standbys: [r]\n  synchronous_standby_names: \"r\\n\"\nsteps: []\n", "t.yaml");
+  expect_error(setting, 5, 30, "control character");
+  expect_error(parse("  - insert: a\n    table: customers\n    values: {firstName: \"x\\0y\"}\n"), 9, 25, "NUL");
+}
+
+TEST(ScenarioInputHardeningTest, SizesAndDurationsHaveAMaximumAndNeverOverflow) {
+  EXPECT_FALSE(parse_size_bytes("999999999999999GB").ok());
+  EXPECT_FALSE(parse_size_bytes("99999999999999999999").ok());
+  EXPECT_FALSE(parse_size_bytes("2TB").ok());
+  EXPECT_EQ(*parse_size_bytes("1TB"), kMaxSizeBytes);
+  EXPECT_FALSE(parse_duration_us("999999999999min").ok());
+  EXPECT_FALSE(parse_duration_us("11min").ok());
+  EXPECT_EQ(*parse_duration_us("10min"), kMaxDurationUs);
+  EXPECT_NE(parse_duration_us("1000000s").status().message().find("longest duration"), std::string::npos);
+  expect_error(parse("  - wait: 2000min\n"), 7, 11, "longer than 10min");
+}
+
+TEST(ScenarioInputHardeningTest, ATimelineIsAThirtyTwoBitNumber) {
+  const std::string restore = "  - restore: x\n    from: b\n    timeline: ";
+  const std::string backup = "  - base_backup: b\n";
+  for (const char* bad : {"99999999999999999999999", "4294967296", "0"})
+    expect_error(parse(backup + restore + bad + "\n"), 10, 15, "timeline number from 1 to 4294967295");
+}
+
+TEST(ScenarioInputHardeningTest, AnEndlessOrHugeFileIsRefusedAfterTheLimit) {
+  auto zero = parse_scenario_file("/dev/zero");
+  ASSERT_FALSE(zero.ok());
+  EXPECT_NE(zero.status().message().find("larger than 1048576 bytes"), std::string::npos) << zero.status().message();
+}
+
+}  // namespace
+}  // namespace replsim
