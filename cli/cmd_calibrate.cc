@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/command.h"
@@ -27,6 +28,7 @@ struct CalibrateOptions {
   bool json = false;
   bool keep = false;
   std::string pg_bindir;
+  std::string merge;  // --merge FILE: the profile to merge the measurement with.
 };
 
 std::string row(const std::string& name, const LatencySummary& s) {
@@ -51,6 +53,7 @@ std::string format_table(const MeasuredTiming& p) {
 std::string command_line(const CalibrateOptions& o) {
   std::string s = fmt::format("replsim calibrate --samples {}", o.samples);
   if (!o.out.empty()) s += " --out " + std::filesystem::path(o.out).filename().string();
+  if (!o.merge.empty()) s += " --merge " + std::filesystem::path(o.merge).filename().string();
   return s;
 }
 
@@ -63,6 +66,15 @@ int run_calibrate(const CalibrateOptions& o) {
       std::fprintf(stderr, "replsim calibrate: cannot write %s: no such directory, or it is one\n", o.out.c_str());
       return kExitBadInput;
     }
+  }
+  std::optional<MeasuredTiming> older;
+  if (!o.merge.empty()) {
+    auto read = read_timing_profile(o.merge);
+    if (!read.ok()) {
+      std::fprintf(stderr, "replsim calibrate: --merge: %s\n", read.status().message().c_str());
+      return kExitBadInput;
+    }
+    older = std::move(read.value());
   }
   harness::CalibrationOptions copt;
   copt.samples = o.samples;
@@ -79,6 +91,7 @@ int run_calibrate(const CalibrateOptions& o) {
     return signal != 0 ? 128 + signal : kExitCheckFailed;
   }
   std::fprintf(stderr, "replsim calibrate: measured in %.1f s\n", seconds);
+  if (older) profile = merge_timing_profiles(*profile, *older);
   const std::string text = o.json ? timing_profile_json(*profile) : format_table(*profile);
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fflush(stdout);
@@ -100,6 +113,8 @@ void add_calibrate_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--samples", o->samples, "Samples per measurement (default 20; about 30 s in all)")
       ->check(CLI::Range(1, 1000));
   cmd->add_option("--out", o->out, "Write the timing profile (JSON, docs/timing.md) to FILE");
+  cmd->add_option("--merge", o->merge,
+                  "Merge the measurement with the profile in FILE (each step's min and max over both; docs/timing.md)");
   cmd->add_flag("--json", o->json, "Print the profile as JSON instead of a table");
   cmd->add_flag("--keep", o->keep, "Keep the cluster's directory (data, logs, archive)");
   cmd->add_option("--pg-bindir", o->pg_bindir,

@@ -33,6 +33,7 @@
 #include "cli/command.h"
 #include "cli/html_timeline.h"
 #include "cli/terminal_filter.h"
+#include "cli/timing_option.h"
 #include "harness/scenario_runner.h"
 #include "sim/campaign/campaign.h"
 #include "sim/campaign/differential.h"
@@ -65,6 +66,7 @@ struct CheckArgs {
   int shrink_budget = 30;  // --real: real-cluster runs the shrinker may spend.
   // --real --keep-going: run every run, shrink and record every disagreement.
   bool keep_going = false;
+  std::string timing;      // --timing FILE; empty: the shipped default.
 };
 
 // Shared between the workers of one property's campaign and the progress printer.
@@ -211,6 +213,7 @@ void record_counterexample(const campaign::Counterexample& c, const std::string&
   RunRecord record = failed_record(c.scenario.name, file, c.run_seed, RunSummary::Verdict::kCounterexample, c.yaml);
   sim::SimOptions options;
   options.seed = c.run_seed;
+  options.timing = selected_timing();
   if (auto prediction = sim::simulate(c.scenario, options); prediction.ok())
     record.prediction_json = to_json(*prediction).dump();
   record.verification_json = nlohmann::json{
@@ -228,6 +231,7 @@ std::string write_counterexample_page(const std::string& path, const campaign::C
                                       const std::string& yaml_file) {
   sim::SimOptions options;
   options.seed = c.run_seed;
+  options.timing = selected_timing();
   auto prediction = sim::simulate(c.scenario, options);
   if (!prediction.ok())
     return fmt::format("cannot simulate the counterexample for {}: {}", path, prediction.status().message());
@@ -313,7 +317,7 @@ struct BothSides {
 
 BothSides run_both_sides(const Scenario& scenario, uint64_t seed) {
   BothSides out;
-  auto prediction = sim::simulate(scenario, sim::SimOptions{seed, sim::Perturbation::kNone});
+  auto prediction = sim::simulate(scenario, sim::SimOptions{.seed = seed, .timing = selected_timing()});
   if (!prediction.ok()) {
     out.verification = verification_error(scenario, seed, "simulator: " + prediction.status().message());
     return out;
@@ -629,6 +633,7 @@ int run_check(const CheckArgs& args) {
   options.seed = args.seed;
   options.runs = args.runs;
   options.max_steps = args.max_steps;
+  options.timing = selected_timing();
   const int jobs = args.jobs > 0 ? args.jobs : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   // The job count goes to stderr: stdout must not depend on it.
   fmt::print(stderr, "replsim check: {} jobs\n", jobs);
@@ -695,7 +700,12 @@ void add_check_command(CLI::App& app, int& exit_code) {
       "Exit codes: 0 every checked guarantee held and every checked false promise was refuted (with --real: every "
       "run agreed); 1 a guarantee was violated, a false promise survived its runs, or (--real) a run disagreed; "
       "2 bad input.");
+  add_timing_option(cmd, &args->timing);
   cmd->callback([args, cmd, &exit_code] {
+    if (!select_timing(args->timing)) {
+      exit_code = kExitBadInput;
+      return;
+    }
     args->runs_given = cmd->count("--runs") > 0;
     args->max_steps_given = cmd->count("--max-steps") > 0;
     exit_code = run_check(*args);

@@ -13,6 +13,7 @@
 #include "cli/command.h"
 #include "cli/html_timeline.h"
 #include "cli/report_printer.h"
+#include "cli/timing_option.h"
 #include "harness/interrupt.h"
 #include "harness/scenario_runner.h"
 #include "sim/simulator.h"
@@ -31,6 +32,7 @@ struct RunOptions {
   bool keep = false;
   std::string pg_bindir;
   std::string html;
+  std::string timing;
 };
 
 // A run that could not produce a RunResult: bad input (2) or an interrupted harness (128+sig).
@@ -40,7 +42,7 @@ struct RunFailure {
 
 Result<RunResult> produce(const Scenario& scenario, const RunOptions& o, RunFailure* failure) {
   if (!o.real) {
-    auto prediction = sim::simulate(scenario, sim::SimOptions{o.seed, sim::Perturbation::kNone});
+    auto prediction = sim::simulate(scenario, sim::SimOptions{.seed = o.seed, .timing = selected_timing()});
     if (!prediction.ok()) failure->exit_code = kExitBadInput;
     return prediction;
   }
@@ -104,7 +106,12 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option(
       "--pg-bindir", options->pg_bindir,
       "With --real: PostgreSQL server binaries (default: $REPLSIM_PG_BINDIR, else /usr/lib/postgresql/15/bin)");
+  add_timing_option(cmd, &options->timing);
   cmd->callback([options, &exit_code] {
+    if (!select_timing(options->timing)) {
+      exit_code = kExitBadInput;
+      return;
+    }
     int worst = kExitOk;
     for (size_t i = 0; i < options->files.size(); ++i) {
       if (i > 0 && !options->json && !options->quiet) std::fputs("\n", stdout);

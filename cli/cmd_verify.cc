@@ -14,6 +14,7 @@
 
 #include "cli/command.h"
 #include "cli/html_timeline.h"
+#include "cli/timing_option.h"
 #include "harness/scenario_runner.h"
 #include "sim/simulator.h"
 #include "verifier/report_text.h"
@@ -32,6 +33,7 @@ struct VerifyOptions {
   bool keep = false;
   bool no_store = false;
   std::string html;
+  std::string timing;
 };
 
 void progress(const std::string& line) { std::fprintf(stderr, "replsim verify: %s\n", line.c_str()); }
@@ -48,7 +50,7 @@ struct Outcome {
 Outcome verify_one(const Scenario& scenario, const VerifyOptions& o, const std::string& counter) {
   Outcome out;
   progress(fmt::format("{} {}: simulating (seed {})", counter, scenario.name, o.seed));
-  auto prediction = sim::simulate(scenario, sim::SimOptions{o.seed, sim::Perturbation::kNone});
+  auto prediction = sim::simulate(scenario, sim::SimOptions{.seed = o.seed, .timing = selected_timing()});
   if (!prediction.ok()) {
     out.verification = verification_error(scenario, o.seed, "simulator: " + prediction.status().message());
     return out;
@@ -172,7 +174,9 @@ void add_verify_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--no-store", options->no_store, "Do not record the runs");
   cmd->add_option("--html", options->html,
                   "Write a self-contained page with the predicted and observed timelines to FILE (one per scenario)");
-  cmd->callback([options, &exit_code] { exit_code = verify(*options); });
+  add_timing_option(cmd, &options->timing);
+  cmd->callback(
+      [options, &exit_code] { exit_code = select_timing(options->timing) ? verify(*options) : kExitBadInput; });
 }
 
 }  // namespace

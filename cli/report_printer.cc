@@ -137,6 +137,7 @@ std::string format_report(const Scenario& scenario, const RunResult& run,
   transactions(out, run);
   lags(out, run);
   final_state(out, run);
+  if (const std::string loss = loss_summary(scenario, run); !loss.empty()) out += fmt::format("\n{}\n", loss);
   if (!run.notes.empty()) {
     out += "\nwhat was lost and why\n";
     for (const auto& n : run.notes) out += fmt::format("  - {}\n", n);

@@ -6,10 +6,12 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <deque>
 #include <future>
 #include <map>
 #include <set>
 #include <thread>
+#include <vector>
 
 namespace replsim::harness {
 
@@ -34,6 +36,21 @@ struct Conn {
     up.close(ec);
   }
 };
+
+// One direction's chunks read but not yet written, each with the time it was read.
+struct Chunk {
+  Clock::time_point read_at;
+  std::vector<char> bytes;
+};
+struct Pipe {
+  explicit Pipe(asio::io_context& io) : wake(io) {}
+  std::deque<Chunk> chunks;
+  size_t bytes = 0;         // In chunks.
+  bool eof = false;         // The reading side ended: deliver what is queued, then close.
+  asio::steady_timer wake;  // Cancelled when a chunk is queued or the reading ends.
+};
+// Past this much queued in one direction the proxy stops reading (TCP flow control).
+constexpr size_t kMaxQueuedBytes = 1 << 20;
 
 struct Link {
   explicit Link(asio::io_context& io) : acceptor(io) {}
@@ -97,41 +114,80 @@ struct FaultProxy::Impl {
     asio::co_spawn(io, pump(link, conn, false), asio::detached);
   }
 
-  // One coroutine per direction: read, hold while partitioned, delay, pace, write.
+  // Two coroutines per direction: pump reads as bytes come (unless the direction is held, or
+  // a megabyte is queued: then TCP flow control reaches the sender) and queues each chunk with
+  // the time it was read; deliver writes each chunk once the latency has passed since then.
+  // So the latency is a pipeline, as on a wire: a chunk read while an earlier one is still
+  // delayed is not held back behind it (until 2026-12-07 the proxy read its next chunk only
+  // after writing the last, so each direction carried one chunk per latency period).
   asio::awaitable<void> pump(std::shared_ptr<Link> link, std::shared_ptr<Conn> conn, bool to_standby) {
     tcp::socket& from = to_standby ? conn->up : conn->down;
-    tcp::socket& to = to_standby ? conn->down : conn->up;
-    std::vector<char> buf(64 * 1024);
+    auto pipe = std::make_shared<Pipe>(io);
+    asio::co_spawn(io, deliver(link, conn, to_standby, pipe), asio::detached);
     asio::steady_timer timer(io);
     for (;;) {
       error_code ec;
-      size_t n = co_await from.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
-      if (ec || conn->closed) break;
-      const auto read_at = Clock::now();
       // Polling every 2 ms while held costs nothing measurable and needs no extra wake-up path.
-      while (!conn->closed && (to_standby ? link->faults.hold_to_standby : link->faults.hold_to_primary)) {
+      while (!conn->closed && (held(*link, to_standby) || pipe->bytes >= kMaxQueuedBytes)) {
+        timer.expires_after(std::chrono::milliseconds(2));
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
+      std::vector<char> buf(64 * 1024);
+      const size_t n = co_await from.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec || conn->closed) break;
+      buf.resize(n);
+      pipe->bytes += n;
+      pipe->chunks.push_back(Chunk{Clock::now(), std::move(buf)});
+      pipe->wake.cancel();
+    }
+    // What was read before the sender closed still crosses the wire; deliver closes after it.
+    pipe->eof = true;
+    pipe->wake.cancel();
+  }
+
+  // Hold while partitioned, delay, pace, write; at the end closes the connection.
+  asio::awaitable<void> deliver(std::shared_ptr<Link> link, std::shared_ptr<Conn> conn, bool to_standby,
+                                std::shared_ptr<Pipe> pipe) {
+    tcp::socket& to = to_standby ? conn->down : conn->up;
+    asio::steady_timer timer(io);
+    for (;;) {
+      error_code ec;
+      while (pipe->chunks.empty() && !pipe->eof && !conn->closed) {
+        pipe->wake.expires_at(Clock::time_point::max());
+        co_await pipe->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
+      if (pipe->chunks.empty() || conn->closed) break;
+      Chunk chunk = std::move(pipe->chunks.front());
+      pipe->chunks.pop_front();
+      pipe->bytes -= chunk.bytes.size();
+      while (!conn->closed && held(*link, to_standby)) {
         timer.expires_after(std::chrono::milliseconds(2));
         co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
       const int64_t latency_us = to_standby ? link->faults.latency_to_standby_us : link->faults.latency_to_primary_us;
       if (latency_us > 0 && !conn->closed) {
-        timer.expires_at(read_at + std::chrono::microseconds(latency_us));
+        timer.expires_at(chunk.read_at + std::chrono::microseconds(latency_us));
         co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
       const int64_t bw = link->faults.bandwidth_bytes_per_s;
+      const auto n = static_cast<int64_t>(chunk.bytes.size());
       if (bw > 0 && !conn->closed) {
         auto& free_at = conn->next_free[to_standby ? 0 : 1];
-        free_at = std::max(free_at, Clock::now()) + std::chrono::microseconds(static_cast<int64_t>(n) * 1'000'000 / bw);
+        free_at = std::max(free_at, Clock::now()) + std::chrono::microseconds(n * 1'000'000 / bw);
         timer.expires_at(free_at);
         co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
       if (conn->closed) break;
-      co_await asio::async_write(to, asio::buffer(buf.data(), n), asio::redirect_error(asio::use_awaitable, ec));
+      co_await asio::async_write(to, asio::buffer(chunk.bytes), asio::redirect_error(asio::use_awaitable, ec));
       if (ec) break;
-      link->bytes += n;
+      link->bytes += static_cast<uint64_t>(n);
     }
     conn->close();
     link->conns.erase(conn);
+  }
+
+  static bool held(const Link& link, bool to_standby) {
+    return to_standby ? link.faults.hold_to_standby : link.faults.hold_to_primary;
   }
 };
 

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <set>
 #include <thread>
 
@@ -150,10 +151,14 @@ TxRecord* Runner::find_tx(const std::string& label) {
 
 Status Runner::run_steps() {
   REPLSIM_ASSERT(set_up_, "Runner::run_steps before setup() succeeded");
+  std::chrono::steady_clock::time_point started;  // When the previous step began.
   for (size_t i = 0; i < sc_.steps.size(); ++i) {
     if (interrupted()) break;
     const Step& st = sc_.steps[i];
     step_index_ = static_cast<int>(i);
+    // A load's inserts start at its rate: no sooner than pace_us after the previous step began.
+    if (st.pace_us > 0) std::this_thread::sleep_until(started + std::chrono::microseconds(st.pace_us));
+    started = std::chrono::steady_clock::now();
     notes_.clear();
     if (opt_.progress) opt_.progress(fmt::format("step {}: {}", i, step_text(st)));
     h_.steps.push_back(StepResult{step_index_, step_text(st), false, "", "", false});

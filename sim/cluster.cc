@@ -101,6 +101,7 @@ RunResult Cluster::run() {
   for (size_t i = 0; i < scenario_.steps.size(); ++i) {
     const Step& step = scenario_.steps[i];
     step_index_ = static_cast<int>(i);
+    begin_step(step);
     if (recording()) {
       TimelineEntry entry;
       entry.step = step_index_;
@@ -110,11 +111,30 @@ RunResult Cluster::run() {
     }
     result_.steps.push_back(StepResult{step_index_, step.text, false, "", "", false});
     visit_step(step, *this);
-    world_.run_until(world_.now_us() + kStepGapUs);
+    end_step(step);
     if (recording()) snapshot(step_index_, step);
   }
   finish();
   return std::move(result_);
+}
+
+// A load's step starts no sooner than pace_us after the previous one started: idle time.
+void Cluster::begin_step(const Step& step) {
+  if (step.pace_us > 0) world_.run_until(std::max(world_.now_us(), step_start_us_ + step.pace_us));
+  step_start_us_ = world_.now_us();
+}
+
+// The step takes its profile's time after its action. If nothing is pending once the least
+// time any profile gives it has passed, the rest is idle in every profile: the runs differ
+// only by a shift of the clock, so the time was not read. Otherwise something in flight (WAL,
+// a timer, a reconnection) may land before or after the next step depending on the profile.
+void Cluster::end_step(const Step& step) {
+  const int64_t end = world_.now_us() + timing_.step_us(step.kind);
+  if (timing_.step_floor_us(step.kind) != timing_.step_ceiling_us(step.kind)) {
+    world_.run_until(world_.now_us() + timing_.step_floor_us(step.kind));
+    if (world_.pending_events() > 0) timing_.mark_step_time_read();
+  }
+  world_.run_until(end);
 }
 
 void Cluster::on_wait(const Step& step) { world_.run_until(world_.now_us() + step.duration_ms * 1000); }

@@ -94,6 +94,10 @@ class Cluster {
   // Node `n`'s row counts as count(*) of another session sees them; a table a waiting commit
   // holds ACCESS EXCLUSIVE cannot be counted (count(*) waits) and is left out.
   std::map<std::string, int64_t> row_counts_as_seen(int n) const;
+  // Before and after each step's action: pacing (Step::pace_us) and the step's virtual time
+  // under the profile, marking the run as timing-dependent when that time could matter.
+  void begin_step(const Step& step);
+  void end_step(const Step& step);
   void wait_for_flush(Tx& tx);
   void wal_gone_at_catchup(int standby);
   void cannot_catch_up(int standby, const std::string& why);
@@ -122,6 +126,9 @@ class Cluster {
   // --- replication.cc: the walsender, walreceiver and synchronous replication (no steps).
   void send_pending(int link);
   void deliver_wal(int link, uint64_t generation, Lsn lsn, const std::string& bytes);
+  // Whether WAL of connection `generation`, sent before its primary crashed, is still
+  // received (TimingProfile::in_flight_survives_crash).
+  bool arrives_after_crash(int link, uint64_t generation);
   void receive(int link, Lsn lsn, const std::string& bytes);
   void send_feedback(int link);
   void deliver_feedback(int link, uint64_t generation, Lsn write, Lsn flush, Lsn apply);
@@ -220,6 +227,9 @@ class Cluster {
   int current_primary_ = 0;
   int promoted_at_step_ = -1;  // Step of the last promotion.
   int step_index_ = -1;
+  int64_t step_start_us_ = 0;  // When the current step began (virtual time).
+  // Per link: the connection generation its primary's crash ended (arrives_after_crash).
+  std::map<int, uint64_t> crashed_generation_;
   std::map<int, std::string> since_;  // Per node: "partitioned since step 2", "paused since step 1".
   std::map<int, int> os_crashed_at_;  // Per node: the step of its last operating-system crash.
   std::map<int, Lsn> fork_lsn_;       // Promoted node -> where its timeline left its parent's.

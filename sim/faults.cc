@@ -153,7 +153,11 @@ void Cluster::crash(int n, bool os) {
        node.flush_lsn().to_string(), lsn_diff(written, node.flush_lsn()));
   if (os) node.os_crash();
   else node.crash();
-  for (int l : links_of(links_, n, true)) drop_connection(l);
+  for (int l : links_of(links_, n, true)) {
+    const Link& link = *links_[static_cast<size_t>(l)];
+    if (!os && link.connected()) crashed_generation_[l] = link.generation();
+    drop_connection(l);
+  }
   for (int l : links_of(links_, n, false)) {
     drop_connection(l);
     socket_.erase(l);  // The dead process's socket goes with it.

@@ -66,7 +66,8 @@ void Cluster::send_pending(int l) {
 
 void Cluster::deliver_wal(int l, uint64_t generation, Lsn lsn, const std::string& bytes) {
   Link& link = *links_[static_cast<size_t>(l)];
-  if (generation != link.generation() || link.cut(Link::Direction::kToStandby)) return;
+  if (generation != link.generation() && !arrives_after_crash(l, generation)) return;
+  if (link.cut(Link::Direction::kToStandby)) return;
   const Node& s = *nodes_[static_cast<size_t>(link.standby())];
   if (s.run_state() == RunState::kPaused || (s.running() && s.walreceiver_stuck())) {
     // The kernel still accepts data into the frozen (or fsync-bound) walreceiver's socket, up to its buffer.
@@ -82,6 +83,18 @@ void Cluster::deliver_wal(int l, uint64_t generation, Lsn lsn, const std::string
   }
   if (!s.running()) return;
   receive(l, lsn, bytes);
+}
+
+// The walsender had handed the WAL to the wire before its server died: TCP still delivers it
+// to the walreceiver, which writes it until the standby is promoted or reconnects elsewhere.
+// Whether it arrives before the crash is noticed is the race the profiles' extremes bound.
+bool Cluster::arrives_after_crash(int l, uint64_t generation) {
+  auto it = crashed_generation_.find(l);
+  if (it == crashed_generation_.end() || it->second != generation) return false;
+  const Link& link = *links_[static_cast<size_t>(l)];
+  const Node& s = *nodes_[static_cast<size_t>(link.standby())];
+  if (link.connected() || link.promoted_away || !s.running() || s.is_primary()) return false;
+  return timing_.in_flight_survives_crash;
 }
 
 void Cluster::receive(int l, Lsn lsn, const std::string& bytes) {

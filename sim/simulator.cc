@@ -76,7 +76,7 @@ Result<Prediction> simulate(const Scenario& scenario, const SimOptions& options,
   if (scenario.cluster.nodes.empty() || scenario.cluster.nodes[0].role != NodeRole::kPrimary)
     return Status::InvalidInput(fmt::format("{}: the first node must be the primary", scenario.file));
   set_assert_seed(options.seed);
-  const std::vector<TimingProfile> profiles = timing_profiles();
+  const std::vector<TimingProfile> profiles = timing_profiles(options.timing);
   Cluster first(scenario, options, profiles[0]);
   Prediction prediction = first.run();
   // Another profile differs from the first only in values this run never read: it would make

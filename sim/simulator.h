@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "vocab/default_timing.h"
 #include "vocab/run_result.h"
 #include "vocab/scenario.h"
 #include "vocab/status.h"
@@ -42,6 +43,11 @@ struct SimOptions {
   // Start from the process's saved load of the seed rows (initial_data.h) rather than loading
   // them in every run; the prediction is the same (tests compare with false).
   bool saved_initial_data = true;
+  // The measured timing whose spread the two timing profiles take as their extremes
+  // (sim/timing.h, docs/model.md "Timing and either"): by default the shipped
+  // timing/default.json. nullptr: the fixed model, every step 1 ms in both profiles.
+  // Must outlive simulate().
+  const MeasuredTiming* timing = &default_timing_profile();
 };
 
 // What one simulate() call did (for tests and benchmarks).

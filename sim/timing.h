@@ -3,8 +3,12 @@
 // disagree it predicts "either" (docs/model.md, "Timing and either").
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <vector>
+
+#include "vocab/scenario.h"
+#include "vocab/timing_profile.h"
 
 namespace replsim::sim {
 
@@ -21,18 +25,30 @@ inline constexpr uint64_t kReceiveBufferBytes = 212'992;         // Linux's defa
 inline constexpr int64_t kCatchupLimitUs = 10'000'000;           // `catchup` gives up after 10 s.
 inline constexpr int64_t kCleanStopLimitUs = 1'000'000;          // A clean stop waits this long for walsenders.
 
+// Virtual time per step kind (indexed by StepKind).
+using StepTimes = std::array<int64_t, kStepKindCount>;
+
 struct TimingProfile {
   const char* name;
   // After an asynchronous (synchronous_commit = off) commit, when the WAL writer flushes it.
   int64_t wal_writer_flush_delay_us;
   // After a heal, resume or restart, when the walreceiver's next connection attempt happens.
   int64_t reconnect_delay_us;
+  // WAL that a crashed primary's walsender had already sent still reaches its standby (the
+  // wire, or the harness's proxy, holds it), as long as the standby is not promoted first.
+  bool in_flight_survives_crash;
+  // The virtual time a step of each kind takes in this profile, after its action; and the
+  // least and most it takes in any profile (docs/model.md, "Timing and either").
+  StepTimes step_us;
+  StepTimes step_floor_us;
+  StepTimes step_ceiling_us;
 };
 
-// The slow profile first: its run supplies the printed timeline; the fast one shows what
-// else timing allows.
-inline std::vector<TimingProfile> timing_profiles() {
-  return {{"slow", kWalWriterDelayUs, kWalRetrieveRetryIntervalUs}, {"fast", 10, kStepGapUs / 4}};
-}
+// The two extremes of `measured` (docs/model.md, "Timing and either"). The slow profile first:
+// replication as slow as the profile allows against the client (steps at their minimum, WAL
+// writer and reconnection at their slowest, WAL in flight lost at a crash); its run supplies
+// the printed timeline. The fast one is the opposite extreme. Without a profile (nullptr)
+// every step takes kStepGapUs in both, as the model did before profiles were read.
+std::vector<TimingProfile> timing_profiles(const MeasuredTiming* measured);
 
 }  // namespace replsim::sim

@@ -13,7 +13,9 @@ namespace replsim::sim {
 
 // Every field that differs between profiles must be a TimingUse::Value, or a run could depend
 // on it unseen: a new TimingProfile field fails this until TimingUse has it too.
-static_assert(sizeof(TimingProfile) == sizeof(const char*) + 2 * sizeof(int64_t),
+// The step times are the exception, read through step_us() and marked by the caller
+// (Cluster::end_step) only when they could matter.
+static_assert(sizeof(TimingProfile) == sizeof(const char*) + 3 * sizeof(int64_t) + 3 * sizeof(StepTimes),
               "a new TimingProfile field needs a TimingUse::Value (timing_use.h)");
 
 class TimingUse {
@@ -37,14 +39,32 @@ class TimingUse {
   explicit TimingUse(const TimingProfile& profile)
       : name(profile.name),
         wal_writer_flush_delay_us(profile.wal_writer_flush_delay_us),
-        reconnect_delay_us(profile.reconnect_delay_us) {}
+        reconnect_delay_us(profile.reconnect_delay_us),
+        in_flight_survives_crash(profile.in_flight_survives_crash),
+        steps_(profile) {}
 
   // Whether the run read anything that differs between profiles.
-  bool read() const { return name.read() || wal_writer_flush_delay_us.read() || reconnect_delay_us.read(); }
+  bool read() const {
+    return name.read() || wal_writer_flush_delay_us.read() || reconnect_delay_us.read() ||
+           in_flight_survives_crash.read() || steps_read_;
+  }
+
+  // A step's time in this profile, and the least and most in any: reading them does not mark
+  // the run. The caller marks it (mark_step_time_read) when the difference could matter: when
+  // something is still pending after the least time (Cluster::end_step).
+  int64_t step_us(StepKind k) const { return steps_.step_us[static_cast<size_t>(k)]; }
+  int64_t step_floor_us(StepKind k) const { return steps_.step_floor_us[static_cast<size_t>(k)]; }
+  int64_t step_ceiling_us(StepKind k) const { return steps_.step_ceiling_us[static_cast<size_t>(k)]; }
+  void mark_step_time_read() { steps_read_ = true; }
 
   Value<const char*> name;
   Value<int64_t> wal_writer_flush_delay_us;
   Value<int64_t> reconnect_delay_us;
+  Value<bool> in_flight_survives_crash;
+
+ private:
+  TimingProfile steps_;
+  bool steps_read_ = false;
 };
 
 }  // namespace replsim::sim

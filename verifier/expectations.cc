@@ -98,6 +98,21 @@ ExpectationResult check_step_error(const RunResult& r, const Expectation& e) {
   return held(fmt::format("step {} ({}) was refused: ERROR {}: {}", e.step + 1, s->text, s->sqlstate, s->message));
 }
 
+ExpectationResult check_count(const RunResult& r, const Expectation& e, const std::string& node) {
+  const bool lost = e.kind == ExpectKind::kLostCount;
+  const CountRange c = lost ? lost_range(r, node, e.label) : present_range(r, node, e.label);
+  if (!c.observable) return failed(fmt::format("{} cannot be observed at the end of the run", node));
+  const std::string what = fmt::format("{} on {}{}", lost ? "acknowledged and lost" : "present", node,
+                                       e.label.empty() ? "" : fmt::format(" (of {})", e.label));
+  const std::string range = c.min == c.max ? fmt::format("{} of {}", c.min, c.of)
+                                           : fmt::format("between {} and {} of {}", c.min, c.max, c.of);
+  const std::string wanted = fmt::format("between {} and {}", e.count_min, e.count_max);
+  if (c.min >= e.count_min && c.max <= e.count_max) return held(fmt::format("{}: {}", what, range));
+  if (c.max < e.count_min || c.min > e.count_max)
+    return failed(fmt::format("{}: {}, expected {}", what, range, wanted));
+  return undetermined(fmt::format("{}: {}, expected {}: timing decides", what, range, wanted));
+}
+
 ExpectationResult check_one(const Scenario& s, const RunResult& r, const Expectation& e) {
   const std::string node = e.node.empty() ? final_primary(s, r) : e.node;
   switch (e.kind) {
@@ -118,6 +133,8 @@ ExpectationResult check_one(const Scenario& s, const RunResult& r, const Expecta
           fmt::format("{} ended with {}, expected {}", node, n->error.empty() ? "no error" : n->error, e.error));
     }
     case ExpectKind::kStepError: return check_step_error(r, e);
+    case ExpectKind::kLostCount:
+    case ExpectKind::kPresentCount: return check_count(r, e, node);
     // The rest judge one transaction: below.
     case ExpectKind::kLost:
     case ExpectKind::kPresent:
@@ -146,6 +163,8 @@ ExpectationResult check_one(const Scenario& s, const RunResult& r, const Expecta
     case ExpectKind::kLag:
     case ExpectKind::kError:
     case ExpectKind::kStepError: break;  // Judged above.
+    case ExpectKind::kLostCount:
+    case ExpectKind::kPresentCount: break;  // Judged above.
   }
   return failed("unknown expectation");
 }
@@ -166,6 +185,56 @@ std::string final_primary(const Scenario& scenario, const RunResult& result) {
     if (n == nullptr || n->error.empty()) primary = step.node;  // A restore that failed made no primary.
   }
   return primary;
+}
+
+namespace {
+
+bool has(const TxRecord& tx, TxOutcome o) {
+  return std::find(tx.outcomes.begin(), tx.outcomes.end(), o) != tx.outcomes.end();
+}
+
+// Counts the transactions of `group` for which `certain` / `possible` hold, given their presence on `node`.
+template <typename Certain, typename Possible>
+CountRange count_range(const RunResult& r, const std::string& node, const std::string& group, Certain certain,
+                       Possible possible) {
+  CountRange c;
+  const NodeFinal* n = r.find_node(node);
+  c.observable = n != nullptr && !n->presence.empty();
+  for (const TxRecord& tx : r.transactions) {
+    if (!in_group(tx.label, group)) continue;
+    ++c.of;
+    if (n == nullptr) continue;
+    auto it = n->presence.find(tx.label);
+    if (it == n->presence.end()) continue;
+    if (certain(tx, it->second)) ++c.min;
+    if (possible(tx, it->second)) ++c.max;
+  }
+  return c;
+}
+
+}  // namespace
+
+CountRange lost_range(const RunResult& result, const std::string& node, const std::string& group) {
+  return count_range(
+      result, node, group,
+      [](const TxRecord& tx, Presence p) {
+        return tx.outcomes.size() == 1 && tx.outcomes[0] == TxOutcome::kAcknowledged && p == Presence::kAbsent;
+      },
+      [](const TxRecord& tx, Presence p) { return has(tx, TxOutcome::kAcknowledged) && p != Presence::kPresent; });
+}
+
+CountRange present_range(const RunResult& result, const std::string& node, const std::string& group) {
+  return count_range(
+      result, node, group, [](const TxRecord&, Presence p) { return p == Presence::kPresent; },
+      [](const TxRecord&, Presence p) { return p != Presence::kAbsent; });
+}
+
+std::string loss_summary(const Scenario& scenario, const RunResult& result) {
+  const std::string node = final_primary(scenario, result);
+  const CountRange c = lost_range(result, node, "");
+  if (!c.observable || c.of == 0) return "";
+  if (c.min == c.max) return fmt::format("acknowledged and lost on {}: {} of {}", node, c.min, c.of);
+  return fmt::format("acknowledged and lost on {}: between {} and {} of {}", node, c.min, c.max, c.of);
 }
 
 std::vector<ExpectationResult> check_expectations(const Scenario& scenario, const RunResult& result) {

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "vocab/assert.h"
 
 namespace replsim {
@@ -90,8 +92,18 @@ const char* to_string(ExpectKind kind) {
     case ExpectKind::kLag: return "lag";
     case ExpectKind::kError: return "error";
     case ExpectKind::kStepError: return "error";
+    case ExpectKind::kLostCount: return "lost_count";
+    case ExpectKind::kPresentCount: return "present_count";
   }
   return "?";
+}
+
+bool in_group(const std::string& label, const std::string& group) {
+  if (group.empty()) return true;
+  if (label.size() <= group.size() + 1 || label.compare(0, group.size(), group) != 0 || label[group.size()] != '_')
+    return false;
+  return std::all_of(label.begin() + static_cast<std::ptrdiff_t>(group.size()) + 1, label.end(),
+                     [](char c) { return c >= '0' && c <= '9'; });
 }
 
 const std::vector<std::string>& naive_copy_parts() {

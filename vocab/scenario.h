@@ -139,7 +139,17 @@ struct Step {
   // a copy is complete once every part was copied (by one step or several with the same name).
   std::vector<std::string> files;
   RecoveryTarget target;
+
+  // A step made by expanding `repeat: N` or `load: {...}` (an insert written once, run as N
+  // numbered inserts LABEL_1..LABEL_N): `group` is the written label, empty otherwise.
+  std::string group;
+  // load: the step starts no sooner than pace_us after the previous step started (1 / rate).
+  int64_t pace_us = 0;
 };
+
+// Whether transaction `label` belongs to group `group` (a repeat's or load's base label):
+// it is `group` followed by '_' and a number. An empty group holds every label.
+bool in_group(const std::string& label, const std::string& group);
 
 // The parts of a data directory a naive copy distinguishes: they come from different moments.
 // base: the data files; pg_xact: commit status; pg_wal: the WAL; global: pg_control (the last
@@ -160,6 +170,11 @@ enum class ExpectKind {
   kLag,           // The lag check `name` measured within the bounds below.
   kError,         // `node` ended in the error `error`.
   kStepError,     // PostgreSQL refused step `step` with an ERROR of SQLSTATE `sqlstate`.
+  // How many of the transactions (those of `label`'s repeat or load, or every one) were
+  // acknowledged yet are absent on `node`: between count_min and count_max.
+  kLostCount,
+  // How many of the transactions (as kLostCount) are present on `node`: between count_min and count_max.
+  kPresentCount,
 };
 const char* to_string(ExpectKind kind);
 
@@ -180,6 +195,10 @@ struct Expectation {
   int step = -1;
   std::string step_ref;
   std::string sqlstate;
+  // kLostCount, kPresentCount: the bounds (inclusive). `label`, if set, names a repeat's or a
+  // load's base label: only its numbered transactions (LABEL_1, LABEL_2, ...) count.
+  int64_t count_min = 0;
+  int64_t count_max = 0;
 };
 
 struct Scenario {

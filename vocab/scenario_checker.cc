@@ -296,6 +296,8 @@ class Checker {
         return Status::Ok();
       case ExpectKind::kError: return Status::Ok();
       case ExpectKind::kStepError: return Status::Ok();  // The parser found its step.
+      case ExpectKind::kLostCount:
+      case ExpectKind::kPresentCount: return check_count_expectation(e);
       case ExpectKind::kLost:
       case ExpectKind::kPresent:
       case ExpectKind::kAbsent:
@@ -309,6 +311,16 @@ class Checker {
         return Status::Ok();
     }
     return Status::Ok();
+  }
+
+  // lost_count / present_count: min <= max, and a label names a repeat's or load's group.
+  Status check_count_expectation(const Expectation& e) const {
+    if (e.count_min < 0 || e.count_max < e.count_min)
+      return error(e.pos, fmt::format("expected 0 <= min <= max (got min {}, max {})", e.count_min, e.count_max));
+    if (e.label.empty()) return Status::Ok();
+    for (const auto& step : s_.steps)
+      if (step.group == e.label) return Status::Ok();
+    return error(e.pos, fmt::format("no repeat or load step is labelled '{}'", e.label));
   }
 
   const Scenario& s_;

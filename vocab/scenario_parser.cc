@@ -129,7 +129,7 @@ struct Verb {
 // until it has its line here (docs/architecture.md, "Adding a step kind").
 Verb verb_of(StepKind kind) {
   switch (kind) {
-    case StepKind::kInsert: return {"insert", kind, Arg::kLabel, {"table", "values", "node"}};
+    case StepKind::kInsert: return {"insert", kind, Arg::kLabel, {"table", "values", "node", "repeat", "load"}};
     case StepKind::kUpdate: return {"update", kind, Arg::kLabel, {"table", "set", "where", "node"}};
     case StepKind::kDelete: return {"delete", kind, Arg::kLabel, {"table", "where", "node"}};
     case StepKind::kTruncate: return {"truncate", kind, Arg::kLabel, {"table", "cascade", "node"}};
@@ -179,8 +179,9 @@ std::vector<std::string> verb_words() {
 }
 
 const std::vector<std::string>& expectation_words() {
-  static const std::vector<std::string> words = {"lost",   "present",  "absent", "acknowledged", "blocks", "cancelled",
-                                                 "failed", "in_doubt", "rows",   "lag",          "error"};
+  static const std::vector<std::string> words = {"lost",      "present",    "absent",       "acknowledged", "blocks",
+                                                 "cancelled", "failed",     "in_doubt",     "rows",         "lag",
+                                                 "error",     "lost_count", "present_count"};
   return words;
 }
 
@@ -203,7 +204,7 @@ class Reader {
     read_cluster(root["cluster"]);
     if (!root["steps"] || !root["steps"].IsSequence())
       fail(root["steps"] ? root["steps"] : root, "expected 'steps': a list of steps");
-    for (const auto& step : root["steps"]) scenario_.steps.push_back(read_step(step));
+    for (const auto& step : root["steps"]) append_steps(step);
     if (root["expect"]) {
       if (!root["expect"].IsSequence()) fail(root["expect"], "expected 'expect': a list of expectations");
       for (const auto& e : root["expect"]) scenario_.expectations.push_back(read_expectation(e));
@@ -308,6 +309,57 @@ class Reader {
     read_argument(*verb, node, arg, step);
     if (node.IsMap()) read_modifiers(node, step);
     if (step.kind == StepKind::kNaiveCopy && step.files.empty()) step.files = naive_copy_parts();
+    return step;
+  }
+
+  // Reads one step as written and appends it, or the numbered inserts its `repeat` or `load`
+  // stands for (docs/scenario.md, "Bursts").
+  void append_steps(const YAML::Node& node) {
+    Step step = read_step(node);
+    const bool repeat = node.IsMap() && node["repeat"];
+    const bool load = node.IsMap() && node["load"];
+    if (!repeat && !load) return scenario_.steps.push_back(std::move(step));
+    if (repeat && load) fail(node, "an insert takes 'repeat' or 'load', not both");
+    int64_t count = 0;
+    int64_t pace_us = 0;
+    if (repeat) {
+      count = integer(node["repeat"], "a number of repetitions");
+    } else {
+      const YAML::Node l = node["load"];
+      if (!l.IsMap() || !l["rate"] || !l["duration"]) fail(l, "expected 'load': {rate: N/s, duration: D}");
+      check_keys(l, {"rate", "duration"}, "load");
+      const int64_t rate = per_second(l["rate"]);
+      pace_us = 1'000'000 / rate;
+      count = duration_us(l["duration"], "a duration such as 2s") * rate / 1'000'000;
+    }
+    if (count < 1 || count > kMaxRepeat)
+      fail(repeat ? node["repeat"] : node["load"],
+           fmt::format("expected between 1 and {} inserts (got {})", kMaxRepeat, count));
+    for (int64_t i = 1; i <= count; ++i) scenario_.steps.push_back(numbered(step, i, i == 1 ? 0 : pace_us));
+  }
+
+  static constexpr int64_t kMaxRepeat = 10'000;
+
+  // A load's rate: "200/s" (or a plain number, per second), at least 1 and at most 1,000,000.
+  static int64_t per_second(const YAML::Node& n) {
+    std::string text = scalar(n, "a rate such as 200/s");
+    if (text.size() > 2 && text.compare(text.size() - 2, 2, "/s") == 0) text.resize(text.size() - 2);
+    const bool digits = !text.empty() && text.size() <= 7 && std::all_of(text.begin(), text.end(), ::isdigit);
+    const int64_t rate = digits ? std::stoll(text) : 0;
+    if (rate < 1 || rate > 1'000'000) fail(n, "expected a rate such as 200/s (1/s to 1000000/s)");
+    return rate;
+  }
+
+  // Insert number `i` of a repeat or load: label LABEL_i, "{n}" in a value replaced by i.
+  static Step numbered(const Step& written, int64_t i, int64_t pace_us) {
+    Step step = written;
+    step.group = written.label;
+    step.label = fmt::format("{}_{}", written.label, i);
+    step.pace_us = pace_us;
+    const std::string n = std::to_string(i);
+    for (auto& [column, value] : step.values)
+      for (size_t at = value.find("{n}"); at != std::string::npos; at = value.find("{n}", at + n.size()))
+        value.replace(at, 3, n);
     return step;
   }
 
@@ -518,6 +570,8 @@ class Reader {
         e.failover_loses_data = boolean(node["failover_loses_data"], "failover_loses_data");
     } else if (word == "error" && node["step"]) {
       read_step_error(node, arg, e);
+    } else if (word == "lost_count" || word == "present_count") {
+      read_count_expectation(node, arg, word, e);
     } else if (word == "error") {
       e.kind = ExpectKind::kError;
       check_keys(node, {"error", "on"}, "expectation 'error'");
@@ -578,6 +632,19 @@ class Reader {
     if (found.size() > 1)
       fail(at, fmt::format("'{}' names {} steps; name the step by its line instead", ref, found.size()));
     return found.front();
+  }
+
+  // lost_count: {min: N, max: M}, with optional `label` (a repeat's or load's) and `on`.
+  static void read_count_expectation(const YAML::Node& node, const YAML::Node& arg, const std::string& word,
+                                     Expectation& e) {
+    e.kind = word == "lost_count" ? ExpectKind::kLostCount : ExpectKind::kPresentCount;
+    check_keys(node, {word, "on"}, "expectation '" + word + "'");
+    const std::string expected = fmt::format("expected '{}': {{min: N, max: M}} and optionally label", word);
+    if (!arg.IsMap() || !arg["min"] || !arg["max"]) fail(arg, expected);
+    check_keys(arg, {"min", "max", "label"}, "expectation '" + word + "'");
+    e.count_min = integer(arg["min"], "a number of transactions");
+    e.count_max = integer(arg["max"], "a number of transactions");
+    if (arg["label"]) e.label = identifier(arg["label"], "a repeat's or load's label");
   }
 
   Scenario scenario_;

@@ -85,3 +85,13 @@ Result<MeasuredTiming> read_timing_profile(const std::string& path);
 Status write_timing_profile(const std::string& path, const MeasuredTiming& profile);
 
 }  // namespace replsim
+
+namespace replsim {
+
+// Two profiles as one, measured at different times (say a quiet and a loaded machine): each
+// summary's count is the sum, min and max the least and greatest (exact), and p50, p90 and p99
+// the greater of the two (an upper bound, not a percentile of the union). The rest (created,
+// command, machine, samples) is `newer`'s. `replsim calibrate --merge FILE` writes it.
+MeasuredTiming merge_timing_profiles(const MeasuredTiming& newer, const MeasuredTiming& older);
+
+}  // namespace replsim

@@ -41,6 +41,7 @@ Judgement judge(const Property& property, const Scenario& scenario, const Campai
   sim_options.seed = seed;
   sim_options.perturbation = options.perturbation;
   sim_options.recording = property.reads;
+  sim_options.timing = options.timing;
   auto prediction = sim::simulate(scenario, sim_options);
   if (!prediction.ok()) {
     j.error = prediction.status().message();

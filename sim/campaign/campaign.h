@@ -22,6 +22,8 @@ struct CampaignOptions {
   int exact_steps = 0;  // > 0: every plan has exactly this many intents (benchmarks).
   sim::Perturbation perturbation = sim::Perturbation::kNone;  // Model errors, for "can it fail?" tests.
   int shrink_budget = 4000;                                   // Simulator runs the shrinker may spend.
+  // The measured timing the simulator's profiles take their extremes from (SimOptions::timing).
+  const MeasuredTiming* timing = &default_timing_profile();
 };
 
 // The seed of run `run`: mixes the campaign seed, the property's (or campaign's) name and

@@ -217,6 +217,11 @@ void write_expectation(const Expectation& e, std::string& out, const std::vector
                          by_line && known ? std::to_string(step_lines[static_cast<size_t>(e.step)]) : e.step_ref);
       return;
     }
+    case ExpectKind::kLostCount:
+    case ExpectKind::kPresentCount:
+      out += fmt::format("  - {}: {{min: {}, max: {}{}}}\n", kind, e.count_min, e.count_max,
+                         e.label.empty() ? "" : ", label: " + e.label);
+      break;
     default: out += fmt::format("  - {}: {}\n", kind, e.label); break;
   }
   if (!e.node.empty()) out += fmt::format("    on: {}\n", e.node);

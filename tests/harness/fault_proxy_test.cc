@@ -161,6 +161,28 @@ TEST(FaultProxyTest, LatencyDelaysEachDirection) {
   close(fd);
 }
 
+// The latency is a pipeline, as on a wire: bytes sent 30 ms after others arrive 30 ms after
+// them, not a whole latency after the first were delivered (the proxy once carried one chunk
+// per latency period, and a burst's WAL waited up to twice the latency).
+TEST(FaultProxyTest, LatencyIsAPipelineNotOneChunkAtATime) {
+  EchoServer echo;
+  FaultProxy proxy;
+  uint16_t port = *proxy.add_link("r1", echo.port());
+  proxy.set_faults("r1", LinkFaults{false, false, false, 0, 100'000, 0});  // 100 ms towards the echo.
+  int fd = connect_to(port);
+  const auto t0 = Clock::now();
+  ASSERT_EQ(write(fd, "a", 1), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  ASSERT_EQ(write(fd, "b", 1), 1);
+  std::string got;
+  while (got.size() < 2 && Clock::now() - t0 < std::chrono::milliseconds(500)) got += read_for(fd, 5);
+  const auto elapsed = Clock::now() - t0;
+  EXPECT_EQ(got, "ab");
+  EXPECT_GE(elapsed, std::chrono::milliseconds(125));  // b: sent at 30 ms, plus 100 ms.
+  EXPECT_LT(elapsed, std::chrono::milliseconds(190));  // Not 200 ms: behind a, plus 100 ms.
+  close(fd);
+}
+
 TEST(FaultProxyTest, BandwidthCapPacesBytes) {
   EchoServer echo;
   FaultProxy proxy;

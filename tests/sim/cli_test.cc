@@ -12,6 +12,8 @@
 #include <sstream>
 #include <string>
 
+#include "vocab/timing_profile.h"
+
 namespace {
 
 struct CliRun {
@@ -142,6 +144,31 @@ INSTANTIATE_TEST_SUITE_P(
             kHeader + "  - mark: early\n  - base_backup: b\n  - restore: n\n    from: b\n    target: {time: early}\n",
             "lies before the end of base backup 'b'"}),
     [](const auto& info) { return std::string(info.param.name); });
+
+// --timing: the burst's loss is a range under the shipped profile; a profile with no spread
+// (every step 1 ms, as the model was before profiles) makes it the old certainty; a profile
+// that does not validate is bad input, named.
+TEST(RunCommandTest, TimingProfileDecidesTheBurstRange) {
+  const std::string burst = std::string(REPLSIM_SCENARIOS) + "/async-burst-crash-failover.yaml";
+  CliRun shipped = replsim("run " + burst);
+  EXPECT_EQ(shipped.exit_code, 0) << shipped.out << shipped.err;
+  EXPECT_NE(shipped.out.find("acknowledged and lost on replica: between "), std::string::npos) << shipped.out;
+  std::string flat = R"({"format": "replsim-timing-profile", "version": 1, "created": "2026-12-07T00:00:00Z",
+    "command": "test", "machine": {"cpu": "x", "cores": 1, "postgresql": "15"}, "samples": 1, "steps": {)";
+  const std::string one =
+      R"({"count": 1, "min_us": 1000, "p50_us": 1000, "p90_us": 1000, "p99_us": 1000, "max_us": 1000})";
+  for (size_t i = 0; i < replsim::calibrated_steps().size(); ++i)
+    flat += (i == 0 ? "\"" : ", \"") + replsim::calibrated_steps()[i] + "\": " + one;
+  flat += R"(}, "wal_shipping": )" + one + R"(, "commit": {)";
+  for (size_t i = 0; i < replsim::calibrated_commit_levels().size(); ++i)
+    flat += (i == 0 ? "\"" : ", \"") + replsim::calibrated_commit_levels()[i] + "\": " + one;
+  flat += "}}\n";
+  CliRun fixed = replsim("run --timing " + write_temp("flat.json", flat) + " " + burst);
+  EXPECT_NE(fixed.out.find("acknowledged and lost on replica: 20 of 20"), std::string::npos) << fixed.out << fixed.err;
+  CliRun bad = replsim("run --timing " + write_temp("bad.json", "{}") + " " + burst);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--timing"), std::string::npos) << bad.err;
+}
 
 TEST(RunCommandTest, MissingFileIsBadInput) {
   CliRun r = replsim("run /nonexistent/scenario.yaml");
