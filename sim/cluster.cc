@@ -391,6 +391,8 @@ NodePosition Cluster::position(int n) const {
     p.replay_lsn = node.replay_lsn();
     p.sync_state = sync_state_of(n);
   }
+  p.server_state = server_state_of(n);
+  predict_sync_row(n, &p);
   return p;
 }
 
@@ -415,6 +417,9 @@ void Cluster::finish() {
     NodeFinal f;
     f.name = n.name();
     f.state = state_of(n);
+    f.server_state = server_state_of(static_cast<int>(i));
+    if (!result_.timeline.empty())
+      set_final_lags(result_.timeline.back(), nodes_[static_cast<size_t>(current_primary_)]->name(), f);
     f.timeline = n.timeline();
     if (auto e = errors_.find(static_cast<int>(i)); e != errors_.end()) {
       f.error = e->second.first;

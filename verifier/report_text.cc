@@ -109,6 +109,19 @@ std::vector<std::string> lag_lines(const LagMeasure* l) {
                       l->at_risk.empty() ? "" : fmt::format(" ({})", fmt::join(l->at_risk, ", ")))};
 }
 
+// The server-state comparisons' tallies and each prediction the history could not observe.
+std::string state_tallies(const Comparison& c) {
+  std::string out = fmt::format(
+      "    server states: {}\n    timelines: {}\n    pg_stat_replication rows: {}\n    final lags: {}\n",
+      c.states.to_string(), c.timelines.to_string(), c.syncs.to_string(), c.positions.to_string());
+  for (size_t i = 0; i < c.unobserved.size(); ++i) {
+    const Unobserved& u = c.unobserved[i];
+    out += fmt::format("    UNOBSERVED {} ({}): {}{}{}: predicted {}, not observed: {}\n", i + 1, u.what, u.label,
+                       u.label.empty() || u.node.empty() ? "" : " on ", u.node, u.predicted, u.why);
+  }
+  return out;
+}
+
 void findings_section(std::string& out, const char* side, const std::vector<Finding>& findings) {
   if (findings.empty()) {
     out += fmt::format("  history checks on the {}: {} passed\n", side, history_check_names().size());
@@ -176,12 +189,14 @@ std::string render_verdict(const Verification& v) {
     out += fmt::format("  verdict: ERROR: {}\n", v.error);
   } else {
     const Comparison& c = v.comparison;
-    out += v.verdict == Verification::Verdict::kAgree
-               ? "  verdict: AGREE\n"
+    out += v.verdict == Verification::Verdict::kAgree ? "  verdict: AGREE\n"
+           : v.verdict == Verification::Verdict::kIncomplete
+               ? fmt::format("  verdict: INCOMPLETE ({} prediction(s) not observed)\n", c.unobserved.size())
                : fmt::format("  verdict: DISAGREE ({} difference(s))\n", c.differences.size());
     out += fmt::format(
         "    outcomes: {}\n    presence: {}\n    node errors: {}\n    lag checks: {}\n    row counts: {}\n",
         c.outcomes.to_string(), c.presence.to_string(), c.errors.to_string(), c.lags.to_string(), c.rows.to_string());
+    out += state_tallies(c);
     for (size_t i = 0; i < c.differences.size(); ++i) {
       const Difference& d = c.differences[i];
       out += fmt::format("    DIFFERENCE {} ({}): {}\n", i + 1, to_string(d.kind), d.explanation);

@@ -89,6 +89,9 @@ const char* to_string(ExpectKind kind) {
     case ExpectKind::kRows: return "rows";
     case ExpectKind::kLag: return "lag";
     case ExpectKind::kError: return "error";
+    case ExpectKind::kState: return "state";
+    case ExpectKind::kTimeline: return "timeline";
+    case ExpectKind::kSyncState: return "sync_state";
   }
   return "?";
 }

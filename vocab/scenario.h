@@ -155,6 +155,9 @@ enum class ExpectKind {
   kRows,          // `table` holds exactly `count` rows on `node`.
   kLag,           // The lag check `name` measured within the bounds below.
   kError,         // `node` ended in the error `error`.
+  kState,         // `node` ended in the server state `server_state` (vocab/run_result.h ServerState's words).
+  kTimeline,      // `node` ended running on timeline `timeline`.
+  kSyncState,     // The current primary's pg_stat_replication shows `node` as `sync_state` (and `sync_priority`).
 };
 const char* to_string(ExpectKind kind);
 
@@ -169,7 +172,11 @@ struct Expectation {
   std::string name;  // kLag: the lag check.
   std::optional<int64_t> lag_bytes_min, lag_bytes_max, lag_transactions;
   std::optional<bool> failover_loses_data;
-  std::string error;  // kError: "recovery_target_not_reached", "refuses_to_start", "cannot_catch_up".
+  std::string error;         // kError: "recovery_target_not_reached", "refuses_to_start", "cannot_catch_up".
+  std::string server_state;  // kState: "primary", "standby", "shutdown_at_target", ...
+  int64_t timeline = 0;      // kTimeline.
+  std::string sync_state;    // kSyncState: "async", "potential", "sync", "quorum".
+  std::optional<int64_t> sync_priority;  // kSyncState, when stated.
 };
 
 struct Scenario {

@@ -288,7 +288,10 @@ class Checker {
       case ExpectKind::kLag:
         if (!lag_checks_.count(e.name)) return error(e.pos, fmt::format("no check_lag step named '{}'", e.name));
         return Status::Ok();
-      case ExpectKind::kError: return Status::Ok();
+      case ExpectKind::kError:
+      case ExpectKind::kState:
+      case ExpectKind::kTimeline:
+      case ExpectKind::kSyncState: return Status::Ok();
       case ExpectKind::kLost:
       case ExpectKind::kPresent:
       case ExpectKind::kAbsent:

@@ -179,6 +179,12 @@ void write_expectation(const Expectation& e, std::string& out) {
       if (e.failover_loses_data) out += fmt::format("    failover_loses_data: {}\n", *e.failover_loses_data);
       return;  // A lag expectation takes no node.
     case ExpectKind::kError: out += fmt::format("  - error: {}\n", e.error); break;
+    case ExpectKind::kState: out += fmt::format("  - state: {}\n", e.server_state); break;
+    case ExpectKind::kTimeline: out += fmt::format("  - timeline: {}\n", e.timeline); break;
+    case ExpectKind::kSyncState:
+      out += fmt::format("  - sync_state: {}\n", e.sync_state);
+      if (e.sync_priority) out += fmt::format("    priority: {}\n", *e.sync_priority);
+      break;
     default: out += fmt::format("  - {}: {}\n", kind, e.label); break;
   }
   if (!e.node.empty()) out += fmt::format("    on: {}\n", e.node);
