@@ -49,7 +49,8 @@ RunResult observed(Presence on_replica, std::vector<TxOutcome> outcomes) {
   replica.presence["charlie"] = on_replica;
   replica.row_counts["customers"] = 6;
   r.nodes.push_back(replica);
-  r.nodes.push_back(NodeFinal{"primary", NodeState::kCrashed, 1, {}, {}, "", ""});
+  r.nodes.push_back(
+      NodeFinal{"primary", NodeState::kCrashed, 1, {}, {}, "", "", ServerState::kCrashed, std::nullopt, std::nullopt});
   LagMeasure lag;
   lag.name = "l";
   lag.transactions = 1;

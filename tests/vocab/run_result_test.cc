@@ -17,7 +17,8 @@ RunResult sample() {
   t.step = 2;
   t.time_us = 1000;
   t.text = "insert charlie";
-  t.positions.push_back({"primary", "primary", 1, Lsn{0x3000148}, Lsn{0x3000148}, Lsn{}, Lsn{}, ""});
+  t.positions.push_back(
+      {"primary", "primary", 1, Lsn{0x3000148}, Lsn{0x3000148}, Lsn{}, Lsn{}, "", ServerState::kPrimary, 0});
   t.notes = {"charlie acknowledged"};
   r.timeline.push_back(t);
   TxRecord tx;
