@@ -17,6 +17,7 @@ std::string position_line(const NodePosition& p) {
     line += fmt::format(" write {} replay {}", p.write_lsn.to_string(), p.replay_lsn.to_string());
     if (!p.sync_state.empty()) line += " " + p.sync_state;
   }
+  if (p.server_state) line += fmt::format(" [{}]", to_string(*p.server_state));
   return line;
 }
 
@@ -87,6 +88,10 @@ std::vector<std::string> node_lines(const NodeFinal* n) {
   std::vector<std::string> lines;
   lines.push_back(
       fmt::format("{} tl{}{}", to_string(n->state), n->timeline, n->error.empty() ? "" : " ERROR " + n->error));
+  if (n->server_state) lines.back() += fmt::format(" [{}]", to_string(*n->server_state));
+  if (n->receive_lag_bytes && n->replay_lag_bytes)
+    lines.push_back(
+        fmt::format("behind the primary: receive {} B, replay {} B", *n->receive_lag_bytes, *n->replay_lag_bytes));
   std::vector<std::string> present, absent, either;
   for (const auto& [label, p] : n->presence)
     (p == Presence::kPresent ? present : p == Presence::kAbsent ? absent : either).push_back(label);
