@@ -77,6 +77,27 @@ TEST(RecoveryTargetTest, ActionsPromotePauseAndShutdown) {
   EXPECT_NE(all_notes(p).find("selected new timeline ID: 2"), std::string::npos);
 }
 
+// Issue 15's found case: started again, a restore that shut down at its target replays to the
+// target again and shuts down again. It never opens: no readable rows, nothing predicted there.
+TEST(RecoveryTargetTest, ShutDownAtTargetAndStartedAgainShutsDownAgain) {
+  auto p = run_yaml(archived(kHistory + restore("sd", "{xid: a}", "    action: shutdown\n") + "  - start: sd\n"));
+  const NodeFinal* sd = p.find_node("sd");
+  ASSERT_NE(sd, nullptr);
+  EXPECT_EQ(sd->server_state, ServerState::kShutdownAtTarget) << all_notes(p);
+  EXPECT_TRUE(sd->presence.empty());
+  EXPECT_TRUE(sd->row_counts.empty());
+  EXPECT_EQ(sd->error, "");
+  EXPECT_EQ(p.timeline.back().positions.back().server_state, ServerState::kShutdownAtTarget);
+  EXPECT_NE(all_notes(p).find("shutdown at recovery target"), std::string::npos);
+  // The other actions' states; the primary is stopped by kHistory, so nothing is in
+  // pg_stat_replication to predict.
+  auto q = run_yaml(archived(kHistory + restore("pa", "{xid: a}", "    action: pause\n")));
+  EXPECT_EQ(q.find_node("pa")->server_state, ServerState::kPausedAtTarget);
+  EXPECT_EQ(q.find_node("p")->server_state, ServerState::kStopped);
+  EXPECT_EQ(q.find_node("r")->server_state, ServerState::kStandby);
+  EXPECT_FALSE(q.timeline.back().positions.back().sync_priority.has_value());
+}
+
 TEST(RecoveryTargetTest, TargetInTheUnarchivedSegmentIsNeverReached) {
   const std::string steps = "  - base_backup: b\n" + insert("a") + "  - mark: m\n" + insert("b2") + "  - crash: p\n";
   auto p = run_yaml(archived(steps + restore("x", "{time: m}") + restore("all", "")));
