@@ -43,6 +43,12 @@ void Cluster::predict_sync_row(int n, NodePosition* p) const {
   p->sync_priority = 0;
   if (n == current_primary_ || n == 0) return;
   const Link& link = *links_[static_cast<size_t>(n - 1)];
+  if (link.upstream() == current_primary_ && !link.promoted_away && link.wal_removed) {
+    // Its walreceiver reconnects and is refused again and again ("requested WAL segment ... has
+    // already been removed"): the walsender's row comes and goes. Timing decides; none predicted.
+    p->sync_priority.reset();
+    return;
+  }
   if (link.upstream() != current_primary_ || link.promoted_away || !link.connected()) return;
   p->sync_state = sync_state_of(n);
   if (p->sync_state.empty()) return;
