@@ -315,3 +315,27 @@ INSTANTIATE_TEST_SUITE_P(Drills, RecoveryDrillTest,
 
 }  // namespace
 }  // namespace replsim::sim::testing
+
+namespace replsim::sim::testing {
+namespace {
+
+// A standby whose WAL was removed reconnects and is refused again and again: its
+// pg_stat_replication row comes and goes, so the model predicts none (and it stays a standby).
+TEST(ServerStateTest, NoReplicationRowIsPredictedForAStandbyThatCannotCatchUp) {
+  auto scenario = parse_scenario_file(scenarios_dir() + "/base-backup-switches-before-its-checkpoint.yaml");
+  ASSERT_TRUE(scenario.ok()) << scenario.status().message();
+  auto p = simulate(*scenario, SimOptions{});
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  const NodePosition& replica = p->timeline.back().positions.at(1);
+  ASSERT_EQ(replica.node, "replica");
+  EXPECT_EQ(replica.server_state, ServerState::kStandby);
+  EXPECT_FALSE(replica.sync_priority.has_value());
+  EXPECT_EQ(p->find_node("replica")->error, "cannot_catch_up");
+  // Before the partition it streamed: an async row with priority 0.
+  const NodePosition& first = p->timeline.front().positions.at(1);
+  EXPECT_EQ(first.sync_state, "async");
+  EXPECT_EQ(first.sync_priority, 0);
+}
+
+}  // namespace
+}  // namespace replsim::sim::testing
