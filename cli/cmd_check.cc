@@ -66,7 +66,7 @@ struct CheckArgs {
   int shrink_budget = 30;  // --real: real-cluster runs the shrinker may spend.
   // --real --keep-going: run every run, shrink and record every disagreement.
   bool keep_going = false;
-  std::string timing;      // --timing FILE; empty: the shipped default.
+  std::string timing;  // --timing FILE; empty: the shipped default.
 };
 
 // Shared between the workers of one property's campaign and the progress printer.
@@ -354,12 +354,14 @@ bool report_disagreement(const CheckArgs& args, const campaign::DifferentialOpti
              render_verdict(first.verification));
   std::fprintf(stderr, "replsim check --real: shrinking run %lld (at most %d real runs) ...\n",
                static_cast<long long>(run), options.shrink_budget);
-  const auto disagrees = [seed](const Scenario& candidate) {
-    return run_both_sides(candidate, seed).verification.verdict == Verification::Verdict::kDisagree;
+  // INCOMPLETE (a prediction PostgreSQL could not show) is shrunk like DISAGREE: to the same verdict.
+  const Verification::Verdict wrong = first.verification.verdict;
+  const auto disagrees = [seed, wrong](const Scenario& candidate) {
+    return run_both_sides(candidate, seed).verification.verdict == wrong;
   };
   campaign::ShrinkResult shrunk = campaign::shrink_disagreement(options, run, disagrees);
   const BothSides last = run_both_sides(shrunk.scenario, seed);
-  const bool reproduced = last.verification.verdict == Verification::Verdict::kDisagree;
+  const bool reproduced = last.verification.verdict == wrong;
   const Scenario& shown = reproduced ? shrunk.scenario : original;
   const BothSides& judged = reproduced ? last : first;
   std::string yaml = fmt::format(

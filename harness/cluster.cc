@@ -802,6 +802,7 @@ Result<ClusterNode*> Cluster::node_for_restore(const std::string& name) {
     }
     n->error.clear();
     n->error_detail.clear();
+    n->shut_down_at_target = false;
     // Restored, a wiped standby streams from nobody: it is no end of its old link any more.
     n->link.clear();
     n->upstream.clear();

@@ -41,6 +41,7 @@ struct ClusterNode {
   NodeState state_before_pause = NodeState::kStopped;
   std::string error;                    // "refuses_to_start", "recovery_target_not_reached", "cannot_catch_up".
   std::string error_detail;             // The server's own log lines.
+  bool shut_down_at_target = false;     // A restore that logged "shutdown at recovery target".
   std::unique_ptr<DiskGate> disk_gate;  // Set when the cluster runs with HarnessOptions::disk_faults.
   DiskJournalSummary lost_writes;       // What the last os_crash undid.
 };

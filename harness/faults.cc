@@ -51,6 +51,8 @@ Status Runner::on_stop(const Step& st) {
 
 Status Runner::on_start(const Step& st) {
   if (Status s = nemesis(st); !s.ok()) return s;
+  if (ClusterNode* n = c_.node(st.node); n != nullptr && n->shut_down_at_target && !n->server->running())
+    return restart_at_target(n);
   return c_.start(st.node);
 }
 

@@ -342,6 +342,7 @@ Status Runner::wait_restored(ClusterNode* n, RecoveryTarget::Action action) {
         return Status::Ok();
       }
       if (action == RecoveryTarget::Action::kShutdown && !stopping.empty()) {
+        n->shut_down_at_target = true;
         note(fmt::format("{}: {}; shut down as asked", n->name, stopping));
         return Status::Ok();
       }

@@ -228,8 +228,10 @@ void Runner::record_positions(int index, const Step& st) {
     } else {
       p.timeline = timelines_[n->name] == 0 ? 1 : timelines_[n->name];
     }
+    p.server_state = observe_server_state(n);
     e.positions.push_back(p);
   }
+  observe_sync_rows(e.positions);
   e.notes = std::move(notes_);
   notes_.clear();
   h_.timeline.push_back(std::move(e));
@@ -242,6 +244,8 @@ NodeFinal Runner::final_state(ClusterNode* n) {
   f.timeline = timelines_[n->name] == 0 ? 1 : timelines_[n->name];
   f.error = n->error;
   f.error_detail = n->error_detail;
+  f.server_state = observe_server_state(n);
+  final_lag(f);
   PgReply labels = observe(n, fmt::format("SELECT label FROM {}", kTxMarkerTable));
   if (!labels.ok) return f;  // Not running, paused or refusing: nothing observable.
   std::set<std::string> present;

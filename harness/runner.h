@@ -167,6 +167,14 @@ class Runner {
   void refused_to_start(const Step& st, const Status& why);
   Status wait_restored(ClusterNode* n, RecoveryTarget::Action action);
 
+  // Server states (server_state.cc): what `n` is, observed (nullopt when it runs but does not
+  // answer); every node's pg_stat_replication row on the current primary; the final lag of a
+  // standby behind it; and the restart of a node that shut down at its recovery target.
+  std::optional<ServerState> observe_server_state(ClusterNode* n);
+  void observe_sync_rows(std::vector<NodePosition>& positions);
+  void final_lag(NodeFinal& f) const;
+  Status restart_at_target(ClusterNode* n);
+
   const Scenario& sc_;
   const HarnessOptions& opt_;
   Cluster& c_;

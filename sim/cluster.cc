@@ -447,6 +447,8 @@ NodePosition Cluster::position(int n) const {
     p.replay_lsn = node.replay_lsn();
     p.sync_state = sync_state_of(n);
   }
+  p.server_state = server_state_of(n);
+  predict_sync_row(n, &p);
   return p;
 }
 
@@ -466,11 +468,17 @@ void Cluster::finish() {
     run_note("{} never returned: committed locally on {} at {}, still waiting for {} at the end", tx.record.label,
              tx.record.node, tx.record.commit_lsn.to_string(), names_on(tx.node).to_string());
   }
+  // Everyone's positions now (as the last timeline entry has them, also when the run records
+  // no timeline): the final lags come from them.
+  TimelineEntry now;
+  for (size_t i = 0; i < nodes_.size(); ++i) now.positions.push_back(position(static_cast<int>(i)));
   for (size_t i = 0; i < nodes_.size(); ++i) {
     const Node& n = *nodes_[i];
     NodeFinal f;
     f.name = n.name();
     f.state = state_of(n);
+    f.server_state = server_state_of(static_cast<int>(i));
+    set_final_lags(now, nodes_[static_cast<size_t>(current_primary_)]->name(), f);
     f.timeline = n.timeline();
     if (auto e = errors_.find(static_cast<int>(i)); e != errors_.end()) {
       f.error = e->second.first;

@@ -105,6 +105,13 @@ class Cluster {
   void finish();
   NodePosition position(int n) const;
   std::string sync_state_of(int standby) const;
+  // server_state.cc: what node n is as PostgreSQL would show it, and its row in the current
+  // primary's pg_stat_replication (docs/model.md, "Server states").
+  ServerState server_state_of(int n) const;
+  void predict_sync_row(int n, NodePosition* p) const;
+  // A restored node shut down at its target and started again: recovery.signal is still there,
+  // so it replays to the same target and shuts down again.
+  void restart_at_target(int n);
   int node_index(const std::string& name) const;
   int target_primary(const Step& step) const;
   void note(std::string text);
@@ -247,6 +254,7 @@ class Cluster {
   std::map<std::string, NaiveCopy> copies_;
   std::map<std::string, Mark> marks_;
   std::map<int, std::pair<std::string, std::string>> errors_;  // Node -> (error, the server's words).
+  std::set<int> shut_down_at_target_;  // Restored nodes that shut down at their recovery target.
   RunResult result_;
 };
 

@@ -200,6 +200,7 @@ void Cluster::on_stop(const Step& step) {
 
 void Cluster::on_start(const Step& step) {
   const int n = nemesis(step);
+  if (shut_down_at_target_.count(n)) return restart_at_target(n);
   Node& node = *nodes_[static_cast<size_t>(n)];
   const bool crash_recovery = node.run_state() == RunState::kCrashed;
   node.start();

@@ -276,6 +276,7 @@ int Cluster::fresh_node(const std::string& name) {
       if (link->upstream() == static_cast<int>(i)) link->promoted_away = true;
     since_.erase(static_cast<int>(i));
     errors_.erase(static_cast<int>(i));
+    shut_down_at_target_.erase(static_cast<int>(i));
     with_sync_names_.erase(static_cast<int>(i));
     return static_cast<int>(i);
   }
@@ -406,6 +407,7 @@ void Cluster::finish_recovery(int n, const Step& step, const wal::StopInfo& stop
   }
   if (action == RecoveryTarget::Action::kShutdown) {
     note("{}: shutdown at recovery target", node.name());
+    shut_down_at_target_.insert(n);
     return node.stop();
   }
   REPLSIM_ASSERT(node.timeline() == recovery_timeline, "archive recovery follows the timeline it was told");

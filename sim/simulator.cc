@@ -60,6 +60,35 @@ void merge(RunResult& base, const char* base_profile, const RunResult& other, co
   }
 }
 
+// Server states, pg_stat_replication rows and final lags that differ between the profiles are
+// not predicted (nullopt): timing decides them. Lags differ when one profile has the standby
+// caught up and the other not; two non-zero lags keep the base's (the byte tolerance covers it).
+void merge_states(RunResult& base, const RunResult& other, const char* profile) {
+  for (size_t i = 0; i < base.nodes.size() && i < other.nodes.size(); ++i) {
+    NodeFinal& node = base.nodes[i];
+    const NodeFinal& alt = other.nodes[i];
+    if (node.server_state != alt.server_state) node.server_state.reset();
+    auto open = [](std::optional<int64_t>& mine, const std::optional<int64_t>& theirs) {
+      if (mine.has_value() != theirs.has_value() || (mine && (*mine == 0) != (*theirs == 0))) mine.reset();
+    };
+    const bool had = node.receive_lag_bytes.has_value();
+    open(node.receive_lag_bytes, alt.receive_lag_bytes);
+    open(node.replay_lag_bytes, alt.replay_lag_bytes);
+    if (had && !node.receive_lag_bytes)
+      base.notes.push_back(
+          fmt::format("{}'s lag at the end: timing decides (with {} timing it differs)", node.name, profile));
+  }
+  for (size_t e = 0; e < base.timeline.size() && e < other.timeline.size(); ++e) {
+    auto& mine = base.timeline[e].positions;
+    const auto& theirs = other.timeline[e].positions;
+    for (size_t i = 0; i < mine.size() && i < theirs.size(); ++i) {
+      if (mine[i].server_state != theirs[i].server_state) mine[i].server_state.reset();
+      if (mine[i].sync_state != theirs[i].sync_state || mine[i].sync_priority != theirs[i].sync_priority)
+        mine[i].sync_priority.reset();
+    }
+  }
+}
+
 }  // namespace
 
 const char* to_string(Perturbation p) {
@@ -86,6 +115,7 @@ Result<Prediction> simulate(const Scenario& scenario, const SimOptions& options,
   for (size_t i = 1; others_differ && i < profiles.size(); ++i) {
     const RunResult other = Cluster(scenario, options, profiles[i]).run();
     merge(prediction, profiles[0].name, other, profiles[i].name);
+    merge_states(prediction, other, profiles[i].name);
   }
   if (options.recording == Recording::kOutcomes) prediction.notes.clear();  // merge's sentences too.
   return prediction;

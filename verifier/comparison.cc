@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <set>
 
 namespace replsim {
@@ -30,6 +31,8 @@ class Comparer {
     compare_lags();
     compare_rows();
     compare_steps();
+    compare_timeline_states();
+    compare_final_lags();
     c_.agree = c_.differences.empty();
     return std::move(c_);
   }
@@ -76,7 +79,10 @@ class Comparer {
         continue;
       }
       if (ht->outcomes.empty()) {
-        ++c_.outcomes.unobserved;
+        if (pt.outcomes.size() <= 1)
+          unobserved(c_.outcomes, "outcome", pt.label, "", outcomes_text(pt.outcomes),
+                     "the history recorded no outcome for it");
+        else ++c_.outcomes.unobserved;
         continue;
       }
       const bool matches = std::all_of(ht->outcomes.begin(), ht->outcomes.end(), [&](TxOutcome o) {
@@ -111,7 +117,7 @@ class Comparer {
         }
         ++c_.presence.determinate;
         if (!observed_node) {
-          ++c_.presence.unobserved;
+          unobserved(c_.presence, "presence", label, pn.name, to_string(predicted), why_not_observed(pn.name));
           continue;
         }
         auto it = hn->presence.find(label);
@@ -151,7 +157,7 @@ class Comparer {
       const NodeFinal* hn = h_.find_node(name);
       const std::string pe = pn ? pn->error : "";
       if (hn == nullptr && pe.empty()) {
-        ++c_.errors.unobserved;
+        unobserved(c_.errors, "node_error", "", name, "no error", why_not_observed(name));
         continue;
       }
       ++c_.errors.determinate;
@@ -215,7 +221,7 @@ class Comparer {
         }
         ++c_.rows.determinate;
         if (hn == nullptr || hn->row_counts.count(table) == 0) {
-          ++c_.rows.unobserved;
+          unobserved(c_.rows, "row_count", table, pn.name, std::to_string(count), why_not_observed(pn.name));
           continue;
         }
         const int64_t seen = hn->row_counts.at(table);
@@ -271,6 +277,151 @@ class Comparer {
     return "";
   }
 
+  // --- Server states, timelines, pg_stat_replication rows and final lags.
+
+  void unobserved(Tally& tally, std::string what, std::string label, std::string node, std::string predicted,
+                  std::string why) {
+    ++tally.unobserved;
+    c_.unobserved.push_back({std::move(what), std::move(label), std::move(node), std::move(predicted), std::move(why)});
+  }
+
+  // Why the history has nothing of `node` at the end.
+  std::string why_not_observed(const std::string& node) const {
+    const NodeFinal* hn = h_.find_node(node);
+    if (hn == nullptr) return fmt::format("the history has no node {}", node);
+    if (!hn->server_state)
+      return fmt::format("node {} was {} at the end and could not be queried", node, to_string(hn->state));
+    if (!server_answers(*hn->server_state))
+      return fmt::format("node {} was {} at the end", node, to_string(*hn->server_state));
+    return fmt::format("node {} was {} at the end but did not answer", node, to_string(*hn->server_state));
+  }
+
+  // The k-th history entry of `step` (the setup may have several entries with step -1).
+  const TimelineEntry* history_entry(int step, int k) const {
+    for (const auto& e : h_.timeline)
+      if (e.step == step && k-- == 0) return &e;
+    return nullptr;
+  }
+
+  static const NodePosition* position_of(const TimelineEntry* e, const std::string& node) {
+    if (e == nullptr) return nullptr;
+    for (const auto& p : e->positions)
+      if (p.node == node) return &p;
+    return nullptr;
+  }
+
+  static std::string where(const TimelineEntry& e) {
+    return e.step < 0 ? std::string("after setup") : fmt::format("after step {}", e.step + 1);
+  }
+
+  void compare_timeline_states() {
+    std::map<int, int> seen;
+    for (const auto& pe : p_.timeline) {
+      const TimelineEntry* he = history_entry(pe.step, seen[pe.step]++);
+      for (const auto& pp : pe.positions) {
+        const NodePosition* hp = position_of(he, pp.node);
+        const std::string at = where(pe);
+        const std::string why = hp == nullptr ? fmt::format("the history has no position of {} {}", pp.node, at)
+                                : !hp->server_state
+                                    ? fmt::format("{} was running {} but did not answer", pp.node, at)
+                                    : fmt::format("{} was {} {}", pp.node, to_string(*hp->server_state), at);
+        compare_state_at(pe, pp, hp, why);
+        compare_timeline_at(pe, pp, hp, why);
+        compare_sync_at(pe, pp, hp);
+      }
+    }
+  }
+
+  void compare_state_at(const TimelineEntry& pe, const NodePosition& pp, const NodePosition* hp,
+                        const std::string& why) {
+    if (!pp.server_state) {
+      ++c_.states.either;
+      return;
+    }
+    ++c_.states.determinate;
+    const std::string predicted = to_string(*pp.server_state);
+    if (hp == nullptr || !hp->server_state)
+      return unobserved(c_.states, "server_state", where(pe), pp.node, predicted, why);
+    if (*hp->server_state == *pp.server_state) {
+      ++c_.states.agreed;
+      return;
+    }
+    const std::string observed = to_string(*hp->server_state);
+    differ(Difference::Kind::kServerState, where(pe), pp.node, predicted, observed,
+           fmt::format("{} {} ({}): predicted {}, observed {}", pp.node, where(pe), pe.text, predicted, observed), "");
+  }
+
+  // A timeline is observed only on a server that answers: a down node's is its last known one.
+  void compare_timeline_at(const TimelineEntry& pe, const NodePosition& pp, const NodePosition* hp,
+                           const std::string& why) {
+    if (!pp.server_state || !server_answers(*pp.server_state)) return;
+    ++c_.timelines.determinate;
+    const std::string predicted = fmt::format("timeline {}", pp.timeline);
+    if (hp == nullptr || !hp->server_state || !server_answers(*hp->server_state))
+      return unobserved(c_.timelines, "timeline", where(pe), pp.node, predicted, why);
+    if (hp->timeline == pp.timeline) {
+      ++c_.timelines.agreed;
+      return;
+    }
+    const std::string observed = fmt::format("timeline {}", hp->timeline);
+    differ(Difference::Kind::kTimeline, where(pe), pp.node, predicted, observed,
+           fmt::format("{} {} ({}): predicted {}, observed {}", pp.node, where(pe), pe.text, predicted, observed), "");
+  }
+
+  static std::string sync_words(const NodePosition& p) {
+    if (p.sync_state.empty()) return "no pg_stat_replication row";
+    return fmt::format("{} (priority {})", p.sync_state, p.sync_priority.value_or(0));
+  }
+
+  void compare_sync_at(const TimelineEntry& pe, const NodePosition& pp, const NodePosition* hp) {
+    if (!pp.sync_priority) return;  // Nothing predicted: the primary was down, or timing decides.
+    ++c_.syncs.determinate;
+    if (hp == nullptr || !hp->sync_priority)
+      return unobserved(c_.syncs, "sync", where(pe), pp.node, sync_words(pp),
+                        fmt::format("pg_stat_replication could not be read on the primary {}", where(pe)));
+    if (hp->sync_state == pp.sync_state && *hp->sync_priority == *pp.sync_priority) {
+      ++c_.syncs.agreed;
+      return;
+    }
+    differ(Difference::Kind::kSync, where(pe), pp.node, sync_words(pp), sync_words(*hp),
+           fmt::format("{} in pg_stat_replication {} ({}): predicted {}, observed {}", pp.node, where(pe), pe.text,
+                       sync_words(pp), sync_words(*hp)),
+           "");
+  }
+
+  void compare_final_lags() {
+    for (const auto& pn : p_.nodes) {
+      const NodeFinal* hn = h_.find_node(pn.name);
+      const bool observed = hn != nullptr && hn->receive_lag_bytes && hn->replay_lag_bytes;
+      if (!pn.receive_lag_bytes || !pn.replay_lag_bytes) {
+        if (observed) ++c_.positions.either;
+        continue;
+      }
+      ++c_.positions.determinate;
+      const std::string predicted = fmt::format("receive {} B, replay {} B behind", *pn.receive_lag_bytes,
+                                                *pn.replay_lag_bytes);
+      if (!observed) {
+        unobserved(c_.positions, "position_lag", "at the end", pn.name, predicted,
+                   hn != nullptr && hn->server_state && *hn->server_state != ServerState::kStandby
+                       ? fmt::format("{} was {} at the end, not a standby", pn.name, to_string(*hn->server_state))
+                       : fmt::format("{} or the primary could not be read at the end", pn.name));
+        continue;
+      }
+      const ByteTolerance& t = c_.tolerance;
+      if (t.within(*pn.receive_lag_bytes, *hn->receive_lag_bytes) &&
+          t.within(*pn.replay_lag_bytes, *hn->replay_lag_bytes)) {
+        ++c_.positions.agreed;
+        continue;
+      }
+      const std::string observed_words = fmt::format("receive {} B, replay {} B behind", *hn->receive_lag_bytes,
+                                                     *hn->replay_lag_bytes);
+      differ(Difference::Kind::kPositionLag, "at the end", pn.name, predicted, observed_words,
+             fmt::format("{} at the end: predicted {}, observed {} (tolerance: {})", pn.name, predicted, observed_words,
+                         t.to_string()),
+             "");
+    }
+  }
+
   const Prediction& p_;
   const History& h_;
   Comparison c_;
@@ -283,6 +434,26 @@ nlohmann::json tally_json(const Tally& t) {
 Tally read_tally(const nlohmann::json& j) {
   return Tally{j.at("determinate").get<int>(), j.at("either").get<int>(), j.at("agreed").get<int>(),
                j.at("unobserved").get<int>()};
+}
+
+nlohmann::json unobserved_json(const std::vector<Unobserved>& list) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& u : list)
+    out.push_back({{"what", u.what}, {"label", u.label}, {"node", u.node}, {"predicted", u.predicted}, {"why", u.why}});
+  return out;
+}
+
+// The tallies and the unobserved list were added later: a comparison stored before has none.
+void read_states_part(const nlohmann::json& j, Comparison& c) {
+  if (j.contains("states")) c.states = read_tally(j.at("states"));
+  if (j.contains("timelines")) c.timelines = read_tally(j.at("timelines"));
+  if (j.contains("syncs")) c.syncs = read_tally(j.at("syncs"));
+  if (j.contains("positions")) c.positions = read_tally(j.at("positions"));
+  if (!j.contains("unobserved")) return;
+  for (const auto& u : j.at("unobserved"))
+    c.unobserved.push_back({u.at("what").get<std::string>(), u.at("label").get<std::string>(),
+                            u.at("node").get<std::string>(), u.at("predicted").get<std::string>(),
+                            u.at("why").get<std::string>()});
 }
 
 }  // namespace
@@ -307,6 +478,10 @@ const char* to_string(Difference::Kind kind) {
     case Difference::Kind::kRowCount: return "row_count";
     case Difference::Kind::kMissing: return "missing";
     case Difference::Kind::kStepResult: return "step_result";
+    case Difference::Kind::kServerState: return "server_state";
+    case Difference::Kind::kTimeline: return "timeline";
+    case Difference::Kind::kSync: return "sync";
+    case Difference::Kind::kPositionLag: return "position_lag";
   }
   return "?";
 }
@@ -346,7 +521,12 @@ nlohmann::json to_json(const Comparison& c) {
           {"lags", tally_json(c.lags)},
           {"rows", tally_json(c.rows)},
           {"steps", tally_json(c.steps)},
-          {"byte_tolerance", {{"absolute_bytes", c.tolerance.absolute_bytes}, {"relative", c.tolerance.relative}}}};
+          {"byte_tolerance", {{"absolute_bytes", c.tolerance.absolute_bytes}, {"relative", c.tolerance.relative}}},
+          {"states", tally_json(c.states)},
+          {"timelines", tally_json(c.timelines)},
+          {"syncs", tally_json(c.syncs)},
+          {"positions", tally_json(c.positions)},
+          {"unobserved", unobserved_json(c.unobserved)}};
 }
 
 Result<Comparison> comparison_from_json(const nlohmann::json& j) {
@@ -359,7 +539,8 @@ Result<Comparison> comparison_from_json(const nlohmann::json& j) {
       bool known = false;
       for (auto k : {Difference::Kind::kOutcome, Difference::Kind::kPresence, Difference::Kind::kNodeError,
                      Difference::Kind::kLag, Difference::Kind::kRowCount, Difference::Kind::kMissing,
-                     Difference::Kind::kStepResult}) {
+                     Difference::Kind::kStepResult, Difference::Kind::kServerState, Difference::Kind::kTimeline,
+                     Difference::Kind::kSync, Difference::Kind::kPositionLag}) {
         if (kind == to_string(k)) {
           diff.kind = k;
           known = true;
@@ -382,6 +563,7 @@ Result<Comparison> comparison_from_json(const nlohmann::json& j) {
     if (j.contains("steps")) c.steps = read_tally(j.at("steps"));  // Absent from comparisons stored before it.
     c.tolerance.absolute_bytes = j.at("byte_tolerance").at("absolute_bytes").get<int64_t>();
     c.tolerance.relative = j.at("byte_tolerance").at("relative").get<double>();
+    read_states_part(j, c);
     return c;
   } catch (const nlohmann::json::exception& e) {
     return Status::InvalidInput(std::string("malformed comparison: ") + e.what());

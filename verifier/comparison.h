@@ -10,6 +10,11 @@
 // - each lag check: transactions and failover_loses_data exactly, bytes within ByteTolerance;
 // - row counts per node and table, unless a predicted "either" on that node makes them open;
 // - each step's own result: refused by the server with an ERROR of one SQLSTATE, or accepted.
+// - at every timeline entry, each node's server state, its timeline (when it runs on both
+//   sides) and its pg_stat_replication row (sync_state and sync_priority);
+// - at the end, each standby's receive and replay lag behind the primary, in bytes.
+// A determinate prediction the history could not observe is never agreement: it is listed in
+// Comparison::unobserved with the reason, and the verdict is then "incomplete".
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
@@ -36,7 +41,19 @@ struct ByteTolerance {
 };
 
 struct Difference {
-  enum class Kind { kOutcome, kPresence, kNodeError, kLag, kRowCount, kMissing, kStepResult };
+  enum class Kind {
+    kOutcome,
+    kPresence,
+    kNodeError,
+    kLag,
+    kRowCount,
+    kMissing,
+    kStepResult,
+    kServerState,
+    kTimeline,
+    kSync,
+    kPositionLag
+  };
   Kind kind = Kind::kOutcome;
   std::string label;      // Transaction label, lag check name or table; "" for a node error.
   std::string node;       // "" for outcomes and lag checks.
@@ -56,12 +73,25 @@ struct Tally {
   std::string to_string() const;  // "3 determinate (3 agree), 1 either, 0 unobserved"
 };
 
+// A determinate prediction the history could not observe, and why.
+struct Unobserved {
+  std::string what;   // The comparison: "presence", "row_count", "server_state", "timeline", "sync", ...
+  std::string label;  // Transaction label, table, or where in the timeline ("after step 3").
+  std::string node;
+  std::string predicted;  // In words.
+  std::string why;        // "node replica was crashed", "the history has no position of s1 after step 2".
+};
+
 struct Comparison {
   bool agree = true;
   std::vector<Difference> differences;
   Tally outcomes, presence, errors, lags, rows;
   Tally steps;  // Step results: refused (and the SQLSTATE) or accepted.
   ByteTolerance tolerance;
+  Tally states, timelines, syncs, positions;  // Server states, timelines, pg_stat_replication rows, final lags.
+  std::vector<Unobserved> unobserved;
+  // Agree, and every determinate prediction was observed.
+  bool complete() const { return agree && unobserved.empty(); }
 };
 
 Comparison compare_runs(const Prediction& prediction, const History& history, const ByteTolerance& tolerance = {});

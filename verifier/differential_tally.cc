@@ -17,6 +17,7 @@ void DifferentialTally::add(const Verification& v) {
   switch (v.verdict) {
     case Verification::Verdict::kAgree: ++agreed_; break;
     case Verification::Verdict::kDisagree: ++disagreed_; break;
+    case Verification::Verdict::kIncomplete: ++incomplete_; break;
     case Verification::Verdict::kError: ++could_not_run_; return;  // Nothing was compared.
   }
   presence_determinate_ += v.comparison.presence.determinate;
@@ -31,9 +32,9 @@ double DifferentialTally::determinate_percent() const {
 
 std::string DifferentialTally::summary() const {
   return fmt::format(
-      "agreed on {} of {} runs ({:.1f}%); {} disagreed, {} could not run; presence predictions determinate: {} of {} "
-      "({:.1f}%)",
-      agreed_, runs_, agreement_percent(), disagreed_, could_not_run_, presence_determinate_,
+      "agreed on {} of {} runs ({:.1f}%); {} disagreed, {} incomplete, {} could not run; presence predictions "
+      "determinate: {} of {} ({:.1f}%)",
+      agreed_, runs_, agreement_percent(), disagreed_, incomplete_, could_not_run_, presence_determinate_,
       presence_determinate_ + presence_either_, determinate_percent());
 }
 
@@ -58,6 +59,7 @@ nlohmann::json to_json(const DifferentialTally& t) {
   return {{"runs", t.runs()},
           {"agreed", t.agreed()},
           {"disagreed", t.disagreed()},
+          {"incomplete", t.incomplete()},
           {"could_not_run", t.could_not_run()},
           {"agreement_percent", t.agreement_percent()},
           {"presence",

@@ -46,6 +46,8 @@ class DifferentialTally {
   int64_t runs() const { return runs_; }
   int64_t agreed() const { return agreed_; }
   int64_t disagreed() const { return disagreed_; }
+  // Agreed on everything observed, but some determinate prediction was not observed.
+  int64_t incomplete() const { return incomplete_; }
   int64_t could_not_run() const { return could_not_run_; }
   // Agreed runs as a percentage of all runs (0 with no runs).
   double agreement_percent() const;
@@ -61,7 +63,7 @@ class DifferentialTally {
   std::string summary() const;
 
  private:
-  int64_t runs_ = 0, agreed_ = 0, disagreed_ = 0, could_not_run_ = 0;
+  int64_t runs_ = 0, agreed_ = 0, disagreed_ = 0, incomplete_ = 0, could_not_run_ = 0;
   int64_t presence_determinate_ = 0, presence_either_ = 0;
   std::vector<RecordedDisagreement> disagreements_;
   std::vector<RecordedRunError> errors_;

@@ -113,6 +113,45 @@ ExpectationResult check_count(const RunResult& r, const Expectation& e, const st
   return undetermined(fmt::format("{}: {}, expected {}: timing decides", what, range, wanted));
 }
 
+// What a result does not say: a prediction leaves it to timing (undetermined); a history could
+// not observe it (failed: an expectation is never held by what nobody saw).
+ExpectationResult not_known(const RunResult& r, std::string why) {
+  return r.source == "simulator" ? undetermined(std::move(why)) : failed(std::move(why));
+}
+
+ExpectationResult check_sync_state(const RunResult& r, const Expectation& e, const std::string& node) {
+  const NodePosition* pos = nullptr;
+  if (!r.timeline.empty())
+    for (const auto& p : r.timeline.back().positions)
+      if (p.node == node) pos = &p;
+  if (pos == nullptr || !pos->sync_priority)
+    return not_known(r, fmt::format("pg_stat_replication's row for {} at the end is not known", node));
+  const std::string seen = pos->sync_state.empty() ? "no row" : pos->sync_state;
+  if (pos->sync_state != e.sync_state)
+    return failed(fmt::format("pg_stat_replication shows {}: {}, expected {}", node, seen, e.sync_state));
+  if (e.sync_priority && *pos->sync_priority != *e.sync_priority)
+    return failed(fmt::format("{} has sync_priority {}, expected {}", node, *pos->sync_priority, *e.sync_priority));
+  return held(fmt::format("{} is {} (priority {}) in pg_stat_replication", node, seen, *pos->sync_priority));
+}
+
+// state:, timeline: and sync_state: at the end of the run.
+ExpectationResult check_state(const RunResult& r, const Expectation& e, const std::string& node) {
+  if (e.kind == ExpectKind::kSyncState) return check_sync_state(r, e, node);
+  const NodeFinal* n = r.find_node(node);
+  if (n == nullptr) return failed(fmt::format("node {} does not exist", node));
+  if (!n->server_state) return not_known(r, fmt::format("the server state of {} at the end is not known", node));
+  const std::string state = to_string(*n->server_state);
+  if (e.kind == ExpectKind::kState) {
+    if (state == e.server_state) return held(fmt::format("{} ended {}", node, state));
+    return failed(fmt::format("{} ended {}, expected {}", node, state, e.server_state));
+  }
+  if (!server_answers(*n->server_state))
+    return failed(fmt::format("{} ended {}: its timeline cannot be read", node, state));
+  if (static_cast<int64_t>(n->timeline) == e.timeline)
+    return held(fmt::format("{} ended on timeline {}", node, n->timeline));
+  return failed(fmt::format("{} ended on timeline {}, expected {}", node, n->timeline, e.timeline));
+}
+
 ExpectationResult check_one(const Scenario& s, const RunResult& r, const Expectation& e) {
   const std::string node = e.node.empty() ? final_primary(s, r) : e.node;
   switch (e.kind) {
@@ -135,6 +174,9 @@ ExpectationResult check_one(const Scenario& s, const RunResult& r, const Expecta
     case ExpectKind::kStepError: return check_step_error(r, e);
     case ExpectKind::kLostCount:
     case ExpectKind::kPresentCount: return check_count(r, e, node);
+    case ExpectKind::kState:
+    case ExpectKind::kTimeline:
+    case ExpectKind::kSyncState: return check_state(r, e, node);
     // The rest judge one transaction: below.
     case ExpectKind::kLost:
     case ExpectKind::kPresent:
@@ -165,6 +207,9 @@ ExpectationResult check_one(const Scenario& s, const RunResult& r, const Expecta
     case ExpectKind::kStepError: break;  // Judged above.
     case ExpectKind::kLostCount:
     case ExpectKind::kPresentCount: break;  // Judged above.
+    case ExpectKind::kState:
+    case ExpectKind::kTimeline:
+    case ExpectKind::kSyncState: break;  // Judged above.
   }
   return failed("unknown expectation");
 }

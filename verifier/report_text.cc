@@ -17,6 +17,7 @@ std::string position_line(const NodePosition& p) {
     line += fmt::format(" write {} replay {}", p.write_lsn.to_string(), p.replay_lsn.to_string());
     if (!p.sync_state.empty()) line += " " + p.sync_state;
   }
+  if (p.server_state) line += fmt::format(" [{}]", to_string(*p.server_state));
   return line;
 }
 
@@ -87,6 +88,10 @@ std::vector<std::string> node_lines(const NodeFinal* n) {
   std::vector<std::string> lines;
   lines.push_back(
       fmt::format("{} tl{}{}", to_string(n->state), n->timeline, n->error.empty() ? "" : " ERROR " + n->error));
+  if (n->server_state) lines.back() += fmt::format(" [{}]", to_string(*n->server_state));
+  if (n->receive_lag_bytes && n->replay_lag_bytes)
+    lines.push_back(
+        fmt::format("behind the primary: receive {} B, replay {} B", *n->receive_lag_bytes, *n->replay_lag_bytes));
   std::vector<std::string> present, absent, either;
   for (const auto& [label, p] : n->presence)
     (p == Presence::kPresent ? present : p == Presence::kAbsent ? absent : either).push_back(label);
@@ -121,6 +126,19 @@ void refusal_lines(std::string& out, const RunResult* prediction, const RunResul
     return fmt::format("ERROR {}: {}{}", s->sqlstate, s->message, s->timing_decides ? " (timing decides)" : "");
   };
   two_columns(out, {words(p)}, {words(h)}, width);
+}
+
+// The server-state comparisons' tallies and each prediction the history could not observe.
+std::string state_tallies(const Comparison& c) {
+  std::string out = fmt::format(
+      "    server states: {}\n    timelines: {}\n    pg_stat_replication rows: {}\n    final lags: {}\n",
+      c.states.to_string(), c.timelines.to_string(), c.syncs.to_string(), c.positions.to_string());
+  for (size_t i = 0; i < c.unobserved.size(); ++i) {
+    const Unobserved& u = c.unobserved[i];
+    out += fmt::format("    UNOBSERVED {} ({}): {}{}{}: predicted {}, not observed: {}\n", i + 1, u.what, u.label,
+                       u.label.empty() || u.node.empty() ? "" : " on ", u.node, u.predicted, u.why);
+  }
+  return out;
 }
 
 void findings_section(std::string& out, const char* side, const std::vector<Finding>& findings) {
@@ -191,13 +209,15 @@ std::string render_verdict(const Verification& v) {
     out += fmt::format("  verdict: ERROR: {}\n", v.error);
   } else {
     const Comparison& c = v.comparison;
-    out += v.verdict == Verification::Verdict::kAgree
-               ? "  verdict: AGREE\n"
+    out += v.verdict == Verification::Verdict::kAgree ? "  verdict: AGREE\n"
+           : v.verdict == Verification::Verdict::kIncomplete
+               ? fmt::format("  verdict: INCOMPLETE ({} prediction(s) not observed)\n", c.unobserved.size())
                : fmt::format("  verdict: DISAGREE ({} difference(s))\n", c.differences.size());
     out += fmt::format(
         "    outcomes: {}\n    presence: {}\n    node errors: {}\n    lag checks: {}\n    row counts: {}\n",
         c.outcomes.to_string(), c.presence.to_string(), c.errors.to_string(), c.lags.to_string(), c.rows.to_string());
     out += fmt::format("    step results: {}\n", c.steps.to_string());
+    out += state_tallies(c);
     for (size_t i = 0; i < c.differences.size(); ++i) {
       const Difference& d = c.differences[i];
       out += fmt::format("    DIFFERENCE {} ({}): {}\n", i + 1, to_string(d.kind), d.explanation);

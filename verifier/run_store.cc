@@ -100,13 +100,14 @@ const char* to_string(RunSummary::Verdict verdict) {
     case RunSummary::Verdict::kDisagree: return "disagree";
     case RunSummary::Verdict::kError: return "error";
     case RunSummary::Verdict::kCounterexample: return "counterexample";
+    case RunSummary::Verdict::kIncomplete: return "incomplete";
   }
   return "?";
 }
 
 std::optional<RunSummary::Verdict> parse_run_verdict(std::string_view text) {
   for (auto v : {RunSummary::Verdict::kAgree, RunSummary::Verdict::kDisagree, RunSummary::Verdict::kError,
-                 RunSummary::Verdict::kCounterexample})
+                 RunSummary::Verdict::kCounterexample, RunSummary::Verdict::kIncomplete})
     if (text == to_string(v)) return v;
   return std::nullopt;
 }
@@ -116,6 +117,7 @@ RunSummary::Verdict run_verdict(Verification::Verdict verdict) {
     case Verification::Verdict::kAgree: return RunSummary::Verdict::kAgree;
     case Verification::Verdict::kDisagree: return RunSummary::Verdict::kDisagree;
     case Verification::Verdict::kError: return RunSummary::Verdict::kError;
+    case Verification::Verdict::kIncomplete: return RunSummary::Verdict::kIncomplete;
   }
   return RunSummary::Verdict::kError;
 }

@@ -33,7 +33,7 @@ namespace replsim {
 struct RunSummary {
   // How the run ended: a `replsim verify` run's Verification::Verdict, or a `replsim check`
   // counterexample.
-  enum class Verdict { kAgree, kDisagree, kError, kCounterexample };
+  enum class Verdict { kAgree, kDisagree, kError, kCounterexample, kIncomplete };
 
   std::string id;
   int64_t time_ms = 0;  // Unix time in milliseconds.

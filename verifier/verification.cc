@@ -72,12 +72,14 @@ const char* to_string(Verification::Verdict verdict) {
     case Verification::Verdict::kAgree: return "agree";
     case Verification::Verdict::kDisagree: return "disagree";
     case Verification::Verdict::kError: return "error";
+    case Verification::Verdict::kIncomplete: return "incomplete";
   }
   return "?";
 }
 
 std::optional<Verification::Verdict> parse_verification_verdict(std::string_view text) {
-  for (auto v : {Verification::Verdict::kAgree, Verification::Verdict::kDisagree, Verification::Verdict::kError})
+  for (auto v : {Verification::Verdict::kAgree, Verification::Verdict::kDisagree, Verification::Verdict::kError,
+                 Verification::Verdict::kIncomplete})
     if (text == to_string(v)) return v;
   return std::nullopt;
 }
@@ -94,7 +96,9 @@ Verification verify_runs(const Scenario& scenario, const Prediction& prediction,
   v.file = scenario.file;
   v.seed = prediction.seed;
   v.comparison = compare_runs(prediction, history, tolerance);
-  v.verdict = v.comparison.agree ? Verification::Verdict::kAgree : Verification::Verdict::kDisagree;
+  v.verdict = !v.comparison.agree        ? Verification::Verdict::kDisagree
+              : !v.comparison.complete() ? Verification::Verdict::kIncomplete
+                                         : Verification::Verdict::kAgree;
   v.history_findings = check_history(scenario, history);
   v.prediction_findings = check_history(scenario, prediction);
   v.predicted_expectations = flatten(check_expectations(scenario, prediction));

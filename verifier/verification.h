@@ -31,8 +31,9 @@ struct ExpectationOutcome {
 };
 
 struct Verification {
-  // kAgree / kDisagree from the comparison; kError when a side could not run.
-  enum class Verdict { kAgree, kDisagree, kError };
+  // kAgree / kDisagree from the comparison; kError when a side could not run; kIncomplete when
+  // nothing differs but some determinate prediction could not be observed (never agreement).
+  enum class Verdict { kAgree, kDisagree, kError, kIncomplete };
 
   std::string scenario;  // Name.
   std::string file;
@@ -48,7 +49,7 @@ struct Verification {
   bool passed() const;
 };
 
-// "agree", "disagree", "error": the verdict as JSON, the run store and the reports write it.
+// "agree", "disagree", "error", "incomplete": the verdict as JSON, the run store and the reports write it.
 const char* to_string(Verification::Verdict verdict);
 std::optional<Verification::Verdict> parse_verification_verdict(std::string_view text);
 

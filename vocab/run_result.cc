@@ -41,6 +41,55 @@ const char* to_string(NodeState state) {
   return "?";
 }
 
+const char* to_string(ServerState state) {
+  switch (state) {
+    case ServerState::kPrimary: return "primary";
+    case ServerState::kStandby: return "standby";
+    case ServerState::kArchiveRecovery: return "archive_recovery";
+    case ServerState::kPausedAtTarget: return "paused_at_target";
+    case ServerState::kShutdownAtTarget: return "shutdown_at_target";
+    case ServerState::kStopped: return "stopped";
+    case ServerState::kCrashed: return "crashed";
+    case ServerState::kFailedToStart: return "failed_to_start";
+    case ServerState::kSuspended: return "suspended";
+    case ServerState::kWiped: return "wiped";
+  }
+  return "?";
+}
+
+std::optional<ServerState> parse_server_state(std::string_view text) {
+  for (auto s : {ServerState::kPrimary, ServerState::kStandby, ServerState::kArchiveRecovery,
+                 ServerState::kPausedAtTarget, ServerState::kShutdownAtTarget, ServerState::kStopped,
+                 ServerState::kCrashed, ServerState::kFailedToStart, ServerState::kSuspended, ServerState::kWiped})
+    if (text == to_string(s)) return s;
+  return std::nullopt;
+}
+
+int64_t lag_bytes(Lsn ahead, Lsn behind) {
+  return ahead.value > behind.value ? static_cast<int64_t>(ahead.value - behind.value) : 0;
+}
+
+void set_final_lags(const TimelineEntry& last, const std::string& primary, NodeFinal& f) {
+  f.receive_lag_bytes.reset();
+  f.replay_lag_bytes.reset();
+  const NodePosition* p = nullptr;
+  const NodePosition* s = nullptr;
+  for (const auto& pos : last.positions) {
+    if (pos.node == primary) p = &pos;
+    if (pos.node == f.name) s = &pos;
+  }
+  if (p == nullptr || s == nullptr || p == s || p->server_state != ServerState::kPrimary ||
+      s->server_state != ServerState::kStandby)
+    return;
+  f.receive_lag_bytes = lag_bytes(p->flush_lsn, s->write_lsn);
+  f.replay_lag_bytes = lag_bytes(p->flush_lsn, s->replay_lsn);
+}
+
+bool server_answers(ServerState state) {
+  return state == ServerState::kPrimary || state == ServerState::kStandby || state == ServerState::kArchiveRecovery ||
+         state == ServerState::kPausedAtTarget;
+}
+
 const char* to_string(HistoryEvent::Type type) {
   switch (type) {
     case HistoryEvent::Type::kInvoke: return "invoke";
@@ -83,14 +132,17 @@ std::optional<HistoryEvent::Type> parse_event_type(const std::string& text) {
 }
 
 json position_json(const NodePosition& p) {
-  return {{"node", p.node},
-          {"state", p.state},
-          {"timeline", p.timeline},
-          {"insert_lsn", p.insert_lsn.to_string()},
-          {"flush_lsn", p.flush_lsn.to_string()},
-          {"write_lsn", p.write_lsn.to_string()},
-          {"replay_lsn", p.replay_lsn.to_string()},
-          {"sync_state", p.sync_state}};
+  json j = {{"node", p.node},
+            {"state", p.state},
+            {"timeline", p.timeline},
+            {"insert_lsn", p.insert_lsn.to_string()},
+            {"flush_lsn", p.flush_lsn.to_string()},
+            {"write_lsn", p.write_lsn.to_string()},
+            {"replay_lsn", p.replay_lsn.to_string()},
+            {"sync_state", p.sync_state}};
+  if (p.server_state) j["server_state"] = to_string(*p.server_state);
+  if (p.sync_priority) j["sync_priority"] = *p.sync_priority;
+  return j;
 }
 
 json tx_json(const TxRecord& t) {
@@ -124,13 +176,17 @@ json lag_json(const LagMeasure& l) {
 json node_json(const NodeFinal& n) {
   json presence = json::object();
   for (const auto& [label, p] : n.presence) presence[label] = to_string(p);
-  return {{"name", n.name},
-          {"state", to_string(n.state)},
-          {"timeline", n.timeline},
-          {"presence", presence},
-          {"row_counts", n.row_counts},
-          {"error", n.error},
-          {"error_detail", n.error_detail}};
+  json j = {{"name", n.name},
+            {"state", to_string(n.state)},
+            {"timeline", n.timeline},
+            {"presence", presence},
+            {"row_counts", n.row_counts},
+            {"error", n.error},
+            {"error_detail", n.error_detail}};
+  if (n.server_state) j["server_state"] = to_string(*n.server_state);
+  if (n.receive_lag_bytes) j["receive_lag_bytes"] = *n.receive_lag_bytes;
+  if (n.replay_lag_bytes) j["replay_lag_bytes"] = *n.replay_lag_bytes;
+  return j;
 }
 
 json event_json(const HistoryEvent& e) {
@@ -151,6 +207,15 @@ struct Bad {
   std::string what;
 };
 
+// The optional "server_state" of a position or node: absent in runs recorded before it was.
+std::optional<ServerState> server_state_at(const json& j) {
+  if (!j.contains("server_state")) return std::nullopt;
+  const std::string word = j.at("server_state").get<std::string>();
+  const std::optional<ServerState> state = parse_server_state(word);
+  if (!state) throw Bad{"unknown server state '" + word + "'"};
+  return state;
+}
+
 Lsn lsn_at(const json& j, const char* key) {
   auto lsn = Lsn::parse(j.at(key).get<std::string>());
   if (!lsn) throw Bad{std::string("'") + key + "' is not an LSN"};
@@ -167,6 +232,8 @@ NodePosition read_position(const json& j) {
   p.write_lsn = lsn_at(j, "write_lsn");
   p.replay_lsn = lsn_at(j, "replay_lsn");
   p.sync_state = j.at("sync_state").get<std::string>();
+  p.server_state = server_state_at(j);
+  if (j.contains("sync_priority")) p.sync_priority = j.at("sync_priority").get<int>();
   return p;
 }
 
@@ -220,6 +287,9 @@ NodeFinal read_node(const json& j) {
   n.row_counts = j.at("row_counts").get<std::map<std::string, int64_t>>();
   n.error = j.at("error").get<std::string>();
   n.error_detail = j.at("error_detail").get<std::string>();
+  n.server_state = server_state_at(j);
+  if (j.contains("receive_lag_bytes")) n.receive_lag_bytes = j.at("receive_lag_bytes").get<int64_t>();
+  if (j.contains("replay_lag_bytes")) n.replay_lag_bytes = j.at("replay_lag_bytes").get<int64_t>();
   return n;
 }
 

@@ -47,6 +47,30 @@ std::optional<TxOutcome> parse_tx_outcome(const std::string& text);
 std::optional<Presence> parse_presence(const std::string& text);
 std::optional<NodeState> parse_node_state(std::string_view text);
 
+// What a server *is*, as PostgreSQL shows it (docs/history.md, "Server state"): finer than
+// NodeState, and observed on the real server rather than remembered by the harness. A running
+// server is a primary (pg_is_in_recovery() false), a standby (in recovery with an upstream in
+// primary_conninfo), in archive recovery (in recovery without one, replaying from the archive
+// towards its target), or paused at its target (pg_get_wal_replay_pause_state() = 'paused').
+// A server that is down is stopped, crashed, shut down at its recovery target (its log says
+// "shutdown at recovery target"), or failed to start (it exited with a FATAL or PANIC).
+enum class ServerState {
+  kPrimary,
+  kStandby,
+  kArchiveRecovery,
+  kPausedAtTarget,
+  kShutdownAtTarget,
+  kStopped,
+  kCrashed,
+  kFailedToStart,
+  kSuspended,  // SIGSTOPped: alive, answering nothing.
+  kWiped,
+};
+const char* to_string(ServerState state);  // "primary", "standby", "archive_recovery", "paused_at_target", ...
+std::optional<ServerState> parse_server_state(std::string_view text);
+// Running and answering queries: primary, standby, archive_recovery, paused_at_target.
+bool server_answers(ServerState state);
+
 struct TxRecord {
   std::string label;
   int step = -1;                    // Index of the scenario step that ran it.
@@ -68,6 +92,12 @@ struct NodePosition {
   Lsn insert_lsn, flush_lsn;  // Primary: pg_current_wal_insert_lsn / pg_current_wal_flush_lsn.
   Lsn write_lsn, replay_lsn;  // Standby: received-and-written, replayed.
   std::string sync_state;     // Standby as the primary sees it: async, potential, sync, quorum.
+  // What the server is (nullopt: not recorded, as in runs stored before it was).
+  std::optional<ServerState> server_state;
+  // pg_stat_replication.sync_priority of this node on the current primary (0 with sync_state ""
+  // when it has no row); nullopt when pg_stat_replication could not be read (the primary was
+  // down) or nothing was predicted.
+  std::optional<int> sync_priority;
 };
 
 // One line of the timeline: a step and everyone's positions right after it.
@@ -99,9 +129,21 @@ struct NodeFinal {
   TimelineId timeline = 1;
   std::map<std::string, Presence> presence;   // Transaction label -> is its effect here?
   std::map<std::string, int64_t> row_counts;  // Table -> rows (absent when not observable).
-  std::string error;         // "", "recovery_target_not_reached", "refuses_to_start", "cannot_catch_up"
-  std::string error_detail;  // The server's own words where there are some.
+  std::string error;                        // "", "recovery_target_not_reached", "refuses_to_start", "cannot_catch_up"
+  std::string error_detail;                 // The server's own words where there are some.
+  std::optional<ServerState> server_state;  // nullopt: not recorded.
+  // A standby at the end (its server_state standby in the last timeline entry, the current
+  // primary running): bytes from its pg_last_wal_receive_lsn (written and flushed) and
+  // pg_last_wal_replay_lsn to the primary's pg_current_wal_flush_lsn. nullopt otherwise, and in
+  // a prediction where timing decides whether it is behind.
+  std::optional<int64_t> receive_lag_bytes, replay_lag_bytes;
 };
+// Bytes from `behind` to `ahead`, 0 if `behind` is not behind.
+int64_t lag_bytes(Lsn ahead, Lsn behind);
+// Sets f's receive_lag_bytes and replay_lag_bytes from `last` (the run's last timeline entry)
+// when f's node is a standby there and `primary` (the current primary) is a running primary;
+// clears them otherwise. Simulator and harness both use it: one rule for both sides.
+void set_final_lags(const TimelineEntry& last, const std::string& primary, NodeFinal& f);
 
 // One event of a Jepsen-style history: an operation's invocation and completion, or a fault.
 struct HistoryEvent {

@@ -94,6 +94,9 @@ const char* to_string(ExpectKind kind) {
     case ExpectKind::kStepError: return "error";
     case ExpectKind::kLostCount: return "lost_count";
     case ExpectKind::kPresentCount: return "present_count";
+    case ExpectKind::kState: return "state";
+    case ExpectKind::kTimeline: return "timeline";
+    case ExpectKind::kSyncState: return "sync_state";
   }
   return "?";
 }

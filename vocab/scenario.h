@@ -175,6 +175,9 @@ enum class ExpectKind {
   kLostCount,
   // How many of the transactions (as kLostCount) are present on `node`: between count_min and count_max.
   kPresentCount,
+  kState,      // `node` ended in the server state `server_state` (vocab/run_result.h ServerState's words).
+  kTimeline,   // `node` ended running on timeline `timeline`.
+  kSyncState,  // The current primary's pg_stat_replication shows `node` as `sync_state` (and `sync_priority`).
 };
 const char* to_string(ExpectKind kind);
 
@@ -199,6 +202,10 @@ struct Expectation {
   // load's base label: only its numbered transactions (LABEL_1, LABEL_2, ...) count.
   int64_t count_min = 0;
   int64_t count_max = 0;
+  std::string server_state;              // kState: "primary", "standby", "shutdown_at_target", ...
+  int64_t timeline = 0;                  // kTimeline.
+  std::string sync_state;                // kSyncState: "async", "potential", "sync", "quorum".
+  std::optional<int64_t> sync_priority;  // kSyncState, when stated.
 };
 
 struct Scenario {

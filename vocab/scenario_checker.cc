@@ -294,8 +294,11 @@ class Checker {
       case ExpectKind::kLag:
         if (!lag_checks_.count(e.name)) return error(e.pos, fmt::format("no check_lag step named '{}'", e.name));
         return Status::Ok();
-      case ExpectKind::kError: return Status::Ok();
-      case ExpectKind::kStepError: return Status::Ok();  // The parser found its step.
+      case ExpectKind::kError:
+      case ExpectKind::kStepError:  // The parser found its step.
+      case ExpectKind::kState:
+      case ExpectKind::kTimeline:
+      case ExpectKind::kSyncState: return Status::Ok();
       case ExpectKind::kLostCount:
       case ExpectKind::kPresentCount: return check_count_expectation(e);
       case ExpectKind::kLost:

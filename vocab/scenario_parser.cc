@@ -14,6 +14,7 @@
 
 #include "vocab/assert.h"
 #include "vocab/dataset.h"
+#include "vocab/run_result.h"
 #include "vocab/sqlstate.h"
 
 namespace replsim {
@@ -179,9 +180,9 @@ std::vector<std::string> verb_words() {
 }
 
 const std::vector<std::string>& expectation_words() {
-  static const std::vector<std::string> words = {"lost",      "present",    "absent",       "acknowledged", "blocks",
-                                                 "cancelled", "failed",     "in_doubt",     "rows",         "lag",
-                                                 "error",     "lost_count", "present_count"};
+  static const std::vector<std::string> words = {
+      "lost", "present", "absent", "acknowledged", "blocks",        "cancelled", "failed",   "in_doubt",
+      "rows", "lag",     "error",  "lost_count",   "present_count", "state",     "timeline", "sync_state"};
   return words;
 }
 
@@ -534,6 +535,43 @@ class Reader {
 
   const Dataset& dataset() const { return scenario_.dataset(); }
 
+  // `state: WORD`, `timeline: N`, `sync_state: WORD [priority: N]`, each with `on: NODE`
+  // (required for sync_state: the primary has no pg_stat_replication row of its own).
+  void read_state_expectation(const YAML::Node& node, const std::string& word, const YAML::Node& arg, Expectation& e) {
+    if (word == "state") {
+      e.kind = ExpectKind::kState;
+      check_keys(node, {"state", "on"}, "expectation 'state'");
+      e.server_state = scalar(arg, "a server state");
+      if (!parse_server_state(e.server_state)) {
+        std::vector<std::string> words;
+        for (auto s :
+             {ServerState::kPrimary, ServerState::kStandby, ServerState::kArchiveRecovery, ServerState::kPausedAtTarget,
+              ServerState::kShutdownAtTarget, ServerState::kStopped, ServerState::kCrashed, ServerState::kFailedToStart,
+              ServerState::kSuspended, ServerState::kWiped})
+          words.emplace_back(to_string(s));
+        fail(arg,
+             fmt::format("unknown server state '{}'; expected one of: {}", e.server_state, fmt::join(words, ", ")));
+      }
+    } else if (word == "timeline") {
+      e.kind = ExpectKind::kTimeline;
+      check_keys(node, {"timeline", "on"}, "expectation 'timeline'");
+      e.timeline = integer(arg, "a timeline number");
+      if (e.timeline < 1) fail(arg, fmt::format("expected a timeline number of at least 1, got {}", e.timeline));
+    } else {
+      e.kind = ExpectKind::kSyncState;
+      check_keys(node, {"sync_state", "priority", "on"}, "expectation 'sync_state'");
+      e.sync_state = scalar(arg, "a sync_state");
+      static const std::vector<std::string> states = {"async", "potential", "sync", "quorum"};
+      if (std::find(states.begin(), states.end(), e.sync_state) == states.end())
+        fail(arg, fmt::format("unknown sync_state '{}'; expected one of: {}", e.sync_state, fmt::join(states, ", ")));
+      if (node["priority"]) {
+        e.sync_priority = integer(node["priority"], "a sync_priority");
+        if (*e.sync_priority < 0) fail(node["priority"], "expected a sync_priority of 0 or more");
+      }
+      if (!node["on"]) fail(node, "expectation 'sync_state' needs 'on': the standby");
+    }
+  }
+
   Expectation read_expectation(const YAML::Node& node) {
     Expectation e;
     e.pos = pos_of(node);
@@ -572,6 +610,8 @@ class Reader {
       read_step_error(node, arg, e);
     } else if (word == "lost_count" || word == "present_count") {
       read_count_expectation(node, arg, word, e);
+    } else if (word == "state" || word == "timeline" || word == "sync_state") {
+      read_state_expectation(node, word, arg, e);
     } else if (word == "error") {
       e.kind = ExpectKind::kError;
       check_keys(node, {"error", "on"}, "expectation 'error'");

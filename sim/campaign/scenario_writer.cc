@@ -222,6 +222,12 @@ void write_expectation(const Expectation& e, std::string& out, const std::vector
       out += fmt::format("  - {}: {{min: {}, max: {}{}}}\n", kind, e.count_min, e.count_max,
                          e.label.empty() ? "" : ", label: " + e.label);
       break;
+    case ExpectKind::kState: out += fmt::format("  - state: {}\n", e.server_state); break;
+    case ExpectKind::kTimeline: out += fmt::format("  - timeline: {}\n", e.timeline); break;
+    case ExpectKind::kSyncState:
+      out += fmt::format("  - sync_state: {}\n", e.sync_state);
+      if (e.sync_priority) out += fmt::format("    priority: {}\n", *e.sync_priority);
+      break;
     default: out += fmt::format("  - {}: {}\n", kind, e.label); break;
   }
   if (!e.node.empty()) out += fmt::format("    on: {}\n", e.node);

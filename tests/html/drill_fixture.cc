@@ -104,8 +104,19 @@ RunResult drill_2_1_result(const std::string& source, uint64_t lsn_base, int64_t
                     1,
                     true,
                     {"charlie"}});
-  NodeFinal primary{"primary", NodeState::kCrashed, 1, {{"charlie", Presence::kPresent}}, {}, "", ""};
-  NodeFinal replica{"replica", NodeState::kPrimary, 2, {{"charlie", Presence::kAbsent}}, {{"customers", 5}}, "", ""};
+  NodeFinal primary{
+      "primary",    NodeState::kCrashed, 1, {{"charlie", Presence::kPresent}}, {}, "", "", ServerState::kCrashed,
+      std::nullopt, std::nullopt};
+  NodeFinal replica{"replica",
+                    NodeState::kPrimary,
+                    2,
+                    {{"charlie", Presence::kAbsent}},
+                    {{"customers", 5}},
+                    "",
+                    "",
+                    ServerState::kPrimary,
+                    std::nullopt,
+                    std::nullopt};
   r.nodes = {primary, replica};
   r.notes = {
       "charlie was acknowledged on primary while replica was partitioned; replica was promoted without it: "

@@ -77,6 +77,27 @@ TEST(RecoveryTargetTest, ActionsPromotePauseAndShutdown) {
   EXPECT_NE(all_notes(p).find("selected new timeline ID: 2"), std::string::npos);
 }
 
+// Issue 15's found case: started again, a restore that shut down at its target replays to the
+// target again and shuts down again. It never opens: no readable rows, nothing predicted there.
+TEST(RecoveryTargetTest, ShutDownAtTargetAndStartedAgainShutsDownAgain) {
+  auto p = run_yaml(archived(kHistory + restore("sd", "{xid: a}", "    action: shutdown\n") + "  - start: sd\n"));
+  const NodeFinal* sd = p.find_node("sd");
+  ASSERT_NE(sd, nullptr);
+  EXPECT_EQ(sd->server_state, ServerState::kShutdownAtTarget) << all_notes(p);
+  EXPECT_TRUE(sd->presence.empty());
+  EXPECT_TRUE(sd->row_counts.empty());
+  EXPECT_EQ(sd->error, "");
+  EXPECT_EQ(p.timeline.back().positions.back().server_state, ServerState::kShutdownAtTarget);
+  EXPECT_NE(all_notes(p).find("shutdown at recovery target"), std::string::npos);
+  // The other actions' states; the primary is stopped by kHistory, so nothing is in
+  // pg_stat_replication to predict.
+  auto q = run_yaml(archived(kHistory + restore("pa", "{xid: a}", "    action: pause\n")));
+  EXPECT_EQ(q.find_node("pa")->server_state, ServerState::kPausedAtTarget);
+  EXPECT_EQ(q.find_node("p")->server_state, ServerState::kStopped);
+  EXPECT_EQ(q.find_node("r")->server_state, ServerState::kStandby);
+  EXPECT_FALSE(q.timeline.back().positions.back().sync_priority.has_value());
+}
+
 TEST(RecoveryTargetTest, TargetInTheUnarchivedSegmentIsNeverReached) {
   const std::string steps = "  - base_backup: b\n" + insert("a") + "  - mark: m\n" + insert("b2") + "  - crash: p\n";
   auto p = run_yaml(archived(steps + restore("x", "{time: m}") + restore("all", "")));
@@ -319,6 +340,30 @@ INSTANTIATE_TEST_SUITE_P(Drills, RecoveryDrillTest,
                              if (!isalnum(static_cast<unsigned char>(c))) c = '_';
                            return name;
                          });
+
+}  // namespace
+}  // namespace replsim::sim::testing
+
+namespace replsim::sim::testing {
+namespace {
+
+// A standby whose WAL was removed reconnects and is refused again and again: its
+// pg_stat_replication row comes and goes, so the model predicts none (and it stays a standby).
+TEST(ServerStateTest, NoReplicationRowIsPredictedForAStandbyThatCannotCatchUp) {
+  auto scenario = parse_scenario_file(scenarios_dir() + "/base-backup-switches-before-its-checkpoint.yaml");
+  ASSERT_TRUE(scenario.ok()) << scenario.status().message();
+  auto p = simulate(*scenario, SimOptions{});
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  const NodePosition& replica = p->timeline.back().positions.at(1);
+  ASSERT_EQ(replica.node, "replica");
+  EXPECT_EQ(replica.server_state, ServerState::kStandby);
+  EXPECT_FALSE(replica.sync_priority.has_value());
+  EXPECT_EQ(p->find_node("replica")->error, "cannot_catch_up");
+  // Before the partition it streamed: an async row with priority 0.
+  const NodePosition& first = p->timeline.front().positions.at(1);
+  EXPECT_EQ(first.sync_state, "async");
+  EXPECT_EQ(first.sync_priority, 0);
+}
 
 }  // namespace
 }  // namespace replsim::sim::testing

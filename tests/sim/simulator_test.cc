@@ -1,4 +1,5 @@
 // Scenarios run through the simulator, one behaviour of PostgreSQL 15 each.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -206,6 +207,40 @@ TEST(SimulatorTest, CrashedAndPausedNodesAreNotObservable) {
   EXPECT_TRUE(p.find_node("r1")->presence.empty());
   EXPECT_EQ(p.find_node("r2")->state, NodeState::kPaused);
   EXPECT_TRUE(p.find_node("r2")->row_counts.empty());
+}
+
+}  // namespace
+}  // namespace replsim::sim::testing
+
+namespace replsim::sim::testing {
+namespace {
+
+// pg_stat_replication as the model predicts it: sync_priority is the place in the list with
+// FIRST, 1 for every listed standby with ANY; a stopped standby has no row.
+TEST(SimulatorTest, PgStatReplicationRowsUnderFirstAndAny) {
+  auto row = [](const Prediction& p, const std::string& node) {
+    for (const auto& pos : p.timeline.back().positions)
+      if (pos.node == node)
+        return fmt::format("{}/{}", pos.sync_state, pos.sync_priority ? std::to_string(*pos.sync_priority) : "-");
+    return std::string("?");
+  };
+  const std::string yaml =
+      "name: t\ncluster:\n  primary: p\n  standbys: [s1, s2, s3]\n  synchronous_standby_names: \"{}\"\n"
+      "steps:\n  - catchup\n";
+  auto first = run_yaml(fmt::format(fmt::runtime(yaml), "FIRST 1 (s1, s2)"));
+  EXPECT_EQ(row(first, "s1"), "sync/1");
+  EXPECT_EQ(row(first, "s2"), "potential/2");
+  EXPECT_EQ(row(first, "s3"), "async/0");
+  EXPECT_EQ(row(first, "p"), "/0");
+  EXPECT_EQ(first.timeline.back().positions[1].server_state, ServerState::kStandby);
+  auto any = run_yaml(fmt::format(fmt::runtime(yaml), "ANY 1 (s1, s2)"));
+  EXPECT_EQ(row(any, "s1"), "quorum/1");
+  EXPECT_EQ(row(any, "s2"), "quorum/1");
+  auto stopped = run_yaml(fmt::format(fmt::runtime(yaml + "  - stop: s2\n"), "FIRST 1 (s1, s2)"));
+  EXPECT_EQ(row(stopped, "s2"), "/0");
+  EXPECT_EQ(stopped.timeline.back().positions[2].server_state, ServerState::kStopped);
+  auto down = run_yaml(fmt::format(fmt::runtime(yaml + "  - crash: p\n"), ""));
+  EXPECT_EQ(row(down, "s1"), "/-");  // pg_stat_replication cannot be read on a crashed primary.
 }
 
 }  // namespace

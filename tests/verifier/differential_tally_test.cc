@@ -21,18 +21,20 @@ TEST(DifferentialTallyTest, CountsEveryRunAndThePresenceComparisonsOfTheJudgedOn
   t.add(judged(Verification::Verdict::kAgree, 10, 0));
   t.add(judged(Verification::Verdict::kAgree, 6, 2));
   t.add(judged(Verification::Verdict::kDisagree, 3, 1));
-  t.add(judged(Verification::Verdict::kError, 50, 50));  // Nothing was compared: not counted.
-  EXPECT_EQ(t.runs(), 4);
+  t.add(judged(Verification::Verdict::kError, 50, 50));     // Nothing was compared: not counted.
+  t.add(judged(Verification::Verdict::kIncomplete, 4, 0));  // Compared, not agreed: counted.
+  EXPECT_EQ(t.runs(), 5);
   EXPECT_EQ(t.agreed(), 2);
   EXPECT_EQ(t.disagreed(), 1);
+  EXPECT_EQ(t.incomplete(), 1);
   EXPECT_EQ(t.could_not_run(), 1);
-  EXPECT_DOUBLE_EQ(t.agreement_percent(), 50.0);
-  EXPECT_EQ(t.presence_determinate(), 19);
+  EXPECT_DOUBLE_EQ(t.agreement_percent(), 40.0);
+  EXPECT_EQ(t.presence_determinate(), 23);
   EXPECT_EQ(t.presence_either(), 3);
-  EXPECT_NEAR(t.determinate_percent(), 100.0 * 19 / 22, 1e-9);
+  EXPECT_NEAR(t.determinate_percent(), 100.0 * 23 / 26, 1e-9);
   EXPECT_EQ(t.summary(),
-            "agreed on 2 of 4 runs (50.0%); 1 disagreed, 1 could not run; presence predictions determinate: 19 of 22 "
-            "(86.4%)");
+            "agreed on 2 of 5 runs (40.0%); 1 disagreed, 1 incomplete, 1 could not run; presence predictions "
+            "determinate: 23 of 26 (88.5%)");
 }
 
 TEST(DifferentialTallyTest, NoRunsIsZeroPercentNotADivisionByZero) {

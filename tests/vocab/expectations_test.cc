@@ -49,7 +49,8 @@ RunResult observed(Presence on_replica, std::vector<TxOutcome> outcomes) {
   replica.presence["charlie"] = on_replica;
   replica.row_counts["customers"] = 6;
   r.nodes.push_back(replica);
-  r.nodes.push_back(NodeFinal{"primary", NodeState::kCrashed, 1, {}, {}, "", ""});
+  r.nodes.push_back(
+      NodeFinal{"primary", NodeState::kCrashed, 1, {}, {}, "", "", ServerState::kCrashed, std::nullopt, std::nullopt});
   LagMeasure lag;
   lag.name = "l";
   lag.transactions = 1;
@@ -153,6 +154,59 @@ expect:
   EXPECT_EQ(check_expectations(*s, r)[0].verdict, Verdict::kUndetermined);
   r.steps.clear();
   EXPECT_EQ(check_expectations(*s, r)[0].verdict, Verdict::kFailed);  // The step did not run.
+}
+
+// state:, timeline: and sync_state: judged at the end; what a history could not observe fails,
+// what a prediction leaves to timing is undetermined.
+TEST(ExpectationsTest, StateTimelineAndSyncState) {
+  auto s = parse_scenario_text(R"(name: t
+cluster:
+  primary: primary
+  standbys: [replica]
+steps:
+  - stop: replica
+expect:
+  - state: stopped
+    on: replica
+  - state: primary
+  - timeline: 1
+  - timeline: 1
+    on: replica
+  - sync_state: async
+    priority: 0
+    on: replica
+)",
+                               "t.yaml");
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  RunResult r;
+  r.source = "postgresql";
+  NodeFinal primary, replica;
+  primary.name = "primary";
+  primary.server_state = ServerState::kPrimary;
+  replica.name = "replica";
+  replica.server_state = ServerState::kStopped;
+  r.nodes = {primary, replica};
+  TimelineEntry last;
+  NodePosition p;
+  p.node = "replica";
+  p.sync_priority = 0;  // pg_stat_replication was read: no row.
+  last.positions = {p};
+  r.timeline = {last};
+  auto results = check_expectations(*s, r);
+  ASSERT_EQ(results.size(), 5u);
+  EXPECT_EQ(results[0].verdict, ExpectationResult::Verdict::kHeld) << results[0].explanation;
+  EXPECT_EQ(results[1].verdict, ExpectationResult::Verdict::kHeld) << results[1].explanation;
+  EXPECT_EQ(results[2].verdict, ExpectationResult::Verdict::kHeld) << results[2].explanation;
+  EXPECT_EQ(results[3].verdict, ExpectationResult::Verdict::kFailed);  // A stopped node's timeline is not read.
+  EXPECT_EQ(results[4].verdict, ExpectationResult::Verdict::kFailed);  // No row, not async.
+  EXPECT_EQ(results[4].explanation, "pg_stat_replication shows replica: no row, expected async");
+
+  r.nodes[1].server_state = ServerState::kShutdownAtTarget;
+  EXPECT_EQ(check_expectations(*s, r)[0].explanation, "replica ended shutdown_at_target, expected stopped");
+  r.nodes[1].server_state.reset();
+  EXPECT_EQ(check_expectations(*s, r)[0].verdict, ExpectationResult::Verdict::kFailed);
+  r.source = "simulator";
+  EXPECT_EQ(check_expectations(*s, r)[0].verdict, ExpectationResult::Verdict::kUndetermined);
 }
 
 }  // namespace

@@ -17,7 +17,8 @@ RunResult sample() {
   t.step = 2;
   t.time_us = 1000;
   t.text = "insert charlie";
-  t.positions.push_back({"primary", "primary", 1, Lsn{0x3000148}, Lsn{0x3000148}, Lsn{}, Lsn{}, ""});
+  t.positions.push_back(
+      {"primary", "primary", 1, Lsn{0x3000148}, Lsn{0x3000148}, Lsn{}, Lsn{}, "", ServerState::kPrimary, 0});
   t.notes = {"charlie acknowledged"};
   r.timeline.push_back(t);
   TxRecord tx;
@@ -109,6 +110,83 @@ TEST(RunResultTest, StepResultsRoundTripAndMayBeAbsent) {
   j = to_json(sample());
   j["steps"][1]["refused"] = "yes";
   EXPECT_FALSE(run_result_from_json(j).ok());
+}
+
+// Server states, sync_priority and final lags survive JSON; an unknown server state is an error
+// naming it; a run recorded before these fields existed reads with them unset.
+TEST(RunResultTest, ServerStateSyncPriorityAndFinalLagsRoundTrip) {
+  RunResult r;
+  r.scenario = "s";
+  r.source = "postgresql";
+  TimelineEntry e;
+  e.step = 0;
+  NodePosition p;
+  p.node = "replica";
+  p.server_state = ServerState::kShutdownAtTarget;
+  p.sync_state = "quorum";
+  p.sync_priority = 1;
+  e.positions = {p};
+  r.timeline = {e};
+  NodeFinal n;
+  n.name = "replica";
+  n.server_state = ServerState::kPausedAtTarget;
+  n.receive_lag_bytes = 0;
+  n.replay_lag_bytes = 184;
+  r.nodes = {n};
+  const nlohmann::json j = to_json(r);
+  EXPECT_EQ(j["timeline"][0]["positions"][0]["server_state"], "shutdown_at_target");
+  EXPECT_EQ(j["nodes"][0]["server_state"], "paused_at_target");
+  auto back = run_result_from_json(j);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(to_json(*back), j);
+  EXPECT_EQ(back->timeline[0].positions[0].sync_priority, 1);
+  EXPECT_EQ(back->nodes[0].replay_lag_bytes, 184);
+
+  nlohmann::json bad = j;
+  bad["nodes"][0]["server_state"] = "undead";
+  auto err = run_result_from_json(bad);
+  ASSERT_FALSE(err.ok());
+  EXPECT_NE(err.status().message().find("unknown server state 'undead'"), std::string::npos);
+
+  nlohmann::json old = j;
+  old["nodes"][0].erase("server_state");
+  old["timeline"][0]["positions"][0].erase("sync_priority");
+  auto read_old = run_result_from_json(old);
+  ASSERT_TRUE(read_old.ok());
+  EXPECT_FALSE(read_old->nodes[0].server_state.has_value());
+  EXPECT_FALSE(read_old->timeline[0].positions[0].sync_priority.has_value());
+
+  for (auto s : {ServerState::kPrimary, ServerState::kStandby, ServerState::kArchiveRecovery,
+                 ServerState::kPausedAtTarget, ServerState::kShutdownAtTarget, ServerState::kStopped,
+                 ServerState::kCrashed, ServerState::kFailedToStart, ServerState::kSuspended, ServerState::kWiped})
+    EXPECT_EQ(parse_server_state(to_string(s)), s);
+}
+
+// The final lag rule both sides use: a standby behind a running primary, at the last entry.
+TEST(RunResultTest, FinalLagsOnlyForAStandbyOfARunningPrimary) {
+  TimelineEntry last;
+  NodePosition primary;
+  primary.node = "primary";
+  primary.server_state = ServerState::kPrimary;
+  primary.flush_lsn = Lsn{1000};
+  NodePosition standby;
+  standby.node = "replica";
+  standby.server_state = ServerState::kStandby;
+  standby.write_lsn = Lsn{900};
+  standby.replay_lsn = Lsn{800};
+  last.positions = {primary, standby};
+  NodeFinal f;
+  f.name = "replica";
+  set_final_lags(last, "primary", f);
+  EXPECT_EQ(f.receive_lag_bytes, 100);
+  EXPECT_EQ(f.replay_lag_bytes, 200);
+  last.positions[0].server_state = ServerState::kCrashed;
+  set_final_lags(last, "primary", f);
+  EXPECT_FALSE(f.receive_lag_bytes.has_value());
+  f.name = "primary";
+  last.positions[0].server_state = ServerState::kPrimary;
+  set_final_lags(last, "primary", f);
+  EXPECT_FALSE(f.replay_lag_bytes.has_value());
 }
 
 }  // namespace

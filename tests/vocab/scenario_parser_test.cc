@@ -351,5 +351,34 @@ TEST(SqlStateTest, ConditionNamesAndCodes) {
   for (const SqlState& s : known_sqlstates()) EXPECT_EQ(parse_sqlstate(s.condition), s.code);
 }
 
+// state:, timeline: and sync_state: expectations, and each bad input with its position.
+TEST(ScenarioParserTest, StateTimelineAndSyncStateExpectations) {
+  const std::string insert = "  - insert: a\n    table: customers\n    values: {firstName: A, lastName: B}\n";
+  auto ok = parse(insert,
+                  "  - state: shutdown_at_target\n    on: replica\n  - timeline: 2\n    on: replica\n"
+                  "  - sync_state: sync\n    priority: 1\n    on: replica\n");
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  ASSERT_EQ(ok->expectations.size(), 3u);
+  EXPECT_EQ(ok->expectations[0].kind, ExpectKind::kState);
+  EXPECT_EQ(ok->expectations[0].server_state, "shutdown_at_target");
+  EXPECT_EQ(ok->expectations[0].node, "replica");
+  EXPECT_EQ(ok->expectations[1].kind, ExpectKind::kTimeline);
+  EXPECT_EQ(ok->expectations[1].timeline, 2);
+  EXPECT_EQ(ok->expectations[2].kind, ExpectKind::kSyncState);
+  EXPECT_EQ(ok->expectations[2].sync_state, "sync");
+  EXPECT_EQ(ok->expectations[2].sync_priority, 1);
+  EXPECT_EQ(to_string(ExpectKind::kSyncState), std::string("sync_state"));
+
+  expect_error(parse(insert, "  - state: zombie\n    on: replica\n"), 11, 12, "unknown server state 'zombie'");
+  expect_error(parse(insert, "  - state: primary\n    speed: 1\n"), 12, 5, "unknown key 'speed'");
+  expect_error(parse(insert, "  - timeline: 0\n"), 11, 15, "a timeline number of at least 1");
+  expect_error(parse(insert, "  - timeline: two\n"), 11, 15, "a timeline number");
+  expect_error(parse(insert, "  - sync_state: maybe\n    on: replica\n"), 11, 17, "unknown sync_state 'maybe'");
+  expect_error(parse(insert, "  - sync_state: sync\n    priority: -1\n    on: replica\n"), 12, 15,
+               "a sync_priority of 0 or more");
+  expect_error(parse(insert, "  - sync_state: sync\n"), 11, 5, "needs 'on'");
+  expect_error(parse(insert, "  - state: primary\n    on: ghost\n"), 11, 5, "unknown node 'ghost'");
+}
+
 }  // namespace
 }  // namespace replsim
