@@ -429,7 +429,7 @@ std::string Cluster::sync_state_of(int standby) const {
     views.push_back({nodes_[static_cast<size_t>(other.standby())]->name(), true, other.has_feedback,
                      other.reported_write, other.reported_flush, other.reported_apply});
   }
-  return decide_sync_rep(names, views).sync_state[mine];
+  return decide_sync_rep(names, views, ties_decide(names, views) && timing_.reverse_equal_priority).sync_state[mine];
 }
 
 NodePosition Cluster::position(int n) const {

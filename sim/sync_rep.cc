@@ -9,7 +9,8 @@ namespace {
 
 // SyncRepGetCandidateStandbys: streaming walsenders with a priority and a valid flush
 // position. With FIRST (priority), only the num_sync best by (priority, slot) are sync.
-std::vector<size_t> candidates(const StandbyNames& names, const std::vector<WalSenderView>& ws) {
+// `reverse_ties`: equal priorities in reverse slot order.
+std::vector<size_t> candidates(const StandbyNames& names, const std::vector<WalSenderView>& ws, bool reverse_ties) {
   std::vector<size_t> out;
   for (size_t i = 0; i < ws.size(); ++i) {
     if (!ws[i].streaming || !ws[i].has_feedback) continue;
@@ -17,6 +18,7 @@ std::vector<size_t> candidates(const StandbyNames& names, const std::vector<WalS
     out.push_back(i);
   }
   if (names.method == StandbyNames::Method::kQuorum) return out;
+  if (reverse_ties) std::reverse(out.begin(), out.end());
   std::stable_sort(out.begin(), out.end(), [&](size_t a, size_t b) {
     return names.priority_of(ws[a].application_name) < names.priority_of(ws[b].application_name);
   });
@@ -33,10 +35,15 @@ Lsn nth_latest(std::vector<Lsn> positions, int num_sync) {
 
 }  // namespace
 
-SyncRepDecision decide_sync_rep(const StandbyNames& names, const std::vector<WalSenderView>& ws) {
+bool ties_decide(const StandbyNames& names, const std::vector<WalSenderView>& ws) {
+  REPLSIM_ASSERT(names.enabled(), "sync rep decisions need synchronous_standby_names");
+  return candidates(names, ws, false) != candidates(names, ws, true);
+}
+
+SyncRepDecision decide_sync_rep(const StandbyNames& names, const std::vector<WalSenderView>& ws, bool reverse_ties) {
   REPLSIM_ASSERT(names.enabled(), "sync rep decisions need synchronous_standby_names");
   SyncRepDecision d;
-  d.sync_standbys = candidates(names, ws);
+  d.sync_standbys = candidates(names, ws, reverse_ties);
   const bool quorum = names.method == StandbyNames::Method::kQuorum;
   for (size_t i = 0; i < ws.size(); ++i) {
     const bool chosen = std::find(d.sync_standbys.begin(), d.sync_standbys.end(), i) != d.sync_standbys.end();

@@ -30,7 +30,13 @@ struct SyncRepDecision {
 };
 
 // REQUIRES: names.enabled() (with synchronous replication off every commit is local).
-SyncRepDecision decide_sync_rep(const StandbyNames& names, const std::vector<WalSenderView>& walsenders);
+// `reverse_ties`: standbys of equal priority in reverse slot order (TimingProfile::
+// reverse_equal_priority); it matters only where ties_decide().
+SyncRepDecision decide_sync_rep(const StandbyNames& names, const std::vector<WalSenderView>& walsenders,
+                                bool reverse_ties = false);
+// Whether the synchronous standbys depend on how ties of equal priority are broken (FIRST
+// only: a quorum takes every candidate). REQUIRES: names.enabled().
+bool ties_decide(const StandbyNames& names, const std::vector<WalSenderView>& walsenders);
 
 // The position a commit at `level` waits for (write for remote_write, flush for on, apply
 // for remote_apply). REQUIRES: level is remote_write, on or remote_apply.

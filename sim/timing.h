@@ -37,6 +37,11 @@ struct TimingProfile {
   // WAL that a crashed primary's walsender had already sent still reaches its standby (the
   // wire, or the harness's proxy, holds it), as long as the standby is not promoted first.
   bool in_flight_survives_crash;
+  // Among standbys of equal priority (synchronous_standby_names = '*', or a name listed twice),
+  // which are synchronous depends on their walsenders' slots, i.e. on when each connected
+  // (SyncRepGetCandidateStandbys sorts by priority, then slot): the slow profile takes them in
+  // the model's slot order, the fast one in reverse, so that a tie that decides is "either".
+  bool reverse_equal_priority;
   // The virtual time a step of each kind takes in this profile, after its action; and the
   // least and most it takes in any profile (docs/model.md, "Timing and either").
   StepTimes step_us;

@@ -15,6 +15,7 @@ namespace replsim::sim {
 // on it unseen: a new TimingProfile field fails this until TimingUse has it too.
 // The step times are the exception, read through step_us() and marked by the caller
 // (Cluster::end_step) only when they could matter.
+// (The two bools share one int64_t's room.)
 static_assert(sizeof(TimingProfile) == sizeof(const char*) + 3 * sizeof(int64_t) + 3 * sizeof(StepTimes),
               "a new TimingProfile field needs a TimingUse::Value (timing_use.h)");
 
@@ -41,12 +42,13 @@ class TimingUse {
         wal_writer_flush_delay_us(profile.wal_writer_flush_delay_us),
         reconnect_delay_us(profile.reconnect_delay_us),
         in_flight_survives_crash(profile.in_flight_survives_crash),
+        reverse_equal_priority(profile.reverse_equal_priority),
         steps_(profile) {}
 
   // Whether the run read anything that differs between profiles.
   bool read() const {
     return name.read() || wal_writer_flush_delay_us.read() || reconnect_delay_us.read() ||
-           in_flight_survives_crash.read() || steps_read_;
+           in_flight_survives_crash.read() || reverse_equal_priority.read() || steps_read_;
   }
 
   // A step's time in this profile, and the least and most in any: reading them does not mark
@@ -61,6 +63,7 @@ class TimingUse {
   Value<int64_t> wal_writer_flush_delay_us;
   Value<int64_t> reconnect_delay_us;
   Value<bool> in_flight_survives_crash;
+  Value<bool> reverse_equal_priority;
 
  private:
   TimingProfile steps_;

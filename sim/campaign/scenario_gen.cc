@@ -41,13 +41,17 @@ class Realizer {
     build_cluster();
     scenario_.steps.reserve(plan_.steps.size());
     for (const StepIntent& intent : plan_.steps) {
-      Step& step = scenario_.steps.emplace_back();
-      if (!realize(intent, step)) {
-        scenario_.steps.pop_back();
-        continue;
+      // A burst is its inserts, one after the other (what `repeat:` expands to).
+      const int copies = kind_of(intent.kind) == Intent::kBurst ? 3 + intent.variant % 6 : 1;
+      for (int copy = 0; copy < copies; ++copy) {
+        Step& step = scenario_.steps.emplace_back();
+        if (!realize(intent, step)) {
+          scenario_.steps.pop_back();
+          break;
+        }
+        advance(step);
+        if (text == StepText::kDescribe) step.text = describe_step(step);
       }
-      advance(step);
-      if (text == StepText::kDescribe) step.text = describe_step(step);
     }
     // Only an operating-system crash ends a stall: a scenario never ends with one.
     for (NodeModel& n : nodes_) {
@@ -183,6 +187,7 @@ class Realizer {
       case Intent::kRestore: return restore(in, step);
       case Intent::kStallDisk: return stall_disk(in, step);
       case Intent::kOsCrash: return os_crash(in, step);
+      case Intent::kBurst: return insert(in, step);
     }
     REPLSIM_ASSERT(false, "an intent kind with no realisation");
     return false;
@@ -499,9 +504,9 @@ class Realizer {
 
 const char* to_string(Intent intent) {
   static constexpr const char* kNames[kIntentCount] = {
-      "insert",      "update",     "delete", "catchup",       "wait",    "partition",  "heal",
-      "pause",       "resume",     "crash",  "start",         "stop",    "promote",    "cancel",
-      "base_backup", "switch_wal", "mark",   "restore_point", "restore", "stall_disk", "os_crash"};
+      "insert", "update",        "delete",  "catchup",    "wait",     "partition", "heal",        "pause",
+      "resume", "crash",         "start",   "stop",       "promote",  "cancel",    "base_backup", "switch_wal",
+      "mark",   "restore_point", "restore", "stall_disk", "os_crash", "burst"};
   return kNames[static_cast<int>(intent)];
 }
 

@@ -31,6 +31,21 @@ TEST(SyncRepTest, FirstTwoReleasesAtTheMinimumOfBoth) {
   EXPECT_EQ(d.apply_lsn, Lsn{3});
 }
 
+// With '*' every standby has priority 1: which is synchronous follows the walsender slots,
+// i.e. connection timing. Only then does the tie order decide (the two timing profiles break
+// ties in opposite orders, so such a choice is predicted "either").
+TEST(SyncRepTest, EqualPrioritiesLeaveTheChoiceToSlotOrder) {
+  const std::vector<WalSenderView> two = {ws("s1", 5, 5, 5), ws("s2", 9, 9, 9)};
+  EXPECT_TRUE(ties_decide(names("*"), two));
+  EXPECT_EQ(decide_sync_rep(names("*"), two, false).sync_state, (std::vector<std::string>{"sync", "potential"}));
+  EXPECT_EQ(decide_sync_rep(names("*"), two, true).sync_state, (std::vector<std::string>{"potential", "sync"}));
+  EXPECT_EQ(decide_sync_rep(names("*"), two, true).flush_lsn, Lsn{9});
+  EXPECT_FALSE(ties_decide(names("FIRST 1 (s1, s2)"), two));
+  EXPECT_FALSE(ties_decide(names("ANY 1 (s1, s2)"), two));
+  EXPECT_FALSE(ties_decide(names("FIRST 2 (*)"), two));  // Both are chosen either way.
+  EXPECT_FALSE(ties_decide(names("*"), {ws("s1", 5, 5, 5)}));
+}
+
 TEST(SyncRepTest, AnyIsQuorumAndReleasesAtTheNthHighest) {
   auto d = decide_sync_rep(names("ANY 2 (a, b, c)"), {ws("a", 10, 10, 10), ws("b", 30, 30, 30), ws("c", 20, 20, 5)});
   EXPECT_EQ(d.sync_state, (std::vector<std::string>{"quorum", "quorum", "quorum"}));
