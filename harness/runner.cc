@@ -199,6 +199,13 @@ Status Runner::on_wait(const Step& st) {
 }
 
 void Runner::record_positions(int index, const Step& st) {
+  TimelineEntry e = observe_positions(index, st);
+  e.notes = std::move(notes_);
+  notes_.clear();
+  h_.timeline.push_back(std::move(e));
+}
+
+TimelineEntry Runner::observe_positions(int index, const Step& st) {
   TimelineEntry e;
   e.step = index;
   e.time_us = now_us();
@@ -232,9 +239,25 @@ void Runner::record_positions(int index, const Step& st) {
     e.positions.push_back(p);
   }
   observe_sync_rows(e.positions);
-  e.notes = std::move(notes_);
-  notes_.clear();
-  h_.timeline.push_back(std::move(e));
+  return e;
+}
+
+// The model's startup process replays what its walreceiver flushed within microseconds; a real
+// one within milliseconds. Before the final lags are read, each running standby gets up to a
+// second to replay what it has received (a replay paused at a target is settled as it is), so
+// the final replay lag is not a snapshot of the startup process mid-record.
+void Runner::settle_replay() {
+  const auto deadline = Clock::now() + std::chrono::seconds(1);
+  for (ClusterNode* n : c_.nodes()) {
+    while (n->server && n->server->running() && n->state != NodeState::kPaused && Clock::now() < deadline) {
+      PgReply r = observe(n,
+                          "SELECT NOT pg_is_in_recovery() OR pg_last_wal_receive_lsn() IS NULL OR "
+                          "pg_get_wal_replay_pause_state() <> 'not paused' OR "
+                          "pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn()");
+      if (!r.ok || r.rows.empty() || r.at(0, 0) == "t") break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
 }
 
 NodeFinal Runner::final_state(ClusterNode* n) {
@@ -268,6 +291,9 @@ void Runner::finish() {
     fill_commit_info(tx, c_.node(tx.node), nullptr);
     tx.detail += "; still waiting when the scenario ended";
   }
+  // Final lags: everyone's positions once replay has settled (also when no step ran).
+  settle_replay();
+  final_positions_ = observe_positions(-1, Step{});
   for (ClusterNode* n : c_.nodes()) h_.nodes.push_back(final_state(n));
   for (const auto& tx : h_.transactions) {
     for (const auto& f : h_.nodes) {

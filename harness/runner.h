@@ -139,7 +139,9 @@ class Runner {
   // could not be reached, a timeout without one) records nothing.
   void refused(const PgReply& reply, int step = -1);
   Status checkpoint_after_setup();
-  void record_positions(int index, const Step& st);
+  void record_positions(int index, const Step& st);  // observe_positions, with the step's notes.
+  TimelineEntry observe_positions(int index, const Step& st);
+  void settle_replay();
   NodeFinal final_state(ClusterNode* n);
 
   // Transactions and replication (replication.cc).
@@ -173,6 +175,7 @@ class Runner {
   std::optional<ServerState> observe_server_state(ClusterNode* n);
   void observe_sync_rows(std::vector<NodePosition>& positions);
   void final_lag(NodeFinal& f) const;
+  TimelineEntry final_positions_;  // Observed in finish(), after settle_replay(): the final lags.
   Status restart_at_target(ClusterNode* n);
 
   const Scenario& sc_;

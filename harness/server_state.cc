@@ -45,9 +45,7 @@ void Runner::observe_sync_rows(std::vector<NodePosition>& positions) {
   }
 }
 
-void Runner::final_lag(NodeFinal& f) const {
-  if (!h_.timeline.empty()) set_final_lags(h_.timeline.back(), primary_, f);
-}
+void Runner::final_lag(NodeFinal& f) const { set_final_lags(final_positions_, primary_, f); }
 
 // Started again with recovery.signal and the same recovery_target_* settings, the server
 // replays to the target once more and exits: "shutdown at recovery target".

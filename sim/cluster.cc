@@ -459,6 +459,23 @@ void Cluster::snapshot(int index, const Step& step) {
   for (size_t i = 0; i < nodes_.size(); ++i) entry.positions.push_back(position(static_cast<int>(i)));
 }
 
+// Whether WAL is still on its way to standby `n` as the run ends: unflushed on the primary (an
+// async commit the WAL writer has not flushed yet), flushed but not yet received over a link that
+// carries it, or received but not yet replayed. Observed at that instant, a real standby's lag is
+// a snapshot of something in motion, its size (and whether it is zero) timing's call: the final
+// lag is then not predicted. A standby cut off, paused or down has a lag that stays put.
+bool Cluster::wal_in_motion_to(int n) const {
+  const Node& primary = *nodes_[static_cast<size_t>(current_primary_)];
+  if (n == current_primary_ || n == 0 || !primary.running() || static_cast<size_t>(n - 1) >= links_.size())
+    return false;
+  const Node& standby = *nodes_[static_cast<size_t>(n)];
+  const Link& link = *links_[static_cast<size_t>(n - 1)];
+  if (!standby.running() || standby.is_primary() || link.upstream() != current_primary_) return false;
+  if (standby.replay_lsn() < standby.flush_lsn()) return true;
+  if (!link.connected() || link.cut(Link::Direction::kToStandby)) return false;
+  return primary.insert_lsn() > primary.flush_lsn() || standby.write_lsn() < primary.flush_lsn();
+}
+
 void Cluster::finish() {
   for (Tx& tx : txs_) {
     if (!tx.waiting) continue;
@@ -478,7 +495,8 @@ void Cluster::finish() {
     f.name = n.name();
     f.state = state_of(n);
     f.server_state = server_state_of(static_cast<int>(i));
-    set_final_lags(now, nodes_[static_cast<size_t>(current_primary_)]->name(), f);
+    if (!wal_in_motion_to(static_cast<int>(i)))
+      set_final_lags(now, nodes_[static_cast<size_t>(current_primary_)]->name(), f);
     f.timeline = n.timeline();
     if (auto e = errors_.find(static_cast<int>(i)); e != errors_.end()) {
       f.error = e->second.first;

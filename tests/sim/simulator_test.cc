@@ -88,6 +88,21 @@ TEST(SimulatorTest, SyncOffTruncateIsFlushedBeforeItReturns) {
   EXPECT_EQ(presence(p, "p", "a"), "present");
 }
 
+// The final lag is a snapshot: predicted only when no WAL is on its way to the standby as the
+// run ends (an async commit the WAL writer has not flushed is; a settled standby is not).
+TEST(SimulatorTest, TheFinalLagIsPredictedOnlyWhenNoWalIsInMotion) {
+  auto moving = run_yaml(scenario("r", "off", "", insert("a")));
+  auto settled = run_yaml(scenario("r", "off", "", insert("a") + "  - wait: 300ms\n"));
+  const NodeFinal* m = moving.find_node("r");
+  const NodeFinal* t = settled.find_node("r");
+  ASSERT_NE(m, nullptr);
+  ASSERT_NE(t, nullptr);
+  EXPECT_FALSE(m->receive_lag_bytes.has_value());
+  EXPECT_FALSE(m->replay_lag_bytes.has_value());
+  EXPECT_EQ(t->receive_lag_bytes, 0);
+  EXPECT_EQ(t->replay_lag_bytes, 0);
+}
+
 TEST(SimulatorTest, SyncOffCommitIsDurableAfterTheWalWriterDelay) {
   auto p = run_yaml(scenario("r", "off", "", insert("a") + "  - wait: 300ms\n  - crash: p\n  - start: p\n"));
   EXPECT_EQ(presence(p, "p", "a"), "present");
