@@ -174,7 +174,7 @@ class Runner {
   // standby behind it; and the restart of a node that shut down at its recovery target.
   std::optional<ServerState> observe_server_state(ClusterNode* n);
   void observe_sync_rows(std::vector<NodePosition>& positions);
-  void final_lag(NodeFinal& f) const;
+  void final_lag(NodeFinal& f);
   TimelineEntry final_positions_;  // Observed in finish(), after settle_replay(): the final lags.
   Status restart_at_target(ClusterNode* n);
 

@@ -45,7 +45,15 @@ void Runner::observe_sync_rows(std::vector<NodePosition>& positions) {
   }
 }
 
-void Runner::final_lag(NodeFinal& f) const { set_final_lags(final_positions_, primary_, f); }
+// Only a standby streaming from the current primary has a lag behind it (sim/cluster.cc,
+// Cluster::follows_current_primary): one still following a primary failed away from is on
+// another timeline.
+void Runner::final_lag(NodeFinal& f) {
+  const ClusterNode* n = c_.node(f.name);
+  f.receive_lag_bytes.reset();
+  f.replay_lag_bytes.reset();
+  if (n != nullptr && n->upstream == primary_) set_final_lags(final_positions_, primary_, f);
+}
 
 // Started again with recovery.signal and the same recovery_target_* settings, the server
 // replays to the target once more and exits: "shutdown at recovery target".

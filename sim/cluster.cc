@@ -476,6 +476,15 @@ bool Cluster::wal_in_motion_to(int n) const {
   return primary.insert_lsn() > primary.flush_lsn() || standby.write_lsn() < primary.flush_lsn();
 }
 
+// A lag is a distance along one WAL stream: only a standby streaming from the current primary
+// has one (a standby still following a primary that was failed away from is on another
+// timeline; comparing its LSNs with the new primary's measures nothing).
+bool Cluster::follows_current_primary(int n) const {
+  if (n == 0 || static_cast<size_t>(n - 1) >= links_.size()) return false;
+  const Link& link = *links_[static_cast<size_t>(n - 1)];
+  return !link.promoted_away && link.upstream() == current_primary_;
+}
+
 void Cluster::finish() {
   for (Tx& tx : txs_) {
     if (!tx.waiting) continue;
@@ -495,7 +504,7 @@ void Cluster::finish() {
     f.name = n.name();
     f.state = state_of(n);
     f.server_state = server_state_of(static_cast<int>(i));
-    if (!wal_in_motion_to(static_cast<int>(i)))
+    if (follows_current_primary(static_cast<int>(i)) && !wal_in_motion_to(static_cast<int>(i)))
       set_final_lags(now, nodes_[static_cast<size_t>(current_primary_)]->name(), f);
     f.timeline = n.timeline();
     if (auto e = errors_.find(static_cast<int>(i)); e != errors_.end()) {

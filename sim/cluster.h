@@ -78,7 +78,8 @@ class Cluster {
   void on_check_lag(const Step& step);
   void on_cancel(const Step& step);
   void write(const Step& step);
-  bool wal_in_motion_to(int n) const;  // At the end of the run (finish), for the final lags.
+  bool wal_in_motion_to(int n) const;
+  bool follows_current_primary(int n) const;  // At the end of the run (finish), for the final lags.
   static void log_row_changes(wal::WalWriter& w, Xid xid, const std::vector<RowChange>& changes);
   // The server answers the step in progress with an ERROR (RunResult::steps; docs/model.md
   // "Steps PostgreSQL refuses").

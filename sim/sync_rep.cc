@@ -37,7 +37,16 @@ Lsn nth_latest(std::vector<Lsn> positions, int num_sync) {
 
 bool ties_decide(const StandbyNames& names, const std::vector<WalSenderView>& ws) {
   REPLSIM_ASSERT(names.enabled(), "sync rep decisions need synchronous_standby_names");
-  return candidates(names, ws, false) != candidates(names, ws, true);
+  if (names.method == StandbyNames::Method::kQuorum) return false;
+  // The common case first, cheaply (this runs on every standby reply): no two candidates share
+  // a priority, so no order of ties can matter.
+  bool tie = false;
+  for (size_t i = 0; i < ws.size() && !tie; ++i)
+    for (size_t j = i + 1; j < ws.size() && !tie; ++j) {
+      const int p = names.priority_of(ws[i].application_name);
+      tie = p != 0 && p == names.priority_of(ws[j].application_name);
+    }
+  return tie && candidates(names, ws, false) != candidates(names, ws, true);
 }
 
 SyncRepDecision decide_sync_rep(const StandbyNames& names, const std::vector<WalSenderView>& ws, bool reverse_ties) {

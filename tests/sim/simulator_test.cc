@@ -103,6 +103,18 @@ TEST(SimulatorTest, TheFinalLagIsPredictedOnlyWhenNoWalIsInMotion) {
   EXPECT_EQ(t->replay_lag_bytes, 0);
 }
 
+// A lag is a distance along one WAL stream: after a failover, a standby still following the
+// old primary has none behind the new one (another timeline), and the new primary none at all.
+TEST(SimulatorTest, OnlyAStandbyOfTheCurrentPrimaryHasAFinalLag) {
+  auto p = run_yaml(scenario("r, s2", "on", "", insert("a") + "  - wait: 100ms\n  - promote: r\n"));
+  ASSERT_NE(p.find_node("s2"), nullptr);
+  ASSERT_NE(p.find_node("r"), nullptr);
+  EXPECT_FALSE(p.find_node("s2")->receive_lag_bytes.has_value());
+  EXPECT_FALSE(p.find_node("r")->receive_lag_bytes.has_value());
+  auto before = run_yaml(scenario("r, s2", "on", "", insert("a") + "  - wait: 100ms\n"));
+  EXPECT_EQ(before.find_node("s2")->receive_lag_bytes, 0);
+}
+
 TEST(SimulatorTest, SyncOffCommitIsDurableAfterTheWalWriterDelay) {
   auto p = run_yaml(scenario("r", "off", "", insert("a") + "  - wait: 300ms\n  - crash: p\n  - start: p\n"));
   EXPECT_EQ(presence(p, "p", "a"), "present");
