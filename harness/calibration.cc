@@ -175,13 +175,27 @@ Status Calibrator::measure_steps(int64_t i) {
   return Status::Ok();
 }
 
+// The walsender takes the new synchronous_standby_names when it handles the reload, and
+// pg_stat_replication shows it sync only while it streams and has a flush position from its
+// standby; on a loaded machine a walsender may also be between connections (wal_sender_timeout
+// is 2 s). So the reload is repeated every second until the state shows, within the timeout.
 Status Calibrator::wait_sync_state(PgConnection& admin, const std::string& want) {
-  const auto deadline = Clock::now() + std::chrono::milliseconds(o_.harness.ready_timeout_ms);
+  const auto start = Clock::now();
+  const auto deadline = start + std::chrono::milliseconds(o_.harness.ready_timeout_ms);
+  auto reload_at = start + std::chrono::seconds(1);
   for (;;) {
     PgReply r = admin.exec("SELECT sync_state FROM pg_stat_replication WHERE application_name = $1", {kStandby});
     if (r.ok && !r.rows.empty() && !r.null_at(0, 0) && r.at(0, 0) == want) return Status::Ok();
     if (interrupted()) return Status::Interrupted("interrupted; every server stopped");
-    if (Clock::now() > deadline) return Status::Timeout(fmt::format("{} never became {}", kStandby, want));
+    const auto now = Clock::now();
+    if (now > deadline) {
+      const std::string seen = r.ok && !r.rows.empty() && !r.null_at(0, 0) ? r.at(0, 0) : "no walsender";
+      return Status::Timeout(fmt::format("{} never became {} (last seen: {})", kStandby, want, seen));
+    }
+    if (now > reload_at) {
+      if (Status s = exec(admin, "SELECT pg_reload_conf()"); !s.ok()) return s;
+      reload_at = now + std::chrono::seconds(1);
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
 }

@@ -220,6 +220,8 @@ class Cluster {
   const Scenario& scenario_;
   SimOptions options_;
   TimingUse timing_;
+  // (primary, incarnation) whose WAL writer has a flush cycle scheduled: one at a time.
+  std::set<std::pair<int, uint64_t>> wal_writer_due_;
   const Dataset& dataset_;
   StandbyNames standby_names_;  // The cluster's setting: only the first primary's configuration has it.
   StandbyNames no_sync_names_;  // Standbys (promoted or not) and restored nodes run with ''.

@@ -236,9 +236,15 @@ void Cluster::update_silence(int l) {
   });
 }
 
+// One WAL writer per primary, one flush per cycle (src/backend/postmaster/walwriter.c,
+// WalWriterMain: XLogBackgroundFlush, then sleep wal_writer_delay): a commit made while a cycle
+// is already due is flushed by that cycle, not by a cycle of its own one delay after it, and a
+// commit made just after a cycle waits for the next.
 void Cluster::schedule_wal_writer(int primary) {
   const uint64_t incarnation = nodes_[static_cast<size_t>(primary)]->incarnation();
+  if (!wal_writer_due_.insert({primary, incarnation}).second) return;
   world_.after(timing_.wal_writer_flush_delay_us, [this, primary, incarnation] {
+    wal_writer_due_.erase({primary, incarnation});
     Node& n = *nodes_[static_cast<size_t>(primary)];
     if (!n.running() || !n.is_primary() || n.incarnation() != incarnation) return;
     n.flush_to(n.insert_lsn());
