@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "vocab/assert.h"
 
 namespace replsim {
@@ -81,7 +83,10 @@ void set_final_lags(const TimelineEntry& last, const std::string& primary, NodeF
   if (p == nullptr || s == nullptr || p == s || p->server_state != ServerState::kPrimary ||
       s->server_state != ServerState::kStandby)
     return;
-  f.receive_lag_bytes = lag_bytes(p->flush_lsn, s->write_lsn);
+  // Whatever a standby replayed it had received: after a restart PostgreSQL's
+  // pg_last_wal_receive_lsn() is where streaming restarted (GetWalRcvFlushRecPtr), which can lie
+  // before what crash recovery already replayed from the standby's own pg_wal.
+  f.receive_lag_bytes = lag_bytes(p->flush_lsn, std::max(s->write_lsn, s->replay_lsn));
   f.replay_lag_bytes = lag_bytes(p->flush_lsn, s->replay_lsn);
 }
 

@@ -180,6 +180,11 @@ TEST(RunResultTest, FinalLagsOnlyForAStandbyOfARunningPrimary) {
   set_final_lags(last, "primary", f);
   EXPECT_EQ(f.receive_lag_bytes, 100);
   EXPECT_EQ(f.replay_lag_bytes, 200);
+  // Restarted, a standby reports where streaming restarted: what it replayed it had received.
+  last.positions[1].write_lsn = Lsn{700};
+  set_final_lags(last, "primary", f);
+  EXPECT_EQ(f.receive_lag_bytes, 200);
+  last.positions[1].write_lsn = Lsn{900};
   last.positions[0].server_state = ServerState::kCrashed;
   set_final_lags(last, "primary", f);
   EXPECT_FALSE(f.receive_lag_bytes.has_value());
