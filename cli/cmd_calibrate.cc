@@ -2,8 +2,8 @@
 // this machine's step latencies, WAL shipping and commit round trips on a real PostgreSQL 15
 // cluster (harness/calibration.h), prints them as a table (or the profile as JSON with --json),
 // and writes the timing profile to --out through a temporary file renamed into place.
-// docs/timing.md. Exit 0 ok, 1 the cluster could not be built or a measurement failed (as
-// `replsim compare`), 2 bad input (nothing is run then); an interrupted run exits 128 + the
+// docs/timing.md. Exit 0 ok, 3 could not run: the cluster could not be built or a measurement
+// failed (as `replsim compare`), 2 bad input (nothing is run then); an interrupted run exits 128 + the
 // signal after cleaning up.
 #include <fmt/format.h>
 
@@ -88,7 +88,7 @@ int run_calibrate(const CalibrateOptions& o) {
   if (!profile.ok()) {
     std::fprintf(stderr, "replsim calibrate: %s\n", profile.status().message().c_str());
     const int signal = harness::interrupt_signal();
-    return signal != 0 ? 128 + signal : kExitCheckFailed;
+    return signal != 0 ? 128 + signal : kExitCouldNotRun;
   }
   std::fprintf(stderr, "replsim calibrate: measured in %.1f s\n", seconds);
   if (older) profile = merge_timing_profiles(*profile, *older);
@@ -98,7 +98,7 @@ int run_calibrate(const CalibrateOptions& o) {
   if (!o.out.empty()) {
     if (Status s = write_timing_profile(o.out, *profile); !s.ok()) {
       std::fprintf(stderr, "replsim calibrate: %s\n", s.message().c_str());
-      return kExitCheckFailed;
+      return kExitCouldNotRun;
     }
     std::fprintf(stderr, "replsim calibrate: wrote %s\n", o.out.c_str());
   }

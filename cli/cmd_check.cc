@@ -12,8 +12,8 @@
 // With --real, the campaign is differential instead: each generated scenario runs on the
 // simulator and on a fresh real PostgreSQL 15 cluster, one at a time, and the verifier must
 // find them in agreement; the first disagreement is shrunk (each candidate a real run) and
-// written like a counterexample. Exit 0 when every run agreed, 1 on a disagreement or a run
-// the harness could not finish, 2 on bad input.
+// written like a counterexample. Exit 0 when every run agreed, 1 on a disagreement, 3 when a
+// run could not finish (and none disagreed), 2 on bad input, 128 + the signal when interrupted.
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -34,6 +34,7 @@
 #include "cli/html_timeline.h"
 #include "cli/terminal_filter.h"
 #include "cli/timing_option.h"
+#include "harness/interrupt.h"
 #include "harness/scenario_runner.h"
 #include "sim/campaign/campaign.h"
 #include "sim/campaign/differential.h"
@@ -515,7 +516,9 @@ int run_real_keep_going(const CheckArgs& args) {
   for (int64_t run = 0; run < runs; ++run) keep_going_run(args, options, run, runs, tally);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const bool all_agreed = tally.agreed() == tally.runs();
-  const int code = all_agreed ? kExitOk : kExitCheckFailed;
+  // A disagreement is a failed check; runs that only could not run are "could not run".
+  const bool only_errors = tally.disagreed() == 0 && tally.incomplete() == 0;
+  const int code = all_agreed ? kExitOk : only_errors ? kExitCouldNotRun : kExitCheckFailed;
   if (args.json) {
     nlohmann::json doc = to_json(tally);
     doc["seed"] = args.seed;
@@ -554,7 +557,8 @@ int run_real(const CheckArgs& args) {
     if (v.verdict == Verification::Verdict::kAgree) continue;
     if (v.verdict == Verification::Verdict::kError) {  // The harness or the simulator could not run it.
       fmt::print("FAIL  run {}: {}\n{}\n", run, v.error, campaign::write_scenario(*scenario));
-      return kExitCheckFailed;
+      const int signal = harness::interrupt_signal();
+      return signal != 0 ? 128 + signal : kExitCouldNotRun;
     }
     return report_disagreement(args, options, run, *scenario, both) ? kExitCheckFailed : kExitBadInput;
   }

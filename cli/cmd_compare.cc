@@ -176,7 +176,7 @@ int print_report(const CompareOptions& o, const CompareReport& report, std::ofst
     html_out.close();
     if (!html_out) {
       std::fprintf(stderr, "replsim compare: writing %s failed\n", o.html.c_str());
-      return kExitCheckFailed;
+      return kExitCouldNotRun;
     }
     std::fprintf(stderr, "replsim compare: wrote %s\n", o.html.c_str());
   }
@@ -215,7 +215,8 @@ int run_compare(const CompareOptions& o) {
   auto bench = harness::LatencyBench::create(hopt);
   if (!bench.ok()) {
     std::fprintf(stderr, "replsim compare: could not build the cluster: %s\n", bench.status().message().c_str());
-    return kExitCheckFailed;
+    const int signal = harness::interrupt_signal();
+    return signal != 0 ? 128 + signal : kExitCouldNotRun;
   }
 
   CompareReport report;
@@ -229,7 +230,8 @@ int run_compare(const CompareOptions& o) {
     auto row = measure_row(**bench, (*configs)[i], clients, report.duration_ms, kWalSenderTimeoutMs);
     if (!row.ok()) {
       std::fprintf(stderr, "failed\nreplsim compare: measurement failed: %s\n", row.status().message().c_str());
-      return kExitCheckFailed;
+      const int signal = harness::interrupt_signal();
+      return signal != 0 ? 128 + signal : kExitCouldNotRun;
     }
     report.rows.push_back(std::move(row).value());
   }

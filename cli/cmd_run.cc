@@ -2,7 +2,8 @@
 // predicts each scenario with the simulator (or, with --real, runs it on a fresh real
 // PostgreSQL 15 cluster), prints the timeline in one shape for both, and checks the
 // scenario's expectations. Exit 0 when every expectation held, 1 when one did not, 2 on
-// bad input; an interrupted real run exits 128 + the signal after cleaning up.
+// bad input, 3 when the real cluster could not run it; an interrupted real run exits 128 + the
+// signal after cleaning up.
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -57,7 +58,7 @@ Result<RunResult> produce(const Scenario& scenario, const RunOptions& o, RunFail
   auto history = harness::run_scenario(scenario, options);
   if (!history.ok()) {
     const int signal = harness::interrupt_signal();
-    failure->exit_code = signal != 0 ? 128 + signal : kExitCheckFailed;
+    failure->exit_code = signal != 0 ? 128 + signal : kExitCouldNotRun;
   }
   return history;
 }

@@ -15,6 +15,7 @@
 #include "cli/command.h"
 #include "cli/html_timeline.h"
 #include "cli/timing_option.h"
+#include "harness/interrupt.h"
 #include "harness/scenario_runner.h"
 #include "sim/simulator.h"
 #include "verifier/report_text.h"
@@ -128,6 +129,7 @@ int verify(const VerifyOptions& o) {
   }
   if (bad) return kExitBadInput;
   bool all_passed = true;
+  bool check_failed = false, could_not_run = false, interrupted = false;
   nlohmann::json report = {{"schema", "replsim.verify_report/1"}, {"runs", nlohmann::json::array()}};
   for (size_t i = 0; i < scenarios.size(); ++i) {
     const std::string counter = fmt::format("[{}/{}]", i + 1, scenarios.size());
@@ -136,6 +138,9 @@ int verify(const VerifyOptions& o) {
     if (!o.html.empty()) write_html(out, scenarios[i], o, scenarios.size());
     const Verification& v = out.verification;
     all_passed = all_passed && v.passed() && !out.html_failed;
+    if (v.verdict == Verification::Verdict::kError) could_not_run = true;
+    else if (!v.passed() || out.html_failed) check_failed = true;
+    interrupted = interrupted || out.interrupted;
     progress(
         fmt::format("{} {}: {} ({})", counter, scenarios[i].name, to_string(v.verdict), v.passed() ? "pass" : "FAIL"));
     if (o.json) {
@@ -159,7 +164,11 @@ int verify(const VerifyOptions& o) {
     std::fwrite(text.data(), 1, text.size(), stdout);
   }
   std::fflush(stdout);
-  return all_passed ? kExitOk : kExitCheckFailed;
+  // Interrupted: 128 + the signal. Else a failed check outranks a run that could not run.
+  const int signal = harness::interrupt_signal();
+  if (interrupted && signal != 0) return 128 + signal;
+  if (check_failed) return kExitCheckFailed;
+  return could_not_run ? kExitCouldNotRun : kExitOk;
 }
 
 void add_verify_command(CLI::App& app, int& exit_code) {
@@ -169,7 +178,9 @@ void add_verify_command(CLI::App& app, int& exit_code) {
   cmd->add_option("files", options->files, "Scenario files (YAML; see docs/scenario.md)")->required();
   cmd->add_option("--seed", options->seed, "Simulation seed");
   cmd->add_flag("--json", options->json, "Print a machine-readable report (verdicts, predictions, histories) as JSON");
-  cmd->add_option("--store", options->store, "Run store directory (default: $REPLSIM_HOME/runs, else $XDG_DATA_HOME/replsim/runs, else ~/.local/share/replsim/runs)");
+  cmd->add_option(
+      "--store", options->store,
+      "Run store directory (default: $REPLSIM_HOME/runs, else $XDG_DATA_HOME/replsim/runs, else ~/.local/share/replsim/runs)");
   cmd->add_flag("--keep", options->keep, "Keep each real cluster's directory (data, logs, archive) for inspection");
   cmd->add_flag("--no-store", options->no_store, "Do not record the runs");
   cmd->add_option("--html", options->html,

@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
     return rc == 0 ? kExitOk : kExitBadInput;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "replsim: internal error: %s\n", e.what());
-    return 3;
+    return kExitInternalError;
   }
   return exit_code;
 }

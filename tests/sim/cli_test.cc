@@ -200,3 +200,16 @@ TEST(TerminalSafetyTest, ControlCharactersFromAScenarioArePrintedEscaped) {
 }
 
 }  // namespace
+
+namespace {
+
+// "Could not run" has its own exit code, apart from a failed check (1) and bad input (2): a
+// real run whose PostgreSQL binaries are not there exits 3 and says where it looked.
+TEST(ExitCodeTest, AMissingPostgresIsCouldNotRun) {
+  CliRun r = replsim(std::string("run --real --pg-bindir /nonexistent/pg/bin ") + REPLSIM_SCENARIOS +
+                     "/drill-2.1-replication-lag.yaml");
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.err.find("/nonexistent/pg/bin"), std::string::npos) << r.err;
+}
+
+}  // namespace
