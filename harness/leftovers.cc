@@ -10,28 +10,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <thread>
+
+#include "harness/subprocess.h"
 
 namespace replsim::harness {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Field 22 of /proc/PID/stat (starttime), or "" if the process does not exist.
-std::string start_time(const std::string& pid) {
-  std::ifstream in("/proc/" + pid + "/stat");
-  std::string line;
-  if (!std::getline(in, line)) return "";
-  const auto close = line.rfind(')');  // comm may hold spaces and parentheses.
-  if (close == std::string::npos) return "";
-  std::istringstream fields(line.substr(close + 2));
-  std::string field;
-  for (int i = 3; i <= 22 && fields >> field; ++i) {
-    if (i == 22) return field;
-  }
-  return "";
-}
 
 bool is_number(const std::string& s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos; }
 
@@ -68,7 +54,7 @@ int kill_all_inside(const fs::path& dir) {
 Status record_owner(const std::string& run_dir) {
   const std::string self = std::to_string(getpid());
   std::ofstream out(run_dir + "/owner", std::ios::trunc);
-  out << self << " " << start_time(self) << "\n";
+  out << self << " " << process_start_time(getpid()) << "\n";
   out.close();
   if (!out) return Status::IoError(fmt::format("cannot write {}/owner", run_dir));
   return Status::Ok();
@@ -82,7 +68,7 @@ bool owner_alive(const std::string& run_dir) {
     const auto age = fs::file_time_type::clock::now() - fs::last_write_time(run_dir, ec);
     return ec || age < std::chrono::minutes(10);
   }
-  return is_number(pid) && start_time(pid) == started;
+  return is_number(pid) && pid.size() < 10 && process_start_time(static_cast<pid_t>(std::stol(pid))) == started;
 }
 
 std::vector<std::string> remove_dead_runs(const std::string& parent, uid_t owner_uid) {

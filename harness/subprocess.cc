@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <thread>
 
 #include "harness/interrupt.h"
@@ -174,6 +175,7 @@ namespace {
 struct ProcStat {
   pid_t ppid = 0;
   char state = '?';
+  std::string start_time;  // Field 22, starttime: clock ticks since boot.
 };
 
 bool read_stat(pid_t pid, ProcStat* out) {
@@ -185,6 +187,10 @@ bool read_stat(pid_t pid, ProcStat* out) {
   if (close == std::string::npos || close + 4 > line.size()) return false;
   out->state = line[close + 2];
   out->ppid = static_cast<pid_t>(std::strtol(line.c_str() + close + 4, nullptr, 10));
+  std::istringstream fields(line.substr(close + 2));  // From field 3, state.
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i)
+    if (i == 22) out->start_time = field;
   return true;
 }
 
@@ -213,6 +219,11 @@ std::vector<pid_t> descendants(pid_t root) {
     }
   }
   return out;
+}
+
+std::string process_start_time(pid_t pid) {
+  ProcStat st;
+  return read_stat(pid, &st) ? st.start_time : "";
 }
 
 bool process_alive(pid_t pid) {

@@ -45,6 +45,10 @@ Status run_program(const SpawnOptions& options, const RunAs& run_as, int64_t tim
 // Every live process whose parent chain leads to `root` (not `root` itself), parents first.
 std::vector<pid_t> descendants(pid_t root);
 
+// Its start time (field 22 of /proc/PID/stat, clock ticks since boot), "" when it does not exist:
+// with the PID, it names a process even after its PID is reused.
+std::string process_start_time(pid_t pid);
+
 // True when `pid` exists and is not a zombie.
 bool process_alive(pid_t pid);
 

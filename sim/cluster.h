@@ -20,6 +20,7 @@
 #include "sim/naive_copy.h"
 #include "sim/node.h"
 #include "sim/simulator.h"
+#include "sim/sync_rep.h"
 #include "sim/timing.h"
 #include "sim/timing_use.h"
 #include "sim/waiting_commit.h"
@@ -78,7 +79,9 @@ class Cluster {
   void on_check_lag(const Step& step);
   void on_cancel(const Step& step);
   void write(const Step& step);
+  // At the end of the run, for the final lags. REQUIRES: follows_current_primary(n).
   bool wal_in_motion_to(int n) const;
+  SyncRepDecision decide_sync(const StandbyNames& names, const std::vector<WalSenderView>& views) const;
   bool follows_current_primary(int n) const;  // At the end of the run (finish), for the final lags.
   static void log_row_changes(wal::WalWriter& w, Xid xid, const std::vector<RowChange>& changes);
   // The server answers the step in progress with an ERROR (RunResult::steps; docs/model.md

@@ -13,6 +13,24 @@
 #include "vocab/step_visitor.h"
 
 namespace replsim::sim {
+
+RowOp row_op(wal::RecordType type) {
+  switch (type) {
+    case wal::RecordType::kInsert: return RowOp::kInsert;
+    case wal::RecordType::kUpdate: return RowOp::kUpdate;
+    case wal::RecordType::kDelete: return RowOp::kDelete;
+    case wal::RecordType::kTruncate: return RowOp::kTruncate;
+    case wal::RecordType::kCommit:
+    case wal::RecordType::kAbort:
+    case wal::RecordType::kRestorePoint:
+    case wal::RecordType::kSwitch:
+    case wal::RecordType::kCheckpoint:
+    case wal::RecordType::kBackupStart:
+    case wal::RecordType::kBackupEnd: break;
+  }
+  REPLSIM_ASSERT(false, "only row changes have a RowOp");
+  return RowOp::kInsert;
+}
 namespace {
 
 bool parse_int(const std::string& s, int64_t* out) {

@@ -24,6 +24,13 @@ struct RowChange {
   std::vector<wal::TableId> truncated;  // Truncate: every table it empties.
 };
 
+// The four kinds of row change a transaction makes, and the WAL record type of each. One
+// exhaustive switch over the record types (row_op) serves every place that applies row changes:
+// the writer, the undo of a waiting commit, a naive copy's replay.
+enum class RowOp { kInsert, kUpdate, kDelete, kTruncate };
+// REQUIRES: `type` is a row change (insert, update, delete or truncate).
+RowOp row_op(wal::RecordType type);
+
 struct ExecutionResult {
   bool ok = true;
   std::string error;     // PostgreSQL's complaint when !ok.

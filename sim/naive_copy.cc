@@ -72,18 +72,11 @@ void apply(const CopiedWal& w, const ChangePredicate& in_page, const std::functi
     if (!committed(c.xid)) continue;
     for (wal::TableId t : c.tables) {
       if (!in_page(c, t)) continue;
-      switch (c.type) {
-        case wal::RecordType::kInsert:
-        case wal::RecordType::kUpdate: rows->put(t, c.key, c.row); break;
-        case wal::RecordType::kDelete: rows->erase(t, c.key); break;
-        case wal::RecordType::kTruncate: rows->truncate(t); break;
-        case wal::RecordType::kCommit:
-        case wal::RecordType::kAbort:
-        case wal::RecordType::kRestorePoint:
-        case wal::RecordType::kSwitch:
-        case wal::RecordType::kCheckpoint:
-        case wal::RecordType::kBackupStart:
-        case wal::RecordType::kBackupEnd: REPLSIM_ASSERT(false, "decode keeps only row changes");
+      switch (row_op(c.type)) {
+        case RowOp::kInsert:
+        case RowOp::kUpdate: rows->put(t, c.key, c.row); break;
+        case RowOp::kDelete: rows->erase(t, c.key); break;
+        case RowOp::kTruncate: rows->truncate(t); break;
       }
     }
   }

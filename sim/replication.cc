@@ -161,9 +161,7 @@ void Cluster::release_waiters(int primary) {
     views.push_back({nodes_[static_cast<size_t>(link.standby())]->name(), true, link.has_feedback, link.reported_write,
                      link.reported_flush, link.reported_apply});
   }
-  // Reading the profile's tie order only where a tie decides keeps the one-profile shortcut.
-  const SyncRepDecision decision = decide_sync_rep(names, views,
-                                                   ties_decide(names, views) && timing_.reverse_equal_priority);
+  const SyncRepDecision decision = decide_sync(names, views);
   if (!decision.can_release) return;
   for (Tx& tx : txs_) {
     if (!tx.waiting || tx.flush_wait || tx.node != primary) continue;

@@ -18,7 +18,7 @@ ExecutionResult Cluster::execute_as_seen(int p, const Step& step) {
   Node& n = *nodes_[static_cast<size_t>(p)];
   const std::vector<const HeldByWaitingCommit*> waiting = waiting_commits_on(p);
   if (waiting.empty()) return Executor(dataset_, n.store()).execute(step, n.sequences());
-  const std::unique_ptr<wal::MemoryStore> view = snapshot_view(dataset_, n.store(), waiting);
+  const std::unique_ptr<wal::Store> view = snapshot_view(n.store(), waiting);
   const std::map<std::string, uint64_t> sequences = n.sequences();
   ExecutionResult exec = Executor(dataset_, *view).execute(step, n.sequences());
   const std::optional<LockWait> wait = lock_conflict(dataset_, *view, step, exec, waiting);
@@ -64,7 +64,7 @@ std::map<std::string, int64_t> Cluster::row_counts_as_seen(int n) const {
     for (const auto& t : dataset_.tables) counts[t.name] = node.row_count(t.name);
     return counts;
   }
-  const std::unique_ptr<wal::MemoryStore> view = snapshot_view(dataset_, node.store(), waiting);
+  const std::unique_ptr<wal::Store> view = snapshot_view(node.store(), waiting);
   for (const auto& t : dataset_.tables) {
     const wal::TableId id = table_id(dataset_, t.name);
     const bool locked = std::any_of(waiting.begin(), waiting.end(),

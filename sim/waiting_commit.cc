@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <functional>
+#include <set>
 
 #include "sim/wal/row_image.h"
 #include "vocab/assert.h"
@@ -182,28 +184,50 @@ std::optional<LockWait> row_lock_wait(const Dataset& dataset, const wal::Store& 
 HeldByWaitingCommit held_by(const Dataset& dataset, const wal::Store& store, const ExecutionResult& exec) {
   HeldByWaitingCommit h;
   for (const RowChange& c : exec.changes) {
-    switch (c.type) {
-      case wal::RecordType::kInsert: hold_insert(dataset, c, h); break;
-      case wal::RecordType::kUpdate: hold_update(dataset, store, c, h); break;
-      case wal::RecordType::kDelete: hold_delete(dataset, store, c, h); break;
-      case wal::RecordType::kTruncate: hold_truncate(store, c, h); break;
-      case wal::RecordType::kCommit:
-      case wal::RecordType::kAbort:
-      case wal::RecordType::kRestorePoint:
-      case wal::RecordType::kSwitch:
-      case wal::RecordType::kCheckpoint:
-      case wal::RecordType::kBackupStart:
-      case wal::RecordType::kBackupEnd: REPLSIM_ASSERT(false, "the executor makes only row changes");
+    switch (row_op(c.type)) {
+      case RowOp::kInsert: hold_insert(dataset, c, h); break;
+      case RowOp::kUpdate: hold_update(dataset, store, c, h); break;
+      case RowOp::kDelete: hold_delete(dataset, store, c, h); break;
+      case RowOp::kTruncate: hold_truncate(store, c, h); break;
     }
   }
   return h;
 }
 
-std::unique_ptr<wal::MemoryStore> snapshot_view(const Dataset& dataset, const wal::Store& store,
-                                                const std::vector<const HeldByWaitingCommit*>& waiting) {
-  auto view = std::make_unique<wal::MemoryStore>();
-  for (wal::TableId t = 0; t <= marker_table_id(dataset); ++t)
-    (void)store.for_each(t, [&](uint64_t key, std::string_view row) { view->put(t, key, row); });
+namespace {
+
+// The base store, with the tables an undo touches copied on first touch.
+class SnapshotView final : public wal::Store {
+ public:
+  explicit SnapshotView(const wal::Store& base) : base_(base) {}
+
+  void put(wal::TableId t, uint64_t key, std::string_view row) override { own(t).put(t, key, row); }
+  void erase(wal::TableId t, uint64_t key) override { own(t).erase(t, key); }
+  void truncate(wal::TableId t) override { own(t).truncate(t); }
+  Status get(wal::TableId t, uint64_t key, std::string* row) const override { return read(t).get(t, key, row); }
+  uint64_t count(wal::TableId t) const override { return read(t).count(t); }
+  Status for_each(wal::TableId t, const std::function<void(uint64_t, std::string_view)>& fn) const override {
+    return read(t).for_each(t, fn);
+  }
+
+ private:
+  wal::MemoryStore& own(wal::TableId t) {
+    if (owned_.insert(t).second)
+      (void)base_.for_each(t, [&](uint64_t key, std::string_view row) { copy_.put(t, key, row); });
+    return copy_;
+  }
+  const wal::Store& read(wal::TableId t) const { return owned_.count(t) > 0 ? copy_ : base_; }
+
+  const wal::Store& base_;
+  wal::MemoryStore copy_;
+  std::set<wal::TableId> owned_;
+};
+
+}  // namespace
+
+std::unique_ptr<wal::Store> snapshot_view(const wal::Store& store,
+                                          const std::vector<const HeldByWaitingCommit*>& waiting) {
+  auto view = std::make_unique<SnapshotView>(store);
   for (auto h = waiting.rbegin(); h != waiting.rend(); ++h) {
     for (auto u = (*h)->undo.rbegin(); u != (*h)->undo.rend(); ++u) {
       if (u->second) view->put(u->first.first, u->first.second, *u->second);

@@ -48,10 +48,12 @@ struct HeldByWaitingCommit {
 // the before-images read from `store`.
 HeldByWaitingCommit held_by(const Dataset& dataset, const wal::Store& store, const ExecutionResult& exec);
 
-// A copy of `store` with the changes of `waiting` undone, newest first: the rows a snapshot of
-// another session sees while those commits are still in the procarray.
-std::unique_ptr<wal::MemoryStore> snapshot_view(const Dataset& dataset, const wal::Store& store,
-                                                const std::vector<const HeldByWaitingCommit*>& waiting);
+// `store` as another session sees it: the changes of `waiting` undone, newest first (the rows
+// a snapshot sees while those commits are still in the procarray). Read-only; it copies only the
+// tables those commits changed and reads the others through from `store`, which must outlive it
+// unchanged (every write while a commit waits builds one: a full copy would be most of its cost).
+std::unique_ptr<wal::Store> snapshot_view(const wal::Store& store,
+                                          const std::vector<const HeldByWaitingCommit*>& waiting);
 
 // The lock a statement would wait for, held by waiting commit `index` (into `waiting`).
 struct LockWait {

@@ -779,9 +779,11 @@ Result<Scenario> parse_scenario_file(const std::string& path) {
 namespace {
 
 // "digits unit" with the unit from `units`: the value in the smallest unit, or an error
-// naming `example`; a value above `max` (in the smallest unit) is refused before it overflows.
+// naming `example`; a value above `max` (in the smallest unit) is refused with `too_large`
+// before it overflows.
 Result<int64_t> parse_with_units(const std::string& text, const std::vector<std::pair<std::string, int64_t>>& units,
-                                 int64_t bare_scale, int64_t max, const char* example, const char* unit_names) {
+                                 int64_t bare_scale, int64_t max, const char* example, const char* unit_names,
+                                 const char* too_large) {
   size_t digits = 0;
   while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
   if (digits == 0 || digits > 18) return Status::InvalidInput(fmt::format("'{}' is not {}", text, example));
@@ -791,7 +793,7 @@ Result<int64_t> parse_with_units(const std::string& text, const std::vector<std:
   for (const auto& [name, factor] : units)
     if (unit == name) scale = factor;
   if (scale == 0) return Status::InvalidInput(fmt::format("'{}' has an unknown unit; expected {}", text, unit_names));
-  if (value > max / scale) return Status::InvalidInput(fmt::format("'{}' is more than the maximum", text));
+  if (value > max / scale) return Status::InvalidInput(fmt::format("'{}' is {}", text, too_large));
   return value * scale;
 }
 
@@ -800,20 +802,15 @@ Result<int64_t> parse_with_units(const std::string& text, const std::vector<std:
 Result<int64_t> parse_duration_us(const std::string& text) {
   static const std::vector<std::pair<std::string, int64_t>> units = {
       {"us", 1}, {"ms", 1000}, {"s", 1000000}, {"min", 60000000}};
-  auto d = parse_with_units(text, units, 1000, kMaxDurationUs, "a duration such as 200ms", "us, ms, s or min");
-  if (!d.ok() && d.status().message().find("maximum") != std::string::npos)
-    return Status::InvalidInput(
-        fmt::format("'{}' is longer than 10min, the longest duration a scenario may state", text));
-  return d;
+  return parse_with_units(text, units, 1000, kMaxDurationUs, "a duration such as 200ms", "us, ms, s or min",
+                          "longer than 10min, the longest duration a scenario may state");
 }
 
 Result<int64_t> parse_size_bytes(const std::string& text) {
   static const std::vector<std::pair<std::string, int64_t>> units = {
       {"B", 1}, {"kB", 1024}, {"MB", 1024 * 1024}, {"GB", 1024LL * 1024 * 1024}, {"TB", 1LL << 40}};
-  auto d = parse_with_units(text, units, 1, kMaxSizeBytes, "a size such as 16MB", "B, kB, MB, GB or TB");
-  if (!d.ok() && d.status().message().find("maximum") != std::string::npos)
-    return Status::InvalidInput(fmt::format("'{}' is more than 1TB, the largest size a scenario may state", text));
-  return d;
+  return parse_with_units(text, units, 1, kMaxSizeBytes, "a size such as 16MB", "B, kB, MB, GB or TB",
+                          "more than 1TB, the largest size a scenario may state");
 }
 
 }  // namespace replsim

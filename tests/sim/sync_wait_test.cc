@@ -144,7 +144,7 @@ TEST(SyncWaitTest, SnapshotViewUndoesTheWaitingChangesNewestFirst) {
   store.put(customers, 1, first.changes[0].row);
   store.put(customers, 3, first.changes[1].row);
   store.erase(customers, 2);  // A committed, visible delete stays deleted.
-  const auto view = snapshot_view(d, store, {&held});
+  const auto view = snapshot_view(store, {&held});
   std::string row;
   ASSERT_TRUE(view->get(customers, 1, &row).ok());
   EXPECT_EQ(wal::row_column(row, 0).value_or(""), "A");
