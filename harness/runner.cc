@@ -64,10 +64,14 @@ Status Runner::setup() {
   if (Status s = c_.init_primary(primary_); !s.ok()) return s;
   // The data set goes in before the standbys are cloned, so every node starts equal.
   if (Status s = c_.load_dataset(primary_, *dataset_); !s.ok()) return s;
+  // One standby at a time, each streaming before the next is cloned: a walsender takes the
+  // lowest free slot of the primary's WalSnd array (walsender.c, InitWalSenderSlot), and the
+  // slot breaks ties of equal priority in synchronous_standby_names (syncrep.c,
+  // standby_priority_comparator). Started together, a standby whose walreceiver connected
+  // while the next one's pg_basebackup held the low slots came after it, in no fixed order;
+  // this way the slots are the scenario's order, as the model has them.
   for (size_t i = 1; i < sc_.cluster.nodes.size(); ++i) {
     if (Status s = c_.add_standby(sc_.cluster.nodes[i], primary_); !s.ok()) return s;
-  }
-  for (size_t i = 1; i < sc_.cluster.nodes.size(); ++i) {
     if (Status s = c_.wait_streaming(sc_.cluster.nodes[i].name, opt_.ready_timeout_ms); !s.ok()) return s;
   }
   if (Status s = checkpoint_after_setup(); !s.ok()) return s;

@@ -195,6 +195,18 @@ void Cluster::log_row_changes(wal::WalWriter& w, Xid xid, const std::vector<RowC
   }
 }
 
+// A statement that failed with an XID: what it logged, then its abort record, which
+// RecordTransactionAbort does not flush (XLogSetAsyncXactLSN: the WAL writer does, and the
+// walsenders then send it).
+void Cluster::log_abort(int p, const std::vector<RowChange>& changes) {
+  Node& n = *nodes_[static_cast<size_t>(p)];
+  const Xid xid = n.assign_xid();
+  log_row_changes(n.writer(), xid, changes);
+  n.writer().abort(xid, kEpochUs + world_.now_us());
+  n.make_visible();
+  schedule_wal_writer(p);
+}
+
 void Cluster::write(const Step& step) {
   const int p = target_primary(step);
   Node& n = *nodes_[static_cast<size_t>(p)];
@@ -225,6 +237,7 @@ void Cluster::write(const Step& step) {
   if (!exec.ok) {
     // A statement that waited for a lock until the client gave up got no ERROR: not refused.
     if (!exec.sqlstate.empty()) refuse(exec.sqlstate, exec.error);
+    if (exec.aborted_with_xid) log_abort(p, exec.changes);
     return fail(exec.error);
   }
   tx.held = held_if_waiting(p, exec);
@@ -267,7 +280,7 @@ void Cluster::write(const Step& step) {
   if (recording())  // Its arguments cost as much as the formatting.
     note("{} committed locally at {} (xid {}); waiting for {}", step.label, commit.end_lsn.to_string(), xid,
          names_on(p).to_string());
-  release_waiters(p);
+  // No standby has this commit yet (its record is new WAL): a reply will release it.
 }
 
 // RecordTransactionCommit's XLogFlush on a stalled disk never returns: the client waits (the

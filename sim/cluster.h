@@ -84,6 +84,7 @@ class Cluster {
   SyncRepDecision decide_sync(const StandbyNames& names, const std::vector<WalSenderView>& views) const;
   bool follows_current_primary(int n) const;  // At the end of the run (finish), for the final lags.
   static void log_row_changes(wal::WalWriter& w, Xid xid, const std::vector<RowChange>& changes);
+  void log_abort(int primary, const std::vector<RowChange>& changes);  // A failed statement with an XID.
   // The server answers the step in progress with an ERROR (RunResult::steps; docs/model.md
   // "Steps PostgreSQL refuses").
   void refuse(const std::string& sqlstate, const std::string& message);
@@ -145,11 +146,19 @@ class Cluster {
   void send_feedback(int link);
   void deliver_feedback(int link, uint64_t generation, Lsn write, Lsn flush, Lsn apply);
   void wake_walsenders(int primary);
-  void release_waiters(int primary);
+  // A reply from the standby of `replying_link` reached `primary`: releases the waiting commits
+  // its synchronous standbys have confirmed, if that standby is one of them (SyncRepReleaseWaiters).
+  void release_waiters(int primary, int replying_link);
+  // The synchronous standbys of `primary` may have changed (a walsender ended): its standbys'
+  // next status replies (TimingProfile::status_reply_delay_us) release whom the new ones confirm.
+  void schedule_status_replies(int primary);
   void acknowledge(Tx& tx, const std::string& how);
   void schedule_reconnect(int link);
   void try_connect(int link);
   void drop_connection(int link);
+  // The standby of `link` stopped: its walsender ends now, or later if a partition holds back
+  // the connection's end (TimingProfile::reset_ends_orphan_at_once).
+  void end_walreceiver(int link);
   void update_silence(int link);
   bool walsender_streaming(const Link& link) const;
   std::vector<int> walsenders_of(int primary) const;  // Links in slot (connection) order.

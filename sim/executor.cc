@@ -59,6 +59,15 @@ ExecutionResult failure(std::string sqlstate, std::string error) {
 }
 ExecutionResult failure(const InputValue& v) { return failure(v.sqlstate, v.message); }
 
+// A statement's result once its AFTER triggers ran: `error` if one failed (then the changes
+// made before it were WAL-logged and are aborted with it), else `done`.
+ExecutionResult after_triggers(ExecutionResult error, ExecutionResult done) {
+  if (error.ok) return done;
+  error.changes = std::move(done.changes);
+  error.aborted_with_xid = !error.changes.empty();
+  return error;
+}
+
 // A column named twice: INSERT's column list (analyze.c checkInsertTargets: 42701
 // duplicate_column) or UPDATE's SET (rewriteHandler.c process_matched_tle: 42601 syntax_error).
 // Parse analysis raises it before any value is read.
@@ -162,13 +171,17 @@ ExecutionResult Executor::execute(const Step& step, std::map<std::string, uint64
   return visit_step(step, Write{*this, *table, next_id});
 }
 
-ExecutionResult Executor::check_row(const TableSpec& table, const std::vector<std::string>& row) const {
+ExecutionResult Executor::check_not_null(const TableSpec& table, const std::vector<std::string>& row) const {
   for (size_t i = 1; i < table.columns.size(); ++i) {
     const ColumnSpec& c = table.columns[i];
     if (row[i - 1].empty() && c.not_null)  // "" is NULL in a row image.
       return failure("23502", fmt::format("null value in column \"{}\" of relation \"{}\" violates not-null constraint",
                                           c.name, table.name));
   }
+  return ExecutionResult{};
+}
+
+ExecutionResult Executor::check_foreign_keys(const TableSpec& table, const std::vector<std::string>& row) const {
   for (size_t i = 1; i < table.columns.size(); ++i) {
     const ColumnSpec& c = table.columns[i];
     const std::string& v = row[i - 1];
@@ -193,11 +206,11 @@ ExecutionResult Executor::insert(const Step& step, const TableSpec& table,
   const uint64_t key = next_id[table.name]++;
   std::vector<std::string> row(table.columns.size() - 1);
   if (auto e = assign(table, step.values, row)) return *e;
-  if (ExecutionResult e = check_row(table, row); !e.ok) return e;
+  if (ExecutionResult e = check_not_null(table, row); !e.ok) return e;
   ExecutionResult r;
   r.changes.push_back(
       RowChange{wal::RecordType::kInsert, table_id(dataset_, table.name), key, wal::encode_row(row), {}});
-  return r;
+  return after_triggers(check_foreign_keys(table, row), std::move(r));
 }
 
 std::vector<uint64_t> Executor::matching(const TableSpec& table,
@@ -220,16 +233,18 @@ ExecutionResult Executor::update(const Step& step, const TableSpec& table) const
   Pairs where;
   if (auto e = bind(table, step.values, step.where, &where)) return *e;
   ExecutionResult r;
+  ExecutionResult foreign_keys;  // The first row's failure, raised once every row is updated.
   for (uint64_t key : matching(table, where)) {
     std::string image;
     (void)store_.get(table_id(dataset_, table.name), key, &image);
     std::vector<std::string> row = decode(image);
-    if (auto e = assign(table, step.values, row)) return *e;
-    if (ExecutionResult e = check_row(table, row); !e.ok) return e;
+    if (auto e = assign(table, step.values, row)) return after_triggers(std::move(*e), std::move(r));
+    if (ExecutionResult e = check_not_null(table, row); !e.ok) return after_triggers(std::move(e), std::move(r));
+    if (foreign_keys.ok) foreign_keys = check_foreign_keys(table, row);
     r.changes.push_back(
         RowChange{wal::RecordType::kUpdate, table_id(dataset_, table.name), key, wal::encode_row(row), {}});
   }
-  return r;
+  return after_triggers(std::move(foreign_keys), std::move(r));
 }
 
 // Whether a row of another table still points at `key` of `table` (the seed's foreign keys
@@ -255,25 +270,31 @@ ExecutionResult Executor::erase(const Step& step, const TableSpec& table) const 
   Pairs where;
   if (auto e = bind(table, {}, step.where, &where)) return *e;
   ExecutionResult r;
+  ExecutionResult foreign_keys;  // RI_FKey_noaction_del fires once every row is deleted.
   const std::vector<uint64_t> keys = matching(table, where);
   for (uint64_t key : keys) {
     std::string by;
-    if (referenced(table, key, &by))
-      return failure("23503",
-                     fmt::format("update or delete on table \"{}\" violates foreign key constraint on table \"{}\"",
-                                 table.name, by));
+    if (foreign_keys.ok && referenced(table, key, &by))
+      foreign_keys = failure(
+          "23503", fmt::format("update or delete on table \"{}\" violates foreign key constraint on table \"{}\"",
+                               table.name, by));
     r.changes.push_back(RowChange{wal::RecordType::kDelete, table_id(dataset_, table.name), key, "", {}});
   }
-  return r;
+  return after_triggers(std::move(foreign_keys), std::move(r));
 }
 
 ExecutionResult Executor::truncate(const Step& step, const TableSpec& table) const {
   const std::vector<std::string> cascade = dataset_.truncate_cascade(table.name);
-  if (!step.cascade && cascade.size() > 1)
-    return failure(
+  if (!step.cascade && cascade.size() > 1) {
+    // ExecuteTruncate checks the foreign keys (heap_truncate_check_FKs) after taking its
+    // AccessExclusiveLocks, whose WAL record for standbys (LogAccessExclusiveLock) assigned an XID.
+    ExecutionResult refused = failure(
         "0A000",
         fmt::format("cannot truncate a table referenced in a foreign key constraint: table \"{}\" references \"{}\"",
                     cascade[1], table.name));
+    refused.aborted_with_xid = true;
+    return refused;
+  }
   RowChange change{wal::RecordType::kTruncate, 0, 0, "", {}};
   for (const auto& t : cascade) change.truncated.push_back(table_id(dataset_, t));
   ExecutionResult r;

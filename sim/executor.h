@@ -35,7 +35,13 @@ struct ExecutionResult {
   bool ok = true;
   std::string error;     // PostgreSQL's complaint when !ok.
   std::string sqlstate;  // Its SQLSTATE when !ok ("23503", ...).
+  // When ok, the transaction's changes. When not, those WAL-logged before the error (the
+  // heap changes an AFTER trigger's foreign key check then rejects): the aborted transaction
+  // writes them and its abort record.
   std::vector<RowChange> changes;
+  // !ok only: the statement had an XID when it failed (it logged changes, or an
+  // AccessExclusiveLock for standbys), so its abort is WAL-logged (xact.c, RecordTransactionAbort).
+  bool aborted_with_xid = false;
 };
 
 // Table ids: the data set's tables in order, then the marker table replsim_tx.
@@ -73,9 +79,11 @@ class Executor {
   // bind()).
   std::vector<uint64_t> matching(const TableSpec& table,
                                  const std::vector<std::pair<std::string, std::string>>& where) const;
-  // Succeeds if `row` (every column but id, canonical values) satisfies NOT NULL, then the
-  // foreign keys, as PostgreSQL checks them (constraints per row, foreign keys at the end).
-  ExecutionResult check_row(const TableSpec& table, const std::vector<std::string>& row) const;
+  // Whether `row` (every column but id, canonical values) satisfies NOT NULL (ExecConstraints,
+  // before the heap changes), and its foreign keys (RI_FKey_check, an AFTER trigger that fires
+  // at the end of the statement, after the heap changes were WAL-logged).
+  ExecutionResult check_not_null(const TableSpec& table, const std::vector<std::string>& row) const;
+  ExecutionResult check_foreign_keys(const TableSpec& table, const std::vector<std::string>& row) const;
   bool referenced(const TableSpec& table, uint64_t key, std::string* by) const;
 
   const Dataset& dataset_;

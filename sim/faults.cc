@@ -71,7 +71,10 @@ void Cluster::on_partition(const Step& step) {
   const int l = n - 1;
   const bool to_standby = step.direction != PartitionDirection::kToPrimary;
   const bool to_primary = step.direction != PartitionDirection::kToStandby;
-  links_[static_cast<size_t>(l)]->set_cut(to_standby, to_primary);
+  Link& link = *links_[static_cast<size_t>(l)];
+  link.set_cut(to_standby, to_primary);
+  // The end of a stopped standby's connection crosses once its replies do (end_walreceiver).
+  if (link.orphaned && !to_primary) drop_connection(l);
   update_silence(l);
 }
 
@@ -82,6 +85,8 @@ void Cluster::on_heal(const Step& step) {
   const int l = n - 1;
   Link& link = *links_[static_cast<size_t>(l)];
   link.set_cut(false, false);
+  // The end of a stopped standby's connection crosses now (end_walreceiver).
+  if (link.orphaned) drop_connection(l);
   update_silence(l);
   if (!link.connected()) return schedule_reconnect(l);
   // What the partition swallowed is resent once the connection is usable again.
@@ -192,10 +197,7 @@ void Cluster::on_stop(const Step& step) {
   note("{} stopped cleanly at {}", node.name(), node.flush_lsn().to_string());
   node.stop();
   for (int l : links_of(links_, n, true)) drop_connection(l);
-  for (int l : links_of(links_, n, false)) {
-    drop_connection(l);
-    socket_.erase(l);
-  }
+  for (int l : links_of(links_, n, false)) end_walreceiver(l);
 }
 
 void Cluster::on_start(const Step& step) {

@@ -22,6 +22,7 @@ void Link::connect(Lsn start, int slot) {
   ++generation_;
   connected_ = true;
   slot_ = slot;
+  orphaned = false;
   sent_lsn = start;
   has_feedback = false;
   reported_write = reported_flush = reported_apply = Lsn{};
@@ -30,6 +31,7 @@ void Link::connect(Lsn start, int slot) {
 void Link::disconnect() {
   ++generation_;
   connected_ = false;
+  orphaned = false;
   slot_ = -1;
   has_feedback = false;
 }

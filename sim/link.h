@@ -53,6 +53,10 @@ class Link {
   // Since when no reply can reach the walsender (to_primary cut, standby paused), if so.
   std::optional<int64_t> silent_since_us;
 
+  // The walreceiver has gone (its standby stopped) but a partition held back the connection's
+  // end: the walsender still streams to nobody and counts as a standby until it learns.
+  bool orphaned = false;
+
   bool promoted_away = false;  // The standby was promoted (or restored): it never reconnects.
 
   // The standby's physical replication slot on the primary, if it streams through one: the

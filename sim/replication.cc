@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
 
 #include "sim/cluster.h"
 #include "sim/sync_rep.h"
@@ -145,24 +146,31 @@ void Cluster::deliver_feedback(int l, uint64_t generation, Lsn write, Lsn flush,
   link.reported_flush = flush;
   link.reported_apply = apply;
   if (link.has_slot && !link.slot_invalidated) link.slot_restart_lsn = flush;
-  release_waiters(link.upstream());
+  release_waiters(link.upstream(), l);
   send_pending(l);
 }
 
-void Cluster::release_waiters(int primary) {
+// syncrep.c, SyncRepReleaseWaiters: only a walsender that is itself synchronous (am_sync)
+// releases anybody, when it processes its standby's reply; an asynchronous standby's reply, or
+// a walsender's end, releases nobody (the next reply of a synchronous one does).
+void Cluster::release_waiters(int primary, int replying_link) {
   const StandbyNames& names = names_on(primary);
   if (!names.enabled()) return;
   // Nobody to release: the decision below would change nothing (it runs on every feedback).
   if (std::none_of(txs_.begin(), txs_.end(), [primary](const Tx& tx) { return tx.waiting && tx.node == primary; }))
     return;
   std::vector<WalSenderView> views;
+  size_t replying = SIZE_MAX;
   for (int l : walsenders_of(primary)) {
     const Link& link = *links_[static_cast<size_t>(l)];
+    if (l == replying_link) replying = views.size();
     views.push_back({nodes_[static_cast<size_t>(link.standby())]->name(), true, link.has_feedback, link.reported_write,
                      link.reported_flush, link.reported_apply});
   }
   const SyncRepDecision decision = decide_sync(names, views);
   if (!decision.can_release) return;
+  if (std::find(decision.sync_standbys.begin(), decision.sync_standbys.end(), replying) == decision.sync_standbys.end())
+    return;
   for (Tx& tx : txs_) {
     if (!tx.waiting || tx.flush_wait || tx.node != primary) continue;
     if (release_position(decision, tx.level) < tx.record.commit_lsn) continue;
@@ -208,7 +216,43 @@ void Cluster::drop_connection(int l) {
   link.disconnect();
   link.silent_since_us.reset();
   // What already sits in a paused standby's socket stays there: the kernel delivers it after resume.
-  release_waiters(link.upstream());
+  schedule_status_replies(link.upstream());
+}
+
+void Cluster::schedule_status_replies(int primary) {
+  if (!names_on(primary).enabled()) return;
+  if (std::none_of(txs_.begin(), txs_.end(), [primary](const Tx& tx) { return tx.waiting && tx.node == primary; }))
+    return;
+  const uint64_t incarnation = nodes_[static_cast<size_t>(primary)]->incarnation();
+  world_.after(timing_.status_reply_delay_us, [this, primary, incarnation] {
+    if (nodes_[static_cast<size_t>(primary)]->incarnation() != incarnation) return;
+    for (int l : walsenders_of(primary)) {
+      const Node& s = *nodes_[static_cast<size_t>(links_[static_cast<size_t>(l)]->standby())];
+      // A frozen or fsync-bound walreceiver sends nothing.
+      if (!s.walreceiver_stuck()) send_feedback(l);
+    }
+  });
+}
+
+// A stopped standby's walreceiver closes its connection, and the walsender sees the end at
+// once — unless the partition holds it back: the proxy reads nothing from a standby whose
+// replies are cut. Then the walsender streams on to nobody, still counted as a standby by
+// synchronous replication and pg_stat_replication, until wal_sender_timeout (update_silence:
+// silent since the replies stopped), a heal (the end crosses) or, where the WAL still goes
+// out, the reset its messages draw from the closed socket.
+void Cluster::end_walreceiver(int l) {
+  Link& link = *links_[static_cast<size_t>(l)];
+  socket_.erase(l);
+  if (!link.connected()) return;
+  if (!link.cut(Link::Direction::kToPrimary) ||
+      (!link.cut(Link::Direction::kToStandby) && timing_.reset_ends_orphan_at_once))
+    return drop_connection(l);
+  link.orphaned = true;
+  note(
+      "{}'s walreceiver is gone, but the partition holds back the end of its connection: the walsender on {} "
+      "streams on until wal_sender_timeout",
+      nodes_[static_cast<size_t>(link.standby())]->name(), nodes_[static_cast<size_t>(link.upstream())]->name());
+  update_silence(l);
 }
 
 // A walsender that hears nothing from its standby (cut off, or frozen) for

@@ -20,10 +20,11 @@ inline constexpr int64_t kStepGapUs = 1000;                      // Between two 
 inline constexpr int64_t kWalWriterDelayUs = 200'000;            // wal_writer_delay (default 200ms).
 inline constexpr int64_t kWalRetrieveRetryIntervalUs = 100'000;  // wal_retrieve_retry_interval = 100ms.
 inline constexpr int64_t kWalSenderTimeoutUs = 2'000'000;        // wal_sender_timeout = 2s, as the harness sets it.
-inline constexpr int64_t kReplayDelayUs = 10;                    // Startup process picks up flushed WAL.
-inline constexpr uint64_t kReceiveBufferBytes = 212'992;         // Linux's default socket receive buffer.
-inline constexpr int64_t kCatchupLimitUs = 10'000'000;           // `catchup` gives up after 10 s.
-inline constexpr int64_t kCleanStopLimitUs = 1'000'000;          // A clean stop waits this long for walsenders.
+inline constexpr int64_t kStatusIntervalUs = 1'000'000;   // wal_receiver_status_interval = 1s, as the harness sets it.
+inline constexpr int64_t kReplayDelayUs = 10;             // Startup process picks up flushed WAL.
+inline constexpr uint64_t kReceiveBufferBytes = 212'992;  // Linux's default socket receive buffer.
+inline constexpr int64_t kCatchupLimitUs = 10'000'000;    // `catchup` gives up after 10 s.
+inline constexpr int64_t kCleanStopLimitUs = 1'000'000;   // A clean stop waits this long for walsenders.
 
 // Virtual time per step kind (indexed by StepKind).
 using StepTimes = std::array<int64_t, kStepKindCount>;
@@ -42,6 +43,17 @@ struct TimingProfile {
   // (SyncRepGetCandidateStandbys sorts by priority, then slot): the slow profile takes them in
   // the model's slot order, the fast one in reverse, so that a tie that decides is "either".
   bool reverse_equal_priority;
+  // A standby stopped behind a partition that cuts only its replies: its walsender learns it
+  // is gone only when its own messages draw a TCP reset from the closed socket, somewhere
+  // between the stop and wal_sender_timeout. The fast profile has it at the stop, the slow one
+  // at the timeout (a partition that also cuts the other way always waits for the timeout).
+  bool reset_ends_orphan_at_once;
+  // When the synchronous standbys change because a walsender ended, a waiting commit is
+  // released only by a reply from a standby that is now synchronous (syncrep.c,
+  // SyncRepReleaseWaiters returns unless am_sync); that standby's next status reply comes at
+  // most wal_receiver_status_interval (1 s, as the harness sets it) after its last: the fast
+  // profile has it at once, the slow one after the whole interval.
+  int64_t status_reply_delay_us;
   // The virtual time a step of each kind takes in this profile, after its action; and the
   // least and most it takes in any profile (docs/model.md, "Timing and either").
   StepTimes step_us;
