@@ -414,6 +414,10 @@ Status Cluster::init_primary(const std::string& name) {
       // at once, so no backend ever evicts a dirty page (test DataFilesChangeOnlyAtCheckpoints):
       // every relation of the database, catalogs included, is ~8 MB; 32 MB leaves room.
       {"bgwriter_lru_maxpages", "0"},
+      // Dynamic shared memory as files in the data directory (pg_dynshmem), not in /dev/shm: a
+      // killed postmaster cannot remove its segments, and files in /dev/shm outlive the run
+      // (dsm_impl.c; 20.4.1 "Memory"). In the data directory they go with the run's directory.
+      {"dynamic_shared_memory_type", "mmap"},
       {"checkpoint_timeout", "1d"},
       {"max_wal_size", "4GB"},
       {"shared_buffers", "32MB"},

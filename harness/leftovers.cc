@@ -11,8 +11,10 @@
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <vector>
 
 #include "harness/subprocess.h"
+#include "harness/sysv_segment.h"
 
 namespace replsim::harness {
 namespace {
@@ -84,7 +86,13 @@ std::vector<std::string> remove_dead_runs(const std::string& parent, uid_t owner
     std::ifstream(entry.path() / "owner") >> pid;
     const fs::path dir = fs::canonical(entry.path(), ec);
     if (ec) continue;
+    // The System V segments its killed postmasters made (harness/sysv_segment.h): read before
+    // the kill, removed once nothing is attached.
+    std::vector<SysvSegment> segments;
+    for (const auto& node : fs::directory_iterator(dir, ec))
+      if (auto seg = sysv_segment_of(node.path().string())) segments.push_back(*seg);
     const int killed = kill_all_inside(dir);
+    for (const SysvSegment& seg : segments) remove_if_orphaned(seg);
     std::error_code rec;
     fs::remove_all(dir, rec);
     if (!rec)

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "harness/interrupt.h"
+#include "harness/sysv_segment.h"
 
 namespace replsim::harness {
 
@@ -124,6 +125,7 @@ void ServerProcess::resume() {
 }
 
 void ServerProcess::kill_tree() {
+  const std::optional<SysvSegment> segment = sysv_segment_of(data_dir_, pid_);
   kill(pid_, SIGSTOP);
   std::vector<pid_t> tree = descendants(pid_);
   for (pid_t p : tree) kill(p, SIGKILL);
@@ -144,6 +146,7 @@ void ServerProcess::kill_tree() {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   reap_adopted(tree);
+  if (segment) remove_if_orphaned(*segment);
 }
 
 void ServerProcess::crash() {

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "harness/cluster.h"
@@ -150,6 +151,53 @@ steps:
   EXPECT_FALSE(fs::exists(dir));
 }
 
+// System V segments whose creator is one of `pids` (/proc/sysvipc/shm: key shmid perms size
+// cpid lpid nattch ...).
+std::vector<int> segments_made_by(const std::vector<pid_t>& pids) {
+  std::vector<int> out;
+  std::ifstream in("/proc/sysvipc/shm");
+  std::string line;
+  std::getline(in, line);  // The header.
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    long key = 0, id = 0, perms = 0, size = 0, cpid = 0;
+    if (!(fields >> key >> id >> perms >> size >> cpid)) continue;
+    if (std::find(pids.begin(), pids.end(), static_cast<pid_t>(cpid)) != pids.end())
+      out.push_back(static_cast<int>(id));
+  }
+  return out;
+}
+
+// Killed postmasters leave their System V segment behind; until the harness removed them,
+// every run's left one each, and after 4096 no postgres could start on the machine
+// (harness/sysv_segment.h). A crashed and restarted node, and the end of the run, which kills
+// every server: none of their postmasters' segments is left.
+TEST(HarnessCleanupTest, NoSharedMemorySegmentOutlivesAKilledServer) {
+  std::vector<std::string> lines;
+  HarnessOptions o = testing::test_options();
+  o.keep = false;
+  o.progress = [&](const std::string& line) { lines.push_back(line); };
+  History h = testing::run_text(R"yaml(
+name: crash-and-end
+cluster:
+  primary: primary
+  standbys: [replica]
+steps:
+  - crash: replica
+  - start: replica
+  - catchup
+)yaml",
+                                o);
+  std::vector<pid_t> pids;
+  for (const auto& l : lines) {
+    std::smatch m;
+    if (std::regex_search(l, m, std::regex("pid (\\d+)"))) pids.push_back(std::stoi(m[1]));
+  }
+  ASSERT_GE(pids.size(), 2u) << "the postmasters the run started";
+  EXPECT_EQ(segments_made_by(pids).size(), 0u) << "segments of the run's postmasters are still there";
+  EXPECT_EQ(h.nodes.size(), 2u);
+}
+
 constexpr const char* kPausedScenario = R"yaml(
 name: paused-then-killed
 cluster:
@@ -215,6 +263,7 @@ TEST(HarnessCleanupTest, TheNextRunRemovesWhatASigkilledRunLeft) {
   EXPECT_NE(said.find("left by dead replsim PID"), std::string::npos) << said;
   EXPECT_FALSE(fs::exists(killed.dir));
   for (const auto& [pid, state] : left) EXPECT_FALSE(process_alive(pid)) << "pid " << pid << " state " << state;
+  EXPECT_EQ(segments_made_by(killed.pids).size(), 0u) << "the killed run's postmasters' System V segments";
   EXPECT_TRUE(fs::exists((*next)->dir())) << "the new run's own directory is untouched";
   next->reset();
   fs::remove_all(parent);
