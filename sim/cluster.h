@@ -44,6 +44,8 @@ class Cluster {
   RunResult run();
   // Whether the run read a value of its timing profile (timing_use.h). REQUIRES: after run().
   bool read_timing() const { return timing_.read(); }
+  // Whether a tie of equal priority decided who is synchronous (TimingProfile::reverse_equal_priority).
+  bool read_tie_order() const { return timing_.reverse_equal_priority.read(); }
 
  private:
   // visit_step calls the on_<kind> handlers below; nothing else outside the class may.
@@ -84,7 +86,8 @@ class Cluster {
   SyncRepDecision decide_sync(const StandbyNames& names, const std::vector<WalSenderView>& views) const;
   bool follows_current_primary(int n) const;  // At the end of the run (finish), for the final lags.
   static void log_row_changes(wal::WalWriter& w, Xid xid, const std::vector<RowChange>& changes);
-  void log_abort(int primary, const std::vector<RowChange>& changes);  // A failed statement with an XID.
+  void log_abort(int primary, const std::vector<RowChange>& changes);
+  void client_waits_for_commit(size_t tx);  // Up to kBlockAfterUs for txs_[tx]'s reply.  // A failed statement with an XID.
   // The server answers the step in progress with an ERROR (RunResult::steps; docs/model.md
   // "Steps PostgreSQL refuses").
   void refuse(const std::string& sqlstate, const std::string& message);

@@ -112,11 +112,24 @@ Result<Prediction> simulate(const Scenario& scenario, const SimOptions& options,
   // the same run, and merging an identical run changes nothing.
   const bool others_differ = first.read_timing() || options.profile_runs == ProfileRuns::kAll;
   if (stats != nullptr) stats->profiles_run = others_differ ? static_cast<int>(profiles.size()) : 1;
-  for (size_t i = 1; others_differ && i < profiles.size(); ++i) {
-    const RunResult other = Cluster(scenario, options, profiles[i]).run();
-    merge(prediction, profiles[0].name, other, profiles[i].name);
-    merge_states(prediction, other, profiles[i].name);
+  bool ties_decided = first.read_tie_order();
+  auto fold = [&](const TimingProfile& profile) {
+    Cluster cluster(scenario, options, profile);
+    const RunResult other = cluster.run();
+    ties_decided = ties_decided || cluster.read_tie_order();
+    merge(prediction, profiles[0].name, other, profile.name);
+    merge_states(prediction, other, profile.name);
+  };
+  for (size_t i = 1; others_differ && i < profiles.size(); ++i) fold(profiles[i]);
+  // A tie of equal priority decided who was synchronous: the walsenders' slots may be in any
+  // order, at either extreme of timing (TimingProfile::reverse_equal_priority).
+  for (size_t i = 0; ties_decided && i < profiles.size(); ++i) {
+    TimingProfile reversed = profiles[i];
+    reversed.reverse_equal_priority = true;
+    reversed.name = i == 0 ? "slow (ties reversed)" : "fast (ties reversed)";
+    fold(reversed);
   }
+  if (stats != nullptr && ties_decided) stats->profiles_run += static_cast<int>(profiles.size());
   if (options.recording == Recording::kOutcomes) prediction.notes.clear();  // merge's sentences too.
   return prediction;
 }

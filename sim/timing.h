@@ -40,8 +40,9 @@ struct TimingProfile {
   bool in_flight_survives_crash;
   // Among standbys of equal priority (synchronous_standby_names = '*', or a name listed twice),
   // which are synchronous depends on their walsenders' slots, i.e. on when each connected
-  // (SyncRepGetCandidateStandbys sorts by priority, then slot): the slow profile takes them in
-  // the model's slot order, the fast one in reverse, so that a tie that decides is "either".
+  // (SyncRepGetCandidateStandbys sorts by priority, then slot): both extremes take them in the
+  // model's slot order, and where a tie decided, simulate() runs each extreme again with them
+  // reversed, so that a tie that decides is "either" at either extreme of timing.
   bool reverse_equal_priority;
   // A standby stopped behind a partition that cuts only its replies: its walsender learns it
   // is gone only when its own messages draw a TCP reset from the closed socket, somewhere

@@ -29,6 +29,9 @@ namespace replsim::sim {
 // (harness::HarnessOptions::statement_timeout_ms). A statement that waits for a lock of a
 // waiting commit is given up after this long: the client sees an error.
 inline constexpr int64_t kClientStatementTimeoutUs = 10'000'000;
+// How long the client waits for a COMMIT's reply before it records the commit as blocked and
+// goes on (the harness's block_after_ms).
+inline constexpr int64_t kBlockAfterUs = 300'000;
 
 using RowId = std::pair<wal::TableId, uint64_t>;
 
