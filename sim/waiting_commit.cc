@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <functional>
+#include <map>
 #include <set>
 
 #include "sim/wal/row_image.h"
@@ -98,6 +99,12 @@ void hold_truncate(const wal::Store& store, const RowChange& c, HeldByWaitingCom
   }
 }
 
+// Whether `rows` holds a row of table `t` (a cheap test that spares a search of the table's rows).
+bool has_row_of(const std::set<RowId>& rows, wal::TableId t) {
+  auto it = rows.lower_bound(RowId{t, 0});
+  return it != rows.end() && it->first == t;
+}
+
 // The first of `waiting` for which `holds` is true.
 template <typename Pred>
 std::optional<size_t> first_holder(const std::vector<const HeldByWaitingCommit*>& waiting, Pred holds) {
@@ -147,6 +154,8 @@ std::optional<LockWait> restrict_wait(const Dataset& dataset, const wal::Store& 
     const wal::TableId c = table_id(dataset, child->name);
     if (auto i = first_holder(waiting, [&](const HeldByWaitingCommit& h) { return h.exclusive.count(c) > 0; }))
       return LockWait{*i, fmt::format("a lock on table {}", child->name), false};
+    // Only a row some waiting commit deleted can make the check wait: none of this table, no search.
+    if (!first_holder(waiting, [&](const HeldByWaitingCommit& h) { return has_row_of(h.deleted, c); })) continue;
     std::optional<LockWait> found;
     (void)view.for_each(c, [&](uint64_t child_key, std::string_view image) {
       if (found) return;
@@ -162,11 +171,30 @@ std::optional<LockWait> restrict_wait(const Dataset& dataset, const wal::Store& 
   return std::nullopt;
 }
 
+// Whether restrict_wait can find anything for a row of `table`: some waiting commit holds a table
+// referencing it ACCESS EXCLUSIVE or deleted a row of one.
+bool may_restrict_wait(const Dataset& dataset, const TableSpec& table,
+                       const std::vector<const HeldByWaitingCommit*>& waiting) {
+  for (const TableSpec* child : referencing(dataset, table.name)) {
+    const wal::TableId c = table_id(dataset, child->name);
+    if (first_holder(waiting, [&](const HeldByWaitingCommit& h) {
+          return h.exclusive.count(c) > 0 || has_row_of(h.deleted, c);
+        }))
+      return true;
+  }
+  return false;
+}
+
 std::optional<LockWait> row_lock_wait(const Dataset& dataset, const wal::Store& view, const Step& step,
                                       const std::vector<const HeldByWaitingCommit*>& waiting) {
   const TableSpec& table = *dataset.find_table(step.table);
   const wal::TableId t = table_id(dataset, table.name);
   const bool erase = step.kind == StepKind::kDelete;
+  // No waiting commit holds a row lock in the table: no row can wait, no need to find the rows.
+  if (!first_holder(waiting, [&](const HeldByWaitingCommit& h) {
+        return has_row_of(h.updated, t) || has_row_of(h.deleted, t) || (erase && has_row_of(h.key_share, t));
+      }))
+    return std::nullopt;
   for (uint64_t key : Executor(dataset, view).keys_matching(step)) {
     const RowId row{t, key};
     // UPDATE (FOR NO KEY UPDATE) waits for updaters and deleters; DELETE (FOR UPDATE) also for
@@ -196,45 +224,100 @@ HeldByWaitingCommit held_by(const Dataset& dataset, const wal::Store& store, con
 
 namespace {
 
-// The base store, with the tables an undo touches copied on first touch.
+// The base store seen through a layer of rows per table: for each key the waiting commits'
+// undo touched, the row as the undo leaves it (nullopt: absent). Nothing of the base is copied,
+// and a table's layer is built from the undo only when the table is first read or written:
+// reads of other tables, and of keys no undo touched, go to the base; for_each merges the layer
+// into the base's key order.
 class SnapshotView final : public wal::Store {
  public:
-  explicit SnapshotView(const wal::Store& base) : base_(base) {}
+  SnapshotView(const wal::Store& base, const std::vector<const HeldByWaitingCommit*>& waiting)
+      : base_(base), waiting_(waiting) {}
 
-  void put(wal::TableId t, uint64_t key, std::string_view row) override { own(t).put(t, key, row); }
-  void erase(wal::TableId t, uint64_t key) override { own(t).erase(t, key); }
-  void truncate(wal::TableId t) override { own(t).truncate(t); }
-  Status get(wal::TableId t, uint64_t key, std::string* row) const override { return read(t).get(t, key, row); }
-  uint64_t count(wal::TableId t) const override { return read(t).count(t); }
-  Status for_each(wal::TableId t, const std::function<void(uint64_t, std::string_view)>& fn) const override {
-    return read(t).for_each(t, fn);
+  void put(wal::TableId t, uint64_t key, std::string_view row) override { layer(t).rows[key] = std::string(row); }
+  void erase(wal::TableId t, uint64_t key) override { layer(t).rows[key] = std::nullopt; }
+  void truncate(wal::TableId t) override {
+    Layer& l = layer(t);
+    l.rows.clear();
+    l.cleared = true;
   }
+  Status get(wal::TableId t, uint64_t key, std::string* row) const override {
+    const Layer& l = layer(t);
+    if (auto it = l.rows.find(key); it != l.rows.end()) {
+      if (!it->second) return Status::NotFound("no such row");
+      row->assign(*it->second);
+      return Status::Ok();
+    }
+    if (l.cleared) return Status::NotFound("no such row");
+    return base_.get(t, key, row);
+  }
+  uint64_t count(wal::TableId t) const override;
+  Status for_each(wal::TableId t, const std::function<void(uint64_t, std::string_view)>& fn) const override;
 
  private:
-  wal::MemoryStore& own(wal::TableId t) {
-    if (owned_.insert(t).second)
-      (void)base_.for_each(t, [&](uint64_t key, std::string_view row) { copy_.put(t, key, row); });
-    return copy_;
+  struct Layer {
+    std::map<uint64_t, std::optional<std::string>> rows;
+    bool cleared = false;  // Truncated: the base's rows are gone.
+  };
+  // Table `t`'s layer, built on first use: the undo of the waiting commits applied newest first
+  // leaves each key as its oldest undo entry has it (the first in `waiting`, then in `undo`).
+  Layer& layer(wal::TableId t) const {
+    auto [it, added] = layers_.try_emplace(t);
+    if (added)
+      for (const HeldByWaitingCommit* h : waiting_)
+        for (const auto& [row, image] : h->undo)
+          if (row.first == t) it->second.rows.try_emplace(row.second, image);
+    return it->second;
   }
-  const wal::Store& read(wal::TableId t) const { return owned_.count(t) > 0 ? copy_ : base_; }
 
   const wal::Store& base_;
-  wal::MemoryStore copy_;
-  std::set<wal::TableId> owned_;
+  const std::vector<const HeldByWaitingCommit*> waiting_;
+  mutable std::map<wal::TableId, Layer> layers_;
 };
+
+uint64_t SnapshotView::count(wal::TableId t) const {
+  const Layer& l = layer(t);
+  uint64_t n = l.cleared ? 0 : base_.count(t);
+  std::string ignored;
+  for (const auto& [key, row] : l.rows) {
+    const bool in_base = !l.cleared && base_.get(t, key, &ignored).ok();
+    if (in_base && !row) --n;
+    if (!in_base && row) ++n;
+  }
+  return n;
+}
+
+Status SnapshotView::for_each(wal::TableId t, const std::function<void(uint64_t, std::string_view)>& fn) const {
+  const Layer& l = layer(t);
+  if (l.rows.empty() && !l.cleared) return base_.for_each(t, fn);
+  auto next = l.rows.begin();
+  // The layer's rows with keys below `key`, in key order.
+  auto emit_below = [&](uint64_t key) {
+    for (; next != l.rows.end() && next->first < key; ++next)
+      if (next->second) fn(next->first, *next->second);
+  };
+  if (!l.cleared) {
+    const Status s = base_.for_each(t, [&](uint64_t key, std::string_view row) {
+      emit_below(key);
+      if (next != l.rows.end() && next->first == key) {
+        if (next->second) fn(key, *next->second);
+        ++next;
+      } else {
+        fn(key, row);
+      }
+    });
+    if (!s.ok()) return s;
+  }
+  for (; next != l.rows.end(); ++next)
+    if (next->second) fn(next->first, *next->second);
+  return Status::Ok();
+}
 
 }  // namespace
 
 std::unique_ptr<wal::Store> snapshot_view(const wal::Store& store,
                                           const std::vector<const HeldByWaitingCommit*>& waiting) {
-  auto view = std::make_unique<SnapshotView>(store);
-  for (auto h = waiting.rbegin(); h != waiting.rend(); ++h) {
-    for (auto u = (*h)->undo.rbegin(); u != (*h)->undo.rend(); ++u) {
-      if (u->second) view->put(u->first.first, u->first.second, *u->second);
-      else view->erase(u->first.first, u->first.second);
-    }
-  }
-  return view;
+  return std::make_unique<SnapshotView>(store, waiting);
 }
 
 std::optional<LockWait> lock_conflict(const Dataset& dataset, const wal::Store& view, const Step& step,
@@ -248,6 +331,7 @@ std::optional<LockWait> lock_conflict(const Dataset& dataset, const wal::Store& 
   if (step.kind != StepKind::kInsert)
     if (auto w = row_lock_wait(dataset, view, step, waiting)) return w;
   if (step.kind == StepKind::kDelete) {
+    if (!may_restrict_wait(dataset, table, waiting)) return std::nullopt;
     for (uint64_t key : Executor(dataset, view).keys_matching(step))
       if (auto w = restrict_wait(dataset, view, table, key, waiting)) return w;
     return std::nullopt;

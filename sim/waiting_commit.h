@@ -52,9 +52,10 @@ struct HeldByWaitingCommit {
 HeldByWaitingCommit held_by(const Dataset& dataset, const wal::Store& store, const ExecutionResult& exec);
 
 // `store` as another session sees it: the changes of `waiting` undone, newest first (the rows
-// a snapshot sees while those commits are still in the procarray). Read-only; it copies only the
-// tables those commits changed and reads the others through from `store`, which must outlive it
-// unchanged (every write while a commit waits builds one: a full copy would be most of its cost).
+// a snapshot sees while those commits are still in the procarray). Read-only; it copies no table:
+// it undoes a table's changes by key when the table is first read and reads everything else
+// through from `store`. `store` and the waiting commits must outlive it unchanged (every write
+// while a commit waits builds one: copying the changed tables was most of its cost).
 std::unique_ptr<wal::Store> snapshot_view(const wal::Store& store,
                                           const std::vector<const HeldByWaitingCommit*>& waiting);
 

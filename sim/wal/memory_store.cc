@@ -45,12 +45,26 @@ uint64_t MemoryStore::count(TableId t) const {
 Status MemoryStore::for_each(TableId t, const std::function<void(uint64_t, std::string_view)>& fn) const {
   const RowTable* tab = find_table(t);
   if (tab == nullptr) return Status::Ok();
-  // Hash order depends on the table's history; callers get key order.
-  std::vector<std::pair<uint64_t, std::string_view>> rows;
-  rows.reserve(tab->size());
-  tab->for_each([&](uint64_t k, std::string_view v) { rows.emplace_back(k, v); });
-  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (const auto& [k, v] : rows) fn(k, v);
+  // Hash order depends on the table's history; callers get key order. A simulation's tables are
+  // small and read often (every UPDATE and DELETE searches one): their rows are sorted in a
+  // buffer on the stack, not the heap.
+  struct Row {
+    uint64_t key;
+    const char* data;
+    size_t size;
+  };
+  constexpr size_t kOnStack = 128;
+  Row on_stack[kOnStack];  // Uninitialised: only the first size() are written, then read.
+  std::vector<Row> on_heap;
+  Row* rows = on_stack;
+  if (tab->size() > kOnStack) {
+    on_heap.resize(tab->size());
+    rows = on_heap.data();
+  }
+  size_t n = 0;
+  tab->for_each([&](uint64_t k, std::string_view v) { rows[n++] = Row{k, v.data(), v.size()}; });
+  std::sort(rows, rows + n, [](const Row& a, const Row& b) { return a.key < b.key; });
+  for (size_t i = 0; i < n; ++i) fn(rows[i].key, std::string_view(rows[i].data, rows[i].size));
   return Status::Ok();
 }
 

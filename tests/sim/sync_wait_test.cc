@@ -154,5 +154,52 @@ TEST(SyncWaitTest, SnapshotViewUndoesTheWaitingChangesNewestFirst) {
   EXPECT_EQ(store.count(customers), 2u);
 }
 
+// snapshot_view keeps undone rows by key instead of copying tables: it must read exactly like a
+// copy of the store with the waiting commits' undo applied, newest first (its former form).
+TEST(SyncWaitTest, SnapshotViewReadsLikeACopyWithTheUndoApplied) {
+  const Dataset& d = *find_dataset("seed");
+  const wal::TableId customers = table_id(d, "customers");
+  const wal::TableId products = table_id(d, "products");
+  auto row = [](const std::string& v) { return wal::encode_row(std::vector<std::string>{v, v, ""}); };
+  wal::MemoryStore store;
+  for (uint64_t k : {2, 4, 6, 8}) store.put(customers, k, row("c" + std::to_string(k)));
+  for (uint64_t k : {1, 3}) store.put(products, k, row("p" + std::to_string(k)));
+  // Older commit: updated 4, deleted 6, inserted 9. Newer: updated 4 again, inserted 1 and 10.
+  HeldByWaitingCommit older, newer;
+  older.undo = {{{customers, 4}, row("c4")}, {{customers, 6}, row("c6")}, {{customers, 9}, std::nullopt}};
+  newer.undo = {{{customers, 4}, row("c4 older")}, {{customers, 1}, std::nullopt}, {{customers, 10}, std::nullopt}};
+  store.put(customers, 4, row("c4 newer"));
+  store.erase(customers, 6);
+  for (uint64_t k : {1, 9, 10}) store.put(customers, k, row("new" + std::to_string(k)));
+  wal::MemoryStore expected;  // The copy, undone newest first.
+  for (wal::TableId t : {customers, products})
+    (void)store.for_each(t, [&](uint64_t k, std::string_view r) { expected.put(t, k, r); });
+  for (const HeldByWaitingCommit* h : {&newer, &older})
+    for (auto u = h->undo.rbegin(); u != h->undo.rend(); ++u) {
+      if (u->second) expected.put(u->first.first, u->first.second, *u->second);
+      else expected.erase(u->first.first, u->first.second);
+    }
+  const auto view = snapshot_view(store, {&older, &newer});
+  for (wal::TableId t : {customers, products}) {
+    std::vector<std::pair<uint64_t, std::string>> seen, want;
+    (void)view->for_each(t, [&](uint64_t k, std::string_view r) { seen.emplace_back(k, std::string(r)); });
+    (void)expected.for_each(t, [&](uint64_t k, std::string_view r) { want.emplace_back(k, std::string(r)); });
+    EXPECT_EQ(seen, want) << "table " << t;
+    EXPECT_EQ(view->count(t), expected.count(t)) << "table " << t;
+    for (uint64_t k = 0; k <= 11; ++k) {
+      std::string a, b;
+      const bool in_view = view->get(t, k, &a).ok(), in_expected = expected.get(t, k, &b).ok();
+      EXPECT_EQ(in_view, in_expected) << "table " << t << " key " << k;
+      if (in_view && in_expected) {
+        EXPECT_EQ(a, b) << "table " << t << " key " << k;
+      }
+    }
+  }
+  std::string r;
+  ASSERT_TRUE(view->get(customers, 4, &r).ok());
+  EXPECT_EQ(wal::row_column(r, 0).value_or(""), "c4") << "the oldest before-image wins";
+  EXPECT_EQ(view->count(customers), 4u);  // 2, 4, 6, 8.
+}
+
 }  // namespace
 }  // namespace replsim::sim::testing
