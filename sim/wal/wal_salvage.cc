@@ -90,8 +90,9 @@ std::vector<WalDamage> salvage_records(const SegmentStore& store, const std::fun
     if (next && *next <= pos) next = next_valid(store, Lsn{at.value + kAlignment});
     if (st == ReadStatus::kEndOfWal && !next) return damage;  // A zero tail or a cut-off last record.
     const Lsn resumed = next.value_or(store.end_lsn());
-    std::string reason = st == ReadStatus::kCorrupt
-                             ? reader.corruption().reason
+    std::string reason = st == ReadStatus::kCorrupt ? reader.corruption().reason
+                         : reader.partial_record()
+                             ? "record length runs past the end of the WAL, yet valid records follow"
                              : "zero record length (what marks the end of WAL), yet valid records follow";
     if (st == ReadStatus::kCorrupt && !next) reason += "; no valid record after it";
     damage.push_back(make_damage(store, at, resumed, std::move(reason)));
