@@ -147,8 +147,8 @@ int verify(const VerifyOptions& o) {
     if (v.verdict == Verification::Verdict::kError) could_not_run = true;
     else if (!v.passed() || out.html_failed) check_failed = true;
     interrupted = interrupted || out.interrupted;
-    progress(
-        fmt::format("{} {}: {} ({})", counter, scenarios[i].name, to_string(v.verdict), v.passed() ? "pass" : "FAIL"));
+    progress(fmt::format("{} {}: {} ({})", counter, scenarios[i].name,
+                         out.interrupted ? "interrupted" : to_string(v.verdict), v.passed() ? "pass" : "FAIL"));
     if (o.json) {
       report["runs"].push_back({{"run_id", out.run_id},
                                 {"verification", to_json(v)},

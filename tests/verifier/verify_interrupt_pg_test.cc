@@ -98,6 +98,7 @@ void expect_interrupted(int sig, int expected_exit) {
   ASSERT_TRUE(run.signalled) << "the wait step never started:\n" << run.output;
   ASSERT_TRUE(WIFEXITED(run.status)) << run.output;
   EXPECT_EQ(WEXITSTATUS(run.status), expected_exit) << run.output;
+  EXPECT_NE(run.output.find("interrupted-verify: interrupted (FAIL)"), std::string::npos) << run.output;
 
   const std::string listed = capture(std::string(REPLSIM_BINARY) + " runs --json --store " + store);
   const auto runs = nlohmann::json::parse(listed, nullptr, false);
