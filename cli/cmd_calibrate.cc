@@ -15,6 +15,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "cli/pg_bindir_option.h"
 #include "harness/calibration.h"
 #include "harness/interrupt.h"
 #include "vocab/timing_profile.h"
@@ -76,6 +77,7 @@ int run_calibrate(const CalibrateOptions& o) {
     }
     older = std::move(read.value());
   }
+  if (!pg_binaries_present(o.pg_bindir, "calibrate")) return kExitCouldNotRun;
   harness::CalibrationOptions copt;
   copt.samples = o.samples;
   copt.command = command_line(o);
@@ -117,8 +119,7 @@ void add_calibrate_command(CLI::App& app, int& exit_code) {
                   "Merge the measurement with the profile in FILE (each step's min and max over both; docs/timing.md)");
   cmd->add_flag("--json", o->json, "Print the profile as JSON instead of a table");
   cmd->add_flag("--keep", o->keep, "Keep the cluster's directory (data, logs, archive)");
-  cmd->add_option("--pg-bindir", o->pg_bindir,
-                  "PostgreSQL server binaries (default: $REPLSIM_PG_BINDIR, else /usr/lib/postgresql/15/bin)");
+  add_pg_bindir_option(cmd, &o->pg_bindir);
   cmd->callback([o, &exit_code] { exit_code = run_calibrate(*o); });
 }
 

@@ -32,6 +32,7 @@
 
 #include "cli/command.h"
 #include "cli/html_timeline.h"
+#include "cli/pg_bindir_option.h"
 #include "cli/terminal_filter.h"
 #include "cli/timing_option.h"
 #include "harness/interrupt.h"
@@ -67,7 +68,8 @@ struct CheckArgs {
   int shrink_budget = 30;  // --real: real-cluster runs the shrinker may spend.
   // --real --keep-going: run every run, shrink and record every disagreement.
   bool keep_going = false;
-  std::string timing;  // --timing FILE; empty: the shipped default.
+  std::string timing;     // --timing FILE; empty: the shipped default.
+  std::string pg_bindir;  // --pg-bindir DIR (with --real).
 };
 
 // Shared between the workers of one property's campaign and the progress printer.
@@ -316,6 +318,12 @@ struct BothSides {
   std::unique_ptr<History> history;
 };
 
+// How every real run of a --real campaign builds its cluster (--pg-bindir); set before the first.
+harness::HarnessOptions& real_harness_options() {
+  static harness::HarnessOptions options;
+  return options;
+}
+
 BothSides run_both_sides(const Scenario& scenario, uint64_t seed) {
   BothSides out;
   auto prediction = sim::simulate(scenario, sim::SimOptions{.seed = seed, .timing = selected_timing()});
@@ -324,7 +332,7 @@ BothSides run_both_sides(const Scenario& scenario, uint64_t seed) {
     return out;
   }
   out.prediction = std::make_unique<Prediction>(std::move(prediction).value());
-  auto history = harness::run_scenario(scenario, harness::HarnessOptions{});
+  auto history = harness::run_scenario(scenario, real_harness_options());
   if (!history.ok()) {
     out.verification = verification_error(scenario, seed, "harness: " + history.status().message());
     return out;
@@ -627,6 +635,8 @@ int run_check(const CheckArgs& args) {
           "replsim check: --real runs a differential campaign; it takes no --property, --list, --html, or --json without --keep-going\n");
       return kExitBadInput;
     }
+    if (!pg_binaries_present(args.pg_bindir, "check --real")) return kExitCouldNotRun;
+    real_harness_options().bindir = args.pg_bindir;
     return run_real(args);
   }
   if (args.list) {
@@ -694,8 +704,8 @@ void add_check_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--real", args->real,
                 "Differential campaign: run each generated scenario on the simulator and on a fresh real PostgreSQL "
                 "15 cluster, one at a time; the verifier must find them in agreement, and the first disagreement is "
-                "shrunk and written to --out. Exit 0 all agreed, 1 a disagreement (or a run the harness could not "
-                "finish), 2 bad input");
+                "shrunk and written to --out. Exit 0 all agreed, 1 a disagreement, 2 bad input, 3 a run could not run "
+                "(PostgreSQL missing or failing)");
   cmd->add_flag("--keep-going", args->keep_going,
                 "With --real: run all --runs instead of stopping at the first disagreement; shrink and record each "
                 "(one file per run in --out), and report the agreement rate and the share of determinate presence "
@@ -707,6 +717,7 @@ void add_check_command(CLI::App& app, int& exit_code) {
       "run agreed); 1 a guarantee was violated, a false promise survived its runs, or (--real) a run disagreed; "
       "2 bad input.");
   add_timing_option(cmd, &args->timing);
+  add_pg_bindir_option(cmd, &args->pg_bindir, "With --real: ");
   cmd->callback([args, cmd, &exit_code] {
     if (!select_timing(args->timing)) {
       exit_code = kExitBadInput;

@@ -14,6 +14,7 @@
 
 #include "cli/command.h"
 #include "cli/compare_report.h"
+#include "cli/pg_bindir_option.h"
 #include "harness/calibration.h"
 #include "harness/interrupt.h"
 #include "harness/latency_bench.h"
@@ -31,6 +32,7 @@ struct CompareOptions {
   std::string latencies, levels, setups;
   double partition_s = 0;  // 0 = the mode's default.
   bool keep = false;
+  std::string pg_bindir;
 };
 
 // One configuration to measure.
@@ -206,10 +208,12 @@ int run_compare(const CompareOptions& o) {
     }
   }
 
+  if (!pg_binaries_present(o.pg_bindir, "compare")) return kExitCouldNotRun;
   harness::InterruptGuard guard;
   harness::reset_interrupt();
   harness::HarnessOptions hopt;
   hopt.keep = o.keep;
+  hopt.bindir = o.pg_bindir;
   hopt.progress = [](const std::string& line) { std::fprintf(stderr, "  %s\n", line.c_str()); };
   std::fprintf(stderr, "replsim compare: building primary + s1 + s2 ...\n");
   auto bench = harness::LatencyBench::create(hopt);
@@ -256,6 +260,7 @@ void add_compare_command(CLI::App& app, int& exit_code) {
                   "Seconds the sync standby is partitioned (default 3; 1.2 with --quick)")
       ->check(CLI::Range(0.1, 60.0));
   cmd->add_flag("--keep", o->keep, "Keep the run directory (data directories, server logs)");
+  add_pg_bindir_option(cmd, &o->pg_bindir);
   cmd->callback([o, &exit_code] { exit_code = run_compare(*o); });
 }
 

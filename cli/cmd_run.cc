@@ -13,6 +13,7 @@
 
 #include "cli/command.h"
 #include "cli/html_timeline.h"
+#include "cli/pg_bindir_option.h"
 #include "cli/report_printer.h"
 #include "cli/timing_option.h"
 #include "harness/interrupt.h"
@@ -104,9 +105,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--html", options->html, "Write a self-contained timeline page to FILE (one per scenario)");
   cmd->add_flag("--real", options->real, "Run on a fresh real PostgreSQL 15 cluster instead of the simulator");
   cmd->add_flag("--keep", options->keep, "With --real: keep the cluster's directory (data, logs, archive)");
-  cmd->add_option(
-      "--pg-bindir", options->pg_bindir,
-      "With --real: PostgreSQL server binaries (default: $REPLSIM_PG_BINDIR, else /usr/lib/postgresql/15/bin)");
+  add_pg_bindir_option(cmd, &options->pg_bindir, "With --real: ");
   add_timing_option(cmd, &options->timing);
   cmd->callback([options, &exit_code] {
     if (!select_timing(options->timing)) {

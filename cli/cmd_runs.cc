@@ -91,9 +91,10 @@ int list(const RunsOptions& o) {
     return kExitOk;
   }
   if (runs->empty()) std::fprintf(stderr, "replsim runs: no runs recorded in %s\n", store->dir().c_str());
-  else std::printf("%-8s  %-19s  %-8s  %-6s  %s\n", "ID", "TIME (UTC)", "VERDICT", "RESULT", "SCENARIO");
+  else std::printf("%-8s  %-19s  %-14s  %-6s  %s\n", "ID", "TIME (UTC)", "VERDICT", "RESULT", "SCENARIO");
+  // VERDICT is as wide as the longest word ("counterexample"; "interrupted").
   for (const auto& r : *runs)
-    std::printf("%-8s  %-19s  %-8s  %-6s  %s (%s, seed %llu)\n", r.id.c_str(), utc(r.time_ms).c_str(),
+    std::printf("%-8s  %-19s  %-14s  %-6s  %s (%s, seed %llu)\n", r.id.c_str(), utc(r.time_ms).c_str(),
                 to_string(r.verdict), r.passed ? "pass" : "FAIL", r.scenario.c_str(), r.file.c_str(),
                 static_cast<unsigned long long>(r.seed));
   return kExitOk;

@@ -14,6 +14,7 @@
 
 #include "cli/command.h"
 #include "cli/html_timeline.h"
+#include "cli/pg_bindir_option.h"
 #include "cli/timing_option.h"
 #include "harness/interrupt.h"
 #include "harness/scenario_runner.h"
@@ -35,6 +36,7 @@ struct VerifyOptions {
   bool no_store = false;
   std::string html;
   std::string timing;
+  std::string pg_bindir;
 };
 
 void progress(const std::string& line) { std::fprintf(stderr, "replsim verify: %s\n", line.c_str()); }
@@ -60,10 +62,12 @@ Outcome verify_one(const Scenario& scenario, const VerifyOptions& o, const std::
   progress(fmt::format("{} {}: running on a fresh PostgreSQL cluster", counter, scenario.name));
   harness::HarnessOptions harness_options;
   harness_options.keep = o.keep;
+  harness_options.bindir = o.pg_bindir;
   harness_options.progress = [&](const std::string& line) { progress(fmt::format("{}   {}", counter, line)); };
   auto history = harness::run_scenario(scenario, harness_options);
   if (!history.ok()) {
-    out.interrupted = history.status().code() == Status::Code::kInterrupted;
+    // However the harness unwound (a wait cut short, a statement cancelled), a signal means interrupted.
+    out.interrupted = history.status().code() == Status::Code::kInterrupted || harness::interrupt_signal() != 0;
     out.verification = verification_error(scenario, o.seed, "harness: " + history.status().message());
     return out;
   }
@@ -88,7 +92,8 @@ void record(Outcome& out, const Scenario& scenario, const VerifyOptions& o) {
   r.summary.scenario = scenario.name;
   r.summary.file = scenario.file;
   r.summary.seed = o.seed;
-  r.summary.verdict = run_verdict(out.verification.verdict);
+  // A run stopped by SIGINT/SIGTERM is recorded as interrupted, not as an error.
+  r.summary.verdict = out.interrupted ? RunSummary::Verdict::kInterrupted : run_verdict(out.verification.verdict);
   r.summary.passed = out.verification.passed();
   r.scenario_text = scenario.source;
   if (out.prediction) r.prediction_json = to_json(*out.prediction).dump();
@@ -128,6 +133,7 @@ int verify(const VerifyOptions& o) {
     scenarios.push_back(std::move(s).value());
   }
   if (bad) return kExitBadInput;
+  if (!pg_binaries_present(o.pg_bindir, "verify")) return kExitCouldNotRun;
   bool all_passed = true;
   bool check_failed = false, could_not_run = false, interrupted = false;
   nlohmann::json report = {{"schema", "replsim.verify_report/1"}, {"runs", nlohmann::json::array()}};
@@ -141,8 +147,8 @@ int verify(const VerifyOptions& o) {
     if (v.verdict == Verification::Verdict::kError) could_not_run = true;
     else if (!v.passed() || out.html_failed) check_failed = true;
     interrupted = interrupted || out.interrupted;
-    progress(
-        fmt::format("{} {}: {} ({})", counter, scenarios[i].name, to_string(v.verdict), v.passed() ? "pass" : "FAIL"));
+    progress(fmt::format("{} {}: {} ({})", counter, scenarios[i].name,
+                         out.interrupted ? "interrupted" : to_string(v.verdict), v.passed() ? "pass" : "FAIL"));
     if (o.json) {
       report["runs"].push_back({{"run_id", out.run_id},
                                 {"verification", to_json(v)},
@@ -186,6 +192,7 @@ void add_verify_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--html", options->html,
                   "Write a self-contained page with the predicted and observed timelines to FILE (one per scenario)");
   add_timing_option(cmd, &options->timing);
+  add_pg_bindir_option(cmd, &options->pg_bindir);
   cmd->callback(
       [options, &exit_code] { exit_code = select_timing(options->timing) ? verify(*options) : kExitBadInput; });
 }

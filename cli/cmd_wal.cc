@@ -3,25 +3,27 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <bit>
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/command.h"
 #include "sim/wal/segment_store.h"
 #include "sim/wal/wal_generator.h"
 #include "sim/wal/wal_reader.h"
+#include "sim/wal/wal_salvage.h"
 #include "storage/segment_files.h"
 
 namespace replsim::cli {
 namespace {
 
-using wal::ReadStatus;
 using wal::Record;
 using wal::SegmentStore;
-using wal::WalReader;
 
 struct DumpOptions {
   std::string path;
@@ -35,13 +37,65 @@ struct TypeStats {
   uint64_t bytes = 0;
 };
 
-Result<SegmentStore> open_wal(const DumpOptions& o) {
+Result<SegmentStore> open_wal(const DumpOptions& o, std::vector<storage::ShortSegment>* short_segments) {
   std::error_code ec;
-  if (std::filesystem::is_directory(o.path, ec)) return storage::load_segments(o.path, o.segment_size);
+  if (std::filesystem::is_directory(o.path, ec)) return storage::load_segments(o.path, o.segment_size, short_segments);
   if (!std::filesystem::exists(o.path, ec))
     return Status::NotFound(fmt::format("{}: no such file or directory", o.path));
-  return storage::load_segment_file(o.path);
+  return storage::load_segment_file(o.path, o.segment_size, short_segments);
 }
+
+// A truncated segment file as damage: the bytes it lacks.
+wal::WalDamage truncation_damage(const storage::ShortSegment& s, uint64_t segment_size) {
+  wal::WalDamage d;
+  d.lsn = s.missing_from;
+  d.resumed = s.segment_end;
+  d.segment = s.file;
+  d.offset = s.size;
+  d.reason = fmt::format("segment file truncated: {} of {} bytes", s.size, segment_size);
+  return d;
+}
+
+nlohmann::json damage_json(const wal::WalDamage& d) {
+  return {{"segment", d.segment},
+          {"lsn", d.lsn.to_string()},
+          {"offset", d.offset},
+          {"resumed", d.resumed.to_string()},
+          {"skipped_bytes", d.resumed.value - d.lsn.value},
+          {"reason", d.reason}};
+}
+
+// What a dump collects from the records it reads.
+struct Dumped {
+  std::map<std::string, TypeStats> stats;
+  uint64_t records = 0, bytes = 0;
+  Lsn end;
+  nlohmann::json list = nlohmann::json::array();
+
+  void add(const Record& r, const DumpOptions& o) {
+    const uint64_t len = r.end_lsn.value - r.lsn.value;
+    const std::string type(wal::record_type_name(r.type));
+    ++records;
+    bytes += len;
+    end = r.end_lsn;
+    auto& ts = stats[type];
+    ++ts.count;
+    ts.bytes += len;
+    if (o.stats) return;
+    if (o.json) {
+      list.push_back({{"lsn", r.lsn.to_string()},
+                      {"prev", r.prev_lsn.to_string()},
+                      {"type", type},
+                      {"len", len},
+                      {"tx", r.xid},
+                      {"desc", wal::describe_record(r)}});
+    } else {
+      std::printf("rmgr: %-11s len (rec/tot): %5u/%5llu, tx: %10u, lsn: %s, prev %s, desc: %s\n", type.c_str(),
+                  static_cast<unsigned>(len), static_cast<unsigned long long>(len), r.xid, r.lsn.to_string().c_str(),
+                  r.prev_lsn.to_string().c_str(), wal::describe_record(r).c_str());
+    }
+  }
+};
 
 // pg_waldump --stats: records and bytes per type, with their shares of the total.
 void print_stats(const std::map<std::string, TypeStats>& stats, uint64_t records, uint64_t bytes) {
@@ -56,61 +110,45 @@ void print_stats(const std::map<std::string, TypeStats>& stats, uint64_t records
               static_cast<unsigned long long>(bytes));
 }
 
+// Every readable record, in order; every unreadable region (a corrupt record, zeros where
+// valid records follow, a truncated segment file) on stderr with its segment, offset and LSN,
+// and in --json's "damage". Exit 0 for an intact WAL, 1 (a check failed) for a damaged one.
 int dump(const DumpOptions& o) {
-  auto store = open_wal(o);
+  std::vector<storage::ShortSegment> short_segments;
+  auto store = open_wal(o, &short_segments);
   if (!store.ok()) {
     std::fprintf(stderr, "replsim wal dump: %s\n", store.status().message().c_str());
     return kExitBadInput;
   }
-  // The first bytes of a segment may continue a record from the one before: find the first
-  // record that starts in the first segment.
-  auto first = WalReader::find_first_record(*store, store->oldest_lsn(), store->segment_size());
+  Dumped d;
+  std::optional<Lsn> first;
+  std::vector<wal::WalDamage> damage = wal::salvage_records(
+      *store, [&](const Record& r) { d.add(r, o); }, &first);
   if (!first) {
-    std::fprintf(stderr, "replsim wal dump: no valid record in the first segment %s\n",
+    std::fprintf(stderr, "replsim wal dump: no valid record in %s (from segment %s)\n", o.path.c_str(),
                  store->segment_name(store->oldest_lsn()).c_str());
     return kExitBadInput;
   }
-  WalReader reader(&*store, *first);
-  Record r;
-  ReadStatus st;
-  std::map<std::string, TypeStats> stats;
-  uint64_t records = 0, bytes = 0;
-  nlohmann::json out_records = nlohmann::json::array();
-  while ((st = reader.next(&r)) == ReadStatus::kRecord) {
-    const uint64_t len = r.end_lsn.value - r.lsn.value;
-    const std::string type(wal::record_type_name(r.type));
-    ++records;
-    bytes += len;
-    auto& ts = stats[type];
-    ++ts.count;
-    ts.bytes += len;
-    if (o.stats) continue;
-    if (o.json) {
-      out_records.push_back({{"lsn", r.lsn.to_string()},
-                             {"prev", r.prev_lsn.to_string()},
-                             {"type", type},
-                             {"len", len},
-                             {"tx", r.xid},
-                             {"desc", wal::describe_record(r)}});
-    } else {
-      std::printf("rmgr: %-11s len (rec/tot): %5u/%5llu, tx: %10u, lsn: %s, prev %s, desc: %s\n", type.c_str(),
-                  static_cast<unsigned>(len), static_cast<unsigned long long>(len), r.xid, r.lsn.to_string().c_str(),
-                  r.prev_lsn.to_string().c_str(), wal::describe_record(r).c_str());
-    }
-  }
-  const bool corrupt = st == ReadStatus::kCorrupt;
-  const std::string end = corrupt ? reader.corruption().to_string()
-                                  : fmt::format("end of valid WAL at {}", reader.position().to_string());
+  for (const auto& s : short_segments) damage.push_back(truncation_damage(s, store->segment_size()));
+  std::stable_sort(damage.begin(), damage.end(), [](const auto& a, const auto& b) { return a.lsn < b.lsn; });
+  for (const auto& x : damage) std::fprintf(stderr, "replsim wal dump: %s\n", x.to_string().c_str());
+  const bool corrupt = !damage.empty();
+  const std::string end = corrupt
+                              ? fmt::format("WAL damaged: {} unreadable region(s), {} records read (last ends at {})",
+                                            damage.size(), d.records, d.end.to_string())
+                              : fmt::format("end of valid WAL at {}", d.end.to_string());
   const int rc = corrupt ? kExitCheckFailed : kExitOk;
   if (o.json) {
-    nlohmann::json doc = {{"records", records}, {"bytes", bytes}, {"end", end}, {"corrupt", corrupt}};
+    nlohmann::json doc = {{"records", d.records}, {"bytes", d.bytes}, {"end", end}, {"corrupt", corrupt}};
     nlohmann::json per_type = nlohmann::json::object();
-    for (const auto& [type, s] : stats) per_type[type] = {{"count", s.count}, {"bytes", s.bytes}};
+    for (const auto& [type, s] : d.stats) per_type[type] = {{"count", s.count}, {"bytes", s.bytes}};
     doc["stats"] = per_type;
-    if (!o.stats) doc["record_list"] = out_records;
+    doc["damage"] = nlohmann::json::array();
+    for (const auto& x : damage) doc["damage"].push_back(damage_json(x));
+    if (!o.stats) doc["record_list"] = d.list;
     std::printf("%s\n", doc.dump(2).c_str());
   } else {
-    if (o.stats) print_stats(stats, records, bytes);
+    if (o.stats) print_stats(d.stats, d.records, d.bytes);
     std::fprintf(rc == kExitOk ? stdout : stderr, "%s\n", end.c_str());
   }
   return rc;
@@ -152,11 +190,17 @@ void add_wal_command(CLI::App& app, int& exit_code) {
   wal->require_subcommand(1);
 
   auto dump_options = std::make_shared<DumpOptions>();
-  CLI::App* d = wal->add_subcommand("dump", "Print WAL records like pg_waldump (FILE is one segment, DIR a pg_wal)");
+  CLI::App* d = wal->add_subcommand(
+      "dump",
+      "Print WAL records like pg_waldump (FILE is one segment, DIR a pg_wal). Every unreadable record or region "
+      "(bad CRC, impossible length, zeros before valid records, a truncated segment file) is reported on stderr "
+      "with its segment, offset and LSN, and reading resumes at the next valid record. Exit 0: the WAL is intact; "
+      "1: it is damaged; 2: bad input (not WAL, no valid record)");
   d->add_option("path", dump_options->path, "Segment file or directory of segments")->required();
   d->add_flag("--stats", dump_options->stats, "Per-type record counts and bytes instead of records");
   d->add_flag("--json", dump_options->json, "Machine-readable output");
-  d->add_option("--segment-size", dump_options->segment_size, "Segment size in bytes for a directory (default 16 MiB)");
+  d->add_option("--segment-size", dump_options->segment_size,
+                "Segment size in bytes for a directory, or of a truncated segment file (default 16 MiB)");
   d->callback([dump_options, &exit_code] { exit_code = dump(*dump_options); });
 
   auto gen_options = std::make_shared<GenerateOptions>();

@@ -21,6 +21,7 @@
 
 #include "harness/interrupt.h"
 #include "harness/leftovers.h"
+#include "harness/pg_binaries.h"
 #include "vocab/assert.h"
 
 namespace replsim::harness {
@@ -74,15 +75,8 @@ Result<std::unique_ptr<Cluster>> Cluster::create(const HarnessOptions& options, 
   auto run_as = RunAs::resolve(options.server_user);
   if (!run_as.ok()) return run_as.status();
   std::unique_ptr<Cluster> c(new Cluster(options, spec, *run_as));
-  c->bindir_ = options.bindir.empty() ? env_or("REPLSIM_PG_BINDIR", "/usr/lib/postgresql/15/bin") : options.bindir;
-  for (const char* tool : {"postgres", "initdb", "pg_basebackup"}) {
-    if (access((c->bindir_ + "/" + tool).c_str(), X_OK) != 0) {
-      return Status::NotFound(
-          fmt::format("PostgreSQL server binary {}/{} not found or not executable; install postgresql-15 or set "
-                      "--pg-bindir / REPLSIM_PG_BINDIR to the directory `pg_config --bindir` prints",
-                      c->bindir_, tool));
-    }
-  }
+  c->bindir_ = resolve_pg_bindir(options.bindir);
+  if (Status s = check_pg_binaries(c->bindir_); !s.ok()) return s;
   const std::string parent = options.work_parent.empty() ? env_or("TMPDIR", "/tmp") : options.work_parent;
   std::string pattern = parent + "/replsim-run-XXXXXX";
   if (mkdtemp(pattern.data()) == nullptr) {

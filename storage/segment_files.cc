@@ -38,10 +38,13 @@ bool valid_segment_size(uint64_t size) {
   return std::has_single_bit(size) && size >= wal::kMinSegmentSize && size <= wal::kMaxSegmentSize;
 }
 
-// Appends one whole segment file's bytes at `start`, labelled with its timeline.
-Status append_file(SegmentStore& store, TimelineId timeline, Lsn start, const std::filesystem::path& path) {
-  auto bytes = read_whole_file(path, store.segment_size());
+// Appends one whole segment file's bytes at `start`, labelled with its timeline; a file of
+// `size` bytes less than the segment size is padded with zeros.
+Status append_file(SegmentStore& store, TimelineId timeline, Lsn start, const std::filesystem::path& path,
+                   uint64_t size) {
+  auto bytes = read_whole_file(path, size);
   if (!bytes.ok()) return bytes.status();
+  bytes->resize(store.segment_size(), '\0');
   store.set_timeline(timeline);
   store.write(start, *bytes);
   return Status::Ok();
@@ -76,7 +79,8 @@ Status save_segments(const SegmentStore& store, const std::filesystem::path& dir
   return Status::Ok();
 }
 
-Result<SegmentStore> load_segments(const std::filesystem::path& dir, uint64_t segment_size) {
+Result<SegmentStore> load_segments(const std::filesystem::path& dir, uint64_t segment_size,
+                                   std::vector<ShortSegment>* short_segments) {
   if (!valid_segment_size(segment_size)) {
     return Status::InvalidInput(fmt::format("invalid segment size {}", segment_size));
   }
@@ -91,7 +95,7 @@ Result<SegmentStore> load_segments(const std::filesystem::path& dir, uint64_t se
         !wal::parse_segment_name(entry.path().filename().string(), segment_size, &tli, &start)) {
       continue;
     }
-    if (entry.file_size() != segment_size) {
+    if (entry.file_size() != segment_size && (short_segments == nullptr || entry.file_size() > segment_size)) {
       return Status::Corruption(fmt::format("{}: size {} is not the segment size {}", entry.path().string(),
                                             entry.file_size(), segment_size));
     }
@@ -108,7 +112,13 @@ Result<SegmentStore> load_segments(const std::filesystem::path& dir, uint64_t se
                                             wal_segment_name(file.first, Lsn{expected * segment_size}, segment_size),
                                             file.second.filename().string()));
     }
-    if (Status s = append_file(store, file.first, Lsn{segno * segment_size}, file.second); !s.ok()) return s;
+    const uint64_t size = std::filesystem::file_size(file.second, ec);
+    if (ec) return Status::IoError(fmt::format("cannot stat {}: {}", file.second.string(), ec.message()));
+    if (Status s = append_file(store, file.first, Lsn{segno * segment_size}, file.second, size); !s.ok()) return s;
+    if (size < segment_size) {
+      short_segments->push_back(
+          {file.second.filename().string(), size, Lsn{segno * segment_size + size}, Lsn{(segno + 1) * segment_size}});
+    }
     ++expected;
   }
   store.set_timeline(files.rbegin()->second.first);
@@ -128,7 +138,22 @@ Result<SegmentStore> load_segment_file(const std::filesystem::path& file) {
     return Status::InvalidInput(fmt::format("{}: not named like a WAL segment (24 hex digits)", file.string()));
   }
   SegmentStore store(size, tli);
-  if (Status s = append_file(store, tli, start, file); !s.ok()) return s;
+  if (Status s = append_file(store, tli, start, file, size); !s.ok()) return s;
+  return store;
+}
+
+Result<SegmentStore> load_segment_file(const std::filesystem::path& file, uint64_t segment_size,
+                                       std::vector<ShortSegment>* short_segments) {
+  std::error_code ec;
+  const uint64_t size = std::filesystem::file_size(file, ec);
+  if (ec || valid_segment_size(size) || size >= segment_size || !valid_segment_size(segment_size))
+    return load_segment_file(file);
+  TimelineId tli;
+  Lsn start;
+  if (!wal::parse_segment_name(file.filename().string(), segment_size, &tli, &start)) return load_segment_file(file);
+  SegmentStore store(segment_size, tli);
+  if (Status s = append_file(store, tli, start, file, size); !s.ok()) return s;
+  short_segments->push_back({file.filename().string(), size, Lsn{start.value + size}, Lsn{start.value + segment_size}});
   return store;
 }
 

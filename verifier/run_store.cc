@@ -101,13 +101,15 @@ const char* to_string(RunSummary::Verdict verdict) {
     case RunSummary::Verdict::kError: return "error";
     case RunSummary::Verdict::kCounterexample: return "counterexample";
     case RunSummary::Verdict::kIncomplete: return "incomplete";
+    case RunSummary::Verdict::kInterrupted: return "interrupted";
   }
   return "?";
 }
 
 std::optional<RunSummary::Verdict> parse_run_verdict(std::string_view text) {
-  for (auto v : {RunSummary::Verdict::kAgree, RunSummary::Verdict::kDisagree, RunSummary::Verdict::kError,
-                 RunSummary::Verdict::kCounterexample, RunSummary::Verdict::kIncomplete})
+  for (auto v :
+       {RunSummary::Verdict::kAgree, RunSummary::Verdict::kDisagree, RunSummary::Verdict::kError,
+        RunSummary::Verdict::kCounterexample, RunSummary::Verdict::kIncomplete, RunSummary::Verdict::kInterrupted})
     if (text == to_string(v)) return v;
   return std::nullopt;
 }

@@ -31,9 +31,10 @@
 namespace replsim {
 
 struct RunSummary {
-  // How the run ended: a `replsim verify` run's Verification::Verdict, or a `replsim check`
-  // counterexample.
-  enum class Verdict { kAgree, kDisagree, kError, kCounterexample, kIncomplete };
+  // How the run ended: a `replsim verify` run's Verification::Verdict, a `replsim check`
+  // counterexample, or a run stopped by SIGINT or SIGTERM before it finished (kInterrupted: not
+  // an error of replsim or PostgreSQL; the verification part holds what was done by then).
+  enum class Verdict { kAgree, kDisagree, kError, kCounterexample, kIncomplete, kInterrupted };
 
   std::string id;
   int64_t time_ms = 0;  // Unix time in milliseconds.
@@ -43,7 +44,8 @@ struct RunSummary {
   Verdict verdict = Verdict::kError;
   bool passed = false;
 };
-// "agree", "disagree", "error", "counterexample": as the summary's JSON and `replsim runs` write it.
+// "agree", "disagree", "error", "counterexample", "incomplete", "interrupted": as the summary's JSON
+// and `replsim runs` write it.
 const char* to_string(RunSummary::Verdict verdict);
 std::optional<RunSummary::Verdict> parse_run_verdict(std::string_view text);
 // A verification's verdict as its run's summary records it.

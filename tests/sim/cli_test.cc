@@ -212,4 +212,35 @@ TEST(ExitCodeTest, AMissingPostgresIsCouldNotRun) {
   EXPECT_NE(r.err.find("/nonexistent/pg/bin"), std::string::npos) << r.err;
 }
 
+// Every verb that runs real PostgreSQL takes --pg-bindir, and a directory without the server
+// binaries is "could not run" (3), never a failed check (1), with a message naming the directory
+// and both ways to give the right one. No server is started.
+class MissingPostgresTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(MissingPostgresTest, ExitsThreeNamingTheDirectoryAndTheOption) {
+  std::string args = GetParam();
+  const size_t file = args.find("FILE");
+  if (file != std::string::npos)
+    args.replace(file, 4, std::string(REPLSIM_SCENARIOS) + "/drill-2.1-replication-lag.yaml");
+  CliRun r = replsim(args + " --pg-bindir /nonexistent/pg/bin");
+  EXPECT_EQ(r.exit_code, 3) << args << "\n" << r.out << r.err;
+  EXPECT_NE(r.err.find("/nonexistent/pg/bin"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--pg-bindir"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("REPLSIM_PG_BINDIR"), std::string::npos) << r.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryRealVerb, MissingPostgresTest,
+                         ::testing::Values("run --real FILE", "verify --no-store FILE", "check --real --runs 1",
+                                           "check --real --keep-going --runs 1", "compare --quick", "calibrate"));
+
+// --pg-bindir is in the help of every such verb, with the same default.
+TEST(PgBindirHelpTest, EveryRealVerbDocumentsPgBindir) {
+  for (const char* verb : {"run", "verify", "check", "compare", "calibrate"}) {
+    CliRun r = replsim(std::string(verb) + " --help");
+    EXPECT_NE(r.out.find("--pg-bindir"), std::string::npos) << verb << "\n" << r.out;
+    EXPECT_NE(r.out.find("REPLSIM_PG_BINDIR"), std::string::npos) << verb;
+    EXPECT_NE(r.out.find("/usr/lib/postgresql/15/bin"), std::string::npos) << verb;
+  }
+}
+
 }  // namespace

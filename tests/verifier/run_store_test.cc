@@ -74,6 +74,25 @@ TEST_F(RunStoreTest, AddedRunsListInOrderAndReadBackWhole) {
   EXPECT_EQ(run->verification_json.size(), 4096u);
 }
 
+// A run stopped by a signal is stored and listed as interrupted, apart from an error.
+TEST_F(RunStoreTest, AnInterruptedRunIsListedAsInterrupted) {
+  {
+    auto store = RunStore::open(store_dir());
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    RunRecord r = record("stopped", 0);
+    r.summary.verdict = RunSummary::Verdict::kInterrupted;
+    r.summary.passed = false;
+    ASSERT_TRUE((*store)->add(r).ok());
+  }
+  auto store = RunStore::open_read_only(store_dir());
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  auto runs = (*store)->list();
+  ASSERT_TRUE(runs.ok());
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ((*runs)[0].verdict, RunSummary::Verdict::kInterrupted);
+  EXPECT_FALSE((*runs)[0].passed);
+}
+
 TEST_F(RunStoreTest, ReopenedStoreKeepsRunsAndContinuesNumbering) {
   {
     auto store = RunStore::open(store_dir());
@@ -268,9 +287,11 @@ TEST_F(RunStoreTest, WriterKilledMidStreamLeavesAReadableStore) {
 
 // A summary's verdict is stored as its word and read back as the same verdict; no other word is one.
 TEST(RunSummaryTest, VerdictWordsRoundTrip) {
-  for (auto v : {RunSummary::Verdict::kAgree, RunSummary::Verdict::kDisagree, RunSummary::Verdict::kError,
-                 RunSummary::Verdict::kCounterexample})
+  for (auto v :
+       {RunSummary::Verdict::kAgree, RunSummary::Verdict::kDisagree, RunSummary::Verdict::kError,
+        RunSummary::Verdict::kCounterexample, RunSummary::Verdict::kIncomplete, RunSummary::Verdict::kInterrupted})
     EXPECT_EQ(parse_run_verdict(to_string(v)), v);
+  EXPECT_STREQ(to_string(RunSummary::Verdict::kInterrupted), "interrupted");
   EXPECT_FALSE(parse_run_verdict("maybe").has_value());
   EXPECT_EQ(run_verdict(Verification::Verdict::kDisagree), RunSummary::Verdict::kDisagree);
 }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "sim/wal/wal_reader.h"
+#include "sim/wal/wal_salvage.h"
 #include "sim/wal/wal_writer.h"
 #include "wal_test_util.h"
 
@@ -109,6 +110,67 @@ TEST(CorruptionTest, StaleBytesOfARecycledSegmentAreNotMistakenForRecords) {
   Record r;
   ASSERT_EQ(reader.next(&r), ReadStatus::kCorrupt);
   EXPECT_NE(reader.corruption().reason.find("LSN"), std::string::npos);
+}
+
+// Salvage reading (`wal dump`): flipping any byte of any record but the last loses exactly that
+// record, reported at its LSN with its segment and offset; every other record is still read.
+TEST(CorruptionTest, SalvageReportsExactlyTheDamagedRecordAndReadsEveryOther) {
+  const SampleWal w = make_sample();
+  ASSERT_GE(w.records.size(), 4u);
+  const uint64_t last_start = w.records.back().lsn.value - w.start.value;
+  for (size_t i = 0; i < last_start; ++i) {
+    for (unsigned char mask : {0x01, 0x80, 0xFF}) {
+      std::string bad = w.bytes;
+      bad[i] = static_cast<char>(bad[i] ^ mask);
+      SegmentStore s(kSegment);
+      s.write(w.start, bad);
+      const size_t hit = record_at(w, w.start.value + i);
+      std::vector<Lsn> read;
+      std::optional<Lsn> first;
+      const auto damage = salvage_records(
+          s, [&](const Record& r) { read.push_back(r.lsn); }, &first);
+      ASSERT_TRUE(first.has_value()) << "byte " << i;
+      ASSERT_EQ(damage.size(), 1u) << "byte " << i << " mask " << int{mask};
+      EXPECT_EQ(damage[0].lsn, w.records[hit].lsn) << "byte " << i << " mask " << int{mask};
+      EXPECT_EQ(damage[0].resumed, w.records[hit + 1].lsn) << "byte " << i;
+      EXPECT_EQ(damage[0].segment, s.segment_name(w.records[hit].lsn));
+      EXPECT_EQ(damage[0].offset, w.records[hit].lsn.value % kSegment);
+      ASSERT_EQ(read.size(), w.records.size() - 1) << "byte " << i << " mask " << int{mask};
+      for (size_t k = 0, j = 0; k < w.records.size(); ++k) {
+        if (k != hit) {
+          EXPECT_EQ(read[j++], w.records[k].lsn) << "byte " << i;
+        }
+      }
+    }
+  }
+}
+
+TEST(CorruptionTest, SalvageCallsZerosBeforeValidRecordsDamageButNotAZeroTail) {
+  const SampleWal w = make_sample();
+  const Appended& mid = w.records[w.records.size() / 2];
+  std::string bad = w.bytes;
+  std::fill_n(bad.begin() + static_cast<std::ptrdiff_t>(mid.lsn.value - w.start.value), kHeaderSize, '\0');
+  SegmentStore s(kSegment);
+  s.write(w.start, bad);
+  s.append_zeros(3 * kSegment);  // A zero tail after the last record: the end, not damage.
+  std::optional<Lsn> first;
+  size_t n = 0;
+  const auto damage = salvage_records(
+      s, [&](const Record&) { ++n; }, &first);
+  ASSERT_EQ(damage.size(), 1u);
+  EXPECT_EQ(damage[0].lsn, mid.lsn);
+  EXPECT_NE(damage[0].reason.find("zero record length"), std::string::npos) << damage[0].reason;
+  EXPECT_EQ(n, w.records.size() - 1);
+
+  SegmentStore intact(kSegment);
+  intact.write(w.start, w.bytes);
+  intact.append_zeros(3 * kSegment);
+  n = 0;
+  EXPECT_TRUE(salvage_records(
+                  intact, [&](const Record&) { ++n; }, &first)
+                  .empty());
+  EXPECT_EQ(n, w.records.size());
+  EXPECT_EQ(first, w.start);
 }
 
 }  // namespace
