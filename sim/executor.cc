@@ -215,15 +215,30 @@ ExecutionResult Executor::insert(const Step& step, const TableSpec& table,
 
 std::vector<uint64_t> Executor::matching(const TableSpec& table,
                                          const std::vector<std::pair<std::string, std::string>>& where) const {
-  std::vector<uint64_t> keys;
-  (void)store_.for_each(table_id(dataset_, table.name), [&](uint64_t key, std::string_view image) {
+  const wal::TableId id = table_id(dataset_, table.name);
+  auto matches = [&](uint64_t key, std::string_view image) {
     const std::vector<std::string> row = decode(image);
     for (const auto& [column, literal] : where) {
       const int i = image_index(table, column);
       const std::string stored = i < 0 ? std::to_string(key) : row[static_cast<size_t>(i)];
-      if (!column_equal(*table.find_column(column), stored, literal)) return;
+      if (!column_equal(*table.find_column(column), stored, literal)) return false;
     }
-    keys.push_back(key);
+    return true;
+  };
+  // WHERE id = n: the id is compared as text (column_equal), so only the key that reads as n
+  // can match: one lookup instead of a scan (the campaign's most common WHERE).
+  for (const auto& [column, literal] : where) {
+    if (image_index(table, column) >= 0) continue;
+    uint64_t key = 0;
+    const auto [end, ec] = std::from_chars(literal.data(), literal.data() + literal.size(), key);
+    if (ec != std::errc() || end != literal.data() + literal.size() || std::to_string(key) != literal) return {};
+    std::string image;
+    if (!store_.get(id, key, &image).ok() || !matches(key, image)) return {};
+    return {key};
+  }
+  std::vector<uint64_t> keys;
+  (void)store_.for_each(id, [&](uint64_t key, std::string_view image) {
+    if (matches(key, image)) keys.push_back(key);
   });
   return keys;
 }
