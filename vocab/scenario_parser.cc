@@ -67,6 +67,11 @@ std::string plain_text(const YAML::Node& node, const char* what) {
   for (const char c : s)
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
       fail(node, fmt::format("{} holds a control character (code {})", what, static_cast<int>(c)));
+  // The C1 controls U+0080 to U+009F (UTF-8 C2 80 to C2 9F; U+009B is a terminal's CSI).
+  for (size_t i = 0; i + 1 < s.size(); ++i)
+    if (static_cast<unsigned char>(s[i]) == 0xc2 && static_cast<unsigned char>(s[i + 1]) <= 0x9f &&
+        static_cast<unsigned char>(s[i + 1]) >= 0x80)
+      fail(node, fmt::format("{} holds a control character (code {})", what, static_cast<unsigned char>(s[i + 1])));
   return s;
 }
 
@@ -722,19 +727,44 @@ std::optional<SourcePos> first_invalid_utf8(const std::string& text) {
   return std::nullopt;
 }
 
+// An alias shares its anchor's node, so a few lines can stand for billions of nodes ("billion
+// laughs") or for a node that holds itself (`steps: &s [*s]`): every walk over such a tree would
+// never end or overflow the stack. Refused: more nodes than a 1 MiB text can spell out without
+// aliases, or more levels than any scenario needs.
+inline constexpr int64_t kMaxYamlNodes = kMaxScenarioBytes;
+inline constexpr int kMaxYamlDepth = 64;
+
 // yaml-cpp keeps both entries of a key given twice and finds only the first: the second (and
 // whatever it held) would be silently ignored. Refused, at the second.
-void check_no_duplicate_keys(const YAML::Node& node) {
+void check_no_duplicate_keys(const YAML::Node& node, int depth, int64_t& visited) {
+  if (++visited > kMaxYamlNodes)
+    fail(node, fmt::format("the document's aliases stand for more than {} nodes; write the values out", kMaxYamlNodes));
+  if (depth > kMaxYamlDepth)
+    fail(node, fmt::format("nested deeper than {} levels (or an alias inside its own anchor)", kMaxYamlDepth));
   if (node.IsSequence()) {
-    for (const auto& item : node) check_no_duplicate_keys(item);
+    for (const auto& item : node) check_no_duplicate_keys(item, depth + 1, visited);
   } else if (node.IsMap()) {
     std::set<std::string> seen;
     for (const auto& kv : node) {
       const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
       if (!seen.insert(key).second) fail(kv.first, fmt::format("key '{}' is given twice", key));
-      check_no_duplicate_keys(kv.second);
+      check_no_duplicate_keys(kv.second, depth + 1, visited);
     }
   }
+}
+
+// Where the first raw control byte lies, if any: YAML text holds none but tab, line feed and
+// carriage return (YAML 1.2, 5.1 "c-printable"); yaml-cpp passes a raw NUL or ESC through. Inside
+// double quotes a scenario may still write one as an escape ("\e", "\0"), which the fields check.
+std::optional<std::pair<SourcePos, int>> first_raw_control(const std::string& text) {
+  SourcePos pos{1, 1};
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) return std::pair{pos, static_cast<int>(c)};
+    if (c == '\n') pos = {pos.line + 1, 1};
+    else ++pos.column;  // In bytes, as first_invalid_utf8 counts.
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -742,11 +772,15 @@ void check_no_duplicate_keys(const YAML::Node& node) {
 Result<Scenario> parse_scenario_text(const std::string& text, const std::string& file_name) {
   if (auto bad = first_invalid_utf8(text))
     return Status::InvalidInput(fmt::format("{}:{}:{}: not UTF-8 text", file_name, bad->line, bad->column));
+  if (auto bad = first_raw_control(text))
+    return Status::InvalidInput(fmt::format("{}:{}:{}: a raw control character (code {}) is not YAML text", file_name,
+                                            bad->first.line, bad->first.column, bad->second));
   try {
     std::vector<YAML::Node> documents = YAML::LoadAll(text);
     if (documents.size() > 1) fail(documents[1], "a scenario file holds one YAML document; this is a second one");
     YAML::Node root = documents.empty() ? YAML::Node() : documents[0];
-    check_no_duplicate_keys(root);
+    int64_t visited = 0;
+    check_no_duplicate_keys(root, 0, visited);
     Scenario scenario = Reader(file_name).read(root);
     scenario.source = text;
     for (auto& step : scenario.steps) step.text = describe_step(step);
@@ -755,7 +789,9 @@ Result<Scenario> parse_scenario_text(const std::string& text, const std::string&
   } catch (const Unresolved& e) {
     return e.status;
   } catch (const ParseError& e) {
-    return Status::InvalidInput(fmt::format("{}:{}:{}: {}", file_name, e.pos.line, e.pos.column, e.message));
+    // A node with no place in the text (the empty document of a file of comments) is at its start.
+    const SourcePos pos = e.pos.line == 0 ? SourcePos{1, 1} : e.pos;
+    return Status::InvalidInput(fmt::format("{}:{}:{}: {}", file_name, pos.line, pos.column, e.message));
   } catch (const YAML::Exception& e) {
     return Status::InvalidInput(
         fmt::format("{}:{}:{}: YAML syntax error: {}", file_name, e.mark.line + 1, e.mark.column + 1, e.msg));
