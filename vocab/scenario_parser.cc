@@ -1,6 +1,7 @@
 #include "vocab/scenario_parser.h"
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -767,6 +768,38 @@ std::optional<std::pair<SourcePos, int>> first_raw_control(const std::string& te
   return std::nullopt;
 }
 
+// Counts the documents of a YAML stream, and stops at the second.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts;
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// One YAML document, or bad input at the second. Not YAML::LoadAll: on a document that starts
+// with a stray ',' yaml-cpp 0.7 reads no token and returns an empty document forever, and
+// LoadAll collects them until memory runs out; here a "document" that read nothing is an error.
+void check_one_document(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentCounter counter;
+  while (counter.starts.size() < 2 && parser.HandleNextDocument(counter)) {
+  }
+  if (counter.starts.size() < 2) return;
+  const YAML::Mark& first = counter.starts[0];
+  const YAML::Mark& second = counter.starts[1];
+  const SourcePos at{second.line + 1, second.column + 1};
+  if (second.pos == first.pos) fail(at, "YAML syntax error: no document can start here");
+  fail(at, "a scenario file holds one YAML document; this is a second one");
+}
+
 }  // namespace
 
 Result<Scenario> parse_scenario_text(const std::string& text, const std::string& file_name) {
@@ -776,9 +809,8 @@ Result<Scenario> parse_scenario_text(const std::string& text, const std::string&
     return Status::InvalidInput(fmt::format("{}:{}:{}: a raw control character (code {}) is not YAML text", file_name,
                                             bad->first.line, bad->first.column, bad->second));
   try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(text);
-    if (documents.size() > 1) fail(documents[1], "a scenario file holds one YAML document; this is a second one");
-    YAML::Node root = documents.empty() ? YAML::Node() : documents[0];
+    check_one_document(text);
+    YAML::Node root = YAML::Load(text);
     int64_t visited = 0;
     check_no_duplicate_keys(root, 0, visited);
     Scenario scenario = Reader(file_name).read(root);
