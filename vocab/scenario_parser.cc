@@ -603,6 +603,7 @@ class Reader {
       e.table = table_name(arg);
       if (!node["count"]) fail(node, "expectation 'rows' needs 'count'");
       e.count = integer(node["count"], "a row count");
+      if (e.count < 0) fail(node["count"], fmt::format("expected a row count of 0 or more, got {}", e.count));
     } else if (word == "lag") {
       e.kind = ExpectKind::kLag;
       check_keys(node, {"lag", "bytes_min", "bytes_max", "transactions", "failover_loses_data"}, "expectation 'lag'");
@@ -610,6 +611,10 @@ class Reader {
       if (node["bytes_min"]) e.lag_bytes_min = size_bytes(node["bytes_min"], "bytes_min");
       if (node["bytes_max"]) e.lag_bytes_max = size_bytes(node["bytes_max"], "bytes_max");
       if (node["transactions"]) e.lag_transactions = integer(node["transactions"], "a number of transactions");
+      if (e.lag_transactions && *e.lag_transactions < 0)
+        fail(node["transactions"], "expected a number of transactions of 0 or more");
+      if (e.lag_bytes_min && e.lag_bytes_max && *e.lag_bytes_min > *e.lag_bytes_max)
+        fail(node["bytes_min"], "expected bytes_min no larger than bytes_max");
       if (node["failover_loses_data"])
         e.failover_loses_data = boolean(node["failover_loses_data"], "failover_loses_data");
     } else if (word == "error" && node["step"]) {
@@ -768,6 +773,18 @@ std::optional<std::pair<SourcePos, int>> first_raw_control(const std::string& te
   return std::nullopt;
 }
 
+// A message that quotes the file's text (a key, a value), on one line: a control character in
+// what it quotes (a quoted key may fold to a line break) is written as \xNN.
+std::string one_line(const std::string& message) {
+  std::string out;
+  for (const char c : message) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+    else out += c;
+  }
+  return out;
+}
+
 // Counts the documents of a YAML stream, and stops at the second.
 class DocumentCounter : public YAML::EventHandler {
  public:
@@ -823,10 +840,10 @@ Result<Scenario> parse_scenario_text(const std::string& text, const std::string&
   } catch (const ParseError& e) {
     // A node with no place in the text (the empty document of a file of comments) is at its start.
     const SourcePos pos = e.pos.line == 0 ? SourcePos{1, 1} : e.pos;
-    return Status::InvalidInput(fmt::format("{}:{}:{}: {}", file_name, pos.line, pos.column, e.message));
+    return Status::InvalidInput(fmt::format("{}:{}:{}: {}", file_name, pos.line, pos.column, one_line(e.message)));
   } catch (const YAML::Exception& e) {
     return Status::InvalidInput(
-        fmt::format("{}:{}:{}: YAML syntax error: {}", file_name, e.mark.line + 1, e.mark.column + 1, e.msg));
+        fmt::format("{}:{}:{}: YAML syntax error: {}", file_name, e.mark.line + 1, e.mark.column + 1, one_line(e.msg)));
   }
 }
 
