@@ -785,24 +785,34 @@ std::string one_line(const std::string& message) {
   return out;
 }
 
-// Counts the documents of a YAML stream, and stops at the second.
+// Counts the documents of a YAML stream, and where each starts and its first node stands.
 class DocumentCounter : public YAML::EventHandler {
  public:
-  std::vector<YAML::Mark> starts;
+  std::vector<YAML::Mark> starts, first_nodes;
   void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
   void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override { node(mark); }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    node(mark);
+  }
   void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    node(mark);
+  }
   void OnMapEnd() override {}
+
+ private:
+  void node(const YAML::Mark& mark) {
+    if (first_nodes.size() < starts.size()) first_nodes.push_back(mark);
+  }
 };
 
-// One YAML document, or bad input at the second. Not YAML::LoadAll: on a document that starts
-// with a stray ',' yaml-cpp 0.7 reads no token and returns an empty document forever, and
-// LoadAll collects them until memory runs out; here a "document" that read nothing is an error.
+// One YAML document, or bad input at the second (at its first node, else where it starts). Not
+// YAML::LoadAll: on a document that starts with a stray ',' yaml-cpp 0.7 reads no token and
+// returns an empty document forever, and LoadAll collects them until memory runs out; here a
+// "document" that read nothing is an error.
 void check_one_document(const std::string& text) {
   std::istringstream in(text);
   YAML::Parser parser(in);
@@ -811,9 +821,11 @@ void check_one_document(const std::string& text) {
   }
   if (counter.starts.size() < 2) return;
   const YAML::Mark& first = counter.starts[0];
-  const YAML::Mark& second = counter.starts[1];
+  const YAML::Mark& second = counter.first_nodes.size() == 2 && !counter.first_nodes[1].is_null()
+                                 ? counter.first_nodes[1]
+                                 : counter.starts[1];
   const SourcePos at{second.line + 1, second.column + 1};
-  if (second.pos == first.pos) fail(at, "YAML syntax error: no document can start here");
+  if (counter.starts[1].pos == first.pos) fail(at, "YAML syntax error: no document can start here");
   fail(at, "a scenario file holds one YAML document; this is a second one");
 }
 
