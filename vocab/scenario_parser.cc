@@ -1,6 +1,7 @@
 #include "vocab/scenario_parser.h"
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -67,6 +68,11 @@ std::string plain_text(const YAML::Node& node, const char* what) {
   for (const char c : s)
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
       fail(node, fmt::format("{} holds a control character (code {})", what, static_cast<int>(c)));
+  // The C1 controls U+0080 to U+009F (UTF-8 C2 80 to C2 9F; U+009B is a terminal's CSI).
+  for (size_t i = 0; i + 1 < s.size(); ++i)
+    if (static_cast<unsigned char>(s[i]) == 0xc2 && static_cast<unsigned char>(s[i + 1]) <= 0x9f &&
+        static_cast<unsigned char>(s[i + 1]) >= 0x80)
+      fail(node, fmt::format("{} holds a control character (code {})", what, static_cast<unsigned char>(s[i + 1])));
   return s;
 }
 
@@ -597,6 +603,7 @@ class Reader {
       e.table = table_name(arg);
       if (!node["count"]) fail(node, "expectation 'rows' needs 'count'");
       e.count = integer(node["count"], "a row count");
+      if (e.count < 0) fail(node["count"], fmt::format("expected a row count of 0 or more, got {}", e.count));
     } else if (word == "lag") {
       e.kind = ExpectKind::kLag;
       check_keys(node, {"lag", "bytes_min", "bytes_max", "transactions", "failover_loses_data"}, "expectation 'lag'");
@@ -604,6 +611,10 @@ class Reader {
       if (node["bytes_min"]) e.lag_bytes_min = size_bytes(node["bytes_min"], "bytes_min");
       if (node["bytes_max"]) e.lag_bytes_max = size_bytes(node["bytes_max"], "bytes_max");
       if (node["transactions"]) e.lag_transactions = integer(node["transactions"], "a number of transactions");
+      if (e.lag_transactions && *e.lag_transactions < 0)
+        fail(node["transactions"], "expected a number of transactions of 0 or more");
+      if (e.lag_bytes_min && e.lag_bytes_max && *e.lag_bytes_min > *e.lag_bytes_max)
+        fail(node["bytes_min"], "expected bytes_min no larger than bytes_max");
       if (node["failover_loses_data"])
         e.failover_loses_data = boolean(node["failover_loses_data"], "failover_loses_data");
     } else if (word == "error" && node["step"]) {
@@ -722,19 +733,100 @@ std::optional<SourcePos> first_invalid_utf8(const std::string& text) {
   return std::nullopt;
 }
 
+// An alias shares its anchor's node, so a few lines can stand for billions of nodes ("billion
+// laughs") or for a node that holds itself (`steps: &s [*s]`): every walk over such a tree would
+// never end or overflow the stack. Refused: more nodes than a 1 MiB text can spell out without
+// aliases, or more levels than any scenario needs.
+inline constexpr int64_t kMaxYamlNodes = kMaxScenarioBytes;
+inline constexpr int kMaxYamlDepth = 64;
+
 // yaml-cpp keeps both entries of a key given twice and finds only the first: the second (and
 // whatever it held) would be silently ignored. Refused, at the second.
-void check_no_duplicate_keys(const YAML::Node& node) {
+void check_no_duplicate_keys(const YAML::Node& node, int depth, int64_t& visited) {
+  if (++visited > kMaxYamlNodes)
+    fail(node, fmt::format("the document's aliases stand for more than {} nodes; write the values out", kMaxYamlNodes));
+  if (depth > kMaxYamlDepth)
+    fail(node, fmt::format("nested deeper than {} levels (or an alias inside its own anchor)", kMaxYamlDepth));
   if (node.IsSequence()) {
-    for (const auto& item : node) check_no_duplicate_keys(item);
+    for (const auto& item : node) check_no_duplicate_keys(item, depth + 1, visited);
   } else if (node.IsMap()) {
     std::set<std::string> seen;
     for (const auto& kv : node) {
       const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
       if (!seen.insert(key).second) fail(kv.first, fmt::format("key '{}' is given twice", key));
-      check_no_duplicate_keys(kv.second);
+      check_no_duplicate_keys(kv.second, depth + 1, visited);
     }
   }
+}
+
+// Where the first raw control byte lies, if any: YAML text holds none but tab, line feed and
+// carriage return (YAML 1.2, 5.1 "c-printable"); yaml-cpp passes a raw NUL or ESC through. Inside
+// double quotes a scenario may still write one as an escape ("\e", "\0"), which the fields check.
+std::optional<std::pair<SourcePos, int>> first_raw_control(const std::string& text) {
+  SourcePos pos{1, 1};
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) return std::pair{pos, static_cast<int>(c)};
+    if (c == '\n') pos = {pos.line + 1, 1};
+    else ++pos.column;  // In bytes, as first_invalid_utf8 counts.
+  }
+  return std::nullopt;
+}
+
+// A message that quotes the file's text (a key, a value), on one line: a control character in
+// what it quotes (a quoted key may fold to a line break) is written as \xNN.
+std::string one_line(const std::string& message) {
+  std::string out;
+  for (const char c : message) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+    else out += c;
+  }
+  return out;
+}
+
+// Counts the documents of a YAML stream, and where each starts and its first node stands.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts, first_nodes;
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override { node(mark); }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void node(const YAML::Mark& mark) {
+    if (first_nodes.size() < starts.size()) first_nodes.push_back(mark);
+  }
+};
+
+// One YAML document, or bad input at the second (at its first node, else where it starts). Not
+// YAML::LoadAll: on a document that starts with a stray ',' yaml-cpp 0.7 reads no token and
+// returns an empty document forever, and LoadAll collects them until memory runs out; here a
+// "document" that read nothing is an error.
+void check_one_document(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentCounter counter;
+  while (counter.starts.size() < 2 && parser.HandleNextDocument(counter)) {
+  }
+  if (counter.starts.size() < 2) return;
+  const YAML::Mark& first = counter.starts[0];
+  const YAML::Mark& second = counter.first_nodes.size() == 2 && !counter.first_nodes[1].is_null()
+                                 ? counter.first_nodes[1]
+                                 : counter.starts[1];
+  const SourcePos at{second.line + 1, second.column + 1};
+  if (counter.starts[1].pos == first.pos) fail(at, "YAML syntax error: no document can start here");
+  fail(at, "a scenario file holds one YAML document; this is a second one");
 }
 
 }  // namespace
@@ -742,11 +834,14 @@ void check_no_duplicate_keys(const YAML::Node& node) {
 Result<Scenario> parse_scenario_text(const std::string& text, const std::string& file_name) {
   if (auto bad = first_invalid_utf8(text))
     return Status::InvalidInput(fmt::format("{}:{}:{}: not UTF-8 text", file_name, bad->line, bad->column));
+  if (auto bad = first_raw_control(text))
+    return Status::InvalidInput(fmt::format("{}:{}:{}: a raw control character (code {}) is not YAML text", file_name,
+                                            bad->first.line, bad->first.column, bad->second));
   try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(text);
-    if (documents.size() > 1) fail(documents[1], "a scenario file holds one YAML document; this is a second one");
-    YAML::Node root = documents.empty() ? YAML::Node() : documents[0];
-    check_no_duplicate_keys(root);
+    check_one_document(text);
+    YAML::Node root = YAML::Load(text);
+    int64_t visited = 0;
+    check_no_duplicate_keys(root, 0, visited);
     Scenario scenario = Reader(file_name).read(root);
     scenario.source = text;
     for (auto& step : scenario.steps) step.text = describe_step(step);
@@ -755,10 +850,12 @@ Result<Scenario> parse_scenario_text(const std::string& text, const std::string&
   } catch (const Unresolved& e) {
     return e.status;
   } catch (const ParseError& e) {
-    return Status::InvalidInput(fmt::format("{}:{}:{}: {}", file_name, e.pos.line, e.pos.column, e.message));
+    // A node with no place in the text (the empty document of a file of comments) is at its start.
+    const SourcePos pos = e.pos.line == 0 ? SourcePos{1, 1} : e.pos;
+    return Status::InvalidInput(fmt::format("{}:{}:{}: {}", file_name, pos.line, pos.column, one_line(e.message)));
   } catch (const YAML::Exception& e) {
     return Status::InvalidInput(
-        fmt::format("{}:{}:{}: YAML syntax error: {}", file_name, e.mark.line + 1, e.mark.column + 1, e.msg));
+        fmt::format("{}:{}:{}: YAML syntax error: {}", file_name, e.mark.line + 1, e.mark.column + 1, one_line(e.msg)));
   }
 }
 
