@@ -23,6 +23,7 @@ void Link::connect(Lsn start, int slot) {
   connected_ = true;
   slot_ = slot;
   orphaned = false;
+  last_reply_us = world_.now_us();  // WalSndLoop starts the timeout's clock at the connection.
   sent_lsn = start;
   has_feedback = false;
   reported_write = reported_flush = reported_apply = Lsn{};

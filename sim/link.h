@@ -52,6 +52,8 @@ class Link {
   Lsn reported_write, reported_flush, reported_apply;
   // Since when no reply can reach the walsender (to_primary cut, standby paused), if so.
   std::optional<int64_t> silent_since_us;
+  // When the walsender last had a reply (virtual time; 0 before the first).
+  int64_t last_reply_us = 0;
 
   // The walreceiver has gone (its standby stopped) but a partition held back the connection's
   // end: the walsender still streams to nobody and counts as a standby until it learns.

@@ -142,6 +142,7 @@ void Cluster::deliver_feedback(int l, uint64_t generation, Lsn write, Lsn flush,
   REPLSIM_ASSERT(flush <= up.flush_lsn(), "a standby never flushed more than its primary did");
   REPLSIM_ASSERT(!link.has_feedback || flush >= link.reported_flush, "reported flush positions are monotonic");
   link.has_feedback = true;
+  link.last_reply_us = world_.now_us();
   link.reported_write = write;
   link.reported_flush = flush;
   link.reported_apply = apply;
@@ -270,7 +271,11 @@ void Cluster::update_silence(int l) {
   const int64_t since = world_.now_us();
   link.silent_since_us = since;
   const uint64_t generation = link.generation();
-  world_.after(kWalSenderTimeoutUs, [this, l, since, generation] {
+  // TimingProfile::silence_counts_from_last_reply: from the real last reply, which is no earlier
+  // than the model's last and no earlier than one status interval before the silence.
+  const int64_t from = timing_.silence_counts_from_last_reply ? std::max(link.last_reply_us, since - kStatusIntervalUs)
+                                                              : since;
+  world_.after(from + kWalSenderTimeoutUs - since, [this, l, since, generation] {
     Link& lk = *links_[static_cast<size_t>(l)];
     if (lk.generation() != generation || lk.silent_since_us != since) return;
     note("walsender for {} terminated: wal_sender_timeout", nodes_[static_cast<size_t>(lk.standby())]->name());

@@ -26,9 +26,9 @@ std::vector<TimingProfile> timing_profiles(const MeasuredTiming* measured) {
   // Without a profile the fixed model: WAL in flight at a crash is lost in both extremes.
   const bool survives = measured != nullptr;
   // Both in slot order; simulate() adds each with the ties reversed where a tie decided.
-  return {{"slow", kWalWriterDelayUs, kWalRetrieveRetryIntervalUs, false, false, false, kStatusIntervalUs, floor, floor,
-           ceiling},
-          {"fast", 10, kStepGapUs / 4, survives, false, true, 0, ceiling, floor, ceiling}};
+  return {{"slow", kWalWriterDelayUs, kWalRetrieveRetryIntervalUs, false, false, false, false, kStatusIntervalUs, floor,
+           floor, ceiling},
+          {"fast", 10, kStepGapUs / 4, survives, false, true, true, 0, ceiling, floor, ceiling}};
 }
 
 }  // namespace replsim::sim

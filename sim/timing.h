@@ -49,6 +49,12 @@ struct TimingProfile {
   // between the stop and wal_sender_timeout. The fast profile has it at the stop, the slow one
   // at the timeout (a partition that also cuts the other way always waits for the timeout).
   bool reset_ends_orphan_at_once;
+  // wal_sender_timeout counts from the walsender's last reply (walsender.c, WalSndCheckTimeOut:
+  // last_reply_timestamp), and an idle standby also replies every wal_receiver_status_interval
+  // (1 s), which the model does not send: the real last reply before a partition or pause lies
+  // between the model's last one (at most 1 s before the silence began) and the silence's
+  // start. The fast profile counts from the earliest, the slow one from the start.
+  bool silence_counts_from_last_reply;
   // When the synchronous standbys change because a walsender ended, a waiting commit is
   // released only by a reply from a standby that is now synchronous (syncrep.c,
   // SyncRepReleaseWaiters returns unless am_sync); that standby's next status reply comes at

@@ -15,7 +15,7 @@ namespace replsim::sim {
 // on it unseen: a new TimingProfile field fails this until TimingUse has it too.
 // The step times are the exception, read through step_us() and marked by the caller
 // (Cluster::end_step) only when they could matter.
-// (The three bools share one int64_t's room.)
+// (The four bools share one int64_t's room.)
 static_assert(sizeof(TimingProfile) == sizeof(const char*) + 4 * sizeof(int64_t) + 3 * sizeof(StepTimes),
               "a new TimingProfile field needs a TimingUse::Value (timing_use.h)");
 
@@ -44,6 +44,7 @@ class TimingUse {
         in_flight_survives_crash(profile.in_flight_survives_crash),
         reverse_equal_priority(profile.reverse_equal_priority),
         reset_ends_orphan_at_once(profile.reset_ends_orphan_at_once),
+        silence_counts_from_last_reply(profile.silence_counts_from_last_reply),
         status_reply_delay_us(profile.status_reply_delay_us),
         steps_(profile) {}
 
@@ -51,7 +52,7 @@ class TimingUse {
   bool read() const {
     return name.read() || wal_writer_flush_delay_us.read() || reconnect_delay_us.read() ||
            in_flight_survives_crash.read() || reverse_equal_priority.read() || reset_ends_orphan_at_once.read() ||
-           status_reply_delay_us.read() || steps_read_;
+           silence_counts_from_last_reply.read() || status_reply_delay_us.read() || steps_read_;
   }
 
   // A step's time in this profile, and the least and most in any: reading them does not mark
@@ -68,6 +69,7 @@ class TimingUse {
   Value<bool> in_flight_survives_crash;
   Value<bool> reverse_equal_priority;
   Value<bool> reset_ends_orphan_at_once;
+  Value<bool> silence_counts_from_last_reply;
   Value<int64_t> status_reply_delay_us;
 
  private:

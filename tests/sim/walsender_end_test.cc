@@ -78,6 +78,20 @@ TEST(WalsenderEndTest, AStopBehindAToPrimaryCutEndsTheWalsenderAtATimeThatIsEith
   EXPECT_TRUE(has(outcome(p, "t1"), "acknowledged")) << outcome(p, "t1");
 }
 
+// wal_sender_timeout counts from the last reply, which an idle standby sends every status
+// interval (not modelled): after 0.9 s of idling, s1's walsender ends between 1.1 s and 2 s
+// after the partition, so at 1.6 s whether t1 is still waiting is "either".
+TEST(WalsenderEndTest, TheTimeoutCountsFromTheLastReplyWhichTheModelKnowsOnlyWithinAnInterval) {
+  const std::string steps = "  - catchup\n  - wait: 900ms\n  - partition: s1\n" + insert("t1") + "  - wait: 1300ms\n";
+  const Prediction p = run_yaml(scenario("s1, s2", "on", "FIRST 1 (s1, s2)", steps));
+  EXPECT_TRUE(has(outcome(p, "t1"), "blocked")) << outcome(p, "t1");
+  EXPECT_TRUE(has(outcome(p, "t1"), "acknowledged")) << outcome(p, "t1");
+
+  // 3.4 s after the partition it has ended, and s2 has replied, at either extreme.
+  const Prediction later = run_yaml(scenario("s1, s2", "on", "FIRST 1 (s1, s2)", steps + "  - wait: 1800ms\n"));
+  EXPECT_EQ(outcome(later, "t1"), "acknowledged");
+}
+
 // A DELETE that its foreign key check refuses has deleted (and WAL-logged) the rows first:
 // its WAL stays, with an abort record. A NOT NULL error comes before any heap change.
 TEST(FailedStatementWalTest, AForeignKeyErrorLeavesItsChangesAndAnAbortRecordInTheWal) {
