@@ -217,6 +217,13 @@ Status Runner::on_cancel(const Step& st) {
     note(fmt::format("cancel {}: no commit of it is waiting", st.label));
     return Status::Ok();
   }
+  // A stopped (paused) server cannot serve a cancel request: PQcancel would wait for it without
+  // end (the kernel accepts the connection into the postmaster's backlog). The client sends
+  // none, and the simulator's client does the same (docs/harness.md, "Steps").
+  if (const ClusterNode* n = c_.node(h_.transactions[it->tx].node); n != nullptr && n->server->paused()) {
+    note(fmt::format("cancel {}: {} is paused; no cancel request is sent", st.label, n->name));
+    return Status::Ok();
+  }
   // A client-side cancel, because statement_timeout does not end a wait for synchronous
   // replication; the client then gets success with a warning (docs/postgresql-notes.md,
   // "Cancelling a synchronous-commit wait").

@@ -419,6 +419,12 @@ void Cluster::on_cancel(const Step& step) {
       note("cancel {}: nothing to cancel, it is not waiting", step.label);
       return;
     }
+    // The harness's client sends no cancel request to a stopped (paused) server, which could
+    // not serve it (docs/harness.md, "Steps"): the commit goes on waiting.
+    if (nodes_[static_cast<size_t>(tx.node)]->run_state() == RunState::kPaused) {
+      note("cancel {}: {} is paused; no cancel request is sent", step.label, tx.record.node);
+      return;
+    }
     tx.waiting = false;
     tx.record.outcomes = {TxOutcome::kCancelled};
     tx.record.detail =

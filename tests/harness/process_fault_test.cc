@@ -39,6 +39,28 @@ steps:
   EXPECT_EQ(h.timeline[0].positions[1].state, "paused");
 }
 
+// A cancel of a commit waiting on a paused primary: the stopped postmaster cannot serve a
+// cancel request, and PQcancel has no timeout, so the harness used to wait for ever (a
+// differential campaign run hung here). It sends none; the commit goes on waiting.
+TEST(HarnessProcessFaultTest, CancelOnAPausedPrimarySendsNothingAndDoesNotHang) {
+  History h = run_text(R"yaml(
+name: cancel-on-paused-primary
+cluster:
+  primary: primary
+  standbys: [replica]
+  synchronous_standby_names: "FIRST 1 (replica)"
+steps:
+  - partition: replica
+  - insert: charlie
+    table: customers
+    values: {firstName: Charlie, lastName: Davis}
+  - pause: primary
+  - cancel: charlie
+  - resume: primary
+)yaml");
+  EXPECT_EQ(outcome(h, "charlie"), "blocked") << dump(h);
+}
+
 // A crashed primary restarts with its rows (crash recovery); a stopped standby restarts and
 // catches up; a wiped standby is gone, and one started anyway (the parser forbids it, a
 // Scenario built in C++ need not) refuses to start with the server's own words.

@@ -92,6 +92,15 @@ TEST(WalsenderEndTest, TheTimeoutCountsFromTheLastReplyWhichTheModelKnowsOnlyWit
   EXPECT_EQ(outcome(later, "t1"), "acknowledged");
 }
 
+// No cancel request reaches a paused server (the harness's client sends none): the commit
+// goes on waiting, and is released or not as if no cancel had been asked.
+TEST(CancelTest, ACancelOfACommitWaitingOnAPausedPrimaryChangesNothing) {
+  const Prediction p = run_yaml(scenario("s1", "on", "FIRST 1 (s1)",
+                                         "  - partition: s1\n" + insert("t1") + "  - pause: p\n  - cancel: t1\n"));
+  EXPECT_EQ(outcome(p, "t1"), "blocked");
+  EXPECT_NE(all_notes(p).find("no cancel request is sent"), std::string::npos) << all_notes(p);
+}
+
 // A DELETE that its foreign key check refuses has deleted (and WAL-logged) the rows first:
 // its WAL stays, with an abort record. A NOT NULL error comes before any heap change.
 TEST(FailedStatementWalTest, AForeignKeyErrorLeavesItsChangesAndAnAbortRecordInTheWal) {
