@@ -611,6 +611,12 @@ bool Cluster::partitioned(const std::string& name) const {
   return false;
 }
 
+bool Cluster::replies_held(const std::string& name) const {
+  for (const auto& link : links_of(name))
+    if (proxy_->faults(link).hold_to_primary) return true;
+  return false;
+}
+
 std::vector<std::string> Cluster::links_of(const std::string& name) const {
   std::vector<std::string> out;
   for (const auto& n : nodes_)

@@ -64,6 +64,8 @@ class Cluster {
   std::vector<pid_t> all_pids() const;  // Every server process of the run, as seen now.
   // Whether a partition step cut `name`'s replication link (in either direction).
   bool partitioned(const std::string& name) const;
+  // Whether a partition holds back what `name` sends to its upstream (to_primary or both).
+  bool replies_held(const std::string& name) const;
   double template_seconds() const { return template_seconds_; }  // 0 when the cache was used.
 
   // Setup.

@@ -4,6 +4,10 @@
 // on_<kind> members model the same steps (sim/cluster.h).
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
 #include "harness/runner.h"
 
 namespace replsim::harness {
@@ -41,12 +45,34 @@ Status Runner::on_heal(const Step& st) {
 
 Status Runner::on_crash(const Step& st) {
   if (Status s = nemesis(st); !s.ok()) return s;
-  return c_.crash(st.node);
+  Status s = c_.crash(st.node);
+  await_walsender_end(st.node);
+  return s;
 }
 
+// A standby stopped behind a partition that holds its replies keeps its walsender until
+// wal_sender_timeout (docs/model.md, "Standbys and the network"): nothing to wait for then.
 Status Runner::on_stop(const Step& st) {
   if (Status s = nemesis(st); !s.ok()) return s;
-  return c_.stop(st.node);
+  const bool orphaned = c_.replies_held(st.node);
+  Status s = c_.stop(st.node);
+  if (!orphaned) await_walsender_end(st.node);
+  return s;
+}
+
+// The server died (or the proxy reset the held connection) and the walreceiver's end is on its
+// way: the walsender reads it within a moment, but a pg_stat_replication read right after the
+// step could still list the standby (CI saw it so once, for remote-write-standby-os-crash).
+void Runner::await_walsender_end(const std::string& standby) {
+  const ClusterNode* s = c_.node(standby);
+  ClusterNode* p = c_.node(primary_);
+  if (s == nullptr || s->upstream != primary_ || !queryable(p)) return;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  for (int sleep_us = 200;; sleep_us = std::min(sleep_us * 2, 5000)) {
+    PgReply r = observe(p, "SELECT count(*) FROM pg_stat_replication WHERE application_name = $1", {standby});
+    if (!r.ok || r.at(0, 0) == "0" || std::chrono::steady_clock::now() > deadline) return;
+    std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
+  }
 }
 
 Status Runner::on_start(const Step& st) {
@@ -70,6 +96,7 @@ Status Runner::on_stall_disk(const Step& st) {
 Status Runner::on_os_crash(const Step& st) {
   if (Status s = nemesis(st); !s.ok()) return s;
   Status s = c_.os_crash(st.node);
+  await_walsender_end(st.node);
   if (s.ok()) {
     note(fmt::format("{}'s operating system crashed: lost {}", st.node, c_.node(st.node)->lost_writes.describe()));
   }

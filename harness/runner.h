@@ -80,6 +80,9 @@ class Runner {
   Status on_partition(const Step& st);
   Status on_heal(const Step& st);
   Status on_crash(const Step& st);
+  // After a step that ended `standby`'s replication connection: up to 1 s for the primary's
+  // walsender to notice (it reads the end asynchronously), as the simulator has it gone.
+  void await_walsender_end(const std::string& standby);
   Status on_stop(const Step& st);
   Status on_start(const Step& st);
   Status on_wipe(const Step& st);
