@@ -87,7 +87,8 @@ class Cluster {
   bool follows_current_primary(int n) const;  // At the end of the run (finish), for the final lags.
   static void log_row_changes(wal::WalWriter& w, Xid xid, const std::vector<RowChange>& changes);
   void log_abort(int primary, const std::vector<RowChange>& changes);
-  void client_waits_for_commit(size_t tx);  // Up to kBlockAfterUs for txs_[tx]'s reply.  // A failed statement with an XID.
+  void client_waits_for_commit(
+      size_t tx);  // Up to kBlockAfterUs for txs_[tx]'s reply.  // A failed statement with an XID.
   // The server answers the step in progress with an ERROR (RunResult::steps; docs/model.md
   // "Steps PostgreSQL refuses").
   void refuse(const std::string& sqlstate, const std::string& message);
@@ -155,6 +156,7 @@ class Cluster {
   // The synchronous standbys of `primary` may have changed (a walsender ended): its standbys'
   // next status replies (TimingProfile::status_reply_delay_us) release whom the new ones confirm.
   void schedule_status_replies(int primary);
+  bool has_waiters(int primary) const;  // Some commit on `primary` waits for its standbys or its flush.
   void acknowledge(Tx& tx, const std::string& how);
   void schedule_reconnect(int link);
   void try_connect(int link);

@@ -151,6 +151,10 @@ void Cluster::deliver_feedback(int l, uint64_t generation, Lsn write, Lsn flush,
   send_pending(l);
 }
 
+bool Cluster::has_waiters(int primary) const {
+  return std::any_of(txs_.begin(), txs_.end(), [primary](const Tx& tx) { return tx.waiting && tx.node == primary; });
+}
+
 // syncrep.c, SyncRepReleaseWaiters: only a walsender that is itself synchronous (am_sync)
 // releases anybody, when it processes its standby's reply; an asynchronous standby's reply, or
 // a walsender's end, releases nobody (the next reply of a synchronous one does).
@@ -158,8 +162,7 @@ void Cluster::release_waiters(int primary, int replying_link) {
   const StandbyNames& names = names_on(primary);
   if (!names.enabled()) return;
   // Nobody to release: the decision below would change nothing (it runs on every feedback).
-  if (std::none_of(txs_.begin(), txs_.end(), [primary](const Tx& tx) { return tx.waiting && tx.node == primary; }))
-    return;
+  if (!has_waiters(primary)) return;
   std::vector<WalSenderView> views;
   size_t replying = SIZE_MAX;
   for (int l : walsenders_of(primary)) {
@@ -222,8 +225,7 @@ void Cluster::drop_connection(int l) {
 
 void Cluster::schedule_status_replies(int primary) {
   if (!names_on(primary).enabled()) return;
-  if (std::none_of(txs_.begin(), txs_.end(), [primary](const Tx& tx) { return tx.waiting && tx.node == primary; }))
-    return;
+  if (!has_waiters(primary)) return;
   const uint64_t incarnation = nodes_[static_cast<size_t>(primary)]->incarnation();
   world_.after(timing_.status_reply_delay_us, [this, primary, incarnation] {
     if (nodes_[static_cast<size_t>(primary)]->incarnation() != incarnation) return;

@@ -21,21 +21,14 @@
 #include <string>
 #include <vector>
 
+#include "cli_output.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using Outcome = replsim::testing::CliOutput;
+using replsim::testing::slurp;
 
 // `replsim run [--json] FILE`, killed after 60 s (a hang fails the exit code check).
 Outcome run_replsim(const std::string& file, bool json) {

@@ -16,23 +16,16 @@
 #include <string>
 #include <vector>
 
+#include "cli_output.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 
 constexpr uint64_t kSegment = 8192;
 
-struct Dump {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using Dump = replsim::testing::CliOutput;
+using replsim::testing::slurp;
 
 Dump replsim(const std::string& args, const fs::path& scratch) {
   const fs::path out = scratch / "out", err = scratch / "err";
