@@ -206,6 +206,7 @@ class Reader {
     check_keys(root, {"name", "description", "cluster", "steps", "expect"}, "the scenario");
     if (!root["name"]) fail(root, "expected key 'name'");
     scenario_.name = plain_text(root["name"], "the scenario's name");
+    if (scenario_.name.empty()) fail(root["name"], "the scenario's name is empty");
     if (root["description"]) scenario_.description = scalar(root["description"], "a description");
     if (!root["cluster"]) fail(root, "expected key 'cluster'");
     read_cluster(root["cluster"]);
@@ -742,17 +743,27 @@ inline constexpr int kMaxYamlDepth = 64;
 
 // yaml-cpp keeps both entries of a key given twice and finds only the first: the second (and
 // whatever it held) would be silently ignored. Refused, at the second.
+// yaml-cpp tags an untagged node "?" (plain) or "!" (quoted). An explicit tag ("!x", "!!str")
+// would be dropped silently: `name: !x` reads as an empty name, so the language has none.
+void check_no_tag(const YAML::Node& node) {
+  const std::string& tag = node.Tag();
+  if (tag.empty() || tag == "?" || tag == "!") return;
+  fail(node, fmt::format("a YAML tag ('{}') is not part of the scenario language; write the value alone", tag));
+}
+
 void check_no_duplicate_keys(const YAML::Node& node, int depth, int64_t& visited) {
   if (++visited > kMaxYamlNodes)
     fail(node, fmt::format("the document's aliases stand for more than {} nodes; write the values out", kMaxYamlNodes));
   if (depth > kMaxYamlDepth)
     fail(node, fmt::format("nested deeper than {} levels (or an alias inside its own anchor)", kMaxYamlDepth));
+  check_no_tag(node);
   if (node.IsSequence()) {
     for (const auto& item : node) check_no_duplicate_keys(item, depth + 1, visited);
   } else if (node.IsMap()) {
     std::set<std::string> seen;
     for (const auto& kv : node) {
       const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
+      check_no_tag(kv.first);
       if (!seen.insert(key).second) fail(kv.first, fmt::format("key '{}' is given twice", key));
       check_no_duplicate_keys(kv.second, depth + 1, visited);
     }
