@@ -94,9 +94,12 @@ enum class StepKind {
   // The node's operating system crashes: its processes die and every write not yet flushed
   // (fsync) is lost. The node is down until `start`.
   kOsCrash,
+  // pg_terminate_backend() of the backend running transaction `label`'s waiting COMMIT: the
+  // client loses its connection and cannot know whether it committed (it did, locally).
+  kTerminate,
 };
-// How many step kinds there are: kOsCrash, the last, plus one. A kind added after it moves this.
-inline constexpr int kStepKindCount = static_cast<int>(StepKind::kOsCrash) + 1;
+// How many step kinds there are: kTerminate, the last, plus one. A kind added after it moves this.
+inline constexpr int kStepKindCount = static_cast<int>(StepKind::kTerminate) + 1;
 const char* to_string(StepKind kind);
 
 enum class PartitionDirection { kBoth, kToStandby, kToPrimary };

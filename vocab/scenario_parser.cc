@@ -165,6 +165,7 @@ Verb verb_of(StepKind kind) {
     case StepKind::kRepairArchive: return {"repair_archive", kind, Arg::kNone, {}};
     case StepKind::kStallDisk: return {"stall_disk", kind, Arg::kNode, {}};
     case StepKind::kOsCrash: return {"os_crash", kind, Arg::kNode, {}};
+    case StepKind::kTerminate: return {"terminate", kind, Arg::kLabel, {}};
   }
   ::replsim::assert_fail("kind", __FILE__, __LINE__, "a StepKind with no verb");
 }

@@ -313,6 +313,34 @@ Verdict cancelled_sync_commit_invisible(const Evaluation& e) {
   return result;
 }
 
+// A transaction whose waiting COMMIT a terminate step named.
+bool terminated(const Scenario& s, const std::string& label) {
+  return std::any_of(s.steps.begin(), s.steps.end(),
+                     [&](const Step& step) { return step.kind == StepKind::kTerminate && step.label == label; });
+}
+
+bool has_terminate_step(const Scenario& s) {
+  return std::any_of(s.steps.begin(), s.steps.end(),
+                     [](const Step& step) { return step.kind == StepKind::kTerminate; });
+}
+
+// The client of a terminated wait sees only a lost connection; the commit happened regardless.
+Verdict terminated_sync_commit_rolled_back(const Evaluation& e) {
+  Verdict result;
+  for (const TxRecord& tx : e.prediction.transactions) {
+    if (!may_be(tx, TxOutcome::kInDoubt) || !terminated(e.scenario, tx.label)) continue;
+    result.applicable = true;
+    const auto presence = presence_on(e.prediction, tx.node, tx.label);
+    if (!only(tx, TxOutcome::kInDoubt) || presence != Presence::kPresent) continue;
+    return violated(Kind::kViolated,
+                    fmt::format("{} waited for synchronous replication and its backend was terminated, yet it is "
+                                "committed and visible on {}, where it ran",
+                                tx.label, tx.node),
+                    {expect(ExpectKind::kInDoubt, tx.label), expect(ExpectKind::kPresent, tx.label, tx.node)});
+  }
+  return result;
+}
+
 Verdict sync_off_crash_loses_nothing(const Evaluation& e) {
   const Scenario& s = e.scenario;
   if (s.cluster.synchronous_commit != SyncCommit::kOff) return {};
@@ -402,6 +430,7 @@ bool runs_transaction(StepKind kind) {
     case StepKind::kWait:
     case StepKind::kCheckLag:
     case StepKind::kCancel:
+    case StepKind::kTerminate:
     case StepKind::kPause:
     case StepKind::kResume:
     case StepKind::kPartition:
@@ -722,6 +751,15 @@ std::vector<Property> make_properties() {
                profile("sync-cancel", {SyncCommit::kOn, SyncCommit::kRemoteApply, SyncCommit::kRemoteWrite},
                        NamesShape::kEnabled, cancelling),
                "", cancelled_sync_commit_invisible, has_cancel_step, kOutcomes});
+  std::array<int, kIntentCount> terminating = cancelling;
+  terminating[static_cast<size_t>(Intent::kCancel)] = 0;
+  terminating[static_cast<size_t>(Intent::kTerminate)] = 14;
+  p.push_back({"terminated-sync-commit-rolled-back", PropertyKind::kFalsePromise,
+               "A commit whose backend was terminated (pg_terminate_backend) while it waited for synchronous "
+               "replication was rolled back.",
+               profile("sync-terminate", {SyncCommit::kOn, SyncCommit::kRemoteApply, SyncCommit::kRemoteWrite},
+                       NamesShape::kEnabled, terminating),
+               "", terminated_sync_commit_rolled_back, has_terminate_step, kOutcomes});
   p.push_back({"sync-off-crash-loses-nothing", PropertyKind::kFalsePromise,
                "With synchronous_commit = off, an acknowledged commit survives a crash of the server.",
                profile("sync-off", {SyncCommit::kOff}, NamesShape::kAny, crashing), "", sync_off_crash_loses_nothing,

@@ -188,6 +188,7 @@ class Realizer {
       case Intent::kStallDisk: return stall_disk(in, step);
       case Intent::kOsCrash: return os_crash(in, step);
       case Intent::kBurst: return insert(in, step);
+      case Intent::kTerminate: return terminate(in, step);
     }
     REPLSIM_ASSERT(false, "an intent kind with no realisation");
     return false;
@@ -270,6 +271,14 @@ class Realizer {
     const size_t recent = std::min<size_t>(written_.size(), 3);
     step.kind = StepKind::kCancel;
     step.label = written_[written_.size() - 1 - static_cast<size_t>(in.target) % recent];
+    return true;
+  }
+
+  // Terminates the backend of a write that may be waiting for synchronous replication, as
+  // cancel picks one.
+  bool terminate(const StepIntent& in, Step& step) {
+    if (!cancel(in, step)) return false;
+    step.kind = StepKind::kTerminate;
     return true;
   }
 
@@ -506,7 +515,7 @@ const char* to_string(Intent intent) {
   static constexpr const char* kNames[kIntentCount] = {
       "insert", "update",        "delete",  "catchup",    "wait",     "partition", "heal",        "pause",
       "resume", "crash",         "start",   "stop",       "promote",  "cancel",    "base_backup", "switch_wal",
-      "mark",   "restore_point", "restore", "stall_disk", "os_crash", "burst"};
+      "mark",   "restore_point", "restore", "stall_disk", "os_crash", "burst", "terminate"};
   return kNames[static_cast<int>(intent)];
 }
 
@@ -526,6 +535,7 @@ const Profile& general_disk_profile() {
     p.name = "general-disk";
     p.weights[static_cast<size_t>(Intent::kStallDisk)] = 4;
     p.weights[static_cast<size_t>(Intent::kOsCrash)] = 4;
+    p.weights[static_cast<size_t>(Intent::kTerminate)] = 3;
     return p;
   }();
   return profile;

@@ -49,8 +49,10 @@ enum class Intent {
   // Several inserts back to back, as `repeat: N` writes them (issue 15's bursts): 3 to 8 steps
   // from one intent. Last, with no weight in the general profiles, so their plans are as before.
   kBurst,
+  // pg_terminate_backend() of a waiting commit's backend (issue 17's sessions).
+  kTerminate,
 };
-inline constexpr int kIntentCount = 22;
+inline constexpr int kIntentCount = 23;
 // Swarm testing may disable the first kSwarmIntents kinds; the recovery intents are never
 // disabled (a run without backups or restores says nothing about recovery), and the mask keeps
 // its width so that campaigns of the other profiles keep their plans.
