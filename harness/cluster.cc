@@ -369,6 +369,13 @@ Status Cluster::append_conf(const ClusterNode& node,
   return Status::Ok();
 }
 
+Status Cluster::change_settings(const std::string& name,
+                                const std::vector<std::pair<std::string, std::string>>& settings) {
+  const ClusterNode* n = node(name);
+  if (n == nullptr) return Status::InvalidInput(fmt::format("no node '{}'", name));
+  return append_conf(*n, settings);
+}
+
 Status Cluster::start_and_wait(ClusterNode& node) {
   const auto t0 = Clock::now();
   if (Status s = node.server->start(); !s.ok()) return s;

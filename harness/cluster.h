@@ -100,6 +100,10 @@ class Cluster {
   // start() (crash recovery from the WAL as of the last completed fsync); `lost_writes` says
   // what was undone. The node is "crashed" even when the undo fails (the error says why).
   Status os_crash(const std::string& name);
+  // Appends `settings` to node `name`'s postgresql.conf (quoted as the file's own syntax wants;
+  // the last setting wins), as ALTER SYSTEM SET would write them to postgresql.auto.conf. The
+  // caller reloads (pg_reload_conf()).
+  Status change_settings(const std::string& name, const std::vector<std::pair<std::string, std::string>>& settings);
   // The WAL writes an operating-system crash of `name` would lose now.
   Result<DiskJournalSummary> unsynced_writes(const std::string& name);
 

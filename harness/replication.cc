@@ -268,6 +268,40 @@ Status Runner::on_terminate(const Step& st) {
   return Status::Ok();
 }
 
+// The new setting goes into the node's configuration file, then pg_reload_conf(). The postmaster
+// reloads on its SIGHUP and signals every child; a new session, forked after that, shows the new
+// value: waiting for it (up to 2 s) makes sure the walsenders and the checkpointer were
+// signalled before the next step. A commit the reload releases is collected by poll_pending.
+Status Runner::on_reload(const Step& st) {
+  const std::string value = st.synchronous_standby_names.value_or("");
+  event(EventType::kFault, "operator", st.node, fmt::format("reload synchronous_standby_names = '{}'", value));
+  ClusterNode* n = c_.node(st.node);
+  if (!queryable(n)) {
+    note(fmt::format("reload {}: it is {}", st.node, n == nullptr ? "gone" : to_string(n->state)));
+    return Status::Ok();
+  }
+  if (Status s = c_.change_settings(st.node, {{"synchronous_standby_names", value}}); !s.ok()) return s;
+  PgReply r = observe(n, "SELECT pg_reload_conf()");
+  if (!r.ok) return Status::Failed(fmt::format("reload {}: pg_reload_conf(): {}", st.node, r.error));
+  const auto deadline = Clock::now() + std::chrono::seconds(2);
+  for (;;) {
+    auto fresh = c_.connect(*n, 1000);
+    if (fresh.ok()) {
+      PgReply shown = (*fresh)->exec("SELECT current_setting('synchronous_standby_names')");
+      if (shown.ok && !shown.rows.empty() && !shown.null_at(0, 0) && shown.at(0, 0) == value) break;
+    }
+    if (Clock::now() > deadline) {
+      note(fmt::format("reload {}: a new session does not show the new value after 2 s", st.node));
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  // The checkpointer and the walsenders handle their SIGHUP on waking; give them that moment.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  poll_pending();
+  return Status::Ok();
+}
+
 Status Runner::on_catchup(const Step& st) {
   ClusterNode* primary = c_.node(primary_);
   if (!queryable(primary)) {

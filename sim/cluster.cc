@@ -54,8 +54,8 @@ Cluster::Cluster(const Scenario& scenario, const SimOptions& options, const Timi
       options_(options),
       timing_(timing),
       dataset_(scenario.dataset()),
-      standby_names_(scenario.standby_names()),
       no_sync_names_(*parse_standby_names("")),
+      sync_names_{{0, scenario.standby_names()}},
       world_(options.seed),
       archive_(scenario.cluster.wal_segment_size) {}
 
@@ -459,6 +459,25 @@ void Cluster::on_terminate(const Step& step) {
     event(HistoryEvent::Type::kInfo, "client", tx.node, tx.record.label, tx.record.detail, &tx);
     note("{} terminated: committed locally on {}, its client cannot know", step.label, tx.record.node);
   }
+}
+
+// A reload of synchronous_standby_names (docs/model.md, "Reloading synchronous_standby_names").
+// Emptied: the checkpointer, handling the SIGHUP, finds no synchronous standby defined and wakes
+// every waiter (src/backend/replication/syncrep.c, SyncRepUpdateSyncStandbysDefined ->
+// SyncRepWakeQueue(true, ...)): each is acknowledged. Changed: each walsender re-reads it
+// (SyncRepInitConfig) and the waiters go at the next reply of a walsender that is synchronous
+// under the new value (release_waiters), which comes at once or after wal_receiver_status_interval.
+void Cluster::on_reload(const Step& step) {
+  const int n = node_index(step.node);
+  auto names = parse_standby_names(step.synchronous_standby_names.value_or(""));
+  REPLSIM_ASSERT(names.ok(), "the parser checked the value");
+  if (names->enabled()) sync_names_.insert_or_assign(n, *std::move(names));
+  else sync_names_.erase(n);
+  note("{} reloads synchronous_standby_names = '{}'", step.node, names_on(n).to_string());
+  if (names_on(n).enabled()) return schedule_status_replies(n);
+  for (Tx& tx : txs_)
+    if (tx.waiting && !tx.flush_wait && tx.node == n)
+      acknowledge(tx, "released: a reload emptied synchronous_standby_names");
 }
 
 void Cluster::on_mark(const Step& step) {

@@ -81,6 +81,7 @@ class Cluster {
   void on_check_lag(const Step& step);
   void on_cancel(const Step& step);
   void on_terminate(const Step& step);
+  void on_reload(const Step& step);
   void write(const Step& step);
   // At the end of the run, for the final lags. REQUIRES: follows_current_primary(n).
   bool wal_in_motion_to(int n) const;
@@ -241,11 +242,13 @@ class Cluster {
   // (primary, incarnation) whose WAL writer has a flush cycle scheduled: one at a time.
   std::set<std::pair<int, uint64_t>> wal_writer_due_;
   const Dataset& dataset_;
-  StandbyNames standby_names_;  // The cluster's setting: only the first primary's configuration has it.
   StandbyNames no_sync_names_;  // Standbys (promoted or not) and restored nodes run with ''.
-  std::set<int> with_sync_names_ = {0};
+  // Per node whose configuration names standbys: the cluster's setting on the first primary, and
+  // what a reload step set since. A node not here runs with no_sync_names_.
+  std::map<int, StandbyNames> sync_names_;
   const StandbyNames& names_on(int node) const {
-    return with_sync_names_.count(node) ? standby_names_ : no_sync_names_;
+    const auto it = sync_names_.find(node);
+    return it != sync_names_.end() ? it->second : no_sync_names_;
   }
   World world_;
   std::vector<std::unique_ptr<Node>> nodes_;

@@ -277,7 +277,7 @@ int Cluster::fresh_node(const std::string& name) {
     since_.erase(static_cast<int>(i));
     errors_.erase(static_cast<int>(i));
     shut_down_at_target_.erase(static_cast<int>(i));
-    with_sync_names_.erase(static_cast<int>(i));
+    sync_names_.erase(static_cast<int>(i));
     return static_cast<int>(i);
   }
   const int n = static_cast<int>(nodes_.size());

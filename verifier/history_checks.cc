@@ -128,16 +128,35 @@ bool any_crash(const ScenarioWalk& walk, const std::string& node, int from, int 
 }
 }  // namespace
 
+// synchronous_standby_names on `writer` when step `at` ran: the cluster's setting, or the value
+// of the last reload of that node before the step.
+std::string standby_names_at(const Scenario& scenario, const std::string& writer, int at) {
+  std::string text = scenario.cluster.synchronous_standby_names;
+  for (int i = 0; i < at && i < static_cast<int>(scenario.steps.size()); ++i) {
+    const Step& step = scenario.steps[static_cast<size_t>(i)];
+    if (step.kind == StepKind::kReload && step.node == writer && step.synchronous_standby_names)
+      text = *step.synchronous_standby_names;
+  }
+  return text;
+}
+
 std::vector<Finding> check_acknowledged_commit_lost(const Scenario& scenario, const RunResult& run) {
   std::vector<Finding> findings;
   const ScenarioWalk walk(scenario);
   const SyncCommit level = scenario.cluster.synchronous_commit;
-  const StandbyNames& names = scenario.standby_names();
-  const bool sync_rep = names.enabled() && level >= SyncCommit::kRemoteWrite;
   const int end = walk.step_count();
   for (const Placed& p : place(walk, run)) {
     const TxRecord& t = *p.tx;
     if (!certainly(t, TxOutcome::kAcknowledged)) continue;
+    const std::string names_text = standby_names_at(scenario, p.writer, p.step);
+    std::optional<StandbyNames> reloaded;
+    if (names_text != scenario.cluster.synchronous_standby_names) {
+      auto parsed = parse_standby_names(names_text);
+      if (!parsed.ok()) continue;  // The parser refuses such a reload; a scenario built in code may not.
+      reloaded = std::move(parsed).value();
+    }
+    const StandbyNames& names = reloaded ? *reloaded : scenario.standby_names();
+    const bool sync_rep = names.enabled() && level >= SyncCommit::kRemoteWrite;
     const auto& during = walk.before(p.step);
     // The committing node keeps it: flushed before the acknowledgement (synchronous_commit
     // >= local, 20.5.1), or never crashed since (a clean stop flushes all WAL).
@@ -170,7 +189,7 @@ std::vector<Finding> check_acknowledged_commit_lost(const Scenario& scenario, co
           kAcknowledgedCommitLost, standby, {&t},
           fmt::format("{} was acknowledged at step {}{} under synchronous_standby_names = '{}' and synchronous_commit "
                       "= {}, so {} (a synchronous standby then) had it; {} {} does not hold it",
-                      t.label, p.step + 1, commit_at(t), scenario.cluster.synchronous_standby_names, to_string(level),
+                      t.label, p.step + 1, commit_at(t), names_text, to_string(level),
                       standby, promoted ? "yet after its promotion" : "yet", standby)));
     }
   }

@@ -97,9 +97,12 @@ enum class StepKind {
   // pg_terminate_backend() of the backend running transaction `label`'s waiting COMMIT: the
   // client loses its connection and cannot know whether it committed (it did, locally).
   kTerminate,
+  // Settings of `node` changed in its configuration and pg_reload_conf() (only
+  // synchronous_standby_names so far): what ALTER SYSTEM SET plus a reload does.
+  kReload,
 };
-// How many step kinds there are: kTerminate, the last, plus one. A kind added after it moves this.
-inline constexpr int kStepKindCount = static_cast<int>(StepKind::kTerminate) + 1;
+// How many step kinds there are: kReload, the last, plus one. A kind added after it moves this.
+inline constexpr int kStepKindCount = static_cast<int>(StepKind::kReload) + 1;
 const char* to_string(StepKind kind);
 
 enum class PartitionDirection { kBoth, kToStandby, kToPrimary };
@@ -148,6 +151,9 @@ struct Step {
   std::string group;
   // load: the step starts no sooner than pace_us after the previous step started (1 / rate).
   int64_t pace_us = 0;
+
+  // kReload: the new synchronous_standby_names (checked to parse), when the step sets it.
+  std::optional<std::string> synchronous_standby_names;
 };
 
 // Whether transaction `label` belongs to group `group` (a repeat's or load's base label):

@@ -42,6 +42,7 @@ struct FlushesOf {
   Flushes on_check_lag(const Step&) const { return Flushes::kEveryNode; }
   Flushes on_cancel(const Step&) const { return Flushes::kEveryNode; }
   Flushes on_terminate(const Step&) const { return Flushes::kEveryNode; }
+  Flushes on_reload(const Step&) const { return Flushes::kItsNode; }
   Flushes on_pause(const Step&) const { return Flushes::kItsNode; }
   Flushes on_resume(const Step&) const { return Flushes::kItsNode; }
   Flushes on_crash(const Step&) const { return Flushes::kItsNode; }
@@ -104,6 +105,11 @@ class Checker {
     if (!labels_.count(step.label))
       return error(step.pos, fmt::format("cannot cancel '{}': no earlier step wrote it", step.label));
     return Status::Ok();
+  }
+  // The harness reaches the node with a statement: it must be running, not paused.
+  Status on_reload(const Step& step) {
+    return require(
+        step, [](const NodeAtStep& n) { return n.run == NodeRun::kRunning; }, "cannot reload '{}': it is not running");
   }
   Status on_terminate(const Step& step) {
     if (!labels_.count(step.label))
@@ -473,6 +479,9 @@ struct Describer {
   std::string on_check_lag(const Step& step) const { return fmt::format("check_lag {}{}", step.name, on(step)); }
   std::string on_cancel(const Step& step) const { return fmt::format("cancel {}", step.label); }
   std::string on_terminate(const Step& step) const { return fmt::format("terminate {}", step.label); }
+  std::string on_reload(const Step& step) const {
+    return fmt::format("reload {}: synchronous_standby_names = '{}'", step.node, step.synchronous_standby_names.value_or(""));
+  }
   std::string on_pause(const Step& step) const { return kind_and_node(step); }
   std::string on_resume(const Step& step) const { return kind_and_node(step); }
   std::string on_partition(const Step& step) const {

@@ -166,6 +166,7 @@ Verb verb_of(StepKind kind) {
     case StepKind::kStallDisk: return {"stall_disk", kind, Arg::kNode, {}};
     case StepKind::kOsCrash: return {"os_crash", kind, Arg::kNode, {}};
     case StepKind::kTerminate: return {"terminate", kind, Arg::kLabel, {}};
+    case StepKind::kReload: return {"reload", kind, Arg::kNode, {"synchronous_standby_names"}};
   }
   ::replsim::assert_fail("kind", __FILE__, __LINE__, "a StepKind with no verb");
 }
@@ -431,11 +432,25 @@ class Reader {
     }
     if (step.kind == StepKind::kRestore) read_restore(node, step);
     if (node["files"]) step.files = copy_parts(node["files"]);
+    if (step.kind == StepKind::kReload) read_reload(node, step);
     const bool writes = step.kind == StepKind::kInsert || step.kind == StepKind::kUpdate ||
                         step.kind == StepKind::kDelete || step.kind == StepKind::kTruncate;
     if (writes && step.table.empty()) fail(node, fmt::format("step '{}' needs 'table'", to_string(step.kind)));
     if (step.kind == StepKind::kInsert && step.values.empty()) fail(node, "step 'insert' needs 'values'");
     if (step.kind == StepKind::kUpdate && step.values.empty()) fail(node, "step 'update' needs 'set'");
+  }
+
+  // The settings a reload changes, each checked as PostgreSQL's check hook would.
+  void read_reload(const YAML::Node& node, Step& step) {
+    const YAML::Node names = node["synchronous_standby_names"];
+    if (!names) fail(node, "step 'reload' needs a setting to change: synchronous_standby_names");
+    std::string text = names.IsNull() ? "" : plain_text(names, "synchronous_standby_names");
+    int column = 0;
+    auto parsed = parse_standby_names(text, &column);
+    if (!parsed.ok())
+      fail(names, fmt::format("invalid synchronous_standby_names '{}' at character {}: {}", text, column,
+                              parsed.status().message()));
+    step.synchronous_standby_names = std::move(text);
   }
 
   void read_restore(const YAML::Node& node, Step& step) {

@@ -431,6 +431,7 @@ bool runs_transaction(StepKind kind) {
     case StepKind::kCheckLag:
     case StepKind::kCancel:
     case StepKind::kTerminate:
+    case StepKind::kReload:
     case StepKind::kPause:
     case StepKind::kResume:
     case StepKind::kPartition:

@@ -92,8 +92,8 @@ class Realizer {
   }
 
   // 0 empty, 1 a plain list, 2 FIRST n (...), 3 ANY n (...), 4 '*'.
-  std::string standby_names(int standbys) const {
-    const ClusterPlan& c = plan_.cluster;
+  std::string standby_names(int standbys) const { return standby_names(plan_.cluster, standbys); }
+  std::string standby_names(const ClusterPlan& c, int standbys) const {
     int shape = c.names_shape % 5;
     switch (profile_.names) {
       case NamesShape::kAny: break;
@@ -189,6 +189,7 @@ class Realizer {
       case Intent::kOsCrash: return os_crash(in, step);
       case Intent::kBurst: return insert(in, step);
       case Intent::kTerminate: return terminate(in, step);
+      case Intent::kReload: return reload(in, step);
     }
     REPLSIM_ASSERT(false, "an intent kind with no realisation");
     return false;
@@ -279,6 +280,23 @@ class Realizer {
   bool terminate(const StepIntent& in, Step& step) {
     if (!cancel(in, step)) return false;
     step.kind = StepKind::kTerminate;
+    return true;
+  }
+
+  // Another synchronous_standby_names for the running first primary: empty (which releases every
+  // waiting commit) or one of the shapes the cluster could have started with.
+  bool reload(const StepIntent& in, Step& step) {
+    const NodeModel& p = nodes_[0];
+    if (promoted_ || p.run != Run::kRunning || p.stalled) return false;
+    ClusterPlan shape = plan_.cluster;
+    shape.names_shape = in.variant;
+    shape.listed = in.target;
+    shape.rotate = in.variant / 5;
+    step.kind = StepKind::kReload;
+    step.node = p.name;
+    step.synchronous_standby_names = standby_names(shape, static_cast<int>(scenario_.cluster.nodes.size()) - 1);
+    sync_ = sync_ || (!step.synchronous_standby_names->empty() &&
+                      scenario_.cluster.synchronous_commit >= SyncCommit::kRemoteWrite);
     return true;
   }
 
@@ -515,7 +533,7 @@ const char* to_string(Intent intent) {
   static constexpr const char* kNames[kIntentCount] = {
       "insert", "update",        "delete",  "catchup",    "wait",     "partition", "heal",        "pause",
       "resume", "crash",         "start",   "stop",       "promote",  "cancel",    "base_backup", "switch_wal",
-      "mark",   "restore_point", "restore", "stall_disk", "os_crash", "burst", "terminate"};
+      "mark",   "restore_point", "restore", "stall_disk", "os_crash", "burst", "terminate", "reload"};
   return kNames[static_cast<int>(intent)];
 }
 
@@ -536,6 +554,7 @@ const Profile& general_disk_profile() {
     p.weights[static_cast<size_t>(Intent::kStallDisk)] = 4;
     p.weights[static_cast<size_t>(Intent::kOsCrash)] = 4;
     p.weights[static_cast<size_t>(Intent::kTerminate)] = 3;
+    p.weights[static_cast<size_t>(Intent::kReload)] = 2;
     return p;
   }();
   return profile;

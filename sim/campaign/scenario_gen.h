@@ -51,8 +51,10 @@ enum class Intent {
   kBurst,
   // pg_terminate_backend() of a waiting commit's backend (issue 17's sessions).
   kTerminate,
+  // A reload of the first primary's synchronous_standby_names (issue 17's settings).
+  kReload,
 };
-inline constexpr int kIntentCount = 23;
+inline constexpr int kIntentCount = 24;
 // Swarm testing may disable the first kSwarmIntents kinds; the recovery intents are never
 // disabled (a run without backups or restores says nothing about recovery), and the mask keeps
 // its width so that campaigns of the other profiles keep their plans.

@@ -136,6 +136,10 @@ class StepWriter {
   void on_check_lag(const Step& s) { named(s); }
   void on_cancel(const Step& s) { out_ += fmt::format("  - cancel: {}\n", s.label); }
   void on_terminate(const Step& s) { out_ += fmt::format("  - terminate: {}\n", s.label); }
+  void on_reload(const Step& s) {
+    out_ += fmt::format("  - reload: {}\n    synchronous_standby_names: {}\n", s.node,
+                        quote(s.synchronous_standby_names.value_or("")));
+  }
   void on_pause(const Step& s) { of_node(s); }
   void on_resume(const Step& s) { of_node(s); }
   void on_partition(const Step& s) {

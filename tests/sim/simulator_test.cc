@@ -95,6 +95,39 @@ TEST(SimulatorTest, TerminateLeavesACommitThatIsNotWaitingAndAPausedPrimaryAlone
   EXPECT_NE(all_notes(paused).find("pg_terminate_backend is not sent"), std::string::npos) << all_notes(paused);
 }
 
+// A reload that empties synchronous_standby_names: the checkpointer wakes every waiter, and the
+// next commit does not wait; the cut-off standby has neither.
+TEST(SimulatorTest, ReloadEmptyingStandbyNamesReleasesWaitersAndStopsWaiting) {
+  auto p = run_yaml(scenario("r", "on", "FIRST 1 (r)",
+                             "  - partition: r\n" + insert("a") +
+                                 "  - reload: p\n    synchronous_standby_names: ''\n" + insert("b")));
+  EXPECT_EQ(outcome(p, "a"), "acknowledged");
+  EXPECT_TRUE(p.find_tx("a")->waited_for_sync);
+  EXPECT_EQ(outcome(p, "b"), "acknowledged");
+  EXPECT_FALSE(p.find_tx("b")->waited_for_sync);
+  EXPECT_EQ(presence(p, "r", "a"), "absent");
+}
+
+// Naming another, connected standby: the waiter goes at that walsender's next reply, which
+// comes at once or after wal_receiver_status_interval; by the end of a wait it has.
+TEST(SimulatorTest, ReloadNamingAConnectedStandbyReleasesAtItsNextReply) {
+  auto p = run_yaml(scenario("r1, r2", "on", "FIRST 1 (r1)",
+                             "  - partition: r1\n" + insert("a") +
+                                 "  - reload: p\n    synchronous_standby_names: 'FIRST 1 (r2)'\n  - wait: 2s\n"));
+  EXPECT_EQ(outcome(p, "a"), "acknowledged");
+  EXPECT_EQ(presence(p, "r2", "a"), "present");
+  EXPECT_EQ(p.timeline.back().positions[2].sync_state, "sync");
+  EXPECT_NE(all_notes(p).find("reloads synchronous_standby_names = 'FIRST 1 (r2)'"), std::string::npos)
+      << all_notes(p);
+}
+
+// From '' to a standby that is cut off: commits after the reload wait for it.
+TEST(SimulatorTest, ReloadNamingACutOffStandbyMakesTheNextCommitWait) {
+  auto p = run_yaml(scenario("r", "on", "", "  - partition: r\n  - reload: p\n    synchronous_standby_names: r\n" +
+                                                insert("a")));
+  EXPECT_EQ(outcome(p, "a"), "blocked");
+}
+
 TEST(SimulatorTest, WaitingCommitWhosePrimaryCrashesIsInDoubtAndPresentAfterRestart) {
   auto p = run_yaml(
       scenario("r", "on", "FIRST 1 (r)", "  - partition: r\n" + insert("a") + "  - crash: p\n  - start: p\n"));
