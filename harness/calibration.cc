@@ -55,8 +55,8 @@ Step write_step(StepKind kind, const std::string& label, const std::string& tabl
 Scenario calibration_scenario() {
   Scenario sc;
   sc.name = "calibrate";
-  sc.cluster.nodes = {NodeSpec{kPrimary, NodeRole::kPrimary, false, {}},
-                      NodeSpec{kStandby, NodeRole::kStandby, false, {}}};
+  sc.cluster.nodes = {NodeSpec{kPrimary, NodeRole::kPrimary, false, {}, std::nullopt},
+                      NodeSpec{kStandby, NodeRole::kStandby, false, {}, std::nullopt}};
   sc.cluster.archive_mode = true;
   sc.cluster.link_latency_us = 0;
   return sc;
@@ -264,7 +264,7 @@ Status Calibrator::measure_promotions() {
   progress("promote");
   for (int64_t i = 0; i < o_.samples; ++i) {
     const std::string name = fmt::format("p{}", i);
-    if (Status s = c_.add_standby(NodeSpec{name, NodeRole::kStandby, false, {}}, primary_); !s.ok()) return s;
+    if (Status s = c_.add_standby(NodeSpec{name, NodeRole::kStandby, false, {}, std::nullopt}, primary_); !s.ok()) return s;
     if (Status s = c_.wait_streaming(name, o_.harness.ready_timeout_ms); !s.ok()) return s;
     if (Status s = timed(make_step(StepKind::kPromote, name)); !s.ok()) return s;
     if (Status s = c_.crash(primary_); !s.ok()) return s;

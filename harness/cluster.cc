@@ -548,7 +548,7 @@ Status Cluster::add_standby(const NodeSpec& spec, const std::string& upstream_na
   auto proxy_port = proxy_->add_link(n.link, up_port);
   if (!proxy_port.ok()) return proxy_port.status();
   LinkFaults f;
-  f.latency_to_primary_us = f.latency_to_standby_us = spec_.link_latency_us;
+  f.latency_to_primary_us = f.latency_to_standby_us = spec_.latency_of(spec);
   proxy_->set_faults(n.link, f);
 
   SpawnOptions o;

@@ -79,7 +79,8 @@ void Cluster::setup() {
   for (size_t i = 1; i < nodes_.size(); ++i) {
     if (saved != nullptr) nodes_[i]->clone_from(*nodes_[0], *saved);
     else nodes_[i]->clone_from(*nodes_[0]);
-    links_.push_back(std::make_unique<Link>(world_, 0, static_cast<int>(i), scenario_.cluster.link_latency_us));
+    links_.push_back(
+        std::make_unique<Link>(world_, 0, static_cast<int>(i), scenario_.cluster.latency_of(specs[i])));
     // pg_basebackup -C -S: the slot's restart_lsn starts where the clone's WAL ends.
     links_.back()->has_slot = specs[i].replication_slot;
     links_.back()->slot_restart_lsn = nodes_[i]->flush_lsn();

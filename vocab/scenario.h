@@ -30,6 +30,8 @@ struct NodeSpec {
   NodeRole role = NodeRole::kStandby;
   bool replication_slot = false;  // Standby streams through a physical slot.
   SourcePos pos;
+  // One-way latency of this standby's replication link; unset = the cluster's link_latency.
+  std::optional<int64_t> link_latency_us;
 };
 
 // synchronous_commit (PostgreSQL 15 docs, 20.5.1 "Settings").
@@ -55,6 +57,8 @@ struct ClusterSpec {
   SourcePos dataset_pos;        // Of the data value; 0 = not from a file.
 
   const NodeSpec* find_node(const std::string& name) const;
+  // The one-way latency of `standby`'s replication link (its own, else link_latency_us).
+  int64_t latency_of(const NodeSpec& standby) const { return standby.link_latency_us.value_or(link_latency_us); }
 };
 
 enum class StepKind {

@@ -233,7 +233,7 @@ class Reader {
                "cluster");
     if (!c["primary"]) fail(c, "expected key 'primary': the primary's name");
     cluster.nodes.push_back(
-        {identifier(c["primary"], "the primary's name"), NodeRole::kPrimary, false, pos_of(c["primary"])});
+        {identifier(c["primary"], "the primary's name"), NodeRole::kPrimary, false, pos_of(c["primary"]), std::nullopt});
     if (c["standbys"]) read_standbys(c["standbys"]);
     if (c["synchronous_commit"]) {
       auto level = parse_sync_commit(scalar(c["synchronous_commit"], "synchronous_commit"));
@@ -272,10 +272,11 @@ class Reader {
       NodeSpec node;
       node.pos = pos_of(s);
       if (s.IsMap()) {
-        check_keys(s, {"name", "slot"}, "a standby");
+        check_keys(s, {"name", "slot", "latency"}, "a standby");
         if (!s["name"]) fail(s, "expected key 'name' for the standby");
         node.name = identifier(s["name"], "a standby name");
         if (s["slot"]) node.replication_slot = boolean(s["slot"], "slot");
+        if (s["latency"]) node.link_latency_us = duration_us(s["latency"], "a standby's link latency");
       } else {
         node.name = identifier(s, "a standby name");
       }

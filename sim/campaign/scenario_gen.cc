@@ -72,12 +72,17 @@ class Realizer {
     const ClusterPlan& c = plan_.cluster;
     ClusterSpec& spec = scenario_.cluster;
     const int standbys = 1 + std::clamp(c.standbys - 1, 0, 2);
-    spec.nodes.push_back({"primary", NodeRole::kPrimary, false, {}});
-    for (int i = 1; i <= standbys; ++i) spec.nodes.push_back({fmt::format("s{}", i), NodeRole::kStandby, false, {}});
+    spec.nodes.push_back({"primary", NodeRole::kPrimary, false, {}, std::nullopt});
+    for (int i = 1; i <= standbys; ++i) spec.nodes.push_back({fmt::format("s{}", i), NodeRole::kStandby, false, {}, std::nullopt});
     walk_.emplace(scenario_);
     for (const NodeSpec& node : spec.nodes) {
       nodes_.emplace_back().name = node.name;
       static_cast<NodeAtStep&>(nodes_.back()) = *walk_->find(node.name);
+    }
+    // 1, 5 or 20 ms one way: a standby in the next room, the next city, the next country.
+    if (profile_.link_latencies && c.far % 4 != 0) {
+      static constexpr std::array<int64_t, 3> kFarUs = {1'000, 5'000, 20'000};
+      spec.nodes[static_cast<size_t>(1 + c.far % standbys)].link_latency_us = kFarUs[static_cast<size_t>(c.far % 4 - 1)];
     }
     spec.archive_mode = profile_.archive_mode;
     spec.synchronous_commit = profile_.levels[static_cast<size_t>(c.level) % profile_.levels.size()];
@@ -555,6 +560,7 @@ const Profile& general_disk_profile() {
     p.weights[static_cast<size_t>(Intent::kOsCrash)] = 4;
     p.weights[static_cast<size_t>(Intent::kTerminate)] = 3;
     p.weights[static_cast<size_t>(Intent::kReload)] = 2;
+    p.link_latencies = true;
     return p;
   }();
   return profile;
@@ -611,7 +617,8 @@ rc::Seq<Plan> shrink_cluster(const Plan& p) {
                          shrink_field(p, c.names_shape, [](Plan& q, int v) { q.cluster.names_shape = v; }),
                          shrink_field(p, c.listed, [](Plan& q, int v) { q.cluster.listed = v; }),
                          shrink_field(p, c.rotate, [](Plan& q, int v) { q.cluster.rotate = v; }),
-                         shrink_field(p, c.num_sync, [](Plan& q, int v) { q.cluster.num_sync = v; }));
+                         shrink_field(p, c.num_sync, [](Plan& q, int v) { q.cluster.num_sync = v; }),
+                         shrink_field(p, c.far, [](Plan& q, int v) { q.cluster.far = v; }));
 }
 
 }  // namespace
@@ -630,6 +637,7 @@ Plan draw_plan(uint64_t seed, int max_steps, int exact_steps) {
   const int count = exact_steps > 0 ? exact_steps : r.uniform(std::max(max_steps, 0) + 1);
   plan.steps.reserve(static_cast<size_t>(count));
   for (int i = 0; i < count; ++i) plan.steps.push_back({r.uniform(kWeightScale), r.uniform(6), r.uniform(60)});
+  plan.cluster.far = r.uniform(12);
   return plan;
 }
 

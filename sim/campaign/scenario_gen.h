@@ -84,6 +84,9 @@ struct Profile {
   // so it records the write failed at once: docs/harness.md), so the differential profile, whose
   // scenarios also run on real PostgreSQL, draws none.
   bool writes_on_paused_primary = true;
+  // Whether a standby may get a link latency of its own (ClusterPlan::far; issue 17's network
+  // per link). Off in the profiles whose plans predate it.
+  bool link_latencies = false;
 };
 
 const Profile& general_profile();
@@ -97,6 +100,9 @@ struct ClusterPlan {
   int listed = 0;       // Which standbys are listed (a non-empty subset, modulo).
   int rotate = 0;       // Rotates the listed names: the priority order.
   int num_sync = 0;     // num_sync - 1 (modulo the number listed).
+  // A far standby (profiles with link_latencies only): 0 = none; else standby far % standbys
+  // gets a link of far_latency_us(far). Drawn after the steps, so the other draws are as before.
+  int far = 0;
 };
 
 struct StepIntent {

@@ -58,7 +58,14 @@ void write_cluster(const ClusterSpec& c, std::string& out) {
   std::vector<std::string> standbys;
   for (size_t i = 1; i < c.nodes.size(); ++i) {
     const NodeSpec& n = c.nodes[i];
-    standbys.push_back(n.replication_slot ? fmt::format("{{name: {}, slot: true}}", n.name) : n.name);
+    if (!n.replication_slot && !n.link_latency_us) {
+      standbys.push_back(n.name);
+      continue;
+    }
+    std::string spec = fmt::format("{{name: {}", n.name);
+    if (n.replication_slot) spec += ", slot: true";
+    if (n.link_latency_us) spec += fmt::format(", latency: {}us", *n.link_latency_us);
+    standbys.push_back(spec + "}");
   }
   if (!standbys.empty()) out += fmt::format("  standbys: [{}]\n", fmt::join(standbys, ", "));
   out += fmt::format("  synchronous_commit: {}\n", quote(to_string(c.synchronous_commit)));
@@ -266,6 +273,8 @@ void compare_cluster(const ClusterSpec& a, const ClusterSpec& b, Diff& d) {
     d.field(fmt::format("cluster.nodes[{}].name", i), a.nodes[i].name, b.nodes[i].name);
     d.field(fmt::format("cluster.nodes[{}].role", i), a.nodes[i].role != b.nodes[i].role);
     d.field(fmt::format("cluster.nodes[{}].slot", i), a.nodes[i].replication_slot, b.nodes[i].replication_slot);
+    d.field(fmt::format("cluster.nodes[{}].latency", i), a.nodes[i].link_latency_us.value_or(-1),
+            b.nodes[i].link_latency_us.value_or(-1));
   }
   d.field("cluster.synchronous_commit", std::string(to_string(a.synchronous_commit)),
           std::string(to_string(b.synchronous_commit)));
@@ -297,6 +306,8 @@ void compare_step(size_t i, const Step& a, const Step& b, Diff& d) {
                               a.target.second_kind != b.target.second_kind ||
                               a.target.second_ref != b.target.second_ref || a.target.inclusive != b.target.inclusive ||
                               a.target.action != b.target.action || a.target.timeline != b.target.timeline);
+  d.field(at + ".synchronous_standby_names", a.synchronous_standby_names.value_or("(unset)"),
+          b.synchronous_standby_names.value_or("(unset)"));
 }
 
 void compare_expectation(size_t i, const Expectation& a, const Expectation& b, Diff& d) {

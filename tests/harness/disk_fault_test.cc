@@ -29,8 +29,8 @@ HarnessOptions disk_fault_options() {
 
 ClusterSpec spec_of(const std::vector<std::string>& standbys, SyncCommit level, const std::string& sync_names) {
   ClusterSpec spec;
-  spec.nodes.push_back(NodeSpec{"primary", NodeRole::kPrimary, false, {}});
-  for (const auto& name : standbys) spec.nodes.push_back(NodeSpec{name, NodeRole::kStandby, false, {}});
+  spec.nodes.push_back(NodeSpec{"primary", NodeRole::kPrimary, false, {}, std::nullopt});
+  for (const auto& name : standbys) spec.nodes.push_back(NodeSpec{name, NodeRole::kStandby, false, {}, std::nullopt});
   spec.synchronous_commit = level;
   spec.synchronous_standby_names = sync_names;
   return spec;
@@ -101,7 +101,7 @@ std::vector<std::string> remote_write_then(bool os_crash) {
   auto c = make_cluster(spec_of({"s1"}, SyncCommit::kRemoteWrite, "FIRST 1 (s1)"));
   if (c == nullptr) return {"<no cluster>"};
   init_primary_with_table(*c);
-  EXPECT_TRUE(c->add_standby(NodeSpec{"s1", NodeRole::kStandby, false, {}}, "primary").ok());
+  EXPECT_TRUE(c->add_standby(NodeSpec{"s1", NodeRole::kStandby, false, {}, std::nullopt}, "primary").ok());
   EXPECT_TRUE(c->wait_streaming("s1", 10000).ok());
   auto primary = connect(*c, "primary");
   if (primary == nullptr) return {"<no connection>"};
