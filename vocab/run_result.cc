@@ -55,14 +55,16 @@ const char* to_string(ServerState state) {
     case ServerState::kFailedToStart: return "failed_to_start";
     case ServerState::kSuspended: return "suspended";
     case ServerState::kWiped: return "wiped";
+    case ServerState::kReplayPaused: return "replay_paused";
   }
   return "?";
 }
 
 std::optional<ServerState> parse_server_state(std::string_view text) {
-  for (auto s : {ServerState::kPrimary, ServerState::kStandby, ServerState::kArchiveRecovery,
-                 ServerState::kPausedAtTarget, ServerState::kShutdownAtTarget, ServerState::kStopped,
-                 ServerState::kCrashed, ServerState::kFailedToStart, ServerState::kSuspended, ServerState::kWiped})
+  for (auto s :
+       {ServerState::kPrimary, ServerState::kStandby, ServerState::kArchiveRecovery, ServerState::kPausedAtTarget,
+        ServerState::kShutdownAtTarget, ServerState::kStopped, ServerState::kCrashed, ServerState::kFailedToStart,
+        ServerState::kSuspended, ServerState::kWiped, ServerState::kReplayPaused})
     if (text == to_string(s)) return s;
   return std::nullopt;
 }
@@ -92,7 +94,7 @@ void set_final_lags(const TimelineEntry& last, const std::string& primary, NodeF
 
 bool server_answers(ServerState state) {
   return state == ServerState::kPrimary || state == ServerState::kStandby || state == ServerState::kArchiveRecovery ||
-         state == ServerState::kPausedAtTarget;
+         state == ServerState::kPausedAtTarget || state == ServerState::kReplayPaused;
 }
 
 const char* to_string(HistoryEvent::Type type) {

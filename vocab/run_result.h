@@ -65,10 +65,14 @@ enum class ServerState {
   kFailedToStart,
   kSuspended,  // SIGSTOPped: alive, answering nothing.
   kWiped,
+  // A standby (streaming: primary_conninfo set) whose replay pg_wal_replay_pause() stopped:
+  // pg_get_wal_replay_pause_state() is 'pause requested' or 'paused'. Which of the two depends
+  // on when its startup process last looked (ConfirmRecoveryPaused), so they are one state here.
+  kReplayPaused,
 };
 const char* to_string(ServerState state);  // "primary", "standby", "archive_recovery", "paused_at_target", ...
 std::optional<ServerState> parse_server_state(std::string_view text);
-// Running and answering queries: primary, standby, archive_recovery, paused_at_target.
+// Running and answering queries: primary, standby, archive_recovery, paused_at_target, replay_paused.
 bool server_answers(ServerState state);
 
 struct TxRecord {

@@ -420,7 +420,9 @@ bool runs_transaction(StepKind kind) {
     case StepKind::kBreakArchive:
     case StepKind::kRepairArchive:
     case StepKind::kStallDisk:
-    case StepKind::kOsCrash: return false;
+    case StepKind::kOsCrash:
+    case StepKind::kPauseReplay:
+    case StepKind::kResumeReplay: return false;
   }
   REPLSIM_ASSERT(false, "a step whose kind is no StepKind");
   return false;
@@ -674,7 +676,7 @@ std::vector<Property> make_properties() {
   // The same with disk stalls and OS crashes: on and remote_apply wait for the standby's flush,
   // so its OS crash loses nothing they acknowledged (the contrast with remote_write).
   const std::array<int, kIntentCount> failover_disks{
-      {22, 3, 2, 6, 4, 12, 6, 4, 3, 9, 10, 1, 12, 3, 0, 0, 0, 0, 0, 12, 12}};
+      {22, 3, 2, 6, 4, 12, 6, 4, 3, 9, 10, 1, 12, 3, 0, 0, 0, 0, 0, 12, 12, 0, 6, 6}};
   const std::array<int, kIntentCount> cancelling{{20, 3, 2, 5, 3, 14, 5, 5, 3, 5, 3, 1, 4, 14}};
   //                     ins upd del cat wait part heal pause res crash start stop prom cancel
   //                     backup switch mark restore_point restore stall_disk os_crash

@@ -188,6 +188,8 @@ class Realizer {
       case Intent::kStallDisk: return stall_disk(in, step);
       case Intent::kOsCrash: return os_crash(in, step);
       case Intent::kBurst: return insert(in, step);
+      case Intent::kPauseReplay: return pause_replay(in, step);
+      case Intent::kResumeReplay: return resume_replay(in, step);
     }
     REPLSIM_ASSERT(false, "an intent kind with no realisation");
     return false;
@@ -254,7 +256,8 @@ class Realizer {
   // `catchup` of one standby only while it certainly streams from the first primary;
   // otherwise the cluster-wide form, which waits for reachable standbys only.
   bool catchup(const StepIntent& in, Step& step) {
-    if (any_stalled()) return false;  // It could wait for a flush that never completes.
+    if (any_stalled()) return false;        // It could wait for a flush that never completes.
+    if (any_replay_paused()) return false;  // It would wait for a replay that never happens.
     step.kind = StepKind::kCatchup;
     if (in.variant % 2 == 0 || promoted_ || nodes_[0].run != Run::kRunning) return true;
     NodeModel* n = pick(in.target,
@@ -305,6 +308,9 @@ class Realizer {
 
   bool any_stalled() const {
     return std::any_of(nodes_.begin(), nodes_.end(), [](const NodeModel& m) { return m.stalled; });
+  }
+  bool any_replay_paused() const {
+    return std::any_of(nodes_.begin(), nodes_.end(), [](const NodeModel& m) { return m.replay_paused; });
   }
 
   // base_backup, switch_wal, mark and restore_point, each of the running first primary; all
@@ -485,6 +491,28 @@ class Realizer {
     return true;
   }
 
+  // A streaming standby's replay; one draw in eight asks the primary, which refuses (55000).
+  bool pause_replay(const StepIntent& in, Step& step) {
+    const bool of_primary = in.variant % 8 == 0;
+    NodeModel* n = pick(in.target, [of_primary](const NodeModel& m) {
+      if (m.run != Run::kRunning || m.stalled) return false;
+      return of_primary ? m.primary : !m.primary && !m.upstream.empty() && !m.replay_paused;
+    });
+    if (n == nullptr) return false;
+    step.kind = StepKind::kPauseReplay;
+    step.node = n->name;
+    return true;
+  }
+
+  bool resume_replay(const StepIntent& in, Step& step) {
+    NodeModel* n = pick(in.target,
+                        [](const NodeModel& m) { return m.replay_paused && m.run == Run::kRunning && !m.stalled; });
+    if (n == nullptr) return false;
+    step.kind = StepKind::kResumeReplay;
+    step.node = n->name;
+    return true;
+  }
+
   const Plan& plan_;
   const Profile& profile_;
   Scenario scenario_;
@@ -504,9 +532,9 @@ class Realizer {
 
 const char* to_string(Intent intent) {
   static constexpr const char* kNames[kIntentCount] = {
-      "insert", "update",        "delete",  "catchup",    "wait",     "partition", "heal",        "pause",
-      "resume", "crash",         "start",   "stop",       "promote",  "cancel",    "base_backup", "switch_wal",
-      "mark",   "restore_point", "restore", "stall_disk", "os_crash", "burst"};
+      "insert", "update",        "delete",  "catchup",    "wait",     "partition", "heal",         "pause",
+      "resume", "crash",         "start",   "stop",       "promote",  "cancel",    "base_backup",  "switch_wal",
+      "mark",   "restore_point", "restore", "stall_disk", "os_crash", "burst",     "pause_replay", "resume_replay"};
   return kNames[static_cast<int>(intent)];
 }
 
@@ -526,6 +554,8 @@ const Profile& general_disk_profile() {
     p.name = "general-disk";
     p.weights[static_cast<size_t>(Intent::kStallDisk)] = 4;
     p.weights[static_cast<size_t>(Intent::kOsCrash)] = 4;
+    p.weights[static_cast<size_t>(Intent::kPauseReplay)] = 4;
+    p.weights[static_cast<size_t>(Intent::kResumeReplay)] = 4;
     return p;
   }();
   return profile;

@@ -49,8 +49,12 @@ enum class Intent {
   // Several inserts back to back, as `repeat: N` writes them (issue 15's bursts): 3 to 8 steps
   // from one intent. Last, with no weight in the general profiles, so their plans are as before.
   kBurst,
+  // pg_wal_replay_pause() / pg_wal_replay_resume() on a standby (now and then the primary, which
+  // refuses): after the bursts, so profiles that give them no weight draw the plans they drew.
+  kPauseReplay,
+  kResumeReplay,
 };
-inline constexpr int kIntentCount = 22;
+inline constexpr int kIntentCount = 24;
 // Swarm testing may disable the first kSwarmIntents kinds; the recovery intents are never
 // disabled (a run without backups or restores says nothing about recovery), and the mask keeps
 // its width so that campaigns of the other profiles keep their plans.
