@@ -83,7 +83,7 @@ void set_final_lags(const TimelineEntry& last, const std::string& primary, NodeF
     if (pos.node == f.name) s = &pos;
   }
   if (p == nullptr || s == nullptr || p == s || p->server_state != ServerState::kPrimary ||
-      s->server_state != ServerState::kStandby)
+      (s->server_state != ServerState::kStandby && s->server_state != ServerState::kReplayPaused))
     return;
   // Whatever a standby replayed it had received: after a restart PostgreSQL's
   // pg_last_wal_receive_lsn() is where streaming restarted (GetWalRcvFlushRecPtr), which can lie
