@@ -282,6 +282,37 @@ bool promotes_os_crashed_standby(const Scenario& s) {
   return found;
 }
 
+// A pg_wal_replay_pause() of a standby: the only way the property's profile leaves an
+// acknowledged commit unreplayed at the end.
+bool pauses_replay(const Scenario& s) {
+  return std::any_of(s.steps.begin(), s.steps.end(),
+                     [](const Step& step) { return step.kind == StepKind::kPauseReplay; });
+}
+
+// With `on`, every standby each commit must wait for has flushed an acknowledged commit; the
+// claim is that a reader there sees it (only remote_apply waits for that: 27.2.8).
+Verdict sync_on_visible_on_standby(const Evaluation& e) {
+  const Scenario& s = e.scenario;
+  if (s.cluster.synchronous_commit != SyncCommit::kOn) return {};
+  const std::set<std::string> required = required_standbys(s);
+  Verdict result;
+  for (const TxRecord& tx : e.prediction.transactions) {
+    if (!only(tx, TxOutcome::kAcknowledged) || tx.node != first_primary(s)) continue;
+    for (const std::string& standby : required) {
+      const auto presence = presence_on(e.prediction, standby, tx.label);
+      if (!presence) continue;
+      result.applicable = true;
+      if (*presence != Presence::kAbsent) continue;
+      return violated(Kind::kViolated,
+                      fmt::format("{} was acknowledged under synchronous_commit = on, so {} (which every commit "
+                                  "waits for) had flushed it, yet a reader of {} does not see it at the end",
+                                  tx.label, standby, standby),
+                      {expect(ExpectKind::kAcknowledged, tx.label), expect(ExpectKind::kAbsent, tx.label, standby)});
+    }
+  }
+  return result;
+}
+
 Verdict remote_write_survives_standby_os_crash(const Evaluation& e) {
   Verdict result;
   for_each_os_crashed_promotion(e.scenario, [&](int at, const std::string& node) {
@@ -684,6 +715,9 @@ std::vector<Property> make_properties() {
   // The refutation needs, in order: a stall of a synchronous standby, a commit, a partition of it
   // (or a crash of the primary), its OS crash, its restart and its promotion.
   const std::array<int, kIntentCount> os_crashing{{20, 0, 0, 0, 0, 8, 0, 0, 0, 0, 28, 0, 24, 0, 0, 0, 0, 0, 0, 10, 24}};
+  // Writes and replay pauses only: nothing but a pause can keep a flushed commit unreplayed.
+  const std::array<int, kIntentCount> replay_pausing{
+      {30, 4, 0, 6, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 6}};
   // Checks that read only transactions and node finals: campaign runs simulate them recording
   // no more (same verdicts; sim_shortcuts_test compares them). `determinism` compares whole
   // predictions and `pitr-exact-prefix` reads the timeline's positions: they keep the default.
@@ -733,6 +767,11 @@ std::vector<Property> make_properties() {
                "the synchronous standby followed by its promotion.",
                profile("remote-write", {SyncCommit::kRemoteWrite}, NamesShape::kRequired, os_crashing), "",
                remote_write_survives_standby_os_crash, promotes_os_crashed_standby, kOutcomes});
+  p.push_back({"sync-on-visible-on-standby", PropertyKind::kFalsePromise,
+               "With synchronous_commit = on, a commit acknowledged by the standby every commit waits for is "
+               "visible to readers of that standby.",
+               profile("sync-on-replay", {SyncCommit::kOn}, NamesShape::kRequired, replay_pausing), "",
+               sync_on_visible_on_standby, pauses_replay, kOutcomes});
   return p;
 }
 
