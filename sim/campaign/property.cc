@@ -293,7 +293,8 @@ bool pauses_replay(const Scenario& s) {
 // claim is that a reader there sees it (only remote_apply waits for that: 27.2.8).
 Verdict sync_on_visible_on_standby(const Evaluation& e) {
   const Scenario& s = e.scenario;
-  if (s.cluster.synchronous_commit != SyncCommit::kOn) return {};
+  // Without a replay pause the claim is judged nowhere (may_apply: pauses_replay).
+  if (s.cluster.synchronous_commit != SyncCommit::kOn || !pauses_replay(s)) return {};
   const std::set<std::string> required = required_standbys(s);
   Verdict result;
   for (const TxRecord& tx : e.prediction.transactions) {

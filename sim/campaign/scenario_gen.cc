@@ -504,9 +504,17 @@ class Realizer {
     return true;
   }
 
+  // Mostly of a paused standby; else of any streaming standby (accepted, changing nothing) or,
+  // one draw in eight, of the primary (refused, 55000).
   bool resume_replay(const StepIntent& in, Step& step) {
-    NodeModel* n = pick(in.target,
-                        [](const NodeModel& m) { return m.replay_paused && m.run == Run::kRunning && !m.stalled; });
+    const bool of_primary = in.variant % 8 == 0;
+    NodeModel* n = pick_preferring(
+        in.target,
+        [of_primary](const NodeModel& m) {
+          if (m.run != Run::kRunning || m.stalled) return false;
+          return of_primary ? m.primary : !m.primary && !m.upstream.empty();
+        },
+        [](const NodeModel& m) { return m.replay_paused; });
     if (n == nullptr) return false;
     step.kind = StepKind::kResumeReplay;
     step.node = n->name;
@@ -554,8 +562,8 @@ const Profile& general_disk_profile() {
     p.name = "general-disk";
     p.weights[static_cast<size_t>(Intent::kStallDisk)] = 4;
     p.weights[static_cast<size_t>(Intent::kOsCrash)] = 4;
-    p.weights[static_cast<size_t>(Intent::kPauseReplay)] = 4;
-    p.weights[static_cast<size_t>(Intent::kResumeReplay)] = 4;
+    p.weights[static_cast<size_t>(Intent::kPauseReplay)] = 6;
+    p.weights[static_cast<size_t>(Intent::kResumeReplay)] = 12;
     return p;
   }();
   return profile;
