@@ -60,6 +60,7 @@ class BandBuilder {
   void on_wait(const Step&) {}
   void on_check_lag(const Step&) {}
   void on_cancel(const Step&) {}
+  void on_terminate(const Step&) {}
   void on_base_backup(const Step&) {}
   void on_switch_wal(const Step&) {}
   void on_restore_point(const Step&) {}

@@ -238,6 +238,36 @@ Status Runner::on_cancel(const Step& st) {
   return Status::Ok();
 }
 
+// pg_terminate_backend() of the backend whose COMMIT waits, from the node's observer session,
+// the backend's PID as a parameter. The backend warns, sends its client nothing more and exits
+// (SyncRepWaitForLSN, docs/postgresql-notes.md "Terminating a waiting commit"): the client
+// sees its connection lost, and the transaction is in doubt.
+Status Runner::on_terminate(const Step& st) {
+  auto it = std::find_if(pending_.begin(), pending_.end(),
+                         [&](const Pending& p) { return h_.transactions[p.tx].label == st.label; });
+  event(EventType::kFault, "operator", "", fmt::format("terminate {}", st.label));
+  if (it == pending_.end()) {
+    note(fmt::format("terminate {}: no commit of it is waiting", st.label));
+    return Status::Ok();
+  }
+  ClusterNode* n = c_.node(h_.transactions[it->tx].node);
+  // A stopped (paused) server would not answer the statement (as for cancel).
+  if (n != nullptr && n->server->paused()) {
+    note(fmt::format("terminate {}: {} is paused; pg_terminate_backend is not sent", st.label, n->name));
+    return Status::Ok();
+  }
+  PgReply sent = observe(n, "SELECT pg_terminate_backend($1::int)", {std::to_string(it->conn->backend_pid())});
+  if (!sent.ok) note(fmt::format("terminate {}: {}", st.label, sent.error));
+  PgReply r = it->conn->wait(5000);
+  if (r.timed_out) {
+    note(fmt::format("terminate {}: the commit is still waiting", st.label));
+    return Status::Ok();
+  }
+  resolve(*it, r);
+  pending_.erase(it);
+  return Status::Ok();
+}
+
 Status Runner::on_catchup(const Step& st) {
   ClusterNode* primary = c_.node(primary_);
   if (!queryable(primary)) {

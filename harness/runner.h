@@ -69,6 +69,7 @@ class Runner {
   Status on_truncate(const Step& st);
   // A client-side cancel of the waiting commit of st.label.
   Status on_cancel(const Step& st);
+  Status on_terminate(const Step& st);
   Status on_catchup(const Step& st);
   Status on_check_lag(const Step& st);
 

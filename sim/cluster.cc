@@ -435,6 +435,32 @@ void Cluster::on_cancel(const Step& step) {
   }
 }
 
+// pg_terminate_backend() of the waiting backend (docs/model.md, "Terminating a waiting commit"):
+// SyncRepWaitForLSN sees ProcDiePending, warns, stops sending to the client and leaves the
+// queue; the backend exits. The commit record is flushed already: the transaction is committed
+// locally and streams to the standbys like any other, but its client only lost its connection.
+void Cluster::on_terminate(const Step& step) {
+  for (Tx& tx : txs_) {
+    if (tx.record.label != step.label) continue;
+    if (!tx.waiting) {
+      note("terminate {}: its commit is not waiting; the session is left alone", step.label);
+      return;
+    }
+    // The harness reaches a paused (SIGSTOPped) server with no statement: it would not answer.
+    if (nodes_[static_cast<size_t>(tx.node)]->run_state() == RunState::kPaused) {
+      note("terminate {}: {} is paused; pg_terminate_backend is not sent", step.label, tx.record.node);
+      return;
+    }
+    tx.waiting = false;
+    tx.record.outcomes = {TxOutcome::kInDoubt};
+    tx.record.detail =
+        "canceling the wait for synchronous replication and terminating connection due to administrator command: "
+        "the transaction has already committed locally; the client lost its connection";
+    event(HistoryEvent::Type::kInfo, "client", tx.node, tx.record.label, tx.record.detail, &tx);
+    note("{} terminated: committed locally on {}, its client cannot know", step.label, tx.record.node);
+  }
+}
+
 void Cluster::on_mark(const Step& step) {
   const Node& p = *nodes_[static_cast<size_t>(current_primary_)];
   marks_[step.name] = Mark{kEpochUs + world_.now_us(), p.insert_lsn()};

@@ -80,6 +80,7 @@ class Cluster {
   void on_wait(const Step& step);
   void on_check_lag(const Step& step);
   void on_cancel(const Step& step);
+  void on_terminate(const Step& step);
   void write(const Step& step);
   // At the end of the run, for the final lags. REQUIRES: follows_current_primary(n).
   bool wal_in_motion_to(int n) const;

@@ -144,6 +144,7 @@ struct Executor::Write {
   ExecutionResult on_wait(const Step&) const { return not_a_write(); }
   ExecutionResult on_check_lag(const Step&) const { return not_a_write(); }
   ExecutionResult on_cancel(const Step&) const { return not_a_write(); }
+  ExecutionResult on_terminate(const Step&) const { return not_a_write(); }
   ExecutionResult on_pause(const Step&) const { return not_a_write(); }
   ExecutionResult on_resume(const Step&) const { return not_a_write(); }
   ExecutionResult on_partition(const Step&) const { return not_a_write(); }

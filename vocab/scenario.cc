@@ -74,6 +74,7 @@ const char* to_string(StepKind kind) {
     case StepKind::kRepairArchive: return "repair_archive";
     case StepKind::kStallDisk: return "stall_disk";
     case StepKind::kOsCrash: return "os_crash";
+    case StepKind::kTerminate: return "terminate";
     case StepKind::kPauseReplay: return "pause_replay";
     case StepKind::kResumeReplay: return "resume_replay";
   }

@@ -94,13 +94,16 @@ enum class StepKind {
   // The node's operating system crashes: its processes die and every write not yet flushed
   // (fsync) is lost. The node is down until `start`.
   kOsCrash,
+  // pg_terminate_backend() of the backend running transaction `label`'s waiting COMMIT: the
+  // client loses its connection and cannot know whether it committed (it did, locally).
+  kTerminate,
   // pg_wal_replay_pause() on `node`, a standby: its startup process stops replaying while its
   // walreceiver goes on receiving, writing and flushing WAL (a primary refuses: 55000).
   kPauseReplay,
   // pg_wal_replay_resume() on `node`: replay continues through everything flushed.
   kResumeReplay,
 };
-// How many step kinds there are: the last plus one. A kind added after it moves this.
+// How many step kinds there are: kResumeReplay, the last, plus one. A kind added after it moves this.
 inline constexpr int kStepKindCount = static_cast<int>(StepKind::kResumeReplay) + 1;
 const char* to_string(StepKind kind);
 

@@ -41,6 +41,7 @@ struct FlushesOf {
   Flushes on_catchup(const Step&) const { return Flushes::kEveryNode; }
   Flushes on_check_lag(const Step&) const { return Flushes::kEveryNode; }
   Flushes on_cancel(const Step&) const { return Flushes::kEveryNode; }
+  Flushes on_terminate(const Step&) const { return Flushes::kEveryNode; }
   Flushes on_pause(const Step&) const { return Flushes::kItsNode; }
   Flushes on_resume(const Step&) const { return Flushes::kItsNode; }
   Flushes on_crash(const Step&) const { return Flushes::kItsNode; }
@@ -107,6 +108,11 @@ class Checker {
   Status on_cancel(const Step& step) {
     if (!labels_.count(step.label))
       return error(step.pos, fmt::format("cannot cancel '{}': no earlier step wrote it", step.label));
+    return Status::Ok();
+  }
+  Status on_terminate(const Step& step) {
+    if (!labels_.count(step.label))
+      return error(step.pos, fmt::format("cannot terminate '{}': no earlier step wrote it", step.label));
     return Status::Ok();
   }
 
@@ -506,6 +512,7 @@ struct Describer {
   std::string on_wait(const Step& step) const { return fmt::format("wait {}ms", step.duration_ms); }
   std::string on_check_lag(const Step& step) const { return fmt::format("check_lag {}{}", step.name, on(step)); }
   std::string on_cancel(const Step& step) const { return fmt::format("cancel {}", step.label); }
+  std::string on_terminate(const Step& step) const { return fmt::format("terminate {}", step.label); }
   std::string on_pause(const Step& step) const { return kind_and_node(step); }
   std::string on_resume(const Step& step) const { return kind_and_node(step); }
   std::string on_partition(const Step& step) const {

@@ -165,6 +165,7 @@ Verb verb_of(StepKind kind) {
     case StepKind::kRepairArchive: return {"repair_archive", kind, Arg::kNone, {}};
     case StepKind::kStallDisk: return {"stall_disk", kind, Arg::kNode, {}};
     case StepKind::kOsCrash: return {"os_crash", kind, Arg::kNode, {}};
+    case StepKind::kTerminate: return {"terminate", kind, Arg::kLabel, {}};
     case StepKind::kPauseReplay: return {"pause_replay", kind, Arg::kNode, {}};
     case StepKind::kResumeReplay: return {"resume_replay", kind, Arg::kNode, {}};
   }

@@ -51,6 +51,7 @@ decltype(auto) visit_step(const Step& step, Visitor&& v) {
     case StepKind::kRepairArchive: return v.on_repair_archive(step);
     case StepKind::kStallDisk: return v.on_stall_disk(step);
     case StepKind::kOsCrash: return v.on_os_crash(step);
+    case StepKind::kTerminate: return v.on_terminate(step);
     case StepKind::kPauseReplay: return v.on_pause_replay(step);
     case StepKind::kResumeReplay: return v.on_resume_replay(step);
   }

@@ -345,6 +345,34 @@ Verdict cancelled_sync_commit_invisible(const Evaluation& e) {
   return result;
 }
 
+// A transaction whose waiting COMMIT a terminate step named.
+bool terminated(const Scenario& s, const std::string& label) {
+  return std::any_of(s.steps.begin(), s.steps.end(),
+                     [&](const Step& step) { return step.kind == StepKind::kTerminate && step.label == label; });
+}
+
+bool has_terminate_step(const Scenario& s) {
+  return std::any_of(s.steps.begin(), s.steps.end(),
+                     [](const Step& step) { return step.kind == StepKind::kTerminate; });
+}
+
+// The client of a terminated wait sees only a lost connection; the commit happened regardless.
+Verdict terminated_sync_commit_rolled_back(const Evaluation& e) {
+  Verdict result;
+  for (const TxRecord& tx : e.prediction.transactions) {
+    if (!may_be(tx, TxOutcome::kInDoubt) || !terminated(e.scenario, tx.label)) continue;
+    result.applicable = true;
+    const auto presence = presence_on(e.prediction, tx.node, tx.label);
+    if (!only(tx, TxOutcome::kInDoubt) || presence != Presence::kPresent) continue;
+    return violated(Kind::kViolated,
+                    fmt::format("{} waited for synchronous replication and its backend was terminated, yet it is "
+                                "committed and visible on {}, where it ran",
+                                tx.label, tx.node),
+                    {expect(ExpectKind::kInDoubt, tx.label), expect(ExpectKind::kPresent, tx.label, tx.node)});
+  }
+  return result;
+}
+
 Verdict sync_off_crash_loses_nothing(const Evaluation& e) {
   const Scenario& s = e.scenario;
   if (s.cluster.synchronous_commit != SyncCommit::kOff) return {};
@@ -434,6 +462,7 @@ bool runs_transaction(StepKind kind) {
     case StepKind::kWait:
     case StepKind::kCheckLag:
     case StepKind::kCancel:
+    case StepKind::kTerminate:
     case StepKind::kPause:
     case StepKind::kResume:
     case StepKind::kPartition:
@@ -701,6 +730,23 @@ Profile profile(std::string name, std::vector<SyncCommit> levels, NamesShape nam
   return Profile{std::move(name), std::move(levels), names, w};
 }
 
+// Replay control's false promise (issue 17): its profile draws writes and replay pauses only,
+// since nothing but a pause can keep a flushed commit unreplayed.
+Property sync_on_visible_on_standby_property() {
+  //                     ins upd del cat wait ... terminate pause_replay resume_replay
+  const std::array<int, kIntentCount> replay_pausing{
+      {30, 4, 0, 6, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 6}};
+  return {"sync-on-visible-on-standby",
+          PropertyKind::kFalsePromise,
+          "With synchronous_commit = on, a commit acknowledged by the standby every commit waits for is visible to "
+          "readers of that standby.",
+          profile("sync-on-replay", {SyncCommit::kOn}, NamesShape::kRequired, replay_pausing),
+          "",
+          sync_on_visible_on_standby,
+          pauses_replay,
+          sim::Recording::kOutcomes};
+}
+
 std::vector<Property> make_properties() {
   const auto all_levels = general_profile().levels;
   //                     ins upd del cat wait part heal pause res crash start stop prom cancel
@@ -708,7 +754,7 @@ std::vector<Property> make_properties() {
   // The same with disk stalls and OS crashes: on and remote_apply wait for the standby's flush,
   // so its OS crash loses nothing they acknowledged (the contrast with remote_write).
   const std::array<int, kIntentCount> failover_disks{
-      {22, 3, 2, 6, 4, 12, 6, 4, 3, 9, 10, 1, 12, 3, 0, 0, 0, 0, 0, 12, 12, 0, 6, 6}};
+      {22, 3, 2, 6, 4, 12, 6, 4, 3, 9, 10, 1, 12, 3, 0, 0, 0, 0, 0, 12, 12, 0, 0, 6, 6}};
   const std::array<int, kIntentCount> cancelling{{20, 3, 2, 5, 3, 14, 5, 5, 3, 5, 3, 1, 4, 14}};
   //                     ins upd del cat wait part heal pause res crash start stop prom cancel
   //                     backup switch mark restore_point restore stall_disk os_crash
@@ -716,9 +762,6 @@ std::vector<Property> make_properties() {
   // The refutation needs, in order: a stall of a synchronous standby, a commit, a partition of it
   // (or a crash of the primary), its OS crash, its restart and its promotion.
   const std::array<int, kIntentCount> os_crashing{{20, 0, 0, 0, 0, 8, 0, 0, 0, 0, 28, 0, 24, 0, 0, 0, 0, 0, 0, 10, 24}};
-  // Writes and replay pauses only: nothing but a pause can keep a flushed commit unreplayed.
-  const std::array<int, kIntentCount> replay_pausing{
-      {30, 4, 0, 6, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 6}};
   // Checks that read only transactions and node finals: campaign runs simulate them recording
   // no more (same verdicts; sim_shortcuts_test compares them). `determinism` compares whole
   // predictions and `pitr-exact-prefix` reads the timeline's positions: they keep the default.
@@ -759,6 +802,15 @@ std::vector<Property> make_properties() {
                profile("sync-cancel", {SyncCommit::kOn, SyncCommit::kRemoteApply, SyncCommit::kRemoteWrite},
                        NamesShape::kEnabled, cancelling),
                "", cancelled_sync_commit_invisible, has_cancel_step, kOutcomes});
+  std::array<int, kIntentCount> terminating = cancelling;
+  terminating[static_cast<size_t>(Intent::kCancel)] = 0;
+  terminating[static_cast<size_t>(Intent::kTerminate)] = 14;
+  p.push_back({"terminated-sync-commit-rolled-back", PropertyKind::kFalsePromise,
+               "A commit whose backend was terminated (pg_terminate_backend) while it waited for synchronous "
+               "replication was rolled back.",
+               profile("sync-terminate", {SyncCommit::kOn, SyncCommit::kRemoteApply, SyncCommit::kRemoteWrite},
+                       NamesShape::kEnabled, terminating),
+               "", terminated_sync_commit_rolled_back, has_terminate_step, kOutcomes});
   p.push_back({"sync-off-crash-loses-nothing", PropertyKind::kFalsePromise,
                "With synchronous_commit = off, an acknowledged commit survives a crash of the server.",
                profile("sync-off", {SyncCommit::kOff}, NamesShape::kAny, crashing), "", sync_off_crash_loses_nothing,
@@ -768,11 +820,7 @@ std::vector<Property> make_properties() {
                "the synchronous standby followed by its promotion.",
                profile("remote-write", {SyncCommit::kRemoteWrite}, NamesShape::kRequired, os_crashing), "",
                remote_write_survives_standby_os_crash, promotes_os_crashed_standby, kOutcomes});
-  p.push_back({"sync-on-visible-on-standby", PropertyKind::kFalsePromise,
-               "With synchronous_commit = on, a commit acknowledged by the standby every commit waits for is "
-               "visible to readers of that standby.",
-               profile("sync-on-replay", {SyncCommit::kOn}, NamesShape::kRequired, replay_pausing), "",
-               sync_on_visible_on_standby, pauses_replay, kOutcomes});
+  p.push_back(sync_on_visible_on_standby_property());
   return p;
 }
 

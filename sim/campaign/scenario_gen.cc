@@ -188,6 +188,7 @@ class Realizer {
       case Intent::kStallDisk: return stall_disk(in, step);
       case Intent::kOsCrash: return os_crash(in, step);
       case Intent::kBurst: return insert(in, step);
+      case Intent::kTerminate: return terminate(in, step);
       case Intent::kPauseReplay: return pause_replay(in, step);
       case Intent::kResumeReplay: return resume_replay(in, step);
     }
@@ -273,6 +274,14 @@ class Realizer {
     const size_t recent = std::min<size_t>(written_.size(), 3);
     step.kind = StepKind::kCancel;
     step.label = written_[written_.size() - 1 - static_cast<size_t>(in.target) % recent];
+    return true;
+  }
+
+  // Terminates the backend of a write that may be waiting for synchronous replication, as
+  // cancel picks one.
+  bool terminate(const StepIntent& in, Step& step) {
+    if (!cancel(in, step)) return false;
+    step.kind = StepKind::kTerminate;
     return true;
   }
 
@@ -540,9 +549,10 @@ class Realizer {
 
 const char* to_string(Intent intent) {
   static constexpr const char* kNames[kIntentCount] = {
-      "insert", "update",        "delete",  "catchup",    "wait",     "partition", "heal",         "pause",
-      "resume", "crash",         "start",   "stop",       "promote",  "cancel",    "base_backup",  "switch_wal",
-      "mark",   "restore_point", "restore", "stall_disk", "os_crash", "burst",     "pause_replay", "resume_replay"};
+      "insert",        "update",        "delete",  "catchup",    "wait",     "partition", "heal",        "pause",
+      "resume",        "crash",         "start",   "stop",       "promote",  "cancel",    "base_backup", "switch_wal",
+      "mark",          "restore_point", "restore", "stall_disk", "os_crash", "burst",     "terminate",   "pause_replay",
+      "resume_replay"};
   return kNames[static_cast<int>(intent)];
 }
 
@@ -562,6 +572,7 @@ const Profile& general_disk_profile() {
     p.name = "general-disk";
     p.weights[static_cast<size_t>(Intent::kStallDisk)] = 4;
     p.weights[static_cast<size_t>(Intent::kOsCrash)] = 4;
+    p.weights[static_cast<size_t>(Intent::kTerminate)] = 3;
     p.weights[static_cast<size_t>(Intent::kPauseReplay)] = 6;
     p.weights[static_cast<size_t>(Intent::kResumeReplay)] = 12;
     return p;

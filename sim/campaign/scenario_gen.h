@@ -49,12 +49,14 @@ enum class Intent {
   // Several inserts back to back, as `repeat: N` writes them (issue 15's bursts): 3 to 8 steps
   // from one intent. Last, with no weight in the general profiles, so their plans are as before.
   kBurst,
+  // pg_terminate_backend() of a waiting commit's backend (issue 17's sessions).
+  kTerminate,
   // pg_wal_replay_pause() / pg_wal_replay_resume() on a standby (now and then the primary, which
-  // refuses): after the bursts, so profiles that give them no weight draw the plans they drew.
+  // refuses): last, so profiles that give them no weight draw the plans they drew.
   kPauseReplay,
   kResumeReplay,
 };
-inline constexpr int kIntentCount = 24;
+inline constexpr int kIntentCount = 25;
 // Swarm testing may disable the first kSwarmIntents kinds; the recovery intents are never
 // disabled (a run without backups or restores says nothing about recovery), and the mask keeps
 // its width so that campaigns of the other profiles keep their plans.

@@ -135,6 +135,7 @@ class StepWriter {
   void on_wait(const Step& s) { out_ += fmt::format("  - wait: {}ms\n", s.duration_ms); }
   void on_check_lag(const Step& s) { named(s); }
   void on_cancel(const Step& s) { out_ += fmt::format("  - cancel: {}\n", s.label); }
+  void on_terminate(const Step& s) { out_ += fmt::format("  - terminate: {}\n", s.label); }
   void on_pause(const Step& s) { of_node(s); }
   void on_resume(const Step& s) { of_node(s); }
   void on_partition(const Step& s) {

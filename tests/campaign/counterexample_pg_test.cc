@@ -40,6 +40,7 @@ TEST_P(CounterexamplePgTest, ShrunkCounterexampleFailsTheSameWayOnPostgres) {
 
 INSTANTIATE_TEST_SUITE_P(Campaign, CounterexamplePgTest,
                          testing::Values("async-failover-loses-nothing", "cancelled-sync-commit-invisible",
+                                         "terminated-sync-commit-rolled-back",
                                          "sync-off-crash-loses-nothing", "remote-write-survives-standby-os-crash"),
                          [](const auto& info) {
                            std::string name;

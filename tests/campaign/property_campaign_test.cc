@@ -87,6 +87,7 @@ TEST_P(FalsePromiseTest, IsRefutedWithin1000RunsOnEverySeedAndShrinks) {
 INSTANTIATE_TEST_SUITE_P(Campaign, FalsePromiseTest,
                          testing::Values(Refutation{"async-failover-loses-nothing", 6},
                                          Refutation{"cancelled-sync-commit-invisible", 6},
+                                         Refutation{"terminated-sync-commit-rolled-back", 6},
                                          Refutation{"sync-off-crash-loses-nothing", 6},
                                          Refutation{"remote-write-survives-standby-os-crash", 6}),
                          [](const auto& info) { return test_name(info.param.property); });

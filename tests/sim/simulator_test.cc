@@ -73,6 +73,28 @@ TEST(SimulatorTest, CancelledWaitIsCommittedLocallyButNeverAcknowledged) {
   EXPECT_EQ(presence(p, "r", "a"), "absent");
 }
 
+// pg_terminate_backend of the waiting backend: the client loses its connection, the commit
+// stands, leaves the wait queue (the next commit waits on its own) and streams on the heal.
+TEST(SimulatorTest, TerminatedWaitIsInDoubtCommittedAndReachesTheStandbyOnHeal) {
+  auto p = run_yaml(scenario("r", "on", "FIRST 1 (r)",
+                             "  - partition: r\n" + insert("a") + "  - terminate: a\n" + insert("b") +
+                                 "  - heal: r\n  - catchup\n"));
+  EXPECT_EQ(outcome(p, "a"), "in_doubt");
+  EXPECT_EQ(outcome(p, "b"), "acknowledged");
+  EXPECT_EQ(presence(p, "p", "a"), "present");
+  EXPECT_EQ(presence(p, "r", "a"), "present");
+  EXPECT_NE(all_notes(p).find("a terminated: committed locally on p"), std::string::npos) << all_notes(p);
+}
+
+TEST(SimulatorTest, TerminateLeavesACommitThatIsNotWaitingAndAPausedPrimaryAlone) {
+  auto done = run_yaml(scenario("r", "on", "FIRST 1 (r)", insert("a") + "  - terminate: a\n"));
+  EXPECT_EQ(outcome(done, "a"), "acknowledged");
+  auto paused = run_yaml(
+      scenario("r", "on", "FIRST 1 (r)", "  - partition: r\n" + insert("a") + "  - pause: p\n  - terminate: a\n"));
+  EXPECT_EQ(outcome(paused, "a"), "blocked");
+  EXPECT_NE(all_notes(paused).find("pg_terminate_backend is not sent"), std::string::npos) << all_notes(paused);
+}
+
 TEST(SimulatorTest, WaitingCommitWhosePrimaryCrashesIsInDoubtAndPresentAfterRestart) {
   auto p = run_yaml(
       scenario("r", "on", "FIRST 1 (r)", "  - partition: r\n" + insert("a") + "  - crash: p\n  - start: p\n"));
