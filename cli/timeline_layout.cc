@@ -34,6 +34,11 @@ class BandBuilder {
   void on_pause(const Step& s) { open(s.node, "pause"); }
   void on_resume(const Step& s) { close(s.node, "pause", column_); }
   void on_stall_disk(const Step& s) { open(s.node, "stall"); }
+  // A replay pause ends with resume_replay, a promotion or the end of the server.
+  void on_pause_replay(const Step& s) {
+    if (s.node != primary_) open(s.node, "replay");
+  }
+  void on_resume_replay(const Step& s) { close(s.node, "replay", column_); }
   void on_crash(const Step& s) { down(s, "crash"); }
   void on_os_crash(const Step& s) { down(s, "crash"); }
   void on_stop(const Step& s) { down(s, "stop"); }
@@ -41,6 +46,7 @@ class BandBuilder {
   void on_start(const Step& s) { up(s, s.node == primary_); }
   void on_restore(const Step& s) { up(s, true); }
   void on_promote(const Step& s) {
+    close(s.node, "replay", column_);
     primary_ = s.node;
     close(kCluster, "noprimary", column_);
   }
@@ -71,6 +77,7 @@ class BandBuilder {
   // A crash or stop ends a disk stall; the primary's also leaves the cluster without one.
   void down(const Step& s, const char* kind) {
     close(s.node, "stall", column_);
+    close(s.node, "replay", column_);
     open(s.node, kind);
     if (s.node == primary_) open(kCluster, "noprimary");
   }

@@ -38,9 +38,9 @@ struct TimelineBandKind {
   const char* label;
 };
 inline constexpr TimelineBandKind kTimelineBandKinds[] = {
-    {"partition", "partitioned"}, {"pause", "paused"}, {"crash", "crashed"},
-    {"stop", "stopped"},          {"wipe", "wiped"},   {"noprimary", "no primary"},
-    {"stall", "disk stalled"},
+    {"partition", "partitioned"}, {"pause", "paused"},         {"crash", "crashed"},
+    {"stop", "stopped"},          {"wipe", "wiped"},           {"noprimary", "no primary"},
+    {"stall", "disk stalled"},    {"replay", "replay paused"},
 };
 
 struct TimelineColumn {

@@ -21,7 +21,7 @@ struct BandColor {
 };
 constexpr BandColor kBandColors[] = {
     {"partition", "#e6550d"}, {"pause", "#c9a100"},     {"crash", "#444444"}, {"stop", "#777777"},
-    {"wipe", "#a50f15"},      {"noprimary", "#d62728"}, {"stall", "#6a3d9a"},
+    {"wipe", "#a50f15"},      {"noprimary", "#d62728"}, {"stall", "#6a3d9a"}, {"replay", "#1f78b4"},
 };
 
 // The LSN series drawn in a lane; `of` returns nothing where the series does not apply.

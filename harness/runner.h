@@ -10,6 +10,7 @@
 //                           stall_disk, os_crash
 //   harness/recovery.cc     promote, base_backup, switch_wal, restore_point, restore,
 //                           checkpoint, naive_copy, break_archive, repair_archive
+//   harness/replay_control.cc  pause_replay, resume_replay
 //
 // A handler's Status is a note in the step's timeline entry, not the end of the run: whatever
 // the scenario does to PostgreSQL is data in the History. The public entry point is
@@ -106,6 +107,13 @@ class Runner {
   Status on_naive_copy(const Step& st);
   Status on_break_archive(const Step& st);
   Status on_repair_archive(const Step& st);
+
+  // --- Replay control on a standby (replay_control.cc) ---
+
+  // pg_wal_replay_pause() / pg_wal_replay_resume() on st.node; a primary's ERROR is the step's
+  // result. Each waits (up to 1 s) until the startup process has obeyed.
+  Status on_pause_replay(const Step& st);
+  Status on_resume_replay(const Step& st);
 
  private:
   using Clock = std::chrono::steady_clock;

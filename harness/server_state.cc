@@ -24,8 +24,13 @@ std::optional<ServerState> Runner::observe_server_state(ClusterNode* n) {
                       "current_setting('primary_conninfo') <> ''");
   if (!r.ok || r.rows.empty()) return std::nullopt;  // Running, not answering: not observed.
   if (r.at(0, 0) == "f") return ServerState::kPrimary;
-  if (!r.null_at(0, 1) && r.at(0, 1) == "paused") return ServerState::kPausedAtTarget;
-  return r.at(0, 2) == "t" ? ServerState::kStandby : ServerState::kArchiveRecovery;
+  const bool streaming = r.at(0, 2) == "t";
+  const std::string pause = r.null_at(0, 1) ? "" : r.at(0, 1);
+  // A streaming standby paused by pg_wal_replay_pause(): 'pause requested' or 'paused' alike
+  // (which one depends on when its startup process last looked).
+  if (streaming && (pause == "paused" || pause == "pause requested")) return ServerState::kReplayPaused;
+  if (pause == "paused") return ServerState::kPausedAtTarget;
+  return streaming ? ServerState::kStandby : ServerState::kArchiveRecovery;
 }
 
 // pg_stat_replication on the current primary: every node gets its row's sync_state and

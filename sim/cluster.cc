@@ -546,7 +546,8 @@ bool Cluster::wal_in_motion_to(int n) const {
   const Node& standby = *nodes_[static_cast<size_t>(n)];
   const Link& link = *links_[static_cast<size_t>(n - 1)];
   if (!primary.running() || !standby.running() || standby.is_primary()) return false;
-  if (standby.replay_lsn() < standby.flush_lsn()) return true;
+  // Received but not replayed moves on, unless replay is paused: then it stays where it is.
+  if (standby.replay_lsn() < standby.flush_lsn() && !standby.replay_paused()) return true;
   // The WAL writer will move the flush position the lag is measured to, whether or not the
   // standby can then receive it (differential campaign, seed 2026, run 242: a standby cut off
   // after an asynchronous commit was behind at the last look, once the WAL writer had flushed).

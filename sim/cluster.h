@@ -196,6 +196,11 @@ class Cluster {
   void report_divergence(int n);
   void resolve_waiters_of_dead_primary(int n, const std::string& why);
 
+  // --- replay_control.cc: pg_wal_replay_pause() and pg_wal_replay_resume() on a standby
+  // (docs/model.md, "Replay control").
+  void on_pause_replay(const Step& step);
+  void on_resume_replay(const Step& step);
+
   // --- recovery.cc: the WAL archive, checkpoints and WAL retention, base backups, naive copies
   // and restores (point-in-time recovery, or starting a copy).
   struct BaseBackup {

@@ -165,6 +165,8 @@ struct Executor::Write {
   ExecutionResult on_repair_archive(const Step&) const { return not_a_write(); }
   ExecutionResult on_stall_disk(const Step&) const { return not_a_write(); }
   ExecutionResult on_os_crash(const Step&) const { return not_a_write(); }
+  ExecutionResult on_pause_replay(const Step&) const { return not_a_write(); }
+  ExecutionResult on_resume_replay(const Step&) const { return not_a_write(); }
 };
 
 ExecutionResult Executor::execute(const Step& step, std::map<std::string, uint64_t>& next_id) const {

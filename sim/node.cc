@@ -84,6 +84,7 @@ bool Node::receive(Lsn lsn, std::string_view bytes) {
 
 bool Node::replay_received() {
   REPLSIM_ASSERT(!primary_ && engine_, "standbys replay");
+  if (replay_paused_) return false;  // recoveryPausesHere: the startup process waits.
   const Lsn before = engine_->replay_lsn();
   engine_->replay(*reader_, flush_lsn_);
   REPLSIM_ASSERT(engine_->replay_lsn() >= before, "replay_lsn is monotonic");
@@ -99,6 +100,7 @@ void Node::crash() {
   reader_.reset();
   store_ = std::make_unique<wal::MemoryStore>();
   run_ = RunState::kCrashed;
+  replay_paused_ = false;  // Shared memory is gone: a restarted server replays.
 }
 
 void Node::os_crash() {
@@ -163,6 +165,7 @@ void Node::init_sequences() {
 
 Lsn Node::promote(TimelineId new_timeline, int64_t time_us) {
   REPLSIM_ASSERT(!primary_ && running(), "only a running standby is promoted");
+  replay_paused_ = false;  // A promote request ends a pause (recoveryPausesHere, CheckForStandbyTrigger).
   engine_->replay(*reader_, flush_lsn_);
   // Recovery that stopped at a target ends after the last record it replayed, not after the
   // last one it read: the new timeline overwrites the rest.

@@ -68,8 +68,15 @@ class Node {
   // The walreceiver's write and flush of bytes starting at `lsn`; bytes it already has are
   // skipped. Returns false (writing nothing) if `lsn` lies beyond write_lsn() (a gap).
   bool receive(Lsn lsn, std::string_view bytes);
-  // The startup process replays everything flushed. Returns true if replay_lsn moved.
+  // The startup process replays everything flushed, unless its replay is paused. Returns true
+  // if replay_lsn moved.
   bool replay_received();
+  // pg_wal_replay_pause() / pg_wal_replay_resume(): the walreceiver goes on receiving and
+  // flushing; the startup process replays nothing until resumed. The state lives in shared
+  // memory: crash, stop and promotion end it (replay_control.cc).
+  void pause_replay() { replay_paused_ = true; }
+  void resume_replay() { replay_paused_ = false; }
+  bool replay_paused() const { return replay_paused_; }
 
   // --- Faults and operations.
   void pause() { run_ = RunState::kPaused; }
@@ -159,6 +166,7 @@ class Node {
   bool restoring_ = false;
   bool disk_stalled_ = false;
   bool walreceiver_stuck_ = false;
+  bool replay_paused_ = false;
 };
 
 }  // namespace replsim::sim

@@ -15,7 +15,8 @@ ServerState Cluster::server_state_of(int n) const {
       // The model's restores end at once: a restored node still in recovery is paused at its
       // target (recovery_target_action = pause); one that promoted is a primary.
       if (node.is_primary()) return ServerState::kPrimary;
-      return node.restoring() ? ServerState::kPausedAtTarget : ServerState::kStandby;
+      if (node.restoring()) return ServerState::kPausedAtTarget;
+      return node.replay_paused() ? ServerState::kReplayPaused : ServerState::kStandby;
     case RunState::kPaused: return ServerState::kSuspended;
     case RunState::kCrashed: return ServerState::kCrashed;
     case RunState::kStopped: {

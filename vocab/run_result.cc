@@ -55,14 +55,16 @@ const char* to_string(ServerState state) {
     case ServerState::kFailedToStart: return "failed_to_start";
     case ServerState::kSuspended: return "suspended";
     case ServerState::kWiped: return "wiped";
+    case ServerState::kReplayPaused: return "replay_paused";
   }
   return "?";
 }
 
 std::optional<ServerState> parse_server_state(std::string_view text) {
-  for (auto s : {ServerState::kPrimary, ServerState::kStandby, ServerState::kArchiveRecovery,
-                 ServerState::kPausedAtTarget, ServerState::kShutdownAtTarget, ServerState::kStopped,
-                 ServerState::kCrashed, ServerState::kFailedToStart, ServerState::kSuspended, ServerState::kWiped})
+  for (auto s :
+       {ServerState::kPrimary, ServerState::kStandby, ServerState::kArchiveRecovery, ServerState::kPausedAtTarget,
+        ServerState::kShutdownAtTarget, ServerState::kStopped, ServerState::kCrashed, ServerState::kFailedToStart,
+        ServerState::kSuspended, ServerState::kWiped, ServerState::kReplayPaused})
     if (text == to_string(s)) return s;
   return std::nullopt;
 }
@@ -81,7 +83,7 @@ void set_final_lags(const TimelineEntry& last, const std::string& primary, NodeF
     if (pos.node == f.name) s = &pos;
   }
   if (p == nullptr || s == nullptr || p == s || p->server_state != ServerState::kPrimary ||
-      s->server_state != ServerState::kStandby)
+      (s->server_state != ServerState::kStandby && s->server_state != ServerState::kReplayPaused))
     return;
   // Whatever a standby replayed it had received: after a restart PostgreSQL's
   // pg_last_wal_receive_lsn() is where streaming restarted (GetWalRcvFlushRecPtr), which can lie
@@ -92,7 +94,7 @@ void set_final_lags(const TimelineEntry& last, const std::string& primary, NodeF
 
 bool server_answers(ServerState state) {
   return state == ServerState::kPrimary || state == ServerState::kStandby || state == ServerState::kArchiveRecovery ||
-         state == ServerState::kPausedAtTarget;
+         state == ServerState::kPausedAtTarget || state == ServerState::kReplayPaused;
 }
 
 const char* to_string(HistoryEvent::Type type) {

@@ -65,10 +65,14 @@ enum class ServerState {
   kFailedToStart,
   kSuspended,  // SIGSTOPped: alive, answering nothing.
   kWiped,
+  // A standby (streaming: primary_conninfo set) whose replay pg_wal_replay_pause() stopped:
+  // pg_get_wal_replay_pause_state() is 'pause requested' or 'paused'. Which of the two depends
+  // on when its startup process last looked (ConfirmRecoveryPaused), so they are one state here.
+  kReplayPaused,
 };
 const char* to_string(ServerState state);  // "primary", "standby", "archive_recovery", "paused_at_target", ...
 std::optional<ServerState> parse_server_state(std::string_view text);
-// Running and answering queries: primary, standby, archive_recovery, paused_at_target.
+// Running and answering queries: primary, standby, archive_recovery, paused_at_target, replay_paused.
 bool server_answers(ServerState state);
 
 struct TxRecord {
@@ -132,7 +136,7 @@ struct NodeFinal {
   std::string error;                        // "", "recovery_target_not_reached", "refuses_to_start", "cannot_catch_up"
   std::string error_detail;                 // The server's own words where there are some.
   std::optional<ServerState> server_state;  // nullopt: not recorded.
-  // A standby at the end (its server_state standby in the last timeline entry, the current
+  // A standby at the end (its server_state standby or replay_paused in the last timeline entry, the current
   // primary running): bytes from its pg_last_wal_receive_lsn (written and flushed) and
   // pg_last_wal_replay_lsn to the primary's pg_current_wal_flush_lsn. nullopt otherwise, and in
   // a prediction where timing decides whether it is behind.

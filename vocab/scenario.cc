@@ -75,6 +75,8 @@ const char* to_string(StepKind kind) {
     case StepKind::kStallDisk: return "stall_disk";
     case StepKind::kOsCrash: return "os_crash";
     case StepKind::kTerminate: return "terminate";
+    case StepKind::kPauseReplay: return "pause_replay";
+    case StepKind::kResumeReplay: return "resume_replay";
     case StepKind::kReload: return "reload";
   }
   return "?";

@@ -101,6 +101,11 @@ enum class StepKind {
   // pg_terminate_backend() of the backend running transaction `label`'s waiting COMMIT: the
   // client loses its connection and cannot know whether it committed (it did, locally).
   kTerminate,
+  // pg_wal_replay_pause() on `node`, a standby: its startup process stops replaying while its
+  // walreceiver goes on receiving, writing and flushing WAL (a primary refuses: 55000).
+  kPauseReplay,
+  // pg_wal_replay_resume() on `node`: replay continues through everything flushed.
+  kResumeReplay,
   // Settings of `node` changed in its configuration and pg_reload_conf() (only
   // synchronous_standby_names so far): what ALTER SYSTEM SET plus a reload does.
   kReload,

@@ -56,6 +56,8 @@ struct FlushesOf {
   Flushes on_checkpoint(const Step&) const { return Flushes::kItsNodeOrPrimary; }
   Flushes on_base_backup(const Step&) const { return Flushes::kItsNodeOrPrimary; }
   Flushes on_naive_copy(const Step&) const { return Flushes::kItsNodeOrPrimary; }
+  Flushes on_pause_replay(const Step&) const { return Flushes::kItsNode; }
+  Flushes on_resume_replay(const Step&) const { return Flushes::kItsNode; }
 };
 
 // Walks the steps through the scenario walk's node states (scenario_walk.h): each step is
@@ -99,7 +101,10 @@ class Checker {
       return error(step.pos, "check_lag needs 'node:' when there is not exactly one standby");
     return Status::Ok();
   }
-  Status on_catchup(const Step& step) { return optional_node(step); }
+  Status on_catchup(const Step& step) {
+    if (Status st = optional_node(step); !st.ok()) return st;
+    return check_catchup_replay(step);
+  }
   Status on_wait(const Step&) { return Status::Ok(); }
   Status on_cancel(const Step& step) {
     if (!labels_.count(step.label))
@@ -186,6 +191,10 @@ class Checker {
       if (!n.ok()) return n.status();
       if ((*n)->run != NodeRun::kRunning)
         return error(step.pos, fmt::format("cannot back up '{}': it is not running", step.node));
+      if ((*n)->replay_paused)
+        return error(step.pos, fmt::format("cannot back up '{}' while its replay is paused (not modelled): "
+                                           "resume_replay: {} first",
+                                           step.node, step.node));
     }
     if (copies_.count(step.name)) return error(step.pos, fmt::format("'{}' already names a naive copy", step.name));
     return check_name(step, backups_, "base backup");
@@ -206,6 +215,8 @@ class Checker {
     return Status::Ok();
   }
   Status on_naive_copy(const Step& step);
+  Status on_pause_replay(const Step& step) { return check_replay_control(step); }
+  Status on_resume_replay(const Step& step) { return check_replay_control(step); }
   Status on_break_archive(const Step& step) { return check_archive(step, true); }
   Status on_repair_archive(const Step& step) { return check_archive(step, false); }
 
@@ -229,6 +240,35 @@ class Checker {
     Result<const NodeAtStep*> n = need_node(step);
     if (!n.ok()) return n.status();
     if (!allowed(**n)) return error(step.pos, fmt::format(refusal, step.node));
+    return Status::Ok();
+  }
+
+  // pause_replay / resume_replay: pg_wal_replay_pause() / pg_wal_replay_resume() on a running
+  // server that answers. On a primary PostgreSQL refuses them at run time (55000, a step result).
+  // A restored node in archive recovery is not modelled with them (docs/model.md "Replay control").
+  Status check_replay_control(const Step& step) const {
+    Result<const NodeAtStep*> n = need_node(step);
+    if (!n.ok()) return n.status();
+    const char* verb = to_string(step.kind);
+    if ((*n)->run != NodeRun::kRunning)
+      return error(step.pos,
+                   fmt::format("cannot {} '{}': it is {}", verb, step.node,
+                               (*n)->run == NodeRun::kPaused ? "paused (its server answers nothing)" : "not running"));
+    if (!(*n)->primary && (*n)->upstream.empty())
+      return error(step.pos, fmt::format("{} takes a streaming standby (or a primary, which refuses it); '{}' is a "
+                                         "restored node in archive recovery",
+                                         verb, step.node));
+    return Status::Ok();
+  }
+
+  // A standby whose replay is paused never catches up: catchup would wait until it gives up.
+  Status check_catchup_replay(const Step& step) const {
+    for (const auto& [name, n] : state_.nodes()) {
+      if (!n.replay_paused || n.primary || (!step.node.empty() && step.node != name)) continue;
+      return error(step.pos, fmt::format("catchup while the replay of '{}' is paused would wait forever: "
+                                         "resume_replay: {} first",
+                                         name, name));
+    }
     return Status::Ok();
   }
 
@@ -498,6 +538,8 @@ struct Describer {
   std::string on_promote(const Step& step) const { return kind_and_node(step); }
   std::string on_stall_disk(const Step& step) const { return kind_and_node(step); }
   std::string on_os_crash(const Step& step) const { return kind_and_node(step); }
+  std::string on_pause_replay(const Step& step) const { return kind_and_node(step); }
+  std::string on_resume_replay(const Step& step) const { return kind_and_node(step); }
   std::string on_base_backup(const Step& step) const {
     return fmt::format("base_backup {}{}", step.name, step.node.empty() ? "" : " from " + step.node);
   }

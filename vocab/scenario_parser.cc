@@ -166,6 +166,8 @@ Verb verb_of(StepKind kind) {
     case StepKind::kStallDisk: return {"stall_disk", kind, Arg::kNode, {}};
     case StepKind::kOsCrash: return {"os_crash", kind, Arg::kNode, {}};
     case StepKind::kTerminate: return {"terminate", kind, Arg::kLabel, {}};
+    case StepKind::kPauseReplay: return {"pause_replay", kind, Arg::kNode, {}};
+    case StepKind::kResumeReplay: return {"resume_replay", kind, Arg::kNode, {}};
     case StepKind::kReload: return {"reload", kind, Arg::kNode, {"synchronous_standby_names"}};
   }
   ::replsim::assert_fail("kind", __FILE__, __LINE__, "a StepKind with no verb");
@@ -571,7 +573,7 @@ class Reader {
         for (auto s :
              {ServerState::kPrimary, ServerState::kStandby, ServerState::kArchiveRecovery, ServerState::kPausedAtTarget,
               ServerState::kShutdownAtTarget, ServerState::kStopped, ServerState::kCrashed, ServerState::kFailedToStart,
-              ServerState::kSuspended, ServerState::kWiped})
+              ServerState::kSuspended, ServerState::kWiped, ServerState::kReplayPaused})
           words.emplace_back(to_string(s));
         fail(arg,
              fmt::format("unknown server state '{}'; expected one of: {}", e.server_state, fmt::join(words, ", ")));

@@ -66,7 +66,10 @@ struct ClusterState::Transition {
     n->reconnecting = true;
   }
   void on_crash(const Step& step) {
-    if (NodeAtStep* n = node(step)) n->run = NodeRun::kDown;
+    if (NodeAtStep* n = node(step)) {
+      n->run = NodeRun::kDown;
+      n->replay_paused = false;
+    }
   }
   void on_stop(const Step& step) { on_crash(step); }
   // The operating system's crash is the only end of a disk stall.
@@ -75,6 +78,7 @@ struct ClusterState::Transition {
     if (n == nullptr) return;
     n->run = NodeRun::kDown;
     n->stalled = false;
+    n->replay_paused = false;
   }
   void on_stall_disk(const Step& step) {
     NodeAtStep* n = node(step);
@@ -101,8 +105,16 @@ struct ClusterState::Transition {
     if (NodeAtStep* n = node(step)) {
       n->primary = true;
       n->upstream.clear();
+      n->replay_paused = false;  // A promote request ends a pause (xlogrecovery.c, recoveryPausesHere).
     }
     c.primary_ = step.node;
+  }
+  // pg_wal_replay_pause() on a primary is refused ("recovery is not in progress"): nothing changes.
+  void on_pause_replay(const Step& step) {
+    if (NodeAtStep* n = node(step); n != nullptr && !n->primary) n->replay_paused = true;
+  }
+  void on_resume_replay(const Step& step) {
+    if (NodeAtStep* n = node(step)) n->replay_paused = false;
   }
   // A new data directory: recovered from a base backup (running as its target's action says),
   // or a naive copy started, which runs as a primary whatever its target says.

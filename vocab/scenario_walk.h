@@ -29,6 +29,9 @@ struct NodeAtStep {
   // Its disk stalls (stall_disk): no fsync completes until os_crash ends the stall.
   bool stalled = false;
   SourcePos stalled_at;  // Where that stall_disk step stands, for messages.
+  // Its replay is paused (pause_replay): pg_get_wal_replay_pause_state() is not 'not paused'
+  // until resume_replay, a promotion, or the end of its server (the state is in shared memory).
+  bool replay_paused = false;
   int generation = 0;    // Incremented by wipe and restore: a new data directory.
   std::string upstream;  // The node it streams from; "" for primaries and restored nodes.
 

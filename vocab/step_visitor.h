@@ -52,6 +52,8 @@ decltype(auto) visit_step(const Step& step, Visitor&& v) {
     case StepKind::kStallDisk: return v.on_stall_disk(step);
     case StepKind::kOsCrash: return v.on_os_crash(step);
     case StepKind::kTerminate: return v.on_terminate(step);
+    case StepKind::kPauseReplay: return v.on_pause_replay(step);
+    case StepKind::kResumeReplay: return v.on_resume_replay(step);
     case StepKind::kReload: return v.on_reload(step);
   }
   ::replsim::assert_fail("step.kind", __FILE__, __LINE__, "a Step whose kind is no StepKind");

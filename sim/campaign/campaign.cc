@@ -79,7 +79,9 @@ class Shrinker {
       progress = false;
       auto children = root.shrinks();
       while (auto child = children.next()) {
-        if (++runs_ >= plan_budget) break;
+        // A run counts only when judged (the budget ends the walk before the next judgement).
+        if (runs_ >= plan_budget) break;
+        ++runs_;
         if (fails_(realize(child->value(), profile_, "generated", StepText::kOmit))) {
           root = std::move(*child);
           progress = true;

@@ -282,6 +282,38 @@ bool promotes_os_crashed_standby(const Scenario& s) {
   return found;
 }
 
+// A pg_wal_replay_pause() of a standby: the only way the property's profile leaves an
+// acknowledged commit unreplayed at the end.
+bool pauses_replay(const Scenario& s) {
+  return std::any_of(s.steps.begin(), s.steps.end(),
+                     [](const Step& step) { return step.kind == StepKind::kPauseReplay; });
+}
+
+// With `on`, every standby each commit must wait for has flushed an acknowledged commit; the
+// claim is that a reader there sees it (only remote_apply waits for that: 27.2.8).
+Verdict sync_on_visible_on_standby(const Evaluation& e) {
+  const Scenario& s = e.scenario;
+  // Without a replay pause the claim is judged nowhere (may_apply: pauses_replay).
+  if (s.cluster.synchronous_commit != SyncCommit::kOn || !pauses_replay(s)) return {};
+  const std::set<std::string> required = required_standbys(s);
+  Verdict result;
+  for (const TxRecord& tx : e.prediction.transactions) {
+    if (!only(tx, TxOutcome::kAcknowledged) || tx.node != first_primary(s)) continue;
+    for (const std::string& standby : required) {
+      const auto presence = presence_on(e.prediction, standby, tx.label);
+      if (!presence) continue;
+      result.applicable = true;
+      if (*presence != Presence::kAbsent) continue;
+      return violated(Kind::kViolated,
+                      fmt::format("{} was acknowledged under synchronous_commit = on, so {} (which every commit "
+                                  "waits for) had flushed it, yet a reader of {} does not see it at the end",
+                                  tx.label, standby, standby),
+                      {expect(ExpectKind::kAcknowledged, tx.label), expect(ExpectKind::kAbsent, tx.label, standby)});
+    }
+  }
+  return result;
+}
+
 Verdict remote_write_survives_standby_os_crash(const Evaluation& e) {
   Verdict result;
   for_each_os_crashed_promotion(e.scenario, [&](int at, const std::string& node) {
@@ -450,7 +482,9 @@ bool runs_transaction(StepKind kind) {
     case StepKind::kBreakArchive:
     case StepKind::kRepairArchive:
     case StepKind::kStallDisk:
-    case StepKind::kOsCrash: return false;
+    case StepKind::kOsCrash:
+    case StepKind::kPauseReplay:
+    case StepKind::kResumeReplay: return false;
   }
   REPLSIM_ASSERT(false, "a step whose kind is no StepKind");
   return false;
@@ -697,6 +731,23 @@ Profile profile(std::string name, std::vector<SyncCommit> levels, NamesShape nam
   return Profile{std::move(name), std::move(levels), names, w};
 }
 
+// Replay control's false promise (issue 17): its profile draws writes and replay pauses only,
+// since nothing but a pause can keep a flushed commit unreplayed.
+Property sync_on_visible_on_standby_property() {
+  //                     ins upd del cat wait ... terminate pause_replay resume_replay
+  const std::array<int, kIntentCount> replay_pausing{
+      {30, 4, 0, 6, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 6}};
+  return {"sync-on-visible-on-standby",
+          PropertyKind::kFalsePromise,
+          "With synchronous_commit = on, a commit acknowledged by the standby every commit waits for is visible to "
+          "readers of that standby.",
+          profile("sync-on-replay", {SyncCommit::kOn}, NamesShape::kRequired, replay_pausing),
+          "",
+          sync_on_visible_on_standby,
+          pauses_replay,
+          sim::Recording::kOutcomes};
+}
+
 std::vector<Property> make_properties() {
   const auto all_levels = general_profile().levels;
   //                     ins upd del cat wait part heal pause res crash start stop prom cancel
@@ -704,7 +755,7 @@ std::vector<Property> make_properties() {
   // The same with disk stalls and OS crashes: on and remote_apply wait for the standby's flush,
   // so its OS crash loses nothing they acknowledged (the contrast with remote_write).
   const std::array<int, kIntentCount> failover_disks{
-      {22, 3, 2, 6, 4, 12, 6, 4, 3, 9, 10, 1, 12, 3, 0, 0, 0, 0, 0, 12, 12}};
+      {22, 3, 2, 6, 4, 12, 6, 4, 3, 9, 10, 1, 12, 3, 0, 0, 0, 0, 0, 12, 12, 0, 0, 6, 6}};
   const std::array<int, kIntentCount> cancelling{{20, 3, 2, 5, 3, 14, 5, 5, 3, 5, 3, 1, 4, 14}};
   //                     ins upd del cat wait part heal pause res crash start stop prom cancel
   //                     backup switch mark restore_point restore stall_disk os_crash
@@ -770,6 +821,7 @@ std::vector<Property> make_properties() {
                "the synchronous standby followed by its promotion.",
                profile("remote-write", {SyncCommit::kRemoteWrite}, NamesShape::kRequired, os_crashing), "",
                remote_write_survives_standby_os_crash, promotes_os_crashed_standby, kOutcomes});
+  p.push_back(sync_on_visible_on_standby_property());
   return p;
 }
 

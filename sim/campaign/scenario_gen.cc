@@ -81,7 +81,7 @@ class Realizer {
     }
     // 1, 5 or 20 ms one way: a standby in the next room, the next city, the next country.
     if (profile_.link_latencies && c.far % 4 != 0) {
-      static constexpr std::array<int64_t, 3> kFarUs = {1'000, 5'000, 20'000};
+      static constexpr std::array<int64_t, 3> kFarUs = {1000, 5000, 20000};
       spec.nodes[static_cast<size_t>(1 + c.far % standbys)].link_latency_us = kFarUs[static_cast<size_t>(c.far % 4 - 1)];
     }
     spec.archive_mode = profile_.archive_mode;
@@ -194,6 +194,8 @@ class Realizer {
       case Intent::kOsCrash: return os_crash(in, step);
       case Intent::kBurst: return insert(in, step);
       case Intent::kTerminate: return terminate(in, step);
+      case Intent::kPauseReplay: return pause_replay(in, step);
+      case Intent::kResumeReplay: return resume_replay(in, step);
       case Intent::kReload: return reload(in, step);
     }
     REPLSIM_ASSERT(false, "an intent kind with no realisation");
@@ -261,7 +263,8 @@ class Realizer {
   // `catchup` of one standby only while it certainly streams from the first primary;
   // otherwise the cluster-wide form, which waits for reachable standbys only.
   bool catchup(const StepIntent& in, Step& step) {
-    if (any_stalled()) return false;  // It could wait for a flush that never completes.
+    if (any_stalled()) return false;        // It could wait for a flush that never completes.
+    if (any_replay_paused()) return false;  // It would wait for a replay that never happens.
     step.kind = StepKind::kCatchup;
     if (in.variant % 2 == 0 || promoted_ || nodes_[0].run != Run::kRunning) return true;
     NodeModel* n = pick(in.target,
@@ -337,6 +340,9 @@ class Realizer {
 
   bool any_stalled() const {
     return std::any_of(nodes_.begin(), nodes_.end(), [](const NodeModel& m) { return m.stalled; });
+  }
+  bool any_replay_paused() const {
+    return std::any_of(nodes_.begin(), nodes_.end(), [](const NodeModel& m) { return m.replay_paused; });
   }
 
   // base_backup, switch_wal, mark and restore_point, each of the running first primary; all
@@ -517,6 +523,36 @@ class Realizer {
     return true;
   }
 
+  // A streaming standby's replay; one draw in eight asks the primary, which refuses (55000).
+  bool pause_replay(const StepIntent& in, Step& step) {
+    const bool of_primary = in.variant % 8 == 0;
+    NodeModel* n = pick(in.target, [of_primary](const NodeModel& m) {
+      if (m.run != Run::kRunning || m.stalled) return false;
+      return of_primary ? m.primary : !m.primary && !m.upstream.empty() && !m.replay_paused;
+    });
+    if (n == nullptr) return false;
+    step.kind = StepKind::kPauseReplay;
+    step.node = n->name;
+    return true;
+  }
+
+  // Mostly of a paused standby; else of any streaming standby (accepted, changing nothing) or,
+  // one draw in eight, of the primary (refused, 55000).
+  bool resume_replay(const StepIntent& in, Step& step) {
+    const bool of_primary = in.variant % 8 == 0;
+    NodeModel* n = pick_preferring(
+        in.target,
+        [of_primary](const NodeModel& m) {
+          if (m.run != Run::kRunning || m.stalled) return false;
+          return of_primary ? m.primary : !m.primary && !m.upstream.empty();
+        },
+        [](const NodeModel& m) { return m.replay_paused; });
+    if (n == nullptr) return false;
+    step.kind = StepKind::kResumeReplay;
+    step.node = n->name;
+    return true;
+  }
+
   const Plan& plan_;
   const Profile& profile_;
   Scenario scenario_;
@@ -536,9 +572,10 @@ class Realizer {
 
 const char* to_string(Intent intent) {
   static constexpr const char* kNames[kIntentCount] = {
-      "insert", "update",        "delete",  "catchup",    "wait",     "partition", "heal",        "pause",
-      "resume", "crash",         "start",   "stop",       "promote",  "cancel",    "base_backup", "switch_wal",
-      "mark",   "restore_point", "restore", "stall_disk", "os_crash", "burst", "terminate", "reload"};
+      "insert",        "update",        "delete",  "catchup",    "wait",     "partition", "heal",        "pause",
+      "resume",        "crash",         "start",   "stop",       "promote",  "cancel",    "base_backup", "switch_wal",
+      "mark",          "restore_point", "restore", "stall_disk", "os_crash", "burst",     "terminate",   "pause_replay",
+      "resume_replay", "reload"};
   return kNames[static_cast<int>(intent)];
 }
 
@@ -559,6 +596,8 @@ const Profile& general_disk_profile() {
     p.weights[static_cast<size_t>(Intent::kStallDisk)] = 4;
     p.weights[static_cast<size_t>(Intent::kOsCrash)] = 4;
     p.weights[static_cast<size_t>(Intent::kTerminate)] = 3;
+    p.weights[static_cast<size_t>(Intent::kPauseReplay)] = 6;
+    p.weights[static_cast<size_t>(Intent::kResumeReplay)] = 12;
     p.weights[static_cast<size_t>(Intent::kReload)] = 2;
     p.link_latencies = true;
     return p;

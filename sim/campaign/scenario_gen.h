@@ -51,10 +51,14 @@ enum class Intent {
   kBurst,
   // pg_terminate_backend() of a waiting commit's backend (issue 17's sessions).
   kTerminate,
+  // pg_wal_replay_pause() / pg_wal_replay_resume() on a standby (now and then the primary, which
+  // refuses): last, so profiles that give them no weight draw the plans they drew.
+  kPauseReplay,
+  kResumeReplay,
   // A reload of the first primary's synchronous_standby_names (issue 17's settings).
   kReload,
 };
-inline constexpr int kIntentCount = 24;
+inline constexpr int kIntentCount = 26;
 // Swarm testing may disable the first kSwarmIntents kinds; the recovery intents are never
 // disabled (a run without backups or restores says nothing about recovery), and the mask keeps
 // its width so that campaigns of the other profiles keep their plans.

@@ -177,6 +177,8 @@ class StepWriter {
   void on_repair_archive(const Step& s) { bare(s); }
   void on_stall_disk(const Step& s) { of_node(s); }
   void on_os_crash(const Step& s) { of_node(s); }
+  void on_pause_replay(const Step& s) { of_node(s); }
+  void on_resume_replay(const Step& s) { of_node(s); }
 
  private:
   // insert, update, delete, truncate: the label, the table, then `values_key` (insert's

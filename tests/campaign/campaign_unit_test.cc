@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <iostream>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -342,6 +344,49 @@ TEST(DifferentialProfileTest, DrawsNoWriteOnAPausedPrimaryWhereTheGeneralProfile
   }
   EXPECT_EQ(differential, 0);
   EXPECT_GT(general, 0);
+}
+
+}  // namespace
+}  // namespace replsim::campaign
+
+namespace replsim::campaign {
+namespace {
+
+// Replay control reaches the campaigns (issue 17): the differential profile (and so the general
+// disk profile the guarantees use) draws pause_replay on standbys, now and then on a primary
+// (refused with 55000), and resume_replay; the sync-on-visible-on-standby profile draws them too.
+TEST(DifferentialProfileTest, DrawsReplayControl) {
+  DifferentialOptions options;
+  options.seed = 17;
+  std::map<std::string, int> counts;
+  int scenarios_with_pause = 0;
+  for (int64_t run = 0; run < 150; ++run) {
+    auto scenario = differential_scenario(options, run);
+    ASSERT_TRUE(scenario.ok()) << scenario.status().message();
+    bool paused = false;
+    for (const Step& step : scenario->steps) {
+      if (step.kind == StepKind::kPauseReplay) {
+        paused = true;
+        ++counts[step.node == scenario->cluster.nodes[0].name ? "pause_primary" : "pause_standby"];
+      }
+      if (step.kind == StepKind::kResumeReplay) ++counts["resume"];
+    }
+    scenarios_with_pause += paused ? 1 : 0;
+  }
+  EXPECT_GT(counts["pause_standby"], 10);
+  EXPECT_GT(counts["pause_primary"], 0);
+  EXPECT_GT(counts["resume"], 5);
+  EXPECT_GT(scenarios_with_pause, 15);
+  std::cout << "seed 17, 150 runs: " << scenarios_with_pause << " scenarios pause replay; pause_replay of a standby "
+            << counts["pause_standby"] << ", of a primary " << counts["pause_primary"] << ", resume_replay "
+            << counts["resume"] << "\n";
+  const Property* p = find_property("sync-on-visible-on-standby");
+  ASSERT_NE(p, nullptr);
+  int drawn = 0;
+  for (uint64_t seed = 0; seed < 100; ++seed)
+    for (const Step& step : realize(draw_plan(seed, 10), p->profile).steps)
+      drawn += step.kind == StepKind::kPauseReplay;
+  EXPECT_GT(drawn, 20);
 }
 
 }  // namespace

@@ -156,10 +156,13 @@ TEST(RunResultTest, ServerStateSyncPriorityAndFinalLagsRoundTrip) {
   EXPECT_FALSE(read_old->nodes[0].server_state.has_value());
   EXPECT_FALSE(read_old->timeline[0].positions[0].sync_priority.has_value());
 
-  for (auto s : {ServerState::kPrimary, ServerState::kStandby, ServerState::kArchiveRecovery,
-                 ServerState::kPausedAtTarget, ServerState::kShutdownAtTarget, ServerState::kStopped,
-                 ServerState::kCrashed, ServerState::kFailedToStart, ServerState::kSuspended, ServerState::kWiped})
+  for (auto s :
+       {ServerState::kPrimary, ServerState::kStandby, ServerState::kArchiveRecovery, ServerState::kPausedAtTarget,
+        ServerState::kShutdownAtTarget, ServerState::kStopped, ServerState::kCrashed, ServerState::kFailedToStart,
+        ServerState::kSuspended, ServerState::kWiped, ServerState::kReplayPaused})
     EXPECT_EQ(parse_server_state(to_string(s)), s);
+  EXPECT_EQ(std::string(to_string(ServerState::kReplayPaused)), "replay_paused");
+  EXPECT_TRUE(server_answers(ServerState::kReplayPaused));
 }
 
 // The final lag rule both sides use: a standby behind a running primary, at the last entry.
@@ -180,6 +183,11 @@ TEST(RunResultTest, FinalLagsOnlyForAStandbyOfARunningPrimary) {
   set_final_lags(last, "primary", f);
   EXPECT_EQ(f.receive_lag_bytes, 100);
   EXPECT_EQ(f.replay_lag_bytes, 200);
+  // A standby whose replay is paused has lags too: its replay lag is what the pause holds back.
+  last.positions[1].server_state = ServerState::kReplayPaused;
+  set_final_lags(last, "primary", f);
+  EXPECT_EQ(f.replay_lag_bytes, 200);
+  last.positions[1].server_state = ServerState::kStandby;
   // Restarted, a standby reports where streaming restarted: what it replayed it had received.
   last.positions[1].write_lsn = Lsn{700};
   set_final_lags(last, "primary", f);

@@ -131,6 +131,43 @@ TEST(ScenarioParserTest, DiskStallsEndOnlyInAnOperatingSystemCrash) {
   expect_error(parse("  - os_crash: nobody\n"), 7, 5, "unknown node 'nobody'");
 }
 
+// pause_replay / resume_replay: a node's name; refused on a node that is not running or that
+// is a restored node in archive recovery; catchup and a base backup of a standby wait for a
+// replay that a pause holds back, so they are refused while it is paused.
+TEST(ScenarioParserTest, ReplayControl) {
+  auto r = parse(
+      "  - pause_replay: replica\n  - insert: a\n    table: customers\n    values: {firstName: A}\n"
+      "  - resume_replay: replica\n  - pause_replay: primary\n  - catchup\n");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->steps[0].kind, StepKind::kPauseReplay);
+  EXPECT_EQ(r->steps[0].node, "replica");
+  EXPECT_EQ(r->steps[2].kind, StepKind::kResumeReplay);
+  EXPECT_EQ(describe_step(r->steps[0]), "pause_replay replica");
+  EXPECT_EQ(describe_step(r->steps[2]), "resume_replay replica");
+  EXPECT_EQ(std::string(to_string(StepKind::kPauseReplay)), "pause_replay");
+
+  expect_error(parse("  - pause_replay: nobody\n"), 7, 5, "unknown node 'nobody' in step 'pause_replay'");
+  expect_error(parse("  - resume_replay: nobody\n"), 7, 5, "unknown node 'nobody'");
+  expect_error(parse("  - stop: replica\n  - pause_replay: replica\n"), 8, 5,
+               "cannot pause_replay 'replica': it is not running");
+  expect_error(parse("  - pause: replica\n  - resume_replay: replica\n"), 8, 5, "it is paused");
+  expect_error(parse("  - pause_replay: replica\n  - catchup\n"), 8, 5,
+               "catchup while the replay of 'replica' is paused would wait forever");
+  expect_error(parse("  - pause_replay: replica\n  - catchup: replica\n"), 8, 5, "resume_replay: replica first");
+  expect_error(parse("  - pause_replay: replica\n  - base_backup: b\n    node: replica\n"), 8, 5,
+               "while its replay is paused");
+  expect_error(parse("  - stall_disk: replica\n  - pause_replay: replica\n  - os_crash: replica\n"), 8, 5,
+               "its disk is stalled");
+  expect_error(parse("  - pause_replay:\n"), 7, 5, "");
+  // The pause ends with the server: after a restart catchup waits for nothing paused.
+  EXPECT_TRUE(parse("  - pause_replay: replica\n  - stop: replica\n  - start: replica\n  - catchup\n").ok());
+  EXPECT_TRUE(parse("  - pause_replay: replica\n  - promote: replica\n  - catchup\n").ok());
+  EXPECT_TRUE(parse("  - pause_replay: replica\n  - catchup: s2\n").ok());
+  // A restored node paused at its target is not a streaming standby.
+  expect_error(parse("  - base_backup: b\n  - restore: x\n    from: b\n  - pause_replay: x\n"), 10, 5,
+               "restored node in archive recovery");
+}
+
 TEST(ScenarioParserTest, RecoveryBadInput) {
   expect_error(parse("  - restore: r\n    from: nope\n"), 7, 5, "no base backup or naive copy named 'nope'");
   expect_error(parse("  - mark: early\n  - base_backup: b\n  - restore: r\n    from: b\n    target: {time: early}\n"),

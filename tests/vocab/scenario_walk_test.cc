@@ -68,5 +68,23 @@ TEST(ScenarioWalkTest, StallWipeRestoreAndPromotion) {
   EXPECT_EQ(walk.step_of_name(StepKind::kBaseBackup, "b1"), 0);
 }
 
+// A replay pause lasts until resume_replay, a promotion or the end of the server; a SIGSTOP
+// keeps it; a primary refuses it (nothing changes).
+TEST(ScenarioWalkTest, ReplayPauseEndsWithResumePromotionOrTheServer) {
+  const Scenario s = parse(
+      "  - pause_replay: a\n  - pause: a\n  - resume: a\n  - resume_replay: a\n  - pause_replay: a\n"
+      "  - stop: a\n  - start: a\n  - pause_replay: b\n  - promote: b\n  - pause_replay: p\n");
+  const ScenarioWalk walk(s);
+  EXPECT_FALSE(walk.before(0).at("a").replay_paused);
+  EXPECT_TRUE(walk.before(1).at("a").replay_paused);
+  EXPECT_TRUE(walk.before(3).at("a").replay_paused);  // SIGSTOP and SIGCONT keep it.
+  EXPECT_FALSE(walk.before(4).at("a").replay_paused);
+  EXPECT_TRUE(walk.before(5).at("a").replay_paused);
+  EXPECT_FALSE(walk.before(6).at("a").replay_paused);  // Stopped: shared memory is gone.
+  EXPECT_TRUE(walk.before(8).at("b").replay_paused);
+  EXPECT_FALSE(walk.before(9).at("b").replay_paused);  // Promoted.
+  EXPECT_FALSE(walk.at_end().at("p").replay_paused);   // Refused on a primary.
+}
+
 }  // namespace
 }  // namespace replsim

@@ -1,0 +1,66 @@
+// Replay control on the real cluster: pg_wal_replay_pause() and pg_wal_replay_resume() run on
+// the standby over the harness's own connection (constant SQL: no scenario value reaches it).
+// sim/replay_control.cc models the same steps (docs/model.md, "Replay control").
+#include <fmt/format.h>
+
+#include <chrono>
+#include <thread>
+
+#include "harness/runner.h"
+
+namespace replsim::harness {
+namespace {
+constexpr auto kSettleLimit = std::chrono::seconds(1);
+}  // namespace
+
+// The function returns once the pause is requested; the startup process confirms it at its
+// next look (ConfirmRecoveryPaused). The step waits (up to 1 s) until it has, so the step ends
+// with replay stopped, as the model has it at once.
+Status Runner::on_pause_replay(const Step& st) {
+  if (Status s = nemesis(st); !s.ok()) return s;
+  ClusterNode* n = c_.node(st.node);
+  PgReply r = observe(n, "SELECT pg_wal_replay_pause()");
+  if (!r.ok) {
+    refused(r);  // On a primary: ERROR "recovery is not in progress" (55000).
+    note(fmt::format("pause_replay: {}", r.error));
+    return Status::Ok();
+  }
+  const auto deadline = Clock::now() + kSettleLimit;
+  for (int sleep_us = 200; Clock::now() < deadline; sleep_us = std::min(sleep_us * 2, 10000)) {
+    PgReply p = observe(n, "SELECT pg_get_wal_replay_pause_state(), pg_last_wal_replay_lsn()::text");
+    if (p.ok && !p.null_at(0, 0) && p.at(0, 0) == "paused") {
+      note(fmt::format("{}: replay paused at {}", n->name, p.null_at(0, 1) ? "?" : p.at(0, 1)));
+      return Status::Ok();
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
+  }
+  note(fmt::format("{}: pause requested, not confirmed within 1 s", n->name));
+  return Status::Ok();
+}
+
+// SetRecoveryPause(false) wakes the startup process, which replays what was flushed meanwhile.
+// The step waits (up to 1 s) until replay has reached what the walreceiver flushed, as the model
+// replays it at once.
+Status Runner::on_resume_replay(const Step& st) {
+  if (Status s = nemesis(st); !s.ok()) return s;
+  ClusterNode* n = c_.node(st.node);
+  PgReply r = observe(n, "SELECT pg_wal_replay_resume()");
+  if (!r.ok) {
+    refused(r);  // On a primary: ERROR "recovery is not in progress" (55000).
+    note(fmt::format("resume_replay: {}", r.error));
+    return Status::Ok();
+  }
+  const auto deadline = Clock::now() + kSettleLimit;
+  for (int sleep_us = 200; Clock::now() < deadline; sleep_us = std::min(sleep_us * 2, 10000)) {
+    PgReply p = observe(n,
+                        "SELECT pg_last_wal_receive_lsn() IS NULL OR "
+                        "pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn()");
+    if (!p.ok || p.rows.empty() || p.at(0, 0) == "t") return Status::Ok();
+    poll_pending();
+    std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
+  }
+  note(fmt::format("{}: replay resumed, not caught up with what it received within 1 s", n->name));
+  return Status::Ok();
+}
+
+}  // namespace replsim::harness

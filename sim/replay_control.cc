@@ -1,0 +1,42 @@
+// Replay control on a standby (docs/model.md, "Replay control"): pg_wal_replay_pause() and
+// pg_wal_replay_resume(), as PostgreSQL 15's src/backend/access/transam/xlogfuncs.c runs them
+// and src/backend/access/transam/xlogrecovery.c's startup process obeys them. harness/
+// replay_control.cc runs the same functions on the real standby.
+#include "sim/cluster.h"
+
+namespace replsim::sim {
+
+// pg_wal_replay_pause(): on a server not in recovery an ERROR (55000); else SetRecoveryPause(true)
+// and the startup process stops before its next record (recoveryPausesHere). The walreceiver is
+// another process and goes on: it writes, flushes and reports write and flush positions, while
+// the reported apply position stays where replay stopped.
+void Cluster::on_pause_replay(const Step& step) {
+  const int n = nemesis(step);
+  Node& node = *nodes_[static_cast<size_t>(n)];
+  if (node.is_primary()) return refuse("55000", "recovery is not in progress");
+  node.pause_replay();
+  note("{}: replay paused at {}; its walreceiver still writes and flushes what arrives", node.name(),
+       node.replay_lsn().to_string());
+}
+
+// pg_wal_replay_resume(): SetRecoveryPause(false) wakes the startup process, which replays
+// everything flushed and, having nothing more, makes the walreceiver report the new apply
+// position (WaitForWALToBecomeAvailable's WalRcvForceReply): that reply releases the commits
+// waiting with remote_apply. Resuming a standby that is not paused changes nothing.
+void Cluster::on_resume_replay(const Step& step) {
+  const int n = nemesis(step);
+  Node& node = *nodes_[static_cast<size_t>(n)];
+  if (node.is_primary()) return refuse("55000", "recovery is not in progress");
+  if (!node.replay_paused()) return;
+  node.resume_replay();
+  note("{}: replay resumed at {}", node.name(), node.replay_lsn().to_string());
+  const int l = n - 1;
+  const uint64_t incarnation = node.incarnation();
+  world_.after(kReplayDelayUs, [this, l, n, incarnation] {
+    Node& standby = *nodes_[static_cast<size_t>(n)];
+    if (!standby.running() || standby.is_primary() || standby.incarnation() != incarnation) return;
+    if (standby.replay_received()) send_feedback(l);
+  });
+}
+
+}  // namespace replsim::sim
