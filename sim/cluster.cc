@@ -584,7 +584,8 @@ void Cluster::finish() {
     f.name = n.name();
     f.state = state_of(n);
     f.server_state = server_state_of(static_cast<int>(i));
-    if (follows_current_primary(static_cast<int>(i)) && !wal_in_motion_to(static_cast<int>(i)))
+    if (follows_current_primary(static_cast<int>(i)) && !wal_in_motion_to(static_cast<int>(i)) &&
+        !restarted_primaries_.count(current_primary_))
       set_final_lags(now, nodes_[static_cast<size_t>(current_primary_)]->name(), f);
     f.timeline = n.timeline();
     if (auto e = errors_.find(static_cast<int>(i)); e != errors_.end()) {

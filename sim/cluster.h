@@ -268,6 +268,10 @@ class Cluster {
   // Per link: the connection generation its primary's crash ended (arrives_after_crash).
   std::map<int, uint64_t> crashed_generation_;
   std::map<int, std::string> since_;  // Per node: "partitioned since step 2", "paused since step 1".
+  // Primaries started again by a `start` step: their first reads of catalog pages may prune them
+  // and WAL-log it (heap_page_prune_opt, with full-page images), WAL the model does not write;
+  // the final lags of their standbys are then left unpredicted (docs/model.md, "Final lags").
+  std::set<int> restarted_primaries_;
   std::map<int, int> os_crashed_at_;  // Per node: the step of its last operating-system crash.
   std::map<int, Lsn> fork_lsn_;       // Promoted node -> where its timeline left its parent's.
   WalArchive archive_;

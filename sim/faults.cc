@@ -209,6 +209,7 @@ void Cluster::on_start(const Step& step) {
   since_.erase(n);
   note("{} started: crash recovery replayed its WAL to {}", node.name(), node.flush_lsn().to_string());
   if (node.is_primary()) {
+    restarted_primaries_.insert(n);
     // The end of crash recovery is a checkpoint (StartupXLOG → PerformRecoveryXLogAction asks
     // for CHECKPOINT_END_OF_RECOVERY and waits): it removes WAL as any checkpoint does. A clean
     // stop left nothing to recover, and so no checkpoint.
