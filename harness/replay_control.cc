@@ -50,12 +50,26 @@ Status Runner::on_resume_replay(const Step& st) {
     note(fmt::format("resume_replay: {}", r.error));
     return Status::Ok();
   }
+  // Done when replay has reached what was received, or stands still over 5 ms: what was
+  // received may end inside a record (the walsender sends up to the flush position, which can
+  // lie mid-record), and replay waits for the rest of it (differential campaign, seed 4242,
+  // run 166: two resumes of a standby cut off mid-record waited 1 s each, and its walreceiver
+  // timed out meanwhile, as it did not in the model).
   const auto deadline = Clock::now() + kSettleLimit;
-  for (int sleep_us = 200; Clock::now() < deadline; sleep_us = std::min(sleep_us * 2, 10000)) {
+  std::string last_replay;
+  auto last_change = Clock::now();
+  for (int sleep_us = 200; Clock::now() < deadline; sleep_us = std::min(sleep_us * 2, 5000)) {
     PgReply p = observe(n,
                         "SELECT pg_last_wal_receive_lsn() IS NULL OR "
-                        "pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn()");
+                        "pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()::text");
     if (!p.ok || p.rows.empty() || p.at(0, 0) == "t") return Status::Ok();
+    const std::string replay = p.null_at(0, 1) ? "" : p.at(0, 1);
+    if (replay != last_replay) {
+      last_replay = replay;
+      last_change = Clock::now();
+    } else if (Clock::now() - last_change >= std::chrono::milliseconds(5)) {
+      return Status::Ok();
+    }
     poll_pending();
     std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
   }

@@ -389,5 +389,33 @@ TEST(DifferentialProfileTest, DrawsReplayControl) {
   EXPECT_GT(drawn, 20);
 }
 
+// Issue 17's session and settings steps reach real PostgreSQL through the differential campaign
+// too; a far standby does not (differential.cc says why), while the general profile draws one.
+TEST(DifferentialProfileTest, DrawsTerminateAndReloadButNoFarStandby) {
+  DifferentialOptions options;
+  options.seed = 17;
+  int terminates = 0, reloads = 0, emptied = 0;
+  for (int64_t run = 0; run < 300; ++run) {
+    auto scenario = differential_scenario(options, run);
+    ASSERT_TRUE(scenario.ok()) << scenario.status().message();
+    for (const NodeSpec& n : scenario->cluster.nodes) EXPECT_FALSE(n.link_latency_us.has_value()) << run;
+    for (const Step& step : scenario->steps) {
+      terminates += step.kind == StepKind::kTerminate;
+      reloads += step.kind == StepKind::kReload;
+      emptied += step.kind == StepKind::kReload && step.synchronous_standby_names->empty();
+    }
+  }
+  EXPECT_GT(terminates, 5);
+  EXPECT_GT(reloads, 10);
+  EXPECT_GT(emptied, 2);
+  std::cout << "seed 17, 300 runs: terminate " << terminates << ", reload " << reloads << " (" << emptied
+            << " emptying synchronous_standby_names)\n";
+  int far = 0;
+  for (uint64_t seed = 0; seed < 100; ++seed)
+    for (const NodeSpec& n : realize(draw_plan(seed, 10), general_disk_profile()).cluster.nodes)
+      far += n.link_latency_us.has_value();
+  EXPECT_GT(far, 50);
+}
+
 }  // namespace
 }  // namespace replsim::campaign
