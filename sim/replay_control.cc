@@ -31,6 +31,8 @@ void Cluster::on_resume_replay(const Step& step) {
   node.resume_replay();
   note("{}: replay resumed at {}", node.name(), node.replay_lsn().to_string());
   const int l = n - 1;
+  // A connection lost while paused is asked for again once the startup process waits for WAL.
+  if (!links_[static_cast<size_t>(l)]->connected()) schedule_reconnect(l);
   const uint64_t incarnation = node.incarnation();
   world_.after(kReplayDelayUs, [this, l, n, incarnation] {
     Node& standby = *nodes_[static_cast<size_t>(n)];

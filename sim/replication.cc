@@ -197,6 +197,14 @@ void Cluster::try_connect(int l) {
   const Node& s = *nodes_[static_cast<size_t>(link.standby())];
   const Node& up = *nodes_[static_cast<size_t>(link.upstream())];
   if (!s.running() || s.is_primary() || s.walreceiver_stuck() || !up.running() || !up.is_primary()) return;
+  // Only the startup process starts a walreceiver, from its wait for WAL; while replay is paused
+  // it sits in recoveryPausesHere instead (xlogrecovery.c): a lost connection stays lost until
+  // resume_replay (differential campaign, seed 9001, run 99: a crash of the primary).
+  if (s.replay_paused()) {
+    note("{} does not reconnect: its replay is paused, and only the startup process starts a walreceiver",
+         s.name());
+    return;
+  }
   if (s.flush_lsn() < up.wal_removed_before()) {
     return lose_wal(l, wal_segment_name(up.timeline(), s.flush_lsn(), up.wal().segment_size()));
   }

@@ -67,6 +67,18 @@ TEST(ReplayControlTest, OnCommitIsReleasedByTheFlush) {
   EXPECT_EQ(outcome(w, "w"), "acknowledged");
 }
 
+// Only the startup process starts a walreceiver, and while replay is paused it does not: a
+// connection lost then (here by a crash of the primary) comes back only after resume_replay.
+TEST(ReplayControlTest, ALostConnectionIsNotReestablishedWhileReplayIsPaused) {
+  const std::string head = "  - catchup\n  - pause_replay: r\n  - crash: p\n  - start: p\n  - wait: 1s\n";
+  const Prediction paused = run_yaml(scenario("r", "on", "", head));
+  EXPECT_EQ(paused.timeline.back().positions[1].sync_state, "");
+  EXPECT_NE(all_notes(paused).find("r does not reconnect: its replay is paused"), std::string::npos)
+      << all_notes(paused);
+  const Prediction resumed = run_yaml(scenario("r", "on", "", head + "  - resume_replay: r\n  - wait: 1s\n"));
+  EXPECT_EQ(resumed.timeline.back().positions[1].sync_state, "async");
+}
+
 TEST(ReplayControlTest, PrimaryRefusesBothCalls) {
   const Prediction p = run_yaml(
       scenario("r", "on", "", "  - pause_replay: p\n  - resume_replay: p\n" + insert("after")));
