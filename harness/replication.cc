@@ -209,32 +209,42 @@ void Runner::poll_pending() {
   }
 }
 
-Status Runner::on_cancel(const Step& st) {
+Runner::Pending* Runner::signalled_pending(const Step& st, const char* unsent) {
   auto it = std::find_if(pending_.begin(), pending_.end(),
                          [&](const Pending& p) { return h_.transactions[p.tx].label == st.label; });
-  event(EventType::kFault, "operator", "", fmt::format("cancel {}", st.label));
+  event(EventType::kFault, "operator", "", fmt::format("{} {}", to_string(st.kind), st.label));
   if (it == pending_.end()) {
-    note(fmt::format("cancel {}: no commit of it is waiting", st.label));
-    return Status::Ok();
+    note(fmt::format("{} {}: no commit of it is waiting", to_string(st.kind), st.label));
+    return nullptr;
   }
-  // A stopped (paused) server cannot serve a cancel request: PQcancel would wait for it without
-  // end (the kernel accepts the connection into the postmaster's backlog). The client sends
-  // none, and the simulator's client does the same (docs/harness.md, "Steps").
+  // A stopped (paused) server cannot serve a cancel request (PQcancel would wait for it without
+  // end: the kernel accepts the connection into the postmaster's backlog) nor a statement. The
+  // client sends nothing, and the simulator's client does the same (docs/harness.md, "Steps").
   if (const ClusterNode* n = c_.node(h_.transactions[it->tx].node); n != nullptr && n->server->paused()) {
-    note(fmt::format("cancel {}: {} is paused; no cancel request is sent", st.label, n->name));
-    return Status::Ok();
+    note(fmt::format("{} {}: {} is paused; {} is sent", to_string(st.kind), st.label, n->name, unsent));
+    return nullptr;
   }
-  // A client-side cancel, because statement_timeout does not end a wait for synchronous
-  // replication; the client then gets success with a warning (docs/postgresql-notes.md,
-  // "Cancelling a synchronous-commit wait").
-  if (Status s = it->conn->cancel(); !s.ok()) note(fmt::format("cancel {}: {}", st.label, s.message()));
-  PgReply r = it->conn->wait(5000);
+  return &*it;
+}
+
+void Runner::collect_signalled(Pending* p, const Step& st) {
+  PgReply r = p->conn->wait(5000);
   if (r.timed_out) {
-    note(fmt::format("cancel {}: the commit is still waiting", st.label));
-    return Status::Ok();
+    note(fmt::format("{} {}: the commit is still waiting", to_string(st.kind), st.label));
+    return;
   }
-  resolve(*it, r);
-  pending_.erase(it);
+  resolve(*p, r);
+  pending_.erase(pending_.begin() + (p - pending_.data()));
+}
+
+// A client-side cancel, because statement_timeout does not end a wait for synchronous
+// replication; the client then gets success with a warning (docs/postgresql-notes.md,
+// "Cancelling a synchronous-commit wait").
+Status Runner::on_cancel(const Step& st) {
+  Pending* p = signalled_pending(st, "no cancel request");
+  if (p == nullptr) return Status::Ok();
+  if (Status s = p->conn->cancel(); !s.ok()) note(fmt::format("cancel {}: {}", st.label, s.message()));
+  collect_signalled(p, st);
   return Status::Ok();
 }
 
@@ -243,28 +253,12 @@ Status Runner::on_cancel(const Step& st) {
 // (SyncRepWaitForLSN, docs/postgresql-notes.md "Terminating a waiting commit"): the client
 // sees its connection lost, and the transaction is in doubt.
 Status Runner::on_terminate(const Step& st) {
-  auto it = std::find_if(pending_.begin(), pending_.end(),
-                         [&](const Pending& p) { return h_.transactions[p.tx].label == st.label; });
-  event(EventType::kFault, "operator", "", fmt::format("terminate {}", st.label));
-  if (it == pending_.end()) {
-    note(fmt::format("terminate {}: no commit of it is waiting", st.label));
-    return Status::Ok();
-  }
-  ClusterNode* n = c_.node(h_.transactions[it->tx].node);
-  // A stopped (paused) server would not answer the statement (as for cancel).
-  if (n != nullptr && n->server->paused()) {
-    note(fmt::format("terminate {}: {} is paused; pg_terminate_backend is not sent", st.label, n->name));
-    return Status::Ok();
-  }
-  PgReply sent = observe(n, "SELECT pg_terminate_backend($1::int)", {std::to_string(it->conn->backend_pid())});
+  Pending* p = signalled_pending(st, "no pg_terminate_backend");
+  if (p == nullptr) return Status::Ok();
+  ClusterNode* n = c_.node(h_.transactions[p->tx].node);
+  PgReply sent = observe(n, "SELECT pg_terminate_backend($1::int)", {std::to_string(p->conn->backend_pid())});
   if (!sent.ok) note(fmt::format("terminate {}: {}", st.label, sent.error));
-  PgReply r = it->conn->wait(5000);
-  if (r.timed_out) {
-    note(fmt::format("terminate {}: the commit is still waiting", st.label));
-    return Status::Ok();
-  }
-  resolve(*it, r);
-  pending_.erase(it);
+  collect_signalled(p, st);
   return Status::Ok();
 }
 

@@ -162,6 +162,11 @@ class Runner {
   Result<std::string> write_sql(const Step& st, WriteSqlBuilder build, std::vector<std::string>* params) const;
   void block(Pending p, ClusterNode* n, const std::string& process);
   void resolve(Pending& p, const PgReply& reply);
+  // cancel and terminate: the waiting commit `st` names, or nullptr (with a note) when none of
+  // it waits or its server is paused (nothing reaches a stopped server; `unsent` is what is not
+  // sent). Then, once signalled, up to 5 s for its reply, recorded as its outcome.
+  Pending* signalled_pending(const Step& st, const char* unsent);
+  void collect_signalled(Pending* p, const Step& st);
   void fill_commit_info(TxRecord& tx, ClusterNode* n, PgConnection* conn);
   // Resolves every waiting commit whose result has come; never waits.
   void poll_pending();

@@ -413,27 +413,36 @@ void Cluster::on_check_lag(const Step& step) {
   result_.lags.push_back(std::move(m));
 }
 
-void Cluster::on_cancel(const Step& step) {
+// The commit `step` names if a signal reaches it: not when it is not waiting (a note says so),
+// nor while its server is paused: the harness sends neither a cancel request nor a statement to
+// a stopped (SIGSTOPped) server, which could not serve it (docs/harness.md, "Steps"), so the
+// commit goes on waiting. `unsent` says what is not sent.
+Cluster::Tx* Cluster::signalled_waiter(const Step& step, const char* unsent) {
   for (Tx& tx : txs_) {
     if (tx.record.label != step.label) continue;
     if (!tx.waiting) {
-      note("cancel {}: nothing to cancel, it is not waiting", step.label);
-      return;
+      note("{} {}: its commit is not waiting; nothing to do", to_string(step.kind), step.label);
+      return nullptr;
     }
-    // The harness's client sends no cancel request to a stopped (paused) server, which could
-    // not serve it (docs/harness.md, "Steps"): the commit goes on waiting.
     if (nodes_[static_cast<size_t>(tx.node)]->run_state() == RunState::kPaused) {
-      note("cancel {}: {} is paused; no cancel request is sent", step.label, tx.record.node);
-      return;
+      note("{} {}: {} is paused; {} is sent", to_string(step.kind), step.label, tx.record.node, unsent);
+      return nullptr;
     }
-    tx.waiting = false;
-    tx.record.outcomes = {TxOutcome::kCancelled};
-    tx.record.detail =
-        "canceling wait for synchronous replication due to user request: the transaction has already "
-        "committed locally, but might not have been replicated to the standby";
-    event(HistoryEvent::Type::kInfo, "client", tx.node, tx.record.label, tx.record.detail, &tx);
-    note("{} cancelled: committed locally on {}, never confirmed by a standby", step.label, tx.record.node);
+    return &tx;
   }
+  return nullptr;
+}
+
+void Cluster::on_cancel(const Step& step) {
+  Tx* tx = signalled_waiter(step, "no cancel request");
+  if (tx == nullptr) return;
+  tx->waiting = false;
+  tx->record.outcomes = {TxOutcome::kCancelled};
+  tx->record.detail =
+      "canceling wait for synchronous replication due to user request: the transaction has already "
+      "committed locally, but might not have been replicated to the standby";
+  event(HistoryEvent::Type::kInfo, "client", tx->node, tx->record.label, tx->record.detail, tx);
+  note("{} cancelled: committed locally on {}, never confirmed by a standby", step.label, tx->record.node);
 }
 
 // pg_terminate_backend() of the waiting backend (docs/model.md, "Terminating a waiting commit"):
@@ -441,25 +450,15 @@ void Cluster::on_cancel(const Step& step) {
 // queue; the backend exits. The commit record is flushed already: the transaction is committed
 // locally and streams to the standbys like any other, but its client only lost its connection.
 void Cluster::on_terminate(const Step& step) {
-  for (Tx& tx : txs_) {
-    if (tx.record.label != step.label) continue;
-    if (!tx.waiting) {
-      note("terminate {}: its commit is not waiting; the session is left alone", step.label);
-      return;
-    }
-    // The harness reaches a paused (SIGSTOPped) server with no statement: it would not answer.
-    if (nodes_[static_cast<size_t>(tx.node)]->run_state() == RunState::kPaused) {
-      note("terminate {}: {} is paused; pg_terminate_backend is not sent", step.label, tx.record.node);
-      return;
-    }
-    tx.waiting = false;
-    tx.record.outcomes = {TxOutcome::kInDoubt};
-    tx.record.detail =
-        "canceling the wait for synchronous replication and terminating connection due to administrator command: "
-        "the transaction has already committed locally; the client lost its connection";
-    event(HistoryEvent::Type::kInfo, "client", tx.node, tx.record.label, tx.record.detail, &tx);
-    note("{} terminated: committed locally on {}, its client cannot know", step.label, tx.record.node);
-  }
+  Tx* tx = signalled_waiter(step, "no pg_terminate_backend");
+  if (tx == nullptr) return;
+  tx->waiting = false;
+  tx->record.outcomes = {TxOutcome::kInDoubt};
+  tx->record.detail =
+      "canceling the wait for synchronous replication and terminating connection due to administrator command: "
+      "the transaction has already committed locally; the client lost its connection";
+  event(HistoryEvent::Type::kInfo, "client", tx->node, tx->record.label, tx->record.detail, tx);
+  note("{} terminated: committed locally on {}, its client cannot know", step.label, tx->record.node);
 }
 
 // A reload of synchronous_standby_names (docs/model.md, "Reloading synchronous_standby_names").

@@ -92,7 +92,7 @@ TEST(SimulatorTest, TerminateLeavesACommitThatIsNotWaitingAndAPausedPrimaryAlone
   auto paused = run_yaml(
       scenario("r", "on", "FIRST 1 (r)", "  - partition: r\n" + insert("a") + "  - pause: p\n  - terminate: a\n"));
   EXPECT_EQ(outcome(paused, "a"), "blocked");
-  EXPECT_NE(all_notes(paused).find("pg_terminate_backend is not sent"), std::string::npos) << all_notes(paused);
+  EXPECT_NE(all_notes(paused).find("no pg_terminate_backend is sent"), std::string::npos) << all_notes(paused);
 }
 
 // A reload that empties synchronous_standby_names: the checkpointer wakes every waiter, and the
