@@ -433,15 +433,20 @@ Cluster::Tx* Cluster::signalled_waiter(const Step& step, const char* unsent) {
   return nullptr;
 }
 
+// The signalled commit leaves the wait queue; its client learns `outcome`.
+void Cluster::end_wait(Tx& tx, TxOutcome outcome, const char* detail) {
+  tx.waiting = false;
+  tx.record.outcomes = {outcome};
+  tx.record.detail = detail;
+  event(HistoryEvent::Type::kInfo, "client", tx.node, tx.record.label, tx.record.detail, &tx);
+}
+
 void Cluster::on_cancel(const Step& step) {
   Tx* tx = signalled_waiter(step, "no cancel request");
   if (tx == nullptr) return;
-  tx->waiting = false;
-  tx->record.outcomes = {TxOutcome::kCancelled};
-  tx->record.detail =
-      "canceling wait for synchronous replication due to user request: the transaction has already "
-      "committed locally, but might not have been replicated to the standby";
-  event(HistoryEvent::Type::kInfo, "client", tx->node, tx->record.label, tx->record.detail, tx);
+  end_wait(*tx, TxOutcome::kCancelled,
+           "canceling wait for synchronous replication due to user request: the transaction has already "
+           "committed locally, but might not have been replicated to the standby");
   note("{} cancelled: committed locally on {}, never confirmed by a standby", step.label, tx->record.node);
 }
 
@@ -452,12 +457,9 @@ void Cluster::on_cancel(const Step& step) {
 void Cluster::on_terminate(const Step& step) {
   Tx* tx = signalled_waiter(step, "no pg_terminate_backend");
   if (tx == nullptr) return;
-  tx->waiting = false;
-  tx->record.outcomes = {TxOutcome::kInDoubt};
-  tx->record.detail =
-      "canceling the wait for synchronous replication and terminating connection due to administrator command: "
-      "the transaction has already committed locally; the client lost its connection";
-  event(HistoryEvent::Type::kInfo, "client", tx->node, tx->record.label, tx->record.detail, tx);
+  end_wait(*tx, TxOutcome::kInDoubt,
+           "canceling the wait for synchronous replication and terminating connection due to administrator command: "
+           "the transaction has already committed locally; the client lost its connection");
   note("{} terminated: committed locally on {}, its client cannot know", step.label, tx->record.node);
 }
 

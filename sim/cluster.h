@@ -82,6 +82,7 @@ class Cluster {
   void on_cancel(const Step& step);
   void on_terminate(const Step& step);
   Tx* signalled_waiter(const Step& step, const char* unsent);
+  void end_wait(Tx& tx, TxOutcome outcome, const char* detail);
   void on_reload(const Step& step);
   void write(const Step& step);
   // At the end of the run, for the final lags. REQUIRES: follows_current_primary(n).
