@@ -155,6 +155,7 @@ class Runner {
   void record_positions(int index, const Step& st);  // observe_positions, with the step's notes.
   TimelineEntry observe_positions(int index, const Step& st);
   void settle_replay();
+  void settle_streaming(std::chrono::steady_clock::time_point deadline);
   NodeFinal final_state(ClusterNode* n);
 
   // Transactions and replication (replication.cc).
