@@ -163,6 +163,7 @@ class Cluster {
   bool has_waiters(int primary) const;  // Some commit on `primary` waits for its standbys or its flush.
   void acknowledge(Tx& tx, const std::string& how);
   void schedule_reconnect(int link);
+  void schedule_replay(int link);
   void try_connect(int link);
   void drop_connection(int link);
   // The standby of `link` stopped: its walsender ends now, or later if a partition holds back

@@ -33,12 +33,7 @@ void Cluster::on_resume_replay(const Step& step) {
   const int l = n - 1;
   // A connection lost while paused is asked for again once the startup process waits for WAL.
   if (!links_[static_cast<size_t>(l)]->connected()) schedule_reconnect(l);
-  const uint64_t incarnation = node.incarnation();
-  world_.after(kReplayDelayUs, [this, l, n, incarnation] {
-    Node& standby = *nodes_[static_cast<size_t>(n)];
-    if (!standby.running() || standby.is_primary() || standby.incarnation() != incarnation) return;
-    if (standby.replay_received()) send_feedback(l);
-  });
+  schedule_replay(l);
 }
 
 }  // namespace replsim::sim

@@ -115,7 +115,14 @@ void Cluster::receive(int l, Lsn lsn, const std::string& bytes) {
          s.write_lsn().to_string());
     update_silence(l);
   }
-  const uint64_t incarnation = s.incarnation();
+  schedule_replay(l);
+}
+
+// The startup process replays what link `l`'s standby flushed a moment later, and its
+// walreceiver reports the new apply position; not if the standby went down or was promoted.
+void Cluster::schedule_replay(int l) {
+  const int sn = links_[static_cast<size_t>(l)]->standby();
+  const uint64_t incarnation = nodes_[static_cast<size_t>(sn)]->incarnation();
   world_.after(kReplayDelayUs, [this, l, sn, incarnation] {
     Node& standby = *nodes_[static_cast<size_t>(sn)];
     if (!standby.running() || standby.is_primary() || standby.incarnation() != incarnation) return;
@@ -201,8 +208,7 @@ void Cluster::try_connect(int l) {
   // it sits in recoveryPausesHere instead (xlogrecovery.c): a lost connection stays lost until
   // resume_replay (differential campaign, seed 9001, run 99: a crash of the primary).
   if (s.replay_paused()) {
-    note("{} does not reconnect: its replay is paused, and only the startup process starts a walreceiver",
-         s.name());
+    note("{} does not reconnect: its replay is paused, and only the startup process starts a walreceiver", s.name());
     return;
   }
   if (s.flush_lsn() < up.wal_removed_before()) {

@@ -60,11 +60,17 @@ const char* to_string(ServerState state) {
   return "?";
 }
 
+const std::vector<ServerState>& server_states() {
+  static const std::vector<ServerState> all = {
+      ServerState::kPrimary,        ServerState::kStandby,          ServerState::kArchiveRecovery,
+      ServerState::kPausedAtTarget, ServerState::kShutdownAtTarget, ServerState::kStopped,
+      ServerState::kCrashed,        ServerState::kFailedToStart,    ServerState::kSuspended,
+      ServerState::kWiped,          ServerState::kReplayPaused};
+  return all;
+}
+
 std::optional<ServerState> parse_server_state(std::string_view text) {
-  for (auto s :
-       {ServerState::kPrimary, ServerState::kStandby, ServerState::kArchiveRecovery, ServerState::kPausedAtTarget,
-        ServerState::kShutdownAtTarget, ServerState::kStopped, ServerState::kCrashed, ServerState::kFailedToStart,
-        ServerState::kSuspended, ServerState::kWiped, ServerState::kReplayPaused})
+  for (auto s : server_states())
     if (text == to_string(s)) return s;
   return std::nullopt;
 }

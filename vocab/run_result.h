@@ -72,6 +72,8 @@ enum class ServerState {
 };
 const char* to_string(ServerState state);  // "primary", "standby", "archive_recovery", "paused_at_target", ...
 std::optional<ServerState> parse_server_state(std::string_view text);
+// Every ServerState, in declaration order (for parsing and for "expected one of" messages).
+const std::vector<ServerState>& server_states();
 // Running and answering queries: primary, standby, archive_recovery, paused_at_target, replay_paused.
 bool server_answers(ServerState state);
 

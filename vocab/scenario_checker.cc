@@ -106,20 +106,17 @@ class Checker {
     return check_catchup_replay(step);
   }
   Status on_wait(const Step&) { return Status::Ok(); }
-  Status on_cancel(const Step& step) {
-    if (!labels_.count(step.label))
-      return error(step.pos, fmt::format("cannot cancel '{}': no earlier step wrote it", step.label));
-    return Status::Ok();
-  }
+  Status on_cancel(const Step& step) { return check_written_before(step); }
   // The harness reaches the node with a statement: it must be running, not paused.
   Status on_reload(const Step& step) {
     return require(
         step, [](const NodeAtStep& n) { return n.run == NodeRun::kRunning; }, "cannot reload '{}': it is not running");
   }
-  Status on_terminate(const Step& step) {
-    if (!labels_.count(step.label))
-      return error(step.pos, fmt::format("cannot terminate '{}': no earlier step wrote it", step.label));
-    return Status::Ok();
+  Status on_terminate(const Step& step) { return check_written_before(step); }
+  // cancel and terminate signal the waiting commit of a transaction an earlier step wrote.
+  Status check_written_before(const Step& step) const {
+    if (labels_.count(step.label)) return Status::Ok();
+    return error(step.pos, fmt::format("cannot {} '{}': no earlier step wrote it", to_string(step.kind), step.label));
   }
 
   // Faults.
@@ -520,7 +517,8 @@ struct Describer {
   std::string on_cancel(const Step& step) const { return fmt::format("cancel {}", step.label); }
   std::string on_terminate(const Step& step) const { return fmt::format("terminate {}", step.label); }
   std::string on_reload(const Step& step) const {
-    return fmt::format("reload {}: synchronous_standby_names = '{}'", step.node, step.synchronous_standby_names.value_or(""));
+    return fmt::format("reload {}: synchronous_standby_names = '{}'", step.node,
+                       step.synchronous_standby_names.value_or(""));
   }
   std::string on_pause(const Step& step) const { return kind_and_node(step); }
   std::string on_resume(const Step& step) const { return kind_and_node(step); }

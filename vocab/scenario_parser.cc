@@ -570,11 +570,7 @@ class Reader {
       e.server_state = scalar(arg, "a server state");
       if (!parse_server_state(e.server_state)) {
         std::vector<std::string> words;
-        for (auto s :
-             {ServerState::kPrimary, ServerState::kStandby, ServerState::kArchiveRecovery, ServerState::kPausedAtTarget,
-              ServerState::kShutdownAtTarget, ServerState::kStopped, ServerState::kCrashed, ServerState::kFailedToStart,
-              ServerState::kSuspended, ServerState::kWiped, ServerState::kReplayPaused})
-          words.emplace_back(to_string(s));
+        for (auto s : server_states()) words.emplace_back(to_string(s));
         fail(arg,
              fmt::format("unknown server state '{}'; expected one of: {}", e.server_state, fmt::join(words, ", ")));
       }

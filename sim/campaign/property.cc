@@ -241,10 +241,12 @@ Verdict determinism(const Evaluation& e) {
   return result;
 }
 
-// Only a cancel step cancels a commit's wait (sim/cluster.cc).
-bool has_cancel_step(const Scenario& s) {
-  return std::any_of(s.steps.begin(), s.steps.end(), [](const Step& step) { return step.kind == StepKind::kCancel; });
+bool has_step(const Scenario& s, StepKind kind) {
+  return std::any_of(s.steps.begin(), s.steps.end(), [kind](const Step& step) { return step.kind == kind; });
 }
+
+// Only a cancel step cancels a commit's wait (sim/cluster.cc).
+bool has_cancel_step(const Scenario& s) { return has_step(s, StepKind::kCancel); }
 
 // The property counts acknowledged commits of the first primary followed by its crash.
 bool crashes_primary_under_sync_off(const Scenario& s) {
@@ -284,10 +286,7 @@ bool promotes_os_crashed_standby(const Scenario& s) {
 
 // A pg_wal_replay_pause() of a standby: the only way the property's profile leaves an
 // acknowledged commit unreplayed at the end.
-bool pauses_replay(const Scenario& s) {
-  return std::any_of(s.steps.begin(), s.steps.end(),
-                     [](const Step& step) { return step.kind == StepKind::kPauseReplay; });
-}
+bool pauses_replay(const Scenario& s) { return has_step(s, StepKind::kPauseReplay); }
 
 // With `on`, every standby each commit must wait for has flushed an acknowledged commit; the
 // claim is that a reader there sees it (only remote_apply waits for that: 27.2.8).
@@ -329,20 +328,29 @@ Verdict remote_write_survives_standby_os_crash(const Evaluation& e) {
   return result;
 }
 
-Verdict cancelled_sync_commit_invisible(const Evaluation& e) {
+// A commit whose wait a signal ended (`outcome`, in every timing, for the transactions `counts`
+// takes) yet is determinately present on the node it ran on: the false promise is refuted.
+template <typename Counts>
+Verdict signalled_commit_visible(const Evaluation& e, TxOutcome outcome, ExpectKind outcome_expectation,
+                                 const char* what_happened, Counts counts) {
   Verdict result;
   for (const TxRecord& tx : e.prediction.transactions) {
-    if (!may_be(tx, TxOutcome::kCancelled)) continue;
+    if (!may_be(tx, outcome) || !counts(tx)) continue;
     result.applicable = true;
     const auto presence = presence_on(e.prediction, tx.node, tx.label);
-    if (!only(tx, TxOutcome::kCancelled) || presence != Presence::kPresent) continue;
+    if (!only(tx, outcome) || presence != Presence::kPresent) continue;
     return violated(Kind::kViolated,
-                    fmt::format("{} waited for synchronous replication and was cancelled, yet it is committed and "
-                                "visible on {}, where it ran",
-                                tx.label, tx.node),
-                    {expect(ExpectKind::kCancelled, tx.label), expect(ExpectKind::kPresent, tx.label, tx.node)});
+                    fmt::format("{} waited for synchronous replication and {}, yet it is committed and visible on "
+                                "{}, where it ran",
+                                tx.label, what_happened, tx.node),
+                    {expect(outcome_expectation, tx.label), expect(ExpectKind::kPresent, tx.label, tx.node)});
   }
   return result;
+}
+
+Verdict cancelled_sync_commit_invisible(const Evaluation& e) {
+  return signalled_commit_visible(e, TxOutcome::kCancelled, ExpectKind::kCancelled, "was cancelled",
+                                  [](const TxRecord&) { return true; });
 }
 
 // A transaction whose waiting COMMIT a terminate step named.
@@ -351,26 +359,12 @@ bool terminated(const Scenario& s, const std::string& label) {
                      [&](const Step& step) { return step.kind == StepKind::kTerminate && step.label == label; });
 }
 
-bool has_terminate_step(const Scenario& s) {
-  return std::any_of(s.steps.begin(), s.steps.end(),
-                     [](const Step& step) { return step.kind == StepKind::kTerminate; });
-}
+bool has_terminate_step(const Scenario& s) { return has_step(s, StepKind::kTerminate); }
 
 // The client of a terminated wait sees only a lost connection; the commit happened regardless.
 Verdict terminated_sync_commit_rolled_back(const Evaluation& e) {
-  Verdict result;
-  for (const TxRecord& tx : e.prediction.transactions) {
-    if (!may_be(tx, TxOutcome::kInDoubt) || !terminated(e.scenario, tx.label)) continue;
-    result.applicable = true;
-    const auto presence = presence_on(e.prediction, tx.node, tx.label);
-    if (!only(tx, TxOutcome::kInDoubt) || presence != Presence::kPresent) continue;
-    return violated(Kind::kViolated,
-                    fmt::format("{} waited for synchronous replication and its backend was terminated, yet it is "
-                                "committed and visible on {}, where it ran",
-                                tx.label, tx.node),
-                    {expect(ExpectKind::kInDoubt, tx.label), expect(ExpectKind::kPresent, tx.label, tx.node)});
-  }
-  return result;
+  return signalled_commit_visible(e, TxOutcome::kInDoubt, ExpectKind::kInDoubt, "its backend was terminated",
+                                  [&e](const TxRecord& tx) { return terminated(e.scenario, tx.label); });
 }
 
 Verdict sync_off_crash_loses_nothing(const Evaluation& e) {
