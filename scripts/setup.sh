@@ -10,6 +10,7 @@ default_packages=(
   librocksdb-dev libboost-dev libboost-system-dev libpq-dev
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libabsl-dev
   postgresql-15 postgresql-client-15 procps
+  file man-db    # CPack's Debian package (dpkg-shlibdeps asks `file`); the install test's `man -l`
 )
 if [ $# -gt 0 ]; then packages=("$@"); else packages=("${default_packages[@]}"); fi
 
