@@ -37,9 +37,12 @@ set(CPACK_PACKAGE_NAME replsim)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "replication simulator and verifier for PostgreSQL 15")
-set(CPACK_PACKAGE_DESCRIPTION
-    "replsim predicts which committed transactions survive a failure of a replicated PostgreSQL 15 \
-cluster, and where, then checks that prediction against a real cluster it builds on this machine.")
+set(CPACK_PACKAGE_DESCRIPTION [=[
+replsim predicts which committed transactions survive a failure of a
+replicated PostgreSQL 15 cluster, and where, then checks that prediction
+against a real cluster it builds on this machine: real postgres processes
+with streaming replication, WAL archiving and recovery, faults injected
+through a proxy and signals. Example scenarios in /usr/share/replsim.]=])
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)  # As Debian ships binaries; the debug info stays in the build tree.
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
