@@ -1,5 +1,5 @@
 # Writes the replsim(1) man page from the binary's own --help texts (docs/install.md says why
-# this script and not help2man). Run at build time by cli/CMakeLists.txt:
+# this script and not help2man). Run at build time by cmake/ReplsimInstall.cmake:
 #   cmake -DREPLSIM=path/to/replsim -DOUT=path/to/replsim.1 -DVERSION=0.1.0 -P ReplsimManPage.cmake
 # Writes OUT and OUT.gz (gzip -9n, what Debian installs). Every command and subcommand the
 # top-level --help lists gets its own section made from its --help text (lists of options become
@@ -70,7 +70,8 @@ endfunction()
 
 # A CLI11 --help text as man(7) markup. A line "Heading:" (Options:, Subcommands:, Exit codes:)
 # starts a list whose entries are the lines indented by two spaces, deeper lines continuing an
-# entry; every other line is text, its line breaks kept, filled to the reader's width.
+# entry; "Usage:" starts a paragraph; every other line is text, its line breaks kept, filled to
+# the reader's width.
 function(replsim_help_to_man text out_var)
   # Brackets and semicolons would confuse CMake's list splitting; put back at the end.
   string(REPLACE ";" "@SEMI@" text "${text}")
@@ -89,6 +90,11 @@ function(replsim_help_to_man text out_var)
       replsim_troff_escape("${line}" heading)
       string(APPEND man ".PP\n\\fB${heading}\\fR\n")
       set(in_list TRUE)
+    elseif(line MATCHES "^Usage: (.*)$")
+      replsim_troff_escape("${CMAKE_MATCH_1}" usage)
+      string(APPEND man ".PP\n\\fBUsage:\\fR ${usage}\n")
+      set(in_list FALSE)
+      set(new_paragraph FALSE)
     elseif(in_list AND line MATCHES "^  [^ ]")
       replsim_list_entry("${line}" entry)
       string(APPEND man "${entry}")
