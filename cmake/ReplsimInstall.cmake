@@ -2,7 +2,7 @@
 #   cmake --install build [--prefix DIR]   bin/replsim, share/man/man1/replsim.1.gz,
 #                                          share/replsim/timing/default.json,
 #                                          share/replsim/scenarios/*.yaml
-#   cpack --config build/CPackConfig.cmake  build/replsim_<version>_<arch>.deb
+#   cpack --config build/CPackConfig.cmake -B DIR   DIR/replsim_<version>_<arch>.deb
 # tests/install/install_test.cc builds the package from the build tree, installs it into a
 # scratch root and runs the installed binary on an installed example.
 include(GNUInstallDirs)
