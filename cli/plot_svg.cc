@@ -178,7 +178,7 @@ std::string legend(const PlotSpec& spec, double x0, int* rows) {
       y += kLegendRow;
       ++*rows;
     }
-    s += fmt::format(R"(<g class="plot-legend" transform="translate({:.1f},{:.1f})">{}<text x="18" y="10">{}</text></g>)",
+    s += fmt::format(R"~(<g class="plot-legend" transform="translate({:.1f},{:.1f})">{}<text x="18" y="10">{}</text></g>)~",
                      x, y, swatch, html_escape(text));
     x += w;
   };
