@@ -69,7 +69,7 @@ PlotSpec latency_over_time_plot(const CompareRow& row, size_t index) {
   }
   if (m.partitioned)
     spec.bands.push_back(PlotBand{m.partition_start_ms / 1000.0, m.heal_ms / 1000.0, "partition",
-                                  fmt::format("partition ({} ms)", m.partition_window_ms), "#e08214"});
+                                  fmt::format("partition ({} ms)", m.partition_window_ms), "#e08214", ""});
   return spec;
 }
 

@@ -12,7 +12,7 @@
 namespace replsim::cli {
 namespace {
 
-constexpr double kLeft = 74, kRight = 16, kTop = 26, kBottom = 44, kLegendRow = 16;
+constexpr double kLeft = 74, kRight = 30, kTop = 26, kBottom = 44, kLegendRow = 16;
 
 std::string trim_number(double v, int decimals) {
   std::string s = fmt::format("{:.{}f}", v, decimals);
@@ -78,16 +78,24 @@ Axis fit_axis(std::vector<double> values, bool log, bool from_zero, double force
   return a;
 }
 
+// The ticks of an axis; counts and bytes come in whole units only.
+std::vector<double> axis_ticks(const Axis& a, int target, PlotUnit unit) {
+  std::vector<double> ticks = plot_ticks(a.lo, a.hi, a.log, target);
+  if (unit == PlotUnit::kCount || unit == PlotUnit::kBytes)
+    ticks.erase(std::remove_if(ticks.begin(), ticks.end(), [](double t) { return t != std::floor(t); }), ticks.end());
+  return ticks;
+}
+
 std::string grid(const PlotSpec& spec, const Axis& x, const Axis& y) {
   std::string s;
-  for (double t : plot_ticks(x.lo, x.hi, x.log, static_cast<int>((x.p1 - x.p0) / 90))) {
+  for (double t : axis_ticks(x, static_cast<int>((x.p1 - x.p0) / 90), spec.x_unit)) {
     const double px = x.map(t);
     s += fmt::format(
         R"(<line x1="{0:.1f}" y1="{1:.1f}" x2="{0:.1f}" y2="{2:.1f}" stroke="#e3e6ec"/><text class="plot-tick-x" x="{0:.1f}" y="{3:.1f}" text-anchor="middle">{4}</text>)"
         "\n",
         px, y.p1, y.p0, y.p0 + 15, html_escape(format_plot_value(t, spec.x_unit)));
   }
-  for (double t : plot_ticks(y.lo, y.hi, y.log, 5)) {
+  for (double t : axis_ticks(y, 5, spec.y_unit)) {
     const double py = y.map(t);
     s += fmt::format(
         R"(<line x1="{0:.1f}" y1="{1:.1f}" x2="{2:.1f}" y2="{1:.1f}" stroke="#e3e6ec"/><text class="plot-tick-y" x="{3:.1f}" y="{4:.1f}" text-anchor="end">{5}</text>)"
@@ -109,17 +117,27 @@ std::string grid(const PlotSpec& spec, const Axis& x, const Axis& y) {
 
 std::string bands(const PlotSpec& spec, const Axis& x, const Axis& y) {
   std::string s;
-  int row = 0;
   for (const auto& b : spec.bands) {
     const double x0 = std::clamp(x.map(b.x0), x.p0, x.p1), x1 = std::clamp(x.map(b.x1), x.p0, x.p1);
     const double w = std::max(x1 - x0, 3.0);  // An instant still shows.
     s += fmt::format(
-        R"(<g class="tip"><title>{0}</title><rect class="plot-band" data-band="{1}" x="{2:.1f}" y="{3:.1f}" width="{4:.1f}" height="{5:.1f}" fill="{6}" fill-opacity="0.13" stroke="{6}" stroke-opacity="0.35"/>)",
+        R"(<g class="tip"><title>{0}</title><rect class="plot-band" data-band="{1}" x="{2:.1f}" y="{3:.1f}" width="{4:.1f}" height="{5:.1f}" fill="{6}" fill-opacity="0.13" stroke="{6}" stroke-opacity="0.35"/></g>)"
+        "\n",
         html_escape(b.label), html_escape(b.kind), x0, y.p1, w, y.p0 - y.p1, html_escape(b.color));
-    s += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" font-size="10.5" fill="{}">{}</text></g>)"
-                     "\n",
-                     x0 + 3, y.p1 + 12 + 11.0 * (row++ % 3), html_escape(b.color), html_escape(b.label));
   }
+  return s;
+}
+
+// The bands' labels, over the bars and lines, in up to three rows so that neighbours do not collide.
+std::string band_labels(const PlotSpec& spec, const Axis& x, const Axis& y) {
+  std::string s;
+  int row = 0;
+  for (const auto& b : spec.bands)
+    s += fmt::format(
+        R"(<text class="plot-band-label" x="{:.1f}" y="{:.1f}" font-size="10.5" fill="{}" stroke="#fff" stroke-width="3" paint-order="stroke">{}</text>)"
+        "\n",
+        std::clamp(x.map(b.x0), x.p0, x.p1) + 3, y.p1 + 12 + 11.0 * (row++ % 3), html_escape(b.color),
+        html_escape(b.label));
   return s;
 }
 
@@ -178,8 +196,9 @@ std::string legend(const PlotSpec& spec, double x0, int* rows) {
       y += kLegendRow;
       ++*rows;
     }
-    s += fmt::format(R"~(<g class="plot-legend" transform="translate({:.1f},{:.1f})">{}<text x="18" y="10">{}</text></g>)~",
-                     x, y, swatch, html_escape(text));
+    s += fmt::format(
+        R"~(<g class="plot-legend" transform="translate({:.1f},{:.1f})">{}<text x="18" y="10">{}</text></g>)~", x, y,
+        swatch, html_escape(text));
     x += w;
   };
   for (const auto& ser : spec.series)
@@ -191,7 +210,7 @@ std::string legend(const PlotSpec& spec, double x0, int* rows) {
     if (!kinds.insert(b.kind).second) continue;
     entry(fmt::format(R"(<rect width="14" height="12" fill="{0}" fill-opacity="0.2" stroke="{0}"/>)",
                       html_escape(b.color)),
-          b.kind);
+          b.legend.empty() ? b.kind : b.legend);
   }
   return s + "\n";
 }
@@ -269,6 +288,7 @@ std::string render_plot_svg(const PlotSpec& spec) {
   s += bands(spec, x, y);
   s += bars(spec, x, y);
   s += lines(spec, x, y);
+  s += band_labels(spec, x, y);
   if (empty)
     s += fmt::format(R"(<text class="plot-empty" x="{:.1f}" y="{:.1f}" text-anchor="middle" fill="#5b6475">{}</text>)",
                      (x.p0 + x.p1) / 2, (y.p0 + y.p1) / 2, html_escape(spec.empty_text));

@@ -38,6 +38,7 @@ struct PlotBand {
   std::string kind;   // data-band, e.g. "partition".
   std::string label;  // Written at the band's top and as its hover title.
   std::string color;
+  std::string legend;  // The legend's name for this kind of band; "" = kind.
 };
 
 // A bar over [x0, x1) of height y.

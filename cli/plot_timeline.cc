@@ -66,14 +66,25 @@ PlotBand band_of(const TimelineBand& b, const RunClock& clock, size_t columns) {
   p.x1 = b.last + 1 < columns ? clock.x_at(b.last + 1) : clock.end;
   p.label = b.node == "*" ? b.label : fmt::format("{}: {}", b.node, b.label);
   p.color = band_color(b.kind);
+  for (const auto& k : kTimelineBandKinds)
+    if (b.kind == k.kind) p.legend = k.label;
   return p;
 }
 
 }  // namespace
 
+namespace {
+// Both plots of a run share its x range: from 0 (or the first step) to its last step.
+void set_x_range(const RunClock& clock, PlotSpec* spec) {
+  spec->x_lo = clock.by_step ? -0.5 : 0;
+  spec->x_hi = clock.by_step ? clock.end + 0.5 : std::max(clock.end, 1e-3);
+}
+}  // namespace
+
 PlotSpec lag_plot(const TimelineLayout& layout, const RunView& view) {
   const RunClock clock(layout, view);
   PlotSpec spec;
+  set_x_range(clock, &spec);
   spec.id = "lag-" + view.id;
   spec.x_title = clock.title();
   spec.x_unit = clock.unit;
@@ -102,6 +113,7 @@ PlotSpec lag_plot(const TimelineLayout& layout, const RunView& view) {
 PlotSpec throughput_plot(const TimelineLayout& layout, const RunView& view) {
   const RunClock clock(layout, view);
   PlotSpec spec;
+  set_x_range(clock, &spec);
   spec.id = "throughput-" + view.id;
   spec.x_title = clock.title();
   spec.x_unit = clock.unit;

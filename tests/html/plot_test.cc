@@ -48,7 +48,7 @@ TEST(PlotSvgTest, DrawsEverySeriesBandAndBarWithItsAttributes) {
   spec.id = "demo";
   spec.y_unit = PlotUnit::kBytes;
   spec.series.push_back(PlotSeries{"r<1>", "#123456", {{0, 0}, {1, 2048}, {2, 0}}, true, true, ""});
-  spec.bands.push_back(PlotBand{0.5, 1.5, "partition", "r<1>: partitioned", "#e08214"});
+  spec.bands.push_back(PlotBand{0.5, 1.5, "partition", "r<1>: partitioned", "#e08214", ""});
   spec.bars.push_back(PlotBar{0, 1, 3, "#4a6fa5", "3 commits"});
   const std::string svg = render_plot_svg(spec);
   EXPECT_EQ(svg.rfind(R"(<svg class="plot" data-plot="demo")", 0), 0u) << svg.substr(0, 200);

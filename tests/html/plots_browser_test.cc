@@ -113,8 +113,10 @@ TEST(PlotsBrowserTest, LagAndThroughputPlotsOfDrill21AreDrawnBelowTheLanes) {
   ASSERT_TRUE(predicted.ok()) << predicted.status().message();
   const std::string dom = render_measured(cli::render_timeline_html(scenario, &predicted.value(), nullptr),
                                           "plots-drill-2.1-page", 1400, 900);
-  EXPECT_NE(dom.find("data-rendered=\"ok\""), std::string::npos);
-  EXPECT_EQ(dom.find("data-errors"), std::string::npos);
+  std::smatch body;
+  ASSERT_TRUE(std::regex_search(dom, body, std::regex("<body[^>]*>")));
+  EXPECT_NE(body.str().find("data-rendered=\"ok\""), std::string::npos) << body.str();
+  EXPECT_EQ(body.str().find("data-errors"), std::string::npos) << body.str();
   const std::string lag = plot_element(dom, "lag-predicted");
   expect_plot_drawn(lag, "lag-predicted");
   EXPECT_EQ(count(lag, "class=\"plot-line\" data-series=\"replica\""), 1u) << "the replica's lag line";
