@@ -13,6 +13,9 @@ namespace replsim::cli {
 namespace {
 
 constexpr double kLeft = 74, kRight = 30, kTop = 26, kBottom = 44, kLegendRow = 16;
+constexpr int kYTicks = 5;
+// About one x tick per 90 px.
+int x_tick_target(const PlotSpec& spec) { return static_cast<int>((spec.width - kLeft - kRight) / 90); }
 
 std::string trim_number(double v, int decimals) {
   std::string s = fmt::format("{:.{}f}", v, decimals);
@@ -48,7 +51,21 @@ struct Axis {
 };
 
 // The data's extent in one dimension; linear axes include 0 when `from_zero`.
-Axis fit_axis(std::vector<double> values, bool log, bool from_zero, double forced_lo, double forced_hi) {
+// The ticks of [lo, hi] in `unit`: bytes at 1-2-5 steps of B, kB or MB (so 16 kB, not 16.4 kB),
+// counts and bytes in whole units only.
+std::vector<double> axis_ticks(double lo, double hi, bool log, int target, PlotUnit unit) {
+  double scale = 1;
+  if (unit == PlotUnit::kBytes && !log)
+    while (scale < 1024.0 * 1024 && std::max(std::fabs(lo), std::fabs(hi)) / scale >= 1024 * 2) scale *= 1024;
+  std::vector<double> ticks = plot_ticks(lo / scale, hi / scale, log, target);
+  for (double& t : ticks) t *= scale;
+  if (unit == PlotUnit::kCount || unit == PlotUnit::kBytes)
+    ticks.erase(std::remove_if(ticks.begin(), ticks.end(), [](double t) { return t != std::floor(t); }), ticks.end());
+  return ticks;
+}
+
+Axis fit_axis(std::vector<double> values, bool log, bool from_zero, double forced_lo, double forced_hi, PlotUnit unit,
+              int target) {
   Axis a;
   a.log = log;
   if (forced_lo < forced_hi) {
@@ -73,29 +90,21 @@ Axis fit_axis(std::vector<double> values, bool log, bool from_zero, double force
   }
   if (from_zero) a.lo = std::min(a.lo, 0.0);
   if (a.hi <= a.lo) a.hi = a.lo + 1;
-  const std::vector<double> ticks = plot_ticks(a.lo, a.hi, false);
+  const std::vector<double> ticks = axis_ticks(a.lo, a.hi, false, target, unit);
   if (!ticks.empty() && ticks.back() < a.hi) a.hi = ticks.back() + (ticks.size() > 1 ? ticks[1] - ticks[0] : 1);
   return a;
 }
 
-// The ticks of an axis; counts and bytes come in whole units only.
-std::vector<double> axis_ticks(const Axis& a, int target, PlotUnit unit) {
-  std::vector<double> ticks = plot_ticks(a.lo, a.hi, a.log, target);
-  if (unit == PlotUnit::kCount || unit == PlotUnit::kBytes)
-    ticks.erase(std::remove_if(ticks.begin(), ticks.end(), [](double t) { return t != std::floor(t); }), ticks.end());
-  return ticks;
-}
-
 std::string grid(const PlotSpec& spec, const Axis& x, const Axis& y) {
   std::string s;
-  for (double t : axis_ticks(x, static_cast<int>((x.p1 - x.p0) / 90), spec.x_unit)) {
+  for (double t : axis_ticks(x.lo, x.hi, x.log, x_tick_target(spec), spec.x_unit)) {
     const double px = x.map(t);
     s += fmt::format(
         R"(<line x1="{0:.1f}" y1="{1:.1f}" x2="{0:.1f}" y2="{2:.1f}" stroke="#e3e6ec"/><text class="plot-tick-x" x="{0:.1f}" y="{3:.1f}" text-anchor="middle">{4}</text>)"
         "\n",
         px, y.p1, y.p0, y.p0 + 15, html_escape(format_plot_value(t, spec.x_unit)));
   }
-  for (double t : axis_ticks(y, 5, spec.y_unit)) {
+  for (double t : axis_ticks(y.lo, y.hi, y.log, kYTicks, spec.y_unit)) {
     const double py = y.map(t);
     s += fmt::format(
         R"(<line x1="{0:.1f}" y1="{1:.1f}" x2="{2:.1f}" y2="{1:.1f}" stroke="#e3e6ec"/><text class="plot-tick-y" x="{3:.1f}" y="{4:.1f}" text-anchor="end">{5}</text>)"
@@ -136,19 +145,19 @@ std::string band_labels(const PlotSpec& spec, const Axis& x, const Axis& y) {
     s += fmt::format(
         R"(<text class="plot-band-label" x="{:.1f}" y="{:.1f}" font-size="10.5" fill="{}" stroke="#fff" stroke-width="3" paint-order="stroke">{}</text>)"
         "\n",
-        std::clamp(x.map(b.x0), x.p0, x.p1) + 3, y.p1 + 12 + 11.0 * (row++ % 3), html_escape(b.color),
-        html_escape(b.label));
+        std::min(std::clamp(x.map(b.x0), x.p0, x.p1) + 3, x.p1 - 6.2 * static_cast<double>(b.label.size())),
+        y.p1 + 12 + 11.0 * (row++ % 3), html_escape(b.color), html_escape(b.label));
   return s;
 }
 
 std::string bars(const PlotSpec& spec, const Axis& x, const Axis& y) {
   std::string s;
   for (const auto& b : spec.bars) {
-    const double x0 = x.map(b.x0), x1 = x.map(b.x1), top = y.map(b.y);
+    const double x0 = x.map(b.x0), x1 = x.map(b.x1), top = y.map(b.y0 + b.y), bottom = y.map(b.y0);
     s += fmt::format(
         R"(<rect class="plot-bar tip" x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="{}"><title>{}</title></rect>)"
         "\n",
-        x0 + 0.5, top, std::max(x1 - x0 - 1, 1.0), std::max(y.p0 - top, 0.0), html_escape(b.color),
+        x0 + 0.5, top, std::max(x1 - x0 - 1, 1.0), std::max(bottom - top, 0.0), html_escape(b.color),
         html_escape(b.title));
   }
   return s;
@@ -205,6 +214,8 @@ std::string legend(const PlotSpec& spec, double x0, int* rows) {
     entry(fmt::format(R"(<line x1="0" y1="6" x2="14" y2="6" stroke="{}" stroke-width="3"{}/>)", html_escape(ser.color),
                       ser.dash.empty() ? "" : fmt::format(R"( stroke-dasharray="{}")", html_escape(ser.dash))),
           ser.name);
+  for (const auto& [name, color] : spec.bar_keys)
+    entry(fmt::format(R"(<rect width="14" height="12" fill="{}"/>)", html_escape(color)), name);
   std::set<std::string> kinds;
   for (const auto& b : spec.bands) {
     if (!kinds.insert(b.kind).second) continue;
@@ -267,12 +278,12 @@ std::string render_plot_svg(const PlotSpec& spec) {
     }
   for (const auto& b : spec.bars) {
     xs.insert(xs.end(), {b.x0, b.x1});
-    ys.push_back(b.y);
+    ys.push_back(b.y0 + b.y);
   }
   const bool empty = xs.empty();
   for (const auto& b : spec.bands) xs.insert(xs.end(), {b.x0, b.x1});
-  Axis x = fit_axis(xs, spec.log_x, false, spec.x_lo, spec.x_hi);
-  Axis y = fit_axis(ys, spec.log_y, true, spec.y_lo, spec.y_hi);
+  Axis x = fit_axis(xs, spec.log_x, false, spec.x_lo, spec.x_hi, spec.x_unit, x_tick_target(spec));
+  Axis y = fit_axis(ys, spec.log_y, true, spec.y_lo, spec.y_hi, spec.y_unit, kYTicks);
   int legend_rows = 1;
   const std::string key = legend(spec, kLeft, &legend_rows);
   x.p0 = kLeft;

@@ -41,11 +41,12 @@ struct PlotBand {
   std::string legend;  // The legend's name for this kind of band; "" = kind.
 };
 
-// A bar over [x0, x1) of height y.
+// A bar over [x0, x1) of height y, standing on y0 (stacked bars).
 struct PlotBar {
   double x0 = 0, x1 = 0, y = 0;
   std::string color;
   std::string title;
+  double y0 = 0;
 };
 
 struct PlotSpec {
@@ -59,6 +60,7 @@ struct PlotSpec {
   std::vector<PlotSeries> series;
   std::vector<PlotBand> bands;
   std::vector<PlotBar> bars;
+  std::vector<std::pair<std::string, std::string>> bar_keys;  // Legend entries for the bars: (name, colour).
   std::string empty_text = "no data";  // Drawn when there is nothing to plot.
 };
 

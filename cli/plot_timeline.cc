@@ -110,6 +110,29 @@ PlotSpec lag_plot(const TimelineLayout& layout, const RunView& view) {
   return spec;
 }
 
+namespace {
+// A commit that was asked for and never acknowledged: still waiting, in doubt, or its wait cancelled.
+bool unacknowledged_commit(const TxRecord& t) {
+  if (t.outcomes.size() != 1) return false;
+  const TxOutcome o = t.outcomes[0];
+  return o == TxOutcome::kBlocked || o == TxOutcome::kInDoubt || o == TxOutcome::kCancelled;
+}
+
+// Bars of `counts` per interval of `width`, stacked on `base` (which they then raise).
+void add_bars(const std::vector<int>& counts, double width, double shift, const RunClock& clock, const char* color,
+              const char* what, std::vector<int>* base, PlotSpec* spec) {
+  for (size_t i = 0; i < counts.size(); ++i) {
+    if (counts[i] == 0) continue;
+    const double x0 = static_cast<double>(i) * width - shift;
+    spec->bars.push_back(PlotBar{x0, x0 + width, static_cast<double>(counts[i]), color,
+                                 fmt::format("{} {} in [{}, {})", counts[i], what, format_plot_value(x0, clock.unit),
+                                             format_plot_value(x0 + width, clock.unit)),
+                                 static_cast<double>((*base)[i])});
+    (*base)[i] += counts[i];
+  }
+}
+}  // namespace
+
 PlotSpec throughput_plot(const TimelineLayout& layout, const RunView& view) {
   const RunClock clock(layout, view);
   PlotSpec spec;
@@ -118,30 +141,30 @@ PlotSpec throughput_plot(const TimelineLayout& layout, const RunView& view) {
   spec.x_title = clock.title();
   spec.x_unit = clock.unit;
   spec.y_unit = PlotUnit::kCount;
-  spec.empty_text = "no acknowledged commit";
-  std::vector<double> times;  // Of the acknowledged commits.
+  spec.empty_text = "no commit";
+  std::vector<std::pair<double, bool>> commits;  // (x, acknowledged) of every commit asked for.
   for (const auto& t : view.run->transactions) {
-    if (t.outcomes.size() != 1 || t.outcomes[0] != TxOutcome::kAcknowledged) continue;
+    const bool acked = t.outcomes.size() == 1 && t.outcomes[0] == TxOutcome::kAcknowledged;
+    if (!acked && !unacknowledged_commit(t)) continue;
     auto c = layout.column_of(t.step);
-    if (clock.by_step) times.push_back(c ? static_cast<double>(*c) : 0);
-    else times.push_back(t.commit_time_us > 0 ? clock.x_of_us(t.commit_time_us) : c ? clock.x_at(*c) : 0);
+    if (clock.by_step) commits.emplace_back(c ? static_cast<double>(*c) : 0, acked);
+    else commits.emplace_back(t.commit_time_us > 0 ? clock.x_of_us(t.commit_time_us) : c ? clock.x_at(*c) : 0, acked);
   }
   // Intervals of a 1-2-5 width, about 24 over the run (one per step on a step axis).
-  const double end = std::max(clock.end, times.empty() ? 0 : *std::max_element(times.begin(), times.end()));
+  double end = clock.end;
+  for (const auto& [x, acked] : commits) end = std::max(end, x);
   std::vector<double> ticks = plot_ticks(0, std::max(end, 1e-3), false, 24);
   const double width = clock.by_step ? 1 : ticks.size() > 1 ? ticks[1] - ticks[0] : std::max(end, 1.0);
-  spec.y_title = "commits per " + format_plot_value(width, clock.unit);
-  if (clock.by_step) spec.y_title = "commits per step";
-  std::vector<int> counts(static_cast<size_t>(std::floor(end / width)) + 1, 0);
-  for (double t : times) ++counts[std::min(counts.size() - 1, static_cast<size_t>(std::max(0.0, t / width)))];
-  for (size_t i = 0; i < counts.size(); ++i) {
-    const double x0 = static_cast<double>(i) * width - (clock.by_step ? 0.5 : 0);
-    if (counts[i] == 0) continue;
-    spec.bars.push_back(
-        PlotBar{x0, x0 + width, static_cast<double>(counts[i]), "#4a6fa5",
-                fmt::format("{} acknowledged commit{} in [{}, {})", counts[i], counts[i] == 1 ? "" : "s",
-                            format_plot_value(x0, clock.unit), format_plot_value(x0 + width, clock.unit))});
-  }
+  spec.y_title = clock.by_step ? "commits per step" : "commits per " + format_plot_value(width, clock.unit);
+  const size_t n = static_cast<size_t>(std::floor(end / width)) + 1;
+  std::vector<int> acked_counts(n, 0), waiting_counts(n, 0), base(n, 0);
+  for (const auto& [x, acked] : commits)
+    ++(acked ? acked_counts : waiting_counts)[std::min(n - 1, static_cast<size_t>(std::max(0.0, x / width)))];
+  const double shift = clock.by_step ? 0.5 : 0;
+  add_bars(acked_counts, width, shift, clock, "#4a6fa5", "acknowledged", &base, &spec);
+  add_bars(waiting_counts, width, shift, clock, "#e6842a", "not acknowledged (blocked, in doubt, cancelled)", &base,
+           &spec);
+  spec.bar_keys = {{"acknowledged", "#4a6fa5"}, {"not acknowledged", "#e6842a"}};
   for (const auto& b : layout.bands()) spec.bands.push_back(band_of(b, clock, layout.columns().size()));
   return spec;
 }
@@ -150,8 +173,8 @@ std::string render_timeline_plots(const TimelineLayout& layout) {
   if (layout.views().empty()) return "";
   std::string out =
       "<h2>Lag and throughput over time</h2>\n<p class=\"muted\">Replay lag: how far each standby's replay LSN "
-      "is behind the newest primary's flush LSN after each step (partitions shaded). Throughput: acknowledged "
-      "commits per interval (faults shaded). Hover a point, bar or band for its value.</p>\n";
+      "is behind the newest primary's flush LSN after each step (partitions shaded). Throughput: commits per "
+      "interval, acknowledged (blue) and never acknowledged: blocked, in doubt or cancelled (orange); faults shaded. Hover a point, bar or band for its value.</p>\n";
   for (const auto& v : layout.views()) {
     out += fmt::format("<div class=\"plots chart\" data-run=\"{}\"><p style=\"margin:6px 12px 0\"><b>{}</b></p>\n",
                        v.id, html_escape(v.title));

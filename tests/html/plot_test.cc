@@ -36,6 +36,15 @@ TEST(PlotSvgTest, ValuesAreWrittenInTheirUnits) {
   EXPECT_EQ(format_plot_value(1.5, PlotUnit::kSeconds), "1.5 s");
 }
 
+TEST(PlotSvgTest, ByteTicksAreRoundInKilobytes) {
+  PlotSpec spec;
+  spec.y_unit = PlotUnit::kBytes;
+  spec.series.push_back(PlotSeries{"s", "#000", {{0, 0}, {1, 29000}}, false, false, ""});
+  const std::string svg = render_plot_svg(spec);
+  EXPECT_NE(svg.find(">10 kB</text>"), std::string::npos) << svg;
+  EXPECT_EQ(svg.find("9.8 kB"), std::string::npos);
+}
+
 TEST(PlotSvgTest, TicksAreOneTwoFiveStepsOrDecades) {
   EXPECT_EQ(plot_ticks(0, 10, false, 5), (std::vector<double>{0, 2, 4, 6, 8, 10}));
   EXPECT_EQ(plot_ticks(0, 184, false, 4), (std::vector<double>{0, 50, 100, 150}));
@@ -49,7 +58,7 @@ TEST(PlotSvgTest, DrawsEverySeriesBandAndBarWithItsAttributes) {
   spec.y_unit = PlotUnit::kBytes;
   spec.series.push_back(PlotSeries{"r<1>", "#123456", {{0, 0}, {1, 2048}, {2, 0}}, true, true, ""});
   spec.bands.push_back(PlotBand{0.5, 1.5, "partition", "r<1>: partitioned", "#e08214", ""});
-  spec.bars.push_back(PlotBar{0, 1, 3, "#4a6fa5", "3 commits"});
+  spec.bars.push_back(PlotBar{0, 1, 3, "#4a6fa5", "3 commits", 0});
   const std::string svg = render_plot_svg(spec);
   EXPECT_EQ(svg.rfind(R"(<svg class="plot" data-plot="demo")", 0), 0u) << svg.substr(0, 200);
   EXPECT_EQ(count(svg, R"(class="plot-line" data-series="r&lt;1&gt;")"), 1u);
@@ -79,17 +88,27 @@ TEST(PlotTimelineTest, LagPlotFollowsTheReplicaBehindThePrimaryWithThePartitionS
   EXPECT_EQ(lag.y_unit, PlotUnit::kBytes);
 }
 
-TEST(PlotTimelineTest, ThroughputPlotCountsEveryAcknowledgedCommitOnceWithEveryFaultShaded) {
+TEST(PlotTimelineTest, ThroughputPlotCountsEveryCommitOnceByOutcomeWithEveryFaultShaded) {
   const Scenario scenario = drill_2_1_scenario();
-  const RunResult run = drill_2_1_result("simulator");
+  RunResult run = drill_2_1_result("simulator");
+  TxRecord blocked = run.transactions.front();
+  blocked.label = "dora";
+  blocked.outcomes = {TxOutcome::kBlocked};
+  run.transactions.push_back(blocked);
   const TimelineLayout layout(scenario, &run, nullptr);
   const PlotSpec tp = throughput_plot(layout, layout.views()[0]);
-  double commits = 0;
-  for (const auto& b : tp.bars) commits += b.y;
+  double acked = 0, waiting = 0;
+  for (const auto& b : tp.bars) (b.color == "#4a6fa5" ? acked : waiting) += b.y;
   size_t acknowledged = 0;
   for (const auto& t : run.transactions)
     acknowledged += t.outcomes.size() == 1 && t.outcomes[0] == TxOutcome::kAcknowledged ? 1 : 0;
-  EXPECT_EQ(commits, static_cast<double>(acknowledged));
+  EXPECT_EQ(acked, static_cast<double>(acknowledged));
+  EXPECT_EQ(waiting, 1) << "dora, still blocked";
+  for (const auto& b : tp.bars) {
+    if (b.color != "#4a6fa5") {
+      EXPECT_EQ(b.y0, 1) << "stacked on charlie's bar, in the same interval";
+    }
+  }
   EXPECT_EQ(tp.bands.size(), layout.bands().size());
   std::set<std::string> kinds;
   for (const auto& b : tp.bands) kinds.insert(b.kind);
