@@ -285,7 +285,7 @@ std::string render_html(const CompareReport& r) {
       "body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;font-size:13px}"
       "th,td{border:1px solid #ccc;padding:3px 6px;text-align:right}td.l,th.l{text-align:left}"
       "caption{text-align:left;font-weight:bold;margin:.5em 0}"
-      "ol.key{columns:3 18em;font-size:12.5px;max-width:1100px}.multiples{display:flex;flex-wrap:wrap;gap:4px}"
+      "ol.key{columns:auto 26em;column-gap:2em;font-size:12.5px;max-width:1100px}ol.key li{break-inside:avoid}.multiples{display:flex;flex-wrap:wrap;gap:4px}"
       "figure{margin:6px 0}figcaption{font-size:13px;font-weight:600}\n</style></head><body>\n";
   h += "<h1>Sync vs async: measured commit latency against predicted loss window</h1>\n";
   h += fmt::format("<p>Command: <code>{}</code><br>Machine: {}<br>{} clients, {:.1f} s per configuration.</p>\n",

@@ -50,6 +50,8 @@ PlotSpec latency_over_time_plot(const CompareRow& row, size_t index) {
   spec.empty_text = "no commit";
   if (!m.commit_series.empty()) {
     const double end = m.commit_series.back().at_ms;
+    spec.x_lo = 0;
+    spec.x_hi = std::max(end, m.heal_ms) / 1000.0;
     const double width = std::max(end / kIntervals, 1.0);
     PlotSeries median{"median per interval", "#1f77b4", {}, false, false, ""};
     PlotSeries worst{"max per interval", "#d62728", {}, false, false, "4 2"};
@@ -82,6 +84,7 @@ std::vector<PlotSpec> latency_cdf_plots(const CompareReport& r) {
   for (int64_t lat : latencies) {
     PlotSpec spec;
     spec.id = fmt::format("cdf-{}", lat);
+    spec.width = 900;
     spec.height = 320;
     spec.x_title = "commit latency (ms, log scale)";
     spec.x_unit = PlotUnit::kMs;
