@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/html_index.h"
 #include "cli/html_timeline.h"
 #include "cli/pg_bindir_option.h"
 #include "cli/report_printer.h"
@@ -64,7 +65,30 @@ Result<RunResult> produce(const Scenario& scenario, const RunOptions& o, RunFail
   return history;
 }
 
-int run_one(const std::string& file, const RunOptions& o, size_t file_count) {
+// The index entry of a run's page: how many expectations held (--html DIR).
+IndexEntry index_entry(const Scenario& scenario, const std::string& page, const std::vector<ExpectationResult>& v) {
+  size_t failed = 0;
+  for (const auto& r : v) failed += r.verdict == ExpectationResult::Verdict::kFailed ? 1 : 0;
+  std::string verdict = v.empty()     ? "no expectations"
+                        : failed == 0 ? fmt::format("{} expectation{} held", v.size(), v.size() == 1 ? "" : "s")
+                                      : fmt::format("{} of {} expectations did not hold", failed, v.size());
+  return IndexEntry{scenario.name, scenario.file, page, verdict, failed == 0, ""};
+}
+
+// Writes DIR/index.html after the runs (--html DIR only); false if it could not.
+bool finish_html(const HtmlPages& pages, size_t count, bool real) {
+  if (!pages.directory()) return true;
+  const std::string title = fmt::format("replsim run{}: {} scenario{}", real ? " --real" : "", count,
+                                        count == 1 ? "" : "s");
+  if (Status s = pages.finish(title); !s.ok()) {
+    std::fprintf(stderr, "%s\n", s.message().c_str());
+    return false;
+  }
+  std::fprintf(stderr, "index written to %s\n", pages.index_path().c_str());
+  return true;
+}
+
+int run_one(const std::string& file, const RunOptions& o, HtmlPages& pages) {
   auto scenario = parse_scenario_file(file);
   if (!scenario.ok()) {
     std::fprintf(stderr, "%s\n", scenario.status().message().c_str());
@@ -81,7 +105,7 @@ int run_one(const std::string& file, const RunOptions& o, size_t file_count) {
                                   : format_report(*scenario, *result, verdicts, ReportOptions{o.quiet});
   std::fwrite(text.data(), 1, text.size(), stdout);
   if (!o.html.empty()) {
-    const std::string path = html_path_for(o.html, scenario->name, file_count);
+    const std::string path = pages.path_for(scenario->name, file);
     const RunResult* predicted = o.real ? nullptr : &*result;
     const RunResult* observed = o.real ? &*result : nullptr;
     if (Status s = write_timeline_html(path, *scenario, predicted, observed); !s.ok()) {
@@ -89,6 +113,7 @@ int run_one(const std::string& file, const RunOptions& o, size_t file_count) {
       return kExitBadInput;
     }
     std::fprintf(stderr, "timeline written to %s\n", path.c_str());
+    pages.add(index_entry(*scenario, path, verdicts));
   }
   return all_held(verdicts) ? kExitOk : kExitCheckFailed;
 }
@@ -102,7 +127,10 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--seed", options->seed, "Simulation seed (same seed, same output)");
   cmd->add_flag("--json", options->json, "Print the run and verdicts as JSON");
   cmd->add_flag("--quiet", options->quiet, "Print only expectations that did not hold and a summary");
-  cmd->add_option("--html", options->html, "Write a self-contained timeline page to FILE (one per scenario)");
+  cmd->add_option(
+      "--html", options->html,
+      "Write a self-contained timeline page to FILE; a directory (a trailing /, an existing directory, or a path "
+      "without .html for several scenarios) gets one page per scenario and index.html");
   cmd->add_flag("--real", options->real, "Run on a fresh real PostgreSQL 15 cluster instead of the simulator");
   cmd->add_flag("--keep", options->keep, "With --real: keep the cluster's directory (data, logs, archive)");
   add_pg_bindir_option(cmd, &options->pg_bindir, "With --real: ");
@@ -112,13 +140,21 @@ void add_run_command(CLI::App& app, int& exit_code) {
       exit_code = kExitBadInput;
       return;
     }
+    HtmlPages pages(options->html, options->files.size());
+    if (Status s = pages.prepare(); !options->html.empty() && !s.ok()) {
+      std::fprintf(stderr, "%s\n", s.message().c_str());
+      exit_code = kExitBadInput;
+      return;
+    }
     int worst = kExitOk;
     for (size_t i = 0; i < options->files.size(); ++i) {
       if (i > 0 && !options->json && !options->quiet) std::fputs("\n", stdout);
-      const int rc = run_one(options->files[i], *options, options->files.size());
+      const int rc = run_one(options->files[i], *options, pages);
       worst = std::max(worst, rc);
       if (rc > 128) break;  // Interrupted: stop after cleaning up, as the signal asked.
     }
+    if (!options->html.empty() && !finish_html(pages, options->files.size(), options->real))
+      worst = std::max(worst, kExitBadInput);
     std::fflush(stdout);
     exit_code = worst;
   });

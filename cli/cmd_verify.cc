@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/html_index.h"
 #include "cli/html_timeline.h"
 #include "cli/pg_bindir_option.h"
 #include "cli/timing_option.h"
@@ -109,15 +110,32 @@ void record(Outcome& out, const Scenario& scenario, const VerifyOptions& o) {
 }
 
 // The predicted and observed timelines side by side; a page that cannot be written is
-// reported and fails the run, since the user asked for it.
-void write_html(Outcome& out, const Scenario& scenario, const VerifyOptions& o, size_t count) {
-  const std::string path = html_path_for(o.html, scenario.name, count);
+// reported and fails the run, since the user asked for it. With --html DIR the page is
+// listed in the directory's index with its verdict (html_index.h).
+void write_html(Outcome& out, const Scenario& scenario, HtmlPages& pages) {
+  const std::string path = pages.path_for(scenario.name, scenario.file);
   if (Status s = write_timeline_html(path, scenario, out.prediction.get(), out.history.get()); !s.ok()) {
     progress("timeline not written: " + s.message());
     out.html_failed = true;
     return;
   }
   progress("timeline written to " + path);
+  const Verification& v = out.verification;
+  std::string detail = out.interrupted ? "interrupted" : v.error;
+  if (detail.empty() && v.verdict == Verification::Verdict::kAgree && !v.passed())
+    detail = "a history check or an expectation failed";
+  pages.add(IndexEntry{scenario.name, scenario.file, path, to_string(v.verdict), v.passed(), detail});
+}
+
+// Writes DIR/index.html after the runs (--html DIR only); false if it could not.
+bool finish_html(const HtmlPages& pages, size_t count) {
+  if (!pages.directory()) return true;
+  if (Status s = pages.finish(fmt::format("replsim verify: {} scenario{}", count, count == 1 ? "" : "s")); !s.ok()) {
+    progress("index not written: " + s.message());
+    return false;
+  }
+  progress("index written to " + pages.index_path());
+  return true;
 }
 
 int verify(const VerifyOptions& o) {
@@ -134,6 +152,11 @@ int verify(const VerifyOptions& o) {
   }
   if (bad) return kExitBadInput;
   if (!pg_binaries_present(o.pg_bindir, "verify")) return kExitCouldNotRun;
+  HtmlPages pages(o.html, scenarios.size());
+  if (Status s = pages.prepare(); !o.html.empty() && !s.ok()) {
+    std::fprintf(stderr, "%s\n", s.message().c_str());
+    return kExitBadInput;
+  }
   bool all_passed = true;
   bool check_failed = false, could_not_run = false, interrupted = false;
   nlohmann::json report = {{"schema", "replsim.verify_report/1"}, {"runs", nlohmann::json::array()}};
@@ -141,7 +164,7 @@ int verify(const VerifyOptions& o) {
     const std::string counter = fmt::format("[{}/{}]", i + 1, scenarios.size());
     Outcome out = verify_one(scenarios[i], o, counter);
     record(out, scenarios[i], o);
-    if (!o.html.empty()) write_html(out, scenarios[i], o, scenarios.size());
+    if (!o.html.empty()) write_html(out, scenarios[i], pages);
     const Verification& v = out.verification;
     all_passed = all_passed && v.passed() && !out.html_failed;
     if (v.verdict == Verification::Verdict::kError) could_not_run = true;
@@ -163,6 +186,10 @@ int verify(const VerifyOptions& o) {
       std::fflush(stdout);
     }
     if (out.interrupted) break;
+  }
+  if (!o.html.empty() && !finish_html(pages, scenarios.size())) {
+    check_failed = true;
+    all_passed = false;
   }
   if (o.json) {
     report["passed"] = all_passed;
@@ -189,8 +216,10 @@ void add_verify_command(CLI::App& app, int& exit_code) {
       "Run store directory (default: $REPLSIM_HOME/runs, else $XDG_DATA_HOME/replsim/runs, else ~/.local/share/replsim/runs)");
   cmd->add_flag("--keep", options->keep, "Keep each real cluster's directory (data, logs, archive) for inspection");
   cmd->add_flag("--no-store", options->no_store, "Do not record the runs");
-  cmd->add_option("--html", options->html,
-                  "Write a self-contained page with the predicted and observed timelines to FILE (one per scenario)");
+  cmd->add_option(
+      "--html", options->html,
+      "Write a self-contained page with the predicted and observed timelines to FILE; a directory (a trailing /, an "
+      "existing directory, or a path without .html for several scenarios) gets one page per scenario and index.html");
   add_timing_option(cmd, &options->timing);
   add_pg_bindir_option(cmd, &options->pg_bindir);
   cmd->callback(

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "cli/html_escape.h"
+#include "cli/plot_compare.h"
+#include "cli/plot_svg.h"
 
 namespace replsim::cli {
 namespace {
@@ -115,23 +117,28 @@ namespace {
 constexpr double kWidth = 860, kHeight = 520, kLeft = 70, kRight = 200, kTop = 30, kBottom = 60;
 constexpr double kPlotW = kWidth - kLeft - kRight, kPlotH = kHeight - kTop - kBottom;
 
-// Latencies span 0.1 ms (local flush) to ~100 ms (remote_apply at 20 ms each way): log x.
-// Loss windows start at 0: log(1 + ms) y.
+// Latencies span 0.1 ms (local flush) to ~100 ms (remote_apply at 20 ms each way): log x,
+// from the half decade below the fastest point to the half decade above the slowest, so the
+// points spread over the width. Loss windows start at 0: log(1 + ms) y.
 struct ChartScale {
   double lx_min = -1, lx_max = 0, ly_max = 0;
 
   ChartScale(const CompareReport& r, bool use_p99) {
-    double x_max = 1;
+    double x_min = 1e9, x_max = 0;
     double y_max = 10;
     for (const auto& row : r.rows) {
-      x_max = std::max(x_max, use_p99 ? row.measured.commit_p99_ms : row.measured.commit_p50_ms);
+      const double x = std::max(use_p99 ? row.measured.commit_p99_ms : row.measured.commit_p50_ms, 0.01);
+      x_min = std::min(x_min, x);
+      x_max = std::max(x_max, x);
       y_max = std::max(y_max, ms(row.predicted.window_us));
     }
-    lx_max = std::ceil(std::log10(x_max));
+    if (x_max <= 0) x_min = x_max = 1;
+    lx_min = std::floor(std::log10(x_min) * 2) / 2;
+    lx_max = std::max(std::ceil(std::log10(x_max) * 2 + 1e-9) / 2, lx_min + 0.5);
     ly_max = std::ceil(std::log10(1 + y_max));
   }
   double px(double v) const {
-    const double l = std::log10(std::max(v, 0.1));
+    const double l = std::log10(std::max(v, std::pow(10, lx_min)));
     return kLeft + (l - lx_min) / (lx_max - lx_min) * kPlotW;
   }
   double py(double v) const { return kTop + kPlotH - std::log10(1 + std::max(v, 0.0)) / ly_max * kPlotH; }
@@ -142,12 +149,12 @@ std::string chart_axes(const ChartScale& sc, bool use_p99) {
   std::string s = fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#444"/>)"
                               "\n",
                               kLeft, kTop, kPlotW, kPlotH);
-  for (double l = sc.lx_min; l <= sc.lx_max; l += 1) {
-    const double x = sc.px(std::pow(10, l));
+  for (double t : plot_ticks(std::pow(10, sc.lx_min), std::pow(10, sc.lx_max), true)) {
+    const double x = sc.px(t);
     s += fmt::format(
         R"(<line x1="{0:.1f}" y1="{1}" x2="{0:.1f}" y2="{2}" stroke="#ddd"/><text x="{0:.1f}" y="{3}" text-anchor="middle">{4:g}</text>)"
         "\n",
-        x, kTop, kTop + kPlotH, kTop + kPlotH + 15, std::pow(10, l));
+        x, kTop, kTop + kPlotH, kTop + kPlotH + 15, t);
   }
   // Ticks at 0, 1, 10, 100, ... ms, placed on the log(1 + ms) scale.
   for (double v = 0; std::log10(1 + v) <= sc.ly_max + 1e-9; v = v == 0 ? 1 : v * 10) {
@@ -167,36 +174,54 @@ std::string chart_axes(const ChartScale& sc, bool use_p99) {
   return s;
 }
 
-// One point per row, with a hover title. Many points share a spot (every waiting level has a
-// loss window of 0): a label goes where it overlaps no earlier one, else it is left to the
-// point's hover title.
+// One point per row, with a hover title, numbered as in the key under the chart. Many points
+// share a spot (every waiting level has a loss window of 0), so each number goes to the
+// nearest free place around its point (rings of 8 positions, growing), with a leader line
+// when it had to move away; numbers never overlap each other or a point.
 std::string chart_points(const CompareReport& r, const ChartScale& sc, bool use_p99) {
   struct Box {
     double x0, y0, x1, y1;
+    bool hits(const Box& o) const { return x0 < o.x1 && o.x0 < x1 && y0 < o.y1 && o.y0 < y1; }
   };
   std::vector<Box> placed;
-  auto place = [&](double x, double y, size_t chars) -> bool {
-    const Box b{x, y - 9, x + 5.0 * static_cast<double>(chars), y + 1};
-    for (const Box& o : placed)
-      if (b.x0 < o.x1 && o.x0 < b.x1 && b.y0 < o.y1 && o.y0 < b.y1) return false;
-    placed.push_back(b);
-    return true;
-  };
-  std::string s;
   for (const auto& row : r.rows) {
+    const double x = sc.px(use_p99 ? row.measured.commit_p99_ms : row.measured.commit_p50_ms);
+    const double y = sc.py(ms(row.predicted.window_us));
+    placed.push_back(Box{x - 4, y - 4, x + 4, y + 4});
+  }
+  std::string s;
+  for (size_t i = 0; i < r.rows.size(); ++i) {
+    const auto& row = r.rows[i];
     const double lat = use_p99 ? row.measured.commit_p99_ms : row.measured.commit_p50_ms;
     const double loss = ms(row.predicted.window_us);
     const double x = sc.px(lat), y = sc.py(loss);
     const std::string label = fmt::format("{}/{} @{}ms", row.level, row.setup, row.latency_ms);
-    s += fmt::format(R"(<g><title>{}: commit {} {:.2f} ms, {:.0f} tps; loss window {:.1f} ms ({:.2f} tx)</title>)",
-                     html_escape(label), use_p99 ? "p99" : "p50", lat, row.measured.tps, loss,
-                     row.predicted.transactions);
+    s += fmt::format(
+        R"(<g class="point" data-n="{}"><title>{} {}: commit {} {:.2f} ms, {:.0f} tps; loss window {:.1f} ms ({:.2f} tx)</title>)",
+        i + 1, i + 1, html_escape(label), use_p99 ? "p99" : "p50", lat, row.measured.tps, loss,
+        row.predicted.transactions);
     s += marker(row.setup, x, y, level_colour(row.level));
-    for (double dy : {-4.0, 10.0, -14.0, 20.0}) {
-      if (!place(x + 6, y + dy, label.size())) continue;
-      s += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" font-size="9" fill="#333">{}</text>)", x + 6, y + dy,
-                       html_escape(label));
-      break;
+    const std::string num = std::to_string(i + 1);
+    const double w = 6.5 * static_cast<double>(num.size()) + 2, h = 11;
+    for (int ring = 1; ring <= 12; ++ring) {
+      bool done = false;
+      for (int k = 0; k < 8 && !done; ++k) {
+        const double a = k * 3.14159265 / 4 - 3.14159265 / 2, d = 9.0 * ring;
+        const double cx = x + d * std::cos(a), cy = y + d * std::sin(a);
+        const Box b{cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2};
+        if (b.x0 < 0 || b.x1 > kWidth - kRight + 10 || b.y0 < kTop - 12 || b.y1 > kHeight - 30) continue;
+        if (std::any_of(placed.begin(), placed.end(), [&](const Box& o) { return b.hits(o); })) continue;
+        placed.push_back(b);
+        if (ring > 1)
+          s += fmt::format(
+              R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" stroke="#999" stroke-width="0.7"/>)", x, y, cx,
+              cy);
+        s += fmt::format(
+            R"(<text class="num" x="{:.1f}" y="{:.1f}" text-anchor="middle" font-size="10" fill="#222">{}</text>)", cx,
+            cy + 3.5, num);
+        done = true;
+      }
+      if (done) break;
     }
     s += "</g>\n";
   }
@@ -240,19 +265,35 @@ std::string render_svg(const CompareReport& r, bool use_p99) {
   return s;
 }
 
+namespace {
+// The scatter's key: each point's number, its configuration and its two values.
+std::string chart_key(const CompareReport& r, bool use_p99) {
+  std::string h = "<ol class=\"key\">";
+  for (const auto& row : r.rows)
+    h += fmt::format("<li><span style=\"color:{}\">&#9679;</span> {}/{} @{}ms: {} {:.2f} ms, loss {:.1f} ms</li>",
+                     level_colour(row.level), html_escape(row.level), html_escape(row.setup), row.latency_ms,
+                     use_p99 ? "p99" : "p50", use_p99 ? row.measured.commit_p99_ms : row.measured.commit_p50_ms,
+                     ms(row.predicted.window_us));
+  return h + "</ol>\n";
+}
+}  // namespace
+
 std::string render_html(const CompareReport& r) {
   std::string h =
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
       "<title>replsim compare: sync vs async</title>\n<style>\n"
       "body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;font-size:13px}"
       "th,td{border:1px solid #ccc;padding:3px 6px;text-align:right}td.l,th.l{text-align:left}"
-      "caption{text-align:left;font-weight:bold;margin:.5em 0}\n</style></head><body>\n";
+      "caption{text-align:left;font-weight:bold;margin:.5em 0}"
+      "ol.key{columns:auto 26em;column-gap:2em;font-size:12.5px;max-width:1100px}ol.key li{break-inside:avoid}.multiples{display:flex;flex-wrap:wrap;gap:4px}"
+      "figure{margin:6px 0}figcaption{font-size:13px;font-weight:600}\n</style></head><body>\n";
   h += "<h1>Sync vs async: measured commit latency against predicted loss window</h1>\n";
   h += fmt::format("<p>Command: <code>{}</code><br>Machine: {}<br>{} clients, {:.1f} s per configuration.</p>\n",
                    html_escape(r.command), html_escape(r.machine.empty() ? "unknown" : r.machine), r.clients,
                    static_cast<double>(r.duration_ms) / 1000.0);
-  h += "<h2>Commit latency p50 against predicted loss window</h2>\n" + render_svg(r, false);
-  h += "<h2>Commit latency p99 against predicted loss window</h2>\n" + render_svg(r, true);
+  h += "<h2>Commit latency p50 against predicted loss window</h2>\n" + render_svg(r, false) + chart_key(r, false);
+  h += "<h2>Commit latency p99 against predicted loss window</h2>\n" + render_svg(r, true) + chart_key(r, true);
+  h += render_compare_plots(r);
   h += "<table><caption>Measured (real PostgreSQL) and predicted (simulator) per configuration</caption>\n"
        "<tr><th class=l>setup</th><th class=l>level</th><th>latency ms</th><th>tps</th><th>p50 ms</th>"
        "<th>p95 ms</th><th>p99 ms</th><th class=l>measured stall under partition</th><th>predicted loss ms</th>"

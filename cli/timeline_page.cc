@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/html_escape.h"
+#include "cli/plot_timeline.h"
 #include "cli/timeline_svg.h"
 
 namespace replsim::cli {
@@ -24,6 +25,7 @@ std::string TimelinePage::render() {
   summary();
   legend();
   out_ += TimelineSvg(layout_).render();
+  out_ += render_timeline_plots(layout_);  // Lag and throughput over time (plot_timeline.h).
   transactions_table();
   lags_table();
   notes();

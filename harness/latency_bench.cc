@@ -298,6 +298,8 @@ void summarise(const BenchConfig& config, const std::vector<ClientLog>& logs, co
   std::vector<double> latencies;
   for (const auto& log : logs) {
     for (const auto& c : log.commits) {
+      m->commit_series.push_back(
+          {static_cast<double>(c.end_us) / 1000.0, static_cast<double>(c.end_us - c.start_us) / 1000.0});
       if (c.end_us <= w.steady_end_us) latencies.push_back(static_cast<double>(c.end_us - c.start_us) / 1000.0);
       if (w.partition && c.end_us > w.partition_start_us) {
         const double wait_ms = static_cast<double>(c.end_us - std::max(c.start_us, w.partition_start_us)) / 1000.0;
@@ -310,6 +312,11 @@ void summarise(const BenchConfig& config, const std::vector<ClientLog>& logs, co
       }
     }
   }
+  std::sort(m->commit_series.begin(), m->commit_series.end(),
+            [](const CommitPoint& a, const CommitPoint& b) { return a.at_ms < b.at_ms; });
+  m->steady_end_ms = static_cast<double>(w.steady_end_us) / 1000.0;
+  m->partition_start_ms = static_cast<double>(w.partition_start_us) / 1000.0;
+  m->heal_ms = static_cast<double>(w.heal_us) / 1000.0;
   std::sort(latencies.begin(), latencies.end());
   m->commits = static_cast<int64_t>(latencies.size());
   m->tps = static_cast<double>(m->commits) * 1000.0 / static_cast<double>(config.duration_ms);

@@ -32,6 +32,13 @@ struct BenchConfig {
   int64_t partition_window_ms = 0;
 };
 
+// One COMMIT as the page plots it: when it returned and how long it took, in milliseconds
+// since the clients started.
+struct CommitPoint {
+  double at_ms = 0;
+  double latency_ms = 0;
+};
+
 struct BenchMeasure {
   int64_t commits = 0;  // Completed in the steady-state window.
   double tps = 0;
@@ -45,6 +52,10 @@ struct BenchMeasure {
   bool blocked = false;           // stall_ms >= HarnessOptions::block_after_ms.
   std::string released_by;        // "" (not blocked), "failover" (before the heal) or "heal".
   int64_t partition_commits = 0;  // Commits completed while the partition lasted.
+  // Every commit that returned (steady state, partition and after), by completion time, and
+  // the phases' bounds on the same clock: for the latency-over-time and CDF plots.
+  std::vector<CommitPoint> commit_series;
+  double steady_end_ms = 0, partition_start_ms = 0, heal_ms = 0;
 };
 
 class LatencyBench {

@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <regex>
+#include <vector>
+
 #include "cli/html_escape.h"
 
 namespace replsim::cli {
@@ -78,6 +82,30 @@ TEST(CompareReportTest, SvgHasOneLabelledPointPerRow) {
   EXPECT_NE(svg.find("<rect x"), std::string::npos);  // first1 marker
   EXPECT_NE(svg.find("commit latency p50"), std::string::npos);
   EXPECT_NE(render_svg(sample(), true).find("commit latency p99"), std::string::npos);
+}
+
+// The x axis spans the data (half decades around it), so fast points are not squeezed into
+// the left edge: here 0.03 ms and 11 ms, both well inside the plot.
+TEST(CompareReportTest, ScatterAxisFitsTheDataAndNumbersEveryPoint) {
+  CompareReport rep = sample();
+  rep.rows.push_back(row("async", "local", 0, 0.03, 100));
+  const std::string svg = render_svg(rep);
+  std::vector<double> xs;
+  const std::regex circle(R"re(<circle cx="([0-9.]+)")re");
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), circle); it != std::sregex_iterator(); ++it)
+    xs.push_back(std::stod((*it)[1].str()));
+  ASSERT_GE(xs.size(), 2u);
+  const double fastest = *std::min_element(xs.begin(), xs.end());
+  EXPECT_GT(fastest, 70 + 20) << "not at the plot's left edge";
+  EXPECT_NE(svg.find(">0.01</text>"), std::string::npos) << "the axis starts at the decade below 0.03 ms";
+  EXPECT_NE(svg.find(">10</text>"), std::string::npos) << "and past 11 ms";
+  for (const char* n : {"data-n=\"1\"", "data-n=\"2\"", "data-n=\"3\""}) EXPECT_NE(svg.find(n), std::string::npos);
+  size_t numbers = 0;
+  for (size_t at = svg.find("<text class=\"num\""); at != std::string::npos;
+       at = svg.find("<text class=\"num\"", at + 1))
+    ++numbers;
+  EXPECT_EQ(numbers, 3u) << "every point numbered";
+  EXPECT_NE(render_html(rep).find("<ol class=\"key\">"), std::string::npos);
 }
 
 TEST(CompareReportTest, HtmlIsSelfContainedAndEscapesEveryString) {
