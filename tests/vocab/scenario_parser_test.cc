@@ -179,8 +179,8 @@ TEST(ScenarioParserTest, ApplyDelay) {
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->cluster.nodes[1].apply_delay_us, 0);
   EXPECT_EQ(r->cluster.nodes[2].apply_delay_us, 30'000'000);
-  expect_error(with("1500us", "  - catchup: replica\n"), 4, 49, "whole milliseconds");
-  expect_error(with("11min", "  - catchup: replica\n"), 4, 49, "a standby's apply delay");
+  expect_error(with("1500us", "  - catchup: replica\n"), 4, 46, "whole milliseconds");
+  expect_error(with("11min", "  - catchup: replica\n"), 4, 46, "a standby's apply delay");
   expect_error(with("30s", "  - catchup\n"), 6, 5, "catchup would wait for 'd'");
   expect_error(with("30s", "  - catchup: d\n"), 6, 5, "catchup would wait for 'd'");
   EXPECT_TRUE(with("5s", "  - catchup\n").ok());
