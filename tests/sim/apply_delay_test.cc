@@ -24,7 +24,7 @@ TEST(ApplyDelayTest, ACommitIsFlushedAtOnceAndVisibleOnlyAfterTheDelay) {
   const NodePosition* p = last_position(early, "p");
   ASSERT_NE(d, nullptr);
   ASSERT_NE(p, nullptr);
-  EXPECT_EQ(d->write_lsn, p->flush_lsn);  // Received and flushed.
+  EXPECT_EQ(d->write_lsn, p->flush_lsn);   // Received and flushed.
   EXPECT_LT(d->replay_lsn, d->write_lsn);  // The commit record is held.
   EXPECT_EQ(presence(early, "d", "a"), "absent");
   EXPECT_EQ(presence(early, "r", "a"), "present");
@@ -37,8 +37,8 @@ TEST(ApplyDelayTest, ACommitIsFlushedAtOnceAndVisibleOnlyAfterTheDelay) {
 }
 
 TEST(ApplyDelayTest, ALongDelayHoldsTheFinalLagStill) {
-  const Prediction p =
-      run_yaml(scenario("r, {name: d, apply_delay: 10min}", "on", "", insert("a") + "  - catchup: r\n"));
+  const Prediction p = run_yaml(
+      scenario("r, {name: d, apply_delay: 10min}", "on", "", insert("a") + "  - catchup: r\n"));
   const NodeFinal* d = p.find_node("d");
   ASSERT_TRUE(d->receive_lag_bytes.has_value());
   EXPECT_EQ(*d->receive_lag_bytes, 0);
@@ -67,7 +67,8 @@ TEST(ApplyDelayTest, PromotionAppliesEverythingReceivedAtOnce) {
 }
 
 TEST(ApplyDelayTest, ARestartedDelayedStandbyStillHoldsTheCommit) {
-  const std::string steps = insert("a") + "  - catchup: r\n  - wait: 10ms\n  - crash: d\n  - start: d\n  - wait: 100ms\n";
+  const std::string steps = insert("a") +
+                            "  - catchup: r\n  - wait: 10ms\n  - crash: d\n  - start: d\n  - wait: 100ms\n";
   const Prediction held = run_yaml(scenario("r, {name: d, apply_delay: 1s}", "on", "", steps));
   EXPECT_EQ(presence(held, "d", "a"), "absent");
   const Prediction due = run_yaml(scenario("r, {name: d, apply_delay: 1s}", "on", "", steps + "  - wait: 1s\n"));
@@ -76,9 +77,9 @@ TEST(ApplyDelayTest, ARestartedDelayedStandbyStillHoldsTheCommit) {
 
 TEST(ApplyDelayTest, EachCommitIsHeldFromItsOwnTimestamp) {
   // a is due 500 ms after its commit and applied; b, committed 600 ms later, is still held.
-  const Prediction p = run_yaml(scenario(kDelayed, "on", "",
-                                         insert("a") + "  - catchup: r\n  - wait: 600ms\n" + insert("b") +
-                                             "  - catchup: r\n  - wait: 100ms\n"));
+  const Prediction p = run_yaml(
+      scenario(kDelayed, "on", "",
+               insert("a") + "  - catchup: r\n  - wait: 600ms\n" + insert("b") + "  - catchup: r\n  - wait: 100ms\n"));
   EXPECT_EQ(presence(p, "d", "a"), "present");
   EXPECT_EQ(presence(p, "d", "b"), "absent");
 }
