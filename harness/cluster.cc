@@ -584,6 +584,9 @@ Status Cluster::add_standby(const NodeSpec& spec, const std::string& upstream_na
       {"synchronous_standby_names", ""},
   };
   if (spec.replication_slot) conf.emplace_back("primary_slot_name", spec.name);
+  // A delayed standby (docs/model.md, "Delayed standbys"): whole milliseconds, as the parser has it.
+  if (spec.apply_delay_us > 0)
+    conf.emplace_back("recovery_min_apply_delay", fmt::format("{}ms", spec.apply_delay_us / 1000));
   if (Status s = append_conf(n, conf); !s.ok()) return s;
   if (Status s = start_and_wait(n); !s.ok()) return s;
   n.state = NodeState::kStandby;

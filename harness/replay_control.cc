@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "harness/interrupt.h"
 #include "harness/runner.h"
 
 namespace replsim::harness {
@@ -44,6 +45,7 @@ Status Runner::on_pause_replay(const Step& st) {
 Status Runner::on_resume_replay(const Step& st) {
   if (Status s = nemesis(st); !s.ok()) return s;
   ClusterNode* n = c_.node(st.node);
+  if (n->state == NodeState::kRestoring || !n->server || !n->server->running()) return resume_at_target(n);
   PgReply r = observe(n, "SELECT pg_wal_replay_resume()");
   if (!r.ok) {
     refused(r);  // On a primary: ERROR "recovery is not in progress" (55000).
@@ -75,6 +77,36 @@ Status Runner::on_resume_replay(const Step& st) {
   }
   note(fmt::format("{}: replay resumed, not caught up with what it received within 1 s", n->name));
   return Status::Ok();
+}
+
+// pg_wal_replay_resume() on a restored node paused at its recovery target: PostgreSQL ends
+// recovery and promotes it (xlogrecovery.c, PerformWalRecovery: the pause action "drops into
+// promote"). The step waits (up to the restore timeout) until the server is out of recovery, as
+// the model promotes it at once. A restore that never reached its target is down: nothing to do.
+Status Runner::resume_at_target(ClusterNode* n) {
+  if (!n->server || !n->server->running()) {
+    note(fmt::format("{} is not running: nothing resumes", n->name));
+    return Status::Ok();
+  }
+  PgReply r = observe(n, "SELECT pg_wal_replay_resume()");
+  if (!r.ok) {
+    refused(r);
+    note(fmt::format("resume_replay: {}", r.error));
+    return Status::Ok();
+  }
+  const auto deadline = Clock::now() + std::chrono::milliseconds(opt_.restore_timeout_ms);
+  for (int sleep_us = 500; Clock::now() < deadline; sleep_us = std::min(sleep_us * 2, 20000)) {
+    PgReply p = observe(n, "SELECT pg_is_in_recovery()");
+    if (p.ok && !p.rows.empty() && p.at(0, 0) == "f") {
+      n->state = NodeState::kPrimary;
+      note(fmt::format("{}: replay resumed at the recovery target; recovery ended and it promoted", n->name));
+      return Status::Ok();
+    }
+    if (interrupted()) return Status::Interrupted("interrupted");
+    std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
+  }
+  return Status::Timeout(
+      fmt::format("{} did not end recovery within {} ms of pg_wal_replay_resume()", n->name, opt_.restore_timeout_ms));
 }
 
 }  // namespace replsim::harness

@@ -385,7 +385,10 @@ void Runner::measure_lag(const std::string& name, ClusterNode* standby) {
                                         : tx.commit_lsn > m.replay_lsn;
     if (!missing) continue;
     ++m.transactions;
-    if (tx.outcomes[0] == TxOutcome::kAcknowledged) m.at_risk.push_back(tx.label);
+    // A failover loses what the standby has not received: promotion replays everything it has
+    // (docs/model.md, "Lag"), also what a replay pause or an apply delay holds back.
+    const bool received = m.receive_lsn.value != 0 && tx.commit_lsn <= m.receive_lsn;
+    if (tx.outcomes[0] == TxOutcome::kAcknowledged && !received) m.at_risk.push_back(tx.label);
   }
   m.failover_loses_data = !m.at_risk.empty();
   note(fmt::format("lag {} of {}: {} bytes received behind, {} bytes replayed behind, {} commits not replayed", name,

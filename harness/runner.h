@@ -119,6 +119,9 @@ class Runner {
   using Clock = std::chrono::steady_clock;
   using EventType = HistoryEvent::Type;
 
+  // resume_replay of a restored node paused at its recovery target: it promotes (replay_control.cc).
+  Status resume_at_target(ClusterNode* n);
+
   // A commit waiting for its result (blocked on synchronous replication, usually).
   struct Pending {
     size_t tx = 0;  // Index into History::transactions.

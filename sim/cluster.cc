@@ -79,8 +79,8 @@ void Cluster::setup() {
   for (size_t i = 1; i < nodes_.size(); ++i) {
     if (saved != nullptr) nodes_[i]->clone_from(*nodes_[0], *saved);
     else nodes_[i]->clone_from(*nodes_[0]);
-    links_.push_back(
-        std::make_unique<Link>(world_, 0, static_cast<int>(i), scenario_.cluster.latency_of(specs[i])));
+    nodes_[i]->set_apply_delay(specs[i].apply_delay_us);  // After the clone: a backup is not delayed.
+    links_.push_back(std::make_unique<Link>(world_, 0, static_cast<int>(i), scenario_.cluster.latency_of(specs[i])));
     // pg_basebackup -C -S: the slot's restart_lsn starts where the clone's WAL ends.
     links_.back()->has_slot = specs[i].replication_slot;
     links_.back()->slot_restart_lsn = nodes_[i]->flush_lsn();
@@ -548,7 +548,8 @@ bool Cluster::wal_in_motion_to(int n) const {
   const Link& link = *links_[static_cast<size_t>(n - 1)];
   if (!primary.running() || !standby.running() || standby.is_primary()) return false;
   // Received but not replayed moves on, unless replay is paused: then it stays where it is.
-  if (standby.replay_lsn() < standby.flush_lsn() && !standby.replay_paused()) return true;
+  if (standby.replay_lsn() < standby.flush_lsn() && !standby.replay_paused() && !delay_holds_past_end(standby))
+    return true;
   // The WAL writer will move the flush position the lag is measured to, whether or not the
   // standby can then receive it (differential campaign, seed 2026, run 242: a standby cut off
   // after an asynchronous commit was behind at the last look, once the WAL writer had flushed).

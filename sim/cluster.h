@@ -164,6 +164,14 @@ class Cluster {
   void acknowledge(Tx& tx, const std::string& how);
   void schedule_reconnect(int link);
   void schedule_replay(int link);
+  // Delayed standbys (sim/apply_delay.cc): a replay when the held commit is due.
+  void schedule_delayed_replay(int link);
+  bool delay_holds_past_end(const Node& standby) const;
+  // resume_replay of a restored node paused at its recovery target (sim/replay_control.cc).
+  void resume_at_target(int n);
+  // How long after the last step the harness may still see a standby replay (its final look
+  // gives each standby up to a second; this leaves a margin).
+  static constexpr int64_t kFinalLookUs = 2'000'000;
   void try_connect(int link);
   void drop_connection(int link);
   // The standby of `link` stopped: its walsender ends now, or later if a partition holds back
@@ -291,7 +299,8 @@ class Cluster {
   std::map<std::string, NaiveCopy> copies_;
   std::map<std::string, Mark> marks_;
   std::map<int, std::pair<std::string, std::string>> errors_;  // Node -> (error, the server's words).
-  std::set<int> shut_down_at_target_;  // Restored nodes that shut down at their recovery target.
+  std::set<int> shut_down_at_target_;    // Restored nodes that shut down at their recovery target.
+  std::map<int, int64_t> delay_timers_;  // Delayed standby -> the due time its timer is set for.
   RunResult result_;
 };
 

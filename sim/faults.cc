@@ -205,7 +205,7 @@ void Cluster::on_start(const Step& step) {
   if (shut_down_at_target_.count(n)) return restart_at_target(n);
   Node& node = *nodes_[static_cast<size_t>(n)];
   const bool crash_recovery = node.run_state() == RunState::kCrashed;
-  node.start();
+  node.start(kEpochUs + world_.now_us());
   since_.erase(n);
   note("{} started: crash recovery replayed its WAL to {}", node.name(), node.flush_lsn().to_string());
   if (node.is_primary()) {
@@ -218,7 +218,10 @@ void Cluster::on_start(const Step& step) {
     for (int l : links_of(links_, n, true)) schedule_reconnect(l);
     if (n != current_primary_) report_divergence(n);
   } else {
-    for (int l : links_of(links_, n, false)) schedule_reconnect(l);
+    for (int l : links_of(links_, n, false)) {
+      schedule_reconnect(l);
+      schedule_delayed_replay(l);
+    }
   }
 }
 

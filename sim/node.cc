@@ -101,6 +101,7 @@ void Node::crash() {
   store_ = std::make_unique<wal::MemoryStore>();
   run_ = RunState::kCrashed;
   replay_paused_ = false;  // Shared memory is gone: a restarted server replays.
+  held_ = false;
 }
 
 void Node::os_crash() {
@@ -166,6 +167,7 @@ void Node::init_sequences() {
 Lsn Node::promote(TimelineId new_timeline, int64_t time_us) {
   REPLSIM_ASSERT(!primary_ && running(), "only a running standby is promoted");
   replay_paused_ = false;  // A promote request ends a pause (recoveryPausesHere, CheckForStandbyTrigger).
+  held_ = false;           // ... and the apply delay's wait (recoveryApplyDelay): all flushed is replayed.
   engine_->replay(*reader_, flush_lsn_);
   // Recovery that stopped at a target ends after the last record it replayed, not after the
   // last one it read: the new timeline overwrites the rest.

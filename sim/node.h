@@ -77,6 +77,18 @@ class Node {
   void pause_replay() { replay_paused_ = true; }
   void resume_replay() { replay_paused_ = false; }
   bool replay_paused() const { return replay_paused_; }
+  // recovery_min_apply_delay (docs/model.md, "Delayed standbys"; sim/apply_delay.cc): 0 = off.
+  // With a delay, replay_received(now) stops before the first commit record whose timestamp plus
+  // the delay lies after `now_epoch_us` (xlogrecovery.c, recoveryApplyDelay); what follows waits.
+  void set_apply_delay(int64_t us) { apply_delay_us_ = us; }
+  int64_t apply_delay_us() const { return apply_delay_us_; }
+  bool replay_received(int64_t now_epoch_us);
+  // When the commit record replay is held before may be applied (epoch microseconds), if the
+  // delay holds replay back; nullopt when replay has reached everything flushed.
+  std::optional<int64_t> apply_due_us() const;
+  // start() of a delayed standby: crash recovery replays the flushed WAL up to the first commit
+  // the delay still holds at `now_epoch_us`.
+  void start(int64_t now_epoch_us);
 
   // --- Faults and operations.
   void pause() { run_ = RunState::kPaused; }
@@ -167,6 +179,13 @@ class Node {
   bool disk_stalled_ = false;
   bool walreceiver_stuck_ = false;
   bool replay_paused_ = false;
+  // Delayed standbys (sim/apply_delay.cc).
+  Lsn delay_limit(int64_t now_epoch_us);
+  void rebuild_delayed(int64_t now_epoch_us);
+  int64_t apply_delay_us_ = 0;
+  bool held_ = false;        // Replay waits before the commit record at held_at_.
+  Lsn held_at_;              // Its start.
+  int64_t held_due_us_ = 0;  // Its timestamp plus the delay.
 };
 
 }  // namespace replsim::sim

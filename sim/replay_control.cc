@@ -27,6 +27,7 @@ void Cluster::on_resume_replay(const Step& step) {
   const int n = nemesis(step);
   Node& node = *nodes_[static_cast<size_t>(n)];
   if (node.is_primary()) return refuse("55000", "recovery is not in progress");
+  if (node.restoring() || !node.running()) return resume_at_target(n);
   if (!node.replay_paused()) return;
   node.resume_replay();
   note("{}: replay resumed at {}", node.name(), node.replay_lsn().to_string());
@@ -34,6 +35,24 @@ void Cluster::on_resume_replay(const Step& step) {
   // A connection lost while paused is asked for again once the startup process waits for WAL.
   if (!links_[static_cast<size_t>(l)]->connected()) schedule_reconnect(l);
   schedule_replay(l);
+}
+
+// pg_wal_replay_resume() on a restored node paused at its recovery target
+// (recovery_target_action = pause): PerformWalRecovery's RECOVERY_TARGET_ACTION_PAUSE case is
+// SetRecoveryPause(true); recoveryPausesHere(true), and once resumed it "drops into promote":
+// recovery ends after the last record replayed, on a new timeline (one above the newest in the
+// archive), as action = promote would have ended it (src/backend/access/transam/xlogrecovery.c,
+// PerformWalRecovery; xlog.c, StartupXLOG). Unqualified writes keep going where they went, as
+// after a restore with action = promote. A restore that failed (target not reached) is down:
+// nothing answers, nothing changes.
+void Cluster::resume_at_target(int n) {
+  Node& node = *nodes_[static_cast<size_t>(n)];
+  if (!node.running()) return note("{} is not running: nothing resumes", node.name());
+  const TimelineId tli = new_timeline_at_promotion(n);
+  const Lsn end = node.promote(tli, kEpochUs + world_.now_us());
+  reset_archive_timer(n, end);
+  note("{}: replay resumed at the recovery target: selected new timeline ID: {} at {}; archive recovery complete",
+       node.name(), tli, end.to_string());
 }
 
 }  // namespace replsim::sim

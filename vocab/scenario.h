@@ -32,6 +32,9 @@ struct NodeSpec {
   SourcePos pos;
   // One-way latency of this standby's replication link; unset = the cluster's link_latency.
   std::optional<int64_t> link_latency_us;
+  // recovery_min_apply_delay of this standby (microseconds; 0 = off): its startup process holds
+  // each commit record until the commit's timestamp plus this delay (docs/model.md, "Delayed standbys").
+  int64_t apply_delay_us = 0;
 };
 
 // synchronous_commit (PostgreSQL 15 docs, 20.5.1 "Settings").

@@ -251,7 +251,10 @@ class Checker {
       return error(step.pos,
                    fmt::format("cannot {} '{}': it is {}", verb, step.node,
                                (*n)->run == NodeRun::kPaused ? "paused (its server answers nothing)" : "not running"));
-    if (!(*n)->primary && (*n)->upstream.empty())
+    // A restored node paused at its recovery target (recovery_target_action = pause) takes
+    // resume_replay: PostgreSQL then ends recovery and promotes it (docs/model.md, "Resuming at a
+    // recovery target"). pause_replay of it is not modelled.
+    if (!(*n)->primary && (*n)->upstream.empty() && step.kind != StepKind::kResumeReplay)
       return error(step.pos, fmt::format("{} takes a streaming standby (or a primary, which refuses it); '{}' is a "
                                          "restored node in archive recovery",
                                          verb, step.node));
@@ -266,8 +269,23 @@ class Checker {
                                          "resume_replay: {} first",
                                          name, name));
     }
+    return check_catchup_delay(step);
+  }
+
+  // A standby with a long recovery_min_apply_delay does not replay a new commit until the delay
+  // has passed: catchup would wait for it longer than its own bound (10 s). Name the others.
+  Status check_catchup_delay(const Step& step) const {
+    for (const NodeSpec& spec : s_.cluster.nodes) {
+      if (spec.apply_delay_us <= kLongestCaughtUpDelayUs || (!step.node.empty() && step.node != spec.name)) continue;
+      const auto it = state_.nodes().find(spec.name);
+      if (it == state_.nodes().end() || it->second.primary) continue;
+      return error(step.pos, fmt::format("catchup would wait for '{}', whose apply_delay holds back every commit "
+                                         "longer than catchup waits: name the standbys to wait for (catchup: NODE)",
+                                         spec.name));
+    }
     return Status::Ok();
   }
+  static constexpr int64_t kLongestCaughtUpDelayUs = 5'000'000;
 
   Status check_write(const Step& step) {
     if (!labels_.emplace(step.label, index_).second)

@@ -112,6 +112,14 @@ int64_t size_bytes(const YAML::Node& node, const char* what) {
   return *d;
 }
 
+// recovery_min_apply_delay is a whole number of milliseconds in PostgreSQL (GUC_UNIT_MS): the
+// scenario states it so, rather than have it rounded.
+int64_t apply_delay_us(const YAML::Node& node) {
+  const int64_t us = duration_us(node, "a standby's apply delay");
+  if (us % 1000 != 0) fail(node, "expected a standby's apply delay in whole milliseconds (recovery_min_apply_delay)");
+  return us;
+}
+
 // Every key of `map` must be in `allowed`.
 void check_keys(const YAML::Node& map, const std::vector<std::string>& allowed, const std::string& context) {
   for (const auto& kv : map) {
@@ -234,8 +242,8 @@ class Reader {
                 "archive_mode", "archive_timeout", "wal_keep_size", "max_slot_wal_keep_size", "link_latency", "data"},
                "cluster");
     if (!c["primary"]) fail(c, "expected key 'primary': the primary's name");
-    cluster.nodes.push_back(
-        {identifier(c["primary"], "the primary's name"), NodeRole::kPrimary, false, pos_of(c["primary"]), std::nullopt});
+    cluster.nodes.push_back({identifier(c["primary"], "the primary's name"), NodeRole::kPrimary, false,
+                             pos_of(c["primary"]), std::nullopt});
     if (c["standbys"]) read_standbys(c["standbys"]);
     if (c["synchronous_commit"]) {
       auto level = parse_sync_commit(scalar(c["synchronous_commit"], "synchronous_commit"));
@@ -274,11 +282,12 @@ class Reader {
       NodeSpec node;
       node.pos = pos_of(s);
       if (s.IsMap()) {
-        check_keys(s, {"name", "slot", "latency"}, "a standby");
+        check_keys(s, {"name", "slot", "latency", "apply_delay"}, "a standby");
         if (!s["name"]) fail(s, "expected key 'name' for the standby");
         node.name = identifier(s["name"], "a standby name");
         if (s["slot"]) node.replication_slot = boolean(s["slot"], "slot");
         if (s["latency"]) node.link_latency_us = duration_us(s["latency"], "a standby's link latency");
+        if (s["apply_delay"]) node.apply_delay_us = apply_delay_us(s["apply_delay"]);
       } else {
         node.name = identifier(s, "a standby name");
       }

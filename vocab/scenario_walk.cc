@@ -114,7 +114,12 @@ struct ClusterState::Transition {
     if (NodeAtStep* n = node(step); n != nullptr && !n->primary) n->replay_paused = true;
   }
   void on_resume_replay(const Step& step) {
-    if (NodeAtStep* n = node(step)) n->replay_paused = false;
+    NodeAtStep* n = node(step);
+    if (n == nullptr) return;
+    n->replay_paused = false;
+    // A restored node paused at its recovery target ends recovery and runs as a primary (it may
+    // also have failed to reach its target and be down: then nothing changes in the server).
+    if (!n->primary && n->upstream.empty() && n->run == NodeRun::kRunning) n->primary = true;
   }
   // A new data directory: recovered from a base backup (running as its target's action says),
   // or a naive copy started, which runs as a primary whatever its target says.

@@ -742,6 +742,73 @@ Property sync_on_visible_on_standby_property() {
           sim::Recording::kOutcomes};
 }
 
+// The time that certainly passed between the end of step `from` and the start of step `to`:
+// the `wait` steps between them (every other step takes some time too, so this is a floor).
+int64_t waited_between_us(const Scenario& s, int from, int to) {
+  int64_t us = 0;
+  for (int i = from + 1; i < to; ++i)
+    if (s.steps[static_cast<size_t>(i)].kind == StepKind::kWait)
+      us += s.steps[static_cast<size_t>(i)].duration_ms * 1000;
+  return us;
+}
+
+int64_t apply_delay_of(const Scenario& s, const std::string& node) {
+  const NodeSpec* spec = s.cluster.find_node(node);
+  return spec == nullptr ? 0 : spec->apply_delay_us;
+}
+
+bool promotes_delayed_standby(const Scenario& s) {
+  return std::any_of(s.steps.begin(), s.steps.end(), [&s](const Step& step) {
+    return step.kind == StepKind::kPromote && apply_delay_of(s, step.node) > 0;
+  });
+}
+
+// A commit of the first primary acknowledged at once (no wait for a standby) whose step ended at
+// least the promoted standby's apply delay before the promotion, yet determinately absent on it.
+Verdict delayed_standby_loses_nothing_old(const Evaluation& e) {
+  const Scenario& s = e.scenario;
+  Verdict result;
+  for (size_t i = 0; i < s.steps.size(); ++i) {
+    const Step& step = s.steps[i];
+    const int64_t delay = step.kind == StepKind::kPromote ? apply_delay_of(s, step.node) : 0;
+    if (delay == 0) continue;
+    for (const TxRecord& tx : e.prediction.transactions) {
+      if (tx.node != first_primary(s) || tx.step >= static_cast<int>(i) || !only(tx, TxOutcome::kAcknowledged) ||
+          tx.waited_for_sync || waited_between_us(s, tx.step, static_cast<int>(i)) < delay)
+        continue;
+      const auto presence = presence_on(e.prediction, step.node, tx.label);
+      if (!presence) continue;
+      result.applicable = true;
+      if (*presence != Presence::kAbsent) continue;
+      return violated(Kind::kViolated,
+                      fmt::format("{} was acknowledged by {} more than {}'s apply delay ({} ms) before step {} "
+                                  "promoted it, yet it is absent on {} at the end: the delay holds back replay, not "
+                                  "what a standby never received",
+                                  tx.label, tx.node, step.node, delay / 1000, i + 1, step.node),
+                      {expect(ExpectKind::kAcknowledged, tx.label), expect(ExpectKind::kLost, tx.label, step.node)});
+    }
+  }
+  return result;
+}
+
+// Issue 17's false promise for delayed standbys: an asynchronous cluster with a standby delayed
+// by 100 or 300 ms, failovers, partitions and waits longer than the delay.
+Property delayed_standby_property() {
+  //                     ins upd del cat wait part heal pause res crash start stop prom cancel
+  const std::array<int, kIntentCount> delaying{{24, 2, 2, 4, 14, 10, 4, 0, 0, 10, 3, 1, 14}};
+  Profile delayed = profile("delayed", {SyncCommit::kOn, SyncCommit::kLocal}, NamesShape::kAsync, delaying);
+  delayed.apply_delays_ms = {100, 300};
+  return {"delayed-standby-loses-nothing-old",
+          PropertyKind::kFalsePromise,
+          "A delayed standby (recovery_min_apply_delay) loses nothing the primary acknowledged before the delay: "
+          "promoting it loses no commit acknowledged at least its delay before the promotion.",
+          delayed,
+          "",
+          delayed_standby_loses_nothing_old,
+          promotes_delayed_standby,
+          sim::Recording::kOutcomes};
+}
+
 std::vector<Property> make_properties() {
   const auto all_levels = general_profile().levels;
   //                     ins upd del cat wait part heal pause res crash start stop prom cancel
@@ -816,6 +883,7 @@ std::vector<Property> make_properties() {
                profile("remote-write", {SyncCommit::kRemoteWrite}, NamesShape::kRequired, os_crashing), "",
                remote_write_survives_standby_os_crash, promotes_os_crashed_standby, kOutcomes});
   p.push_back(sync_on_visible_on_standby_property());
+  p.push_back(delayed_standby_property());
   return p;
 }
 

@@ -73,7 +73,8 @@ class Realizer {
     ClusterSpec& spec = scenario_.cluster;
     const int standbys = 1 + std::clamp(c.standbys - 1, 0, 2);
     spec.nodes.push_back({"primary", NodeRole::kPrimary, false, {}, std::nullopt});
-    for (int i = 1; i <= standbys; ++i) spec.nodes.push_back({fmt::format("s{}", i), NodeRole::kStandby, false, {}, std::nullopt});
+    for (int i = 1; i <= standbys; ++i)
+      spec.nodes.push_back({fmt::format("s{}", i), NodeRole::kStandby, false, {}, std::nullopt});
     walk_.emplace(scenario_);
     for (const NodeSpec& node : spec.nodes) {
       nodes_.emplace_back().name = node.name;
@@ -82,7 +83,13 @@ class Realizer {
     // 1, 5 or 20 ms one way: a standby in the next room, the next city, the next country.
     if (profile_.link_latencies && c.far % 4 != 0) {
       static constexpr std::array<int64_t, 3> kFarUs = {1000, 5000, 20000};
-      spec.nodes[static_cast<size_t>(1 + c.far % standbys)].link_latency_us = kFarUs[static_cast<size_t>(c.far % 4 - 1)];
+      spec.nodes[static_cast<size_t>(1 + c.far % standbys)].link_latency_us =
+          kFarUs[static_cast<size_t>(c.far % 4 - 1)];
+    }
+    if (!profile_.apply_delays_ms.empty() && c.delayed % 4 != 0) {
+      const auto& delays = profile_.apply_delays_ms;
+      spec.nodes[static_cast<size_t>(1 + (c.delayed / 4) % standbys)].apply_delay_us =
+          1000 * delays[static_cast<size_t>(c.delayed % 4 - 1) % delays.size()];
     }
     spec.archive_mode = profile_.archive_mode;
     spec.synchronous_commit = profile_.levels[static_cast<size_t>(c.level) % profile_.levels.size()];
@@ -266,11 +273,25 @@ class Realizer {
     if (any_stalled()) return false;        // It could wait for a flush that never completes.
     if (any_replay_paused()) return false;  // It would wait for a replay that never happens.
     step.kind = StepKind::kCatchup;
-    if (in.variant % 2 == 0 || promoted_ || nodes_[0].run != Run::kRunning) return true;
-    NodeModel* n = pick(in.target,
-                        [](const NodeModel& m) { return !m.primary && m.run == Run::kRunning && !m.partitioned; });
+    const bool all = in.variant % 2 == 0 || promoted_ || nodes_[0].run != Run::kRunning;
+    if (all && !long_delayed_standby()) return true;
+    if (promoted_ || nodes_[0].run != Run::kRunning) return false;
+    NodeModel* n = pick(in.target, [this](const NodeModel& m) {
+      return !m.primary && m.run == Run::kRunning && !m.partitioned && !long_delay(m.name);
+    });
     if (n != nullptr) step.node = n->name;
-    return true;
+    return n != nullptr || !long_delayed_standby();
+  }
+
+  // A standby whose apply delay is longer than a catchup may wait for (the checker refuses
+  // a catchup that would wait for it): catchups name the other standbys.
+  bool long_delay(const std::string& name) const {
+    const NodeSpec* spec = scenario_.cluster.find_node(name);
+    return spec != nullptr && spec->apply_delay_us > 5'000'000;
+  }
+  bool long_delayed_standby() const {
+    return std::any_of(nodes_.begin(), nodes_.end(),
+                       [this](const NodeModel& m) { return !m.primary && long_delay(m.name); });
   }
 
   // Cancels a write that may be waiting for synchronous replication (the most recent
@@ -572,10 +593,10 @@ class Realizer {
 
 const char* to_string(Intent intent) {
   static constexpr const char* kNames[kIntentCount] = {
-      "insert",        "update",        "delete",  "catchup",    "wait",     "partition", "heal",        "pause",
-      "resume",        "crash",         "start",   "stop",       "promote",  "cancel",    "base_backup", "switch_wal",
-      "mark",          "restore_point", "restore", "stall_disk", "os_crash", "burst",     "terminate",   "pause_replay",
-      "resume_replay", "reload"};
+      "insert",      "update",     "delete",       "catchup",       "wait",    "partition",  "heal",
+      "pause",       "resume",     "crash",        "start",         "stop",    "promote",    "cancel",
+      "base_backup", "switch_wal", "mark",         "restore_point", "restore", "stall_disk", "os_crash",
+      "burst",       "terminate",  "pause_replay", "resume_replay", "reload"};
   return kNames[static_cast<int>(intent)];
 }
 
@@ -600,6 +621,9 @@ const Profile& general_disk_profile() {
     p.weights[static_cast<size_t>(Intent::kResumeReplay)] = 12;
     p.weights[static_cast<size_t>(Intent::kReload)] = 2;
     p.link_latencies = true;
+    // Delayed standbys (issue 17's replay control): two delays that run out within a scenario
+    // and one that does not (catchups then name the other standbys).
+    p.apply_delays_ms = {100, 400, 600000};
     return p;
   }();
   return profile;
@@ -657,7 +681,8 @@ rc::Seq<Plan> shrink_cluster(const Plan& p) {
                          shrink_field(p, c.listed, [](Plan& q, int v) { q.cluster.listed = v; }),
                          shrink_field(p, c.rotate, [](Plan& q, int v) { q.cluster.rotate = v; }),
                          shrink_field(p, c.num_sync, [](Plan& q, int v) { q.cluster.num_sync = v; }),
-                         shrink_field(p, c.far, [](Plan& q, int v) { q.cluster.far = v; }));
+                         shrink_field(p, c.far, [](Plan& q, int v) { q.cluster.far = v; }),
+                         shrink_field(p, c.delayed, [](Plan& q, int v) { q.cluster.delayed = v; }));
 }
 
 }  // namespace
@@ -677,6 +702,7 @@ Plan draw_plan(uint64_t seed, int max_steps, int exact_steps) {
   plan.steps.reserve(static_cast<size_t>(count));
   for (int i = 0; i < count; ++i) plan.steps.push_back({r.uniform(kWeightScale), r.uniform(6), r.uniform(60)});
   plan.cluster.far = r.uniform(12);
+  plan.cluster.delayed = r.uniform(12);
   return plan;
 }
 

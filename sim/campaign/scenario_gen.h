@@ -91,6 +91,9 @@ struct Profile {
   // Whether a standby may get a link latency of its own (ClusterPlan::far; issue 17's network
   // per link). Off in the profiles whose plans predate it.
   bool link_latencies = false;
+  // Which recovery_min_apply_delay values a standby may get (ClusterPlan::delayed; issue 17's
+  // replay control), in milliseconds. Empty in the profiles whose plans predate it.
+  std::vector<int64_t> apply_delays_ms = {};
 };
 
 const Profile& general_profile();
@@ -107,6 +110,9 @@ struct ClusterPlan {
   // A far standby (profiles with link_latencies only): 0 = none; else standby far % standbys
   // gets a link of far_latency_us(far). Drawn after the steps, so the other draws are as before.
   int far = 0;
+  // A delayed standby (profiles with apply_delays_ms only): 0 = none; else standby
+  // (delayed / 4) % standbys gets apply_delays_ms[(delayed % 4 - 1) % size]. Drawn after `far`.
+  int delayed = 0;
 };
 
 struct StepIntent {

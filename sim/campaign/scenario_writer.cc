@@ -58,13 +58,14 @@ void write_cluster(const ClusterSpec& c, std::string& out) {
   std::vector<std::string> standbys;
   for (size_t i = 1; i < c.nodes.size(); ++i) {
     const NodeSpec& n = c.nodes[i];
-    if (!n.replication_slot && !n.link_latency_us) {
+    if (!n.replication_slot && !n.link_latency_us && n.apply_delay_us == 0) {
       standbys.push_back(n.name);
       continue;
     }
     std::string spec = fmt::format("{{name: {}", n.name);
     if (n.replication_slot) spec += ", slot: true";
     if (n.link_latency_us) spec += fmt::format(", latency: {}us", *n.link_latency_us);
+    if (n.apply_delay_us != 0) spec += fmt::format(", apply_delay: {}ms", n.apply_delay_us / 1000);
     standbys.push_back(spec + "}");
   }
   if (!standbys.empty()) out += fmt::format("  standbys: [{}]\n", fmt::join(standbys, ", "));
@@ -277,6 +278,7 @@ void compare_cluster(const ClusterSpec& a, const ClusterSpec& b, Diff& d) {
     d.field(fmt::format("cluster.nodes[{}].slot", i), a.nodes[i].replication_slot, b.nodes[i].replication_slot);
     d.field(fmt::format("cluster.nodes[{}].latency", i), a.nodes[i].link_latency_us.value_or(-1),
             b.nodes[i].link_latency_us.value_or(-1));
+    d.field(fmt::format("cluster.nodes[{}].apply_delay", i), a.nodes[i].apply_delay_us, b.nodes[i].apply_delay_us);
   }
   d.field("cluster.synchronous_commit", std::string(to_string(a.synchronous_commit)),
           std::string(to_string(b.synchronous_commit)));

@@ -417,5 +417,38 @@ TEST(DifferentialProfileTest, DrawsTerminateAndReloadButNoFarStandby) {
   EXPECT_GT(far, 50);
 }
 
+// Delayed standbys (issue 17's replay control): the general profile draws short and long
+// delays, the differential one only delays no run outlives; no catchup waits for a long one
+// (the generated scenarios parse again: round_trip), and a catchup names another standby.
+TEST(DifferentialProfileTest, DrawsDelayedStandbys) {
+  DifferentialOptions options;
+  options.seed = 17;
+  int delayed = 0, named_catchups = 0;
+  for (int64_t run = 0; run < 300; ++run) {
+    auto scenario = differential_scenario(options, run);
+    ASSERT_TRUE(scenario.ok()) << scenario.status().message();
+    bool has_delay = false;
+    for (const NodeSpec& n : scenario->cluster.nodes) {
+      if (n.apply_delay_us == 0) continue;
+      EXPECT_EQ(n.apply_delay_us, 600'000'000) << run;
+      has_delay = true;
+    }
+    delayed += has_delay;
+    for (const Step& step : scenario->steps) named_catchups += has_delay && step.kind == StepKind::kCatchup;
+  }
+  EXPECT_GT(delayed, 150);
+  EXPECT_GT(named_catchups, 10);
+  std::cout << "seed 17, 300 runs: " << delayed << " with a delayed standby, " << named_catchups
+            << " catchups beside one\n";
+  std::set<int64_t> delays;
+  for (uint64_t seed = 0; seed < 100; ++seed) {
+    const Scenario s = realize(draw_plan(seed, 10), general_disk_profile());
+    for (const NodeSpec& n : s.cluster.nodes)
+      if (n.apply_delay_us != 0) delays.insert(n.apply_delay_us);
+    EXPECT_TRUE(round_trip(s).ok()) << seed;
+  }
+  EXPECT_EQ(delays, (std::set<int64_t>{100'000, 400'000, 600'000'000}));
+}
+
 }  // namespace
 }  // namespace replsim::campaign

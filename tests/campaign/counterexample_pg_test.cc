@@ -40,8 +40,8 @@ TEST_P(CounterexamplePgTest, ShrunkCounterexampleFailsTheSameWayOnPostgres) {
 
 INSTANTIATE_TEST_SUITE_P(Campaign, CounterexamplePgTest,
                          testing::Values("async-failover-loses-nothing", "cancelled-sync-commit-invisible",
-                                         "terminated-sync-commit-rolled-back",
-                                         "sync-off-crash-loses-nothing", "remote-write-survives-standby-os-crash"),
+                                         "terminated-sync-commit-rolled-back", "sync-off-crash-loses-nothing",
+                                         "remote-write-survives-standby-os-crash", "delayed-standby-loses-nothing-old"),
                          [](const auto& info) {
                            std::string name;
                            for (char c : info.param)

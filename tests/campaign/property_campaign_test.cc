@@ -89,7 +89,8 @@ INSTANTIATE_TEST_SUITE_P(Campaign, FalsePromiseTest,
                                          Refutation{"cancelled-sync-commit-invisible", 6},
                                          Refutation{"terminated-sync-commit-rolled-back", 6},
                                          Refutation{"sync-off-crash-loses-nothing", 6},
-                                         Refutation{"remote-write-survives-standby-os-crash", 6}),
+                                         Refutation{"remote-write-survives-standby-os-crash", 6},
+                                         Refutation{"delayed-standby-loses-nothing-old", 6}),
                          [](const auto& info) { return test_name(info.param.property); });
 
 TEST(CampaignTest, SameSeedGivesTheSameCounterexampleByteForByte) {

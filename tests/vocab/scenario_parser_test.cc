@@ -168,6 +168,39 @@ TEST(ScenarioParserTest, ReplayControl) {
                "restored node in archive recovery");
 }
 
+// A delayed standby: apply_delay is recovery_min_apply_delay, whole milliseconds. A catchup that
+// would wait for a standby delayed by more than 5 s is refused (it would outwait catchup).
+TEST(ScenarioParserTest, ApplyDelay) {
+  const std::string head = "name: t\ncluster:\n  primary: primary\n  standbys: [replica, {name: d, apply_delay: ";
+  auto with = [&](const std::string& delay, const std::string& steps) {
+    return parse_scenario_text(head + delay + "}]\nsteps:\n" + steps, "t.yaml");
+  };
+  auto r = with("30s", "  - catchup: replica\n");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->cluster.nodes[1].apply_delay_us, 0);
+  EXPECT_EQ(r->cluster.nodes[2].apply_delay_us, 30'000'000);
+  expect_error(with("1500us", "  - catchup: replica\n"), 4, 46, "whole milliseconds");
+  expect_error(with("11min", "  - catchup: replica\n"), 4, 46, "a standby's apply delay");
+  expect_error(with("30s", "  - catchup\n"), 6, 5, "catchup would wait for 'd'");
+  expect_error(with("30s", "  - catchup: d\n"), 6, 5, "catchup would wait for 'd'");
+  EXPECT_TRUE(with("5s", "  - catchup\n").ok());
+  // Promoted, it waits for nobody's delay.
+  EXPECT_TRUE(with("30s", "  - promote: d\n  - catchup\n").ok());
+}
+
+// resume_replay of a restored node paused at its target is accepted (it promotes it); after it
+// the node is a primary. pause_replay of it is still refused.
+TEST(ScenarioParserTest, ResumeAtARecoveryTarget) {
+  const std::string restore = "  - base_backup: b\n  - mark: m\n  - restore: x\n    from: b\n    target: {time: m}\n";
+  auto r = parse(restore + "  - resume_replay: x\n");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ClusterState walk(*r);
+  for (const Step& step : r->steps) walk.apply(step);
+  ASSERT_NE(walk.find("x"), nullptr);
+  EXPECT_TRUE(walk.find("x")->primary);
+  expect_error(parse(restore + "  - pause_replay: x\n"), 12, 5, "restored node in archive recovery");
+}
+
 TEST(ScenarioParserTest, RecoveryBadInput) {
   expect_error(parse("  - restore: r\n    from: nope\n"), 7, 5, "no base backup or naive copy named 'nope'");
   expect_error(parse("  - mark: early\n  - base_backup: b\n  - restore: r\n    from: b\n    target: {time: early}\n"),
