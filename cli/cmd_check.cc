@@ -704,7 +704,8 @@ void add_check_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<CheckArgs>();
   CLI::App* cmd = app.add_subcommand(
       "check", "Run a property campaign over generated scenarios; shrink and save each counterexample");
-  cmd->add_option("--property", args->properties, "Property to check (repeatable; default: all; see --list)");
+  cmd->add_option("--property", args->properties, "Property to check (repeatable; default: all; see --list)")
+      ->type_name("NAME");
   cmd->add_option("--runs", args->runs, "Generated scenarios per property (default 1000; with --real, 20)")
       ->check(CLI::Range(int64_t{1}, int64_t{100'000'000}));
   whole_number_option(

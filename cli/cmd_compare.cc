@@ -283,9 +283,12 @@ void add_compare_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--clients", o->clients, "Concurrent clients (default 4; 2 with --quick)")->check(CLI::Range(1, 64));
   cmd->add_option("--duration", o->duration_s, "Seconds of steady load per configuration (default 5; 1 with --quick)")
       ->check(CLI::Range(0.1, 600.0));
-  cmd->add_option("--latencies", o->latencies, "Added one-way latencies in ms (default 0,1,5,20; 0,5 with --quick)");
-  cmd->add_option("--levels", o->levels, "synchronous_commit levels (default off,local,remote_write,on,remote_apply)");
-  cmd->add_option("--setups", o->setups, "Standby setups: async, first1 (FIRST 1 (s1, s2)), any1 (ANY 1 (s1, s2))");
+  cmd->add_option("--latencies", o->latencies, "Added one-way latencies in ms (default 0,1,5,20; 0,5 with --quick)")
+      ->type_name("MS,...");
+  cmd->add_option("--levels", o->levels, "synchronous_commit levels (default off,local,remote_write,on,remote_apply)")
+      ->type_name("LEVEL,...");
+  cmd->add_option("--setups", o->setups, "Standby setups: async, first1 (FIRST 1 (s1, s2)), any1 (ANY 1 (s1, s2))")
+      ->type_name("SETUP,...");
   cmd->add_option("--partition", o->partition_s,
                   "Seconds the sync standby is partitioned (default 3; 1.2 with --quick)")
       ->check(CLI::Range(0.1, 60.0));
