@@ -269,7 +269,7 @@ void add_fsync_option(CLI::App* cmd, std::string* fsync) {
   cmd->add_option("--fsync", *fsync,
                   "fsync of every server: on (default; a commit waits for the disk's flush, as in production) or off "
                   "(faster commits that an operating-system crash could lose; the report says fsync = off)")
-      ->check(CLI::IsMember({"on", "off"}))
+      ->check(CLI::IsMember({"on", "off"}).description(""))
       ->type_name("on|off");
 }
 
