@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "cli/cli_conventions.h"
 #include "cli/command.h"
 #include "cli/pg_bindir_option.h"
 #include "harness/calibration.h"
@@ -114,12 +115,17 @@ void add_calibrate_command(CLI::App& app, int& exit_code) {
       "Measure this machine's step, WAL shipping and commit latencies on a real cluster; write a timing profile");
   cmd->add_option("--samples", o->samples, "Samples per measurement (default 20; about 30 s in all)")
       ->check(CLI::Range(1, 1000));
-  cmd->add_option("--out", o->out, "Write the timing profile (JSON, docs/timing.md) to FILE");
-  cmd->add_option("--merge", o->merge,
-                  "Merge the measurement with the profile in FILE (each step's min and max over both; docs/timing.md)");
-  cmd->add_flag("--json", o->json, "Print the profile as JSON instead of a table");
+  file_option(cmd->add_option("--out", o->out, "Write the timing profile (JSON, docs/timing.md) to FILE"));
+  file_option(cmd->add_option(
+      "--merge", o->merge,
+      "Merge the measurement with the profile in FILE (each step's min and max over both; docs/timing.md)"));
+  cmd->add_flag("--json", o->json, "Print the profile as one JSON document instead of a table");
   cmd->add_flag("--keep", o->keep, "Keep the cluster's directory (data, logs, archive)");
   add_pg_bindir_option(cmd, &o->pg_bindir);
+  add_exit_codes(cmd, ExitCodes()
+                          .ok("measured (and written to --out)")
+                          .could_not_run("PostgreSQL missing or failing, a measurement failed, --out not written")
+                          .interruptible());
   cmd->callback([o, &exit_code] { exit_code = run_calibrate(*o); });
 }
 

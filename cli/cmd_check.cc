@@ -30,6 +30,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli/cli_conventions.h"
 #include "cli/command.h"
 #include "cli/html_timeline.h"
 #include "cli/pg_bindir_option.h"
@@ -215,8 +216,11 @@ void add_to_store(const RunRecord& record) {
   else fmt::print(stderr, "replsim check: not recorded in the run store: {}\n", id.status().message());
 }
 
-void record_counterexample(const campaign::Counterexample& c, const std::string& file) {
+// `expected`: the counterexample refutes a false promise, as documented (check exits 0): the
+// record is a pass, and `replsim runs` says "refuted as expected".
+void record_counterexample(const campaign::Counterexample& c, const std::string& file, bool expected) {
   RunRecord record = failed_record(c.scenario.name, file, c.run_seed, RunSummary::Verdict::kCounterexample, c.yaml);
+  record.summary.passed = expected;
   sim::SimOptions options;
   options.seed = c.run_seed;
   options.timing = selected_timing();
@@ -619,7 +623,7 @@ bool report_property(const CheckArgs& args, const PropertyReport& report, size_t
       return false;
     }
   }
-  if (report.counterexample) record_counterexample(*report.counterexample, file);
+  if (report.counterexample) record_counterexample(*report.counterexample, file, report.as_expected());
   if (args.json) doc["properties"].push_back(to_json(report, file, page));
   else print_text(report, file, page, args.max_steps);
   return true;
@@ -685,23 +689,38 @@ int run_check(const CheckArgs& args) {
   return code;
 }
 
+void add_check_exit_codes(CLI::App* cmd) {
+  add_exit_codes(cmd,
+                 ExitCodes()
+                     .ok("every checked guarantee held and every checked false promise was refuted as "
+                         "documented (with --real: every run agreed)")
+                     .check_failed("a guarantee was violated, a false promise survived its runs, or (--real) a run "
+                                   "disagreed")
+                     .could_not_run("with --real: PostgreSQL missing or failing (and no run disagreed)")
+                     .interruptible());
+}
+
 void add_check_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<CheckArgs>();
   CLI::App* cmd = app.add_subcommand(
       "check", "Run a property campaign over generated scenarios; shrink and save each counterexample");
-  cmd->add_option("--property", args->properties, "Property to check (repeatable; default: all; see --list)");
+  cmd->add_option("--property", args->properties, "Property to check (repeatable; default: all; see --list)")
+      ->type_name("NAME");
   cmd->add_option("--runs", args->runs, "Generated scenarios per property (default 1000; with --real, 20)")
       ->check(CLI::Range(int64_t{1}, int64_t{100'000'000}));
-  cmd->add_option("--seed", args->seed, "Campaign seed: the same seed reproduces the same campaign");
+  whole_number_option(
+      cmd->add_option("--seed", args->seed, "Campaign seed: the same seed reproduces the same campaign"));
   cmd->add_option("--jobs", args->jobs, "Threads (default: every core); the result does not depend on it")
       ->check(CLI::Range(0, 1024));
   cmd->add_option("--max-steps", args->max_steps, "Step intents per generated scenario (default 30; with --real, 8)")
       ->check(CLI::Range(1, 10'000));
-  cmd->add_option("--out", args->out, "Directory for counterexample files");
-  cmd->add_option("--html", args->html,
-                  "Write each counterexample's timeline page (self-contained HTML: the shrunk scenario as the "
-                  "simulator runs it, one lane per node, the lost or wrongly visible transaction marked) to FILE; "
-                  "with several properties, one page each, named FILE with the scenario's name before the extension");
+  dir_option(cmd->add_option("--out", args->out, "Directory for counterexample files"));
+  auto* html = cmd->add_option(
+      "--html", args->html,
+      "Write each counterexample's timeline page (self-contained HTML: the shrunk scenario as the "
+      "simulator runs it, one lane per node, the lost or wrongly visible transaction marked) to FILE; "
+      "with several properties, one page each, named FILE with the scenario's name before the extension");
+  file_option(html);
   cmd->add_flag("--list", args->list, "List the properties and exit");
   cmd->add_flag("--json", args->json, "Print the report as JSON");
   cmd->add_flag("--real", args->real,
@@ -715,10 +734,7 @@ void add_check_command(CLI::App& app, int& exit_code) {
                 "predictions (with --json, as one JSON document). Exit 1 if any run disagreed or could not run");
   cmd->add_option("--shrink-budget", args->shrink_budget, "With --real: real runs the shrinker may spend")
       ->check(CLI::Range(0, 10'000));
-  cmd->footer(
-      "Exit codes: 0 every checked guarantee held and every checked false promise was refuted (with --real: every "
-      "run agreed); 1 a guarantee was violated, a false promise survived its runs, or (--real) a run disagreed; "
-      "2 bad input.");
+  add_check_exit_codes(cmd);
   add_timing_option(cmd, &args->timing);
   add_pg_bindir_option(cmd, &args->pg_bindir, "With --real: ");
   cmd->callback([args, cmd, &exit_code] {

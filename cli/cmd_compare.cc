@@ -2,8 +2,11 @@
 //                  [--latencies 0,1,5,20] [--levels ...] [--setups async,first1,any1]`:
 // measures commit latency, throughput and partition stalls on a real cluster for each
 // synchronous_commit level x standby setup x added latency, and prints each measured row
-// beside the simulator's predicted loss window (sim/loss_window.h). docs/compare.md.
-// Exit 0 ok, 1 the cluster could not be built or a measurement failed, 2 bad input.
+// beside the simulator's predicted loss window (sim/loss_window.h). The servers run with
+// fsync = on (a commit's latency includes the disk's flush; the report names the disk) unless
+// --fsync off is asked for, which the report says. docs/compare.md.
+// Exit 0 ok, 2 bad input, 3 could not run: the cluster could not be built or a measurement
+// failed; an interrupted run exits 128 + the signal after cleaning up.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -12,10 +15,12 @@
 #include <string>
 #include <vector>
 
+#include "cli/cli_conventions.h"
 #include "cli/command.h"
 #include "cli/compare_report.h"
 #include "cli/pg_bindir_option.h"
 #include "harness/calibration.h"
+#include "harness/disk_info.h"
 #include "harness/interrupt.h"
 #include "harness/latency_bench.h"
 #include "sim/loss_window.h"
@@ -33,6 +38,7 @@ struct CompareOptions {
   double partition_s = 0;  // 0 = the mode's default.
   bool keep = false;
   std::string pg_bindir;
+  std::string fsync = "on";  // --fsync on|off.
 };
 
 // One configuration to measure.
@@ -132,6 +138,7 @@ std::string command_line(const CompareOptions& o, int clients, double duration_s
   if (!o.latencies.empty()) s += " --latencies " + o.latencies;
   if (!o.levels.empty()) s += " --levels " + o.levels;
   if (!o.setups.empty()) s += " --setups " + o.setups;
+  if (o.fsync != "on") s += " --fsync " + o.fsync;
   return s;
 }
 
@@ -166,6 +173,16 @@ Result<CompareRow> measure_row(harness::LatencyBench& bench, const Config& c, in
   in.partition_window_us = c.predicted_partition_ms * 1000;
   return CompareRow{sim::to_string(c.setup),     bc.standby_names, to_string(c.level), c.latency_ms, *m,
                     sim::predict_loss_window(in)};
+}
+
+// The disk under the data directories and the fsync the primary runs with, for the report.
+Status describe_storage(harness::LatencyBench& bench, CompareReport* report) {
+  report->disk = harness::describe_disk(bench.run_dir());
+  auto fsync = bench.primary_setting("fsync");
+  if (!fsync.ok()) return fsync.status();
+  report->fsync = *fsync;
+  std::fprintf(stderr, "replsim compare: %s\n", storage_sentence(*report).c_str());
+  return Status::Ok();
 }
 
 // Prints the table (or JSON) and writes the page to `html_out` if it is open.
@@ -214,6 +231,7 @@ int run_compare(const CompareOptions& o) {
   harness::HarnessOptions hopt;
   hopt.keep = o.keep;
   hopt.bindir = o.pg_bindir;
+  hopt.fsync = o.fsync == "on";
   hopt.progress = [](const std::string& line) { std::fprintf(stderr, "  %s\n", line.c_str()); };
   std::fprintf(stderr, "replsim compare: building primary + s1 + s2 ...\n");
   auto bench = harness::LatencyBench::create(hopt);
@@ -226,6 +244,10 @@ int run_compare(const CompareOptions& o) {
   CompareReport report;
   report.command = command_line(o, clients, duration_s, partition_ms);
   report.machine = machine_description();
+  if (Status s = describe_storage(**bench, &report); !s.ok()) {
+    std::fprintf(stderr, "replsim compare: %s\n", s.message().c_str());
+    return kExitCouldNotRun;
+  }
   report.clients = clients;
   report.duration_ms = static_cast<int64_t>(duration_s * 1000);
   const size_t n = configs->size();
@@ -243,24 +265,40 @@ int run_compare(const CompareOptions& o) {
   return print_report(o, report, html_out);
 }
 
+void add_fsync_option(CLI::App* cmd, std::string* fsync) {
+  cmd->add_option("--fsync", *fsync,
+                  "fsync of every server: on (default; a commit waits for the disk's flush, as in production) or off "
+                  "(faster commits that an operating-system crash could lose; the report says fsync = off)")
+      ->check(CLI::IsMember({"on", "off"}).description(""))
+      ->type_name("on|off");
+}
+
 void add_compare_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<CompareOptions>();
   CLI::App* cmd = app.add_subcommand(
       "compare", "Measure sync vs async commit latency on a real cluster beside the predicted loss window");
   cmd->add_flag("--quick", o->quick, "Under a minute: latencies 0,5; 1 s each; 2 clients; fewer sync levels");
   cmd->add_flag("--json", o->json, "Print the rows as JSON instead of a table");
-  cmd->add_option("--html", o->html, "Write a self-contained HTML report with SVG charts to FILE");
+  file_option(cmd->add_option("--html", o->html, "Write a self-contained HTML report with SVG charts to FILE"));
   cmd->add_option("--clients", o->clients, "Concurrent clients (default 4; 2 with --quick)")->check(CLI::Range(1, 64));
   cmd->add_option("--duration", o->duration_s, "Seconds of steady load per configuration (default 5; 1 with --quick)")
       ->check(CLI::Range(0.1, 600.0));
-  cmd->add_option("--latencies", o->latencies, "Added one-way latencies in ms (default 0,1,5,20; 0,5 with --quick)");
-  cmd->add_option("--levels", o->levels, "synchronous_commit levels (default off,local,remote_write,on,remote_apply)");
-  cmd->add_option("--setups", o->setups, "Standby setups: async, first1 (FIRST 1 (s1, s2)), any1 (ANY 1 (s1, s2))");
+  cmd->add_option("--latencies", o->latencies, "Added one-way latencies in ms (default 0,1,5,20; 0,5 with --quick)")
+      ->type_name("MS,...");
+  cmd->add_option("--levels", o->levels, "synchronous_commit levels (default off,local,remote_write,on,remote_apply)")
+      ->type_name("LEVEL,...");
+  cmd->add_option("--setups", o->setups, "Standby setups: async, first1 (FIRST 1 (s1, s2)), any1 (ANY 1 (s1, s2))")
+      ->type_name("SETUP,...");
   cmd->add_option("--partition", o->partition_s,
                   "Seconds the sync standby is partitioned (default 3; 1.2 with --quick)")
       ->check(CLI::Range(0.1, 60.0));
   cmd->add_flag("--keep", o->keep, "Keep the run directory (data directories, server logs)");
   add_pg_bindir_option(cmd, &o->pg_bindir);
+  add_fsync_option(cmd, &o->fsync);
+  add_exit_codes(cmd, ExitCodes()
+                          .ok("measured")
+                          .could_not_run("PostgreSQL missing or failing, a measurement failed, --html not written")
+                          .interruptible());
   cmd->callback([o, &exit_code] { exit_code = run_compare(*o); });
 }
 

@@ -6,16 +6,24 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "cli/cli_conventions.h"
 #include "cli/command.h"
+#include "cli/report_printer.h"
+#include "sim/campaign/property.h"
+#include "verifier/expectations.h"
 #include "verifier/report_text.h"
 #include "verifier/run_store.h"
 #include "verifier/verification.h"
+#include "vocab/scenario_parser.h"
 
 namespace replsim::cli {
 namespace {
@@ -67,6 +75,63 @@ int repair(const RunsOptions& o) {
   return kExitOk;
 }
 
+// The property a stored counterexample refutes or violates (its verification names it), or nullptr.
+const campaign::Property* counterexample_property(const RunStore& store, const std::string& id) {
+  auto record = store.get(id);
+  if (!record.ok()) return nullptr;
+  const auto doc = nlohmann::json::parse(record->verification_json, nullptr, false);
+  if (!doc.is_object() || !doc.contains("property") || !doc["property"].is_string()) return nullptr;
+  return campaign::find_property(doc["property"].get<std::string>());
+}
+
+// What the run said, as the command that made it said it: verify's pass or FAIL; for a check
+// counterexample, "refuted as expected" when it refutes a false promise (check exited 0), else
+// "FAIL: violated" (a guarantee broken). Runs recorded before `passed` carried that are told
+// apart by their property's kind.
+std::string result_label(const RunStore& store, const RunSummary& r) {
+  if (r.verdict != RunSummary::Verdict::kCounterexample) return r.passed ? "pass" : "FAIL";
+  if (r.passed) return "refuted as expected";
+  const campaign::Property* p = counterexample_property(store, r.id);
+  return p != nullptr && p->kind == campaign::PropertyKind::kFalsePromise ? "refuted as expected" : "FAIL: violated";
+}
+
+void print_json_list(const std::vector<RunSummary>& runs, const std::vector<std::string>& results) {
+  nlohmann::json out = nlohmann::json::array();
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const RunSummary& r = runs[i];
+    out.push_back({{"id", r.id},
+                   {"time_ms", r.time_ms},
+                   {"time", utc(r.time_ms) + "Z"},
+                   {"scenario", r.scenario},
+                   {"file", r.file},
+                   {"seed", r.seed},
+                   {"verdict", to_string(r.verdict)},
+                   {"passed", r.passed},
+                   {"result", results[i]}});
+  }
+  std::puts(out.dump(2).c_str());
+}
+
+// One line per run; each column as wide as its longest entry, so any label lines up.
+void print_table(const std::vector<RunSummary>& runs, const std::vector<std::string>& results) {
+  size_t id_w = 2, verdict_w = 7, result_w = 6;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    id_w = std::max(id_w, runs[i].id.size());
+    verdict_w = std::max(verdict_w, std::strlen(to_string(runs[i].verdict)));
+    result_w = std::max(result_w, results[i].size());
+  }
+  const auto row = [&](const std::string& id, const std::string& time, const std::string& verdict,
+                       const std::string& result, const std::string& scenario) {
+    fmt::print("{:<{}}  {:<19}  {:<{}}  {:<{}}  {}\n", id, id_w, time, verdict, verdict_w, result, result_w, scenario);
+  };
+  row("ID", "TIME (UTC)", "VERDICT", "RESULT", "SCENARIO");
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const RunSummary& r = runs[i];
+    row(r.id, utc(r.time_ms), to_string(r.verdict), results[i],
+        fmt::format("{} ({}, seed {})", r.scenario, r.file, r.seed));
+  }
+}
+
 int list(const RunsOptions& o) {
   int code = kExitOk;
   auto store = open_store(o, &code);
@@ -76,27 +141,11 @@ int list(const RunsOptions& o) {
     std::fprintf(stderr, "replsim runs: %s\n", runs.status().message().c_str());
     return kExitBadInput;
   }
-  if (o.json) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& r : *runs)
-      out.push_back({{"id", r.id},
-                     {"time_ms", r.time_ms},
-                     {"time", utc(r.time_ms) + "Z"},
-                     {"scenario", r.scenario},
-                     {"file", r.file},
-                     {"seed", r.seed},
-                     {"verdict", to_string(r.verdict)},
-                     {"passed", r.passed}});
-    std::puts(out.dump(2).c_str());
-    return kExitOk;
-  }
-  if (runs->empty()) std::fprintf(stderr, "replsim runs: no runs recorded in %s\n", store->dir().c_str());
-  else std::printf("%-8s  %-19s  %-14s  %-6s  %s\n", "ID", "TIME (UTC)", "VERDICT", "RESULT", "SCENARIO");
-  // VERDICT is as wide as the longest word ("counterexample"; "interrupted").
-  for (const auto& r : *runs)
-    std::printf("%-8s  %-19s  %-14s  %-6s  %s (%s, seed %llu)\n", r.id.c_str(), utc(r.time_ms).c_str(),
-                to_string(r.verdict), r.passed ? "pass" : "FAIL", r.scenario.c_str(), r.file.c_str(),
-                static_cast<unsigned long long>(r.seed));
+  std::vector<std::string> results;
+  for (const auto& r : *runs) results.push_back(result_label(*store, r));
+  if (o.json) print_json_list(*runs, results);
+  else if (runs->empty()) std::fprintf(stderr, "replsim runs: no runs recorded in %s\n", store->dir().c_str());
+  else print_table(*runs, results);
   return kExitOk;
 }
 
@@ -112,6 +161,44 @@ std::unique_ptr<RunResult> stored_run(const std::string& text, const char* what,
   return std::make_unique<RunResult>(std::move(run).value());
 }
 
+// The predicted timeline of a stored counterexample, as `replsim run` prints it; "" if the
+// stored scenario or prediction cannot be read back.
+std::string counterexample_timeline(const RunRecord& record, const RunResult* prediction) {
+  if (prediction == nullptr) return "";
+  auto scenario = parse_scenario_text(record.scenario_text, record.summary.file);
+  if (!scenario.ok()) return "";
+  return format_report(*scenario, *prediction, check_expectations(*scenario, *prediction));
+}
+
+// A `replsim check` counterexample: no verification, but the property, the witness, the shrunk
+// scenario and its prediction.
+int show_counterexample(const RunsOptions& o, const RunStore& store, const RunRecord& record) {
+  const RunSummary& s = record.summary;
+  const auto doc = nlohmann::json::parse(record.verification_json, nullptr, false);
+  auto prediction = stored_run(record.prediction_json, "prediction", o.id);
+  const std::string result = result_label(store, s);
+  if (o.json) {
+    const nlohmann::json out = {
+        {"id", s.id},         {"time", utc(s.time_ms) + "Z"},    {"scenario", s.scenario},
+        {"file", s.file},     {"seed", s.seed},                  {"verdict", to_string(s.verdict)},
+        {"result", result},   {"scenario_text", record.scenario_text},
+        {"counterexample", doc.is_discarded() ? nlohmann::json() : doc},
+        {"prediction", prediction ? to_json(*prediction) : nlohmann::json()}};
+    std::puts(out.dump(2).c_str());
+    return kExitOk;
+  }
+  const auto field = [&](const char* key) -> std::string {
+    if (!doc.is_object() || !doc.contains(key)) return "?";
+    return doc[key].is_string() ? doc[key].get<std::string>() : doc[key].dump();
+  };
+  fmt::print("run {}, {} UTC: counterexample of {} ({})\n", s.id, utc(s.time_ms), field("property"), result);
+  fmt::print("  campaign seed {}, run {}, run seed {}; written to {}\n", field("campaign_seed"), field("run"), s.seed,
+             s.file);
+  fmt::print("  witness: {}\n\n{}\n", field("witness"), record.scenario_text);
+  fmt::print("{}", counterexample_timeline(record, prediction.get()));
+  return kExitOk;
+}
+
 int show(const RunsOptions& o) {
   int code = kExitOk;
   auto store = open_store(o, &code);
@@ -121,6 +208,7 @@ int show(const RunsOptions& o) {
     std::fprintf(stderr, "replsim runs show: %s\n", record.status().message().c_str());
     return kExitBadInput;
   }
+  if (record->summary.verdict == RunSummary::Verdict::kCounterexample) return show_counterexample(o, *store, *record);
   auto doc = nlohmann::json::parse(record->verification_json, nullptr, false);
   auto verification = doc.is_discarded() ? Result<Verification>(Status::Corruption("not JSON"))
                                          : verification_from_json(doc);
@@ -150,23 +238,31 @@ int show(const RunsOptions& o) {
   return kExitOk;
 }
 
+void add_runs_exit_codes(CLI::App* cmd, const std::string& ok) {
+  add_exit_codes(cmd, ExitCodes().ok(ok).bad_input("bad input: an unknown id, an unreadable or damaged store"));
+}
+
 void add_runs_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<RunsOptions>();
   CLI::App* cmd = app.add_subcommand("runs", "List the recorded verify runs (replsim runs show ID prints one again)");
   cmd->require_subcommand(0, 1);
-  cmd->add_option(
+  dir_option(cmd->add_option(
       "--store", options->store,
-      "Run store directory (default: $REPLSIM_HOME/runs, else $XDG_DATA_HOME/replsim/runs, else ~/.local/share/replsim/runs)");
-  cmd->add_flag("--json", options->json, "Print as JSON");
+      "Run store directory (default: $REPLSIM_HOME/runs, else $XDG_DATA_HOME/replsim/runs, else ~/.local/share/replsim/runs)"));
+  cmd->add_flag("--json", options->json, "Print as one JSON array, a run per element");
+  add_runs_exit_codes(cmd, "listed (also when the store holds no run)");
   CLI::App* show_cmd = cmd->add_subcommand("show", "Print one recorded run again: timelines, verdict, checks");
   show_cmd->add_option("id", options->id, "The run's id, as `replsim runs` lists it (leading zeros optional)")
-      ->required();
-  show_cmd->add_option("--store", options->store, "Run store directory");
-  show_cmd->add_flag("--json", options->json, "Print the stored run as JSON");
+      ->required()
+      ->type_name("ID");
+  dir_option(show_cmd->add_option("--store", options->store, "Run store directory"));
+  show_cmd->add_flag("--json", options->json, "Print the stored run as one JSON document");
+  add_runs_exit_codes(show_cmd, "printed");
   show_cmd->callback([options, &exit_code] { exit_code = show(*options); });
   CLI::App* repair_cmd = cmd->add_subcommand(
       "repair", "Rebuild a damaged run store's metadata (RocksDB RepairDB); reads never do this themselves");
-  repair_cmd->add_option("--store", options->store, "Run store directory");
+  dir_option(repair_cmd->add_option("--store", options->store, "Run store directory"));
+  add_runs_exit_codes(repair_cmd, "repaired");
   repair_cmd->callback([options, &exit_code] { exit_code = repair(*options); });
   cmd->callback([options, show_cmd, repair_cmd, &exit_code] {
     if (!show_cmd->parsed() && !repair_cmd->parsed()) exit_code = list(*options);

@@ -2,7 +2,8 @@
 // the simulator and on a fresh real PostgreSQL cluster, prints both timelines side by side
 // with the verdict, the history checks and the expectations, and records the run in the
 // run store. Exit 0 only if every scenario agrees, every history check passes and no
-// expectation failed; 1 otherwise; 2 on bad input (nothing is run then).
+// expectation failed; 1 otherwise; 2 on bad input (nothing is run then); 3 when PostgreSQL
+// could not run and no check failed; 128 + the signal when interrupted.
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/cli_conventions.h"
 #include "cli/command.h"
 #include "cli/html_index.h"
 #include "cli/html_timeline.h"
@@ -142,7 +144,7 @@ int verify(const VerifyOptions& o) {
   std::vector<Scenario> scenarios;
   bool bad = false;
   for (const auto& file : o.files) {
-    auto s = parse_scenario_file(file);
+    auto s = read_scenario_file(file);
     if (!s.ok()) {
       std::fprintf(stderr, "%s\n", s.status().message().c_str());
       bad = true;
@@ -204,24 +206,36 @@ int verify(const VerifyOptions& o) {
   return could_not_run ? kExitCouldNotRun : kExitOk;
 }
 
+void add_verify_exit_codes(CLI::App* cmd) {
+  add_exit_codes(cmd, ExitCodes()
+                          .ok("every scenario agreed, every history check passed, every expectation held")
+                          .check_failed("a disagreement, a failed history check or expectation, a page not written")
+                          .could_not_run("PostgreSQL missing or failing (and no check failed)")
+                          .interruptible());
+}
+
 void add_verify_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<VerifyOptions>();
   CLI::App* cmd = app.add_subcommand(
       "verify", "Run scenarios on the simulator and on real PostgreSQL 15, compare, and check the histories");
-  cmd->add_option("files", options->files, "Scenario files (YAML; see docs/scenario.md)")->required();
-  cmd->add_option("--seed", options->seed, "Simulation seed");
+  cmd->add_option("files", options->files, "Scenario files (YAML; see docs/scenario.md)")
+      ->required()
+      ->type_name("FILE");
+  whole_number_option(cmd->add_option("--seed", options->seed, "Simulation seed"));
   cmd->add_flag("--json", options->json, "Print a machine-readable report (verdicts, predictions, histories) as JSON");
-  cmd->add_option(
+  dir_option(cmd->add_option(
       "--store", options->store,
-      "Run store directory (default: $REPLSIM_HOME/runs, else $XDG_DATA_HOME/replsim/runs, else ~/.local/share/replsim/runs)");
+      "Run store directory (default: $REPLSIM_HOME/runs, else $XDG_DATA_HOME/replsim/runs, else ~/.local/share/replsim/runs)"));
   cmd->add_flag("--keep", options->keep, "Keep each real cluster's directory (data, logs, archive) for inspection");
   cmd->add_flag("--no-store", options->no_store, "Do not record the runs");
   cmd->add_option(
-      "--html", options->html,
-      "Write a self-contained page with the predicted and observed timelines to FILE; a directory (a trailing /, an "
-      "existing directory, or a path without .html for several scenarios) gets one page per scenario and index.html");
+         "--html", options->html,
+         "Write a self-contained page with the predicted and observed timelines to FILE; a directory (a trailing /, an "
+         "existing directory, or a path without .html for several scenarios) gets one page per scenario and index.html")
+      ->type_name("FILE|DIR");
   add_timing_option(cmd, &options->timing);
   add_pg_bindir_option(cmd, &options->pg_bindir);
+  add_verify_exit_codes(cmd);
   cmd->callback(
       [options, &exit_code] { exit_code = select_timing(options->timing) ? verify(*options) : kExitBadInput; });
 }

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/cli_conventions.h"
 #include "cli/command.h"
 #include "sim/wal/segment_store.h"
 #include "sim/wal/wal_generator.h"
@@ -188,6 +189,7 @@ int generate(const GenerateOptions& o) {
 void add_wal_command(CLI::App& app, int& exit_code) {
   CLI::App* wal = app.add_subcommand("wal", "Inspect and generate replsim WAL (the replay core's log format)");
   wal->require_subcommand(1);
+  add_exit_codes(wal, ExitCodes().ok("done").check_failed("wal dump: the WAL is damaged"));
 
   auto dump_options = std::make_shared<DumpOptions>();
   CLI::App* d = wal->add_subcommand(
@@ -196,21 +198,28 @@ void add_wal_command(CLI::App& app, int& exit_code) {
       "(bad CRC, impossible length, zeros before valid records, a truncated segment file) is reported on stderr "
       "with its segment, offset and LSN, and reading resumes at the next valid record. Exit 0: the WAL is intact; "
       "1: it is damaged; 2: bad input (not WAL, no valid record)");
-  d->add_option("path", dump_options->path, "Segment file or directory of segments")->required();
+  d->add_option("path", dump_options->path, "Segment file or directory of segments")->required()->type_name("FILE|DIR");
   d->add_flag("--stats", dump_options->stats, "Per-type record counts and bytes instead of records");
-  d->add_flag("--json", dump_options->json, "Machine-readable output");
-  d->add_option("--segment-size", dump_options->segment_size,
-                "Segment size in bytes for a directory, or of a truncated segment file (default 16 MiB)");
+  d->add_flag("--json", dump_options->json, "Machine-readable output: one JSON document");
+  whole_number_option(
+      d->add_option("--segment-size", dump_options->segment_size,
+                    "Segment size in bytes for a directory, or of a truncated segment file (default 16 MiB)"));
+  add_exit_codes(d, ExitCodes()
+                        .ok("the WAL is intact")
+                        .check_failed("the WAL is damaged (each region on stderr)")
+                        .bad_input("bad input: not WAL, no valid record, a missing path"));
   d->callback([dump_options, &exit_code] { exit_code = dump(*dump_options); });
 
   auto gen_options = std::make_shared<GenerateOptions>();
   CLI::App* g = wal->add_subcommand("generate",
                                     "Write a deterministic, realistic WAL (inserts, updates, deletes, "
                                     "commits, some aborts) as segment files");
-  g->add_option("dir", gen_options->dir, "Directory to write segment files to")->required();
-  g->add_option("--records", gen_options->records, "Approximate number of records");
-  g->add_option("--seed", gen_options->seed, "Seed of the workload");
-  g->add_option("--segment-size", gen_options->segment_size, "Segment size in bytes (default 16 MiB)");
+  g->add_option("dir", gen_options->dir, "Directory to write segment files to")->required()->type_name("DIR");
+  whole_number_option(g->add_option("--records", gen_options->records, "Approximate number of records"));
+  whole_number_option(g->add_option("--seed", gen_options->seed, "Seed of the workload"));
+  whole_number_option(
+      g->add_option("--segment-size", gen_options->segment_size, "Segment size in bytes (default 16 MiB)"));
+  add_exit_codes(g, ExitCodes().ok("written").bad_input("bad input: a bad --segment-size, a directory not writable"));
   g->callback([gen_options, &exit_code] { exit_code = generate(*gen_options); });
 }
 

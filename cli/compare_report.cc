@@ -46,9 +46,28 @@ std::string marker(const std::string& setup, double x, double y, const char* col
 
 }  // namespace
 
+std::string storage_sentence(const CompareReport& r) {
+  std::string s = fmt::format("disk: {}; fsync = {}", harness::to_string(r.disk), r.fsync);
+  if (r.fsync == "off") s += " (--fsync off: a commit does not wait for the disk; not the default)";
+  return s;
+}
+
+namespace {
+
+nlohmann::json storage_json(const CompareReport& r) {
+  return {{"directory", r.disk.directory},
+          {"mount_point", r.disk.mount_point},
+          {"filesystem", r.disk.filesystem},
+          {"device", r.disk.device},
+          {"description", harness::to_string(r.disk)}};
+}
+
+}  // namespace
+
 std::string format_table(const CompareReport& r) {
   std::string out = fmt::format("replsim compare: {} clients, {:.1f} s per configuration\n", r.clients,
                                 static_cast<double>(r.duration_ms) / 1000.0);
+  out += storage_sentence(r) + "\n";
   out += fmt::format("{:<7} {:<13} {:>4} | {:>8} {:>8} {:>8} {:>8} | {:<20} || {:>10} {:>9} | {:<20}\n", "setup",
                      "level", "lat", "tps", "p50 ms", "p95 ms", "p99 ms", "measured stall", "loss ms", "tx risk",
                      "predicted stall");
@@ -104,10 +123,8 @@ nlohmann::json to_json(const CompareReport& r) {
           {"rule", p.rule}}},
     });
   }
-  return {{"command", r.command},
-          {"machine", r.machine},
-          {"clients", r.clients},
-          {"duration_ms", r.duration_ms},
+  return {{"command", r.command}, {"machine", r.machine}, {"disk", storage_json(r)},
+          {"fsync", r.fsync},     {"clients", r.clients}, {"duration_ms", r.duration_ms},
           {"rows", rows}};
 }
 
@@ -291,6 +308,7 @@ std::string render_html(const CompareReport& r) {
   h += fmt::format("<p>Command: <code>{}</code><br>Machine: {}<br>{} clients, {:.1f} s per configuration.</p>\n",
                    html_escape(r.command), html_escape(r.machine.empty() ? "unknown" : r.machine), r.clients,
                    static_cast<double>(r.duration_ms) / 1000.0);
+  h += fmt::format("<p>{}</p>\n", html_escape(storage_sentence(r)));
   h += "<h2>Commit latency p50 against predicted loss window</h2>\n" + render_svg(r, false) + chart_key(r, false);
   h += "<h2>Commit latency p99 against predicted loss window</h2>\n" + render_svg(r, true) + chart_key(r, true);
   h += render_compare_plots(r);

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/disk_info.h"
 #include "harness/latency_bench.h"
 #include "sim/loss_window.h"
 
@@ -28,11 +29,15 @@ struct CompareRow {
 struct CompareReport {
   std::string command;  // As run, for the record.
   std::string machine;  // CPU model and core count, when known.
+  harness::DiskInfo disk;  // Where the data directories were.
+  std::string fsync;       // "on" or "off", as the primary ran with it (SHOW fsync).
   int clients = 0;
   int64_t duration_ms = 0;
   std::vector<CompareRow> rows;
 };
 
+// "disk: ext4 on /dev/vda1 (mounted at /); fsync = on": what a commit's latency includes.
+std::string storage_sentence(const CompareReport& report);
 std::string format_table(const CompareReport& report);
 nlohmann::json to_json(const CompareReport& report);
 // The chart alone: x = commit latency (p50 or p99, log scale), y = predicted loss window

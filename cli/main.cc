@@ -1,12 +1,15 @@
 // replsim: the command-line entry point. Parses the verb and returns its exit code:
-// 0 ok, 1 a check failed, 2 bad input. Exceptions are programmer errors, caught here.
+// 0 ok, 1 a check failed, 2 bad input, 3 could not run, 4 internal error (command.h).
+// Exceptions are programmer errors, caught here.
 #include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <sstream>
+#include <string>
 #include <utility>
 #include <vector>
 
+#include "cli/cli_conventions.h"
 #include "cli/command.h"
 #include "cli/terminal_filter.h"
 
@@ -22,6 +25,16 @@ bool register_command(int order, CommandSetup setup) {
   registry().emplace_back(order, std::move(setup));
   return true;
 }
+
+namespace {
+ExitCodes top_level_exit_codes() {
+  return ExitCodes()
+      .ok("ok (each command's --help says what it checks)")
+      .check_failed("a check failed: an expectation, a disagreement, a property, a damaged WAL")
+      .could_not_run("PostgreSQL missing or failing, a file not written")
+      .interruptible();
+}
+}  // namespace
 }  // namespace replsim::cli
 
 int main(int argc, char** argv) {
@@ -34,6 +47,11 @@ int main(int argc, char** argv) {
   auto& commands = registry();
   std::stable_sort(commands.begin(), commands.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   for (auto& [order, setup] : commands) setup(app, exit_code);
+  add_exit_codes(&app, top_level_exit_codes());
+  if (const std::string unknown = unknown_command_message(app, argc, argv); !unknown.empty()) {
+    std::fputs(unknown.c_str(), stderr);
+    return kExitBadInput;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -2,14 +2,15 @@
 
 #include <cstdio>
 
+#include "cli/cli_conventions.h"
 #include "harness/pg_binaries.h"
 
 namespace replsim::cli {
 
 void add_pg_bindir_option(CLI::App* cmd, std::string* dir, const std::string& prefix) {
-  cmd->add_option(
+  dir_option(cmd->add_option(
       "--pg-bindir", *dir,
-      prefix + "PostgreSQL 15 server binaries (default: $REPLSIM_PG_BINDIR, else " + harness::kDefaultPgBindir + ")");
+      prefix + "PostgreSQL 15 server binaries (default: $REPLSIM_PG_BINDIR, else " + harness::kDefaultPgBindir + ")"));
 }
 
 bool pg_binaries_present(const std::string& dir, const std::string& verb) {

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "cli/cli_conventions.h"
 #include "vocab/default_timing.h"
 
 namespace replsim::cli {
@@ -18,9 +19,10 @@ std::unique_ptr<MeasuredTiming>& loaded() {
 }  // namespace
 
 void add_timing_option(CLI::App* cmd, std::string* path) {
-  cmd->add_option("--timing", *path,
-                  "Timing profile (JSON, as `replsim calibrate` writes it; see docs/timing.md) whose spread bounds "
-                  "the simulator's virtual time per step (default: the shipped timing/default.json, compiled in)");
+  file_option(
+      cmd->add_option("--timing", *path,
+                      "Timing profile (JSON, as `replsim calibrate` writes it; see docs/timing.md) whose spread bounds "
+                      "the simulator's virtual time per step (default: the shipped timing/default.json, compiled in)"));
 }
 
 bool select_timing(const std::string& path) {

@@ -407,7 +407,8 @@ Status Cluster::init_primary(const std::string& name) {
       // "fsync and process crashes"), and commits are twice as fast. With disk faults the
       // syncs are what the gate holds, so they must happen: fsync = off makes
       // issue_xlog_fsync return without calling fdatasync.
-      {"fsync", options_.disk_faults ? "on" : "off"},
+      // HarnessOptions::fsync asks for fsync = on (`replsim compare`'s measurements).
+      {"fsync", options_.disk_faults || options_.fsync.value_or(false) ? "on" : "off"},
       // Data files change only at checkpoints, as the simulator's naive-copy model assumes (a
       // data file holds what the last checkpoint wrote; docs/harness.md "Data files and
       // checkpoints"): the background writer writes nothing, no checkpoint is timed or forced

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace replsim::harness {
@@ -25,6 +26,11 @@ struct HarnessOptions {
   // the disk gate preloaded, fsync = on and wal_sync_method = fdatasync. Commits flush to the
   // disk then, which is slower: set it only for scenarios that stall a disk.
   bool disk_faults = false;
+  // fsync for every server of the cluster. Unset: off (a process crash keeps the page cache, so
+  // scenarios lose nothing by it; cluster.cc), or on with disk_faults. `replsim compare` sets it
+  // on, so that commit latency includes the disk's flush, unless asked for --fsync off.
+  // disk_faults needs the syncs: with it, fsync is on whatever this says.
+  std::optional<bool> fsync;
   // The gate's shared object. Empty: $REPLSIM_DISK_GATE_LIBRARY, else the one built with the harness.
   std::string disk_gate_library;
 

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "harness/interrupt.h"
+#include "vocab/assert.h"
 #include "vocab/dataset.h"
 #include "vocab/nearest_rank.h"
 
@@ -131,6 +132,14 @@ Result<std::unique_ptr<LatencyBench>> LatencyBench::create(const HarnessOptions&
   if (Status s = bench->admin_->exec("SET synchronous_commit = local").status(); !s.ok())
     return bench->fail(s.message());
   return bench;
+}
+
+Result<std::string> LatencyBench::primary_setting(const std::string& name) {
+  REPLSIM_ASSERT(name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") == std::string::npos,
+                 "a setting's name");
+  PgReply r = admin_->exec("SHOW " + name);
+  if (!r.ok) return fail(r.error);
+  return r.at(0, 0);
 }
 
 std::string LatencyBench::server_logs(size_t lines) const {

@@ -70,6 +70,13 @@ class LatencyBench {
   // up again (so the next configuration starts clean). Errors carry the servers' log lines.
   Result<BenchMeasure> measure(const BenchConfig& config);
 
+  // The cluster's run directory, where every data directory is (for the report's disk).
+  const std::string& run_dir() const { return cluster_->dir(); }
+
+  // A setting as the primary runs with it (SHOW name; "fsync" gives "on" or "off").
+  // REQUIRES: `name` is a setting's name (letters, digits and `_`).
+  Result<std::string> primary_setting(const std::string& name);
+
   // The last `lines` lines of every server's log, labelled by node.
   std::string server_logs(size_t lines) const;
 

@@ -77,7 +77,12 @@ TEST(CompareQuickTest, QuickJsonRunMeasuresSyncCostAndPartitionStalls) {
   std::printf("replsim compare --quick --json took %.1f s\n", r.seconds);
   EXPECT_LT(r.seconds, 70.0) << "--quick is meant for classrooms: under a minute";
   EXPECT_NE(r.err.find("[1/"), std::string::npos) << "progress on stderr";
-  const nlohmann::json doc = nlohmann::json::parse(r.out);
+  const nlohmann::json doc = nlohmann::json::parse(r.out);  // One whole document: trailing data throws.
+  // Measured with fsync = on by default, on a named disk.
+  EXPECT_EQ(doc["fsync"], "on");
+  EXPECT_NE(doc["disk"]["filesystem"], "unknown") << doc["disk"].dump();
+  EXPECT_EQ(doc["disk"]["mount_point"].get<std::string>().front(), '/');
+  EXPECT_NE(r.err.find("fsync = on"), std::string::npos) << r.err;
   ASSERT_TRUE(doc["rows"].is_array());
   ASSERT_GE(doc["rows"].size(), 10u);
 
@@ -127,11 +132,22 @@ TEST(CompareQuickTest, QuickJsonRunMeasuresSyncCostAndPartitionStalls) {
   }
 }
 
+// --fsync off is a labelled option: the servers run with it, and the table says so.
+TEST(CompareQuickTest, FsyncOffIsMeasuredAndSaid) {
+  const ProcessRun r = run_replsim({"compare", "--fsync", "off", "--setups", "async", "--levels", "local",
+                                    "--latencies", "0", "--clients", "1", "--duration", "0.3", "--partition", "0.3"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("; fsync = off (--fsync off:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\ndisk: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("local"), std::string::npos) << r.out;
+}
+
 TEST(CompareQuickTest, UnknownLevelSetupOrLatencyIsBadInput) {
   EXPECT_EQ(run_replsim({"compare", "--levels", "on,sometimes"}).exit_code, 2);
   EXPECT_EQ(run_replsim({"compare", "--setups", "first2"}).exit_code, 2);
   EXPECT_EQ(run_replsim({"compare", "--latencies", "0,-5"}).exit_code, 2);
   EXPECT_EQ(run_replsim({"compare", "--latencies", "fast"}).exit_code, 2);
+  EXPECT_EQ(run_replsim({"compare", "--fsync", "sometimes"}).exit_code, 2);
 }
 
 }  // namespace
