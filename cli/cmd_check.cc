@@ -30,6 +30,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli/axis_option.h"
 #include "cli/command.h"
 #include "cli/html_timeline.h"
 #include "cli/pg_bindir_option.h"
@@ -241,7 +242,8 @@ std::string write_counterexample_page(const std::string& path, const campaign::C
   auto prediction = sim::simulate(c.scenario, options);
   if (!prediction.ok())
     return fmt::format("cannot simulate the counterexample for {}: {}", path, prediction.status().message());
-  if (Status s = write_counterexample_html(path, c.property, c.verdict.witness, yaml_file, c.scenario, *prediction);
+  if (Status s = write_counterexample_html(path, c.property, c.verdict.witness, yaml_file, c.scenario, *prediction,
+                                           selected_axis());
       !s.ok())
     return s.message();
   return "";
@@ -720,6 +722,7 @@ void add_check_command(CLI::App& app, int& exit_code) {
       "run agreed); 1 a guarantee was violated, a false promise survived its runs, or (--real) a run disagreed; "
       "2 bad input.");
   add_timing_option(cmd, &args->timing);
+  add_axis_option(cmd);
   add_pg_bindir_option(cmd, &args->pg_bindir, "With --real: ");
   cmd->callback([args, cmd, &exit_code] {
     if (!select_timing(args->timing)) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/axis_option.h"
 #include "cli/command.h"
 #include "cli/html_timeline.h"
 #include "cli/pg_bindir_option.h"
@@ -84,7 +85,7 @@ int run_one(const std::string& file, const RunOptions& o, size_t file_count) {
     const std::string path = html_path_for(o.html, scenario->name, file_count);
     const RunResult* predicted = o.real ? nullptr : &*result;
     const RunResult* observed = o.real ? &*result : nullptr;
-    if (Status s = write_timeline_html(path, *scenario, predicted, observed); !s.ok()) {
+    if (Status s = write_timeline_html(path, *scenario, predicted, observed, selected_axis()); !s.ok()) {
       std::fprintf(stderr, "%s\n", s.message().c_str());
       return kExitBadInput;
     }
@@ -107,6 +108,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--keep", options->keep, "With --real: keep the cluster's directory (data, logs, archive)");
   add_pg_bindir_option(cmd, &options->pg_bindir, "With --real: ");
   add_timing_option(cmd, &options->timing);
+  add_axis_option(cmd);
   cmd->callback([options, &exit_code] {
     if (!select_timing(options->timing)) {
       exit_code = kExitBadInput;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/axis_option.h"
 #include "cli/command.h"
 #include "cli/html_timeline.h"
 #include "cli/pg_bindir_option.h"
@@ -112,7 +113,8 @@ void record(Outcome& out, const Scenario& scenario, const VerifyOptions& o) {
 // reported and fails the run, since the user asked for it.
 void write_html(Outcome& out, const Scenario& scenario, const VerifyOptions& o, size_t count) {
   const std::string path = html_path_for(o.html, scenario.name, count);
-  if (Status s = write_timeline_html(path, scenario, out.prediction.get(), out.history.get()); !s.ok()) {
+  if (Status s = write_timeline_html(path, scenario, out.prediction.get(), out.history.get(), selected_axis());
+      !s.ok()) {
     progress("timeline not written: " + s.message());
     out.html_failed = true;
     return;
@@ -192,6 +194,7 @@ void add_verify_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--html", options->html,
                   "Write a self-contained page with the predicted and observed timelines to FILE (one per scenario)");
   add_timing_option(cmd, &options->timing);
+  add_axis_option(cmd);
   add_pg_bindir_option(cmd, &options->pg_bindir);
   cmd->callback(
       [options, &exit_code] { exit_code = select_timing(options->timing) ? verify(*options) : kExitBadInput; });
