@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "cli/html_timeline.h"
+#include "cli/timeline_waits.h"
 #include "vocab/step_visitor.h"
 
 namespace replsim::cli {
@@ -184,27 +185,45 @@ std::vector<double> TimelineLayout::step_edges() const {
 }
 
 namespace {
-// Each column's duration in `view`'s run: from the previous column's time (or 0) to its own.
-std::vector<int64_t> durations(const RunView& view) {
-  std::vector<int64_t> d(view.entries.size(), 0);
-  int64_t before = 0;
-  for (size_t c = 0; c < view.entries.size(); ++c) {
-    if (view.entries[c] == nullptr) continue;
-    d[c] = std::max<int64_t>(0, view.entries[c]->time_us - before);
-    before = std::max(before, view.entries[c]->time_us);
-  }
-  return d;
-}
 constexpr int64_t kShortStepUs = 1000;  // A step shorter than 1 ms counts as 1 ms when durations are compared.
 }  // namespace
 
+// Each column's time span in `view`'s run. The simulator stamps a step's timeline entry when
+// the step starts (Cluster::run), the harness when it has observed the positions after it
+// (Runner::record_positions): a simulated step runs from its stamp to the next one's (the
+// last to the run's end), an observed one from the previous stamp to its own.
+std::vector<std::pair<int64_t, int64_t>> TimelineLayout::spans(const RunView& view) const {
+  const size_t n = columns_.size();
+  std::vector<std::pair<int64_t, int64_t>> out(n, {0, 0});
+  const bool stamped_at_start = view.run->source == "simulator";
+  int64_t t = stamped_at_start ? run_end_us(*view.run) : 0;
+  for (size_t k = 0; k < n; ++k) {
+    const size_t c = stamped_at_start ? n - 1 - k : k;  // The simulator's spans end where the next starts.
+    const auto& entries = view.column_entries[c];
+    if (entries.empty()) {
+      out[c] = {t, t};
+      continue;
+    }
+    if (stamped_at_start) {
+      const int64_t start = std::min(entries.front()->time_us, t);
+      out[c] = {start, t};
+      t = start;
+    } else {
+      const int64_t end = std::max(entries.back()->time_us, t);
+      out[c] = {t, end};
+      t = end;
+    }
+  }
+  return out;
+}
+
 // The steps' durations differ by more than 10× (the "start" column, which has none, aside).
 bool TimelineLayout::durations_differ(const RunView& view) const {
-  const std::vector<int64_t> d = durations(view);
+  const auto d = spans(view);
   int64_t lo = -1, hi = 0;
   for (size_t c = 0; c < d.size(); ++c) {
     if (view.entries[c] == nullptr || columns_[c].step < 0) continue;
-    const int64_t x = std::max(d[c], kShortStepUs);
+    const int64_t x = std::max(d[c].second - d[c].first, kShortStepUs);
     lo = lo < 0 ? x : std::min(lo, x);
     hi = std::max(hi, x);
   }
@@ -213,30 +232,27 @@ bool TimelineLayout::durations_differ(const RunView& view) const {
 
 // Widths in proportion to the steps' durations, above a small floor so every step stays visible.
 std::vector<double> TimelineLayout::time_edges(const RunView& view) const {
-  const std::vector<int64_t> d = durations(view);
+  const auto span = spans(view);
   const double n = static_cast<double>(columns_.size());
   const double plot = n * col_width_;
   const double floor = std::min(kTimelineTimeColumnMin, plot / n / 2);
   int64_t total = 0;
-  for (int64_t x : d) total += x;
+  for (const auto& [start, end] : span) total += end - start;
   std::vector<double> edges{kTimelineLeft};
-  for (size_t c = 0; c < d.size(); ++c) {
-    const double share = total > 0 ? static_cast<double>(d[c]) / static_cast<double>(total) : 1.0 / n;
+  for (const auto& [start, end] : span) {
+    const double share = total > 0 ? static_cast<double>(end - start) / static_cast<double>(total) : 1.0 / n;
     edges.push_back(edges.back() + floor + (plot - n * floor) * share);
   }
   return edges;
 }
 
 double TimelineLayout::x_at(const RunView& view, int64_t time_us) const {
-  int64_t before = 0;
-  for (size_t c = 0; c < view.entries.size(); ++c) {
-    if (view.entries[c] == nullptr) continue;
-    const int64_t t = view.entries[c]->time_us;
-    if (time_us <= t) {
-      const double f = t > before ? static_cast<double>(time_us - before) / static_cast<double>(t - before) : 1.0;
-      return x_left(view, c) + std::clamp(f, 0.0, 1.0) * width(view, c);
-    }
-    before = std::max(before, t);
+  const auto span = spans(view);
+  for (size_t c = 0; c < span.size(); ++c) {
+    const auto [start, end] = span[c];
+    if (time_us > end && c + 1 < span.size()) continue;
+    const double f = end > start ? static_cast<double>(time_us - start) / static_cast<double>(end - start) : 1.0;
+    return x_left(view, c) + std::clamp(f, 0.0, 1.0) * width(view, c);
   }
   return view.edges.back();
 }

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli/html_timeline.h"
@@ -122,6 +123,7 @@ class TimelineLayout {
   std::vector<double> step_edges() const;
   std::vector<double> time_edges(const RunView& view) const;
   bool durations_differ(const RunView& view) const;
+  std::vector<std::pair<int64_t, int64_t>> spans(const RunView& view) const;
 
   const Scenario& scenario_;
   const RunResult* predicted_;

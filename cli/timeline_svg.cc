@@ -219,7 +219,7 @@ void TimelineSvg::header_times(const RunView& view, double top) {
     const double x = layout_.x_mid(view, c);
     if (layout_.time_axis())
       out_ += fmt::format(R"(<line x1="{0:.1f}" y1="{1:.1f}" x2="{0:.1f}" y2="{2:.1f}" stroke="#9aa3b2"/>)",
-                          layout_.x_left(view, c + 1), top + 28, top + 42);
+                          layout_.x_left(view, c + 1), top + 22, top + 27);
     if (!space_.take_text(x, top + 38, text, 11, true)) continue;
     out_ += fmt::format(
         R"(<text class="lbl" x="{:.1f}" y="{:.1f}" text-anchor="middle" font-size="11" fill="#5b6475">{}</text>)", x,

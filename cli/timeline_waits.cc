@@ -34,8 +34,15 @@ std::string ended_by(const HistoryEvent& e, const TxRecord& tx) {
   return "";
 }
 
-// The step during which `time_us` fell: the first timeline entry at or after it.
+// The step during which `time_us` fell. The simulator stamps a step's entry when it starts,
+// the harness after it ran (see TimelineLayout::spans).
 int step_at(const RunResult& run, int64_t time_us) {
+  if (run.source == "simulator") {
+    int step = -1;
+    for (const auto& e : run.timeline)
+      if (e.time_us <= time_us) step = e.step;
+    return step;
+  }
   for (const auto& e : run.timeline)
     if (e.step >= 0 && e.time_us >= time_us) return e.step;
   return run.timeline.empty() ? -1 : run.timeline.back().step;
