@@ -32,7 +32,7 @@ inline constexpr double kTimelineLaneHeight = 112;
 inline constexpr double kTimelineLaneGap = 8;
 inline constexpr double kTimelineRibbonHeight = 16;
 inline constexpr double kTimelinePlotTop = 24;     // Below the lane's top: room for band labels.
-inline constexpr double kTimelinePlotBottom = 12;  // Above the state ribbon.
+inline constexpr double kTimelinePlotBottom = 26;  // Above the state ribbon: room for the wait bands.
 
 // The kinds of fault band, in the order the legend lists them. `kind` is the page's
 // data-band id; "noprimary" belongs to the whole cluster (node "*").

@@ -166,6 +166,8 @@ void TimelineSvg::axis(double height) {
     out_ += fmt::format(R"(<line x1="{0:.1f}" y1="{1:.0f}" x2="{0:.1f}" y2="{2:.0f}" stroke="#e3e7ee"/>)", x,
                         kTimelineAxisHeight - 4, height);
   }
+  out_ += axis_labels_;  // Above every column's background, which a wide label may cross.
+  axis_labels_.clear();
   out_ += fmt::format(R"(<text x="12" y="38" font-size="12" fill="#5b6475">{} →</text>)",
                       layout_.time_axis() ? "steps, in time" : "steps");
 }
@@ -195,11 +197,11 @@ void TimelineSvg::axis_column(const RunView* first, size_t c) {
     const auto [line1, rest] = split_line(col.text, chars);
     const std::string line2 = shorten(rest, chars);
     if (axis_space_.take_text(x, 38, line1, 12.5, true))
-      out_ += fmt::format(
+      axis_labels_ += fmt::format(
           R"(<text class="lbl" x="{:.1f}" y="38" text-anchor="middle" font-size="12.5" font-weight="600">{}</text>)", x,
           html_escape(line1));
     if (!line2.empty() && axis_space_.take_text(x, 53, line2, 11, true))
-      out_ += fmt::format(
+      axis_labels_ += fmt::format(
           R"(<text class="lbl" x="{:.1f}" y="53" text-anchor="middle" font-size="11" fill="#5b6475">{}</text>)", x,
           html_escape(line2));
   }
@@ -489,6 +491,9 @@ double TimelineSvg::tx_x(const RunView& view, const TxRecord& tx) const {
 }
 
 void TimelineSvg::lane_marks(const RunView& view, const std::string& node, double top) {
+  for (const auto& tx : view.run->transactions)  // Every mark first: no label is drawn under another mark.
+    if (tx.node == node && layout_.column_of(tx.step))
+      space_.take(tx_x(view, tx) - 10, layout_.y_of(view, tx.commit_lsn, top) - 10, 20, 20);
   for (const auto& tx : view.run->transactions) {
     if (tx.node != node) continue;
     const auto c = layout_.column_of(tx.step);
@@ -509,13 +514,13 @@ void TimelineSvg::lane_marks(const RunView& view, const std::string& node, doubl
     const bool lost = fate == TxFate::kLost;
     const std::string name = shorten(tx.label, 18), sub = lost ? "acknowledged, LOST" : st.id;
     const double w = std::max(text_width(name, 12.5), text_width(sub, 10.5));
-    if (space_.take(x + 12, y - 15, w, 27)) {
+    if (space_.take(x + 12, y - 18, w, 32)) {
       out_ += fmt::format(
           R"(<text class="lbl" x="{:.1f}" y="{:.1f}" font-size="12.5" font-weight="700" fill="{}" paint-order="stroke" stroke="#fff" stroke-width="3">{}</text>)",
           x + 12, y - 4, lost ? st.color : "#1d2330", html_escape(name));
       out_ += fmt::format(
           R"(<text class="lbl" x="{:.1f}" y="{:.1f}" font-size="10.5" fill="{}" paint-order="stroke" stroke="#fff" stroke-width="3">{}</text>)",
-          x + 12, y + 9, lost ? st.color : "#5b6475", sub);
+          x + 12, y + 10.5, lost ? st.color : "#5b6475", sub);
     }
     out_ += "</g>\n";
   }

@@ -96,8 +96,9 @@ class TimelineSvg {
 
   const TimelineLayout& layout_;
   std::string out_;
-  LabelSpace axis_space_;  // The step axis's labels.
-  LabelSpace space_;       // The labels of the group header or lane being drawn.
+  LabelSpace axis_space_;    // The step axis's labels.
+  std::string axis_labels_;  // Drawn after the axis's columns.
+  LabelSpace space_;         // The labels of the group header or lane being drawn.
 };
 
 }  // namespace replsim::cli
