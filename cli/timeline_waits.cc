@@ -78,6 +78,17 @@ std::pair<std::string, std::string> shape_of(const std::string& note, const std:
   return {shape, first};
 }
 
+// "burst_9" before "burst_10": labels compared by their text, then by the number they end in.
+bool natural_less(const std::string& a, const std::string& b) {
+  auto split = [](const std::string& s) {
+    size_t d = s.size();
+    while (d > 0 && std::isdigit(static_cast<unsigned char>(s[d - 1]))) --d;
+    const std::string digits = s.substr(d);
+    return std::make_pair(s.substr(0, d), digits.empty() || digits.size() > 18 ? -1LL : std::stoll(digits));
+  };
+  return split(a) < split(b);
+}
+
 }  // namespace
 
 int64_t run_end_us(const RunResult& run) {
@@ -142,8 +153,11 @@ std::vector<std::string> group_notes(const std::vector<std::string>& notes, cons
       for (size_t i : members) out.push_back(notes[i]);
       continue;
     }
-    const std::string a = shape_of(notes[members.front()], known).second;
-    const std::string b = shape_of(notes[members.back()], known).second;
+    std::vector<std::string> named;
+    for (size_t i : members) named.push_back(shape_of(notes[i], known).second);
+    std::sort(named.begin(), named.end(), natural_less);
+    const std::string& a = named.front();
+    const std::string& b = named.back();
     out.push_back(fmt::format("{} of these ({} … {}), the first: {}", members.size(), a, b, notes[members.front()]));
   }
   return out;
