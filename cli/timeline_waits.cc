@@ -124,8 +124,8 @@ std::vector<CommitWait> commit_waits(const RunResult& run) {
 
 std::string fmt_wait(int64_t us) {
   if (us < 1000) return fmt::format("{} µs", us);
-  if (us < 100'000) return fmt::format("{:.1f} ms", static_cast<double>(us) / 1e3);
-  if (us < 1'000'000) return fmt::format("{:.0f} ms", static_cast<double>(us) / 1e3);
+  if (us < 100000) return fmt::format("{:.1f} ms", static_cast<double>(us) / 1e3);
+  if (us < 1000000) return fmt::format("{:.0f} ms", static_cast<double>(us) / 1e3);
   return fmt::format("{:.1f} s", static_cast<double>(us) / 1e6);
 }
 

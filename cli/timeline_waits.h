@@ -28,7 +28,7 @@ struct CommitWait {
 
 // A wait at least this long is drawn as a band: shorter ones are a synchronous standby's
 // ordinary round trip (the harness only notices waits of block_after_ms).
-inline constexpr int64_t kWaitBandMinUs = 100'000;
+inline constexpr int64_t kWaitBandMinUs = 100000;
 
 // The run's end: the latest time of its timeline and its events.
 int64_t run_end_us(const RunResult& run);

@@ -26,7 +26,7 @@ HistoryEvent at(Type type, int64_t time_us, const std::string& label) {
 // Drill 2.1's observed run with two commits that waited: "slow", released 5 s after its
 // invocation (the harness saw it blocked on the way), and "stuck", still waiting at the end.
 RunResult with_waits() {
-  RunResult run = drill_2_1_result("postgresql", 0x3000148, 1'000'000);  // Steps 4 s apart.
+  RunResult run = drill_2_1_result("postgresql", 0x3000148, 1000000);  // Steps 4 s apart.
   TxRecord slow = run.transactions[0];
   slow.label = "slow";
   slow.step = 3;
@@ -37,11 +37,11 @@ RunResult with_waits() {
   stuck.outcomes = {TxOutcome::kBlocked};
   run.transactions.push_back(slow);
   run.transactions.push_back(stuck);
-  run.events.push_back(at(Type::kInvoke, 12'000'000, "slow"));
-  run.events.push_back(at(Type::kBlocked, 13'000'000, "slow"));  // Not an end: the harness goes on.
-  run.events.push_back(at(Type::kOk, 17'000'000, "slow"));
-  run.events.push_back(at(Type::kInvoke, 21'000'000, "stuck"));
-  run.events.push_back(at(Type::kBlocked, 22'000'000, "stuck"));
+  run.events.push_back(at(Type::kInvoke, 12000000, "slow"));
+  run.events.push_back(at(Type::kBlocked, 13000000, "slow"));  // Not an end: the harness goes on.
+  run.events.push_back(at(Type::kOk, 17000000, "slow"));
+  run.events.push_back(at(Type::kInvoke, 21000000, "stuck"));
+  run.events.push_back(at(Type::kBlocked, 22000000, "stuck"));
   return run;  // Its last timeline entry is at 28 s.
 }
 
@@ -49,18 +49,18 @@ TEST(TimelineWaitsTest, AWaitRunsFromTheInvocationToItsAnswerOrTheEnd) {
   const std::vector<CommitWait> waits = commit_waits(with_waits());
   ASSERT_EQ(waits.size(), 2u);  // charlie did not wait.
   EXPECT_EQ(waits[0].label, "slow");
-  EXPECT_EQ(waits[0].waited_us(), 5'000'000);
+  EXPECT_EQ(waits[0].waited_us(), 5000000);
   EXPECT_FALSE(waits[0].open);
   EXPECT_EQ(waits[0].ended, "acknowledged");
   EXPECT_EQ(waits[0].end_step, 4);  // 17 s falls in step 5 (entries at 16 s and 20 s, stamped after each step).
   EXPECT_EQ(wait_line(waits[0]), "slow         waited 5.0 s     on primary, from step 4 to step 5: acknowledged");
   EXPECT_EQ(waits[1].label, "stuck");
   EXPECT_TRUE(waits[1].open);
-  EXPECT_EQ(waits[1].waited_us(), 7'000'000);
+  EXPECT_EQ(waits[1].waited_us(), 7000000);
   EXPECT_NE(wait_line(waits[1]).find("waited 7.0 s"), std::string::npos);
   EXPECT_NE(wait_line(waits[1]).find("still waiting at the end"), std::string::npos);
-  EXPECT_EQ(fmt_wait(303'000), "303 ms");
-  EXPECT_EQ(fmt_wait(12'400), "12.4 ms");
+  EXPECT_EQ(fmt_wait(303000), "303 ms");
+  EXPECT_EQ(fmt_wait(12400), "12.4 ms");
 }
 
 TEST(TimelineWaitsTest, ThePageDrawsEachWaitAsALabelledBandAndListsIt) {
@@ -74,7 +74,7 @@ TEST(TimelineWaitsTest, ThePageDrawsEachWaitAsALabelledBandAndListsIt) {
   EXPECT_NE(html.find(R"(data-wait-us="5000000">5.0 s</td>)"), std::string::npos);
   // A commit that waited only for an ordinary round trip gets no band.
   RunResult quick = run;
-  quick.events[quick.events.size() - 3].time_us = 12'050'000;  // slow's ok, 50 ms after its invocation.
+  quick.events[quick.events.size() - 3].time_us = 12050000;  // slow's ok, 50 ms after its invocation.
   EXPECT_EQ(render_timeline_html(drill_2_1_scenario(), nullptr, &quick).find(R"(data-wait="slow")"), std::string::npos);
 }
 
@@ -135,7 +135,7 @@ TEST(TimelineWaitsTest, TheAxisIsTimeWhenDurationsDifferTenfoldOrWhenAsked) {
       render_timeline_html(scenario, nullptr, &even, PageBanner{}, TimelineAxis::kTime).find(R"(data-axis="time")"),
       std::string::npos);
   RunResult uneven = even;
-  for (size_t i = 3; i < uneven.timeline.size(); ++i) uneven.timeline[i].time_us += 5'000'000;  // Step 4 takes 5 s.
+  for (size_t i = 3; i < uneven.timeline.size(); ++i) uneven.timeline[i].time_us += 5000000;  // Step 4 takes 5 s.
   EXPECT_NE(render_timeline_html(scenario, nullptr, &uneven).find(R"(data-axis="time")"), std::string::npos);
   EXPECT_NE(
       render_timeline_html(scenario, nullptr, &uneven, PageBanner{}, TimelineAxis::kSteps).find(R"(data-axis="steps")"),
