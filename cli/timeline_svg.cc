@@ -241,7 +241,7 @@ void TimelineSvg::group(const RunView& view, double top) {
   std::string sub = view.run->seed != 0 ? fmt::format("seed {} · ", view.run->seed) : "";
   sub += view.id == "predicted" ? "virtual time" : "wall-clock time";
   out_ += fmt::format(R"(<text x="12" y="{:.1f}" font-size="11.5" fill="#5b6475">{}</text>)", top + 38, sub);
-  space_.take(0, top, kTimelineLeft - 4, kTimelineGroupHeader);
+  space_.take_text(12, top + 38, sub, 11.5);  // The subtitle shares the row of the step times.
   header_times(view, top);
   for (const auto& b : layout_.bands()) {
     if (b.node != "*") continue;
