@@ -30,6 +30,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli/axis_option.h"
 #include "cli/cli_conventions.h"
 #include "cli/command.h"
 #include "cli/html_timeline.h"
@@ -245,7 +246,8 @@ std::string write_counterexample_page(const std::string& path, const campaign::C
   auto prediction = sim::simulate(c.scenario, options);
   if (!prediction.ok())
     return fmt::format("cannot simulate the counterexample for {}: {}", path, prediction.status().message());
-  if (Status s = write_counterexample_html(path, c.property, c.verdict.witness, yaml_file, c.scenario, *prediction);
+  if (Status s = write_counterexample_html(path, c.property, c.verdict.witness, yaml_file, c.scenario, *prediction,
+                                           selected_axis());
       !s.ok())
     return s.message();
   return "";
@@ -736,6 +738,7 @@ void add_check_command(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(0, 10'000));
   add_check_exit_codes(cmd);
   add_timing_option(cmd, &args->timing);
+  add_axis_option(cmd);
   add_pg_bindir_option(cmd, &args->pg_bindir, "With --real: ");
   cmd->callback([args, cmd, &exit_code] {
     if (!select_timing(args->timing)) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/axis_option.h"
 #include "cli/cli_conventions.h"
 #include "cli/command.h"
 #include "cli/html_index.h"
@@ -121,7 +122,7 @@ FileRun run_one(const std::string& file, const RunOptions& o, HtmlPages& pages) 
     const std::string path = pages.path_for(scenario->name, file);
     const RunResult* predicted = o.real ? nullptr : &*result;
     const RunResult* observed = o.real ? &*result : nullptr;
-    if (Status s = write_timeline_html(path, *scenario, predicted, observed); !s.ok())
+    if (Status s = write_timeline_html(path, *scenario, predicted, observed, selected_axis()); !s.ok())
       return failed(s.message(), kExitBadInput);
     std::fprintf(stderr, "timeline written to %s\n", path.c_str());
     pages.add(index_entry(*scenario, path, verdicts));
@@ -195,6 +196,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
                           .check_failed("an expectation did not hold")
                           .could_not_run("with --real: PostgreSQL missing or failing")
                           .interruptible());
+  add_axis_option(cmd);
   cmd->callback([options, &exit_code] {
     if (!select_timing(options->timing)) {
       exit_code = kExitBadInput;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/axis_option.h"
 #include "cli/cli_conventions.h"
 #include "cli/command.h"
 #include "cli/html_index.h"
@@ -116,7 +117,8 @@ void record(Outcome& out, const Scenario& scenario, const VerifyOptions& o) {
 // listed in the directory's index with its verdict (html_index.h).
 void write_html(Outcome& out, const Scenario& scenario, HtmlPages& pages) {
   const std::string path = pages.path_for(scenario.name, scenario.file);
-  if (Status s = write_timeline_html(path, scenario, out.prediction.get(), out.history.get()); !s.ok()) {
+  if (Status s = write_timeline_html(path, scenario, out.prediction.get(), out.history.get(), selected_axis());
+      !s.ok()) {
     progress("timeline not written: " + s.message());
     out.html_failed = true;
     return;
@@ -234,6 +236,7 @@ void add_verify_command(CLI::App& app, int& exit_code) {
          "existing directory, or a path without .html for several scenarios) gets one page per scenario and index.html")
       ->type_name("FILE|DIR");
   add_timing_option(cmd, &options->timing);
+  add_axis_option(cmd);
   add_pg_bindir_option(cmd, &options->pg_bindir);
   add_verify_exit_codes(cmd);
   cmd->callback(

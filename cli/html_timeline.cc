@@ -47,8 +47,8 @@ std::string render_timeline_html(const Scenario& scenario, const RunResult* pred
 }
 
 std::string render_timeline_html(const Scenario& scenario, const RunResult* predicted, const RunResult* observed,
-                                 const PageBanner& banner) {
-  return TimelinePage(scenario, predicted, observed, banner).render();
+                                 const PageBanner& banner, TimelineAxis axis) {
+  return TimelinePage(scenario, predicted, observed, banner, axis).render();
 }
 
 namespace {
@@ -63,22 +63,23 @@ Status write_page(const std::string& path, const std::string& page) {
 }  // namespace
 
 Status write_timeline_html(const std::string& path, const Scenario& scenario, const RunResult* predicted,
-                           const RunResult* observed) {
-  return write_page(path, render_timeline_html(scenario, predicted, observed));
+                           const RunResult* observed, TimelineAxis axis) {
+  return write_page(path, render_timeline_html(scenario, predicted, observed, PageBanner{}, axis));
 }
 
 std::string render_counterexample_html(const std::string& property, const std::string& witness,
                                        const std::string& yaml_file, const Scenario& scenario,
-                                       const RunResult& prediction) {
+                                       const RunResult& prediction, TimelineAxis axis) {
   Scenario shown = scenario;
   if (!yaml_file.empty()) shown.file = yaml_file;
   return render_timeline_html(shown, &prediction, nullptr,
-                              PageBanner{"Counterexample: " + property + " does not hold", witness});
+                              PageBanner{"Counterexample: " + property + " does not hold", witness}, axis);
 }
 
 Status write_counterexample_html(const std::string& path, const std::string& property, const std::string& witness,
-                                 const std::string& yaml_file, const Scenario& scenario, const RunResult& prediction) {
-  return write_page(path, render_counterexample_html(property, witness, yaml_file, scenario, prediction));
+                                 const std::string& yaml_file, const Scenario& scenario, const RunResult& prediction,
+                                 TimelineAxis axis) {
+  return write_page(path, render_counterexample_html(property, witness, yaml_file, scenario, prediction, axis));
 }
 
 }  // namespace replsim::cli

@@ -7,6 +7,7 @@
 // (timeline_page.h); this header is the way in.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,13 @@
 #include "vocab/status.h"
 
 namespace replsim::cli {
+
+// The x axis: a column per step (repeated steps grouped in one), or each step as wide as it
+// took in each run's own time (above a small floor, with the step labels kept). kAuto chooses
+// time when the steps' durations differ by more than 10× (a step under 1 ms counting as 1 ms).
+enum class TimelineAxis { kAuto, kSteps, kTime };
+// "steps", "time" or "auto", as --axis takes them; nullopt for any other word.
+std::optional<TimelineAxis> parse_timeline_axis(const std::string& text);
 
 // What became of a transaction, as the page colours it.
 enum class TxFate {
@@ -43,7 +51,7 @@ std::string render_timeline_html(const Scenario& scenario, const RunResult* pred
 
 // Renders and writes the page to `path`; an unwritable path is an IoError.
 Status write_timeline_html(const std::string& path, const Scenario& scenario, const RunResult* predicted,
-                           const RunResult* observed);
+                           const RunResult* observed, TimelineAxis axis = TimelineAxis::kAuto);
 
 // A box under the page's title that says why the page exists, e.g. which property a
 // `replsim check` counterexample breaks. Both strings are escaped; an empty title shows none.
@@ -52,7 +60,7 @@ struct PageBanner {
   std::string text;   // A paragraph under it.
 };
 std::string render_timeline_html(const Scenario& scenario, const RunResult* predicted, const RunResult* observed,
-                                 const PageBanner& banner);
+                                 const PageBanner& banner, TimelineAxis axis = TimelineAxis::kAuto);
 
 // The page of a `replsim check` counterexample: the shrunk scenario as the simulator ran it
 // (`prediction`), under a banner naming the broken `property` and the campaign's `witness`.
@@ -60,9 +68,10 @@ std::string render_timeline_html(const Scenario& scenario, const RunResult* pred
 // so the reader can `replsim run` it.
 std::string render_counterexample_html(const std::string& property, const std::string& witness,
                                        const std::string& yaml_file, const Scenario& scenario,
-                                       const RunResult& prediction);
+                                       const RunResult& prediction, TimelineAxis axis = TimelineAxis::kAuto);
 Status write_counterexample_html(const std::string& path, const std::string& property, const std::string& witness,
-                                 const std::string& yaml_file, const Scenario& scenario, const RunResult& prediction);
+                                 const std::string& yaml_file, const Scenario& scenario, const RunResult& prediction,
+                                 TimelineAxis axis = TimelineAxis::kAuto);
 
 }  // namespace replsim::cli
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <iterator>
 
+#include "cli/timeline_waits.h"
 #include "verifier/verification.h"
 
 namespace replsim::cli {
@@ -69,6 +70,15 @@ void transactions(std::string& out, const RunResult& run) {
     out += "\n";
     if (!tx.detail.empty()) out += fmt::format("{:44}{}\n", "", tx.detail);
   }
+}
+
+// How long each commit that waited waited: for a synchronous standby, a stalled disk or a
+// paused primary, from its invocation to its answer (or the end).
+void waits(std::string& out, const RunResult& run) {
+  const std::vector<CommitWait> list = commit_waits(run);
+  if (list.empty()) return;
+  out += "\ncommit waits\n";
+  for (const auto& w : list) out += fmt::format("  {}\n", wait_line(w));
 }
 
 void lags(std::string& out, const RunResult& run) {
@@ -135,12 +145,15 @@ std::string format_report(const Scenario& scenario, const RunResult& run,
                      to_string(scenario.cluster.synchronous_commit), scenario.cluster.synchronous_standby_names);
   timeline(out, run);
   transactions(out, run);
+  waits(out, run);
   lags(out, run);
   final_state(out, run);
   if (const std::string loss = loss_summary(scenario, run); !loss.empty()) out += fmt::format("\n{}\n", loss);
   if (!run.notes.empty()) {
     out += "\nwhat was lost and why\n";
-    for (const auto& n : run.notes) out += fmt::format("  - {}\n", n);
+    std::vector<std::string> labels;
+    for (const auto& tx : run.transactions) labels.push_back(tx.label);
+    for (const auto& n : group_notes(run.notes, labels)) out += fmt::format("  - {}\n", n);
   }
   expectations(out, verdicts, false);
   return out + summary;

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "cli/html_timeline.h"
+#include "cli/timeline_waits.h"
 #include "vocab/step_visitor.h"
 
 namespace replsim::cli {
@@ -121,6 +122,22 @@ void BandBuilder::finish(size_t columns) {
   }
 }
 
+// Steps with the same key in a row share a column: a repeat's or load's inserts, or writes of
+// one kind to one table on one node, or the same step written again.
+std::string group_key(const Step& s) {
+  if (!s.group.empty()) return "group:" + s.group;
+  if (s.kind == StepKind::kInsert || s.kind == StepKind::kUpdate || s.kind == StepKind::kDelete)
+    return fmt::format("write:{}|{}|{}", to_string(s.kind), s.node, s.table);
+  return "text:" + s.text;
+}
+
+std::string group_text(const Step& s, size_t n) {
+  if (s.kind == StepKind::kInsert || s.kind == StepKind::kUpdate || s.kind == StepKind::kDelete)
+    return fmt::format("{} × {}{}{}", n, to_string(s.kind), s.table.empty() ? "" : " " + s.table,
+                       s.node.empty() ? "" : " on " + s.node);
+  return fmt::format("{} × {}", n, s.text);
+}
+
 }  // namespace
 
 const NodePosition* position_of(const TimelineEntry* entry, const std::string& node) {
@@ -134,7 +151,8 @@ bool is_primary_like(const NodePosition& p) {
   return p.state == "primary" || (p.write_lsn.value == 0 && p.replay_lsn.value == 0);
 }
 
-TimelineLayout::TimelineLayout(const Scenario& scenario, const RunResult* predicted, const RunResult* observed)
+TimelineLayout::TimelineLayout(const Scenario& scenario, const RunResult* predicted, const RunResult* observed,
+                               TimelineAxis axis)
     : scenario_(scenario), predicted_(predicted), observed_(observed) {
   build_columns();
   build_nodes();
@@ -147,6 +165,96 @@ TimelineLayout::TimelineLayout(const Scenario& scenario, const RunResult* predic
     const std::string by = observed_->source.empty() ? "postgresql" : observed_->source;
     views_.push_back(view_of(observed_, "observed", "Observed (" + by + ")"));
   }
+  time_axis_ = axis == TimelineAxis::kTime ||
+               (axis == TimelineAxis::kAuto &&
+                std::any_of(views_.begin(), views_.end(), [this](const RunView& v) { return durations_differ(v); }));
+  for (auto& v : views_) v.edges = time_axis_ ? time_edges(v) : step_edges();
+}
+
+std::optional<TimelineAxis> parse_timeline_axis(const std::string& text) {
+  if (text == "steps") return TimelineAxis::kSteps;
+  if (text == "time") return TimelineAxis::kTime;
+  if (text == "auto") return TimelineAxis::kAuto;
+  return std::nullopt;
+}
+
+std::vector<double> TimelineLayout::step_edges() const {
+  std::vector<double> edges;
+  for (size_t c = 0; c <= columns_.size(); ++c) edges.push_back(x_left(c));
+  return edges;
+}
+
+namespace {
+constexpr int64_t kShortStepUs = 1000;  // A step shorter than 1 ms counts as 1 ms when durations are compared.
+}  // namespace
+
+// Each column's time span in `view`'s run. The simulator stamps a step's timeline entry when
+// the step starts (Cluster::run), the harness when it has observed the positions after it
+// (Runner::record_positions): a simulated step runs from its stamp to the next one's (the
+// last to the run's end), an observed one from the previous stamp to its own.
+std::vector<std::pair<int64_t, int64_t>> TimelineLayout::spans(const RunView& view) const {
+  const size_t n = columns_.size();
+  std::vector<std::pair<int64_t, int64_t>> out(n, {0, 0});
+  const bool stamped_at_start = view.run->source == "simulator";
+  int64_t t = stamped_at_start ? run_end_us(*view.run) : 0;
+  for (size_t k = 0; k < n; ++k) {
+    const size_t c = stamped_at_start ? n - 1 - k : k;  // The simulator's spans end where the next starts.
+    const auto& entries = view.column_entries[c];
+    if (entries.empty()) {
+      out[c] = {t, t};
+      continue;
+    }
+    if (stamped_at_start) {
+      const int64_t start = std::min(entries.front()->time_us, t);
+      out[c] = {start, t};
+      t = start;
+    } else {
+      const int64_t end = std::max(entries.back()->time_us, t);
+      out[c] = {t, end};
+      t = end;
+    }
+  }
+  return out;
+}
+
+// The steps' durations differ by more than 10× (the "start" column, which has none, aside).
+bool TimelineLayout::durations_differ(const RunView& view) const {
+  const auto d = spans(view);
+  int64_t lo = -1, hi = 0;
+  for (size_t c = 0; c < d.size(); ++c) {
+    if (view.entries[c] == nullptr || columns_[c].step < 0) continue;
+    const int64_t x = std::max(d[c].second - d[c].first, kShortStepUs);
+    lo = lo < 0 ? x : std::min(lo, x);
+    hi = std::max(hi, x);
+  }
+  return lo > 0 && hi > 10 * lo;
+}
+
+// Widths in proportion to the steps' durations, above a small floor so every step stays visible.
+std::vector<double> TimelineLayout::time_edges(const RunView& view) const {
+  const auto span = spans(view);
+  const double n = static_cast<double>(columns_.size());
+  const double plot = n * col_width_;
+  const double floor = std::min(kTimelineTimeColumnMin, plot / n / 2);
+  int64_t total = 0;
+  for (const auto& [start, end] : span) total += end - start;
+  std::vector<double> edges{kTimelineLeft};
+  for (const auto& [start, end] : span) {
+    const double share = total > 0 ? static_cast<double>(end - start) / static_cast<double>(total) : 1.0 / n;
+    edges.push_back(edges.back() + floor + (plot - n * floor) * share);
+  }
+  return edges;
+}
+
+double TimelineLayout::x_at(const RunView& view, int64_t time_us) const {
+  const auto span = spans(view);
+  for (size_t c = 0; c < span.size(); ++c) {
+    const auto [start, end] = span[c];
+    if (time_us > end && c + 1 < span.size()) continue;
+    const double f = end > start ? static_cast<double>(time_us - start) / static_cast<double>(end - start) : 1.0;
+    return x_left(view, c) + std::clamp(f, 0.0, 1.0) * width(view, c);
+  }
+  return view.edges.back();
 }
 
 void TimelineLayout::build_columns() {
@@ -154,17 +262,29 @@ void TimelineLayout::build_columns() {
   for (const RunResult* run : {predicted_, observed_})
     if (run != nullptr)
       for (const auto& e : run->timeline) has_start = has_start || e.step < 0;
-  if (has_start) columns_.push_back({-1, "start", "before the first step"});
-  for (size_t i = 0; i < scenario_.steps.size(); ++i)
-    columns_.push_back({static_cast<int>(i), fmt::format("step {}", i + 1), scenario_.steps[i].text});
-  if (columns_.empty()) columns_.push_back({-1, "start", "the scenario has no steps"});
-  col_width_ = std::clamp(kTimelinePlotWidth / static_cast<double>(columns_.size()), kTimelineColumnMin,
-                          kTimelineColumnMax);
+  if (has_start) columns_.push_back({-1, "start", "before the first step", -1});
+  const auto& steps = scenario_.steps;
+  for (size_t i = 0; i < steps.size();) {
+    size_t j = i + 1;  // Steps i..j-1 are alike.
+    while (j < steps.size() && group_key(steps[j]) == group_key(steps[i])) ++j;
+    const size_t n = j - i;
+    if (n >= 3 || (n == 2 && !steps[i].group.empty())) {
+      columns_.push_back({static_cast<int>(i), fmt::format("steps {}–{}", i + 1, j), group_text(steps[i], n),
+                          static_cast<int>(j - 1)});
+      i = j;
+      continue;
+    }
+    columns_.push_back({static_cast<int>(i), fmt::format("step {}", i + 1), steps[i].text, static_cast<int>(i)});
+    ++i;
+  }
+  if (columns_.empty()) columns_.push_back({-1, "start", "the scenario has no steps", -1});
+  // Never wider than the plot: many columns get narrow ones, and their labels thin out.
+  col_width_ = std::min(kTimelinePlotWidth / static_cast<double>(columns_.size()), kTimelineColumnMax);
 }
 
 std::optional<size_t> TimelineLayout::column_of(int step) const {
   for (size_t c = 0; c < columns_.size(); ++c)
-    if (columns_[c].step == step) return c;
+    if (columns_[c].step == step || (step > columns_[c].step && step <= columns_[c].last_step)) return c;
   return std::nullopt;
 }
 
@@ -198,8 +318,12 @@ RunView TimelineLayout::view_of(const RunResult* run, std::string id, std::strin
   v.id = std::move(id);
   v.title = std::move(title);
   v.entries.assign(columns_.size(), nullptr);
+  v.column_entries.resize(columns_.size());
   for (const auto& e : run->timeline)
-    if (auto c = column_of(e.step < 0 ? -1 : e.step)) v.entries[*c] = &e;
+    if (auto c = column_of(e.step < 0 ? -1 : e.step)) {
+      v.entries[*c] = &e;
+      v.column_entries[*c].push_back(&e);
+    }
   std::optional<Lsn> head;
   std::vector<Lsn> all;
   for (size_t c = 0; c < columns_.size(); ++c) {

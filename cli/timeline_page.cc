@@ -11,12 +11,13 @@
 #include "cli/html_escape.h"
 #include "cli/plot_timeline.h"
 #include "cli/timeline_svg.h"
+#include "cli/timeline_waits.h"
 
 namespace replsim::cli {
 
 TimelinePage::TimelinePage(const Scenario& scenario, const RunResult* predicted, const RunResult* observed,
-                           PageBanner banner)
-    : scenario_(scenario), layout_(scenario, predicted, observed), banner_(std::move(banner)) {}
+                           PageBanner banner, TimelineAxis axis)
+    : scenario_(scenario), layout_(scenario, predicted, observed, axis), banner_(std::move(banner)) {}
 
 std::string TimelinePage::render() {
   out_.reserve(64 * 1024);
@@ -58,6 +59,7 @@ h1{font-size:21px;margin:0 0 2px}h2{font-size:16px;margin:26px 0 8px}
 .legend{display:flex;flex-wrap:wrap;gap:4px 16px;align-items:center;background:#fff;border:1px solid var(--line);border-radius:6px;padding:6px 12px;font-size:12.5px;margin-bottom:10px}
 .legend span{display:inline-flex;align-items:center;gap:5px;white-space:nowrap}.legend .sep{width:1px;height:18px;background:var(--line)}
 .chart{overflow-x:auto;background:#fff;border:1px solid var(--line);border-radius:6px}
+#timeline{display:block;max-width:100%;height:auto}
 svg text{font-family:system-ui,-apple-system,"Segoe UI","DejaVu Sans",Arial,sans-serif}
 svg .mono{font-family:"DejaVu Sans Mono",monospace}
 .tip{cursor:default}.tx{cursor:pointer}.tx.hl .halo{stroke:#1d2330;stroke-width:2.5}
@@ -111,10 +113,8 @@ void TimelinePage::summary() {
     for (const auto& s : kFateStyles) {
       auto it = by_fate.find(s.fate);
       if (it == by_fate.end()) continue;
-      std::string labels;
-      for (const auto& l : it->second) labels += (labels.empty() ? "" : ", ") + html_escape(l);
-      counts += fmt::format("{}<span class=\"{}\">{} {}: {}</span>", counts.empty() ? "" : " · ",
-                            s.fate == TxFate::kLost ? "lost" : "", it->second.size(), s.name, labels);
+      counts += fmt::format("{}<span class=\"{}\" data-count=\"{}\">{}</span>", counts.empty() ? "" : " · ",
+                            s.fate == TxFate::kLost ? "lost" : "", s.id, fate_count(by_fate, s.fate));
     }
     const bool bad = by_fate.count(TxFate::kLost) != 0;
     out_ += fmt::format("<div class=\"card{}\" data-run=\"{}\"><b>{}</b>{}<br>{}</div>\n", bad ? " bad" : "", v.id,
@@ -122,6 +122,28 @@ void TimelinePage::summary() {
                         counts.empty() ? "no transactions" : counts);
   }
   out_ += "</div>\n";
+}
+
+// "3 acknowledged, kept: a, b, c"; a long list is cut ("20 of 20 acknowledged, then LOST: a_1,
+// a_2, a_3, … a_20"), and the lost count says of how many acknowledged transactions.
+std::string TimelinePage::fate_count(const std::map<TxFate, std::vector<std::string>>& by_fate, TxFate fate) {
+  const std::vector<std::string>& labels = by_fate.at(fate);
+  std::string list;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (labels.size() > 6 && i == 3) {
+      list += ", … " + html_escape(labels.back());
+      break;
+    }
+    list += (i == 0 ? "" : ", ") + html_escape(labels[i]);
+  }
+  std::string count = std::to_string(labels.size());
+  if (fate == TxFate::kLost) {
+    size_t acked = 0;
+    for (TxFate f : {TxFate::kLost, TxFate::kKept, TxFate::kAcknowledged})
+      if (auto it = by_fate.find(f); it != by_fate.end()) acked += it->second.size();
+    count += fmt::format(" of {}", acked);
+  }
+  return fmt::format("{} {}: {}", count, fate_style(fate).name, list);
 }
 
 void TimelinePage::legend() {
@@ -139,6 +161,9 @@ void TimelinePage::legend() {
   out_ +=
       R"(<span><svg width="26" height="12"><rect x="1" y="1" width="24" height="10" fill="#d62728" fill-opacity="0.16"/>)"
       R"(<line x1="1" y1="1" x2="25" y2="1" stroke="#999" stroke-dasharray="3 2"/></svg>behind the primary (lag)</span>)";
+  out_ +=
+      R"(<span><svg width="26" height="14"><rect width="26" height="14" fill="#ff7f0e" fill-opacity="0.09"/>)"
+      R"(<rect y="6" width="26" height="8" rx="2" fill="#e6550d" fill-opacity="0.85"/></svg>commit waiting (its duration)</span>)";
   out_ += R"(<span class="sep"></span>)";
   for (const auto& b : kTimelineBandKinds)
     out_ += fmt::format(
@@ -189,6 +214,24 @@ void TimelinePage::transactions_table() {
   out_ +=
       "</tbody></table>\n<p class=\"muted\">★ the run's final primary. A red outline marks a cell where prediction "
       "and observation disagree.</p>\n";
+  waits_table();
+}
+
+// How long each commit that waited waited, from its invocation to its answer or the end.
+void TimelinePage::waits_table() {
+  std::string rows;
+  for (const auto& v : layout_.views())
+    for (const CommitWait& w : commit_waits(*v.run))
+      rows += fmt::format(
+          "<tr data-label=\"{0}\"><td>{1}</td><td><b>{0}</b></td><td>{2}</td><td data-wait-us=\"{3}\">{4}</td>"
+          "<td>step {5}</td><td>{6}</td></tr>\n",
+          html_escape(w.label), html_escape(v.title), html_escape(w.node), w.waited_us(), fmt_wait(w.waited_us()),
+          w.step + 1, w.open ? "still waiting at the end" : fmt::format("step {}: {}", w.end_step + 1, w.ended));
+  if (rows.empty()) return;
+  out_ +=
+      "<h2>Commit waits</h2>\n<table class=\"waits\"><thead><tr><th>run</th><th>transaction</th><th>on</th>"
+      "<th>waited</th><th>from</th><th>until</th></tr></thead><tbody>\n" +
+      rows + "</tbody></table>\n";
 }
 
 // One cell per node: is `label`'s effect there at the end of `view`'s run? A cell where
@@ -248,7 +291,9 @@ void TimelinePage::notes() {
   for (const auto& v : layout_.views()) {
     out_ += fmt::format("<p><b>{}</b></p>\n<ul class=\"notes\">", html_escape(v.title));
     if (v.run->notes.empty()) out_ += "<li class=\"muted\">no notes</li>";
-    for (const auto& n : v.run->notes) out_ += fmt::format("<li>{}</li>", html_escape(n));
+    std::vector<std::string> labels;
+    for (const auto& tx : v.run->transactions) labels.push_back(tx.label);
+    for (const auto& n : group_notes(v.run->notes, labels)) out_ += fmt::format("<li>{}</li>", html_escape(n));
     out_ += "</ul>\n";
   }
   if (!scenario_.expectations.empty()) {
@@ -267,9 +312,12 @@ void TimelinePage::steps_table() {
                         html_escape(layout_.columns()[c].text));
     for (const auto& v : layout_.views()) {
       const TimelineEntry* e = v.entries[c];
+      std::vector<std::string> notes, labels;
+      for (const TimelineEntry* each : v.column_entries[c])
+        notes.insert(notes.end(), each->notes.begin(), each->notes.end());
+      for (const auto& tx : v.run->transactions) labels.push_back(tx.label);
       std::string caused;
-      if (e != nullptr)
-        for (const auto& n : e->notes) caused += (caused.empty() ? "" : "<br>") + html_escape(n);
+      for (const auto& n : group_notes(notes, labels)) caused += (caused.empty() ? "" : "<br>") + html_escape(n);
       out_ += fmt::format("<td>{}</td><td>{}</td>", e == nullptr ? "—" : fmt_time(e->time_us), caused);
     }
     out_ += "</tr>\n";

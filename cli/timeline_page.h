@@ -4,7 +4,9 @@
 // highlighting. render_timeline_html (html_timeline.h) is its entry point.
 #pragma once
 
+#include <map>
 #include <string>
+#include <vector>
 
 #include "cli/html_timeline.h"
 #include "cli/timeline_layout.h"
@@ -17,7 +19,8 @@ namespace replsim::cli {
 class TimelinePage {
  public:
   // `scenario`, `predicted` and `observed` (each may be null) must outlive the page.
-  TimelinePage(const Scenario& scenario, const RunResult* predicted, const RunResult* observed, PageBanner banner = {});
+  TimelinePage(const Scenario& scenario, const RunResult* predicted, const RunResult* observed, PageBanner banner = {},
+               TimelineAxis axis = TimelineAxis::kAuto);
   std::string render();
 
  private:
@@ -25,7 +28,9 @@ class TimelinePage {
   void header();
   void summary();
   void legend();
+  static std::string fate_count(const std::map<TxFate, std::vector<std::string>>& by_fate, TxFate fate);
   void transactions_table();
+  void waits_table();
   void presence_cells(const RunView& view, const std::string& label, TxFate fate);
   void lags_table();
   void notes();

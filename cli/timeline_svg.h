@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "cli/html_timeline.h"
 #include "cli/timeline_layout.h"
@@ -46,6 +47,27 @@ std::string shorten(const std::string& text, size_t max_chars);
 // Splits `text` in two at the last space that keeps the first line within `max_chars`.
 std::pair<std::string, std::string> split_line(const std::string& text, size_t max_chars);
 
+// The rough width of `text` in CSS pixels at `font_size` (generous, so that labels kept apart
+// by it are apart in a browser).
+double text_width(const std::string& text, double font_size);
+
+// The rectangles labels already take: a label is drawn only where it overlaps none (its mark
+// or band keeps its tooltip), so crowded pages thin their labels instead of piling them up.
+class LabelSpace {
+ public:
+  // Takes the box (x, y)-(x+w, y+h) and returns true if it is free; false (taking nothing) if not.
+  bool take(double x, double y, double w, double h);
+  // The box of a one-line label with its baseline at y: anchored at its start, or its middle.
+  bool take_text(double x, double y, const std::string& text, double font_size, bool middle = false);
+  void clear() { boxes_.clear(); }
+
+ private:
+  struct Box {
+    double x0, y0, x1, y1;
+  };
+  std::vector<Box> boxes_;
+};
+
 // Draws the chart: one string, one method per part, in drawing order (later parts on top).
 class TimelineSvg {
  public:
@@ -59,16 +81,24 @@ class TimelineSvg {
   void lane(const RunView& view, const std::string& node, double top);
   void lane_label(const RunView& view, const std::string& node, double top);
   void lane_states(const RunView& view, const std::string& node, double top);
-  void lane_bands(const std::string& node, double top);
+  void lane_bands(const RunView& view, const std::string& node, double top);
   void lane_lag(const RunView& view, const std::string& node, double top);
   void lane_lines(const RunView& view, const std::string& node, double top);
   void lane_cells(const RunView& view, const std::string& node, double top);
   void lane_marks(const RunView& view, const std::string& node, double top);
   void lane_ghosts(const RunView& view, const std::string& node, double top);
+  void lane_waits(const RunView& view, const std::string& node, double top);  // timeline_waits.cc
+  void header_times(const RunView& view, double top);
+  void axis_column(const RunView* first, size_t column);
   std::string tx_title(const RunView& view, const TxRecord& tx, TxFate fate) const;
+  // Where a transaction's mark goes across: its column's middle, or spread over a group's column.
+  double tx_x(const RunView& view, const TxRecord& tx) const;
 
   const TimelineLayout& layout_;
   std::string out_;
+  LabelSpace axis_space_;    // The step axis's labels.
+  std::string axis_labels_;  // Drawn after the axis's columns.
+  LabelSpace space_;         // The labels of the group header or lane being drawn.
 };
 
 }  // namespace replsim::cli

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -162,6 +163,34 @@ TEST(CourseTest, CommandsNamedInTheProseAreRunByTheCourse) {
       EXPECT_TRUE(std::any_of(commands.begin(), commands.end(),
                               [&](const std::string& cmd) { return cmd.rfind(named + " ", 0) == 0; }))
           << c.file << " names `" << named << "`, which no ```sh block of the course runs";
+}
+
+// The sync chapter shows the price of synchronous replication: a commit that waits, with its
+// wait time printed, and drawn as a band on the primary's lane of the page its command writes,
+// until the heal releases it.
+TEST(CourseTest, TheSyncChapterShowsACommitWaitingUntilTheHealReleasesIt) {
+  const Chapter chapter = parse_chapter("sync-blocks.md", read_text(course_dir() + "/sync-blocks.md"));
+  const CourseCommand* run = nullptr;
+  for (const auto& cmd : chapter.commands)
+    if (!cmd.html.empty() &&
+        std::find(cmd.args.begin(), cmd.args.end(), "scenarios/sync-commit-released-by-heal.yaml") != cmd.args.end())
+      run = &cmd;
+  ASSERT_NE(run, nullptr) << "sync-blocks.md runs no `replsim run scenarios/sync-commit-released-by-heal.yaml --html`";
+  const std::vector<std::string>& lines = run->expected_lines;
+  EXPECT_TRUE(std::any_of(lines.begin(), lines.end(), [](const std::string& l) {
+    return std::regex_search(
+        l, std::regex(R"(^\s*dora\s+waited [0-9.]+ s\s+on primary, from step 3 to step 6: acknowledged)"));
+  })) << "the chapter does not show dora's wait time";
+  Workdir dir;
+  ASSERT_FALSE(dir.path().empty());
+  const CommandRun result = run_replsim(run->args, dir.path(), 60);
+  ASSERT_EQ(result.exit_code, 0) << result.out;
+  EXPECT_TRUE(std::regex_search(result.out, std::regex(R"(commit waits\n\s+dora\s+waited 5\.[0-9] s )"))) << result.out;
+  const std::string page = read_text(dir.path() + "/" + run->html);
+  EXPECT_NE(page.find(R"(class="tip wait" data-wait="dora" data-node="primary" data-open="no")"), std::string::npos)
+      << "no wait band for dora on the primary's lane in " << run->html;
+  EXPECT_TRUE(std::regex_search(page, std::regex(R"(class="lbl wait-label"[^>]*>dora waited 5\.[0-9] s<)")))
+      << "dora's wait band has no label with its duration";
 }
 
 TEST(CourseTest, SimulatorCommandsRunAsTheChaptersSay) {
