@@ -450,7 +450,10 @@ bool runs_transaction(StepKind kind) {
     case StepKind::kInsert:
     case StepKind::kUpdate:
     case StepKind::kDelete:
-    case StepKind::kTruncate: return true;
+    case StepKind::kTruncate:
+    case StepKind::kBegin:  // A session's transaction runs on its begin's node.
+    case StepKind::kCommit:
+    case StepKind::kRollback: return true;
     case StepKind::kMark:
     case StepKind::kCatchup:
     case StepKind::kWait:
