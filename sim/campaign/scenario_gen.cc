@@ -53,6 +53,13 @@ class Realizer {
         if (text == StepText::kDescribe) step.text = describe_step(step);
       }
     }
+    // Every session ends: those still open commit (the checker refuses one that never ends).
+    while (!sessions_.empty()) {
+      Step& step = scenario_.steps.emplace_back();
+      end_session(0, step, true);
+      advance(step);
+      if (text == StepText::kDescribe) step.text = describe_step(step);
+    }
     // Only an operating-system crash ends a stall: a scenario never ends with one.
     for (NodeModel& n : nodes_) {
       if (!n.stalled) continue;
@@ -73,7 +80,8 @@ class Realizer {
     ClusterSpec& spec = scenario_.cluster;
     const int standbys = 1 + std::clamp(c.standbys - 1, 0, 2);
     spec.nodes.push_back({"primary", NodeRole::kPrimary, false, {}, std::nullopt});
-    for (int i = 1; i <= standbys; ++i) spec.nodes.push_back({fmt::format("s{}", i), NodeRole::kStandby, false, {}, std::nullopt});
+    for (int i = 1; i <= standbys; ++i)
+      spec.nodes.push_back({fmt::format("s{}", i), NodeRole::kStandby, false, {}, std::nullopt});
     walk_.emplace(scenario_);
     for (const NodeSpec& node : spec.nodes) {
       nodes_.emplace_back().name = node.name;
@@ -82,7 +90,8 @@ class Realizer {
     // 1, 5 or 20 ms one way: a standby in the next room, the next city, the next country.
     if (profile_.link_latencies && c.far % 4 != 0) {
       static constexpr std::array<int64_t, 3> kFarUs = {1000, 5000, 20000};
-      spec.nodes[static_cast<size_t>(1 + c.far % standbys)].link_latency_us = kFarUs[static_cast<size_t>(c.far % 4 - 1)];
+      spec.nodes[static_cast<size_t>(1 + c.far % standbys)].link_latency_us =
+          kFarUs[static_cast<size_t>(c.far % 4 - 1)];
     }
     spec.archive_mode = profile_.archive_mode;
     spec.synchronous_commit = profile_.levels[static_cast<size_t>(c.level) % profile_.levels.size()];
@@ -92,6 +101,8 @@ class Realizer {
 
   // The walk takes the realised step; the models read their states from it.
   void advance(const Step& step) {
+    const bool ends = step.kind == StepKind::kCrash || step.kind == StepKind::kStop || step.kind == StepKind::kOsCrash;
+    for (OpenSession& o : sessions_) o.lost |= ends && step.node == o.node;
     walk_->apply(step);
     for (NodeModel& n : nodes_) static_cast<NodeAtStep&>(n) = *walk_->find(n.name);
   }
@@ -197,6 +208,7 @@ class Realizer {
       case Intent::kPauseReplay: return pause_replay(in, step);
       case Intent::kResumeReplay: return resume_replay(in, step);
       case Intent::kReload: return reload(in, step);
+      case Intent::kSession: return session(in, step);
     }
     REPLSIM_ASSERT(false, "an intent kind with no realisation");
     return false;
@@ -440,7 +452,10 @@ class Realizer {
   }
 
   bool pause(const StepIntent& in, Step& step) {
-    NodeModel* n = pick(in.target, [](const NodeModel& m) { return m.run == Run::kRunning && !m.stalled; });
+    // Nothing of a session may happen while its node is paused: its node is not paused.
+    NodeModel* n = pick(in.target, [this](const NodeModel& m) {
+      return m.run == Run::kRunning && !m.stalled && !has_session_on(m.name);
+    });
     if (n == nullptr) return false;
     step.kind = StepKind::kPause;
     step.node = n->name;
@@ -553,6 +568,52 @@ class Realizer {
     return true;
   }
 
+  // --- Sessions: at most two open at once, each on the primary it began on.
+  struct OpenSession {
+    std::string label;
+    std::string node;
+    bool lost = false;  // Its node crashed or stopped since the begin: its commit fails.
+  };
+  bool has_session_on(const std::string& node) const {
+    return std::any_of(sessions_.begin(), sessions_.end(), [&](const OpenSession& o) { return o.node == node; });
+  }
+
+  // Begins a session on the running current primary (when fewer than two are open and the draw
+  // says so, or none is open), else acts on an open one: an insert of a customer (nothing
+  // references it, so it never fails on a live session), a commit, now and then a rollback.
+  bool session(const StepIntent& in, Step& step) {
+    if (sessions_.empty() || (sessions_.size() < 2 && in.variant % 4 == 0)) {
+      const NodeAtStep* p = walk_->find(walk_->primary());
+      if (p == nullptr || p->run != Run::kRunning || p->stalled || !p->primary) return false;
+      step.kind = StepKind::kBegin;
+      step.label = next_label();
+      sessions_.push_back({step.label, walk_->primary(), false});
+      return true;
+    }
+    const size_t which = static_cast<size_t>(in.target) % sessions_.size();
+    if (in.variant % 4 == 3) return end_session(which, step, in.variant % 16 != 3);
+    step.kind = StepKind::kInsert;
+    step.label = next_label();
+    step.session = sessions_[which].label;
+    step.table = "customers";
+    step.values = {{"firstname", fmt::format("Gen{}", labels_)},
+                   {"lastname", "Session"},
+                   {"email", fmt::format("{}@example.com", step.label)}};
+    return true;
+  }
+
+  bool end_session(size_t which, Step& step, bool commit) {
+    const OpenSession o = sessions_[which];
+    sessions_.erase(sessions_.begin() + static_cast<std::ptrdiff_t>(which));
+    step.kind = commit ? StepKind::kCommit : StepKind::kRollback;
+    step.label = o.label;
+    if (!commit) return true;
+    written_.push_back(o.label);  // Its commit may wait: cancel and terminate may name it.
+    for (NodeModel& n : nodes_) n.written_since_stall |= n.stalled;
+    if (!o.lost) remember_commit(step);
+    return true;
+  }
+
   const Plan& plan_;
   const Profile& profile_;
   Scenario scenario_;
@@ -566,16 +627,17 @@ class Realizer {
   int restores_ = 0;
   bool sync_ = false;      // Commits may wait for a standby.
   bool promoted_ = false;  // Some standby was promoted: who streams from whom is the model's call.
+  std::vector<OpenSession> sessions_;
 };
 
 }  // namespace
 
 const char* to_string(Intent intent) {
   static constexpr const char* kNames[kIntentCount] = {
-      "insert",        "update",        "delete",  "catchup",    "wait",     "partition", "heal",        "pause",
-      "resume",        "crash",         "start",   "stop",       "promote",  "cancel",    "base_backup", "switch_wal",
-      "mark",          "restore_point", "restore", "stall_disk", "os_crash", "burst",     "terminate",   "pause_replay",
-      "resume_replay", "reload"};
+      "insert",      "update",     "delete",       "catchup",       "wait",    "partition",  "heal",
+      "pause",       "resume",     "crash",        "start",         "stop",    "promote",    "cancel",
+      "base_backup", "switch_wal", "mark",         "restore_point", "restore", "stall_disk", "os_crash",
+      "burst",       "terminate",  "pause_replay", "resume_replay", "reload",  "session"};
   return kNames[static_cast<int>(intent)];
 }
 
@@ -599,6 +661,7 @@ const Profile& general_disk_profile() {
     p.weights[static_cast<size_t>(Intent::kPauseReplay)] = 6;
     p.weights[static_cast<size_t>(Intent::kResumeReplay)] = 12;
     p.weights[static_cast<size_t>(Intent::kReload)] = 2;
+    p.weights[static_cast<size_t>(Intent::kSession)] = 8;
     p.link_latencies = true;
     return p;
   }();
