@@ -20,6 +20,9 @@ const Profile& differential_profile() {
     // PostgreSQL sees it in a 300-run campaign more than a handful of times.
     p.weights[static_cast<size_t>(Intent::kTerminate)] = 10;
     p.weights[static_cast<size_t>(Intent::kReload)] = 5;
+    // A session needs several intents (begin, statements, commit) to interleave with the rest:
+    // drawn often enough that most runs with one have a statement in it.
+    p.weights[static_cast<size_t>(Intent::kSession)] = 30;
     return p;
   }();
   return profile;

@@ -42,7 +42,9 @@ class Realizer {
     scenario_.steps.reserve(plan_.steps.size());
     for (const StepIntent& intent : plan_.steps) {
       // A burst is its inserts, one after the other (what `repeat:` expands to).
-      const int copies = kind_of(intent.kind) == Intent::kBurst ? 3 + intent.variant % 6 : 1;
+      // A session's begin comes with its first statement: a begin alone interleaves nothing.
+      const Intent kind = kind_of(intent.kind);
+      const int copies = kind == Intent::kBurst ? 3 + intent.variant % 6 : kind == Intent::kSession ? 2 : 1;
       for (int copy = 0; copy < copies; ++copy) {
         Step& step = scenario_.steps.emplace_back();
         if (!realize(intent, step)) {
@@ -51,12 +53,19 @@ class Realizer {
         }
         advance(step);
         if (text == StepText::kDescribe) step.text = describe_step(step);
+        if (kind == Intent::kSession && !statement_due_) break;  // Only a begin has a second step.
       }
     }
     // Every session ends: those still open commit (the checker refuses one that never ends).
     while (!sessions_.empty()) {
       Step& step = scenario_.steps.emplace_back();
-      end_session(0, step, true);
+      // Nothing of a session happens while its node is paused (the checker's rule): resume it.
+      if (const NodeAtStep* n = walk_->find(sessions_[0].node); n != nullptr && n->paused()) {
+        step.kind = StepKind::kResume;
+        step.node = sessions_[0].node;
+      } else {
+        end_session(0, step, true);
+      }
       advance(step);
       if (text == StepText::kDescribe) step.text = describe_step(step);
     }
@@ -452,10 +461,7 @@ class Realizer {
   }
 
   bool pause(const StepIntent& in, Step& step) {
-    // Nothing of a session may happen while its node is paused: its node is not paused.
-    NodeModel* n = pick(in.target, [this](const NodeModel& m) {
-      return m.run == Run::kRunning && !m.stalled && !has_session_on(m.name);
-    });
+    NodeModel* n = pick(in.target, [](const NodeModel& m) { return m.run == Run::kRunning && !m.stalled; });
     if (n == nullptr) return false;
     step.kind = StepKind::kPause;
     step.node = n->name;
@@ -574,24 +580,33 @@ class Realizer {
     std::string node;
     bool lost = false;  // Its node crashed or stopped since the begin: its commit fails.
   };
-  bool has_session_on(const std::string& node) const {
-    return std::any_of(sessions_.begin(), sessions_.end(), [&](const OpenSession& o) { return o.node == node; });
+  bool session_paused(size_t which) const {
+    const NodeAtStep* n = walk_->find(sessions_[which].node);
+    return n != nullptr && n->paused();
   }
 
   // Begins a session on the running current primary (when fewer than two are open and the draw
   // says so, or none is open), else acts on an open one: an insert of a customer (nothing
   // references it, so it never fails on a live session), a commit, now and then a rollback.
   bool session(const StepIntent& in, Step& step) {
+    if (statement_due_) return statement(sessions_.size() - 1, step);
     if (sessions_.empty() || (sessions_.size() < 2 && in.variant % 4 == 0)) {
       const NodeAtStep* p = walk_->find(walk_->primary());
       if (p == nullptr || p->run != Run::kRunning || p->stalled || !p->primary) return false;
       step.kind = StepKind::kBegin;
       step.label = next_label();
       sessions_.push_back({step.label, walk_->primary(), false});
+      statement_due_ = true;
       return true;
     }
     const size_t which = static_cast<size_t>(in.target) % sessions_.size();
+    if (session_paused(which)) return false;  // Nothing reaches its node (the checker's rule).
     if (in.variant % 4 == 3) return end_session(which, step, in.variant % 16 != 3);
+    return statement(which, step);
+  }
+
+  bool statement(size_t which, Step& step) {
+    statement_due_ = false;
     step.kind = StepKind::kInsert;
     step.label = next_label();
     step.session = sessions_[which].label;
@@ -628,6 +643,7 @@ class Realizer {
   bool sync_ = false;      // Commits may wait for a standby.
   bool promoted_ = false;  // Some standby was promoted: who streams from whom is the model's call.
   std::vector<OpenSession> sessions_;
+  bool statement_due_ = false;  // A begin was just drawn: its first statement follows.
 };
 
 }  // namespace
@@ -661,7 +677,7 @@ const Profile& general_disk_profile() {
     p.weights[static_cast<size_t>(Intent::kPauseReplay)] = 6;
     p.weights[static_cast<size_t>(Intent::kResumeReplay)] = 12;
     p.weights[static_cast<size_t>(Intent::kReload)] = 2;
-    p.weights[static_cast<size_t>(Intent::kSession)] = 8;
+    p.weights[static_cast<size_t>(Intent::kSession)] = 16;
     p.link_latencies = true;
     return p;
   }();

@@ -360,7 +360,7 @@ TEST(DifferentialProfileTest, DrawsReplayControl) {
   options.seed = 17;
   std::map<std::string, int> counts;
   int scenarios_with_pause = 0;
-  for (int64_t run = 0; run < 150; ++run) {
+  for (int64_t run = 0; run < 300; ++run) {
     auto scenario = differential_scenario(options, run);
     ASSERT_TRUE(scenario.ok()) << scenario.status().message();
     bool paused = false;
@@ -377,7 +377,7 @@ TEST(DifferentialProfileTest, DrawsReplayControl) {
   EXPECT_GT(counts["pause_primary"], 0);
   EXPECT_GT(counts["resume"], 5);
   EXPECT_GT(scenarios_with_pause, 15);
-  std::cout << "seed 17, 150 runs: " << scenarios_with_pause << " scenarios pause replay; pause_replay of a standby "
+  std::cout << "seed 17, 300 runs: " << scenarios_with_pause << " scenarios pause replay; pause_replay of a standby "
             << counts["pause_standby"] << ", of a primary " << counts["pause_primary"] << ", resume_replay "
             << counts["resume"] << "\n";
   const Property* p = find_property("sync-on-visible-on-standby");
