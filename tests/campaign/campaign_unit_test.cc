@@ -452,6 +452,17 @@ TEST(DifferentialProfileTest, DrawsSessionsThatInterleave) {
   EXPECT_GT(interleaved, 20);  // Write steps commit while a session's transaction is open.
   std::cout << "seed 17, 300 runs: begin " << begins << ", statements " << statements << ", commit " << commits
             << ", rollback " << rollbacks << ", writes inside an open session " << interleaved << "\n";
+  // What `check --real --runs 30` (seed 1) runs on PostgreSQL: some of its runs have sessions.
+  options.seed = 1;
+  int with_session = 0;
+  for (int64_t run = 0; run < 30; ++run) {
+    auto scenario = differential_scenario(options, run);
+    ASSERT_TRUE(scenario.ok()) << scenario.status().message();
+    with_session += std::any_of(scenario->steps.begin(), scenario->steps.end(),
+                                [](const Step& step) { return step.kind == StepKind::kBegin; });
+  }
+  EXPECT_GT(with_session, 5);
+  std::cout << "seed 1, runs 0-29: " << with_session << " with a session\n";
 }
 
 }  // namespace
