@@ -70,6 +70,9 @@ class BandBuilder {
   void on_naive_copy(const Step&) {}
   void on_break_archive(const Step&) {}
   void on_repair_archive(const Step&) {}
+  void on_begin(const Step&) {}
+  void on_commit(const Step&) {}
+  void on_rollback(const Step&) {}
 
  private:
   static constexpr const char* kCluster = "*";  // The "no primary" band belongs to the whole cluster.

@@ -44,6 +44,10 @@ std::string truncate_sql(const TableSpec& t, const std::vector<std::string>& /*s
 }  // namespace
 
 Status Runner::on_insert(const Step& st) {
+  if (!st.session.empty()) {
+    session_statement(st);
+    return Status::Ok();
+  }
   write(st, &insert_sql);
   return Status::Ok();
 }

@@ -74,6 +74,14 @@ class Runner {
   Status on_catchup(const Step& st);
   Status on_check_lag(const Step& st);
 
+  // --- Named sessions (session.cc): one connection per session, held open across steps ---
+
+  // BEGIN on a new connection to st.node (else the current primary), kept for the session.
+  Status on_begin(const Step& st);
+  // The marker row, then COMMIT, resolved as a write step's commit (blocked, acknowledged, ...).
+  Status on_commit(const Step& st);
+  Status on_rollback(const Step& st);
+
   // --- Faults: the nemesis (faults.cc) ---
 
   // Each records a nemesis event and applies the fault to st.node (heal: every link when
@@ -175,6 +183,17 @@ class Runner {
   // Resolves every waiting commit whose result has come; never waits.
   void poll_pending();
   void measure_lag(const std::string& name, ClusterNode* standby);
+
+  // Sessions (session.cc): an insert with `session` runs on that session's connection.
+  struct Session {
+    size_t tx = 0;                       // Its transaction, in History::transactions.
+    std::unique_ptr<PgConnection> conn;  // Null once lost (or never opened).
+    std::string lost;                    // Why conn is null.
+    std::string aborted;                 // The error that aborted its transaction; "" if none.
+  };
+  void session_statement(const Step& st);
+  void end_session_tx(Session& s, TxOutcome outcome, const std::string& why);
+  std::map<std::string, Session> sessions_;
 
   // Faults (faults.cc): the nemesis event, or InvalidInput for an unknown node.
   Status nemesis(const Step& st);

@@ -250,6 +250,17 @@ void Cluster::write(const Step& step) {
   w.insert(xid, marker_table_id(dataset_), marker, Executor::initial_row({step.label}));
   if (tx.held) tx.held->undo.push_back({RowId{marker_table_id(dataset_), marker}, std::nullopt});
   const wal::Appended commit = w.commit(xid, kEpochUs + world_.now_us());
+  // RecordTransactionCommit flushes at every level but off, and at off too when the
+  // transaction drops relation files (nrels > 0): TRUNCATE always does (it gives the table a
+  // new relfilenode and drops the old one). It still waits for no standby at off.
+  committed(tx, p, xid, commit, step.kind == StepKind::kTruncate);
+}
+
+// The commit record of `tx` (xid `xid`) is written on primary `p`: it is visible there, flushed
+// as its level says (`drops_files`: at every level), then acknowledged or left waiting for its
+// standbys or its flush. A write step's transaction and a session's COMMIT end here.
+void Cluster::committed(Tx& tx, int p, Xid xid, const wal::Appended& commit, bool drops_files) {
+  Node& n = *nodes_[static_cast<size_t>(p)];
   n.make_visible();
   tx.committed = true;
   tx.record.xid = xid;
@@ -262,10 +273,7 @@ void Cluster::write(const Step& step) {
 
   const bool waits = commit_waits_for_standbys(tx.level, names_on(p));
   schedule_archive_timeout(p);
-  // RecordTransactionCommit flushes at every level but off, and at off too when the
-  // transaction drops relation files (nrels > 0): TRUNCATE always does (it gives the table a
-  // new relfilenode and drops the old one). It still waits for no standby at off.
-  const bool flushes = tx.level != SyncCommit::kOff || step.kind == StepKind::kTruncate;
+  const bool flushes = tx.level != SyncCommit::kOff || drops_files;
   if (!flushes) {
     tx.local_only = true;
     schedule_wal_writer(p);
@@ -275,14 +283,14 @@ void Cluster::write(const Step& step) {
   if (!waits && options_.perturbation == Perturbation::kAsyncCommitsReachStandbyInstantly) push_instantly(p);
   wake_walsenders(p);
   if (flushes && n.flush_lsn() < commit.end_lsn) return wait_for_flush(tx);
-  if (!waits) return acknowledge(txs_.back(), "");
+  if (!waits) return acknowledge(tx, "");
   tx.waiting = true;
   tx.record.waited_for_sync = true;
   if (recording())  // Its arguments cost as much as the formatting.
-    note("{} committed locally at {} (xid {}); waiting for {}", step.label, commit.end_lsn.to_string(), xid,
+    note("{} committed locally at {} (xid {}); waiting for {}", tx.record.label, commit.end_lsn.to_string(), xid,
          names_on(p).to_string());
   // No standby has this commit yet (its record is new WAL): a reply will release it.
-  client_waits_for_commit(txs_.size() - 1);
+  client_waits_for_commit(static_cast<size_t>(&tx - txs_.data()));
 }
 
 // The client (the harness) waits up to block_after_ms for the COMMIT's reply before it records

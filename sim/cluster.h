@@ -66,12 +66,15 @@ class Cluster {
     // What it changed and locks, while it waits in the procarray (waiting_commit.h); set when
     // its commit may wait.
     std::shared_ptr<HeldByWaitingCommit> held;
+    // A named session's transaction between its BEGIN and its COMMIT or ROLLBACK (session.cc):
+    // `held` then holds its locks and nothing to undo (its rows are not in the store yet).
+    bool open_session = false;
   };
 
   // --- cluster.cc: setup, the client's transactions, observation and pacing.
   // Each step handler acts in step step_index_ (REQUIRES: inside run()).
   void setup();
-  void on_insert(const Step& step) { write(step); }
+  void on_insert(const Step& step) { step.session.empty() ? write(step) : session_statement(step); }
   void on_update(const Step& step) { write(step); }
   void on_delete(const Step& step) { write(step); }
   void on_truncate(const Step& step) { write(step); }
@@ -85,6 +88,7 @@ class Cluster {
   void end_wait(Tx& tx, TxOutcome outcome, const char* detail);
   void on_reload(const Step& step);
   void write(const Step& step);
+  void committed(Tx& tx, int p, Xid xid, const wal::Appended& commit, bool drops_files);
   // At the end of the run, for the final lags. REQUIRES: follows_current_primary(n).
   bool wal_in_motion_to(int n) const;
   SyncRepDecision decide_sync(const StandbyNames& names, const std::vector<WalSenderView>& views) const;
@@ -206,6 +210,30 @@ class Cluster {
   void crash(int n, bool os = false);
   void report_divergence(int n);
   void resolve_waiters_of_dead_primary(int n, const std::string& why);
+
+  // --- session.cc: named sessions, whose transaction spans steps (docs/model.md, "Sessions").
+  struct Session {
+    size_t tx = 0;             // Its transaction, in txs_.
+    int node = -1;             // The node its connection reached; -1: it could not connect.
+    uint64_t incarnation = 0;  // That node's incarnation then: a crash or stop since ends it.
+    Xid xid = 0;               // Assigned at its first write; 0 until then.
+    bool read_only = false;    // It began in recovery (on a standby): read-only to its end.
+    std::string aborted;       // Why an error aborted its transaction; "" while it can commit.
+    std::vector<std::pair<RowId, std::optional<std::string>>> undo;  // Its changes, for a waiting commit.
+  };
+  void on_begin(const Step& step);
+  void on_commit(const Step& step);
+  void on_rollback(const Step& step);
+  void session_statement(const Step& step);
+  // Why session `s`'s connection is gone (its server crashed, stopped or never answered), or "".
+  std::string session_lost(const Session& s) const;
+  // Writes the session's xid-bearing abort record (RecordTransactionAbort), if it has an xid.
+  void abort_session(Session& s);
+  // A fast shutdown of primary `n` terminates its sessions' backends: each open transaction's
+  // abort is logged before the shutdown checkpoint.
+  void end_sessions_at_shutdown(int n);
+  void drop_sessions_of(int n);  // Node `n` crashed: its sessions are gone.
+  std::map<std::string, Session> sessions_;
 
   // --- replay_control.cc: pg_wal_replay_pause() and pg_wal_replay_resume() on a standby
   // (docs/model.md, "Replay control").

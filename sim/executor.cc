@@ -167,6 +167,9 @@ struct Executor::Write {
   ExecutionResult on_os_crash(const Step&) const { return not_a_write(); }
   ExecutionResult on_pause_replay(const Step&) const { return not_a_write(); }
   ExecutionResult on_resume_replay(const Step&) const { return not_a_write(); }
+  ExecutionResult on_begin(const Step&) const { return not_a_write(); }
+  ExecutionResult on_commit(const Step&) const { return not_a_write(); }
+  ExecutionResult on_rollback(const Step&) const { return not_a_write(); }
 };
 
 ExecutionResult Executor::execute(const Step& step, std::map<std::string, uint64_t>& next_id) const {

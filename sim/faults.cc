@@ -140,6 +140,7 @@ void Cluster::crash(int n, bool os) {
   // What the flush position lacks: a primary's WAL buffers (and, with a stalled disk, its page
   // cache); a standby's writes that a stalled disk never flushed.
   const Lsn written = node.is_primary() ? node.insert_lsn() : node.write_lsn();
+  drop_sessions_of(n);
   if (node.is_primary()) {
     resolve_waiters_of_dead_primary(n, fmt::format("{}{}", node.name(), crashed));
     for (Tx& tx : txs_) {
@@ -177,6 +178,7 @@ void Cluster::on_stop(const Step& step) {
     // Fast shutdown: backends are terminated (waiting clients lose their connection), the
     // shutdown checkpoint is written, and walsenders send everything before exiting.
     resolve_waiters_of_dead_primary(n, fmt::format("{} was shut down", node.name()));
+    end_sessions_at_shutdown(n);
     // ShutdownXLOG: with archiving on, the last segment is switched out so the archiver takes
     // it; the shutdown checkpoint goes into the next one.
     if (scenario_.cluster.archive_mode && node.insert_lsn().value % node.wal().segment_size() != 0)

@@ -10,7 +10,7 @@ namespace replsim::sim {
 std::vector<const HeldByWaitingCommit*> Cluster::waiting_commits_on(int n) const {
   std::vector<const HeldByWaitingCommit*> out;
   for (const Tx& tx : txs_)
-    if (tx.waiting && tx.committed && tx.node == n && tx.held) out.push_back(tx.held.get());
+    if (((tx.waiting && tx.committed) || tx.open_session) && tx.node == n && tx.held) out.push_back(tx.held.get());
   return out;
 }
 
@@ -26,13 +26,15 @@ ExecutionResult Cluster::execute_as_seen(int p, const Step& step) {
   const Tx* holder = nullptr;
   for (const Tx& tx : txs_)
     if (tx.held.get() == waiting[wait->index]) holder = &tx;
-  note("{} waits for {}, held by {}, which is still waiting for {}", step.label, wait->what, holder->record.label,
-       holder->flush_wait ? "its flush" : names_on(p).to_string());
+  note("{} waits for {}, held by {}, which is still {}", step.label, wait->what, holder->record.label,
+       holder->open_session
+           ? "open (its session has not committed)"
+           : fmt::format("waiting for {}", holder->flush_wait ? "its flush" : names_on(p).to_string()));
   // The statement waits (XactLockTableWait) until the holder leaves the procarray: released by
   // its standbys (a reconnecting standby may do that within the wait), or never before the
   // client gives up, drops the connection and leaves the backend waiting with its locks.
   const int64_t deadline = world_.now_us() + kClientStatementTimeoutUs;
-  if (world_.run_until_true(deadline, [holder] { return !holder->waiting; })) {
+  if (world_.run_until_true(deadline, [holder] { return !holder->waiting && !holder->open_session; })) {
     n.sequences() = sequences;  // The statement goes on with the id it drew, if it drew one.
     note("{} goes on: {} left the procarray", step.label, holder->record.label);
     return execute_as_seen(p, step);
@@ -42,8 +44,9 @@ ExecutionResult Cluster::execute_as_seen(int p, const Step& step) {
   exec.ok = false;
   exec.changes.clear();
   exec.error = fmt::format(
-      "no result after {} ms: waits for {}, held by {} (committed locally, still waiting in the procarray)",
-      kClientStatementTimeoutUs / 1000, wait->what, holder->record.label);
+      "no result after {} ms: waits for {}, held by {} ({})", kClientStatementTimeoutUs / 1000, wait->what,
+      holder->record.label,
+      holder->open_session ? "its session's transaction is open" : "committed locally, still waiting in the procarray");
   return exec;
 }
 

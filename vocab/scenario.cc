@@ -78,6 +78,9 @@ const char* to_string(StepKind kind) {
     case StepKind::kPauseReplay: return "pause_replay";
     case StepKind::kResumeReplay: return "resume_replay";
     case StepKind::kReload: return "reload";
+    case StepKind::kBegin: return "begin";
+    case StepKind::kCommit: return "commit";
+    case StepKind::kRollback: return "rollback";
   }
   return "?";
 }
@@ -167,6 +170,12 @@ const NodeSpec* ClusterSpec::find_node(const std::string& name) const {
   for (const auto& n : nodes)
     if (n.name == name) return &n;
   return nullptr;
+}
+
+bool is_own_transaction(const Step& step) {
+  const bool writes = step.kind == StepKind::kInsert || step.kind == StepKind::kUpdate ||
+                      step.kind == StepKind::kDelete || step.kind == StepKind::kTruncate;
+  return writes && step.session.empty();
 }
 
 }  // namespace replsim

@@ -112,9 +112,15 @@ enum class StepKind {
   // Settings of `node` changed in its configuration and pg_reload_conf() (only
   // synchronous_standby_names so far): what ALTER SYSTEM SET plus a reload does.
   kReload,
+  // Named sessions (docs/scenario.md, "Sessions"): BEGIN on a connection held open across steps,
+  // whose transaction is labelled `label`; write steps with `session` run in it; COMMIT or
+  // ROLLBACK of it.
+  kBegin,
+  kCommit,
+  kRollback,
 };
-// How many step kinds there are: kReload, the last, plus one. A kind added after it moves this.
-inline constexpr int kStepKindCount = static_cast<int>(StepKind::kReload) + 1;
+// How many step kinds there are: kRollback, the last, plus one. A kind added after it moves this.
+inline constexpr int kStepKindCount = static_cast<int>(StepKind::kRollback) + 1;
 const char* to_string(StepKind kind);
 
 enum class PartitionDirection { kBoth, kToStandby, kToPrimary };
@@ -166,7 +172,14 @@ struct Step {
 
   // kReload: the new synchronous_standby_names (checked to parse), when the step sets it.
   std::optional<std::string> synchronous_standby_names;
+
+  // An insert run as a statement of this open session's transaction (the label of its kBegin),
+  // rather than as a transaction of its own; `label` then names the statement. Empty: none.
+  std::string session;
 };
+
+// Whether `step` is a write that is a transaction of its own (not a statement of a session).
+bool is_own_transaction(const Step& step);
 
 // Whether transaction `label` belongs to group `group` (a repeat's or load's base label):
 // it is `group` followed by '_' and a number. An empty group holds every label.

@@ -58,6 +58,10 @@ struct FlushesOf {
   Flushes on_naive_copy(const Step&) const { return Flushes::kItsNodeOrPrimary; }
   Flushes on_pause_replay(const Step&) const { return Flushes::kItsNode; }
   Flushes on_resume_replay(const Step&) const { return Flushes::kItsNode; }
+  // A session's steps are writes: a stalled disk makes their commit wait, as any write's.
+  Flushes on_begin(const Step&) const { return Flushes::kNothing; }
+  Flushes on_commit(const Step&) const { return Flushes::kNothing; }
+  Flushes on_rollback(const Step&) const { return Flushes::kNothing; }
 };
 
 // Walks the steps through the scenario walk's node states (scenario_walk.h): each step is
@@ -74,6 +78,7 @@ class Checker {
       if (Status st = visit_step(step, *this); !st.ok()) return st;
       state_.apply(step);
     }
+    if (Status st = check_sessions_ended(); !st.ok()) return st;
     for (const auto& [name, n] : state_.nodes()) {
       if (n.stalled)
         return error(n.stalled_at, fmt::format("the disk of '{}' stalls here and never recovers: only os_crash: {} "
@@ -87,7 +92,7 @@ class Checker {
   }
 
   // Transactions.
-  Status on_insert(const Step& step) { return check_write(step); }
+  Status on_insert(const Step& step) { return step.session.empty() ? check_write(step) : check_statement(step); }
   Status on_update(const Step& step) { return check_write(step); }
   Status on_delete(const Step& step) { return check_write(step); }
   Status on_truncate(const Step& step) { return check_write(step); }
@@ -287,7 +292,54 @@ class Checker {
   }
   static constexpr int64_t kLongestCaughtUpDelayUs = 5'000'000;
 
+ public:
+  // Sessions (docs/scenario.md, "Sessions"): a begin opens one, a commit or rollback ends it;
+  // its statements run while it is open; every session ends before the scenario does.
+  Status on_begin(const Step& step) {
+    if (Status st = check_write(step); !st.ok()) return st;
+    if (const NodeAtStep* n = state_.find(step.node.empty() ? state_.primary() : step.node); n && n->paused())
+      return error(step.pos, "cannot begin a session on a paused node: nothing reaches it");
+    open_sessions_[step.label] = {step.pos, step.node.empty() ? state_.primary() : step.node};
+    return Status::Ok();
+  }
+  Status on_commit(const Step& step) { return end_session(step); }
+  Status on_rollback(const Step& step) { return end_session(step); }
+
+ private:
+  Status end_session(const Step& step) {
+    if (!open_sessions_.count(step.label))
+      return error(step.pos, fmt::format("cannot {} '{}': no session of that name is open (begin: {} first)",
+                                         to_string(step.kind), step.label, step.label));
+    if (Status st = check_session_node(step, step.label); !st.ok()) return st;
+    open_sessions_.erase(step.label);
+    labels_[step.label] = index_;  // The transaction takes its place in the order here.
+    return Status::Ok();
+  }
+  Status check_statement(const Step& step) {
+    if (!open_sessions_.count(step.session))
+      return error(step.pos, fmt::format("no session '{}' is open here (begin: {} first)", step.session, step.session));
+    if (labels_.count(step.label) || !statements_.emplace(step.label, step.session).second)
+      return error(step.pos, fmt::format("label '{}' is used twice", step.label));
+    return check_session_node(step, step.session);
+  }
+  // Nothing reaches a paused (SIGSTOPped) server: a session's statement or end would hang there.
+  Status check_session_node(const Step& step, const std::string& session) const {
+    const std::string& node = open_sessions_.at(session).node;
+    const NodeAtStep* n = state_.find(node);
+    if (n != nullptr && n->run == NodeRun::kPaused)
+      return error(step.pos, fmt::format("cannot {} in session '{}': its node '{}' is paused (resume: {} first)",
+                                         to_string(step.kind), session, node, node));
+    return Status::Ok();
+  }
+  Status check_sessions_ended() const {
+    if (open_sessions_.empty()) return Status::Ok();
+    const auto& [name, open] = *open_sessions_.begin();
+    return error(open.pos, fmt::format("session '{}' never ends: add commit: {} or rollback: {}", name, name, name));
+  }
+
   Status check_write(const Step& step) {
+    if (statements_.count(step.label))
+      return error(step.pos, fmt::format("transaction label '{}' is used twice", step.label));
     if (!labels_.emplace(step.label, index_).second)
       return error(step.pos, fmt::format("transaction label '{}' is used twice", step.label));
     return optional_node(step);
@@ -376,6 +428,9 @@ class Checker {
       case ExpectKind::kCancelled:
       case ExpectKind::kFailed:
       case ExpectKind::kInDoubt:
+        if (auto st = statements_.find(e.label); st != statements_.end())
+          return error(e.pos, fmt::format("'{}' is a statement of session '{}', not a transaction: expect on '{}'",
+                                          e.label, st->second, st->second));
         if (!labels_.count(e.label))
           return error(e.pos, fmt::format("no step wrote a transaction labelled '{}'", e.label));
         return Status::Ok();
@@ -399,6 +454,12 @@ class Checker {
   std::map<std::string, int> labels_, marks_, lag_checks_, backups_, restore_points_;
   std::map<std::string, NaiveCopy> copies_;
   bool archive_broken_ = false;
+  struct OpenSession {
+    SourcePos pos;     // Of its begin.
+    std::string node;  // Where its connection went.
+  };
+  std::map<std::string, OpenSession> open_sessions_;  // Begun, not yet committed or rolled back.
+  std::map<std::string, std::string> statements_;     // A session's statement label -> its session.
 };
 
 Status Checker::on_naive_copy(const Step& step) {
@@ -516,8 +577,13 @@ struct Describer {
   static std::string kind_and_node(const Step& step) { return fmt::format("{} {}", to_string(step.kind), step.node); }
 
   std::string on_insert(const Step& step) const {
+    if (!step.session.empty())
+      return fmt::format("insert {}: {} ({}) in session {}", step.label, step.table, pairs(step.values), step.session);
     return fmt::format("insert {}: {} ({}){}", step.label, step.table, pairs(step.values), on(step));
   }
+  std::string on_begin(const Step& step) const { return fmt::format("begin {}{}", step.label, on(step)); }
+  std::string on_commit(const Step& step) const { return fmt::format("commit {}", step.label); }
+  std::string on_rollback(const Step& step) const { return fmt::format("rollback {}", step.label); }
   std::string on_update(const Step& step) const {
     return fmt::format("update {}: {} set {} where {}{}", step.label, step.table, pairs(step.values), pairs(step.where),
                        on(step));

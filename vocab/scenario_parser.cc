@@ -144,7 +144,8 @@ struct Verb {
 // until it has its line here (docs/architecture.md, "Adding a step kind").
 Verb verb_of(StepKind kind) {
   switch (kind) {
-    case StepKind::kInsert: return {"insert", kind, Arg::kLabel, {"table", "values", "node", "repeat", "load"}};
+    case StepKind::kInsert:
+      return {"insert", kind, Arg::kLabel, {"table", "values", "node", "repeat", "load", "session"}};
     case StepKind::kUpdate: return {"update", kind, Arg::kLabel, {"table", "set", "where", "node"}};
     case StepKind::kDelete: return {"delete", kind, Arg::kLabel, {"table", "where", "node"}};
     case StepKind::kTruncate: return {"truncate", kind, Arg::kLabel, {"table", "cascade", "node"}};
@@ -177,6 +178,9 @@ Verb verb_of(StepKind kind) {
     case StepKind::kPauseReplay: return {"pause_replay", kind, Arg::kNode, {}};
     case StepKind::kResumeReplay: return {"resume_replay", kind, Arg::kNode, {}};
     case StepKind::kReload: return {"reload", kind, Arg::kNode, {"synchronous_standby_names"}};
+    case StepKind::kBegin: return {"begin", kind, Arg::kLabel, {"node"}};
+    case StepKind::kCommit: return {"commit", kind, Arg::kLabel, {}};
+    case StepKind::kRollback: return {"rollback", kind, Arg::kLabel, {}};
   }
   ::replsim::assert_fail("kind", __FILE__, __LINE__, "a StepKind with no verb");
 }
@@ -445,11 +449,20 @@ class Reader {
     if (step.kind == StepKind::kRestore) read_restore(node, step);
     if (node["files"]) step.files = copy_parts(node["files"]);
     if (step.kind == StepKind::kReload) read_reload(node, step);
+    if (node["session"]) read_session(node, step);
     const bool writes = step.kind == StepKind::kInsert || step.kind == StepKind::kUpdate ||
                         step.kind == StepKind::kDelete || step.kind == StepKind::kTruncate;
     if (writes && step.table.empty()) fail(node, fmt::format("step '{}' needs 'table'", to_string(step.kind)));
     if (step.kind == StepKind::kInsert && step.values.empty()) fail(node, "step 'insert' needs 'values'");
     if (step.kind == StepKind::kUpdate && step.values.empty()) fail(node, "step 'update' needs 'set'");
+  }
+
+  // An insert in a named session: the session's transaction names the node and the label; the
+  // insert is one statement of it (docs/scenario.md, "Sessions").
+  static void read_session(const YAML::Node& node, Step& step) {
+    step.session = identifier(node["session"], "a session (the label of its begin step)");
+    if (node["node"]) fail(node["node"], "a statement of a session runs on the session's node: drop 'node'");
+    if (node["repeat"] || node["load"]) fail(node, "a statement of a session takes neither 'repeat' nor 'load'");
   }
 
   // The settings a reload changes, each checked as PostgreSQL's check hook would.

@@ -40,6 +40,9 @@ struct ClusterState::Transition {
   void on_naive_copy(const Step&) {}
   void on_break_archive(const Step&) {}
   void on_repair_archive(const Step&) {}
+  void on_begin(const Step&) {}
+  void on_commit(const Step&) {}
+  void on_rollback(const Step&) {}
 
   // Waiting until the standbys (or the one named) replayed everything: they stream again.
   void on_catchup(const Step& step) {
@@ -192,9 +195,10 @@ bool ScenarioWalk::any_step(StepKind kind, const std::string& node, int from, in
 int ScenarioWalk::step_of_label(const std::string& label) const {
   for (size_t i = 0; i < scenario_.steps.size(); ++i) {
     const Step& s = scenario_.steps[i];
-    const bool writes = s.kind == StepKind::kInsert || s.kind == StepKind::kUpdate || s.kind == StepKind::kDelete ||
-                        s.kind == StepKind::kTruncate;
-    if (writes && s.label == label) return static_cast<int>(i);
+    // A session's transaction takes its place in the order at its COMMIT (or ROLLBACK), not at
+    // its BEGIN: commit order is what standbys and recovery see.
+    const bool ends = s.kind == StepKind::kCommit || s.kind == StepKind::kRollback;
+    if ((is_own_transaction(s) || ends) && s.label == label) return static_cast<int>(i);
   }
   return -1;
 }

@@ -88,7 +88,7 @@ class ScenarioWalk {
 
   // Steps of `kind` on `node` in (from, to): used for "crashed between a and b".
   bool any_step(StepKind kind, const std::string& node, int from, int to) const;
-  // The step that wrote transaction `label`, or -1.
+  // The step that wrote transaction `label` (a session's: its commit or rollback), or -1.
   int step_of_label(const std::string& label) const;
   // The step of the mark, restore point, base backup or lag check called `name`, or -1.
   int step_of_name(StepKind kind, const std::string& name) const;

@@ -55,6 +55,9 @@ decltype(auto) visit_step(const Step& step, Visitor&& v) {
     case StepKind::kPauseReplay: return v.on_pause_replay(step);
     case StepKind::kResumeReplay: return v.on_resume_replay(step);
     case StepKind::kReload: return v.on_reload(step);
+    case StepKind::kBegin: return v.on_begin(step);
+    case StepKind::kCommit: return v.on_commit(step);
+    case StepKind::kRollback: return v.on_rollback(step);
   }
   ::replsim::assert_fail("step.kind", __FILE__, __LINE__, "a Step whose kind is no StepKind");
 }

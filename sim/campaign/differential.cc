@@ -23,6 +23,9 @@ const Profile& differential_profile() {
     // A delayed standby only with a delay no run outlives: whether a commit's delay ran out just
     // before the harness's final read would be timing's call.
     p.apply_delays_ms = {600000};
+    // A session needs several intents (begin, statements, commit) to interleave with the rest:
+    // drawn often enough that most runs with one have a statement in it.
+    p.weights[static_cast<size_t>(Intent::kSession)] = 30;
     return p;
   }();
   return profile;

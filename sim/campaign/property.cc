@@ -208,6 +208,10 @@ Verdict no_phantom_rows(const Evaluation& e) {
       for (const TxRecord& tx : p.transactions) {
         const Step& step = s.steps[static_cast<size_t>(tx.step)];
         if (step.kind == StepKind::kInsert && step.table == table && !only(tx, TxOutcome::kFailed)) ++bound;
+        // A session's transaction stands at its commit: its inserts are its statements.
+        if (step.kind == StepKind::kCommit && !only(tx, TxOutcome::kFailed))
+          for (const Step& statement : s.steps)
+            if (statement.session == tx.label && statement.table == table) ++bound;
       }
       if (count > bound) {
         Expectation rows;
@@ -450,7 +454,10 @@ bool runs_transaction(StepKind kind) {
     case StepKind::kInsert:
     case StepKind::kUpdate:
     case StepKind::kDelete:
-    case StepKind::kTruncate: return true;
+    case StepKind::kTruncate:
+    case StepKind::kBegin:  // A session's transaction runs on its begin's node.
+    case StepKind::kCommit:
+    case StepKind::kRollback: return true;
     case StepKind::kMark:
     case StepKind::kCatchup:
     case StepKind::kWait:

@@ -42,7 +42,9 @@ class Realizer {
     scenario_.steps.reserve(plan_.steps.size());
     for (const StepIntent& intent : plan_.steps) {
       // A burst is its inserts, one after the other (what `repeat:` expands to).
-      const int copies = kind_of(intent.kind) == Intent::kBurst ? 3 + intent.variant % 6 : 1;
+      // A session's begin comes with its first statement: a begin alone interleaves nothing.
+      const Intent kind = kind_of(intent.kind);
+      const int copies = kind == Intent::kBurst ? 3 + intent.variant % 6 : kind == Intent::kSession ? 2 : 1;
       for (int copy = 0; copy < copies; ++copy) {
         Step& step = scenario_.steps.emplace_back();
         if (!realize(intent, step)) {
@@ -51,7 +53,21 @@ class Realizer {
         }
         advance(step);
         if (text == StepText::kDescribe) step.text = describe_step(step);
+        if (kind == Intent::kSession && !statement_due_) break;  // Only a begin has a second step.
       }
+    }
+    // Every session ends: those still open commit (the checker refuses one that never ends).
+    while (!sessions_.empty()) {
+      Step& step = scenario_.steps.emplace_back();
+      // Nothing of a session happens while its node is paused (the checker's rule): resume it.
+      if (const NodeAtStep* n = walk_->find(sessions_[0].node); n != nullptr && n->paused()) {
+        step.kind = StepKind::kResume;
+        step.node = sessions_[0].node;
+      } else {
+        end_session(0, step, true);
+      }
+      advance(step);
+      if (text == StepText::kDescribe) step.text = describe_step(step);
     }
     // Only an operating-system crash ends a stall: a scenario never ends with one.
     for (NodeModel& n : nodes_) {
@@ -99,6 +115,8 @@ class Realizer {
 
   // The walk takes the realised step; the models read their states from it.
   void advance(const Step& step) {
+    const bool ends = step.kind == StepKind::kCrash || step.kind == StepKind::kStop || step.kind == StepKind::kOsCrash;
+    for (OpenSession& o : sessions_) o.lost |= ends && step.node == o.node;
     walk_->apply(step);
     for (NodeModel& n : nodes_) static_cast<NodeAtStep&>(n) = *walk_->find(n.name);
   }
@@ -204,6 +222,7 @@ class Realizer {
       case Intent::kPauseReplay: return pause_replay(in, step);
       case Intent::kResumeReplay: return resume_replay(in, step);
       case Intent::kReload: return reload(in, step);
+      case Intent::kSession: return session(in, step);
     }
     REPLSIM_ASSERT(false, "an intent kind with no realisation");
     return false;
@@ -574,6 +593,61 @@ class Realizer {
     return true;
   }
 
+  // --- Sessions: at most two open at once, each on the primary it began on.
+  struct OpenSession {
+    std::string label;
+    std::string node;
+    bool lost = false;  // Its node crashed or stopped since the begin: its commit fails.
+  };
+  bool session_paused(size_t which) const {
+    const NodeAtStep* n = walk_->find(sessions_[which].node);
+    return n != nullptr && n->paused();
+  }
+
+  // Begins a session on the running current primary (when fewer than two are open and the draw
+  // says so, or none is open), else acts on an open one: an insert of a customer (nothing
+  // references it, so it never fails on a live session), a commit, now and then a rollback.
+  bool session(const StepIntent& in, Step& step) {
+    if (statement_due_) return statement(sessions_.size() - 1, step);
+    if (sessions_.empty() || (sessions_.size() < 2 && in.variant % 4 == 0)) {
+      const NodeAtStep* p = walk_->find(walk_->primary());
+      if (p == nullptr || p->run != Run::kRunning || p->stalled || !p->primary) return false;
+      step.kind = StepKind::kBegin;
+      step.label = next_label();
+      sessions_.push_back({step.label, walk_->primary(), false});
+      statement_due_ = true;
+      return true;
+    }
+    const size_t which = static_cast<size_t>(in.target) % sessions_.size();
+    if (session_paused(which)) return false;  // Nothing reaches its node (the checker's rule).
+    if (in.variant % 4 == 3) return end_session(which, step, in.variant % 16 != 3);
+    return statement(which, step);
+  }
+
+  bool statement(size_t which, Step& step) {
+    statement_due_ = false;
+    step.kind = StepKind::kInsert;
+    step.label = next_label();
+    step.session = sessions_[which].label;
+    step.table = "customers";
+    step.values = {{"firstname", fmt::format("Gen{}", labels_)},
+                   {"lastname", "Session"},
+                   {"email", fmt::format("{}@example.com", step.label)}};
+    return true;
+  }
+
+  bool end_session(size_t which, Step& step, bool commit) {
+    const OpenSession o = sessions_[which];
+    sessions_.erase(sessions_.begin() + static_cast<std::ptrdiff_t>(which));
+    step.kind = commit ? StepKind::kCommit : StepKind::kRollback;
+    step.label = o.label;
+    if (!commit) return true;
+    written_.push_back(o.label);  // Its commit may wait: cancel and terminate may name it.
+    for (NodeModel& n : nodes_) n.written_since_stall |= n.stalled;
+    if (!o.lost) remember_commit(step);
+    return true;
+  }
+
   const Plan& plan_;
   const Profile& profile_;
   Scenario scenario_;
@@ -587,6 +661,8 @@ class Realizer {
   int restores_ = 0;
   bool sync_ = false;      // Commits may wait for a standby.
   bool promoted_ = false;  // Some standby was promoted: who streams from whom is the model's call.
+  std::vector<OpenSession> sessions_;
+  bool statement_due_ = false;  // A begin was just drawn: its first statement follows.
 };
 
 }  // namespace
@@ -596,7 +672,7 @@ const char* to_string(Intent intent) {
       "insert",      "update",     "delete",       "catchup",       "wait",    "partition",  "heal",
       "pause",       "resume",     "crash",        "start",         "stop",    "promote",    "cancel",
       "base_backup", "switch_wal", "mark",         "restore_point", "restore", "stall_disk", "os_crash",
-      "burst",       "terminate",  "pause_replay", "resume_replay", "reload"};
+      "burst",       "terminate",  "pause_replay", "resume_replay", "reload",  "session"};
   return kNames[static_cast<int>(intent)];
 }
 
@@ -620,6 +696,7 @@ const Profile& general_disk_profile() {
     p.weights[static_cast<size_t>(Intent::kPauseReplay)] = 6;
     p.weights[static_cast<size_t>(Intent::kResumeReplay)] = 12;
     p.weights[static_cast<size_t>(Intent::kReload)] = 2;
+    p.weights[static_cast<size_t>(Intent::kSession)] = 16;
     p.link_latencies = true;
     // Delayed standbys (issue 17's replay control): two delays that run out within a scenario
     // and one that does not (catchups then name the other standbys).

@@ -57,8 +57,11 @@ enum class Intent {
   kResumeReplay,
   // A reload of the first primary's synchronous_standby_names (issue 17's settings).
   kReload,
+  // A named session's step (issue 17's interleaving): begin one, run an insert in an open one,
+  // or commit or roll one back. Every session still open is committed at the end.
+  kSession,
 };
-inline constexpr int kIntentCount = 26;
+inline constexpr int kIntentCount = 27;
 // Swarm testing may disable the first kSwarmIntents kinds; the recovery intents are never
 // disabled (a run without backups or restores says nothing about recovery), and the mask keeps
 // its width so that campaigns of the other profiles keep their plans.

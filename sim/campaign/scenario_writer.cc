@@ -144,6 +144,12 @@ class StepWriter {
   void on_check_lag(const Step& s) { named(s); }
   void on_cancel(const Step& s) { out_ += fmt::format("  - cancel: {}\n", s.label); }
   void on_terminate(const Step& s) { out_ += fmt::format("  - terminate: {}\n", s.label); }
+  void on_begin(const Step& s) {
+    out_ += fmt::format("  - begin: {}\n", s.label);
+    node_modifier(s);
+  }
+  void on_commit(const Step& s) { out_ += fmt::format("  - commit: {}\n", s.label); }
+  void on_rollback(const Step& s) { out_ += fmt::format("  - rollback: {}\n", s.label); }
   void on_reload(const Step& s) {
     out_ += fmt::format("  - reload: {}\n    synchronous_standby_names: {}\n", s.node,
                         quote(s.synchronous_standby_names.value_or("")));
@@ -190,6 +196,7 @@ class StepWriter {
     if (!s.where.empty()) out_ += fmt::format("    where: {}\n", pairs(s.where));
     if (s.cascade) out_ += "    cascade: true\n";
     node_modifier(s);
+    if (!s.session.empty()) out_ += fmt::format("    session: {}\n", s.session);
   }
   // A step that acts on one node, named as its value.
   void of_node(const Step& s) { out_ += fmt::format("  - {}: {}\n", to_string(s.kind), s.node); }

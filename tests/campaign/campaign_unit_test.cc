@@ -360,7 +360,7 @@ TEST(DifferentialProfileTest, DrawsReplayControl) {
   options.seed = 17;
   std::map<std::string, int> counts;
   int scenarios_with_pause = 0;
-  for (int64_t run = 0; run < 150; ++run) {
+  for (int64_t run = 0; run < 300; ++run) {
     auto scenario = differential_scenario(options, run);
     ASSERT_TRUE(scenario.ok()) << scenario.status().message();
     bool paused = false;
@@ -377,7 +377,7 @@ TEST(DifferentialProfileTest, DrawsReplayControl) {
   EXPECT_GT(counts["pause_primary"], 0);
   EXPECT_GT(counts["resume"], 5);
   EXPECT_GT(scenarios_with_pause, 15);
-  std::cout << "seed 17, 150 runs: " << scenarios_with_pause << " scenarios pause replay; pause_replay of a standby "
+  std::cout << "seed 17, 300 runs: " << scenarios_with_pause << " scenarios pause replay; pause_replay of a standby "
             << counts["pause_standby"] << ", of a primary " << counts["pause_primary"] << ", resume_replay "
             << counts["resume"] << "\n";
   const Property* p = find_property("sync-on-visible-on-standby");
@@ -448,6 +448,54 @@ TEST(DifferentialProfileTest, DrawsDelayedStandbys) {
     EXPECT_TRUE(round_trip(s).ok()) << seed;
   }
   EXPECT_EQ(delays, (std::set<int64_t>{100'000, 400'000, 600'000'000}));
+}
+
+}  // namespace
+}  // namespace replsim::campaign
+
+namespace replsim::campaign {
+namespace {
+
+// Issue 17's named sessions reach real PostgreSQL through the differential campaign: begins,
+// inserts in a session, commits and rollbacks, each scenario read back by the parser's checks
+// (every session ends; nothing of a session while its node is paused).
+TEST(DifferentialProfileTest, DrawsSessionsThatInterleave) {
+  DifferentialOptions options;
+  options.seed = 17;
+  int begins = 0, statements = 0, commits = 0, rollbacks = 0, interleaved = 0;
+  for (int64_t run = 0; run < 300; ++run) {
+    auto scenario = differential_scenario(options, run);
+    ASSERT_TRUE(scenario.ok()) << scenario.status().message();
+    int open = 0;
+    for (const Step& step : scenario->steps) {
+      begins += step.kind == StepKind::kBegin;
+      statements += step.kind == StepKind::kInsert && !step.session.empty();
+      commits += step.kind == StepKind::kCommit;
+      rollbacks += step.kind == StepKind::kRollback;
+      open += step.kind == StepKind::kBegin ? 1 : 0;
+      open -= step.kind == StepKind::kCommit || step.kind == StepKind::kRollback ? 1 : 0;
+      interleaved += open > 0 && is_own_transaction(step);
+    }
+    EXPECT_EQ(open, 0) << run;
+  }
+  EXPECT_GT(begins, 50);
+  EXPECT_GT(statements, 50);
+  EXPECT_GT(rollbacks, 3);
+  EXPECT_EQ(begins, commits + rollbacks);
+  EXPECT_GT(interleaved, 20);  // Write steps commit while a session's transaction is open.
+  std::cout << "seed 17, 300 runs: begin " << begins << ", statements " << statements << ", commit " << commits
+            << ", rollback " << rollbacks << ", writes inside an open session " << interleaved << "\n";
+  // What `check --real --runs 30` (seed 1) runs on PostgreSQL: some of its runs have sessions.
+  options.seed = 1;
+  int with_session = 0;
+  for (int64_t run = 0; run < 30; ++run) {
+    auto scenario = differential_scenario(options, run);
+    ASSERT_TRUE(scenario.ok()) << scenario.status().message();
+    with_session += std::any_of(scenario->steps.begin(), scenario->steps.end(),
+                                [](const Step& step) { return step.kind == StepKind::kBegin; });
+  }
+  EXPECT_GT(with_session, 5);
+  std::cout << "seed 1, runs 0-29: " << with_session << " with a session\n";
 }
 
 }  // namespace
