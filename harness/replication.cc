@@ -90,15 +90,20 @@ Result<std::string> Runner::write_sql(const Step& st, WriteSqlBuilder build, std
 
 // The transaction's outcome is what its client learns: recorded at once, or left waiting
 // (block) when the COMMIT is not back within block_after_ms.
-void Runner::write(const Step& st, WriteSqlBuilder build) {
-  ClusterNode* n = node_or_primary(st.node);
-  const std::string process = fmt::format("client-{}", step_index_);
+TxRecord Runner::invoke_tx(const Step& st, const ClusterNode* n, const std::string& process) {
   TxRecord tx;
   tx.label = st.label;
   tx.step = step_index_;
   tx.node = n != nullptr ? n->name : st.node;
   tx.timeline = timelines_[tx.node] == 0 ? 1 : timelines_[tx.node];
   event(EventType::kInvoke, process, tx.node, st.label, st.text);
+  return tx;
+}
+
+void Runner::write(const Step& st, WriteSqlBuilder build) {
+  ClusterNode* n = node_or_primary(st.node);
+  const std::string process = fmt::format("client-{}", step_index_);
+  TxRecord tx = invoke_tx(st, n, process);
   auto fail = [&](const std::string& why) {
     tx.outcomes = {TxOutcome::kFailed};
     tx.detail = why;

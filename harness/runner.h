@@ -171,6 +171,8 @@ class Runner {
 
   // Transactions and replication (replication.cc).
   void write(const Step& st, WriteSqlBuilder build);
+  // A new transaction of `st` on n (nullptr: not found), its invocation recorded by `process`.
+  TxRecord invoke_tx(const Step& st, const ClusterNode* n, const std::string& process);
   Result<std::string> write_sql(const Step& st, WriteSqlBuilder build, std::vector<std::string>* params) const;
   void block(Pending p, ClusterNode* n, const std::string& process);
   void resolve(Pending& p, const PgReply& reply);

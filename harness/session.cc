@@ -22,13 +22,8 @@ std::string session_insert_sql(const TableSpec& t, const std::vector<std::string
 Status Runner::on_begin(const Step& st) {
   ClusterNode* n = node_or_primary(st.node);
   const std::string process = fmt::format("client-{}", step_index_);
-  TxRecord tx;
-  tx.label = st.label;
-  tx.step = step_index_;
-  tx.node = n != nullptr ? n->name : st.node;
-  tx.timeline = timelines_[tx.node] == 0 ? 1 : timelines_[tx.node];
-  event(EventType::kInvoke, process, tx.node, st.label, st.text);
-  h_.transactions.push_back(tx);
+  h_.transactions.push_back(invoke_tx(st, n, process));
+  const TxRecord& tx = h_.transactions.back();
   Session& s = sessions_[st.label];
   s.tx = h_.transactions.size() - 1;
   if (n == nullptr || !n->server->running() || n->server->paused()) {

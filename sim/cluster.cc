@@ -208,17 +208,22 @@ void Cluster::log_abort(int p, const std::vector<RowChange>& changes) {
   schedule_wal_writer(p);
 }
 
-void Cluster::write(const Step& step) {
-  const int p = target_primary(step);
-  Node& n = *nodes_[static_cast<size_t>(p)];
+Cluster::Tx& Cluster::invoke_tx(const Step& step, int p) {
   txs_.push_back(Tx{});
   Tx& tx = txs_.back();
   tx.record.label = step.label;
   tx.record.step = step_index_;
-  tx.record.node = n.name();
+  tx.record.node = nodes_[static_cast<size_t>(p)]->name();
   tx.node = p;
   tx.level = scenario_.cluster.synchronous_commit;
   event(HistoryEvent::Type::kInvoke, "client", p, step.label, step.text);
+  return tx;
+}
+
+void Cluster::write(const Step& step) {
+  const int p = target_primary(step);
+  Node& n = *nodes_[static_cast<size_t>(p)];
+  Tx& tx = invoke_tx(step, p);
   auto fail = [&](const std::string& why, TxOutcome outcome = TxOutcome::kFailed) {
     tx.record.outcomes = {outcome};
     tx.record.detail = why;

@@ -88,6 +88,8 @@ class Cluster {
   void end_wait(Tx& tx, TxOutcome outcome, const char* detail);
   void on_reload(const Step& step);
   void write(const Step& step);
+  // A new transaction of `step` on node p, its invocation recorded (write and begin).
+  Tx& invoke_tx(const Step& step, int p);
   void committed(Tx& tx, int p, Xid xid, const wal::Appended& commit, bool drops_files);
   // At the end of the run, for the final lags. REQUIRES: follows_current_primary(n).
   bool wal_in_motion_to(int n) const;

@@ -16,16 +16,9 @@ namespace replsim::sim {
 void Cluster::on_begin(const Step& step) {
   const int p = target_primary(step);
   Node& n = *nodes_[static_cast<size_t>(p)];
-  txs_.push_back(Tx{});
-  Tx& tx = txs_.back();
-  tx.record.label = step.label;
-  tx.record.step = step_index_;
-  tx.record.node = n.name();
-  tx.node = p;
-  tx.level = scenario_.cluster.synchronous_commit;
+  Tx& tx = invoke_tx(step, p);
   Session s;
   s.tx = txs_.size() - 1;
-  event(HistoryEvent::Type::kInvoke, "client", p, step.label, step.text);
   if (n.running()) {
     s.node = p;
     s.incarnation = n.incarnation();
