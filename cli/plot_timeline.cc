@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "cli/html_escape.h"
@@ -74,23 +76,24 @@ PlotBand band_of(const TimelineBand& b, const RunClock& clock, size_t columns) {
 }  // namespace
 
 namespace {
-// Both plots of a run share its x range: from 0 (or the first step) to its last step.
-void set_x_range(const RunClock& clock, PlotSpec* spec) {
-  spec->x_lo = clock.by_step ? -0.5 : 0;
-  spec->x_hi = clock.by_step ? clock.end + 0.5 : std::max(clock.end, 1e-3);
+// Both plots of a run share its x axis: from 0 (or the first step) to its last step.
+PlotSpec run_plot(const RunClock& clock, std::string id, PlotUnit y_unit, const char* empty_text) {
+  PlotSpec spec;
+  spec.id = std::move(id);
+  spec.x_lo = clock.by_step ? -0.5 : 0;
+  spec.x_hi = clock.by_step ? clock.end + 0.5 : std::max(clock.end, 1e-3);
+  spec.x_title = clock.title();
+  spec.x_unit = clock.unit;
+  spec.y_unit = y_unit;
+  spec.empty_text = empty_text;
+  return spec;
 }
 }  // namespace
 
 PlotSpec lag_plot(const TimelineLayout& layout, const RunView& view) {
   const RunClock clock(layout, view);
-  PlotSpec spec;
-  set_x_range(clock, &spec);
-  spec.id = "lag-" + view.id;
-  spec.x_title = clock.title();
-  spec.x_unit = clock.unit;
+  PlotSpec spec = run_plot(clock, "lag-" + view.id, PlotUnit::kBytes, "no standby");
   spec.y_title = "replay lag (bytes)";
-  spec.y_unit = PlotUnit::kBytes;
-  spec.empty_text = "no standby";
   size_t colour = 0;
   for (const auto& node : layout.nodes()) {
     PlotSeries s;
@@ -135,13 +138,7 @@ void add_bars(const std::vector<int>& counts, double width, double shift, const 
 
 PlotSpec throughput_plot(const TimelineLayout& layout, const RunView& view) {
   const RunClock clock(layout, view);
-  PlotSpec spec;
-  set_x_range(clock, &spec);
-  spec.id = "throughput-" + view.id;
-  spec.x_title = clock.title();
-  spec.x_unit = clock.unit;
-  spec.y_unit = PlotUnit::kCount;
-  spec.empty_text = "no commit";
+  PlotSpec spec = run_plot(clock, "throughput-" + view.id, PlotUnit::kCount, "no commit");
   std::vector<std::pair<double, bool>> commits;  // (x, acknowledged) of every commit asked for.
   for (const auto& t : view.run->transactions) {
     const bool acked = t.outcomes.size() == 1 && t.outcomes[0] == TxOutcome::kAcknowledged;

@@ -16,13 +16,7 @@ namespace replsim::sim {
 
 bool Node::replay_received(int64_t now_epoch_us) {
   if (apply_delay_us_ <= 0) return replay_received();
-  REPLSIM_ASSERT(!primary_ && engine_, "standbys replay");
-  if (replay_paused_) return false;  // recoveryPausesHere: the startup process waits.
-  const Lsn before = engine_->replay_lsn();
-  engine_->replay(*reader_, delay_limit(now_epoch_us));
-  REPLSIM_ASSERT(engine_->replay_lsn() >= before, "replay_lsn is monotonic");
-  REPLSIM_ASSERT(engine_->replay_lsn() <= flush_lsn_, "replay never passes flush");
-  return engine_->replay_lsn() > before;
+  return replay_flushed(now_epoch_us);
 }
 
 std::optional<int64_t> Node::apply_due_us() const {
@@ -85,14 +79,14 @@ void Cluster::schedule_delayed_replay(int l) {
   auto [it, fresh] = delay_timers_.emplace(sn, *due);
   if (!fresh && it->second == *due) return;
   it->second = *due;
-  world_.after(std::max<int64_t>(0, *due - (kEpochUs + world_.now_us())), [this, l] { schedule_replay(l); });
+  world_.after(std::max<int64_t>(0, *due - (now_epoch_us())), [this, l] { schedule_replay(l); });
 }
 
 // A standby whose replay the delay holds until later than the harness's final look (it gives a
 // standby a second to replay what it received): its unreplayed WAL stays where it is.
 bool Cluster::delay_holds_past_end(const Node& standby) const {
   const std::optional<int64_t> due = standby.apply_due_us();
-  return due && *due > kEpochUs + world_.now_us() + kFinalLookUs;
+  return due && *due > now_epoch_us() + kFinalLookUs;
 }
 
 }  // namespace replsim::sim

@@ -203,7 +203,7 @@ void Cluster::log_abort(int p, const std::vector<RowChange>& changes) {
   Node& n = *nodes_[static_cast<size_t>(p)];
   const Xid xid = n.assign_xid();
   log_row_changes(n.writer(), xid, changes);
-  n.writer().abort(xid, kEpochUs + world_.now_us());
+  n.writer().abort(xid, now_epoch_us());
   n.make_visible();
   schedule_wal_writer(p);
 }
@@ -254,7 +254,7 @@ void Cluster::write(const Step& step) {
   const uint64_t marker = n.next_marker_key();
   w.insert(xid, marker_table_id(dataset_), marker, Executor::initial_row({step.label}));
   if (tx.held) tx.held->undo.push_back({RowId{marker_table_id(dataset_), marker}, std::nullopt});
-  const wal::Appended commit = w.commit(xid, kEpochUs + world_.now_us());
+  const wal::Appended commit = w.commit(xid, now_epoch_us());
   // RecordTransactionCommit flushes at every level but off, and at off too when the
   // transaction drops relation files (nrels > 0): TRUNCATE always does (it gives the table a
   // new relfilenode and drops the old one). It still waits for no standby at off.
@@ -497,7 +497,7 @@ void Cluster::on_reload(const Step& step) {
 
 void Cluster::on_mark(const Step& step) {
   const Node& p = *nodes_[static_cast<size_t>(current_primary_)];
-  marks_[step.name] = Mark{kEpochUs + world_.now_us(), p.insert_lsn()};
+  marks_[step.name] = Mark{now_epoch_us(), p.insert_lsn()};
   note("mark {} at {}", step.name, p.insert_lsn().to_string());
 }
 

@@ -90,6 +90,9 @@ class Cluster {
   void write(const Step& step);
   // A new transaction of `step` on node p, its invocation recorded (write and begin).
   Tx& invoke_tx(const Step& step, int p);
+  // Now, as a wall-clock timestamp (commit timestamps, marks, apply delays): the world's virtual
+  // time from the run's fixed epoch.
+  int64_t now_epoch_us() const { return kEpochUs + world_.now_us(); }
   void committed(Tx& tx, int p, Xid xid, const wal::Appended& commit, bool drops_files);
   // At the end of the run, for the final lags. REQUIRES: follows_current_primary(n).
   bool wal_in_motion_to(int n) const;

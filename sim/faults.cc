@@ -207,7 +207,7 @@ void Cluster::on_start(const Step& step) {
   if (shut_down_at_target_.count(n)) return restart_at_target(n);
   Node& node = *nodes_[static_cast<size_t>(n)];
   const bool crash_recovery = node.run_state() == RunState::kCrashed;
-  node.start(kEpochUs + world_.now_us());
+  node.start(now_epoch_us());
   since_.erase(n);
   note("{} started: crash recovery replayed its WAL to {}", node.name(), node.flush_lsn().to_string());
   if (node.is_primary()) {
@@ -249,7 +249,7 @@ void Cluster::on_promote(const Step& step) {
   socket_.erase(l);
   drop_connection(l);
   const TimelineId tli = new_timeline_at_promotion(n);
-  const Lsn fork = node.promote(tli, kEpochUs + world_.now_us());
+  const Lsn fork = node.promote(tli, now_epoch_us());
   fork_lsn_[n] = fork;
   reset_archive_timer(n, fork);
   current_primary_ = n;

@@ -82,11 +82,15 @@ bool Node::receive(Lsn lsn, std::string_view bytes) {
   return true;
 }
 
-bool Node::replay_received() {
+bool Node::replay_received() { return replay_flushed(std::nullopt); }
+
+// Replays what was flushed; with `delay_now` (a delayed standby's now) only up to the commit
+// its delay holds (delay_limit, asked only when replay is not paused: it updates the hold).
+bool Node::replay_flushed(std::optional<int64_t> delay_now) {
   REPLSIM_ASSERT(!primary_ && engine_, "standbys replay");
   if (replay_paused_) return false;  // recoveryPausesHere: the startup process waits.
   const Lsn before = engine_->replay_lsn();
-  engine_->replay(*reader_, flush_lsn_);
+  engine_->replay(*reader_, delay_now ? delay_limit(*delay_now) : flush_lsn_);
   REPLSIM_ASSERT(engine_->replay_lsn() >= before, "replay_lsn is monotonic");
   REPLSIM_ASSERT(engine_->replay_lsn() <= flush_lsn_, "replay never passes flush");
   return engine_->replay_lsn() > before;

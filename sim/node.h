@@ -181,6 +181,7 @@ class Node {
   bool replay_paused_ = false;
   // Delayed standbys (sim/apply_delay.cc).
   Lsn delay_limit(int64_t now_epoch_us);
+  bool replay_flushed(std::optional<int64_t> delay_now);
   void rebuild_delayed(int64_t now_epoch_us);
   int64_t apply_delay_us_ = 0;
   bool held_ = false;        // Replay waits before the commit record at held_at_.

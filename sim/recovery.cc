@@ -104,7 +104,7 @@ void Cluster::on_restore_point(const Step& step) {
   Node& node = *nodes_[static_cast<size_t>(n)];
   if (node.running() && !node.is_primary()) return refuse("55000", "recovery is in progress");
   if (!node.running() || !node.is_primary()) return;
-  node.writer().restore_point(step.name, kEpochUs + world_.now_us());
+  node.writer().restore_point(step.name, now_epoch_us());
   node.flush_to(node.insert_lsn());
   node.make_visible();
   wake_walsenders(n);
@@ -139,7 +139,7 @@ void Cluster::set_archive_broken(bool broken) {
 // (20.5.4 "Checkpoints", 20.6.1 wal_keep_size, max_slot_wal_keep_size).
 Lsn Cluster::checkpoint(int n) {
   Node& node = *nodes_[static_cast<size_t>(n)];
-  const Lsn at = node.checkpoint(kEpochUs + world_.now_us());
+  const Lsn at = node.checkpoint(now_epoch_us());
   wake_walsenders(n);
   remove_old_wal(n, at);
   return at;
@@ -412,7 +412,7 @@ void Cluster::finish_recovery(int n, const Step& step, const wal::StopInfo& stop
   }
   REPLSIM_ASSERT(node.timeline() == recovery_timeline, "archive recovery follows the timeline it was told");
   const TimelineId tli = new_timeline_at_promotion(n);
-  const Lsn end = node.promote(tli, kEpochUs + world_.now_us());
+  const Lsn end = node.promote(tli, now_epoch_us());
   reset_archive_timer(n, end);
   note("{}: selected new timeline ID: {} at {}; archive recovery complete", node.name(), tli, end.to_string());
 }

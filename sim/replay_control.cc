@@ -49,7 +49,7 @@ void Cluster::resume_at_target(int n) {
   Node& node = *nodes_[static_cast<size_t>(n)];
   if (!node.running()) return note("{} is not running: nothing resumes", node.name());
   const TimelineId tli = new_timeline_at_promotion(n);
-  const Lsn end = node.promote(tli, kEpochUs + world_.now_us());
+  const Lsn end = node.promote(tli, now_epoch_us());
   reset_archive_timer(n, end);
   note("{}: replay resumed at the recovery target: selected new timeline ID: {} at {}; archive recovery complete",
        node.name(), tli, end.to_string());

@@ -126,7 +126,7 @@ void Cluster::schedule_replay(int l) {
   world_.after(kReplayDelayUs, [this, l, sn, incarnation] {
     Node& standby = *nodes_[static_cast<size_t>(sn)];
     if (!standby.running() || standby.is_primary() || standby.incarnation() != incarnation) return;
-    if (standby.replay_received(kEpochUs + world_.now_us())) send_feedback(l);
+    if (standby.replay_received(now_epoch_us())) send_feedback(l);
     schedule_delayed_replay(l);
   });
 }
@@ -326,7 +326,7 @@ void Cluster::push_instantly(int primary) {
     if (!s.running() || s.is_primary() || s.walreceiver_stuck() || s.write_lsn() > p.flush_lsn()) continue;
     const Lsn from = s.write_lsn();
     s.receive(from, p.wal().read(from, p.flush_lsn().value - from.value));
-    s.replay_received(kEpochUs + world_.now_us());
+    s.replay_received(now_epoch_us());
     schedule_delayed_replay(static_cast<int>(l));
     send_feedback(static_cast<int>(l));
   }

@@ -95,7 +95,7 @@ void Cluster::session_statement(const Step& step) {
 void Cluster::abort_session(Session& s) {
   if (s.xid == 0 || s.node < 0) return;
   Node& n = *nodes_[static_cast<size_t>(s.node)];
-  n.writer().abort(s.xid, kEpochUs + world_.now_us());
+  n.writer().abort(s.xid, now_epoch_us());
   n.make_visible();
   schedule_wal_writer(s.node);  // XLogSetAsyncXactLSN: the WAL writer flushes it.
 }
@@ -131,7 +131,7 @@ void Cluster::on_commit(const Step& step) {
                         (level != SyncCommit::kOff && n.disk_stalled());
   if (may_wait) tx.held->undo = std::move(s.undo);
   else tx.held.reset();
-  const wal::Appended commit = w.commit(s.xid, kEpochUs + world_.now_us());
+  const wal::Appended commit = w.commit(s.xid, now_epoch_us());
   committed(tx, s.node, s.xid, commit, false);
 }
 
